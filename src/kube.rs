@@ -1,0 +1,2 @@
+//! Kubernetes semantics: how components read their flags, config files and
+//! defaults.

@@ -1,0 +1,21 @@
+//! hardbench: an agentless CIS Kubernetes Benchmark runner.
+//!
+//! The flow: load and validate the inventory and the benchmark, plan what to
+//! gather, gather facts from every host over SSH (one connection, one exec,
+//! one fixed read-only script), evaluate every check as a pure function of
+//! facts, and write the report. `run.rs` holds the whole pipeline.
+
+pub mod benchmark;
+pub mod cli;
+pub mod component;
+pub mod eval;
+pub mod facts;
+pub mod inventory;
+pub mod kube;
+pub mod outcome;
+pub mod report;
+pub mod run;
+pub mod transport;
+
+/// The gathering script, fed on stdin to `sh -s`.
+pub const GATHER_SCRIPT: &str = include_str!("gather.sh");

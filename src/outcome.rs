@@ -1,0 +1,229 @@
+//! The results of an audit: what one check concluded on one host
+//! (`Outcome`), what happened on one host (`HostReport`), and the whole run
+//! (`Report`). These are the only inputs of the report writers. Exit codes
+//! are decided here, in `Report::exit_code`, and nowhere else.
+
+use crate::component::Role;
+use crate::transport::HostError;
+use serde::Serialize;
+use std::fmt;
+
+/// The verdict of one check on one host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// An unscored check that did not pass.
+    Warn,
+    /// The recommendation needs a human; `actual` still says what was observed.
+    Manual,
+    /// Not evaluated on this host (deselected with --skip).
+    Skip,
+    /// A fact the check needs could not be collected; never a verdict.
+    Error,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Warn,
+        Status::Manual,
+        Status::Skip,
+        Status::Error,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Manual => "manual",
+            Status::Skip => "skip",
+            Status::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where the value a check judged came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Source {
+    /// A command-line flag of the running process.
+    Flag { component: String, flag: String },
+    /// A key of a configuration file.
+    ConfigFile { path: String, key: String },
+    /// An environment variable of the running process.
+    Env { component: String, name: String },
+    /// The flag in the static pod manifest (the component was not running).
+    Manifest { path: String, flag: String },
+    /// The component's own default, with where that default is documented.
+    Default { component: String, reference: String },
+    /// A file's metadata.
+    File { path: String },
+}
+
+/// What evaluating one check against one host's facts concluded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub status: Status,
+    /// What the benchmark requires, in words.
+    pub expected: String,
+    /// What was observed (the raw value), or why nothing could be.
+    pub actual: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    /// Remarks an auditor should see (e.g. "the manifest differs").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One check's outcome together with the check's identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckResult {
+    pub id: String,
+    pub title: String,
+    pub section: String,
+    pub target: Role,
+    pub automated: bool,
+    pub scored: bool,
+    pub remediation: String,
+    pub outcome: Outcome,
+}
+
+/// The SSH host key that was verified for a host.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HostKeyInfo {
+    /// The key type as SSH names it, e.g. `ssh-ed25519`.
+    pub algorithm: String,
+    /// `SHA256:` followed by unpadded base64, as `ssh-keygen -l` prints it.
+    pub fingerprint: String,
+}
+
+/// Everything about one host in a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostReport {
+    pub name: String,
+    pub address: String,
+    pub port: u16,
+    /// Roles audited; either from the inventory or detected from processes.
+    pub roles: Vec<Role>,
+    pub roles_detected: bool,
+    /// The SSH user, and whether the script ran under `sudo -n`.
+    pub user: String,
+    pub sudo: bool,
+    pub host_key: Option<HostKeyInfo>,
+    /// Kubernetes version seen on the host, if any component reported one.
+    pub kubernetes_version: Option<String>,
+    pub started_at: chrono::DateTime<chrono::FixedOffset>,
+    pub duration: std::time::Duration,
+    /// `Err` when the host could not be audited at all.
+    pub result: Result<Vec<CheckResult>, HostError>,
+}
+
+/// Counts of outcomes over a whole run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub fail: usize,
+    pub warn: usize,
+    pub manual: usize,
+    pub skip: usize,
+    pub error: usize,
+    pub hosts_ok: usize,
+    pub hosts_error: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::Warn => self.warn += 1,
+            Status::Manual => self.manual += 1,
+            Status::Skip => self.skip += 1,
+            Status::Error => self.error += 1,
+        }
+    }
+
+    pub fn of_results<'a>(results: impl IntoIterator<Item = &'a CheckResult>) -> Summary {
+        let mut summary = Summary::default();
+        for result in results {
+            summary.add(result.outcome.status);
+        }
+        summary
+    }
+}
+
+/// The benchmark a run used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BenchmarkInfo {
+    pub id: String,
+    pub title: String,
+    /// sha256 over the benchmark's definition files, in file-name order.
+    pub sha256: String,
+    /// How it was chosen: "--benchmark" or "auto: kubernetes v1.33.4".
+    pub selected_by: String,
+}
+
+/// A whole run, in inventory order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub hardbench_version: String,
+    pub benchmark: BenchmarkInfo,
+    pub started_at: chrono::DateTime<chrono::FixedOffset>,
+    pub finished_at: chrono::DateTime<chrono::FixedOffset>,
+    pub hosts: Vec<HostReport>,
+}
+
+/// Process exit codes; the numbers are a documented interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Every evaluated check passed (warn and manual allowed).
+    Compliant = 0,
+    /// At least one check failed.
+    NonCompliant = 1,
+    /// Bad input: nothing was contacted.
+    BadInput = 2,
+    /// At least one host, or one check's facts, could not be audited.
+    Incomplete = 3,
+}
+
+impl Report {
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for host in &self.hosts {
+            match &host.result {
+                Ok(results) => {
+                    summary.hosts_ok += 1;
+                    for result in results {
+                        summary.add(result.outcome.status);
+                    }
+                }
+                Err(_) => summary.hosts_error += 1,
+            }
+        }
+        summary
+    }
+
+    /// The one place a run's outcome becomes an exit code. An incomplete
+    /// audit outranks a failing one: a CI gate must not read "non-compliant"
+    /// as "we looked at everything".
+    pub fn exit_code(&self) -> ExitCode {
+        let summary = self.summary();
+        if summary.hosts_error > 0 || summary.error > 0 {
+            ExitCode::Incomplete
+        } else if summary.fail > 0 {
+            ExitCode::NonCompliant
+        } else {
+            ExitCode::Compliant
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! One invocation end to end.
