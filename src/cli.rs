@@ -1,1 +1,128 @@
-//! Command-line definitions (clap derive only; no logic).
+//! Command-line definitions: clap derive only, no logic.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// The exit codes, shown in `--help`; decided by `outcome::Report::exit_code`.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:\n  \
+         0  every evaluated check passed (warn and manual allowed)\n  \
+         1  at least one check failed\n  \
+         2  bad input (inventory, benchmark, flags or output paths); nothing was contacted\n  \
+         3  at least one host, or one check's facts, could not be audited"
+    };
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hardbench",
+    version,
+    about = "Agentless CIS Kubernetes Benchmark runner: audits control-plane, etcd and worker hosts over SSH",
+    long_about = "Agentless CIS Kubernetes Benchmark runner.\n\nReads an inventory of hosts, opens one SSH \
+connection per host, runs one fixed read-only script (under sudo -n by default) that gathers the facts the \
+benchmark needs, evaluates every check locally and writes a console, JSON and JUnit report.",
+    after_help = exit_codes!()
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit every host of an inventory.
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  hardbench run --inventory inventory/example.toml\n",
+        "  hardbench run --inventory prod.toml --json report.json --junit report.xml --no-progress\n",
+        "  hardbench run --inventory prod.toml --limit cp-1,cp-2 --check 1.2 --skip 1.2.1\n\n",
+        exit_codes!()))]
+    Run(RunArgs),
+    /// Evaluate facts saved by `run --save-facts` again, offline, without contacting any host.
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  hardbench evaluate --facts evidence/2026-11-22/\n",
+        "  hardbench evaluate --facts evidence/ --check 4.2 --json report.json\n\n",
+        "Exit codes are those of `run`."))]
+    Evaluate(EvaluateArgs),
+    /// List the checks of a benchmark: id, target, automated or manual, scored, title.
+    #[command(after_help = "Example:\n  hardbench list-checks --benchmark cis-1.12")]
+    ListChecks(ListChecksArgs),
+    /// Check an inventory and the benchmark definitions without contacting anything.
+    #[command(after_help = "Example:\n  hardbench validate --inventory inventory/example.toml\n\n\
+Exit code 0 when both are valid, 2 otherwise (every problem is listed with file, line and key).")]
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The inventory file (TOML), e.g. `--inventory inventory/example.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: PathBuf,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// How many hosts to audit at once, e.g. `--concurrency 64`.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Audit only these inventory hosts, comma-separated, e.g. `--limit cp-1,worker-2`.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub limit: Vec<String>,
+    /// Also save each host's gathered facts as DIR/<host>.json, for evidence and `hardbench evaluate`.
+    #[arg(long, value_name = "DIR")]
+    pub save_facts: Option<PathBuf>,
+    /// Do not draw the progress bar (it is drawn only when stderr is a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A directory of saved facts (`run --save-facts DIR`), e.g. `--facts evidence/`.
+    #[arg(long, value_name = "DIR")]
+    pub facts: PathBuf,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// The benchmark id, or `auto` to choose from the Kubernetes version seen on the hosts,
+    /// e.g. `--benchmark cis-1.12`.
+    #[arg(long, value_name = "ID|auto", default_value = "auto")]
+    pub benchmark: String,
+    /// Evaluate only these checks: ids or section prefixes, comma-separated, e.g. `--check 1.2,4.2.*,2.1`.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub check: Vec<String>,
+    /// Report these checks as skipped: ids or section prefixes, e.g. `--skip 1.1.12,4.2.*`.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub skip: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Write the JSON report (schema hardbench.report/v1) to FILE, e.g. `--json report.json`.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write the JUnit XML report to FILE, e.g. `--junit report.xml`.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListChecksArgs {
+    /// The benchmark id, e.g. `--benchmark cis-1.12`.
+    #[arg(long, value_name = "ID", default_value = "cis-1.12")]
+    pub benchmark: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The inventory file to check, e.g. `--inventory inventory/example.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: PathBuf,
+}

@@ -130,12 +130,24 @@ impl Facts {
     }
 }
 
-/// A host's facts as saved to disk: the facts plus when and from where.
+/// A host's facts as saved to disk (`run --save-facts`): the facts plus
+/// when, from where and as whom, so that `hardbench evaluate` can rebuild
+/// the same report offline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavedFacts {
+    /// Always `FACTS_SCHEMA`.
     pub schema: String,
     pub host: String,
+    pub address: String,
+    pub port: u16,
+    pub user: String,
+    pub sudo: bool,
+    /// Roles given by the inventory; `None` means they were to be detected.
+    pub roles: Option<Vec<crate::component::Role>>,
+    pub host_key: Option<crate::outcome::HostKeyInfo>,
+    /// RFC 3339 with offset.
     pub collected_at: String,
+    pub duration_ms: u64,
     pub facts: Facts,
 }

@@ -5,17 +5,24 @@
 //! one fixed read-only script), evaluate every check as a pure function of
 //! facts, and write the report. `run.rs` holds the whole pipeline.
 
+pub mod audit;
 pub mod benchmark;
 pub mod cli;
 pub mod component;
+pub mod error;
 pub mod eval;
 pub mod facts;
+pub mod gather;
 pub mod inventory;
 pub mod kube;
 pub mod outcome;
+pub mod output;
+pub mod progress;
 pub mod report;
 pub mod run;
+pub mod select;
 pub mod transport;
+pub mod version;
 
 /// The gathering script, fed on stdin to `sh -s`.
 pub const GATHER_SCRIPT: &str = include_str!("gather.sh");

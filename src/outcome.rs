@@ -99,7 +99,7 @@ pub struct CheckResult {
 }
 
 /// The SSH host key that was verified for a host.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct HostKeyInfo {
     /// The key type as SSH names it, e.g. `ssh-ed25519`.
     pub algorithm: String,

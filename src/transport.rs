@@ -55,6 +55,9 @@ pub enum HostErrorKind {
     Parse,
     /// The run was interrupted before this host finished.
     Interrupted,
+    /// The inventory gives no roles and no Kubernetes component runs, so
+    /// there is nothing to audit: never read as "compliant".
+    NoRoles,
 }
 
 impl HostErrorKind {
@@ -69,6 +72,7 @@ impl HostErrorKind {
             HostErrorKind::Output => "output",
             HostErrorKind::Parse => "parse",
             HostErrorKind::Interrupted => "interrupted",
+            HostErrorKind::NoRoles => "no-roles",
         }
     }
 }

@@ -1,0 +1,106 @@
+//! One host's audit, assembled from its gathered facts: which roles it is
+//! audited as, which checks apply, and their outcomes. Pure: time and facts
+//! come in, a `HostReport` goes out.
+
+use crate::benchmark::Benchmark;
+use crate::component::Role;
+use crate::eval;
+use crate::facts::Facts;
+use crate::gather::Gathering;
+use crate::outcome::{CheckResult, HostReport, Outcome, Status};
+use crate::select::{Disposition, Selection};
+use crate::transport::{HostError, HostErrorKind};
+use crate::version;
+
+/// Who a host is, independent of how its facts were obtained.
+#[derive(Clone, Debug)]
+pub struct HostIdentity {
+    pub name: String,
+    pub address: String,
+    pub port: u16,
+    pub user: String,
+    pub sudo: bool,
+    /// Roles from the inventory; `None` means detect them.
+    pub roles: Option<Vec<Role>>,
+}
+
+/// The roles a host plays, judged from the components running on it.
+pub fn detect_roles(facts: &Facts) -> Vec<Role> {
+    let mut roles: Vec<Role> = facts.processes.iter().map(|p| p.component.role()).collect();
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+pub fn host_report(
+    host: &HostIdentity,
+    gathering: Gathering,
+    benchmark: &Benchmark,
+    selection: &Selection,
+) -> HostReport {
+    let (roles, roles_detected) = match (&host.roles, &gathering.result) {
+        (Some(roles), _) => (roles.clone(), false),
+        (None, Ok(facts)) => (detect_roles(facts), true),
+        (None, Err(_)) => (Vec::new(), true),
+    };
+    let kubernetes_version = gathering.result.as_ref().ok().and_then(version::kubernetes_version);
+    let result = gathering.result.and_then(|facts| {
+        if roles.is_empty() {
+            return Err(HostError::new(
+                HostErrorKind::NoRoles,
+                format!(
+                    "no Kubernetes component runs on {} and the inventory gives it no roles; nothing to audit",
+                    host.name
+                ),
+            ));
+        }
+        Ok(evaluate_host(&facts, &roles, benchmark, selection))
+    });
+    HostReport {
+        name: host.name.clone(),
+        address: host.address.clone(),
+        port: host.port,
+        roles,
+        roles_detected,
+        user: host.user.clone(),
+        sudo: host.sudo,
+        host_key: gathering.host_key,
+        kubernetes_version,
+        started_at: gathering.started_at,
+        duration: gathering.duration,
+        result,
+    }
+}
+
+/// Every selected check whose target is one of the host's roles, in
+/// benchmark order.
+pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selection: &Selection) -> Vec<CheckResult> {
+    benchmark
+        .checks
+        .iter()
+        .filter(|check| roles.contains(&check.target))
+        .filter_map(|check| {
+            let outcome = match selection.disposition(&check.id) {
+                Disposition::Omit => return None,
+                Disposition::Skip => Outcome {
+                    status: Status::Skip,
+                    expected: String::new(),
+                    actual: "skipped with --skip".into(),
+                    sources: Vec::new(),
+                    notes: Vec::new(),
+                },
+                Disposition::Evaluate => eval::evaluate(facts, benchmark, check),
+            };
+            Some(CheckResult {
+                id: check.id.clone(),
+                title: check.title.clone(),
+                section: check.section.clone(),
+                target: check.target,
+                automated: check.automated,
+                scored: check.scored,
+                remediation: check.remediation.clone(),
+                outcome,
+            })
+        })
+        .collect()
+}

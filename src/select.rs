@@ -1,0 +1,117 @@
+//! Which checks a run evaluates and which it reports as skipped, from
+//! `--check` and `--skip`. Pure. A pattern is a check id (`1.2.15`) or a
+//! section prefix (`1.2`, `4.2.*`); a pattern that matches no check of the
+//! benchmark is an error, so a typo cannot silently select nothing.
+
+use crate::benchmark::Benchmark;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    /// The id or section, without a trailing `.*`.
+    stem: String,
+}
+
+impl Pattern {
+    pub fn parse(text: &str) -> Result<Pattern, String> {
+        let stem = text.trim().strip_suffix(".*").unwrap_or(text.trim());
+        let valid = !stem.is_empty()
+            && stem.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+        if valid {
+            Ok(Pattern { stem: stem.to_string() })
+        } else {
+            Err(format!(
+                "{text:?} is not a check id or section (expected e.g. 1.2.15, 1.2 or 4.2.*)"
+            ))
+        }
+    }
+
+    pub fn matches(&self, id: &str) -> bool {
+        id == self.stem || id.strip_prefix(self.stem.as_str()).is_some_and(|rest| rest.starts_with('.'))
+    }
+}
+
+/// What to do with one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    Evaluate,
+    Skip,
+    /// Not selected by `--check`: left out of the report.
+    Omit,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    only: Vec<Pattern>,
+    skip: Vec<Pattern>,
+}
+
+impl Selection {
+    /// Parses and validates `--check` and `--skip` against a benchmark,
+    /// returning every problem at once.
+    pub fn new(benchmark: &Benchmark, only: &[String], skip: &[String]) -> Result<Selection, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut parse_all = |flag: &str, texts: &[String]| -> Vec<Pattern> {
+            let mut patterns = Vec::new();
+            for text in texts {
+                match Pattern::parse(text) {
+                    Ok(pattern) if benchmark.checks.iter().any(|c| pattern.matches(&c.id)) => {
+                        patterns.push(pattern)
+                    }
+                    Ok(_) => errors.push(format!(
+                        "{flag} {text}: no check of {} has this id or section",
+                        benchmark.id
+                    )),
+                    Err(message) => errors.push(format!("{flag} {message}")),
+                }
+            }
+            patterns
+        };
+        let only = parse_all("--check", only);
+        let skip = parse_all("--skip", skip);
+        if errors.is_empty() {
+            Ok(Selection { only, skip })
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn disposition(&self, id: &str) -> Disposition {
+        if !self.only.is_empty() && !self.only.iter().any(|p| p.matches(id)) {
+            Disposition::Omit
+        } else if self.skip.iter().any(|p| p.matches(id)) {
+            Disposition::Skip
+        } else {
+            Disposition::Evaluate
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn case(pattern: &str, id: &str, expected: bool) {
+        assert_eq!(Pattern::parse(pattern).unwrap().matches(id), expected, "{pattern} vs {id}");
+    }
+
+    #[test]
+    fn patterns_match_ids_and_sections_without_prefix_collisions() {
+        case("1.2.15", "1.2.15", true);
+        case("1.2", "1.2.15", true);
+        case("1.2.*", "1.2.15", true);
+        case("1", "1.2.15", true);
+        case("1.2.1", "1.2.15", false);
+        case("1.2.1", "1.2.1", true);
+        case("2", "2.1", true);
+        case("2", "1.2.1", false);
+        case("4.2", "4.1.2", false);
+    }
+
+    #[test]
+    fn malformed_patterns_are_rejected() {
+        for text in ["", "1..2", "a.b", "1.2.", "*", "1.2.**", "1 2"] {
+            assert!(Pattern::parse(text).is_err(), "{text:?} should be rejected");
+        }
+    }
+}
