@@ -257,6 +257,10 @@ impl Validator<'_> {
                 _ if PASSWORD_KEYS.contains(&name) => {
                     self.key_error(key.span(), &path, PASSWORD_MESSAGE)
                 }
+                _ if HOST_KEYS.contains(&name) => {
+                    let message = format!("{name} is set per host, in a [[hosts]] entry");
+                    self.key_error(key.span(), &path, message)
+                }
                 _ => {
                     let valid: Vec<&str> = SETTING_KEYS.iter().chain(other_keys).copied().collect();
                     self.unknown_key_at(key.span(), &path, name, &valid)
@@ -272,6 +276,12 @@ impl Validator<'_> {
     fn unknown_key(&mut self, key: &Spanned<std::borrow::Cow<str>>, name: &str, valid: &[&str]) {
         if PASSWORD_KEYS.contains(&name) {
             self.key_error(key.span(), name, PASSWORD_MESSAGE);
+        } else if SETTING_KEYS.contains(&name) {
+            let message = format!("{name} belongs under [defaults] or in a [[hosts]] entry");
+            self.key_error(key.span(), name, message);
+        } else if HOST_KEYS.contains(&name) {
+            let message = format!("{name} is set per host, in a [[hosts]] entry");
+            self.key_error(key.span(), name, message);
         } else {
             self.unknown_key_at(key.span(), name, name, valid);
         }
@@ -688,12 +698,18 @@ mod tests {
                 "2:1: defaults.usr: unknown key \"usr\": expected one of {settings}"
             )],
         );
-        // Host-only keys are not settings.
+        // Keys in the wrong table get a hint instead.
         case(
             &format!("[defaults]\nroles = [\"etcd\"]\n{HOST}"),
-            &[&format!(
-                "2:1: defaults.roles: unknown key \"roles\": expected one of {settings}"
-            )],
+            &["2:1: defaults.roles: roles is set per host, in a [[hosts]] entry"],
+        );
+        case(
+            &format!("user = \"audit\"\n{HOST}"),
+            &["1:1: user: user belongs under [defaults] or in a [[hosts]] entry"],
+        );
+        case(
+            &format!("address = \"x\"\n{HOST}"),
+            &["1:1: address: address is set per host, in a [[hosts]] entry"],
         );
         case(
             &format!("{HOST}strict_host_key_checking = false\n"),
