@@ -8,7 +8,7 @@
 //! override a host sent reaches the terminal; the only escape sequences in
 //! the output are the writer's own colors, and only when `Style::color`.
 
-use crate::outcome::{CheckResult, HostReport, Outcome, Report, Status, Summary};
+use crate::outcome::{CheckResult, HostReport, Report, Status, Summary};
 use crate::report::sanitize::sanitize;
 use crate::report::source;
 use std::io;
@@ -27,6 +27,7 @@ const WIDTH: usize = 100;
 /// Where a check's details start.
 const DETAIL: &str = "      ";
 
+/// Write `report` for a person to read.
 pub fn write(report: &Report, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
     for host in &report.hosts {
         write_host(host, out, style)?;
@@ -47,7 +48,11 @@ pub fn write(report: &Report, out: &mut dyn io::Write, style: Style) -> io::Resu
 }
 
 fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
-    let label = format!("{} ({})", paint(style, BOLD, &sanitize(&host.name)), sanitize(&endpoint(host)));
+    let label = format!(
+        "{} ({})",
+        paint(style, BOLD, &sanitize(&host.name)),
+        sanitize(&endpoint(host))
+    );
     let results = match &host.result {
         Ok(results) => results,
         Err(error) => {
@@ -60,20 +65,28 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
             );
         }
     };
-    writeln!(out, "{label} {}: {}", roles(host), counts(style, &Summary::of_results(results)))?;
+    writeln!(
+        out,
+        "{label} {}: {}",
+        roles(host),
+        counts(style, &Summary::of_results(results))
+    )?;
     for result in results {
         match result.outcome.status {
             Status::Fail | Status::Warn | Status::Error => write_check(result, out, style)?,
             Status::Pass | Status::Manual | Status::Skip => {}
         }
     }
-    for result in results.iter().filter(|result| result.outcome.status == Status::Manual) {
+    for result in results
+        .iter()
+        .filter(|result| result.outcome.status == Status::Manual)
+    {
         writeln!(
             out,
             "  {} {}; observed: {}",
             label_of(style, Status::Manual),
             heading(result),
-            sanitize(&observed(&result.outcome))
+            sanitize(&source::observed(&result.outcome))
         )?;
     }
     Ok(())
@@ -81,20 +94,33 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
 
 fn write_check(result: &CheckResult, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
     let outcome = &result.outcome;
-    writeln!(out, "  {} {}", label_of(style, outcome.status), heading(result))?;
+    writeln!(
+        out,
+        "  {} {}",
+        label_of(style, outcome.status),
+        heading(result)
+    )?;
     if outcome.status == Status::Error {
         // An error is not a verdict: there is nothing to compare, and
         // nothing to remediate until the fact can be collected.
         writeln!(out, "{DETAIL}reason: {}", sanitize(&outcome.actual))?;
     } else {
         writeln!(out, "{DETAIL}expected: {}", sanitize(&outcome.expected))?;
-        writeln!(out, "{DETAIL}actual: {}", sanitize(&observed(outcome)))?;
+        writeln!(
+            out,
+            "{DETAIL}actual: {}",
+            sanitize(&source::observed(outcome))
+        )?;
     }
     for note in &outcome.notes {
         writeln!(out, "{DETAIL}note: {}", sanitize(note))?;
     }
     if outcome.status != Status::Error {
-        for line in wrap(&format!("{DETAIL}remediation: "), &result.remediation, WIDTH) {
+        for line in wrap(
+            &format!("{DETAIL}remediation: "),
+            &result.remediation,
+            WIDTH,
+        ) {
             writeln!(out, "{line}")?;
         }
     }
@@ -118,7 +144,11 @@ fn roles(host: &HostReport) -> String {
     let mut roles = if host.roles.is_empty() {
         "no roles".to_owned()
     } else {
-        host.roles.iter().map(|role| role.name()).collect::<Vec<_>>().join(",")
+        host.roles
+            .iter()
+            .map(|role| role.name())
+            .collect::<Vec<_>>()
+            .join(",")
     };
     if host.roles_detected {
         roles.push_str(" (detected)");
@@ -148,14 +178,6 @@ fn count(style: Style, status: Status, n: usize) -> String {
         text
     } else {
         paint(style, color(status), &text)
-    }
-}
-
-/// The actual value followed by where it came from.
-fn observed(outcome: &Outcome) -> String {
-    match source::describe_all(&outcome.sources) {
-        Some(sources) => format!("{} ({sources})", outcome.actual),
-        None => outcome.actual.clone(),
     }
 }
 
@@ -263,9 +285,21 @@ worker-3 (10.0.0.13): ERROR [connect] worker-3 (10.0.0.13:22): connection refuse
 
     #[test]
     fn notes_follow_the_values() {
-        let mut result = sample::check("4.2.4", "Read-only port", Role::Worker, Status::Fail, "0", "10255");
+        let mut result = sample::check(
+            "4.2.4",
+            "Read-only port",
+            Role::Worker,
+            Status::Fail,
+            "0",
+            "10255",
+        );
         result.outcome.notes = vec!["the flag overrides the config file".to_owned()];
-        let report = sample::run(vec![sample::ok_host("w", "10.0.0.5", vec![Role::Worker], vec![result])]);
+        let report = sample::run(vec![sample::ok_host(
+            "w",
+            "10.0.0.5",
+            vec![Role::Worker],
+            vec![result],
+        )]);
         let expected = "\
 w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
   FAIL 4.2.4 Read-only port
@@ -299,9 +333,12 @@ w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
             assert!(colored.contains(painted), "{painted:?} not in {colored}");
         }
         // Without the paint, the same text.
-        let unpainted = ["\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m", "\x1b[36m"]
-            .iter()
-            .fold(colored, |text, code| text.replace(code, ""));
+        let unpainted = [
+            "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m",
+            "\x1b[36m",
+        ]
+        .iter()
+        .fold(colored, |text, code| text.replace(code, ""));
         assert_eq!(unpainted, plain);
     }
 
@@ -324,18 +361,38 @@ w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
     fn wrap_aligns_continuations_and_keeps_paragraphs() {
         #[track_caller]
         fn case(text: &str, width: usize, expected: &[&str]) {
-            assert_eq!(wrap("  fix: ", text, width), expected, "wrap({text:?}, {width})");
+            assert_eq!(
+                wrap("  fix: ", text, width),
+                expected,
+                "wrap({text:?}, {width})"
+            );
         }
         case("", 20, &[]);
         case(" \n\n ", 20, &[]);
         case("one", 20, &["  fix: one"]);
-        case("one two three four", 20, &["  fix: one two three", "       four"]);
-        case("one two three fourteen", 20, &["  fix: one two three", "       fourteen"]);
+        case(
+            "one two three four",
+            20,
+            &["  fix: one two three", "       four"],
+        );
+        case(
+            "one two three fourteen",
+            20,
+            &["  fix: one two three", "       fourteen"],
+        );
         case("a\nb\r\nc", 20, &["  fix: a", "       b", "       c"]);
         case("a\n\nb", 20, &["  fix: a", "       b"]);
-        case("short averyveryverylongword x", 20, &["  fix: short", "       averyveryverylongword", "       x"]);
+        case(
+            "short averyveryverylongword x",
+            20,
+            &["  fix: short", "       averyveryverylongword", "       x"],
+        );
         case("tabs\tand  spaces", 40, &["  fix: tabs and spaces"]);
-        case("esc \x1b[2J bidi \u{202e}x", 40, &["  fix: esc \\x1b[2J bidi \\u{202e}x"]);
+        case(
+            "esc \x1b[2J bidi \u{202e}x",
+            40,
+            &["  fix: esc \\x1b[2J bidi \\u{202e}x"],
+        );
     }
 
     /// Every line of the output starts with something the writer wrote.
@@ -344,28 +401,47 @@ w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
         let report = sample::hostile();
         let plain = render(&report, PLAIN);
         for c in plain.chars() {
-            assert!(c == '\n' || !is_hazard(c), "{c:?} reached the console:\n{plain}");
+            assert!(
+                c == '\n' || !is_hazard(c),
+                "{c:?} reached the console:\n{plain}"
+            );
         }
         assert!(plain.bytes().all(|b| b >= 0x20 || b == b'\n'));
         assert!(plain.contains("esc:\\x1b[31mred\\x1b[0m"), "{plain}");
         assert!(plain.contains("lf:\\n cr:\\r"), "{plain}");
         assert!(plain.contains("rlo:\\u{202e}"), "{plain}");
 
-        let names: Vec<_> = report.hosts.iter().map(|host| sanitize(&host.name).into_owned()).collect();
+        let names: Vec<_> = report
+            .hosts
+            .iter()
+            .map(|host| sanitize(&host.name).into_owned())
+            .collect();
         for line in plain.lines() {
             let written_here = line.is_empty()
-                || names.iter().any(|name| line.starts_with(&format!("{name} (")))
-                || ["  FAIL ", "  WARN ", "  ERROR ", "  MANUAL ", DETAIL, "3 hosts (2 ok, 1 error), benchmark cis-1.12: "]
+                || names
                     .iter()
-                    .any(|prefix| line.starts_with(prefix));
+                    .any(|name| line.starts_with(&format!("{name} (")))
+                || [
+                    "  FAIL ",
+                    "  WARN ",
+                    "  ERROR ",
+                    "  MANUAL ",
+                    DETAIL,
+                    "3 hosts (2 ok, 1 error), benchmark cis-1.12: ",
+                ]
+                .iter()
+                .any(|prefix| line.starts_with(prefix));
             assert!(written_here, "a line the writer did not start: {line:?}");
         }
 
         // With color, the only escapes are the writer's own.
         let colored = render(&report, COLOR);
-        let unpainted = ["\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m", "\x1b[36m"]
-            .iter()
-            .fold(colored, |text, code| text.replace(code, ""));
+        let unpainted = [
+            "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m",
+            "\x1b[36m",
+        ]
+        .iter()
+        .fold(colored, |text, code| text.replace(code, ""));
         assert_eq!(unpainted, plain);
     }
 

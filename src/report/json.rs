@@ -8,9 +8,9 @@
 
 use crate::component::Role;
 use crate::outcome::{self, Report, Status, Summary};
+use crate::report::sanitize::is_hazard;
 use crate::transport::HostErrorKind;
 use chrono::{DateTime, FixedOffset, SecondsFormat};
-use crate::report::sanitize::is_hazard;
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 use std::io;
@@ -19,7 +19,8 @@ pub const SCHEMA: &str = "hardbench.report/v1";
 
 /// Write `report` as pretty-printed JSON with a trailing newline.
 pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, Inert(PrettyFormatter::new()));
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut *out, Inert(PrettyFormatter::new()));
     Document::from(report).serialize(&mut serializer)?;
     out.write_all(b"\n")
 }
@@ -30,10 +31,17 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
 struct Inert(PrettyFormatter<'static>);
 
 impl Formatter for Inert {
-    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         let mut rest = fragment;
         while let Some(at) = rest.find(is_hazard) {
-            let hazard = rest[at..].chars().next().expect("find returned a char boundary");
+            let hazard = rest[at..]
+                .chars()
+                .next()
+                .expect("find returned a char boundary");
             writer.write_all(rest[..at].as_bytes())?;
             write!(writer, "\\u{:04x}", u32::from(hazard))?;
             rest = &rest[at + hazard.len_utf8()..];
@@ -49,7 +57,11 @@ impl Formatter for Inert {
         self.0.end_array(writer)
     }
 
-    fn begin_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.0.begin_array_value(writer, first)
     }
 
@@ -65,7 +77,11 @@ impl Formatter for Inert {
         self.0.end_object(writer)
     }
 
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.0.begin_object_key(writer, first)
     }
 
@@ -153,12 +169,29 @@ struct CheckResult<'a> {
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 enum Source<'a> {
-    Flag { component: &'a str, flag: &'a str },
-    ConfigFile { path: &'a str, key: &'a str },
-    Env { component: &'a str, name: &'a str },
-    Manifest { path: &'a str, flag: &'a str },
-    Default { component: &'a str, reference: &'a str },
-    File { path: &'a str },
+    Flag {
+        component: &'a str,
+        flag: &'a str,
+    },
+    ConfigFile {
+        path: &'a str,
+        key: &'a str,
+    },
+    Env {
+        component: &'a str,
+        name: &'a str,
+    },
+    Manifest {
+        path: &'a str,
+        flag: &'a str,
+    },
+    Default {
+        component: &'a str,
+        reference: &'a str,
+    },
+    File {
+        path: &'a str,
+    },
 }
 
 /// Outcome counts of one host.
@@ -189,7 +222,9 @@ impl<'a> From<&'a Report> for Document<'a> {
     fn from(report: &'a Report) -> Self {
         Document {
             schema: SCHEMA,
-            hardbench: Tool { version: &report.hardbench_version },
+            hardbench: Tool {
+                version: &report.hardbench_version,
+            },
             benchmark: Benchmark {
                 id: &report.benchmark.id,
                 title: &report.benchmark.title,
@@ -211,7 +246,10 @@ impl<'a> From<&'a outcome::HostReport> for Host<'a> {
             Ok(results) => ("ok", None, results),
             Err(error) => (
                 "error",
-                Some(HostError { kind: error_kind(error.kind), message: &error.message }),
+                Some(HostError {
+                    kind: error_kind(error.kind),
+                    message: &error.message,
+                }),
                 &[],
             ),
         };
@@ -225,10 +263,10 @@ impl<'a> From<&'a outcome::HostReport> for Host<'a> {
             error,
             user: &host.user,
             sudo: host.sudo,
-            host_key: host
-                .host_key
-                .as_ref()
-                .map(|key| HostKey { algorithm: &key.algorithm, fingerprint: &key.fingerprint }),
+            host_key: host.host_key.as_ref().map(|key| HostKey {
+                algorithm: &key.algorithm,
+                fingerprint: &key.fingerprint,
+            }),
             kubernetes_version: host.kubernetes_version.as_deref(),
             started_at: timestamp(&host.started_at),
             duration_ms: u64::try_from(host.duration.as_millis()).unwrap_or(u64::MAX),
@@ -264,7 +302,13 @@ impl<'a> From<&'a outcome::Source> for Source<'a> {
             outcome::Source::ConfigFile { path, key } => Source::ConfigFile { path, key },
             outcome::Source::Env { component, name } => Source::Env { component, name },
             outcome::Source::Manifest { path, flag } => Source::Manifest { path, flag },
-            outcome::Source::Default { component, reference } => Source::Default { component, reference },
+            outcome::Source::Default {
+                component,
+                reference,
+            } => Source::Default {
+                component,
+                reference,
+            },
             outcome::Source::File { path } => Source::File { path },
         }
     }
@@ -272,7 +316,14 @@ impl<'a> From<&'a outcome::Source> for Source<'a> {
 
 impl From<Summary> for Counts {
     fn from(s: Summary) -> Self {
-        Counts { pass: s.pass, fail: s.fail, warn: s.warn, manual: s.manual, skip: s.skip, error: s.error }
+        Counts {
+            pass: s.pass,
+            fail: s.fail,
+            warn: s.warn,
+            manual: s.manual,
+            skip: s.skip,
+            error: s.error,
+        }
     }
 }
 
@@ -353,13 +404,32 @@ mod tests {
     /// this is the frozen shape.
     #[test]
     fn small_report_is_exactly_the_v1_shape() {
-        let mut result = sample::check("1.2.15", "Profiling off", Role::ControlPlane, Status::Fail, "false", "true");
-        result.outcome.sources =
-            vec![outcome::Source::Flag { component: "kube-apiserver".into(), flag: "--profiling".into() }];
+        let mut result = sample::check(
+            "1.2.15",
+            "Profiling off",
+            Role::ControlPlane,
+            Status::Fail,
+            "false",
+            "true",
+        );
+        result.outcome.sources = vec![outcome::Source::Flag {
+            component: "kube-apiserver".into(),
+            flag: "--profiling".into(),
+        }];
         result.outcome.notes = vec!["set twice".into()];
         let report = sample::run(vec![
-            sample::ok_host("cp-1", "10.0.0.10", vec![Role::ControlPlane, Role::Etcd], vec![result]),
-            sample::error_host("w-1", "10.0.0.11", HostErrorKind::HostKey, "w-1: host key mismatch"),
+            sample::ok_host(
+                "cp-1",
+                "10.0.0.10",
+                vec![Role::ControlPlane, Role::Etcd],
+                vec![result],
+            ),
+            sample::error_host(
+                "w-1",
+                "10.0.0.11",
+                HostErrorKind::HostKey,
+                "w-1: host key mismatch",
+            ),
         ]);
         let expected = r#"{
   "schema": "hardbench.report/v1",
@@ -482,7 +552,10 @@ mod tests {
         }
         case("2026-11-22T16:40:00Z", "2026-11-22T16:40:00+00:00");
         case("2026-11-22T17:40:00+01:00", "2026-11-22T17:40:00+01:00");
-        case("2026-11-22T16:40:00.25-05:30", "2026-11-22T16:40:00.250-05:30");
+        case(
+            "2026-11-22T16:40:00.25-05:30",
+            "2026-11-22T16:40:00.250-05:30",
+        );
     }
 
     #[test]
@@ -498,9 +571,20 @@ mod tests {
         assert_eq!(names, ["cp-good", "worker-1", "worker-3"]);
 
         let cp = &hosts[0];
-        assert_eq!(cp["summary"], json!({"pass": 2, "fail": 1, "warn": 1, "manual": 1, "skip": 1, "error": 1}));
-        let statuses: Vec<_> = cp["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
-        assert_eq!(statuses, ["pass", "manual", "error", "fail", "warn", "skip", "pass"]);
+        assert_eq!(
+            cp["summary"],
+            json!({"pass": 2, "fail": 1, "warn": 1, "manual": 1, "skip": 1, "error": 1})
+        );
+        let statuses: Vec<_> = cp["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            statuses,
+            ["pass", "manual", "error", "fail", "warn", "skip", "pass"]
+        );
         assert_eq!(cp["results"][4]["scored"], false);
         assert_eq!(cp["results"][1]["automated"], false);
         assert_eq!(
@@ -511,9 +595,15 @@ mod tests {
         assert_eq!(cp["results"][0]["sources"][0]["kind"], "file");
 
         let worker = &hosts[1];
-        assert_eq!((worker["port"].as_u64(), worker["roles_detected"].as_bool()), (Some(2222), Some(true)));
+        assert_eq!(
+            (worker["port"].as_u64(), worker["roles_detected"].as_bool()),
+            (Some(2222), Some(true))
+        );
         assert_eq!(worker["kubernetes_version"], Value::Null);
-        assert_eq!(worker["results"][1]["sources"][0], json!({"kind": "flag", "component": "kubelet", "flag": "--config"}));
+        assert_eq!(
+            worker["results"][1]["sources"][0],
+            json!({"kind": "flag", "component": "kubelet", "flag": "--config"})
+        );
 
         let unreachable = &hosts[2];
         assert_eq!(unreachable["status"], "error");
@@ -528,18 +618,33 @@ mod tests {
     fn every_source_kind_and_error_kind_has_its_schema_name() {
         let s = |text: &str| text.to_owned();
         let sources = [
-            (outcome::Source::Env { component: s("etcd"), name: s("ETCD_AUTO_TLS") }, json!({"kind": "env", "component": "etcd", "name": "ETCD_AUTO_TLS"})),
             (
-                outcome::Source::Manifest { path: s("/m.yaml"), flag: s("--x") },
+                outcome::Source::Env {
+                    component: s("etcd"),
+                    name: s("ETCD_AUTO_TLS"),
+                },
+                json!({"kind": "env", "component": "etcd", "name": "ETCD_AUTO_TLS"}),
+            ),
+            (
+                outcome::Source::Manifest {
+                    path: s("/m.yaml"),
+                    flag: s("--x"),
+                },
                 json!({"kind": "manifest", "path": "/m.yaml", "flag": "--x"}),
             ),
             (
-                outcome::Source::Default { component: s("kubelet"), reference: s("docs") },
+                outcome::Source::Default {
+                    component: s("kubelet"),
+                    reference: s("docs"),
+                },
                 json!({"kind": "default", "component": "kubelet", "reference": "docs"}),
             ),
         ];
         for (source, expected) in sources {
-            assert_eq!(serde_json::to_value(Source::from(&source)).unwrap(), expected);
+            assert_eq!(
+                serde_json::to_value(Source::from(&source)).unwrap(),
+                expected
+            );
         }
         let kinds = [
             (HostErrorKind::Connect, "connect"),
@@ -570,7 +675,10 @@ mod tests {
         let text = render(&report);
         assert!(text.ends_with("}\n"));
         // Nothing but the pretty-printer's newlines is a raw hazard.
-        assert!(!text.chars().any(|c| is_hazard(c) && c != '\n'), "raw hazard in {text}");
+        assert!(
+            !text.chars().any(|c| is_hazard(c) && c != '\n'),
+            "raw hazard in {text}"
+        );
         assert!(text.contains(r"rlo:\u202e lri:\u2066 ls:\u2028"), "{text}");
         assert!(text.contains(r"del:\u007f csi:\u009b2J"), "{text}");
         assert!(text.contains(r"nul:\u0000 bel:\u0007"), "{text}");
@@ -582,13 +690,18 @@ mod tests {
             assert_eq!(json_host["address"], host.address.as_str());
             match &host.result {
                 Ok(results) => {
-                    for (json_result, result) in json_host["results"].as_array().unwrap().iter().zip(results) {
+                    for (json_result, result) in
+                        json_host["results"].as_array().unwrap().iter().zip(results)
+                    {
                         assert_eq!(json_result["title"], result.title.as_str());
                         assert_eq!(json_result["expected"], result.outcome.expected.as_str());
                         assert_eq!(json_result["actual"], result.outcome.actual.as_str());
                         assert_eq!(json_result["remediation"], result.remediation.as_str());
                         assert_eq!(json_result["notes"][0], result.outcome.notes[0].as_str());
-                        assert_eq!(json_result["sources"][0]["path"], "/etc/path ".to_owned() + sample::HOSTILE);
+                        assert_eq!(
+                            json_result["sources"][0]["path"],
+                            "/etc/path ".to_owned() + sample::HOSTILE
+                        );
                     }
                 }
                 Err(error) => assert_eq!(json_host["error"]["message"], error.message.as_str()),

@@ -30,7 +30,12 @@ fn to_junit(report: &Report) -> quick_junit::Report {
     junit
         .set_timestamp(report.started_at)
         .set_time(elapsed(report.started_at, report.finished_at))
-        .add_test_suites(report.hosts.iter().map(|host| host_suite(&report.benchmark, host)));
+        .add_test_suites(
+            report
+                .hosts
+                .iter()
+                .map(|host| host_suite(&report.benchmark, host)),
+        );
     junit
 }
 
@@ -38,7 +43,9 @@ fn host_suite(benchmark: &BenchmarkInfo, host: &HostReport) -> TestSuite {
     let name = sanitize(&host.name);
     let mut suite = TestSuite::new(&*name);
     suite.set_timestamp(host.started_at).set_time(host.duration);
-    suite.extra.insert("hostname".into(), sanitize(&host.address).into());
+    suite
+        .extra
+        .insert("hostname".into(), sanitize(&host.address).into());
     suite.add_properties(host_properties(benchmark, host));
     match &host.result {
         Ok(results) => {
@@ -46,7 +53,9 @@ fn host_suite(benchmark: &BenchmarkInfo, host: &HostReport) -> TestSuite {
         }
         Err(error) => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_type(error.kind.name()).set_message(&*sanitize(&error.message));
+            status
+                .set_type(error.kind.name())
+                .set_message(&*sanitize(&error.message));
             let mut case = TestCase::new(format!("{name} reachable"), status);
             case.set_classname(&*name).set_time(host.duration);
             suite.add_test_case(case);
@@ -56,7 +65,12 @@ fn host_suite(benchmark: &BenchmarkInfo, host: &HostReport) -> TestSuite {
 }
 
 fn host_properties(benchmark: &BenchmarkInfo, host: &HostReport) -> Vec<Property> {
-    let mut roles = host.roles.iter().map(|role| role.name()).collect::<Vec<_>>().join(",");
+    let mut roles = host
+        .roles
+        .iter()
+        .map(|role| role.name())
+        .collect::<Vec<_>>()
+        .join(",");
     if host.roles_detected {
         roles.push_str(" (detected)");
     }
@@ -69,7 +83,10 @@ fn host_properties(benchmark: &BenchmarkInfo, host: &HostReport) -> Vec<Property
         Property::new("sudo", host.sudo.to_string()),
     ];
     if let Some(key) = &host.host_key {
-        properties.push(Property::new("host-key", sanitize(&format!("{} {}", key.algorithm, key.fingerprint))));
+        properties.push(Property::new(
+            "host-key",
+            sanitize(&format!("{} {}", key.algorithm, key.fingerprint)),
+        ));
     }
     if let Some(version) = &host.kubernetes_version {
         properties.push(Property::new("kubernetes-version", sanitize(version)));
@@ -79,7 +96,7 @@ fn host_properties(benchmark: &BenchmarkInfo, host: &HostReport) -> Vec<Property
 
 fn check_case(host: &str, result: &CheckResult) -> TestCase {
     let outcome = &result.outcome;
-    let status = match outcome.status {
+    let mut status = match outcome.status {
         Status::Pass => TestCaseStatus::success(),
         Status::Fail => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -87,7 +104,7 @@ fn check_case(host: &str, result: &CheckResult) -> TestCase {
             status
         }
         Status::Warn => skipped(format!("warn: {}", expected_actual(outcome))),
-        Status::Manual => skipped(format!("manual: observed: {}", observed(outcome))),
+        Status::Manual => skipped(format!("manual: observed: {}", source::observed(outcome))),
         Status::Skip => skipped(format!("skip: {}", outcome.actual)),
         Status::Error => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
@@ -95,17 +112,24 @@ fn check_case(host: &str, result: &CheckResult) -> TestCase {
             status
         }
     };
-    let mut status = status;
     status.set_type(outcome.status.name());
     if matches!(outcome.status, Status::Fail | Status::Warn | Status::Manual) {
         status.set_description(&*sanitize_multiline(&result.remediation));
     }
-    let mut case = TestCase::new(&*sanitize(&format!("{} {}", result.id, result.title)), status);
+    let mut case = TestCase::new(
+        &*sanitize(&format!("{} {}", result.id, result.title)),
+        status,
+    );
     // Evaluation is a pure function of facts gathered once per host, so a
     // check takes no time of its own; the host's suite carries the time.
-    case.set_classname(&*sanitize(&format!("{host}.{}", result.section))).set_time(Duration::ZERO);
+    case.set_classname(&*sanitize(&format!("{host}.{}", result.section)))
+        .set_time(Duration::ZERO);
     if !outcome.notes.is_empty() {
-        let notes: Vec<_> = outcome.notes.iter().map(|note| format!("note: {}", sanitize(note))).collect();
+        let notes: Vec<_> = outcome
+            .notes
+            .iter()
+            .map(|note| format!("note: {}", sanitize(note)))
+            .collect();
         case.set_system_out(notes.join("\n"));
     }
     case
@@ -118,15 +142,11 @@ fn skipped(message: String) -> TestCaseStatus {
 }
 
 fn expected_actual(outcome: &Outcome) -> String {
-    format!("expected: {}; actual: {}", outcome.expected, observed(outcome))
-}
-
-/// The actual value followed by where it came from.
-fn observed(outcome: &Outcome) -> String {
-    match source::describe_all(&outcome.sources) {
-        Some(sources) => format!("{} ({sources})", outcome.actual),
-        None => outcome.actual.clone(),
-    }
+    format!(
+        "expected: {}; actual: {}",
+        outcome.expected,
+        source::observed(outcome)
+    )
 }
 
 /// A clock step backwards between start and finish reads as no time.
@@ -149,7 +169,8 @@ mod tests {
     }
 
     fn parse(xml: &str) -> quick_junit::Report {
-        quick_junit::Report::deserialize_from_str(xml).unwrap_or_else(|e| panic!("not well-formed: {e}\n{xml}"))
+        quick_junit::Report::deserialize_from_str(xml)
+            .unwrap_or_else(|e| panic!("not well-formed: {e}\n{xml}"))
     }
 
     /// Parse with an independent XML parser too, when python3 is there.
@@ -157,7 +178,10 @@ mod tests {
         let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
         io::Write::write_all(&mut file, xml.as_bytes()).expect("writing the temporary file");
         let run = Command::new("python3")
-            .args(["-c", "import sys,xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])"])
+            .args([
+                "-c",
+                "import sys,xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])",
+            ])
             .arg(file.path())
             .output();
         match run {
@@ -166,7 +190,9 @@ mod tests {
                 "python3 rejects the XML: {}\n{xml}",
                 String::from_utf8_lossy(&output.stderr)
             ),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => eprintln!("python3 not found; minidom check skipped"),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                eprintln!("python3 not found; minidom check skipped")
+            }
             Err(e) => panic!("running python3: {e}"),
         }
     }
@@ -179,7 +205,13 @@ mod tests {
     fn status_of(case: &TestCase) -> (&'static str, Option<&str>, Option<&str>, Option<&str>) {
         match &case.status {
             TestCaseStatus::Success { .. } => ("success", None, None, None),
-            TestCaseStatus::NonSuccess { kind, message, ty, description, .. } => (
+            TestCaseStatus::NonSuccess {
+                kind,
+                message,
+                ty,
+                description,
+                ..
+            } => (
                 match kind {
                     NonSuccessKind::Failure => "failure",
                     NonSuccessKind::Error => "error",
@@ -188,9 +220,16 @@ mod tests {
                 ty.as_deref(),
                 description.as_deref(),
             ),
-            TestCaseStatus::Skipped { message, ty, description } => {
-                ("skipped", message.as_deref(), ty.as_deref(), description.as_deref())
-            }
+            TestCaseStatus::Skipped {
+                message,
+                ty,
+                description,
+            } => (
+                "skipped",
+                message.as_deref(),
+                ty.as_deref(),
+                description.as_deref(),
+            ),
         }
     }
 
@@ -229,14 +268,35 @@ mod tests {
         let junit = parse(&xml);
         assert_eq!(junit.name.as_deref(), Some("hardbench"));
         // 7 + 2 checks and one "reachable" case; warn, manual and skip are skipped.
-        assert_eq!((junit.tests, junit.failures, junit.errors, junit.skipped), (10, 2, 2, 3));
+        assert_eq!(
+            (junit.tests, junit.failures, junit.errors, junit.skipped),
+            (10, 2, 2, 3)
+        );
 
-        let suites: Vec<_> = junit.test_suites.iter().map(|s| (s.name.as_str(), counts_of_suite(s))).collect();
-        assert_eq!(suites, [("cp-good", (7, 1, 1, 3)), ("worker-1", (2, 1, 0, 0)), ("worker-3", (1, 0, 1, 0))]);
+        let suites: Vec<_> = junit
+            .test_suites
+            .iter()
+            .map(|s| (s.name.as_str(), counts_of_suite(s)))
+            .collect();
+        assert_eq!(
+            suites,
+            [
+                ("cp-good", (7, 1, 1, 3)),
+                ("worker-1", (2, 1, 0, 0)),
+                ("worker-3", (1, 0, 1, 0))
+            ]
+        );
 
         let cp = &junit.test_suites[0];
-        assert_eq!(cp.extra.get("hostname").map(|h| h.as_str()), Some("127.0.10.1"));
-        let properties: Vec<_> = cp.properties.iter().map(|p| (p.name.as_str(), p.value.as_str())).collect();
+        assert_eq!(
+            cp.extra.get("hostname").map(|h| h.as_str()),
+            Some("127.0.10.1")
+        );
+        let properties: Vec<_> = cp
+            .properties
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
         assert_eq!(
             properties,
             [
@@ -246,17 +306,33 @@ mod tests {
                 ("roles", "control-plane,etcd,worker"),
                 ("user", "hbaudit"),
                 ("sudo", "true"),
-                ("host-key", "ssh-ed25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"),
+                (
+                    "host-key",
+                    "ssh-ed25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
+                ),
                 ("kubernetes-version", "v1.33.4"),
             ]
         );
-        let worker_roles = junit.test_suites[1].properties.iter().find(|p| p.name.as_str() == "roles");
-        assert_eq!(worker_roles.map(|p| p.value.as_str()), Some("worker (detected)"));
+        let worker_roles = junit.test_suites[1]
+            .properties
+            .iter()
+            .find(|p| p.name.as_str() == "roles");
+        assert_eq!(
+            worker_roles.map(|p| p.value.as_str()),
+            Some("worker (detected)")
+        );
 
         let cases: Vec<_> = cp
             .test_cases
             .iter()
-            .map(|c| (c.name.as_str(), c.classname.as_deref(), c.time, status_of(c)))
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.classname.as_deref(),
+                    c.time,
+                    status_of(c),
+                )
+            })
             .collect();
         let zero = Some(Duration::ZERO);
         assert_eq!(
@@ -335,11 +411,20 @@ mod tests {
         );
         let unreachable = &junit.test_suites[2].test_cases[0];
         assert_eq!(
-            (unreachable.name.as_str(), unreachable.classname.as_deref(), status_of(unreachable)),
+            (
+                unreachable.name.as_str(),
+                unreachable.classname.as_deref(),
+                status_of(unreachable)
+            ),
             (
                 "worker-3 reachable",
                 Some("worker-3"),
-                ("error", Some("worker-3 (10.0.0.13:22): connection refused"), Some("connect"), None)
+                (
+                    "error",
+                    Some("worker-3 (10.0.0.13:22): connection refused"),
+                    Some("connect"),
+                    None
+                )
             )
         );
     }
@@ -349,35 +434,65 @@ mod tests {
         let report = sample::hostile();
         let xml = render(&report);
         assert_python_parses(&xml);
-        for forbidden in ['\0', '\x07', '\x08', '\x1b', '\r', '\t', '\x7f', '\u{9b}', '\u{fffe}', '\u{ffff}', '\u{202e}'] {
+        for forbidden in [
+            '\0', '\x07', '\x08', '\x1b', '\r', '\t', '\x7f', '\u{9b}', '\u{fffe}', '\u{ffff}',
+            '\u{202e}',
+        ] {
             assert!(!xml.contains(forbidden), "{forbidden:?} reached the XML");
         }
-        assert!(xml.contains("cdata:]]&gt; lt:&lt; gt:&gt; amp:&amp;"), "{xml}");
+        assert!(
+            xml.contains("cdata:]]&gt; lt:&lt; gt:&gt; amp:&amp;"),
+            "{xml}"
+        );
         assert!(xml.contains("fffd:\u{fffd} fffe:\\u{fffe}"), "{xml}");
 
         let junit = parse(&xml);
-        assert_eq!((junit.tests, junit.failures, junit.errors, junit.skipped), (10, 2, 2, 3));
+        assert_eq!(
+            (junit.tests, junit.failures, junit.errors, junit.skipped),
+            (10, 2, 2, 3)
+        );
         for (suite, host) in junit.test_suites.iter().zip(&report.hosts) {
             // What the parser reads back is the sanitized text, character
             // for character: nothing was dropped on the way.
             assert_eq!(suite.name.as_str(), sanitize(&host.name));
-            assert_eq!(suite.extra.get("hostname").map(|h| h.as_str()), Some(&*sanitize(&host.address)));
+            assert_eq!(
+                suite.extra.get("hostname").map(|h| h.as_str()),
+                Some(&*sanitize(&host.address))
+            );
             match &host.result {
                 Ok(results) => {
                     for (case, result) in suite.test_cases.iter().zip(results) {
-                        assert_eq!(case.name.as_str(), sanitize(&format!("{} {}", result.id, result.title)));
+                        assert_eq!(
+                            case.name.as_str(),
+                            sanitize(&format!("{} {}", result.id, result.title))
+                        );
                         let (_, message, _, description) = status_of(case);
                         if result.outcome.status == Status::Fail {
-                            assert_eq!(message, Some(&*sanitize(&expected_actual(&result.outcome))));
-                            assert_eq!(description, Some(&*sanitize_multiline(&result.remediation)));
-                            assert!(description.unwrap().contains('\n'), "remediation keeps its line breaks");
+                            assert_eq!(
+                                message,
+                                Some(&*sanitize(&expected_actual(&result.outcome)))
+                            );
+                            assert_eq!(
+                                description,
+                                Some(&*sanitize_multiline(&result.remediation))
+                            );
+                            assert!(
+                                description.unwrap().contains('\n'),
+                                "remediation keeps its line breaks"
+                            );
                         }
-                        assert_eq!(case.system_out.as_deref(), Some(&*format!("note: {}", sanitize(&result.outcome.notes[0]))));
+                        assert_eq!(
+                            case.system_out.as_deref(),
+                            Some(&*format!("note: {}", sanitize(&result.outcome.notes[0])))
+                        );
                     }
                 }
                 Err(error) => {
                     let (_, message, ty, _) = status_of(&suite.test_cases[0]);
-                    assert_eq!((message, ty), (Some(&*sanitize(&error.message)), Some("connect")));
+                    assert_eq!(
+                        (message, ty),
+                        (Some(&*sanitize(&error.message)), Some("connect"))
+                    );
                 }
             }
         }
@@ -392,7 +507,12 @@ mod tests {
 
     #[test]
     fn host_with_no_results_is_an_empty_suite() {
-        let report = sample::run(vec![sample::ok_host("idle", "10.0.0.20", vec![Role::Worker], vec![])]);
+        let report = sample::run(vec![sample::ok_host(
+            "idle",
+            "10.0.0.20",
+            vec![Role::Worker],
+            vec![],
+        )]);
         let xml = render(&report);
         assert_python_parses(&xml);
         let junit = parse(&xml);

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 /// Every character a host could send that a report must not pass on as
 /// itself, with the markup characters XML and terminals care about.
-pub(crate) const HOSTILE: &str = "nul:\0 bel:\x07 bs:\x08 tab:\t lf:\n cr:\r esc:\x1b[31mred\x1b[0m \
+pub(crate) const HOSTILE: &str =
+    "nul:\0 bel:\x07 bs:\x08 tab:\t lf:\n cr:\r esc:\x1b[31mred\x1b[0m \
      osc:\x1b]0;pwned\x07 del:\x7f csi:\u{9b}2J cdata:]]> lt:< gt:> amp:& quot:\" apos:' \
      fffd:\u{fffd} fffe:\u{fffe} ffff:\u{ffff} rlo:\u{202e} lri:\u{2066} ls:\u{2028} end";
 
@@ -20,11 +21,21 @@ pub(crate) fn time(rfc3339: &str) -> DateTime<FixedOffset> {
 }
 
 /// One check result; the identity is made up from the id.
-pub(crate) fn check(id: &str, title: &str, target: Role, status: Status, expected: &str, actual: &str) -> CheckResult {
+pub(crate) fn check(
+    id: &str,
+    title: &str,
+    target: Role,
+    status: Status,
+    expected: &str,
+    actual: &str,
+) -> CheckResult {
     CheckResult {
         id: id.to_owned(),
         title: title.to_owned(),
-        section: id.rsplit_once('.').map_or(id, |(section, _)| section).to_owned(),
+        section: id
+            .rsplit_once('.')
+            .map_or(id, |(section, _)| section)
+            .to_owned(),
         target,
         automated: status != Status::Manual,
         scored: status != Status::Warn,
@@ -54,7 +65,12 @@ pub(crate) fn benchmark() -> BenchmarkInfo {
 }
 
 /// An audited host with the given results.
-pub(crate) fn ok_host(name: &str, address: &str, roles: Vec<Role>, results: Vec<CheckResult>) -> HostReport {
+pub(crate) fn ok_host(
+    name: &str,
+    address: &str,
+    roles: Vec<Role>,
+    results: Vec<CheckResult>,
+) -> HostReport {
     HostReport {
         name: name.to_owned(),
         address: address.to_owned(),
@@ -75,7 +91,12 @@ pub(crate) fn ok_host(name: &str, address: &str, roles: Vec<Role>, results: Vec<
 }
 
 /// A host that could not be audited.
-pub(crate) fn error_host(name: &str, address: &str, kind: HostErrorKind, message: &str) -> HostReport {
+pub(crate) fn error_host(
+    name: &str,
+    address: &str,
+    kind: HostErrorKind,
+    message: &str,
+) -> HostReport {
     HostReport {
         name: name.to_owned(),
         address: address.to_owned(),
@@ -115,7 +136,10 @@ pub(crate) fn report() -> Report {
             "false",
             "true",
         ),
-        vec![Source::Flag { component: s("kube-apiserver"), flag: s("--profiling") }],
+        vec![Source::Flag {
+            component: s("kube-apiserver"),
+            flag: s("--profiling"),
+        }],
     );
     profiling.remediation = s("Edit the API server pod specification file \
         /etc/kubernetes/manifests/kube-apiserver.yaml on the control plane node and set the below \
@@ -128,7 +152,10 @@ pub(crate) fn report() -> Report {
         "false, unless anonymous health checks are needed",
         "true",
     );
-    manual.outcome.sources = vec![Source::Default { component: s("kube-apiserver"), reference: s("kube-apiserver --help") }];
+    manual.outcome.sources = vec![Source::Default {
+        component: s("kube-apiserver"),
+        reference: s("kube-apiserver --help"),
+    }];
     let mut anonymous = with_sources(
         check(
             "4.2.1",
@@ -138,7 +165,10 @@ pub(crate) fn report() -> Report {
             "false",
             "false",
         ),
-        vec![Source::ConfigFile { path: s("/var/lib/kubelet/config.yaml"), key: s("authentication.anonymous.enabled") }],
+        vec![Source::ConfigFile {
+            path: s("/var/lib/kubelet/config.yaml"),
+            key: s("authentication.anonymous.enabled"),
+        }],
     );
     anonymous.outcome.notes = vec![s("the kubelet config has a drop-in directory")];
     let cp_good = ok_host(
@@ -201,8 +231,14 @@ pub(crate) fn report() -> Report {
                     "AlwaysAllow",
                 ),
                 vec![
-                    Source::Flag { component: s("kubelet"), flag: s("--config") },
-                    Source::ConfigFile { path: s("/var/lib/kubelet/config.yaml"), key: s("authorization.mode") },
+                    Source::Flag {
+                        component: s("kubelet"),
+                        flag: s("--config"),
+                    },
+                    Source::ConfigFile {
+                        path: s("/var/lib/kubelet/config.yaml"),
+                        key: s("authorization.mode"),
+                    },
                 ],
             ),
         ],
@@ -214,7 +250,12 @@ pub(crate) fn report() -> Report {
     run(vec![
         cp_good,
         worker,
-        error_host("worker-3", "10.0.0.13", HostErrorKind::Connect, "worker-3 (10.0.0.13:22): connection refused"),
+        error_host(
+            "worker-3",
+            "10.0.0.13",
+            HostErrorKind::Connect,
+            "worker-3 (10.0.0.13:22): connection refused",
+        ),
     ])
 }
 
@@ -242,8 +283,16 @@ pub(crate) fn hostile() -> Report {
                     result.outcome.expected = h("expected");
                     result.outcome.actual = h("actual");
                     result.outcome.notes = vec![h("note")];
-                    result.outcome.sources =
-                        vec![Source::ConfigFile { path: h("/etc/path"), key: h("key") }, Source::Flag { component: h("c"), flag: h("--flag") }];
+                    result.outcome.sources = vec![
+                        Source::ConfigFile {
+                            path: h("/etc/path"),
+                            key: h("key"),
+                        },
+                        Source::Flag {
+                            component: h("c"),
+                            flag: h("--flag"),
+                        },
+                    ];
                 }
             }
             Err(error) => error.message = h("refused"),

@@ -74,40 +74,93 @@ mod tests {
     #[track_caller]
     fn case(raw: &str, one_line: &str, multiline: &str) {
         assert_eq!(sanitize(raw), one_line, "sanitize({raw:?})");
-        assert_eq!(sanitize_multiline(raw), multiline, "sanitize_multiline({raw:?})");
+        assert_eq!(
+            sanitize_multiline(raw),
+            multiline,
+            "sanitize_multiline({raw:?})"
+        );
     }
 
     #[test]
     fn escapes_every_hazard_visibly() {
         case("", "", "");
-        case("--profiling=false", "--profiling=false", "--profiling=false");
+        case(
+            "--profiling=false",
+            "--profiling=false",
+            "--profiling=false",
+        );
         case("a\nb", "a\\nb", "a\nb");
         case("a\r\nb", "a\\r\\nb", "a\\r\nb");
         case("\t", "\\t", "\\t");
         case("\0", "\\x00", "\\x00");
         case("\x07", "\\x07", "\\x07");
         case("\x08", "\\x08", "\\x08");
-        case("\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m", "\\x1b[31mred\\x1b[0m");
-        case("\x1b]0;title\x07", "\\x1b]0;title\\x07", "\\x1b]0;title\\x07");
+        case(
+            "\x1b[31mred\x1b[0m",
+            "\\x1b[31mred\\x1b[0m",
+            "\\x1b[31mred\\x1b[0m",
+        );
+        case(
+            "\x1b]0;title\x07",
+            "\\x1b]0;title\\x07",
+            "\\x1b]0;title\\x07",
+        );
         case("\x1f", "\\x1f", "\\x1f");
         case("\x7f", "\\x7f", "\\x7f");
         case("\u{80}", "\\u{80}", "\\u{80}");
         case("\u{9b}2J", "\\u{9b}2J", "\\u{9b}2J");
         case("\u{9f}", "\\u{9f}", "\\u{9f}");
         case("\u{61c}", "\\u{61c}", "\\u{61c}");
-        case("\u{200e}\u{200f}", "\\u{200e}\\u{200f}", "\\u{200e}\\u{200f}");
-        case("admin\u{202e}fdp.exe", "admin\\u{202e}fdp.exe", "admin\\u{202e}fdp.exe");
-        case("\u{202a}\u{202b}\u{202c}\u{202d}", "\\u{202a}\\u{202b}\\u{202c}\\u{202d}", "\\u{202a}\\u{202b}\\u{202c}\\u{202d}");
-        case("\u{2066}x\u{2069}", "\\u{2066}x\\u{2069}", "\\u{2066}x\\u{2069}");
-        case("\u{2067}\u{2068}", "\\u{2067}\\u{2068}", "\\u{2067}\\u{2068}");
-        case("\u{2028}\u{2029}", "\\u{2028}\\u{2029}", "\\u{2028}\\u{2029}");
-        case("\u{fffe}\u{ffff}", "\\u{fffe}\\u{ffff}", "\\u{fffe}\\u{ffff}");
+        case(
+            "\u{200e}\u{200f}",
+            "\\u{200e}\\u{200f}",
+            "\\u{200e}\\u{200f}",
+        );
+        case(
+            "admin\u{202e}fdp.exe",
+            "admin\\u{202e}fdp.exe",
+            "admin\\u{202e}fdp.exe",
+        );
+        case(
+            "\u{202a}\u{202b}\u{202c}\u{202d}",
+            "\\u{202a}\\u{202b}\\u{202c}\\u{202d}",
+            "\\u{202a}\\u{202b}\\u{202c}\\u{202d}",
+        );
+        case(
+            "\u{2066}x\u{2069}",
+            "\\u{2066}x\\u{2069}",
+            "\\u{2066}x\\u{2069}",
+        );
+        case(
+            "\u{2067}\u{2068}",
+            "\\u{2067}\\u{2068}",
+            "\\u{2067}\\u{2068}",
+        );
+        case(
+            "\u{2028}\u{2029}",
+            "\\u{2028}\\u{2029}",
+            "\\u{2028}\\u{2029}",
+        );
+        case(
+            "\u{fffe}\u{ffff}",
+            "\\u{fffe}\\u{ffff}",
+            "\\u{fffe}\\u{ffff}",
+        );
     }
 
     #[test]
     fn keeps_printable_text_as_is() {
         // Replacement characters, markup and non-ASCII letters are text.
-        for text in ["\u{fffd}", "]]>", "<a href=\"x\">&amp;'", "Größe ≤ 600", "日本", "\u{1f600}", "\u{a0}", "C:\\x1b"] {
+        for text in [
+            "\u{fffd}",
+            "]]>",
+            "<a href=\"x\">&amp;'",
+            "Größe ≤ 600",
+            "日本",
+            "\u{1f600}",
+            "\u{a0}",
+            "C:\\x1b",
+        ] {
             case(text, text, text);
         }
     }
