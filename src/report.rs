@@ -1,5 +1,11 @@
-//! Report writers. Each takes a finished `Report` and writes to a sink.
+//! Report writers. Each takes a finished `Report` and writes to a sink; none
+//! prints directly. Every string that came from a host or a benchmark file
+//! goes through `sanitize` before it is written.
 
 pub mod console;
 pub mod json;
 pub mod junit;
+#[cfg(test)]
+mod sample;
+mod sanitize;
+mod source;

@@ -1,1 +1,462 @@
-//! console report writer.
+//! The console report, for the person at the bastion: one summary line per
+//! host, then the checks that need attention (fail, warn, error) with what
+//! was expected, what was found and where, and the remediation; manual
+//! checks compactly after them; a total line at the end.
+//!
+//! Terminal safety: every string from a host or the report goes through
+//! `sanitize`, so no control character, escape sequence, newline or bidi
+//! override a host sent reaches the terminal; the only escape sequences in
+//! the output are the writer's own colors, and only when `Style::color`.
+
+use crate::outcome::{CheckResult, HostReport, Report, Status, Summary};
+use crate::report::sanitize::sanitize;
+use crate::report::source;
+use std::io;
+
+/// How the report looks. The caller decides: color only on a TTY and never
+/// with NO_COLOR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+}
+
+/// Remediation text is wrapped to this many columns; a fixed width keeps
+/// the output the same wherever it is written.
+const WIDTH: usize = 100;
+
+/// Where a check's details start.
+const DETAIL: &str = "      ";
+
+/// Write `report` for a person to read.
+pub fn write(report: &Report, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+    for host in &report.hosts {
+        write_host(host, out, style)?;
+        writeln!(out)?;
+    }
+    let summary = report.summary();
+    let hosts = summary.hosts_ok + summary.hosts_error;
+    writeln!(
+        out,
+        "{} {} ({} ok, {}), benchmark {}: {}",
+        hosts,
+        if hosts == 1 { "host" } else { "hosts" },
+        summary.hosts_ok,
+        count(style, Status::Error, summary.hosts_error),
+        sanitize(&report.benchmark.id),
+        counts(style, &summary),
+    )
+}
+
+fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+    let label = format!(
+        "{} ({})",
+        paint(style, BOLD, &sanitize(&host.name)),
+        sanitize(&endpoint(host))
+    );
+    let results = match &host.result {
+        Ok(results) => results,
+        Err(error) => {
+            return writeln!(
+                out,
+                "{label}: {} [{}] {}",
+                paint(style, color(Status::Error), "ERROR"),
+                error.kind,
+                sanitize(&error.message)
+            );
+        }
+    };
+    writeln!(
+        out,
+        "{label} {}: {}",
+        roles(host),
+        counts(style, &Summary::of_results(results))
+    )?;
+    for result in results {
+        match result.outcome.status {
+            Status::Fail | Status::Warn | Status::Error => write_check(result, out, style)?,
+            Status::Pass | Status::Manual | Status::Skip => {}
+        }
+    }
+    for result in results
+        .iter()
+        .filter(|result| result.outcome.status == Status::Manual)
+    {
+        writeln!(
+            out,
+            "  {} {}; observed: {}",
+            label_of(style, Status::Manual),
+            heading(result),
+            sanitize(&source::observed(&result.outcome))
+        )?;
+    }
+    Ok(())
+}
+
+fn write_check(result: &CheckResult, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+    let outcome = &result.outcome;
+    writeln!(
+        out,
+        "  {} {}",
+        label_of(style, outcome.status),
+        heading(result)
+    )?;
+    if outcome.status == Status::Error {
+        // An error is not a verdict: there is nothing to compare, and
+        // nothing to remediate until the fact can be collected.
+        writeln!(out, "{DETAIL}reason: {}", sanitize(&outcome.actual))?;
+    } else {
+        writeln!(out, "{DETAIL}expected: {}", sanitize(&outcome.expected))?;
+        writeln!(
+            out,
+            "{DETAIL}actual: {}",
+            sanitize(&source::observed(outcome))
+        )?;
+    }
+    for note in &outcome.notes {
+        writeln!(out, "{DETAIL}note: {}", sanitize(note))?;
+    }
+    if outcome.status != Status::Error {
+        for line in wrap(
+            &format!("{DETAIL}remediation: "),
+            &result.remediation,
+            WIDTH,
+        ) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn heading(result: &CheckResult) -> String {
+    format!("{} {}", sanitize(&result.id), sanitize(&result.title))
+}
+
+/// The address, with the port when it is not SSH's own.
+fn endpoint(host: &HostReport) -> String {
+    match (host.port, host.address.contains(':')) {
+        (22, _) => host.address.clone(),
+        (port, true) => format!("[{}]:{port}", host.address),
+        (port, false) => format!("{}:{port}", host.address),
+    }
+}
+
+fn roles(host: &HostReport) -> String {
+    let mut roles = if host.roles.is_empty() {
+        "no roles".to_owned()
+    } else {
+        host.roles
+            .iter()
+            .map(|role| role.name())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    if host.roles_detected {
+        roles.push_str(" (detected)");
+    }
+    roles
+}
+
+/// "14 pass, 2 fail, 0 warn, 2 manual, 0 error"; skip only when some were
+/// skipped, since skipping is something the user asked for.
+fn counts(style: Style, summary: &Summary) -> String {
+    let mut parts = vec![
+        count(style, Status::Pass, summary.pass),
+        count(style, Status::Fail, summary.fail),
+        count(style, Status::Warn, summary.warn),
+        count(style, Status::Manual, summary.manual),
+    ];
+    if summary.skip > 0 {
+        parts.push(count(style, Status::Skip, summary.skip));
+    }
+    parts.push(count(style, Status::Error, summary.error));
+    parts.join(", ")
+}
+
+fn count(style: Style, status: Status, n: usize) -> String {
+    let text = format!("{n} {status}");
+    if n == 0 {
+        text
+    } else {
+        paint(style, color(status), &text)
+    }
+}
+
+/// `text` after `prefix`, wrapped at `width` columns with continuation
+/// lines aligned under its first word. Line breaks in `text` start a new
+/// line; all other whitespace separates words. Each word is sanitized; a
+/// word longer than a line gets a line of its own.
+fn wrap(prefix: &str, text: &str, width: usize) -> Vec<String> {
+    let indent = " ".repeat(prefix.chars().count());
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for paragraph in text.lines() {
+        for word in paragraph.split_whitespace() {
+            let word = sanitize(word);
+            if line.is_empty() {
+                line = format!("{}{word}", if lines.is_empty() { prefix } else { &indent });
+            } else if line.chars().count() + 1 + word.chars().count() <= width {
+                line.push(' ');
+                line.push_str(&word);
+            } else {
+                lines.push(std::mem::take(&mut line));
+                line = format!("{indent}{word}");
+            }
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+    }
+    lines
+}
+
+const BOLD: &str = "1";
+
+fn color(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "32",
+        Status::Fail => "31",
+        Status::Warn => "33",
+        Status::Manual => "36",
+        Status::Skip => "2",
+        Status::Error => "35",
+    }
+}
+
+fn label_of(style: Style, status: Status) -> String {
+    paint(style, color(status), &status.name().to_ascii_uppercase())
+}
+
+fn paint(style: Style, sgr: &str, text: &str) -> String {
+    if style.color {
+        format!("\x1b[{sgr}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::Role;
+    use crate::report::sample;
+    use crate::report::sanitize::is_hazard;
+    use crate::transport::HostErrorKind;
+
+    const PLAIN: Style = Style { color: false };
+    const COLOR: Style = Style { color: true };
+
+    fn render(report: &Report, style: Style) -> String {
+        let mut out = Vec::new();
+        write(report, &mut out, style).expect("writing to a Vec");
+        String::from_utf8(out).expect("the console report is UTF-8")
+    }
+
+    #[test]
+    fn sample_report_reads_as_expected() {
+        let expected = "\
+cp-good (127.0.10.1) control-plane,etcd,worker: 2 pass, 1 fail, 1 warn, 1 manual, 1 skip, 1 error
+  ERROR 1.1.12 Ensure that the etcd data directory ownership is set to etcd:etcd
+      reason: the etcd data directory could not be found: etcd has no --data-dir
+  FAIL 1.2.15 Ensure that the --profiling argument is set to false
+      expected: false
+      actual: true (flag --profiling)
+      remediation: Edit the API server pod specification file
+                   /etc/kubernetes/manifests/kube-apiserver.yaml on the control plane node and set
+                   the below parameter.
+                   --profiling=false
+  WARN 1.2.6 Ensure that the --kubelet-certificate-authority argument is set as appropriate
+      expected: set
+      actual: not set (default: kube-apiserver unset by default)
+      remediation: Remediate 1.2.6.
+  MANUAL 1.2.1 Ensure that the --anonymous-auth argument is set to false; observed: true (default: kube-apiserver kube-apiserver --help)
+
+worker-1 (10.0.0.12:2222) worker (detected): 1 pass, 1 fail, 0 warn, 0 manual, 0 error
+  FAIL 4.2.2 Ensure that the --authorization-mode argument is not set to AlwaysAllow
+      expected: not AlwaysAllow
+      actual: AlwaysAllow (flag --config; config /var/lib/kubelet/config.yaml: authorization.mode)
+      remediation: Remediate 4.2.2.
+
+worker-3 (10.0.0.13): ERROR [connect] worker-3 (10.0.0.13:22): connection refused
+
+3 hosts (2 ok, 1 error), benchmark cis-1.12: 3 pass, 2 fail, 1 warn, 1 manual, 1 skip, 1 error
+";
+        assert_eq!(render(&sample::report(), PLAIN), expected);
+    }
+
+    #[test]
+    fn notes_follow_the_values() {
+        let mut result = sample::check(
+            "4.2.4",
+            "Read-only port",
+            Role::Worker,
+            Status::Fail,
+            "0",
+            "10255",
+        );
+        result.outcome.notes = vec!["the flag overrides the config file".to_owned()];
+        let report = sample::run(vec![sample::ok_host(
+            "w",
+            "10.0.0.5",
+            vec![Role::Worker],
+            vec![result],
+        )]);
+        let expected = "\
+w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
+  FAIL 4.2.4 Read-only port
+      expected: 0
+      actual: 10255
+      note: the flag overrides the config file
+      remediation: Remediate 4.2.4.
+
+1 host (1 ok, 0 error), benchmark cis-1.12: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
+";
+        assert_eq!(render(&report, PLAIN), expected);
+    }
+
+    #[test]
+    fn colors_only_when_asked() {
+        let report = sample::report();
+        let plain = render(&report, PLAIN);
+        assert!(!plain.contains('\x1b'));
+        let colored = render(&report, COLOR);
+        for painted in [
+            "\x1b[1mcp-good\x1b[0m (127.0.10.1)",
+            "\x1b[32m2 pass\x1b[0m, \x1b[31m1 fail\x1b[0m, \x1b[33m1 warn\x1b[0m, \x1b[36m1 manual\x1b[0m, \x1b[2m1 skip\x1b[0m, \x1b[35m1 error\x1b[0m",
+            "0 warn, 0 manual, 0 error",
+            "  \x1b[31mFAIL\x1b[0m 1.2.15",
+            "  \x1b[33mWARN\x1b[0m 1.2.6",
+            "  \x1b[35mERROR\x1b[0m 1.1.12",
+            "  \x1b[36mMANUAL\x1b[0m 1.2.1",
+            ": \x1b[35mERROR\x1b[0m [connect]",
+            "(2 ok, \x1b[35m1 error\x1b[0m)",
+        ] {
+            assert!(colored.contains(painted), "{painted:?} not in {colored}");
+        }
+        // Without the paint, the same text.
+        let unpainted = [
+            "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m",
+            "\x1b[36m",
+        ]
+        .iter()
+        .fold(colored, |text, code| text.replace(code, ""));
+        assert_eq!(unpainted, plain);
+    }
+
+    #[test]
+    fn endpoint_shows_a_port_other_than_22() {
+        #[track_caller]
+        fn case(address: &str, port: u16, expected: &str) {
+            let mut host = sample::ok_host("h", address, vec![], vec![]);
+            host.port = port;
+            assert_eq!(endpoint(&host), expected);
+        }
+        case("10.0.0.1", 22, "10.0.0.1");
+        case("10.0.0.1", 2222, "10.0.0.1:2222");
+        case("cp-1.example.com", 2200, "cp-1.example.com:2200");
+        case("fd00::1", 22, "fd00::1");
+        case("fd00::1", 2222, "[fd00::1]:2222");
+    }
+
+    #[test]
+    fn wrap_aligns_continuations_and_keeps_paragraphs() {
+        #[track_caller]
+        fn case(text: &str, width: usize, expected: &[&str]) {
+            assert_eq!(
+                wrap("  fix: ", text, width),
+                expected,
+                "wrap({text:?}, {width})"
+            );
+        }
+        case("", 20, &[]);
+        case(" \n\n ", 20, &[]);
+        case("one", 20, &["  fix: one"]);
+        case(
+            "one two three four",
+            20,
+            &["  fix: one two three", "       four"],
+        );
+        case(
+            "one two three fourteen",
+            20,
+            &["  fix: one two three", "       fourteen"],
+        );
+        case("a\nb\r\nc", 20, &["  fix: a", "       b", "       c"]);
+        case("a\n\nb", 20, &["  fix: a", "       b"]);
+        case(
+            "short averyveryverylongword x",
+            20,
+            &["  fix: short", "       averyveryverylongword", "       x"],
+        );
+        case("tabs\tand  spaces", 40, &["  fix: tabs and spaces"]);
+        case(
+            "esc \x1b[2J bidi \u{202e}x",
+            40,
+            &["  fix: esc \\x1b[2J bidi \\u{202e}x"],
+        );
+    }
+
+    /// Every line of the output starts with something the writer wrote.
+    #[test]
+    fn hostile_report_cannot_reach_the_terminal_or_forge_a_line() {
+        let report = sample::hostile();
+        let plain = render(&report, PLAIN);
+        for c in plain.chars() {
+            assert!(
+                c == '\n' || !is_hazard(c),
+                "{c:?} reached the console:\n{plain}"
+            );
+        }
+        assert!(plain.bytes().all(|b| b >= 0x20 || b == b'\n'));
+        assert!(plain.contains("esc:\\x1b[31mred\\x1b[0m"), "{plain}");
+        assert!(plain.contains("lf:\\n cr:\\r"), "{plain}");
+        assert!(plain.contains("rlo:\\u{202e}"), "{plain}");
+
+        let names: Vec<_> = report
+            .hosts
+            .iter()
+            .map(|host| sanitize(&host.name).into_owned())
+            .collect();
+        for line in plain.lines() {
+            let written_here = line.is_empty()
+                || names
+                    .iter()
+                    .any(|name| line.starts_with(&format!("{name} (")))
+                || [
+                    "  FAIL ",
+                    "  WARN ",
+                    "  ERROR ",
+                    "  MANUAL ",
+                    DETAIL,
+                    "3 hosts (2 ok, 1 error), benchmark cis-1.12: ",
+                ]
+                .iter()
+                .any(|prefix| line.starts_with(prefix));
+            assert!(written_here, "a line the writer did not start: {line:?}");
+        }
+
+        // With color, the only escapes are the writer's own.
+        let colored = render(&report, COLOR);
+        let unpainted = [
+            "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m",
+            "\x1b[36m",
+        ]
+        .iter()
+        .fold(colored, |text, code| text.replace(code, ""));
+        assert_eq!(unpainted, plain);
+    }
+
+    #[test]
+    fn error_host_line() {
+        let report = sample::run(vec![sample::error_host(
+            "w\x1b[2J",
+            "10.0.0.9",
+            HostErrorKind::Sudo,
+            "w: sudo: a password is required\nfake line",
+        )]);
+        assert_eq!(
+            render(&report, PLAIN),
+            "w\\x1b[2J (10.0.0.9): ERROR [sudo] w: sudo: a password is required\\nfake line\n\n\
+             1 host (0 ok, 1 error), benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error\n"
+        );
+    }
+}

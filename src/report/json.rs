@@ -1,1 +1,711 @@
-//! json report writer.
+//! The JSON report, schema `hardbench.report/v1`. The schema is frozen and
+//! spelled out here, in structs converted from `Report`, rather than derived
+//! from the domain types: renaming a field or a variant elsewhere cannot
+//! change this output. Fields may be added to v1; none may be renamed,
+//! removed or retyped. Strings keep every character, but those that could
+//! act on a terminal showing the file (`cat report.json`) are written as
+//! `\uXXXX` escapes, which any JSON parser reads back as the character.
+
+use crate::component::Role;
+use crate::outcome::{self, Report, Status, Summary};
+use crate::report::sanitize::is_hazard;
+use crate::transport::HostErrorKind;
+use chrono::{DateTime, FixedOffset, SecondsFormat};
+use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
+use std::io;
+
+pub const SCHEMA: &str = "hardbench.report/v1";
+
+/// Write `report` as pretty-printed JSON with a trailing newline.
+pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut *out, Inert(PrettyFormatter::new()));
+    Document::from(report).serialize(&mut serializer)?;
+    out.write_all(b"\n")
+}
+
+/// Pretty-printing that also escapes what `sanitize` would: serde_json
+/// escapes only what JSON requires (C0 controls, `"` and `\`), and leaves
+/// DEL, C1 controls and bidi overrides raw.
+struct Inert(PrettyFormatter<'static>);
+
+impl Formatter for Inert {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some(at) = rest.find(is_hazard) {
+            let hazard = rest[at..]
+                .chars()
+                .next()
+                .expect("find returned a char boundary");
+            writer.write_all(rest[..at].as_bytes())?;
+            write!(writer, "\\u{:04x}", u32::from(hazard))?;
+            rest = &rest[at + hazard.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_array(writer)
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array(writer)
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object_value(writer)
+    }
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema: &'static str,
+    hardbench: Tool<'a>,
+    benchmark: Benchmark<'a>,
+    started_at: String,
+    finished_at: String,
+    hosts: Vec<Host<'a>>,
+    summary: Totals,
+    exit_code: i32,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct Benchmark<'a> {
+    id: &'a str,
+    title: &'a str,
+    sha256: &'a str,
+    selected_by: &'a str,
+}
+
+#[derive(Serialize)]
+struct Host<'a> {
+    name: &'a str,
+    address: &'a str,
+    port: u16,
+    roles: Vec<&'static str>,
+    roles_detected: bool,
+    status: &'static str,
+    error: Option<HostError<'a>>,
+    user: &'a str,
+    sudo: bool,
+    host_key: Option<HostKey<'a>>,
+    kubernetes_version: Option<&'a str>,
+    started_at: String,
+    duration_ms: u64,
+    summary: Counts,
+    results: Vec<CheckResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct HostError<'a> {
+    kind: &'static str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct HostKey<'a> {
+    algorithm: &'a str,
+    fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct CheckResult<'a> {
+    id: &'a str,
+    title: &'a str,
+    section: &'a str,
+    target: &'static str,
+    automated: bool,
+    scored: bool,
+    status: &'static str,
+    expected: &'a str,
+    actual: &'a str,
+    sources: Vec<Source<'a>>,
+    notes: &'a [String],
+    remediation: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+enum Source<'a> {
+    Flag {
+        component: &'a str,
+        flag: &'a str,
+    },
+    ConfigFile {
+        path: &'a str,
+        key: &'a str,
+    },
+    Env {
+        component: &'a str,
+        name: &'a str,
+    },
+    Manifest {
+        path: &'a str,
+        flag: &'a str,
+    },
+    Default {
+        component: &'a str,
+        reference: &'a str,
+    },
+    File {
+        path: &'a str,
+    },
+}
+
+/// Outcome counts of one host.
+#[derive(Serialize)]
+struct Counts {
+    pass: usize,
+    fail: usize,
+    warn: usize,
+    manual: usize,
+    skip: usize,
+    error: usize,
+}
+
+/// Outcome and host counts of the whole run.
+#[derive(Serialize)]
+struct Totals {
+    pass: usize,
+    fail: usize,
+    warn: usize,
+    manual: usize,
+    skip: usize,
+    error: usize,
+    hosts_ok: usize,
+    hosts_error: usize,
+}
+
+impl<'a> From<&'a Report> for Document<'a> {
+    fn from(report: &'a Report) -> Self {
+        Document {
+            schema: SCHEMA,
+            hardbench: Tool {
+                version: &report.hardbench_version,
+            },
+            benchmark: Benchmark {
+                id: &report.benchmark.id,
+                title: &report.benchmark.title,
+                sha256: &report.benchmark.sha256,
+                selected_by: &report.benchmark.selected_by,
+            },
+            started_at: timestamp(&report.started_at),
+            finished_at: timestamp(&report.finished_at),
+            hosts: report.hosts.iter().map(Host::from).collect(),
+            summary: Totals::from(report.summary()),
+            exit_code: report.exit_code() as i32,
+        }
+    }
+}
+
+impl<'a> From<&'a outcome::HostReport> for Host<'a> {
+    fn from(host: &'a outcome::HostReport) -> Self {
+        let (status, error, results): (_, _, &[outcome::CheckResult]) = match &host.result {
+            Ok(results) => ("ok", None, results),
+            Err(error) => (
+                "error",
+                Some(HostError {
+                    kind: error_kind(error.kind),
+                    message: &error.message,
+                }),
+                &[],
+            ),
+        };
+        Host {
+            name: &host.name,
+            address: &host.address,
+            port: host.port,
+            roles: host.roles.iter().copied().map(role).collect(),
+            roles_detected: host.roles_detected,
+            status,
+            error,
+            user: &host.user,
+            sudo: host.sudo,
+            host_key: host.host_key.as_ref().map(|key| HostKey {
+                algorithm: &key.algorithm,
+                fingerprint: &key.fingerprint,
+            }),
+            kubernetes_version: host.kubernetes_version.as_deref(),
+            started_at: timestamp(&host.started_at),
+            duration_ms: u64::try_from(host.duration.as_millis()).unwrap_or(u64::MAX),
+            summary: Counts::from(Summary::of_results(results)),
+            results: results.iter().map(CheckResult::from).collect(),
+        }
+    }
+}
+
+impl<'a> From<&'a outcome::CheckResult> for CheckResult<'a> {
+    fn from(result: &'a outcome::CheckResult) -> Self {
+        CheckResult {
+            id: &result.id,
+            title: &result.title,
+            section: &result.section,
+            target: role(result.target),
+            automated: result.automated,
+            scored: result.scored,
+            status: status(result.outcome.status),
+            expected: &result.outcome.expected,
+            actual: &result.outcome.actual,
+            sources: result.outcome.sources.iter().map(Source::from).collect(),
+            notes: &result.outcome.notes,
+            remediation: &result.remediation,
+        }
+    }
+}
+
+impl<'a> From<&'a outcome::Source> for Source<'a> {
+    fn from(source: &'a outcome::Source) -> Self {
+        match source {
+            outcome::Source::Flag { component, flag } => Source::Flag { component, flag },
+            outcome::Source::ConfigFile { path, key } => Source::ConfigFile { path, key },
+            outcome::Source::Env { component, name } => Source::Env { component, name },
+            outcome::Source::Manifest { path, flag } => Source::Manifest { path, flag },
+            outcome::Source::Default {
+                component,
+                reference,
+            } => Source::Default {
+                component,
+                reference,
+            },
+            outcome::Source::File { path } => Source::File { path },
+        }
+    }
+}
+
+impl From<Summary> for Counts {
+    fn from(s: Summary) -> Self {
+        Counts {
+            pass: s.pass,
+            fail: s.fail,
+            warn: s.warn,
+            manual: s.manual,
+            skip: s.skip,
+            error: s.error,
+        }
+    }
+}
+
+impl From<Summary> for Totals {
+    fn from(s: Summary) -> Self {
+        Totals {
+            pass: s.pass,
+            fail: s.fail,
+            warn: s.warn,
+            manual: s.manual,
+            skip: s.skip,
+            error: s.error,
+            hosts_ok: s.hosts_ok,
+            hosts_error: s.hosts_error,
+        }
+    }
+}
+
+/// RFC 3339 with the offset spelled out (`+00:00`, never `Z`), and
+/// fractional seconds only when there are any.
+fn timestamp(time: &DateTime<FixedOffset>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+// The names below are part of the schema. They repeat the domain's names on
+// purpose: a renamed variant must not rename a JSON value.
+
+fn status(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Fail => "fail",
+        Status::Warn => "warn",
+        Status::Manual => "manual",
+        Status::Skip => "skip",
+        Status::Error => "error",
+    }
+}
+
+fn role(role: Role) -> &'static str {
+    match role {
+        Role::ControlPlane => "control-plane",
+        Role::Etcd => "etcd",
+        Role::Worker => "worker",
+    }
+}
+
+fn error_kind(kind: HostErrorKind) -> &'static str {
+    match kind {
+        HostErrorKind::Connect => "connect",
+        HostErrorKind::Handshake => "handshake",
+        HostErrorKind::HostKey => "host-key",
+        HostErrorKind::Auth => "auth",
+        HostErrorKind::Sudo => "sudo",
+        HostErrorKind::Timeout => "timeout",
+        HostErrorKind::Output => "output",
+        HostErrorKind::Parse => "parse",
+        HostErrorKind::Interrupted => "interrupted",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+    use serde_json::{json, Value};
+
+    fn render(report: &Report) -> String {
+        let mut out = Vec::new();
+        write(report, &mut out).expect("writing to a Vec");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    fn parse(report: &Report) -> Value {
+        serde_json::from_str(&render(report)).expect("the output is valid JSON")
+    }
+
+    /// The whole document for a small run, field by field in schema order:
+    /// this is the frozen shape.
+    #[test]
+    fn small_report_is_exactly_the_v1_shape() {
+        let mut result = sample::check(
+            "1.2.15",
+            "Profiling off",
+            Role::ControlPlane,
+            Status::Fail,
+            "false",
+            "true",
+        );
+        result.outcome.sources = vec![outcome::Source::Flag {
+            component: "kube-apiserver".into(),
+            flag: "--profiling".into(),
+        }];
+        result.outcome.notes = vec!["set twice".into()];
+        let report = sample::run(vec![
+            sample::ok_host(
+                "cp-1",
+                "10.0.0.10",
+                vec![Role::ControlPlane, Role::Etcd],
+                vec![result],
+            ),
+            sample::error_host(
+                "w-1",
+                "10.0.0.11",
+                HostErrorKind::HostKey,
+                "w-1: host key mismatch",
+            ),
+        ]);
+        let expected = r#"{
+  "schema": "hardbench.report/v1",
+  "hardbench": {
+    "version": "0.1.0"
+  },
+  "benchmark": {
+    "id": "cis-1.12",
+    "title": "CIS Kubernetes Benchmark v1.12.0",
+    "sha256": "5d41402abc4b2a76b9719d911017c592c2d1d3c6a3b8d5b1a0e2c0f4e5d6a7b8",
+    "selected_by": "auto: kubernetes v1.33.4"
+  },
+  "started_at": "2026-11-22T16:40:00+00:00",
+  "finished_at": "2026-11-22T16:40:07.500+00:00",
+  "hosts": [
+    {
+      "name": "cp-1",
+      "address": "10.0.0.10",
+      "port": 22,
+      "roles": [
+        "control-plane",
+        "etcd"
+      ],
+      "roles_detected": false,
+      "status": "ok",
+      "error": null,
+      "user": "hbaudit",
+      "sudo": true,
+      "host_key": {
+        "algorithm": "ssh-ed25519",
+        "fingerprint": "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
+      },
+      "kubernetes_version": "v1.33.4",
+      "started_at": "2026-11-22T16:40:00.250+00:00",
+      "duration_ms": 1234,
+      "summary": {
+        "pass": 0,
+        "fail": 1,
+        "warn": 0,
+        "manual": 0,
+        "skip": 0,
+        "error": 0
+      },
+      "results": [
+        {
+          "id": "1.2.15",
+          "title": "Profiling off",
+          "section": "1.2",
+          "target": "control-plane",
+          "automated": true,
+          "scored": true,
+          "status": "fail",
+          "expected": "false",
+          "actual": "true",
+          "sources": [
+            {
+              "kind": "flag",
+              "component": "kube-apiserver",
+              "flag": "--profiling"
+            }
+          ],
+          "notes": [
+            "set twice"
+          ],
+          "remediation": "Remediate 1.2.15."
+        }
+      ]
+    },
+    {
+      "name": "w-1",
+      "address": "10.0.0.11",
+      "port": 22,
+      "roles": [
+        "worker"
+      ],
+      "roles_detected": false,
+      "status": "error",
+      "error": {
+        "kind": "host-key",
+        "message": "w-1: host key mismatch"
+      },
+      "user": "hbaudit",
+      "sudo": true,
+      "host_key": null,
+      "kubernetes_version": null,
+      "started_at": "2026-11-22T16:40:00.300+00:00",
+      "duration_ms": 5002,
+      "summary": {
+        "pass": 0,
+        "fail": 0,
+        "warn": 0,
+        "manual": 0,
+        "skip": 0,
+        "error": 0
+      },
+      "results": []
+    }
+  ],
+  "summary": {
+    "pass": 0,
+    "fail": 1,
+    "warn": 0,
+    "manual": 0,
+    "skip": 0,
+    "error": 0,
+    "hosts_ok": 1,
+    "hosts_error": 1
+  },
+  "exit_code": 3
+}
+"#;
+        assert_eq!(render(&report), expected);
+    }
+
+    #[test]
+    fn timestamps_keep_their_offset() {
+        #[track_caller]
+        fn case(input: &str, expected: &str) {
+            assert_eq!(timestamp(&sample::time(input)), expected);
+        }
+        case("2026-11-22T16:40:00Z", "2026-11-22T16:40:00+00:00");
+        case("2026-11-22T17:40:00+01:00", "2026-11-22T17:40:00+01:00");
+        case(
+            "2026-11-22T16:40:00.25-05:30",
+            "2026-11-22T16:40:00.250-05:30",
+        );
+    }
+
+    #[test]
+    fn sample_report_counts_and_statuses() {
+        let doc = parse(&sample::report());
+        assert_eq!(
+            doc["summary"],
+            json!({"pass": 3, "fail": 2, "warn": 1, "manual": 1, "skip": 1, "error": 1, "hosts_ok": 2, "hosts_error": 1})
+        );
+        assert_eq!(doc["exit_code"], 3);
+        let hosts = doc["hosts"].as_array().expect("hosts is an array");
+        let names: Vec<_> = hosts.iter().map(|h| h["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["cp-good", "worker-1", "worker-3"]);
+
+        let cp = &hosts[0];
+        assert_eq!(
+            cp["summary"],
+            json!({"pass": 2, "fail": 1, "warn": 1, "manual": 1, "skip": 1, "error": 1})
+        );
+        let statuses: Vec<_> = cp["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            statuses,
+            ["pass", "manual", "error", "fail", "warn", "skip", "pass"]
+        );
+        assert_eq!(cp["results"][4]["scored"], false);
+        assert_eq!(cp["results"][1]["automated"], false);
+        assert_eq!(
+            cp["results"][6]["sources"],
+            json!([{"kind": "config-file", "path": "/var/lib/kubelet/config.yaml", "key": "authentication.anonymous.enabled"}])
+        );
+        assert_eq!(cp["results"][1]["sources"][0]["kind"], "default");
+        assert_eq!(cp["results"][0]["sources"][0]["kind"], "file");
+
+        let worker = &hosts[1];
+        assert_eq!(
+            (worker["port"].as_u64(), worker["roles_detected"].as_bool()),
+            (Some(2222), Some(true))
+        );
+        assert_eq!(worker["kubernetes_version"], Value::Null);
+        assert_eq!(
+            worker["results"][1]["sources"][0],
+            json!({"kind": "flag", "component": "kubelet", "flag": "--config"})
+        );
+
+        let unreachable = &hosts[2];
+        assert_eq!(unreachable["status"], "error");
+        assert_eq!(
+            unreachable["error"],
+            json!({"kind": "connect", "message": "worker-3 (10.0.0.13:22): connection refused"})
+        );
+        assert_eq!(unreachable["results"], json!([]));
+    }
+
+    #[test]
+    fn every_source_kind_and_error_kind_has_its_schema_name() {
+        let s = |text: &str| text.to_owned();
+        let sources = [
+            (
+                outcome::Source::Env {
+                    component: s("etcd"),
+                    name: s("ETCD_AUTO_TLS"),
+                },
+                json!({"kind": "env", "component": "etcd", "name": "ETCD_AUTO_TLS"}),
+            ),
+            (
+                outcome::Source::Manifest {
+                    path: s("/m.yaml"),
+                    flag: s("--x"),
+                },
+                json!({"kind": "manifest", "path": "/m.yaml", "flag": "--x"}),
+            ),
+            (
+                outcome::Source::Default {
+                    component: s("kubelet"),
+                    reference: s("docs"),
+                },
+                json!({"kind": "default", "component": "kubelet", "reference": "docs"}),
+            ),
+        ];
+        for (source, expected) in sources {
+            assert_eq!(
+                serde_json::to_value(Source::from(&source)).unwrap(),
+                expected
+            );
+        }
+        let kinds = [
+            (HostErrorKind::Connect, "connect"),
+            (HostErrorKind::Handshake, "handshake"),
+            (HostErrorKind::HostKey, "host-key"),
+            (HostErrorKind::Auth, "auth"),
+            (HostErrorKind::Sudo, "sudo"),
+            (HostErrorKind::Timeout, "timeout"),
+            (HostErrorKind::Output, "output"),
+            (HostErrorKind::Parse, "parse"),
+            (HostErrorKind::Interrupted, "interrupted"),
+        ];
+        for (kind, name) in kinds {
+            // The schema's names match the names the rest of hardbench shows.
+            assert_eq!((error_kind(kind), kind.name()), (name, name));
+        }
+        for s in Status::ALL {
+            assert_eq!(status(s), s.name());
+        }
+        for r in Role::ALL {
+            assert_eq!(role(r), r.name());
+        }
+    }
+
+    #[test]
+    fn hostile_strings_survive_a_round_trip() {
+        let report = sample::hostile();
+        let text = render(&report);
+        assert!(text.ends_with("}\n"));
+        // Nothing but the pretty-printer's newlines is a raw hazard.
+        assert!(
+            !text.chars().any(|c| is_hazard(c) && c != '\n'),
+            "raw hazard in {text}"
+        );
+        assert!(text.contains(r"rlo:\u202e lri:\u2066 ls:\u2028"), "{text}");
+        assert!(text.contains(r"del:\u007f csi:\u009b2J"), "{text}");
+        assert!(text.contains(r"nul:\u0000 bel:\u0007"), "{text}");
+        let doc: Value = serde_json::from_str(&text).expect("the output is valid JSON");
+
+        assert_eq!(doc["benchmark"]["title"], report.benchmark.title.as_str());
+        for (json_host, host) in doc["hosts"].as_array().unwrap().iter().zip(&report.hosts) {
+            assert_eq!(json_host["name"], host.name.as_str());
+            assert_eq!(json_host["address"], host.address.as_str());
+            match &host.result {
+                Ok(results) => {
+                    for (json_result, result) in
+                        json_host["results"].as_array().unwrap().iter().zip(results)
+                    {
+                        assert_eq!(json_result["title"], result.title.as_str());
+                        assert_eq!(json_result["expected"], result.outcome.expected.as_str());
+                        assert_eq!(json_result["actual"], result.outcome.actual.as_str());
+                        assert_eq!(json_result["remediation"], result.remediation.as_str());
+                        assert_eq!(json_result["notes"][0], result.outcome.notes[0].as_str());
+                        assert_eq!(
+                            json_result["sources"][0]["path"],
+                            "/etc/path ".to_owned() + sample::HOSTILE
+                        );
+                    }
+                }
+                Err(error) => assert_eq!(json_host["error"]["message"], error.message.as_str()),
+            }
+        }
+    }
+}

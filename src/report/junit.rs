@@ -1,1 +1,521 @@
-//! junit report writer.
+//! The JUnit XML report, for CI systems: a `<testsuites name="hardbench">`
+//! root, one `<testsuite>` per host (named after it), one `<testcase>` per
+//! check. A failed check is a `<failure>` whose message gives expected and
+//! actual and whose text is the remediation; warn, manual and skip are
+//! `<skipped>`, saying which; an error is an `<error>`. A host that could not
+//! be audited is a suite with a single "<host> reachable" case in error.
+//!
+//! quick-junit writes the XML and escapes markup, but it silently drops
+//! control characters and ANSI escapes and lets U+FFFE/U+FFFF through, which
+//! XML 1.0 forbids. So every string is sanitized first: what a host sent
+//! stays visible as an escape, and the document is always well-formed.
+
+use crate::outcome::{BenchmarkInfo, CheckResult, HostReport, Outcome, Report, Status};
+use crate::report::sanitize::{sanitize, sanitize_multiline};
+use crate::report::source;
+use chrono::{DateTime, FixedOffset};
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+use std::io;
+use std::time::Duration;
+
+/// Write `report` as JUnit XML.
+pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    // Serializing into memory first means the only errors left are IO ones.
+    let xml = to_junit(report).to_string().map_err(io::Error::other)?;
+    out.write_all(xml.as_bytes())
+}
+
+fn to_junit(report: &Report) -> quick_junit::Report {
+    let mut junit = quick_junit::Report::new("hardbench");
+    junit
+        .set_timestamp(report.started_at)
+        .set_time(elapsed(report.started_at, report.finished_at))
+        .add_test_suites(
+            report
+                .hosts
+                .iter()
+                .map(|host| host_suite(&report.benchmark, host)),
+        );
+    junit
+}
+
+fn host_suite(benchmark: &BenchmarkInfo, host: &HostReport) -> TestSuite {
+    let name = sanitize(&host.name);
+    let mut suite = TestSuite::new(&*name);
+    suite.set_timestamp(host.started_at).set_time(host.duration);
+    suite
+        .extra
+        .insert("hostname".into(), sanitize(&host.address).into());
+    suite.add_properties(host_properties(benchmark, host));
+    match &host.result {
+        Ok(results) => {
+            suite.add_test_cases(results.iter().map(|result| check_case(&host.name, result)));
+        }
+        Err(error) => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status
+                .set_type(error.kind.name())
+                .set_message(&*sanitize(&error.message));
+            let mut case = TestCase::new(format!("{name} reachable"), status);
+            case.set_classname(&*name).set_time(host.duration);
+            suite.add_test_case(case);
+        }
+    }
+    suite
+}
+
+fn host_properties(benchmark: &BenchmarkInfo, host: &HostReport) -> Vec<Property> {
+    let mut roles = host
+        .roles
+        .iter()
+        .map(|role| role.name())
+        .collect::<Vec<_>>()
+        .join(",");
+    if host.roles_detected {
+        roles.push_str(" (detected)");
+    }
+    let mut properties = vec![
+        Property::new("benchmark", sanitize(&benchmark.id)),
+        Property::new("address", sanitize(&host.address)),
+        Property::new("port", host.port.to_string()),
+        Property::new("roles", roles),
+        Property::new("user", sanitize(&host.user)),
+        Property::new("sudo", host.sudo.to_string()),
+    ];
+    if let Some(key) = &host.host_key {
+        properties.push(Property::new(
+            "host-key",
+            sanitize(&format!("{} {}", key.algorithm, key.fingerprint)),
+        ));
+    }
+    if let Some(version) = &host.kubernetes_version {
+        properties.push(Property::new("kubernetes-version", sanitize(version)));
+    }
+    properties
+}
+
+fn check_case(host: &str, result: &CheckResult) -> TestCase {
+    let outcome = &result.outcome;
+    let mut status = match outcome.status {
+        Status::Pass => TestCaseStatus::success(),
+        Status::Fail => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(&*sanitize(&expected_actual(outcome)));
+            status
+        }
+        Status::Warn => skipped(format!("warn: {}", expected_actual(outcome))),
+        Status::Manual => skipped(format!("manual: observed: {}", source::observed(outcome))),
+        Status::Skip => skipped(format!("skip: {}", outcome.actual)),
+        Status::Error => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(&*sanitize(&outcome.actual));
+            status
+        }
+    };
+    status.set_type(outcome.status.name());
+    if matches!(outcome.status, Status::Fail | Status::Warn | Status::Manual) {
+        status.set_description(&*sanitize_multiline(&result.remediation));
+    }
+    let mut case = TestCase::new(
+        &*sanitize(&format!("{} {}", result.id, result.title)),
+        status,
+    );
+    // Evaluation is a pure function of facts gathered once per host, so a
+    // check takes no time of its own; the host's suite carries the time.
+    case.set_classname(&*sanitize(&format!("{host}.{}", result.section)))
+        .set_time(Duration::ZERO);
+    if !outcome.notes.is_empty() {
+        let notes: Vec<_> = outcome
+            .notes
+            .iter()
+            .map(|note| format!("note: {}", sanitize(note)))
+            .collect();
+        case.set_system_out(notes.join("\n"));
+    }
+    case
+}
+
+fn skipped(message: String) -> TestCaseStatus {
+    let mut status = TestCaseStatus::skipped();
+    status.set_message(&*sanitize(&message));
+    status
+}
+
+fn expected_actual(outcome: &Outcome) -> String {
+    format!(
+        "expected: {}; actual: {}",
+        outcome.expected,
+        source::observed(outcome)
+    )
+}
+
+/// A clock step backwards between start and finish reads as no time.
+fn elapsed(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>) -> Duration {
+    (end - start).to_std().unwrap_or(Duration::ZERO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::Role;
+    use crate::report::sample;
+    use crate::transport::HostErrorKind;
+    use std::process::Command;
+
+    fn render(report: &Report) -> String {
+        let mut out = Vec::new();
+        write(report, &mut out).expect("writing to a Vec");
+        String::from_utf8(out).expect("XML is UTF-8")
+    }
+
+    fn parse(xml: &str) -> quick_junit::Report {
+        quick_junit::Report::deserialize_from_str(xml)
+            .unwrap_or_else(|e| panic!("not well-formed: {e}\n{xml}"))
+    }
+
+    /// Parse with an independent XML parser too, when python3 is there.
+    fn assert_python_parses(xml: &str) {
+        let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
+        io::Write::write_all(&mut file, xml.as_bytes()).expect("writing the temporary file");
+        let run = Command::new("python3")
+            .args([
+                "-c",
+                "import sys,xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])",
+            ])
+            .arg(file.path())
+            .output();
+        match run {
+            Ok(output) => assert!(
+                output.status.success(),
+                "python3 rejects the XML: {}\n{xml}",
+                String::from_utf8_lossy(&output.stderr)
+            ),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                eprintln!("python3 not found; minidom check skipped")
+            }
+            Err(e) => panic!("running python3: {e}"),
+        }
+    }
+
+    /// (tests, failures, errors, skipped)
+    fn counts_of_suite(suite: &TestSuite) -> (usize, usize, usize, usize) {
+        (suite.tests, suite.failures, suite.errors, suite.skipped)
+    }
+
+    fn status_of(case: &TestCase) -> (&'static str, Option<&str>, Option<&str>, Option<&str>) {
+        match &case.status {
+            TestCaseStatus::Success { .. } => ("success", None, None, None),
+            TestCaseStatus::NonSuccess {
+                kind,
+                message,
+                ty,
+                description,
+                ..
+            } => (
+                match kind {
+                    NonSuccessKind::Failure => "failure",
+                    NonSuccessKind::Error => "error",
+                },
+                message.as_deref(),
+                ty.as_deref(),
+                description.as_deref(),
+            ),
+            TestCaseStatus::Skipped {
+                message,
+                ty,
+                description,
+            } => (
+                "skipped",
+                message.as_deref(),
+                ty.as_deref(),
+                description.as_deref(),
+            ),
+        }
+    }
+
+    #[test]
+    fn unreachable_host_is_exactly_one_error_case() {
+        let report = sample::run(vec![sample::error_host(
+            "worker-3",
+            "10.0.0.13",
+            HostErrorKind::Connect,
+            "worker-3 (10.0.0.13:22): connection refused",
+        )]);
+        let expected = r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="hardbench" tests="1" skipped="0" failures="0" errors="1" timestamp="2026-11-22T16:40:00.000+00:00" time="7.500">
+    <testsuite name="worker-3" tests="1" skipped="0" errors="1" failures="0" timestamp="2026-11-22T16:40:00.300+00:00" time="5.002" hostname="10.0.0.13">
+        <properties>
+            <property name="benchmark" value="cis-1.12"/>
+            <property name="address" value="10.0.0.13"/>
+            <property name="port" value="22"/>
+            <property name="roles" value="worker"/>
+            <property name="user" value="hbaudit"/>
+            <property name="sudo" value="true"/>
+        </properties>
+        <testcase name="worker-3 reachable" classname="worker-3" time="5.002">
+            <error message="worker-3 (10.0.0.13:22): connection refused" type="connect"/>
+        </testcase>
+    </testsuite>
+</testsuites>
+"#;
+        assert_eq!(render(&report), expected);
+    }
+
+    #[test]
+    fn sample_report_maps_each_status() {
+        let xml = render(&sample::report());
+        assert_python_parses(&xml);
+        let junit = parse(&xml);
+        assert_eq!(junit.name.as_deref(), Some("hardbench"));
+        // 7 + 2 checks and one "reachable" case; warn, manual and skip are skipped.
+        assert_eq!(
+            (junit.tests, junit.failures, junit.errors, junit.skipped),
+            (10, 2, 2, 3)
+        );
+
+        let suites: Vec<_> = junit
+            .test_suites
+            .iter()
+            .map(|s| (s.name.as_str(), counts_of_suite(s)))
+            .collect();
+        assert_eq!(
+            suites,
+            [
+                ("cp-good", (7, 1, 1, 3)),
+                ("worker-1", (2, 1, 0, 0)),
+                ("worker-3", (1, 0, 1, 0))
+            ]
+        );
+
+        let cp = &junit.test_suites[0];
+        assert_eq!(
+            cp.extra.get("hostname").map(|h| h.as_str()),
+            Some("127.0.10.1")
+        );
+        let properties: Vec<_> = cp
+            .properties
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(
+            properties,
+            [
+                ("benchmark", "cis-1.12"),
+                ("address", "127.0.10.1"),
+                ("port", "22"),
+                ("roles", "control-plane,etcd,worker"),
+                ("user", "hbaudit"),
+                ("sudo", "true"),
+                (
+                    "host-key",
+                    "ssh-ed25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
+                ),
+                ("kubernetes-version", "v1.33.4"),
+            ]
+        );
+        let worker_roles = junit.test_suites[1]
+            .properties
+            .iter()
+            .find(|p| p.name.as_str() == "roles");
+        assert_eq!(
+            worker_roles.map(|p| p.value.as_str()),
+            Some("worker (detected)")
+        );
+
+        let cases: Vec<_> = cp
+            .test_cases
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.classname.as_deref(),
+                    c.time,
+                    status_of(c),
+                )
+            })
+            .collect();
+        let zero = Some(Duration::ZERO);
+        assert_eq!(
+            cases,
+            [
+                (
+                    "1.1.1 Ensure that the API server pod specification file permissions are set to 600 or more restrictive",
+                    Some("cp-good.1.1"),
+                    zero,
+                    ("success", None, None, None),
+                ),
+                (
+                    "1.2.1 Ensure that the --anonymous-auth argument is set to false",
+                    Some("cp-good.1.2"),
+                    zero,
+                    (
+                        "skipped",
+                        Some("manual: observed: true (default: kube-apiserver kube-apiserver --help)"),
+                        Some("manual"),
+                        Some("Remediate 1.2.1."),
+                    ),
+                ),
+                (
+                    "1.1.12 Ensure that the etcd data directory ownership is set to etcd:etcd",
+                    Some("cp-good.1.1"),
+                    zero,
+                    (
+                        "error",
+                        Some("the etcd data directory could not be found: etcd has no --data-dir"),
+                        Some("error"),
+                        None,
+                    ),
+                ),
+                (
+                    "1.2.15 Ensure that the --profiling argument is set to false",
+                    Some("cp-good.1.2"),
+                    zero,
+                    (
+                        "failure",
+                        Some("expected: false; actual: true (flag --profiling)"),
+                        Some("fail"),
+                        Some(
+                            "Edit the API server pod specification file /etc/kubernetes/manifests/kube-apiserver.yaml \
+                             on the control plane node and set the below parameter.\n--profiling=false"
+                        ),
+                    ),
+                ),
+                (
+                    "1.2.6 Ensure that the --kubelet-certificate-authority argument is set as appropriate",
+                    Some("cp-good.1.2"),
+                    zero,
+                    (
+                        "skipped",
+                        Some("warn: expected: set; actual: not set (default: kube-apiserver unset by default)"),
+                        Some("warn"),
+                        Some("Remediate 1.2.6."),
+                    ),
+                ),
+                (
+                    "2.1 Ensure that the --cert-file and --key-file arguments are set as appropriate",
+                    Some("cp-good.2"),
+                    zero,
+                    ("skipped", Some("skip: deselected with --skip"), Some("skip"), None),
+                ),
+                (
+                    "4.2.1 Ensure that the --anonymous-auth argument is set to false",
+                    Some("cp-good.4.2"),
+                    zero,
+                    ("success", None, None, None),
+                ),
+            ]
+        );
+        assert_eq!(
+            cp.test_cases[6].system_out.as_deref(),
+            Some("note: the kubelet config has a drop-in directory")
+        );
+        let unreachable = &junit.test_suites[2].test_cases[0];
+        assert_eq!(
+            (
+                unreachable.name.as_str(),
+                unreachable.classname.as_deref(),
+                status_of(unreachable)
+            ),
+            (
+                "worker-3 reachable",
+                Some("worker-3"),
+                (
+                    "error",
+                    Some("worker-3 (10.0.0.13:22): connection refused"),
+                    Some("connect"),
+                    None
+                )
+            )
+        );
+    }
+
+    #[test]
+    fn hostile_output_stays_well_formed_and_visible() {
+        let report = sample::hostile();
+        let xml = render(&report);
+        assert_python_parses(&xml);
+        for forbidden in [
+            '\0', '\x07', '\x08', '\x1b', '\r', '\t', '\x7f', '\u{9b}', '\u{fffe}', '\u{ffff}',
+            '\u{202e}',
+        ] {
+            assert!(!xml.contains(forbidden), "{forbidden:?} reached the XML");
+        }
+        assert!(
+            xml.contains("cdata:]]&gt; lt:&lt; gt:&gt; amp:&amp;"),
+            "{xml}"
+        );
+        assert!(xml.contains("fffd:\u{fffd} fffe:\\u{fffe}"), "{xml}");
+
+        let junit = parse(&xml);
+        assert_eq!(
+            (junit.tests, junit.failures, junit.errors, junit.skipped),
+            (10, 2, 2, 3)
+        );
+        for (suite, host) in junit.test_suites.iter().zip(&report.hosts) {
+            // What the parser reads back is the sanitized text, character
+            // for character: nothing was dropped on the way.
+            assert_eq!(suite.name.as_str(), sanitize(&host.name));
+            assert_eq!(
+                suite.extra.get("hostname").map(|h| h.as_str()),
+                Some(&*sanitize(&host.address))
+            );
+            match &host.result {
+                Ok(results) => {
+                    for (case, result) in suite.test_cases.iter().zip(results) {
+                        assert_eq!(
+                            case.name.as_str(),
+                            sanitize(&format!("{} {}", result.id, result.title))
+                        );
+                        let (_, message, _, description) = status_of(case);
+                        if result.outcome.status == Status::Fail {
+                            assert_eq!(
+                                message,
+                                Some(&*sanitize(&expected_actual(&result.outcome)))
+                            );
+                            assert_eq!(
+                                description,
+                                Some(&*sanitize_multiline(&result.remediation))
+                            );
+                            assert!(
+                                description.unwrap().contains('\n'),
+                                "remediation keeps its line breaks"
+                            );
+                        }
+                        assert_eq!(
+                            case.system_out.as_deref(),
+                            Some(&*format!("note: {}", sanitize(&result.outcome.notes[0])))
+                        );
+                    }
+                }
+                Err(error) => {
+                    let (_, message, ty, _) = status_of(&suite.test_cases[0]);
+                    assert_eq!(
+                        (message, ty),
+                        (Some(&*sanitize(&error.message)), Some("connect"))
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_run_is_an_empty_root() {
+        let junit = parse(&render(&sample::run(vec![])));
+        assert_eq!((junit.tests, junit.test_suites.len()), (0, 0));
+        assert_eq!(junit.time, Some(Duration::from_millis(7500)));
+    }
+
+    #[test]
+    fn host_with_no_results_is_an_empty_suite() {
+        let report = sample::run(vec![sample::ok_host(
+            "idle",
+            "10.0.0.20",
+            vec![Role::Worker],
+            vec![],
+        )]);
+        let xml = render(&report);
+        assert_python_parses(&xml);
+        let junit = parse(&xml);
+        assert_eq!(counts_of_suite(&junit.test_suites[0]), (0, 0, 0, 0));
+    }
+}

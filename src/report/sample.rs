@@ -1,0 +1,302 @@
+//! Reports for the writers' tests: a representative run (`report`), and the
+//! same run with every string replaced by hostile host output (`hostile`).
+
+use crate::component::Role;
+use crate::outcome::{
+    BenchmarkInfo, CheckResult, HostKeyInfo, HostReport, Outcome, Report, Source, Status,
+};
+use crate::transport::{HostError, HostErrorKind};
+use chrono::{DateTime, FixedOffset};
+use std::time::Duration;
+
+/// Every character a host could send that a report must not pass on as
+/// itself, with the markup characters XML and terminals care about.
+pub(crate) const HOSTILE: &str =
+    "nul:\0 bel:\x07 bs:\x08 tab:\t lf:\n cr:\r esc:\x1b[31mred\x1b[0m \
+     osc:\x1b]0;pwned\x07 del:\x7f csi:\u{9b}2J cdata:]]> lt:< gt:> amp:& quot:\" apos:' \
+     fffd:\u{fffd} fffe:\u{fffe} ffff:\u{ffff} rlo:\u{202e} lri:\u{2066} ls:\u{2028} end";
+
+pub(crate) fn time(rfc3339: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(rfc3339).expect("a valid RFC 3339 time")
+}
+
+/// One check result; the identity is made up from the id.
+pub(crate) fn check(
+    id: &str,
+    title: &str,
+    target: Role,
+    status: Status,
+    expected: &str,
+    actual: &str,
+) -> CheckResult {
+    CheckResult {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        section: id
+            .rsplit_once('.')
+            .map_or(id, |(section, _)| section)
+            .to_owned(),
+        target,
+        automated: status != Status::Manual,
+        scored: status != Status::Warn,
+        remediation: format!("Remediate {id}."),
+        outcome: Outcome {
+            status,
+            expected: expected.to_owned(),
+            actual: actual.to_owned(),
+            sources: vec![],
+            notes: vec![],
+        },
+    }
+}
+
+fn with_sources(mut result: CheckResult, sources: Vec<Source>) -> CheckResult {
+    result.outcome.sources = sources;
+    result
+}
+
+pub(crate) fn benchmark() -> BenchmarkInfo {
+    BenchmarkInfo {
+        id: "cis-1.12".to_owned(),
+        title: "CIS Kubernetes Benchmark v1.12.0".to_owned(),
+        sha256: "5d41402abc4b2a76b9719d911017c592c2d1d3c6a3b8d5b1a0e2c0f4e5d6a7b8".to_owned(),
+        selected_by: "auto: kubernetes v1.33.4".to_owned(),
+    }
+}
+
+/// An audited host with the given results.
+pub(crate) fn ok_host(
+    name: &str,
+    address: &str,
+    roles: Vec<Role>,
+    results: Vec<CheckResult>,
+) -> HostReport {
+    HostReport {
+        name: name.to_owned(),
+        address: address.to_owned(),
+        port: 22,
+        roles,
+        roles_detected: false,
+        user: "hbaudit".to_owned(),
+        sudo: true,
+        host_key: Some(HostKeyInfo {
+            algorithm: "ssh-ed25519".to_owned(),
+            fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".to_owned(),
+        }),
+        kubernetes_version: Some("v1.33.4".to_owned()),
+        started_at: time("2026-11-22T16:40:00.250+00:00"),
+        duration: Duration::from_millis(1234),
+        result: Ok(results),
+    }
+}
+
+/// A host that could not be audited.
+pub(crate) fn error_host(
+    name: &str,
+    address: &str,
+    kind: HostErrorKind,
+    message: &str,
+) -> HostReport {
+    HostReport {
+        name: name.to_owned(),
+        address: address.to_owned(),
+        port: 22,
+        roles: vec![Role::Worker],
+        roles_detected: false,
+        user: "hbaudit".to_owned(),
+        sudo: true,
+        host_key: None,
+        kubernetes_version: None,
+        started_at: time("2026-11-22T16:40:00.300+00:00"),
+        duration: Duration::from_millis(5002),
+        result: Err(HostError::new(kind, message)),
+    }
+}
+
+pub(crate) fn run(hosts: Vec<HostReport>) -> Report {
+    Report {
+        hardbench_version: "0.1.0".to_owned(),
+        benchmark: benchmark(),
+        started_at: time("2026-11-22T16:40:00+00:00"),
+        finished_at: time("2026-11-22T16:40:07.5+00:00"),
+        hosts,
+    }
+}
+
+/// Two audited hosts with every status between them, and one unreachable
+/// host.
+pub(crate) fn report() -> Report {
+    let s = |text: &str| text.to_owned();
+    let mut profiling = with_sources(
+        check(
+            "1.2.15",
+            "Ensure that the --profiling argument is set to false",
+            Role::ControlPlane,
+            Status::Fail,
+            "false",
+            "true",
+        ),
+        vec![Source::Flag {
+            component: s("kube-apiserver"),
+            flag: s("--profiling"),
+        }],
+    );
+    profiling.remediation = s("Edit the API server pod specification file \
+        /etc/kubernetes/manifests/kube-apiserver.yaml on the control plane node and set the below \
+        parameter.\n--profiling=false");
+    let mut manual = check(
+        "1.2.1",
+        "Ensure that the --anonymous-auth argument is set to false",
+        Role::ControlPlane,
+        Status::Manual,
+        "false, unless anonymous health checks are needed",
+        "true",
+    );
+    manual.outcome.sources = vec![Source::Default {
+        component: s("kube-apiserver"),
+        reference: s("kube-apiserver --help"),
+    }];
+    let mut anonymous = with_sources(
+        check(
+            "4.2.1",
+            "Ensure that the --anonymous-auth argument is set to false",
+            Role::Worker,
+            Status::Pass,
+            "false",
+            "false",
+        ),
+        vec![Source::ConfigFile {
+            path: s("/var/lib/kubelet/config.yaml"),
+            key: s("authentication.anonymous.enabled"),
+        }],
+    );
+    anonymous.outcome.notes = vec![s("the kubelet config has a drop-in directory")];
+    let cp_good = ok_host(
+        "cp-good",
+        "127.0.10.1",
+        vec![Role::ControlPlane, Role::Etcd, Role::Worker],
+        vec![
+            with_sources(
+                check(
+                    "1.1.1",
+                    "Ensure that the API server pod specification file permissions are set to 600 or more restrictive",
+                    Role::ControlPlane,
+                    Status::Pass,
+                    "mode 600 or more restrictive",
+                    "600",
+                ),
+                vec![Source::File { path: s("/etc/kubernetes/manifests/kube-apiserver.yaml") }],
+            ),
+            manual,
+            with_sources(
+                check(
+                    "1.1.12",
+                    "Ensure that the etcd data directory ownership is set to etcd:etcd",
+                    Role::ControlPlane,
+                    Status::Error,
+                    "etcd:etcd",
+                    "the etcd data directory could not be found: etcd has no --data-dir",
+                ),
+                vec![Source::Flag { component: s("etcd"), flag: s("--data-dir") }],
+            ),
+            profiling,
+            with_sources(
+                check(
+                    "1.2.6",
+                    "Ensure that the --kubelet-certificate-authority argument is set as appropriate",
+                    Role::ControlPlane,
+                    Status::Warn,
+                    "set",
+                    "not set",
+                ),
+                vec![Source::Default { component: s("kube-apiserver"), reference: s("unset by default") }],
+            ),
+            check("2.1", "Ensure that the --cert-file and --key-file arguments are set as appropriate", Role::Etcd, Status::Skip, "set", "deselected with --skip"),
+            anonymous.clone(),
+        ],
+    );
+    let mut worker = ok_host(
+        "worker-1",
+        "10.0.0.12",
+        vec![Role::Worker],
+        vec![
+            anonymous,
+            with_sources(
+                check(
+                    "4.2.2",
+                    "Ensure that the --authorization-mode argument is not set to AlwaysAllow",
+                    Role::Worker,
+                    Status::Fail,
+                    "not AlwaysAllow",
+                    "AlwaysAllow",
+                ),
+                vec![
+                    Source::Flag {
+                        component: s("kubelet"),
+                        flag: s("--config"),
+                    },
+                    Source::ConfigFile {
+                        path: s("/var/lib/kubelet/config.yaml"),
+                        key: s("authorization.mode"),
+                    },
+                ],
+            ),
+        ],
+    );
+    worker.port = 2222;
+    worker.roles_detected = true;
+    worker.sudo = false;
+    worker.kubernetes_version = None;
+    run(vec![
+        cp_good,
+        worker,
+        error_host(
+            "worker-3",
+            "10.0.0.13",
+            HostErrorKind::Connect,
+            "worker-3 (10.0.0.13:22): connection refused",
+        ),
+    ])
+}
+
+/// `report()` with every string, from host names to remediation, replaced
+/// by one that carries `HOSTILE`.
+pub(crate) fn hostile() -> Report {
+    let h = |label: &str| format!("{label} {HOSTILE}");
+    let mut report = report();
+    report.benchmark.title = h("title");
+    report.benchmark.selected_by = h("selected");
+    for host in &mut report.hosts {
+        host.name = h(&host.name);
+        host.address = h(&host.address);
+        host.user = h("user");
+        host.kubernetes_version = host.kubernetes_version.as_ref().map(|_| h("version"));
+        if let Some(key) = &mut host.host_key {
+            key.fingerprint = h("SHA256:");
+        }
+        match &mut host.result {
+            Ok(results) => {
+                for result in results {
+                    result.title = h(&result.title);
+                    result.section = h(&result.section);
+                    result.remediation = h("remediation");
+                    result.outcome.expected = h("expected");
+                    result.outcome.actual = h("actual");
+                    result.outcome.notes = vec![h("note")];
+                    result.outcome.sources = vec![
+                        Source::ConfigFile {
+                            path: h("/etc/path"),
+                            key: h("key"),
+                        },
+                        Source::Flag {
+                            component: h("c"),
+                            flag: h("--flag"),
+                        },
+                    ];
+                }
+            }
+            Err(error) => error.message = h("refused"),
+        }
+    }
+    report
+}
