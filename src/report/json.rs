@@ -381,6 +381,7 @@ fn error_kind(kind: HostErrorKind) -> &'static str {
         HostErrorKind::Output => "output",
         HostErrorKind::Parse => "parse",
         HostErrorKind::Interrupted => "interrupted",
+        HostErrorKind::NoRoles => "no-roles",
     }
 }
 
