@@ -16,7 +16,7 @@ lab=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dir=/tmp/hardbench-lab
 count=1
 profiles=()
-wait_seconds=${HBLAB_WAIT:-20}
+wait_seconds=${HBLAB_WAIT:-}
 
 die() {
     printf 'up.sh: error: %s\n' "$*" >&2
@@ -46,6 +46,8 @@ for p in "${profiles[@]}"; do
         die "no profile '$p' (expected $lab/profiles/$p/{files,procs}.txt)"
 done
 total=$((${#profiles[@]} * count))
+# Bounded wait for readiness: 20 s, plus 1 s per 10 hosts beyond the first 10.
+wait_seconds=${wait_seconds:-$((20 + (total > 10 ? (total - 10) / 10 : 0)))}
 ((total <= 250 * 10)) || die "at most 2500 hosts"
 ((EUID == 0)) || die "must run as root (namespaces, mounts, users)"
 for tool in unshare setsid sshd ssh-keygen openssl gcc ss useradd; do
