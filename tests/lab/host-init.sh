@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# PID 1 of one lab host: a mount+PID namespace made by up.sh with
+#   unshare --mount --pid --fork --mount-proc --propagation private
+# Usage (up.sh runs it; not meant for hand use):
+#   host-init.sh STATE_DIR NAME ADDRESS PROFILE
+# It mounts a tmpfs over every directory the host owns, installs the
+# profile's files (files.txt) with exact modes and owners, starts the
+# profile's processes (procs.txt), then runs sshd on ADDRESS:22 and waits.
+# On SIGTERM it exits; the kernel then kills every process of the namespace.
+set -euo pipefail
+set -f # procs.txt lines are split into argv words; never glob them
+
+state=$1 name=$2 addr=$3 profile=$4
+lab=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+profiles=$lab/profiles
+hostdir=$state/hosts/$name
+bin=$state/bin
+
+log() { printf '%s host-init[%s]: %s\n' "$(date +%T.%3N)" "$name" "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 1
+}
+
+# PID 1 ignores every signal it has no handler for: install one first.
+trap 'log "SIGTERM: stopping"; exit 0' TERM INT
+
+(($$ == 1)) || die "must be PID 1 of its own PID namespace (started by up.sh)"
+[[ -f $profiles/$profile/files.txt ]] || die "no profile $profile in $profiles"
+
+# The directories this host owns. Everything the profile installs must lie
+# under one of them, so nothing is ever written to the machine's own files.
+# up.sh creates a missing mountpoint (an empty directory) beforehand.
+mounts=(/etc/kubernetes /var/lib/kubelet /var/lib/etcd
+    /etc/systemd/system/kubelet.service.d /etc/sudoers.d /run)
+for m in "${mounts[@]}"; do
+    [[ -d $m ]] || die "mountpoint $m is missing on the machine (up.sh creates it)"
+    # etcd preallocates a 64 MiB write-ahead log: its tmpfs needs room.
+    size=16m
+    [[ $m == /var/lib/etcd ]] && size=256m
+    mount -t tmpfs -o "mode=0755,size=$size,nosuid,nodev" "hblab-$name" "$m" ||
+        die "cannot mount tmpfs on $m"
+done
+
+owned() {
+    local p=$1 m
+    [[ $p == /* && $p != *..* ]] || return 1
+    for m in "${mounts[@]}"; do
+        [[ $p == "$m" || $p == "$m"/* ]] && return 0
+    done
+    return 1
+}
+
+subst() { # text with the host's placeholders replaced
+    local s=$1
+    s=${s//@HOST_NAME@/$name}
+    s=${s//@HOST_ADDR@/$addr}
+    s=${s//@BIN@/$bin}
+    printf '%s' "$s"
+}
+
+# --- files -----------------------------------------------------------------
+# chmod and chown are batched per mode and per owner: one fork each, not one
+# per file, which matters with 200 hosts starting at once.
+declare -A by_mode=() by_owner=()
+links=()
+lineno=0
+while IFS= read -r line || [[ -n $line ]]; do
+    lineno=$((lineno + 1))
+    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+    read -r mode owner path src extra <<<"$line"
+    where="$profile/files.txt:$lineno"
+    [[ -z ${extra:-} ]] || die "$where: too many fields"
+    [[ $owner == ?*:?* ]] || die "$where: owner must be user:group, got '$owner'"
+    owned "$path" || die "$where: $path is not under a lab mount (${mounts[*]})"
+    if [[ $mode == symlink ]]; then
+        [[ -n ${src:-} ]] || die "$where: symlink needs a target"
+        ln -sfn "$src" "$path"
+        links+=("$owner" "$path")
+        continue
+    fi
+    [[ $mode =~ ^0[0-7]{3}$ ]] || die "$where: mode must be 4 octal digits, got '$mode'"
+    if [[ -z ${src:-} ]]; then
+        mkdir -p "$path"
+    else
+        case $src in
+        @pki/*) from=$state/pki/${src#@pki/} ;;
+        @hostpki/*) from=$hostdir/pki/${src#@hostpki/} ;;
+        *) from=$profiles/$src ;;
+        esac
+        [[ -f $from ]] || die "$where: source $from does not exist"
+        if [[ $src == @* ]]; then
+            cp "$from" "$path"
+        else
+            content=
+            IFS= read -r -d '' content <"$from" || true
+            subst "$content" >"$path"
+        fi
+    fi
+    by_mode[$mode]+=" $path"
+    by_owner[$owner]+=" $path"
+done <"$profiles/$profile/files.txt"
+for o in "${!by_owner[@]}"; do
+    # shellcheck disable=SC2086 # paths have no spaces (checked: read splits on them)
+    chown "$o" ${by_owner[$o]}
+done
+for m in "${!by_mode[@]}"; do
+    # shellcheck disable=SC2086
+    chmod "$m" ${by_mode[$m]}
+done
+for ((i = 0; i < ${#links[@]}; i += 2)); do
+    chown -h "${links[i]}" "${links[i + 1]}"
+done
+
+# The audit user may become root without a password, as on a real fleet.
+printf 'hbaudit ALL=(ALL) NOPASSWD: ALL\n' >/etc/sudoers.d/hbaudit
+chmod 0440 /etc/sudoers.d/hbaudit
+mkdir -m 0755 /run/sshd
+
+# --- processes ---------------------------------------------------------------
+manifest_command() { # the spec.containers[0].command list of a static pod manifest
+    awk '
+        /^  - command:$/ || /^    command:$/ { on = 1; next }
+        on && /^    - / { v = substr($0, 7); if (v ~ /^".*"$/) v = substr(v, 2, length(v) - 2); print v; next }
+        on { exit }
+    ' "$1"
+}
+
+start() { # start NAME ARGV... : run the binary for NAME with exactly ARGV
+    local comp=$1 exe
+    shift
+    case $comp in
+    etcd) exe=/usr/bin/etcd ;;
+    *) exe=$bin/$comp ;;
+    esac
+    [[ -x $exe ]] || die "no binary $exe for $comp"
+    # A component starts with a clean environment, as in a container or a
+    # systemd unit: no variable of the shell that ran up.sh leaks into
+    # /proc/PID/environ (the gatherer reads ETCD_* from there).
+    (
+        for v in $(compgen -e); do unset "$v" 2>/dev/null || true; done
+        export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+        exec -a "$1" "$exe" "${@:2}"
+    ) </dev/null >>"$hostdir/$comp.log" 2>&1 &
+    log "started $comp (pid $!)"
+}
+
+lineno=0
+while IFS= read -r line || [[ -n $line ]]; do
+    lineno=$((lineno + 1))
+    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+    where="$profile/procs.txt:$lineno"
+    read -r -a words <<<"$(subst "$line")"
+    case ${words[0]} in
+    manifest)
+        [[ ${#words[@]} == 2 ]] || die "$where: manifest takes one path"
+        mapfile -t argv < <(manifest_command "${words[1]}")
+        ((${#argv[@]} > 0)) || die "$where: no spec.containers[0].command in ${words[1]}"
+        start "${argv[0]##*/}" "${argv[@]}"
+        ;;
+    exec)
+        ((${#words[@]} >= 3)) || die "$where: exec takes a name and an argv"
+        start "${words[@]:1}"
+        ;;
+    *) die "$where: unknown directive '${words[0]}'" ;;
+    esac
+done <"$profiles/$profile/procs.txt"
+
+# --- sshd --------------------------------------------------------------------
+cat >"$hostdir/sshd_config" <<CFG
+ListenAddress $addr:22
+HostKey $hostdir/ssh_host_ed25519_key
+AuthorizedKeysFile $state/authorized_keys
+AllowUsers hbaudit
+PermitRootLogin no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+UseDNS no
+MaxStartups 200:30:400
+PidFile /run/sshd.pid
+LogLevel VERBOSE
+PrintMotd no
+X11Forwarding no
+AllowTcpForwarding no
+AllowAgentForwarding no
+CFG
+/usr/sbin/sshd -t -f "$hostdir/sshd_config" || die "sshd rejects $hostdir/sshd_config"
+/usr/sbin/sshd -D -f "$hostdir/sshd_config" -E "$hostdir/sshd.log" </dev/null &
+sshd_pid=$!
+log "sshd (pid $sshd_pid) on $addr:22"
+
+# Bash reaps every child, adopted orphans included, while it waits here.
+status=0
+wait "$sshd_pid" || status=$?
+die "sshd exited (status $status); see $hostdir/sshd.log"

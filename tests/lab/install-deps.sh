@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the lab needs on this machine (Debian): sshd, the real etcd
+# (and etcdctl, for checking it by hand), sudo, openssl for the certificates
+# and gcc for the fake component binary. Idempotent: `apt-get update` runs only
+# when a package is missing, and nothing is printed when all are present.
+set -euo pipefail
+
+packages=(openssh-server etcd-server etcd-client sudo openssl gcc)
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+if ((EUID != 0)); then
+    echo "install-deps.sh: missing packages (${missing[*]}); run as root" >&2
+    exit 1
+fi
+echo "install-deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
