@@ -209,7 +209,7 @@ fn verify_host_key(host: &Host, session: &Session, known: &KnownHosts) -> Result
             let line = known_hosts::entry_line(&name, &algorithm, &blob);
             match host.host_key_policy {
                 HostKeyPolicy::Strict => Err(refuse(format!(
-                    "host key for {} is not in {file}; offered {offered}; to trust it, add:\n{line}",
+                    "host key for {} is not in {file}; offered {offered}; to trust it, add: {line}",
                     label(host)
                 ))),
                 HostKeyPolicy::AcceptNew => {
