@@ -42,7 +42,10 @@ struct Entry {
 enum Hosts {
     Patterns(Vec<Pattern>),
     /// `|1|salt|hash`: hash = HMAC-SHA1(key = salt, message = host name).
-    Hashed { salt: Vec<u8>, hash: Vec<u8> },
+    Hashed {
+        salt: Vec<u8>,
+        hash: Vec<u8>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,7 +84,11 @@ impl KnownHosts {
     /// match, as in OpenSSH.
     pub fn check(&self, host: &str, blob: &[u8]) -> Verdict {
         let host = host.to_ascii_lowercase();
-        let for_host: Vec<&Entry> = self.entries.iter().filter(|e| e.hosts.matches(&host)).collect();
+        let for_host: Vec<&Entry> = self
+            .entries
+            .iter()
+            .filter(|e| e.hosts.matches(&host))
+            .collect();
         if let Some(entry) = for_host.iter().find(|e| e.revoked && e.blob == blob) {
             return Verdict::Revoked { line: entry.line };
         }
@@ -95,7 +102,10 @@ impl KnownHosts {
             .find(|e| Some(e.key_type.as_str()) == offered_type.as_deref())
             .or_else(|| trusted.first());
         match closest {
-            Some(entry) => Verdict::Mismatch { line: entry.line, key_type: entry.key_type.clone() },
+            Some(entry) => Verdict::Mismatch {
+                line: entry.line,
+                key_type: entry.key_type.clone(),
+            },
             None => Verdict::NotFound,
         }
     }
@@ -105,7 +115,11 @@ impl KnownHosts {
     pub fn key_types(&self, host: &str) -> Vec<String> {
         let host = host.to_ascii_lowercase();
         let mut types: Vec<String> = Vec::new();
-        for entry in self.entries.iter().filter(|e| !e.revoked && e.hosts.matches(&host)) {
+        for entry in self
+            .entries
+            .iter()
+            .filter(|e| !e.revoked && e.hosts.matches(&host))
+        {
             if !types.contains(&entry.key_type) {
                 types.push(entry.key_type.clone());
             }
@@ -132,20 +146,35 @@ fn parse_line(line: usize, text: &str) -> Option<Entry> {
     let hosts = parse_hosts(first)?;
     let key_type = fields.next()?.to_string();
     let blob = STANDARD.decode(fields.next()?).ok()?;
-    Some(Entry { line, revoked, hosts, key_type, blob })
+    Some(Entry {
+        line,
+        revoked,
+        hosts,
+        key_type,
+        blob,
+    })
 }
 
 fn parse_hosts(field: &str) -> Option<Hosts> {
     if let Some(hashed) = field.strip_prefix("|1|") {
         let (salt, hash) = hashed.split_once('|')?;
-        return Some(Hosts::Hashed { salt: STANDARD.decode(salt).ok()?, hash: STANDARD.decode(hash).ok()? });
+        return Some(Hosts::Hashed {
+            salt: STANDARD.decode(salt).ok()?,
+            hash: STANDARD.decode(hash).ok()?,
+        });
     }
     let patterns = field
         .split(',')
         .filter(|p| !p.is_empty())
         .map(|p| match p.strip_prefix('!') {
-            Some(glob) => Pattern { negated: true, glob: glob.to_ascii_lowercase() },
-            None => Pattern { negated: false, glob: p.to_ascii_lowercase() },
+            Some(glob) => Pattern {
+                negated: true,
+                glob: glob.to_ascii_lowercase(),
+            },
+            None => Pattern {
+                negated: false,
+                glob: p.to_ascii_lowercase(),
+            },
         })
         .collect();
     Some(Hosts::Patterns(patterns))
@@ -156,7 +185,10 @@ impl Hosts {
         match self {
             Hosts::Patterns(patterns) => {
                 // A matching negated pattern vetoes the whole line.
-                let hits: Vec<&Pattern> = patterns.iter().filter(|p| glob_match(&p.glob, host)).collect();
+                let hits: Vec<&Pattern> = patterns
+                    .iter()
+                    .filter(|p| glob_match(&p.glob, host))
+                    .collect();
                 !hits.is_empty() && hits.iter().all(|p| !p.negated)
             }
             Hosts::Hashed { salt, hash } => {
@@ -218,7 +250,12 @@ pub fn append(path: &Path, line: &str) -> io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     }
-    let mut file = OpenOptions::new().read(true).append(true).create(true).mode(0o600).open(path)?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)?;
     let len = file.seek(SeekFrom::End(0))?;
     let mut last = [b'\n'];
     if len > 0 {
@@ -253,45 +290,147 @@ mod tests {
     #[track_caller]
     fn case(file: &str, host: &str, key: &str, expected: Verdict) {
         let file = file.replace("KEY_A", KEY_A).replace("KEY_B", KEY_B);
-        assert_eq!(KnownHosts::parse(&file).check(host, &blob(key)), expected, "file:\n{file}");
+        assert_eq!(
+            KnownHosts::parse(&file).check(host, &blob(key)),
+            expected,
+            "file:\n{file}"
+        );
     }
 
     #[test]
     fn check() {
         use Verdict::*;
-        let mismatch = |line| Mismatch { line, key_type: "ssh-ed25519".to_string() };
+        let mismatch = |line| Mismatch {
+            line,
+            key_type: "ssh-ed25519".to_string(),
+        };
         case("", "10.0.0.1", KEY_A, NotFound);
-        case("10.0.0.1 ssh-ed25519 KEY_A\n", "10.0.0.1", KEY_A, Match { line: 1 });
-        case("10.0.0.1 ssh-ed25519 KEY_A\n", "10.0.0.1", KEY_B, mismatch(1));
+        case(
+            "10.0.0.1 ssh-ed25519 KEY_A\n",
+            "10.0.0.1",
+            KEY_A,
+            Match { line: 1 },
+        );
+        case(
+            "10.0.0.1 ssh-ed25519 KEY_A\n",
+            "10.0.0.1",
+            KEY_B,
+            mismatch(1),
+        );
         case("10.0.0.1 ssh-ed25519 KEY_A\n", "10.0.0.2", KEY_A, NotFound);
         // Comments, blank lines, trailing comments and a malformed line.
-        case("# c\n\n10.0.0.1 ssh-ed25519\n10.0.0.1 ssh-ed25519 KEY_A comment\n", "10.0.0.1", KEY_A, Match { line: 4 });
+        case(
+            "# c\n\n10.0.0.1 ssh-ed25519\n10.0.0.1 ssh-ed25519 KEY_A comment\n",
+            "10.0.0.1",
+            KEY_A,
+            Match { line: 4 },
+        );
         // Comma lists and case-insensitivity.
-        case("cp-1,10.0.0.1 ssh-ed25519 KEY_A\n", "10.0.0.1", KEY_A, Match { line: 1 });
-        case("CP-1.Example.com ssh-ed25519 KEY_A\n", "cp-1.example.com", KEY_A, Match { line: 1 });
+        case(
+            "cp-1,10.0.0.1 ssh-ed25519 KEY_A\n",
+            "10.0.0.1",
+            KEY_A,
+            Match { line: 1 },
+        );
+        case(
+            "CP-1.Example.com ssh-ed25519 KEY_A\n",
+            "cp-1.example.com",
+            KEY_A,
+            Match { line: 1 },
+        );
         // A port entry matches only its port; a bare name only port 22.
-        case("[10.0.0.1]:2222 ssh-ed25519 KEY_A\n", "[10.0.0.1]:2222", KEY_A, Match { line: 1 });
-        case("[10.0.0.1]:2222 ssh-ed25519 KEY_A\n", "10.0.0.1", KEY_A, NotFound);
-        case("[10.0.0.1]:2222 ssh-ed25519 KEY_A\n", "[10.0.0.1]:2223", KEY_A, NotFound);
-        case("10.0.0.1 ssh-ed25519 KEY_A\n", "[10.0.0.1]:2222", KEY_A, NotFound);
+        case(
+            "[10.0.0.1]:2222 ssh-ed25519 KEY_A\n",
+            "[10.0.0.1]:2222",
+            KEY_A,
+            Match { line: 1 },
+        );
+        case(
+            "[10.0.0.1]:2222 ssh-ed25519 KEY_A\n",
+            "10.0.0.1",
+            KEY_A,
+            NotFound,
+        );
+        case(
+            "[10.0.0.1]:2222 ssh-ed25519 KEY_A\n",
+            "[10.0.0.1]:2223",
+            KEY_A,
+            NotFound,
+        );
+        case(
+            "10.0.0.1 ssh-ed25519 KEY_A\n",
+            "[10.0.0.1]:2222",
+            KEY_A,
+            NotFound,
+        );
         // Wildcards and negation.
-        case("10.0.0.* ssh-ed25519 KEY_A\n", "10.0.0.17", KEY_A, Match { line: 1 });
+        case(
+            "10.0.0.* ssh-ed25519 KEY_A\n",
+            "10.0.0.17",
+            KEY_A,
+            Match { line: 1 },
+        );
         case("10.0.0.? ssh-ed25519 KEY_A\n", "10.0.0.17", KEY_A, NotFound);
-        case("10.0.0.*,!10.0.0.17 ssh-ed25519 KEY_A\n", "10.0.0.17", KEY_A, NotFound);
-        case("10.0.0.*,!10.0.0.17 ssh-ed25519 KEY_A\n", "10.0.0.18", KEY_A, Match { line: 1 });
-        case("!10.0.0.17 ssh-ed25519 KEY_A\n", "10.0.0.18", KEY_A, NotFound);
+        case(
+            "10.0.0.*,!10.0.0.17 ssh-ed25519 KEY_A\n",
+            "10.0.0.17",
+            KEY_A,
+            NotFound,
+        );
+        case(
+            "10.0.0.*,!10.0.0.17 ssh-ed25519 KEY_A\n",
+            "10.0.0.18",
+            KEY_A,
+            Match { line: 1 },
+        );
+        case(
+            "!10.0.0.17 ssh-ed25519 KEY_A\n",
+            "10.0.0.18",
+            KEY_A,
+            NotFound,
+        );
         // Any matching line wins over a differing one.
-        case("h ssh-ed25519 KEY_B\nh ssh-ed25519 KEY_A\n", "h", KEY_A, Match { line: 2 });
+        case(
+            "h ssh-ed25519 KEY_B\nh ssh-ed25519 KEY_A\n",
+            "h",
+            KEY_A,
+            Match { line: 2 },
+        );
         // The mismatch names an entry of the offered type if there is one.
-        case("h ssh-rsa KEY_B\nh ssh-ed25519 KEY_B\n", "h", KEY_A, mismatch(2));
+        case(
+            "h ssh-rsa KEY_B\nh ssh-ed25519 KEY_B\n",
+            "h",
+            KEY_A,
+            mismatch(2),
+        );
         // @revoked refuses the key even when a plain line trusts it, only
         // for hosts its patterns name; it never trusts a key by itself.
-        case("h ssh-ed25519 KEY_A\n@revoked * ssh-ed25519 KEY_A\n", "h", KEY_A, Revoked { line: 2 });
-        case("@revoked other ssh-ed25519 KEY_A\nh ssh-ed25519 KEY_A\n", "h", KEY_A, Match { line: 2 });
+        case(
+            "h ssh-ed25519 KEY_A\n@revoked * ssh-ed25519 KEY_A\n",
+            "h",
+            KEY_A,
+            Revoked { line: 2 },
+        );
+        case(
+            "@revoked other ssh-ed25519 KEY_A\nh ssh-ed25519 KEY_A\n",
+            "h",
+            KEY_A,
+            Match { line: 2 },
+        );
         case("@revoked h ssh-ed25519 KEY_B\n", "h", KEY_A, NotFound);
         // @cert-authority and unknown markers are skipped.
-        case("@cert-authority h ssh-ed25519 KEY_A\n", "h", KEY_A, NotFound);
-        case("@cert-authority h ssh-ed25519 KEY_B\n", "h", KEY_A, NotFound);
+        case(
+            "@cert-authority h ssh-ed25519 KEY_A\n",
+            "h",
+            KEY_A,
+            NotFound,
+        );
+        case(
+            "@cert-authority h ssh-ed25519 KEY_B\n",
+            "h",
+            KEY_A,
+            NotFound,
+        );
         case("@future h ssh-ed25519 KEY_A\n", "h", KEY_A, NotFound);
         // Hashed names (made by ssh-keygen -H), with a port and without.
         case(HASHED, "[127.0.0.1]:2222", KEY_A, Match { line: 1 });
@@ -305,8 +444,14 @@ mod tests {
     #[test]
     fn key_types_lists_trusted_types_in_order() {
         let file = format!("h ssh-rsa {KEY_B}\n@revoked h ecdsa-sha2-nistp256 {KEY_B}\nh ssh-ed25519 {KEY_A}\nh ssh-rsa {KEY_A}\n");
-        assert_eq!(KnownHosts::parse(&file).key_types("h"), ["ssh-rsa", "ssh-ed25519"]);
-        assert_eq!(KnownHosts::parse(&file).key_types("other"), Vec::<String>::new());
+        assert_eq!(
+            KnownHosts::parse(&file).key_types("h"),
+            ["ssh-rsa", "ssh-ed25519"]
+        );
+        assert_eq!(
+            KnownHosts::parse(&file).key_types("other"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -316,7 +461,10 @@ mod tests {
         assert_eq!(key_type(&blob(KEY_A)).as_deref(), Some("ssh-ed25519"));
         assert_eq!(key_type(&[0, 0, 0, 9, b'x']), None);
         assert_eq!(fingerprint(&blob(KEY_A)), KEY_A_FINGERPRINT);
-        assert_eq!(entry_line("h", "ssh-ed25519", &blob(KEY_A)), format!("h ssh-ed25519 {KEY_A}"));
+        assert_eq!(
+            entry_line("h", "ssh-ed25519", &blob(KEY_A)),
+            format!("h ssh-ed25519 {KEY_A}")
+        );
     }
 
     #[test]
@@ -325,12 +473,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ssh/known_hosts");
         append(&path, "a ssh-ed25519 X").unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            std::fs::metadata(path.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o700
+        );
         append(&path, "b ssh-ed25519 Y").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a ssh-ed25519 X\nb ssh-ed25519 Y\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "a ssh-ed25519 X\nb ssh-ed25519 Y\n"
+        );
         std::fs::write(&path, "a ssh-ed25519 X\nno-newline").unwrap();
         append(&path, "c ssh-ed25519 Z").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a ssh-ed25519 X\nno-newline\nc ssh-ed25519 Z\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "a ssh-ed25519 X\nno-newline\nc ssh-ed25519 Z\n"
+        );
     }
 }

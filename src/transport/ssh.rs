@@ -56,7 +56,9 @@ pub struct SshTransport {
 impl SshTransport {
     /// Use the ssh-agent named by `SSH_AUTH_SOCK`, if set.
     pub fn from_env() -> SshTransport {
-        let agent_socket = std::env::var_os("SSH_AUTH_SOCK").filter(|s| !s.is_empty()).map(PathBuf::from);
+        let agent_socket = std::env::var_os("SSH_AUTH_SOCK")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
         SshTransport { agent_socket }
     }
 
@@ -118,7 +120,11 @@ fn load_known_hosts(host: &Host) -> Result<KnownHosts, HostError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(KnownHosts::default()),
         Err(e) => Err(error(
             HostErrorKind::HostKey,
-            format!("cannot verify the host key of {}: cannot read {}: {e}", label(host), host.known_hosts.display()),
+            format!(
+                "cannot verify the host key of {}: cannot read {}: {e}",
+                label(host),
+                host.known_hosts.display()
+            ),
         )),
     }
 }
@@ -126,20 +132,36 @@ fn load_known_hosts(host: &Host) -> Result<KnownHosts, HostError> {
 fn connect(host: &Host, deadline: Instant) -> Result<TcpStream, HostError> {
     let addrs: Vec<SocketAddr> = (host.address.as_str(), host.port)
         .to_socket_addrs()
-        .map_err(|e| error(HostErrorKind::Connect, format!("cannot resolve {}: {e}", label(host))))?
+        .map_err(|e| {
+            error(
+                HostErrorKind::Connect,
+                format!("cannot resolve {}: {e}", label(host)),
+            )
+        })?
         .collect();
     let mut last_error = None;
     for addr in &addrs {
-        let Some(left) = remaining(deadline) else { break };
+        let Some(left) = remaining(deadline) else {
+            break;
+        };
         match TcpStream::connect_timeout(addr, left) {
             Ok(tcp) => return Ok(tcp),
             Err(e) => last_error = Some(e),
         }
     }
     let message = match last_error {
-        Some(e) if e.kind() != io::ErrorKind::TimedOut => format!("cannot connect to {}: {e}", label(host)),
-        _ if addrs.is_empty() => format!("cannot connect to {}: the name resolves to no address", label(host)),
-        _ => format!("cannot connect to {}: no answer within {}", label(host), show(host.connect_timeout)),
+        Some(e) if e.kind() != io::ErrorKind::TimedOut => {
+            format!("cannot connect to {}: {e}", label(host))
+        }
+        _ if addrs.is_empty() => format!(
+            "cannot connect to {}: the name resolves to no address",
+            label(host)
+        ),
+        _ => format!(
+            "cannot connect to {}: no answer within {}",
+            label(host),
+            show(host.connect_timeout)
+        ),
     };
     Err(error(HostErrorKind::Connect, message))
 }
@@ -151,7 +173,11 @@ fn host_key_preference(known_types: &[String]) -> String {
     let known_algorithms = known_types.iter().flat_map(|known| match known.as_str() {
         // An RSA key is the same key under either SHA-2 signature.
         "ssh-rsa" => vec!["rsa-sha2-512", "rsa-sha2-256"],
-        other => HOST_KEY_ALGORITHMS.iter().copied().filter(|a| *a == other).collect(),
+        other => HOST_KEY_ALGORITHMS
+            .iter()
+            .copied()
+            .filter(|a| *a == other)
+            .collect(),
     });
     let mut preferred: Vec<&str> = Vec::new();
     for algorithm in known_algorithms.chain(HOST_KEY_ALGORITHMS) {
@@ -162,35 +188,69 @@ fn host_key_preference(known_types: &[String]) -> String {
     preferred.join(",")
 }
 
-fn handshake(host: &Host, tcp: TcpStream, known: &KnownHosts, deadline: Instant) -> Result<Session, HostError> {
-    let failed = |what: String| error(HostErrorKind::Handshake, format!("SSH handshake with {} failed: {what}", label(host)));
+fn handshake(
+    host: &Host,
+    tcp: TcpStream,
+    known: &KnownHosts,
+    deadline: Instant,
+) -> Result<Session, HostError> {
+    let failed = |what: String| {
+        error(
+            HostErrorKind::Handshake,
+            format!("SSH handshake with {} failed: {what}", label(host)),
+        )
+    };
     let mut session = Session::new().map_err(|e| failed(e.message().to_string()))?;
     let name = known_hosts::host_name(&host.address, host.port);
     session
-        .method_pref(MethodType::HostKey, &host_key_preference(&known.key_types(&name)))
+        .method_pref(
+            MethodType::HostKey,
+            &host_key_preference(&known.key_types(&name)),
+        )
         .map_err(|e| failed(e.message().to_string()))?;
-    let left = remaining(deadline).ok_or_else(|| failed("no time left after connecting".to_string()))?;
+    let left =
+        remaining(deadline).ok_or_else(|| failed("no time left after connecting".to_string()))?;
     session.set_timeout(timeout_ms(left));
     session.set_tcp_stream(tcp);
     match session.handshake() {
         Ok(()) => Ok(session),
-        Err(e) if e.code() == ErrorCode::Session(LIBSSH2_ERROR_TIMEOUT) || remaining(deadline).is_none() => Err(error(
-            HostErrorKind::Handshake,
-            format!("SSH handshake with {} did not finish within {}", label(host), show(host.connect_timeout)),
-        )),
+        Err(e)
+            if e.code() == ErrorCode::Session(LIBSSH2_ERROR_TIMEOUT)
+                || remaining(deadline).is_none() =>
+        {
+            Err(error(
+                HostErrorKind::Handshake,
+                format!(
+                    "SSH handshake with {} did not finish within {}",
+                    label(host),
+                    show(host.connect_timeout)
+                ),
+            ))
+        }
         Err(e) => Err(failed(e.message().to_string())),
     }
 }
 
-fn verify_host_key(host: &Host, session: &Session, known: &KnownHosts) -> Result<HostKeyInfo, HostError> {
+fn verify_host_key(
+    host: &Host,
+    session: &Session,
+    known: &KnownHosts,
+) -> Result<HostKeyInfo, HostError> {
     let refuse = |message: String| error(HostErrorKind::HostKey, message);
     let blob = session
         .host_key()
         .map(|(blob, _)| blob.to_vec())
         .ok_or_else(|| refuse(format!("{} sent no host key", label(host))))?;
-    let algorithm = known_hosts::key_type(&blob)
-        .ok_or_else(|| refuse(format!("{} sent a host key that cannot be parsed", label(host))))?;
-    let info = HostKeyInfo { algorithm: algorithm.clone(), fingerprint: known_hosts::fingerprint(&blob) };
+    let algorithm = known_hosts::key_type(&blob).ok_or_else(|| {
+        refuse(format!(
+            "{} sent a host key that cannot be parsed",
+            label(host)
+        ))
+    })?;
+    let info = HostKeyInfo {
+        algorithm: algorithm.clone(),
+        fingerprint: known_hosts::fingerprint(&blob),
+    };
     let offered = format!("{} {}", info.algorithm, info.fingerprint);
     let file = host.known_hosts.display();
     let name = known_hosts::host_name(&host.address, host.port);
@@ -234,7 +294,9 @@ enum KeyFile {
 /// failing with libssh2's misleading "Unsupported private key format".
 fn key_file_kind(text: &str) -> KeyFile {
     const OPENSSH_BEGIN: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
-    if text.contains("Proc-Type: 4,ENCRYPTED") || text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+    if text.contains("Proc-Type: 4,ENCRYPTED")
+        || text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    {
         return KeyFile::Encrypted;
     }
     let Some(start) = text.find(OPENSSH_BEGIN) else {
@@ -250,7 +312,10 @@ fn key_file_kind(text: &str) -> KeyFile {
     let Ok(bytes) = STANDARD.decode(body) else {
         return KeyFile::Plain;
     };
-    match bytes.strip_prefix(b"openssh-key-v1\0").and_then(known_hosts::key_type) {
+    match bytes
+        .strip_prefix(b"openssh-key-v1\0")
+        .and_then(known_hosts::key_type)
+    {
         Some(cipher) if cipher != "none" => KeyFile::Encrypted,
         _ => KeyFile::Plain,
     }
@@ -258,12 +323,20 @@ fn key_file_kind(text: &str) -> KeyFile {
 
 /// Try the identity file, then every identity of the ssh-agent. Each failed
 /// credential is noted so the final error says what was tried.
-fn authenticate(host: &Host, session: &Session, agent_socket: Option<&Path>, deadline: Instant) -> Result<(), HostError> {
+fn authenticate(
+    host: &Host,
+    session: &Session,
+    agent_socket: Option<&Path>,
+    deadline: Instant,
+) -> Result<(), HostError> {
     let mut tried: Vec<String> = Vec::new();
     let mut encrypted: Option<&Path> = None;
     if let Some(path) = &host.identity_file {
         match std::fs::read(path) {
-            Err(e) => tried.push(format!("identity file {} (cannot read: {e})", path.display())),
+            Err(e) => tried.push(format!(
+                "identity file {} (cannot read: {e})",
+                path.display()
+            )),
             Ok(bytes) if key_file_kind(&String::from_utf8_lossy(&bytes)) == KeyFile::Encrypted => {
                 encrypted = Some(path);
                 tried.push(format!("identity file {} (encrypted)", path.display()));
@@ -272,10 +345,17 @@ fn authenticate(host: &Host, session: &Session, agent_socket: Option<&Path>, dea
                 set_auth_timeout(host, session, deadline)?;
                 match session.userauth_pubkey_file(&host.user, None, path, None) {
                     Ok(()) if session.authenticated() => return Ok(()),
-                    Ok(()) => tried.push(format!("identity file {} (partial success only)", path.display())),
+                    Ok(()) => tried.push(format!(
+                        "identity file {} (partial success only)",
+                        path.display()
+                    )),
                     Err(e) => {
                         auth_timed_out(host, &e, deadline)?;
-                        tried.push(format!("identity file {} ({})", path.display(), e.message()));
+                        tried.push(format!(
+                            "identity file {} ({})",
+                            path.display(),
+                            e.message()
+                        ));
                     }
                 }
             }
@@ -341,10 +421,17 @@ fn authenticate_with_agent(
                 accepted = true;
                 break;
             }
-            Ok(()) => tried.push(format!("agent key {:?} (partial success only)", identity.comment())),
+            Ok(()) => tried.push(format!(
+                "agent key {:?} (partial success only)",
+                identity.comment()
+            )),
             Err(e) => {
                 auth_timed_out(host, &e, deadline)?;
-                tried.push(format!("agent key {:?} ({})", identity.comment(), e.message()));
+                tried.push(format!(
+                    "agent key {:?} ({})",
+                    identity.comment(),
+                    e.message()
+                ));
             }
         }
     }
@@ -418,12 +505,18 @@ impl Waiter<'_> {
     fn timed_out(&self) -> HostError {
         error(
             HostErrorKind::Timeout,
-            format!("gathering on {} did not finish within {}", label(self.host), show(self.host.command_timeout)),
+            format!(
+                "gathering on {} did not finish within {}",
+                label(self.host),
+                show(self.host.command_timeout)
+            ),
         )
     }
 
     fn check(&self) -> Result<(), HostError> {
-        remaining(self.deadline).map(|_| ()).ok_or_else(|| self.timed_out())
+        remaining(self.deadline)
+            .map(|_| ())
+            .ok_or_else(|| self.timed_out())
     }
 
     fn wait(&self) -> Result<(), HostError> {
@@ -436,7 +529,11 @@ impl Waiter<'_> {
             // is what stalls): look again soon.
             BlockDirections::None => (libc::POLLIN, left.min(Duration::from_millis(10))),
         };
-        let mut pollfd = libc::pollfd { fd: self.fd, events, revents: 0 };
+        let mut pollfd = libc::pollfd {
+            fd: self.fd,
+            events,
+            revents: 0,
+        };
         let ms = i32::try_from(left.as_millis()).unwrap_or(i32::MAX).max(1);
         // SAFETY: one valid pollfd, owned by this frame, for the duration of the call.
         let rc = unsafe { libc::poll(&mut pollfd, 1, ms) };
@@ -462,7 +559,10 @@ impl Waiter<'_> {
 }
 
 fn lost(host: &Host, why: &str) -> HostError {
-    error(HostErrorKind::Output, format!("connection to {} lost while gathering: {why}", label(host)))
+    error(
+        HostErrorKind::Output,
+        format!("connection to {} lost while gathering: {why}", label(host)),
+    )
 }
 
 fn show_bytes(n: u64) -> String {
@@ -487,9 +587,20 @@ fn read_some(stream: &mut impl Read, buf: &mut [u8]) -> io::Result<Option<usize>
 /// Run `command`, feed it `script`, and collect its output, all before the
 /// host's command deadline. Writing, reading stdout and reading stderr are
 /// interleaved in one loop so no direction can stall another.
-fn exec_with_deadline(host: &Host, session: &Session, fd: RawFd, command: &str, script: &[u8]) -> Result<Finished, HostError> {
+fn exec_with_deadline(
+    host: &Host,
+    session: &Session,
+    fd: RawFd,
+    command: &str,
+    script: &[u8],
+) -> Result<Finished, HostError> {
     session.set_blocking(false);
-    let waiter = Waiter { host, session, fd, deadline: Instant::now() + host.command_timeout };
+    let waiter = Waiter {
+        host,
+        session,
+        fd,
+        deadline: Instant::now() + host.command_timeout,
+    };
     let mut channel: Channel = waiter.retry(|| session.channel_session())?;
     waiter.retry(|| channel.exec(command))?;
 
@@ -525,17 +636,25 @@ fn exec_with_deadline(host: &Host, session: &Session, fd: RawFd, command: &str, 
                 Err(e) => return Err(lost(host, e.message())),
             }
         }
-        if let Some(n) = read_some(&mut channel, &mut buf).map_err(|e| lost(host, &e.to_string()))? {
+        if let Some(n) =
+            read_some(&mut channel, &mut buf).map_err(|e| lost(host, &e.to_string()))?
+        {
             stdout.extend_from_slice(&buf[..n]);
             if stdout.len() as u64 > host.max_output {
                 return Err(error(
                     HostErrorKind::Output,
-                    format!("output of {} exceeded the {} cap", label(host), show_bytes(host.max_output)),
+                    format!(
+                        "output of {} exceeded the {} cap",
+                        label(host),
+                        show_bytes(host.max_output)
+                    ),
                 ));
             }
             progress = true;
         }
-        if let Some(n) = read_some(&mut channel.stderr(), &mut buf).map_err(|e| lost(host, &e.to_string()))? {
+        if let Some(n) =
+            read_some(&mut channel.stderr(), &mut buf).map_err(|e| lost(host, &e.to_string()))?
+        {
             let keep = n.min(STDERR_CAP - stderr.len());
             stderr.extend_from_slice(&buf[..keep]);
             progress = true;
@@ -550,10 +669,20 @@ fn exec_with_deadline(host: &Host, session: &Session, fd: RawFd, command: &str, 
     waiter.retry(|| channel.wait_close())?;
     let signal = waiter.retry(|| channel.exit_signal())?.exit_signal;
     if let Some(signal) = signal {
-        return Err(error(HostErrorKind::Output, format!("the script on {} was killed by signal {signal}", label(host))));
+        return Err(error(
+            HostErrorKind::Output,
+            format!(
+                "the script on {} was killed by signal {signal}",
+                label(host)
+            ),
+        ));
     }
     let exit_status = waiter.retry(|| channel.exit_status())?;
-    Ok(Finished { stdout, stderr, exit_status })
+    Ok(Finished {
+        stdout,
+        stderr,
+        exit_status,
+    })
 }
 
 /// Say goodbye. The work is done by now, so a failure here (or a slow peer)
@@ -573,7 +702,9 @@ enum SudoRefusal {
 
 fn sudo_refusal(stderr: &[u8]) -> Option<SudoRefusal> {
     let stderr = String::from_utf8_lossy(stderr);
-    if stderr.contains("a password is required") || stderr.contains("a terminal is required to read the password") {
+    if stderr.contains("a password is required")
+        || stderr.contains("a terminal is required to read the password")
+    {
         Some(SudoRefusal::Password)
     } else if stderr.contains("you must have a tty") {
         Some(SudoRefusal::Tty)
@@ -590,8 +721,16 @@ fn check_sudo(host: &Host, gathered: &Gathered) -> Result<(), HostError> {
     }
     let message = match sudo_refusal(&gathered.stderr) {
         None => return Ok(()),
-        Some(SudoRefusal::Password) => format!("sudo requires a password for user {} on {}", host.user, label(host)),
-        Some(SudoRefusal::Tty) => format!("sudo requires a tty for user {} on {} (requiretty)", host.user, label(host)),
+        Some(SudoRefusal::Password) => format!(
+            "sudo requires a password for user {} on {}",
+            host.user,
+            label(host)
+        ),
+        Some(SudoRefusal::Tty) => format!(
+            "sudo requires a tty for user {} on {} (requiretty)",
+            host.user,
+            label(host)
+        ),
     };
     Err(error(HostErrorKind::Sudo, message))
 }
@@ -619,9 +758,15 @@ mod tests {
         fn case(stderr: &str, expected: Option<SudoRefusal>) {
             assert_eq!(sudo_refusal(stderr.as_bytes()), expected);
         }
-        case("sudo: a password is required\n", Some(SudoRefusal::Password));
+        case(
+            "sudo: a password is required\n",
+            Some(SudoRefusal::Password),
+        );
         case("sudo: a terminal is required to read the password; either use the -S option to read from standard input or configure an askpass helper\n", Some(SudoRefusal::Password));
-        case("sudo: sorry, you must have a tty to run sudo\n", Some(SudoRefusal::Tty));
+        case(
+            "sudo: sorry, you must have a tty to run sudo\n",
+            Some(SudoRefusal::Tty),
+        );
         case("sh: 1: stat: not found\n", None);
         case("", None);
     }
@@ -658,14 +803,38 @@ mod tests {
                 .status()
                 .expect("ssh-keygen must be installed");
             assert!(status.success());
-            assert_eq!(key_file_kind(&std::fs::read_to_string(&path).unwrap()), expected, "{name}");
+            assert_eq!(
+                key_file_kind(&std::fs::read_to_string(&path).unwrap()),
+                expected,
+                "{name}"
+            );
         }
         let d = dir.path();
         case(d, "ed25519", &["-t", "ed25519", "-N", ""], KeyFile::Plain);
-        case(d, "ed25519-enc", &["-t", "ed25519", "-N", "secret"], KeyFile::Encrypted);
-        case(d, "ecdsa-pem", &["-t", "ecdsa", "-N", "", "-m", "PEM"], KeyFile::Plain);
-        case(d, "ecdsa-pem-enc", &["-t", "ecdsa", "-N", "secret", "-m", "PEM"], KeyFile::Encrypted);
-        case(d, "ecdsa-pkcs8-enc", &["-t", "ecdsa", "-N", "secret", "-m", "PKCS8"], KeyFile::Encrypted);
+        case(
+            d,
+            "ed25519-enc",
+            &["-t", "ed25519", "-N", "secret"],
+            KeyFile::Encrypted,
+        );
+        case(
+            d,
+            "ecdsa-pem",
+            &["-t", "ecdsa", "-N", "", "-m", "PEM"],
+            KeyFile::Plain,
+        );
+        case(
+            d,
+            "ecdsa-pem-enc",
+            &["-t", "ecdsa", "-N", "secret", "-m", "PEM"],
+            KeyFile::Encrypted,
+        );
+        case(
+            d,
+            "ecdsa-pkcs8-enc",
+            &["-t", "ecdsa", "-N", "secret", "-m", "PKCS8"],
+            KeyFile::Encrypted,
+        );
     }
 
     #[test]
@@ -685,8 +854,14 @@ mod tests {
             roles: None,
         };
         let args = ["--plan".to_string(), "a b'c".to_string()];
-        assert_eq!(command(&host(Become::None), &args), r"env LC_ALL=C sh -s -- '--plan' 'a b'\''c'");
-        assert_eq!(command(&host(Become::Sudo), &[]), "sudo -n env LC_ALL=C sh -s --");
+        assert_eq!(
+            command(&host(Become::None), &args),
+            r"env LC_ALL=C sh -s -- '--plan' 'a b'\''c'"
+        );
+        assert_eq!(
+            command(&host(Become::Sudo), &[]),
+            "sudo -n env LC_ALL=C sh -s --"
+        );
     }
 
     #[test]
