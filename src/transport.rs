@@ -2,6 +2,7 @@
 //! `Transport` trait is the only IO boundary of an audit; `transport/ssh.rs`
 //! is the only file that knows SSH.
 
+pub mod known_hosts;
 pub mod ssh;
 
 use crate::inventory::Host;
