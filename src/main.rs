@@ -12,7 +12,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    match run::execute(cli, &SshTransport, &mut stdout.lock(), Terminal { color }) {
+    match run::execute(cli, &SshTransport::from_env(), &mut stdout.lock(), Terminal { color }) {
         Ok(code) => std::process::ExitCode::from(code as u8),
         Err(error) => {
             eprintln!("hardbench: {error}");
