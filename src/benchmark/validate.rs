@@ -360,3 +360,145 @@ fn predicate(op: &Option<L<String>>, value: &Option<L<String>>, kind: Option<Val
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::benchmark::load_builtin;
+
+    const HEADER: &str = "id = \"t\"\ntitle = \"T\"\nkubernetes = [\"1.34\"]\n";
+    const SETTINGS: &str = "[[settings]]\nname = \"kube-apiserver --profiling\"\ntype = \"bool\"\ndefault = true\nreference = \"r\"\n";
+
+    fn load_with(checks: &str) -> Result<Benchmark, LoadErrors> {
+        load(&[
+            ("benchmark.toml".into(), HEADER.into()),
+            ("checks.toml".into(), checks.into()),
+            ("settings.toml".into(), SETTINGS.into()),
+        ])
+    }
+
+    #[test]
+    fn builtin_cis_1_12_loads_with_its_checks() {
+        let benchmark = load_builtin("cis-1.12").unwrap();
+        let ids: Vec<&str> = benchmark.checks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "1.1.1", "1.1.2", "1.1.11", "1.1.12", "1.2.1", "1.2.6", "1.2.7", "1.2.15", "1.2.17", "2.1", "2.2", "2.3",
+                "4.1.1", "4.1.5", "4.1.9", "4.2.1", "4.2.2", "4.2.4"
+            ]
+        );
+        assert_eq!(benchmark.id, "cis-1.12");
+        assert_eq!(benchmark.kubernetes, ["1.32", "1.33", "1.34"]);
+        assert_eq!(benchmark.sha256.len(), 64);
+        let check = benchmark.check("1.2.15").unwrap();
+        assert_eq!(check.section, "1.2");
+        assert_eq!(check.title, "Ensure that the --profiling argument is set to false");
+        assert_eq!(benchmark.check("2.1").unwrap().section, "2");
+        assert_eq!(benchmark.check("4.2.4").unwrap().automated, false);
+        for check in &benchmark.checks {
+            assert!(check.automated == check.scored, "{}: in CIS v1.12 automated checks are the scored ones", check.id);
+            assert!(!check.remediation.is_empty());
+        }
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_position() {
+        let checks = r#"
+[[checks]]
+id = "1.2.15"
+title = "Profiling (Automated)"
+target = "master"
+automated = true
+scored = true
+remediation = "r"
+colour = "blue"
+test = { setting = "kube-apiserver --profiling", op = "equals", value = false }
+
+[[checks]]
+id = "1.2.x"
+title = "t"
+target = "control-plane"
+automated = true
+scored = "yes"
+remediation = "r"
+test = { setting = "kube-apiserver --profiling", op = "gte", value = 3 }
+
+[[checks]]
+id = "1.2.15"
+title = "t"
+target = "control-plane"
+automated = true
+scored = true
+remediation = "r"
+test = { all = [
+  { setting = "kube-scheduler --profiling", op = "eq", value = false },
+  { setting = "kube-apiserver --profiling", op = "eq", value = "nope" },
+  { setting = "kube-apiserver --profiling", op = "set", value = "x" },
+  { file = "relative/path", op = "mode-at-most", value = "999" },
+  { file = "/etc/x", op = "eq", value = "1" },
+  { file = "/etc/x", op = "mode-at-most" },
+] }
+
+[[checks]]
+id = "9.9"
+target = "worker"
+automated = true
+scored = true
+remediation = "r"
+"#;
+        let errors = load_with(checks).unwrap_err().0;
+        assert_eq!(
+            errors,
+            [
+                "checks.toml:4:9: checks[0].title: drop the (Automated) suffix: `automated` says it",
+                "checks.toml:5:10: checks[0].target: unknown target \"master\"; expected one of control-plane, etcd, worker",
+                "checks.toml:9:1: checks[0].colour: unknown key `colour`; expected one of `id`, `title`, `target`, `automated`, `scored`, `remediation`, `test`",
+                "checks.toml:10:55: checks[0].test.op: unknown operator \"equals\"; expected one of eq, ne, gt, gte, lt, lte, set, unset, contains, not-contains, subset-of, matches, mode-at-most, owner, exists",
+                "checks.toml:13:6: checks[1].id: \"1.2.x\" is not a CIS number like 1.2.15",
+                "checks.toml:17:10: checks[1].scored: expected a boolean, found string",
+                "checks.toml:19:55: checks[1].test.op: operator gte does not apply to a bool setting",
+                "checks.toml:22:6: checks[2].id: duplicate check id \"1.2.15\"; first defined at checks.toml:3:6",
+                "checks.toml:29:15: checks[2].test.all[0].setting: unknown setting \"kube-scheduler --profiling\"; declare it in settings.toml",
+                "checks.toml:30:64: checks[2].test.all[1].value: value \"nope\" is not a valid bool",
+                "checks.toml:31:65: checks[2].test.all[2].value: operator set takes no `value`",
+                "checks.toml:32:12: checks[2].test.all[3].file: \"relative/path\" is not an absolute path",
+                "checks.toml:32:58: checks[2].test.all[3].value: value \"999\" is not an octal mode (e.g. 600, 0644)",
+                "checks.toml:33:27: checks[2].test.all[4].op: operator eq does not apply to a file; use mode-at-most, owner or exists",
+                "checks.toml:34:27: checks[2].test.all[5].op: operator mode-at-most needs a `value`",
+                "checks.toml:37:1: checks[3]: an automated check needs a `test`",
+                "checks.toml:37:1: checks[3]: missing key `title`",
+            ]
+        );
+    }
+
+    #[test]
+    fn settings_and_syntax_problems() {
+        let settings = "[[settings]]\nname = \"kube-apiserver --profiling\"\ntype = \"boolean\"\n\n[[settings]]\nname = \"kubectl --x\"\ntype = \"int\"\n\n[[settings]]\nname = \"kube-apiserver --audit-log-maxage\"\ntype = \"int\"\ndefault = \"thirty\"\nreference = \"r\"\nenv = \"X\"\n";
+        let errors = load(&[
+            ("benchmark.toml".into(), "id = \"t\"\ntitle = \"T\"\nkubernetes = [\"v1.34\"]\nextra = 1 = 2\n".into()),
+            ("settings.toml".into(), settings.into()),
+        ])
+        .unwrap_err()
+        .0;
+        let positions: Vec<&str> = errors.iter().map(|e| e.split(": ").next().unwrap()).collect();
+        assert_eq!(
+            positions,
+            ["benchmark.toml:3:14", "benchmark.toml:4:1", "benchmark.toml:4:11", "settings.toml:3:8", "settings.toml:6:8", "settings.toml:12:11", "settings.toml:14:7"],
+            "{errors:#?}"
+        );
+        assert!(errors[3].ends_with("unknown type \"boolean\"; expected one of bool, int, duration, string, list"));
+        assert!(errors[4].contains("unknown component \"kubectl\""));
+        assert!(errors[5].ends_with("\"thirty\" is not a valid integer"));
+        assert!(errors[6].ends_with("`env` applies to etcd settings only"));
+    }
+
+    #[test]
+    fn sorts_checks_in_cis_order() {
+        let check = |id: &str| format!("[[checks]]\nid = \"{id}\"\ntitle = \"t\"\ntarget = \"control-plane\"\nautomated = false\nscored = false\nremediation = \"r\"\n\n");
+        let benchmark = load_with(&[check("1.10"), check("1.2"), check("1.2.1")].concat()).unwrap();
+        let ids: Vec<&str> = benchmark.checks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["1.2", "1.2.1", "1.10"]);
+        assert_eq!(benchmark.checks[0].section, "1");
+    }
+}
