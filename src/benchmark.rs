@@ -54,13 +54,24 @@ pub struct Check {
 #[derive(Clone, Debug)]
 pub enum Test {
     /// A component setting's effective value.
-    Setting { setting: SettingId, predicate: Predicate },
+    Setting {
+        setting: SettingId,
+        predicate: Predicate,
+    },
     /// The metadata of the first candidate path that exists. With
     /// `if_exists`, no candidate existing passes.
-    File { paths: Vec<String>, predicate: Predicate, if_exists: bool },
+    File {
+        paths: Vec<String>,
+        predicate: Predicate,
+        if_exists: bool,
+    },
     /// The metadata of the file a setting's effective value names. With
     /// `if_set`, a setting that is absent (and has no default) passes.
-    FileFrom { setting: SettingId, predicate: Predicate, if_set: bool },
+    FileFrom {
+        setting: SettingId,
+        predicate: Predicate,
+        if_set: bool,
+    },
     All(Vec<Test>),
     Any(Vec<Test>),
 }
@@ -121,7 +132,13 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
-    pub const ALL: [ValueKind; 5] = [ValueKind::Bool, ValueKind::Int, ValueKind::Duration, ValueKind::String, ValueKind::List];
+    pub const ALL: [ValueKind; 5] = [
+        ValueKind::Bool,
+        ValueKind::Int,
+        ValueKind::Duration,
+        ValueKind::String,
+        ValueKind::List,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -153,11 +170,26 @@ pub fn builtin_ids() -> &'static [&'static str] {
 fn builtin_files(id: &str) -> Option<Vec<(&'static str, &'static str)>> {
     match id {
         "cis-1.12" => Some(vec![
-            ("benchmark.toml", include_str!("../benchmarks/cis-1.12/benchmark.toml")),
-            ("control-plane.toml", include_str!("../benchmarks/cis-1.12/control-plane.toml")),
-            ("etcd.toml", include_str!("../benchmarks/cis-1.12/etcd.toml")),
-            ("settings.toml", include_str!("../benchmarks/cis-1.12/settings.toml")),
-            ("worker.toml", include_str!("../benchmarks/cis-1.12/worker.toml")),
+            (
+                "benchmark.toml",
+                include_str!("../benchmarks/cis-1.12/benchmark.toml"),
+            ),
+            (
+                "control-plane.toml",
+                include_str!("../benchmarks/cis-1.12/control-plane.toml"),
+            ),
+            (
+                "etcd.toml",
+                include_str!("../benchmarks/cis-1.12/etcd.toml"),
+            ),
+            (
+                "settings.toml",
+                include_str!("../benchmarks/cis-1.12/settings.toml"),
+            ),
+            (
+                "worker.toml",
+                include_str!("../benchmarks/cis-1.12/worker.toml"),
+            ),
         ]),
         _ => None,
     }
@@ -165,9 +197,15 @@ fn builtin_files(id: &str) -> Option<Vec<(&'static str, &'static str)>> {
 
 pub fn load_builtin(id: &str) -> Result<Benchmark, LoadErrors> {
     let files = builtin_files(id).ok_or_else(|| {
-        LoadErrors(vec![format!("unknown benchmark {id:?}; built in: {}", builtin_ids().join(", "))])
+        LoadErrors(vec![format!(
+            "unknown benchmark {id:?}; built in: {}",
+            builtin_ids().join(", ")
+        )])
     })?;
-    let files: Vec<(String, String)> = files.into_iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let files: Vec<(String, String)> = files
+        .into_iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
     validate::load(&files)
 }
 
@@ -187,4 +225,27 @@ pub fn load_dir(path: &Path) -> Result<Benchmark, LoadErrors> {
     }
     files.sort();
     validate::load(&files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_directory_on_disk_is_the_embedded_benchmark() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks/cis-1.12");
+        let from_disk = load_dir(&dir).unwrap();
+        let embedded = load_builtin("cis-1.12").unwrap();
+        assert_eq!(from_disk.sha256, embedded.sha256);
+        assert_eq!(from_disk.checks.len(), embedded.checks.len());
+    }
+
+    #[test]
+    fn unknown_builtin() {
+        let errors = load_builtin("cis-9.9").unwrap_err().0;
+        assert_eq!(
+            errors,
+            ["unknown benchmark \"cis-9.9\"; built in: cis-1.12"]
+        );
+    }
 }

@@ -34,10 +34,19 @@ pub enum Origin {
     /// The running process's command line.
     Flag,
     /// The static pod manifest (the component is not running).
-    Manifest { path: String },
-    ConfigFile { path: String, key: String },
-    Env { name: String },
-    Default { reference: String },
+    Manifest {
+        path: String,
+    },
+    ConfigFile {
+        path: String,
+        key: String,
+    },
+    Env {
+        name: String,
+    },
+    Default {
+        reference: String,
+    },
     /// Absent everywhere, and no default is known.
     Absent,
 }
@@ -66,12 +75,30 @@ impl Observation {
     pub fn source(&self, setting: &Setting) -> Source {
         let component = setting.component.name().to_string();
         match &self.origin {
-            Origin::Flag => Source::Flag { component, flag: setting.flag() },
-            Origin::Manifest { path } => Source::Manifest { path: path.clone(), flag: setting.flag() },
-            Origin::ConfigFile { path, key } => Source::ConfigFile { path: path.clone(), key: key.clone() },
-            Origin::Env { name } => Source::Env { component, name: name.clone() },
-            Origin::Default { reference } => Source::Default { component, reference: reference.clone() },
-            Origin::Absent => Source::Default { component, reference: "no default known".into() },
+            Origin::Flag => Source::Flag {
+                component,
+                flag: setting.flag(),
+            },
+            Origin::Manifest { path } => Source::Manifest {
+                path: path.clone(),
+                flag: setting.flag(),
+            },
+            Origin::ConfigFile { path, key } => Source::ConfigFile {
+                path: path.clone(),
+                key: key.clone(),
+            },
+            Origin::Env { name } => Source::Env {
+                component,
+                name: name.clone(),
+            },
+            Origin::Default { reference } => Source::Default {
+                component,
+                reference: reference.clone(),
+            },
+            Origin::Absent => Source::Default {
+                component,
+                reference: "no default known".into(),
+            },
         }
     }
 }
@@ -89,7 +116,10 @@ struct CommandLine {
 fn has_static_pod(component: Component) -> bool {
     matches!(
         component,
-        Component::KubeApiserver | Component::KubeControllerManager | Component::KubeScheduler | Component::Etcd
+        Component::KubeApiserver
+            | Component::KubeControllerManager
+            | Component::KubeScheduler
+            | Component::Etcd
     )
 }
 
@@ -112,7 +142,11 @@ fn parse_args(benchmark: &Benchmark, component: Component, argv: &[String]) -> A
     Args::parse(argv.get(1..).unwrap_or(&[]), syntax(component), &is_bool)
 }
 
-fn command_line(facts: &Facts, benchmark: &Benchmark, component: Component) -> Result<CommandLine, String> {
+fn command_line(
+    facts: &Facts,
+    benchmark: &Benchmark,
+    component: Component,
+) -> Result<CommandLine, String> {
     if let Some(process) = facts.process(component) {
         return Ok(CommandLine {
             args: parse_args(benchmark, component, &process.argv),
@@ -127,28 +161,48 @@ fn command_line(facts: &Facts, benchmark: &Benchmark, component: Component) -> R
     let path = manifest::path(component);
     match config::read(facts, &path) {
         Doc::Text(text) => {
-            let argv = manifest::argv(text)
-                .map_err(|e| format!("{component} is not running and {path} could not be parsed: {e}"))?;
-            Ok(CommandLine { args: parse_args(benchmark, component, &argv), manifest: Some(path), cwd: None, env: Vec::new() })
+            let argv = manifest::argv(text).map_err(|e| {
+                format!("{component} is not running and {path} could not be parsed: {e}")
+            })?;
+            Ok(CommandLine {
+                args: parse_args(benchmark, component, &argv),
+                manifest: Some(path),
+                cwd: None,
+                env: Vec::new(),
+            })
         }
-        Doc::Missing => Err(format!("{component} is not running and {path} was not found")),
+        Doc::Missing => Err(format!(
+            "{component} is not running and {path} was not found"
+        )),
         Doc::Unavailable(reason) => Err(format!("{component} is not running and {path} {reason}")),
     }
 }
 
 /// The effective value of a setting on this host, or why it cannot be known.
-pub fn observe(facts: &Facts, benchmark: &Benchmark, setting: &Setting) -> Result<Observation, String> {
+pub fn observe(
+    facts: &Facts,
+    benchmark: &Benchmark,
+    setting: &Setting,
+) -> Result<Observation, String> {
     let component = setting.component;
     let line = command_line(facts, benchmark, component)?;
     let is_bool = setting.kind == ValueKind::Bool;
     let from_flag = |line: &CommandLine| -> Option<Observation> {
-        let value = line.args.effective(&setting.name, is_bool, setting.repeats)?;
+        let value = line
+            .args
+            .effective(&setting.name, is_bool, setting.repeats)?;
         let origin = match &line.manifest {
             Some(path) => Origin::Manifest { path: path.clone() },
             None => Origin::Flag,
         };
         let shown = line.args.written(&setting.name).unwrap_or_default();
-        Some(Observation { value: Some(value), origin, shown, base_dir: line.cwd.clone(), notes: Vec::new() })
+        Some(Observation {
+            value: Some(value),
+            origin,
+            shown,
+            base_dir: line.cwd.clone(),
+            notes: Vec::new(),
+        })
     };
 
     let mut observation = match component {
@@ -157,7 +211,8 @@ pub fn observe(facts: &Facts, benchmark: &Benchmark, setting: &Setting) -> Resul
             Some(found) => found,
             None => observe_kubelet_config(facts, setting, &line)?,
         },
-        _ => from_flag(&line).unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), &line, "default")),
+        _ => from_flag(&line)
+            .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), &line, "default")),
     };
     if line.manifest.is_none() && has_static_pod(component) {
         if let Some(note) = manifest_disagreement(facts, benchmark, setting, &line) {
@@ -167,16 +222,33 @@ pub fn observe(facts: &Facts, benchmark: &Benchmark, setting: &Setting) -> Resul
     Ok(observation)
 }
 
-fn defaulted(setting: &Setting, default: Option<&crate::benchmark::DefaultValue>, line: &CommandLine, label: &str) -> Observation {
+fn defaulted(
+    setting: &Setting,
+    default: Option<&crate::benchmark::DefaultValue>,
+    line: &CommandLine,
+    label: &str,
+) -> Observation {
     match default {
         Some(default) => Observation {
             value: Some(default.value.clone()),
-            origin: Origin::Default { reference: default.reference.clone() },
-            shown: format!("absent ({} {label}: {})", setting.component, display_default(&default.value)),
+            origin: Origin::Default {
+                reference: default.reference.clone(),
+            },
+            shown: format!(
+                "absent ({} {label}: {})",
+                setting.component,
+                display_default(&default.value)
+            ),
             base_dir: line.cwd.clone(),
             notes: Vec::new(),
         },
-        None => Observation { value: None, origin: Origin::Absent, shown: "absent".into(), base_dir: line.cwd.clone(), notes: Vec::new() },
+        None => Observation {
+            value: None,
+            origin: Origin::Absent,
+            shown: "absent".into(),
+            base_dir: line.cwd.clone(),
+            notes: Vec::new(),
+        },
     }
 }
 
@@ -188,9 +260,18 @@ fn display_default(value: &str) -> String {
     }
 }
 
-fn observe_kubelet_config(facts: &Facts, setting: &Setting, line: &CommandLine) -> Result<Observation, String> {
+fn observe_kubelet_config(
+    facts: &Facts,
+    setting: &Setting,
+    line: &CommandLine,
+) -> Result<Observation, String> {
     let Some(documents) = kubelet::documents(facts, &line.args, line.cwd.as_deref())? else {
-        return Ok(defaulted(setting, setting.default.as_ref(), line, "default without --config"));
+        return Ok(defaulted(
+            setting,
+            setting.default.as_ref(),
+            line,
+            "default without --config",
+        ));
     };
     if let Some(key) = &setting.config_key {
         if let Some((path, value)) = kubelet::lookup(&documents, key) {
@@ -198,7 +279,10 @@ fn observe_kubelet_config(facts: &Facts, setting: &Setting, line: &CommandLine) 
             return Ok(Observation {
                 shown: format!("{key}: {text} (in {path})"),
                 value: Some(text),
-                origin: Origin::ConfigFile { path: path.to_string(), key: key.clone() },
+                origin: Origin::ConfigFile {
+                    path: path.to_string(),
+                    key: key.clone(),
+                },
                 base_dir: line.cwd.clone(),
                 notes: Vec::new(),
             });
@@ -215,14 +299,20 @@ fn observe_etcd(
     from_flag: impl Fn(&CommandLine) -> Option<Observation>,
 ) -> Result<Observation, String> {
     if let Some((path, doc)) = etcd::config_file(facts, &line.args, &line.env)? {
-        let found = setting.config_key.as_ref().and_then(|key| config::lookup(&doc, key).map(|v| (key, v)));
+        let found = setting
+            .config_key
+            .as_ref()
+            .and_then(|key| config::lookup(&doc, key).map(|v| (key, v)));
         let mut observation = match found {
             Some((key, value)) => {
                 let text = config::scalar_text(value);
                 Observation {
                     shown: format!("{key}: {text} (in {path})"),
                     value: Some(text),
-                    origin: Origin::ConfigFile { path: path.clone(), key: key.clone() },
+                    origin: Origin::ConfigFile {
+                        path: path.clone(),
+                        key: key.clone(),
+                    },
                     base_dir: line.cwd.clone(),
                     notes: Vec::new(),
                 }
@@ -240,7 +330,11 @@ fn observe_etcd(
     if let Some(found) = from_flag(line) {
         return Ok(found);
     }
-    if let Some((name, value)) = setting.env.as_ref().and_then(|name| etcd::env_value(&line.env, name).map(|v| (name, v))) {
+    if let Some((name, value)) = setting
+        .env
+        .as_ref()
+        .and_then(|name| etcd::env_value(&line.env, name).map(|v| (name, v)))
+    {
         return Ok(Observation {
             value: Some(value.to_string()),
             origin: Origin::Env { name: name.clone() },
@@ -249,22 +343,36 @@ fn observe_etcd(
             notes: Vec::new(),
         });
     }
-    Ok(defaulted(setting, setting.default.as_ref(), line, "default"))
+    Ok(defaulted(
+        setting,
+        setting.default.as_ref(),
+        line,
+        "default",
+    ))
 }
 
 /// A note when the static pod manifest would start the component with a
 /// different value than the running process has: the next restart changes it.
-fn manifest_disagreement(facts: &Facts, benchmark: &Benchmark, setting: &Setting, running: &CommandLine) -> Option<String> {
+fn manifest_disagreement(
+    facts: &Facts,
+    benchmark: &Benchmark,
+    setting: &Setting,
+    running: &CommandLine,
+) -> Option<String> {
     let path = manifest::path(setting.component);
     let Doc::Text(text) = config::read(facts, &path) else {
         return None;
     };
     let Ok(argv) = manifest::argv(text) else {
-        return Some(format!("manifest {path} could not be parsed, so it was not compared with the running process"));
+        return Some(format!(
+            "manifest {path} could not be parsed, so it was not compared with the running process"
+        ));
     };
     let planned = parse_args(benchmark, setting.component, &argv);
     let is_bool = setting.kind == ValueKind::Bool;
-    let running_value = running.args.effective(&setting.name, is_bool, setting.repeats);
+    let running_value = running
+        .args
+        .effective(&setting.name, is_bool, setting.repeats);
     let planned_value = planned.effective(&setting.name, is_bool, setting.repeats);
     if running_value == planned_value {
         return None;

@@ -33,12 +33,23 @@ pub struct Problem {
 
 impl Problem {
     pub fn at(loc: &Loc, message: impl std::fmt::Display) -> Problem {
-        let text = format!("{}:{}:{}: {}: {message}", loc.file, loc.line, loc.col, loc.path);
-        Problem { file: loc.file.clone(), offset: loc.offset, text }
+        let text = format!(
+            "{}:{}:{}: {}: {message}",
+            loc.file, loc.line, loc.col, loc.path
+        );
+        Problem {
+            file: loc.file.clone(),
+            offset: loc.offset,
+            text,
+        }
     }
 
     pub fn file(file: &str, message: impl std::fmt::Display) -> Problem {
-        Problem { file: file.into(), offset: 0, text: format!("{file}: {message}") }
+        Problem {
+            file: file.into(),
+            offset: 0,
+            text: format!("{file}: {message}"),
+        }
     }
 
     pub fn into_text(self) -> String {
@@ -55,15 +66,30 @@ pub struct File<'s> {
 
 impl<'s> File<'s> {
     pub fn new(name: &'s str, text: &'s str) -> File<'s> {
-        File { name, text, problems: Vec::new() }
+        File {
+            name,
+            text,
+            problems: Vec::new(),
+        }
     }
 
     pub fn loc(&self, span: &Range<usize>, path: &str) -> Loc {
         let offset = span.start.min(self.text.len());
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
-        let col = before.rfind('\n').map_or(before, |nl| &before[nl + 1..]).chars().count() + 1;
-        Loc { file: self.name.into(), offset, line, col, path: path.into() }
+        let col = before
+            .rfind('\n')
+            .map_or(before, |nl| &before[nl + 1..])
+            .chars()
+            .count()
+            + 1;
+        Loc {
+            file: self.name.into(),
+            offset,
+            line,
+            col,
+            path: path.into(),
+        }
     }
 
     pub fn problem(&mut self, span: &Range<usize>, path: &str, message: impl std::fmt::Display) {
@@ -79,7 +105,11 @@ impl<'s> File<'s> {
             let span = error.span().unwrap_or(0..0);
             let loc = self.loc(&span, "(toml)");
             let text = format!("{}:{}:{}: {}", loc.file, loc.line, loc.col, error.message());
-            self.problems.push(Problem { file: loc.file, offset: loc.offset, text });
+            self.problems.push(Problem {
+                file: loc.file,
+                offset: loc.offset,
+                text,
+            });
         }
         table
     }
@@ -98,7 +128,12 @@ pub type Value<'t, 'i> = &'t Spanned<DeValue<'i>>;
 
 impl<'t, 'i> Table<'t, 'i> {
     pub fn new(table: &'t DeTable<'i>, span: Range<usize>, path: String) -> Table<'t, 'i> {
-        Table { table, span, path, used: Vec::new() }
+        Table {
+            table,
+            span,
+            path,
+            used: Vec::new(),
+        }
     }
 
     pub fn key_path(&self, key: &str) -> String {
@@ -122,19 +157,35 @@ impl<'t, 'i> Table<'t, 'i> {
         file.loc(&self.span, &self.path)
     }
 
-    pub fn string(&mut self, file: &mut File<'_>, key: &'static str, required: bool) -> Option<L<String>> {
+    pub fn string(
+        &mut self,
+        file: &mut File<'_>,
+        key: &'static str,
+        required: bool,
+    ) -> Option<L<String>> {
         let path = self.key_path(key);
         match self.get(key) {
             Some(v) => match v.get_ref().as_str() {
-                Some(s) => Some(L { value: s.to_string(), loc: file.loc(&v.span(), &path) }),
+                Some(s) => Some(L {
+                    value: s.to_string(),
+                    loc: file.loc(&v.span(), &path),
+                }),
                 None => {
-                    file.problem(&v.span(), &path, format!("expected a string, found {}", v.get_ref().type_str()));
+                    file.problem(
+                        &v.span(),
+                        &path,
+                        format!("expected a string, found {}", v.get_ref().type_str()),
+                    );
                     None
                 }
             },
             None => {
                 if required {
-                    file.problem(&self.span, &self.path_or_root(), format!("missing key `{key}`"));
+                    file.problem(
+                        &self.span,
+                        &self.path_or_root(),
+                        format!("missing key `{key}`"),
+                    );
                 }
                 None
             }
@@ -151,26 +202,52 @@ impl<'t, 'i> Table<'t, 'i> {
             DeValue::Integer(i) => i.as_str().to_string(),
             DeValue::Boolean(b) => b.to_string(),
             other => {
-                file.problem(&v.span(), &path, format!("expected a string, integer or boolean, found {}", other.type_str()));
+                file.problem(
+                    &v.span(),
+                    &path,
+                    format!(
+                        "expected a string, integer or boolean, found {}",
+                        other.type_str()
+                    ),
+                );
                 return None;
             }
         };
-        Some(L { value: text, loc: file.loc(&v.span(), &path) })
+        Some(L {
+            value: text,
+            loc: file.loc(&v.span(), &path),
+        })
     }
 
-    pub fn boolean(&mut self, file: &mut File<'_>, key: &'static str, required: bool) -> Option<L<bool>> {
+    pub fn boolean(
+        &mut self,
+        file: &mut File<'_>,
+        key: &'static str,
+        required: bool,
+    ) -> Option<L<bool>> {
         let path = self.key_path(key);
         match self.get(key) {
             Some(v) => match v.get_ref().as_bool() {
-                Some(b) => Some(L { value: b, loc: file.loc(&v.span(), &path) }),
+                Some(b) => Some(L {
+                    value: b,
+                    loc: file.loc(&v.span(), &path),
+                }),
                 None => {
-                    file.problem(&v.span(), &path, format!("expected a boolean, found {}", v.get_ref().type_str()));
+                    file.problem(
+                        &v.span(),
+                        &path,
+                        format!("expected a boolean, found {}", v.get_ref().type_str()),
+                    );
                     None
                 }
             },
             None => {
                 if required {
-                    file.problem(&self.span, &self.path_or_root(), format!("missing key `{key}`"));
+                    file.problem(
+                        &self.span,
+                        &self.path_or_root(),
+                        format!("missing key `{key}`"),
+                    );
                 }
                 None
             }
@@ -178,29 +255,52 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     /// A string or an array of strings.
-    pub fn strings(&mut self, file: &mut File<'_>, key: &'static str, required: bool) -> Option<L<Vec<String>>> {
+    pub fn strings(
+        &mut self,
+        file: &mut File<'_>,
+        key: &'static str,
+        required: bool,
+    ) -> Option<L<Vec<String>>> {
         let path = self.key_path(key);
         let Some(v) = self.get(key) else {
             if required {
-                file.problem(&self.span, &self.path_or_root(), format!("missing key `{key}`"));
+                file.problem(
+                    &self.span,
+                    &self.path_or_root(),
+                    format!("missing key `{key}`"),
+                );
             }
             return None;
         };
         let loc = file.loc(&v.span(), &path);
         match v.get_ref() {
-            DeValue::String(s) => Some(L { value: vec![s.to_string()], loc }),
+            DeValue::String(s) => Some(L {
+                value: vec![s.to_string()],
+                loc,
+            }),
             DeValue::Array(items) => {
                 let mut out = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     match item.get_ref().as_str() {
                         Some(s) => out.push(s.to_string()),
-                        None => file.problem(&item.span(), &format!("{path}[{i}]"), format!("expected a string, found {}", item.get_ref().type_str())),
+                        None => file.problem(
+                            &item.span(),
+                            &format!("{path}[{i}]"),
+                            format!("expected a string, found {}", item.get_ref().type_str()),
+                        ),
                     }
                 }
                 Some(L { value: out, loc })
             }
             other => {
-                file.problem(&v.span(), &path, format!("expected a string or an array of strings, found {}", other.type_str()));
+                file.problem(
+                    &v.span(),
+                    &path,
+                    format!(
+                        "expected a string or an array of strings, found {}",
+                        other.type_str()
+                    ),
+                );
                 None
             }
         }
@@ -216,7 +316,14 @@ impl<'t, 'i> Table<'t, 'i> {
         let path = self.key_path(key);
         let v = self.get(key)?;
         let Some(items) = v.get_ref().as_array() else {
-            file.problem(&v.span(), &path, format!("expected an array of tables, found {}", v.get_ref().type_str()));
+            file.problem(
+                &v.span(),
+                &path,
+                format!(
+                    "expected an array of tables, found {}",
+                    v.get_ref().type_str()
+                ),
+            );
             return None;
         };
         let mut out = Vec::new();
@@ -224,7 +331,11 @@ impl<'t, 'i> Table<'t, 'i> {
             let item_path = format!("{path}[{i}]");
             match item.get_ref().as_table() {
                 Some(t) => out.extend(read(file, Table::new(t, item.span(), item_path))),
-                None => file.problem(&item.span(), &item_path, format!("expected a table, found {}", item.get_ref().type_str())),
+                None => file.problem(
+                    &item.span(),
+                    &item_path,
+                    format!("expected a table, found {}", item.get_ref().type_str()),
+                ),
             }
         }
         Some(out)
@@ -242,10 +353,22 @@ impl<'t, 'i> Table<'t, 'i> {
     pub fn finish(self, file: &mut File<'_>) {
         for (key, value) in self.table.iter() {
             if !self.used.contains(&key.get_ref().as_ref()) {
-                let expected = self.used.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                let expected = self
+                    .used
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let path = self.key_path(key.get_ref());
-                let message = format!("unknown key `{}`; expected one of {expected}", key.get_ref());
-                let span = if key.span().is_empty() { value.span() } else { key.span() };
+                let message = format!(
+                    "unknown key `{}`; expected one of {expected}",
+                    key.get_ref()
+                );
+                let span = if key.span().is_empty() {
+                    value.span()
+                } else {
+                    key.span()
+                };
                 file.problem(&span, &path, message);
             }
         }
@@ -353,19 +476,28 @@ pub fn read_checks(file: &mut File<'_>) -> Vec<RawCheck> {
         Some(check)
     });
     if checks.is_none() {
-        file.problems.push(Problem::at(&root.loc(file), "no [[checks]] in this file"));
+        file.problems
+            .push(Problem::at(&root.loc(file), "no [[checks]] in this file"));
     }
     root.finish(file);
     checks.unwrap_or_default()
 }
 
-fn read_test_key(file: &mut File<'_>, parent: &mut Table<'_, '_>, key: &'static str) -> Option<RawTest> {
+fn read_test_key(
+    file: &mut File<'_>,
+    parent: &mut Table<'_, '_>,
+    key: &'static str,
+) -> Option<RawTest> {
     let path = parent.key_path(key);
     let v = parent.get(key)?;
     match v.get_ref().as_table() {
         Some(t) => read_test(file, Table::new(t, v.span(), path)),
         None => {
-            file.problem(&v.span(), &path, format!("expected a table, found {}", v.get_ref().type_str()));
+            file.problem(
+                &v.span(),
+                &path,
+                format!("expected a table, found {}", v.get_ref().type_str()),
+            );
             None
         }
     }
@@ -377,8 +509,17 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
     let loc = t.loc(file);
     let present: Vec<&str> = SUBJECTS.into_iter().filter(|k| t.has(k)).collect();
     if present.len() != 1 {
-        let found = if present.is_empty() { "none".to_string() } else { present.join(", ") };
-        file.problems.push(Problem::at(&loc, format!("a test needs exactly one of setting, file, file-from, all, any; found {found}")));
+        let found = if present.is_empty() {
+            "none".to_string()
+        } else {
+            present.join(", ")
+        };
+        file.problems.push(Problem::at(
+            &loc,
+            format!(
+                "a test needs exactly one of setting, file, file-from, all, any; found {found}"
+            ),
+        ));
     }
     let subject = match present.first().copied() {
         Some("setting") => t.string(file, "setting", true).map(RawSubject::Setting),
@@ -389,7 +530,14 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
             let path = t.key_path(key);
             let v = t.get(key)?;
             let Some(items) = v.get_ref().as_array() else {
-                file.problem(&v.span(), &path, format!("expected an array of tests, found {}", v.get_ref().type_str()));
+                file.problem(
+                    &v.span(),
+                    &path,
+                    format!(
+                        "expected an array of tests, found {}",
+                        v.get_ref().type_str()
+                    ),
+                );
                 return None;
             };
             if items.is_empty() {
@@ -399,11 +547,21 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
             for (i, item) in items.iter().enumerate() {
                 let item_path = format!("{path}[{i}]");
                 match item.get_ref().as_table() {
-                    Some(inner) => tests.extend(read_test(file, Table::new(inner, item.span(), item_path))),
-                    None => file.problem(&item.span(), &item_path, format!("expected a test table, found {}", item.get_ref().type_str())),
+                    Some(inner) => {
+                        tests.extend(read_test(file, Table::new(inner, item.span(), item_path)))
+                    }
+                    None => file.problem(
+                        &item.span(),
+                        &item_path,
+                        format!("expected a test table, found {}", item.get_ref().type_str()),
+                    ),
                 }
             }
-            Some(if key == "all" { RawSubject::All(tests) } else { RawSubject::Any(tests) })
+            Some(if key == "all" {
+                RawSubject::All(tests)
+            } else {
+                RawSubject::Any(tests)
+            })
         }
         _ => None,
     };
@@ -426,5 +584,11 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
         )
     };
     t.finish(file);
-    Some(RawTest { subject: subject?, op, value, if_exists, if_set })
+    Some(RawTest {
+        subject: subject?,
+        op,
+        value,
+        if_exists,
+        if_set,
+    })
 }

@@ -33,7 +33,10 @@ pub fn load(files: &[(String, String)]) -> Result<Benchmark, LoadErrors> {
             header = Some(raw::read_benchmark(&mut file));
             problems.append(&mut file.problems);
         }
-        None => problems.push(Problem::file(BENCHMARK_FILE, "missing: every benchmark needs one")),
+        None => problems.push(Problem::file(
+            BENCHMARK_FILE,
+            "missing: every benchmark needs one",
+        )),
     }
     let mut raw_settings = Vec::new();
     match find(SETTINGS_FILE) {
@@ -42,10 +45,16 @@ pub fn load(files: &[(String, String)]) -> Result<Benchmark, LoadErrors> {
             raw_settings = raw::read_settings(&mut file);
             problems.append(&mut file.problems);
         }
-        None => problems.push(Problem::file(SETTINGS_FILE, "missing: every benchmark needs one")),
+        None => problems.push(Problem::file(
+            SETTINGS_FILE,
+            "missing: every benchmark needs one",
+        )),
     }
     let mut raw_checks = Vec::new();
-    for (name, text) in files.iter().filter(|(n, _)| n != BENCHMARK_FILE && n != SETTINGS_FILE) {
+    for (name, text) in files
+        .iter()
+        .filter(|(n, _)| n != BENCHMARK_FILE && n != SETTINGS_FILE)
+    {
         let mut file = File::new(name, text);
         raw_checks.extend(raw::read_checks(&mut file));
         problems.append(&mut file.problems);
@@ -65,10 +74,19 @@ pub fn load(files: &[(String, String)]) -> Result<Benchmark, LoadErrors> {
     }
     if !problems.is_empty() {
         problems.sort();
-        return Err(LoadErrors(problems.into_iter().map(Problem::into_text).collect()));
+        return Err(LoadErrors(
+            problems.into_iter().map(Problem::into_text).collect(),
+        ));
     }
     checks.sort_by_key(|c| id_numbers(&c.id));
-    Ok(Benchmark { id, title, kubernetes, sha256, checks, settings })
+    Ok(Benchmark {
+        id,
+        title,
+        kubernetes,
+        sha256,
+        checks,
+        settings,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -76,10 +94,15 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn id_numbers(id: &str) -> Vec<u64> {
-    id.split('.').map(|part| part.parse().unwrap_or(u64::MAX)).collect()
+    id.split('.')
+        .map(|part| part.parse().unwrap_or(u64::MAX))
+        .collect()
 }
 
-fn validate_header(h: raw::RawBenchmark, problems: &mut Vec<Problem>) -> (String, String, Vec<String>) {
+fn validate_header(
+    h: raw::RawBenchmark,
+    problems: &mut Vec<Problem>,
+) -> (String, String, Vec<String>) {
     let id = h.id.map(|l| l.value).unwrap_or_default();
     let title = h.title.map(|l| l.value).unwrap_or_default();
     let mut kubernetes = Vec::new();
@@ -87,18 +110,27 @@ fn validate_header(h: raw::RawBenchmark, problems: &mut Vec<Problem>) -> (String
         let minor = regex::Regex::new(r"^[0-9]+\.[0-9]+$").expect("static regex");
         for v in &list.value {
             if !minor.is_match(v) {
-                problems.push(Problem::at(&list.loc, format!("{v:?} is not a Kubernetes minor version like \"1.33\"")));
+                problems.push(Problem::at(
+                    &list.loc,
+                    format!("{v:?} is not a Kubernetes minor version like \"1.33\""),
+                ));
             }
         }
         if list.value.is_empty() {
-            problems.push(Problem::at(&list.loc, "name at least one Kubernetes minor version"));
+            problems.push(Problem::at(
+                &list.loc,
+                "name at least one Kubernetes minor version",
+            ));
         }
         kubernetes = list.value;
     }
     (id, title, kubernetes)
 }
 
-fn validate_settings(raw: Vec<RawSetting>, problems: &mut Vec<Problem>) -> (Vec<Setting>, BTreeMap<String, SettingId>) {
+fn validate_settings(
+    raw: Vec<RawSetting>,
+    problems: &mut Vec<Problem>,
+) -> (Vec<Setting>, BTreeMap<String, SettingId>) {
     let mut settings = Vec::new();
     let mut by_name = BTreeMap::new();
     for r in raw {
@@ -120,7 +152,11 @@ fn only_when<T>(field: &Option<L<T>>, allowed: bool, problem: &str, problems: &m
     }
 }
 
-fn validate_setting(r: RawSetting, by_name: &BTreeMap<String, SettingId>, problems: &mut Vec<Problem>) -> Option<Setting> {
+fn validate_setting(
+    r: RawSetting,
+    by_name: &BTreeMap<String, SettingId>,
+    problems: &mut Vec<Problem>,
+) -> Option<Setting> {
     let before = problems.len();
     let name = r.name?;
     let parsed = parse_setting_name(&name.value);
@@ -133,31 +169,83 @@ fn validate_setting(r: RawSetting, by_name: &BTreeMap<String, SettingId>, proble
     };
     let canonical = format!("{component} --{flag}");
     if canonical != name.value {
-        problems.push(Problem::at(&name.loc, format!("write the name as {canonical:?}")));
+        problems.push(Problem::at(
+            &name.loc,
+            format!("write the name as {canonical:?}"),
+        ));
     }
     if by_name.contains_key(&canonical) {
-        problems.push(Problem::at(&name.loc, format!("setting {canonical:?} is declared twice")));
+        problems.push(Problem::at(
+            &name.loc,
+            format!("setting {canonical:?} is declared twice"),
+        ));
     }
     let kind = r.kind.and_then(|k| {
         let kind = ValueKind::from_name(&k.value);
         if kind.is_none() {
             let expected: Vec<&str> = ValueKind::ALL.iter().map(|k| k.name()).collect();
-            problems.push(Problem::at(&k.loc, format!("unknown type {:?}; expected one of {}", k.value, expected.join(", "))));
+            problems.push(Problem::at(
+                &k.loc,
+                format!(
+                    "unknown type {:?}; expected one of {}",
+                    k.value,
+                    expected.join(", ")
+                ),
+            ));
         }
         kind
     })?;
-    only_when(&r.repeats, kind == ValueKind::List, "`repeats` applies to list settings only", problems);
+    only_when(
+        &r.repeats,
+        kind == ValueKind::List,
+        "`repeats` applies to list settings only",
+        problems,
+    );
     let is_kubelet = component == Component::Kubelet;
     let is_etcd = component == Component::Etcd;
-    only_when(&r.config_key, is_kubelet || is_etcd, "`config-key` applies to kubelet and etcd settings only", problems);
-    only_when(&r.config_default, is_kubelet, "`config-default` applies to kubelet settings only", problems);
-    only_when(&r.config_reference, is_kubelet, "`config-reference` applies to kubelet settings only", problems);
-    only_when(&r.env, is_etcd, "`env` applies to etcd settings only", problems);
+    only_when(
+        &r.config_key,
+        is_kubelet || is_etcd,
+        "`config-key` applies to kubelet and etcd settings only",
+        problems,
+    );
+    only_when(
+        &r.config_default,
+        is_kubelet,
+        "`config-default` applies to kubelet settings only",
+        problems,
+    );
+    only_when(
+        &r.config_reference,
+        is_kubelet,
+        "`config-reference` applies to kubelet settings only",
+        problems,
+    );
+    only_when(
+        &r.env,
+        is_etcd,
+        "`env` applies to etcd settings only",
+        problems,
+    );
     if let (Some(d), None) = (&r.config_default, &r.config_key) {
         problems.push(Problem::at(&d.loc, "`config-default` needs a `config-key`"));
     }
-    let default = typed_default(kind, r.default, r.reference, "default", "reference", problems);
-    let config_default = typed_default(kind, r.config_default, r.config_reference, "config-default", "config-reference", problems);
+    let default = typed_default(
+        kind,
+        r.default,
+        r.reference,
+        "default",
+        "reference",
+        problems,
+    );
+    let config_default = typed_default(
+        kind,
+        r.config_default,
+        r.config_reference,
+        "config-default",
+        "config-reference",
+        problems,
+    );
     if problems.len() > before {
         return None;
     }
@@ -186,14 +274,23 @@ fn typed_default(
             if let Err(e) = Value::parse(kind, &v.value) {
                 problems.push(Problem::at(&v.loc, format!("{:?} {e}", v.value)));
             }
-            Some(DefaultValue { value: v.value, reference: r.value })
+            Some(DefaultValue {
+                value: v.value,
+                reference: r.value,
+            })
         }
         (Some(v), None) => {
-            problems.push(Problem::at(&v.loc, format!("a `{value_key}` needs a `{reference_key}` saying where it is documented")));
+            problems.push(Problem::at(
+                &v.loc,
+                format!("a `{value_key}` needs a `{reference_key}` saying where it is documented"),
+            ));
             None
         }
         (None, Some(r)) => {
-            problems.push(Problem::at(&r.loc, format!("`{reference_key}` without `{value_key}`")));
+            problems.push(Problem::at(
+                &r.loc,
+                format!("`{reference_key}` without `{value_key}`"),
+            ));
             None
         }
         (None, None) => None,
@@ -207,10 +304,16 @@ fn parse_setting_name(text: &str) -> Result<(Component, String), String> {
         .ok_or_else(|| format!("{text:?} is not \"<component> --<flag>\""))?;
     let component = Component::from_name(component).ok_or_else(|| {
         let names: Vec<&str> = Component::ALL.iter().map(|c| c.name()).collect();
-        format!("unknown component {component:?}; expected one of {}", names.join(", "))
+        format!(
+            "unknown component {component:?}; expected one of {}",
+            names.join(", ")
+        )
     })?;
     let flag = flag.trim_start_matches('-');
-    let valid = !flag.is_empty() && flag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+    let valid = !flag.is_empty()
+        && flag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
     if !valid {
         return Err(format!("{text:?} does not name a flag"));
     }
@@ -229,7 +332,10 @@ fn validate_check(
     let mut section = String::new();
     if let Some(id) = &r.id {
         if !id_pattern.is_match(&id.value) {
-            problems.push(Problem::at(&id.loc, format!("{:?} is not a CIS number like 1.2.15", id.value)));
+            problems.push(Problem::at(
+                &id.loc,
+                format!("{:?} is not a CIS number like 1.2.15", id.value),
+            ));
         } else {
             section = match id.value.rsplit_once('.') {
                 Some((parent, _)) => parent.to_string(),
@@ -237,7 +343,13 @@ fn validate_check(
             };
         }
         if let Some(first) = seen.get(&id.value) {
-            problems.push(Problem::at(&id.loc, format!("duplicate check id {:?}; first defined at {}:{}:{}", id.value, first.file, first.line, first.col)));
+            problems.push(Problem::at(
+                &id.loc,
+                format!(
+                    "duplicate check id {:?}; first defined at {}:{}:{}",
+                    id.value, first.file, first.line, first.col
+                ),
+            ));
         } else {
             seen.insert(id.value.clone(), id.loc.clone());
         }
@@ -246,17 +358,31 @@ fn validate_check(
         let role = Role::from_name(&t.value);
         if role.is_none() {
             let names: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
-            problems.push(Problem::at(&t.loc, format!("unknown target {:?}; expected one of {}", t.value, names.join(", "))));
+            problems.push(Problem::at(
+                &t.loc,
+                format!(
+                    "unknown target {:?}; expected one of {}",
+                    t.value,
+                    names.join(", ")
+                ),
+            ));
         }
         role
     });
     if let Some(title) = &r.title {
-        let suffix = ["(Automated)", "(Manual)", "(Scored)", "(Not Scored)"].into_iter().find(|s| title.value.trim_end().ends_with(s));
+        let suffix = ["(Automated)", "(Manual)", "(Scored)", "(Not Scored)"]
+            .into_iter()
+            .find(|s| title.value.trim_end().ends_with(s));
         if let Some(suffix) = suffix {
-            problems.push(Problem::at(&title.loc, format!("drop the {suffix} suffix: `automated` says it")));
+            problems.push(Problem::at(
+                &title.loc,
+                format!("drop the {suffix} suffix: `automated` says it"),
+            ));
         }
     }
-    let test = r.test.and_then(|t| validate_test(t, settings, by_name, problems));
+    let test = r
+        .test
+        .and_then(|t| validate_test(t, settings, by_name, problems));
     if let (Some(automated), None) = (&r.automated, &test) {
         if automated.value && problems.len() == before {
             problems.push(Problem::at(&r.loc, "an automated check needs a `test`"));
@@ -277,17 +403,38 @@ fn validate_check(
     })
 }
 
-fn validate_test(t: RawTest, settings: &[Setting], by_name: &BTreeMap<String, SettingId>, problems: &mut Vec<Problem>) -> Option<Test> {
+fn validate_test(
+    t: RawTest,
+    settings: &[Setting],
+    by_name: &BTreeMap<String, SettingId>,
+    problems: &mut Vec<Problem>,
+) -> Option<Test> {
     let resolve = |name: &L<String>, problems: &mut Vec<Problem>| -> Option<SettingId> {
         let id = by_name.get(&name.value).copied();
         if id.is_none() {
-            problems.push(Problem::at(&name.loc, format!("unknown setting {:?}; declare it in settings.toml", name.value)));
+            problems.push(Problem::at(
+                &name.loc,
+                format!(
+                    "unknown setting {:?}; declare it in settings.toml",
+                    name.value
+                ),
+            ));
         }
         id
     };
     let is_file = matches!(t.subject, RawSubject::File(_) | RawSubject::FileFrom(_));
-    only_when(&t.if_exists, matches!(t.subject, RawSubject::File(_)), "`if-exists` applies to `file` tests only", problems);
-    only_when(&t.if_set, matches!(t.subject, RawSubject::FileFrom(_)), "`if-set` applies to `file-from` tests only", problems);
+    only_when(
+        &t.if_exists,
+        matches!(t.subject, RawSubject::File(_)),
+        "`if-exists` applies to `file` tests only",
+        problems,
+    );
+    only_when(
+        &t.if_set,
+        matches!(t.subject, RawSubject::FileFrom(_)),
+        "`if-set` applies to `file-from` tests only",
+        problems,
+    );
     match t.subject {
         RawSubject::All(items) => collect(items, settings, by_name, problems).map(Test::All),
         RawSubject::Any(items) => collect(items, settings, by_name, problems).map(Test::Any),
@@ -295,12 +442,19 @@ fn validate_test(t: RawTest, settings: &[Setting], by_name: &BTreeMap<String, Se
             let id = resolve(&name, problems);
             let kind = id.map(|id| settings[id.0].kind);
             let predicate = predicate(&t.op, &t.value, kind, false, problems);
-            Some(Test::Setting { setting: id?, predicate: predicate? })
+            Some(Test::Setting {
+                setting: id?,
+                predicate: predicate?,
+            })
         }
         RawSubject::FileFrom(name) => {
             let id = resolve(&name, problems);
             let predicate = predicate(&t.op, &t.value, None, is_file, problems);
-            Some(Test::FileFrom { setting: id?, predicate: predicate?, if_set: t.if_set.is_some_and(|l| l.value) })
+            Some(Test::FileFrom {
+                setting: id?,
+                predicate: predicate?,
+                if_set: t.if_set.is_some_and(|l| l.value),
+            })
         }
         RawSubject::File(paths) => {
             if paths.value.is_empty() {
@@ -308,46 +462,91 @@ fn validate_test(t: RawTest, settings: &[Setting], by_name: &BTreeMap<String, Se
             }
             for p in &paths.value {
                 if !p.starts_with('/') {
-                    problems.push(Problem::at(&paths.loc, format!("{p:?} is not an absolute path")));
+                    problems.push(Problem::at(
+                        &paths.loc,
+                        format!("{p:?} is not an absolute path"),
+                    ));
                 }
             }
             let predicate = predicate(&t.op, &t.value, None, is_file, problems);
-            Some(Test::File { paths: paths.value, predicate: predicate?, if_exists: t.if_exists.is_some_and(|l| l.value) })
+            Some(Test::File {
+                paths: paths.value,
+                predicate: predicate?,
+                if_exists: t.if_exists.is_some_and(|l| l.value),
+            })
         }
     }
 }
 
-fn collect(items: Vec<RawTest>, settings: &[Setting], by_name: &BTreeMap<String, SettingId>, problems: &mut Vec<Problem>) -> Option<Vec<Test>> {
+fn collect(
+    items: Vec<RawTest>,
+    settings: &[Setting],
+    by_name: &BTreeMap<String, SettingId>,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<Test>> {
     let count = items.len();
-    let tests: Vec<Test> = items.into_iter().filter_map(|t| validate_test(t, settings, by_name, problems)).collect();
+    let tests: Vec<Test> = items
+        .into_iter()
+        .filter_map(|t| validate_test(t, settings, by_name, problems))
+        .collect();
     (tests.len() == count).then_some(tests)
 }
 
-fn predicate(op: &Option<L<String>>, value: &Option<L<String>>, kind: Option<ValueKind>, file: bool, problems: &mut Vec<Problem>) -> Option<Predicate> {
+fn predicate(
+    op: &Option<L<String>>,
+    value: &Option<L<String>>,
+    kind: Option<ValueKind>,
+    file: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<Predicate> {
     let op_l = op.as_ref()?;
     let Some(operator) = Operator::from_id(&op_l.value) else {
         let ids: Vec<&str> = Operator::ALL.iter().map(|o| o.id()).collect();
-        problems.push(Problem::at(&op_l.loc, format!("unknown operator {:?}; expected one of {}", op_l.value, ids.join(", "))));
+        problems.push(Problem::at(
+            &op_l.loc,
+            format!(
+                "unknown operator {:?}; expected one of {}",
+                op_l.value,
+                ids.join(", ")
+            ),
+        ));
         return None;
     };
     if file && !operator.is_file_operator() {
-        problems.push(Problem::at(&op_l.loc, format!("operator {operator} does not apply to a file; use mode-at-most, owner or exists")));
+        problems.push(Problem::at(
+            &op_l.loc,
+            format!(
+                "operator {operator} does not apply to a file; use mode-at-most, owner or exists"
+            ),
+        ));
         return None;
     }
     if !file {
         let kind = kind?;
         if !operator.applies_to(kind) {
-            problems.push(Problem::at(&op_l.loc, format!("operator {operator} does not apply to a {} setting", kind.name())));
+            problems.push(Problem::at(
+                &op_l.loc,
+                format!(
+                    "operator {operator} does not apply to a {} setting",
+                    kind.name()
+                ),
+            ));
             return None;
         }
     }
     match (operator.takes_value(), value) {
         (true, None) => {
-            problems.push(Problem::at(&op_l.loc, format!("operator {operator} needs a `value`")));
+            problems.push(Problem::at(
+                &op_l.loc,
+                format!("operator {operator} needs a `value`"),
+            ));
             None
         }
         (false, Some(v)) => {
-            problems.push(Problem::at(&v.loc, format!("operator {operator} takes no `value`")));
+            problems.push(Problem::at(
+                &v.loc,
+                format!("operator {operator} takes no `value`"),
+            ));
             None
         }
         (false, None) => Predicate::compile(operator, kind, "").ok(),
@@ -384,8 +583,9 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "1.1.1", "1.1.2", "1.1.11", "1.1.12", "1.2.1", "1.2.6", "1.2.7", "1.2.15", "1.2.17", "2.1", "2.2", "2.3",
-                "4.1.1", "4.1.5", "4.1.9", "4.2.1", "4.2.2", "4.2.4"
+                "1.1.1", "1.1.2", "1.1.11", "1.1.12", "1.2.1", "1.2.6", "1.2.7", "1.2.15",
+                "1.2.17", "2.1", "2.2", "2.3", "4.1.1", "4.1.5", "4.1.9", "4.2.1", "4.2.2",
+                "4.2.4"
             ]
         );
         assert_eq!(benchmark.id, "cis-1.12");
@@ -393,11 +593,18 @@ mod tests {
         assert_eq!(benchmark.sha256.len(), 64);
         let check = benchmark.check("1.2.15").unwrap();
         assert_eq!(check.section, "1.2");
-        assert_eq!(check.title, "Ensure that the --profiling argument is set to false");
+        assert_eq!(
+            check.title,
+            "Ensure that the --profiling argument is set to false"
+        );
         assert_eq!(benchmark.check("2.1").unwrap().section, "2");
         assert_eq!(benchmark.check("4.2.4").unwrap().automated, false);
         for check in &benchmark.checks {
-            assert!(check.automated == check.scored, "{}: in CIS v1.12 automated checks are the scored ones", check.id);
+            assert!(
+                check.automated == check.scored,
+                "{}: in CIS v1.12 automated checks are the scored ones",
+                check.id
+            );
             assert!(!check.remediation.is_empty());
         }
     }
@@ -476,18 +683,34 @@ remediation = "r"
     fn settings_and_syntax_problems() {
         let settings = "[[settings]]\nname = \"kube-apiserver --profiling\"\ntype = \"boolean\"\n\n[[settings]]\nname = \"kubectl --x\"\ntype = \"int\"\n\n[[settings]]\nname = \"kube-apiserver --audit-log-maxage\"\ntype = \"int\"\ndefault = \"thirty\"\nreference = \"r\"\nenv = \"X\"\n";
         let errors = load(&[
-            ("benchmark.toml".into(), "id = \"t\"\ntitle = \"T\"\nkubernetes = [\"v1.34\"]\nextra = 1 = 2\n".into()),
+            (
+                "benchmark.toml".into(),
+                "id = \"t\"\ntitle = \"T\"\nkubernetes = [\"v1.34\"]\nextra = 1 = 2\n".into(),
+            ),
             ("settings.toml".into(), settings.into()),
         ])
         .unwrap_err()
         .0;
-        let positions: Vec<&str> = errors.iter().map(|e| e.split(": ").next().unwrap()).collect();
+        let positions: Vec<&str> = errors
+            .iter()
+            .map(|e| e.split(": ").next().unwrap())
+            .collect();
         assert_eq!(
             positions,
-            ["benchmark.toml:3:14", "benchmark.toml:4:1", "benchmark.toml:4:11", "settings.toml:3:8", "settings.toml:6:8", "settings.toml:12:11", "settings.toml:14:7"],
+            [
+                "benchmark.toml:3:14",
+                "benchmark.toml:4:1",
+                "benchmark.toml:4:11",
+                "settings.toml:3:8",
+                "settings.toml:6:8",
+                "settings.toml:12:11",
+                "settings.toml:14:7"
+            ],
             "{errors:#?}"
         );
-        assert!(errors[3].ends_with("unknown type \"boolean\"; expected one of bool, int, duration, string, list"));
+        assert!(errors[3].ends_with(
+            "unknown type \"boolean\"; expected one of bool, int, duration, string, list"
+        ));
         assert!(errors[4].contains("unknown component \"kubectl\""));
         assert!(errors[5].ends_with("\"thirty\" is not a valid integer"));
         assert!(errors[6].ends_with("`env` applies to etcd settings only"));
@@ -495,7 +718,9 @@ remediation = "r"
 
     #[test]
     fn sorts_checks_in_cis_order() {
-        let check = |id: &str| format!("[[checks]]\nid = \"{id}\"\ntitle = \"t\"\ntarget = \"control-plane\"\nautomated = false\nscored = false\nremediation = \"r\"\n\n");
+        let check = |id: &str| {
+            format!("[[checks]]\nid = \"{id}\"\ntitle = \"t\"\ntarget = \"control-plane\"\nautomated = false\nscored = false\nremediation = \"r\"\n\n")
+        };
         let benchmark = load_with(&[check("1.10"), check("1.2"), check("1.2.1")].concat()).unwrap();
         let ids: Vec<&str> = benchmark.checks.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["1.2", "1.2.1", "1.10"]);

@@ -97,7 +97,10 @@ impl Operator {
 
     /// Whether the operator judges file metadata (rather than a setting).
     pub fn is_file_operator(self) -> bool {
-        matches!(self, Operator::ModeAtMost | Operator::Owner | Operator::Exists)
+        matches!(
+            self,
+            Operator::ModeAtMost | Operator::Owner | Operator::Exists
+        )
     }
 
     /// Whether the operator makes sense for a setting of this kind.
@@ -105,7 +108,9 @@ impl Operator {
         use ValueKind::*;
         match self {
             Operator::Eq | Operator::Ne => matches!(kind, Bool | Int | Duration | String),
-            Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => matches!(kind, Int | Duration),
+            Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => {
+                matches!(kind, Int | Duration)
+            }
             Operator::Set | Operator::Unset => true,
             Operator::Contains | Operator::NotContains | Operator::SubsetOf => kind == List,
             Operator::Matches => matches!(kind, String | List),
@@ -144,7 +149,11 @@ impl Predicate {
     /// Compiles an operator and its operand text. `kind` is the setting's
     /// kind, or `None` for a file test. The caller has checked that the
     /// operator applies and that a value is present exactly when needed.
-    pub fn compile(op: Operator, kind: Option<ValueKind>, operand: &str) -> Result<Predicate, String> {
+    pub fn compile(
+        op: Operator,
+        kind: Option<ValueKind>,
+        operand: &str,
+    ) -> Result<Predicate, String> {
         let typed = || match kind {
             Some(kind) => Value::parse(kind, operand).map_err(|e| format!("value {operand:?} {e}")),
             None => Err("a file test has no typed value".into()),
@@ -161,7 +170,9 @@ impl Predicate {
             Operator::Exists => Predicate::Exists,
             Operator::Contains | Operator::NotContains => {
                 if operand.is_empty() || operand.contains(',') {
-                    return Err(format!("value {operand:?} must be one list element (no comma, not empty)"));
+                    return Err(format!(
+                        "value {operand:?} must be one list element (no comma, not empty)"
+                    ));
                 }
                 if op == Operator::Contains {
                     Predicate::Contains(operand.into())
@@ -172,21 +183,34 @@ impl Predicate {
             Operator::SubsetOf => {
                 let elements = value::split_list(operand);
                 if elements.is_empty() || elements.iter().any(String::is_empty) {
-                    return Err(format!("value {operand:?} must be a comma-separated list of non-empty elements"));
+                    return Err(format!(
+                        "value {operand:?} must be a comma-separated list of non-empty elements"
+                    ));
                 }
                 Predicate::SubsetOf(elements)
             }
-            Operator::Matches => Predicate::Matches(Regex::new(operand).map_err(|e| format!("invalid regex: {e}"))?),
+            Operator::Matches => {
+                Predicate::Matches(Regex::new(operand).map_err(|e| format!("invalid regex: {e}"))?)
+            }
             Operator::ModeAtMost => {
-                let valid = !operand.is_empty() && operand.len() <= 4 && operand.bytes().all(|b| (b'0'..=b'7').contains(&b));
+                let valid = !operand.is_empty()
+                    && operand.len() <= 4
+                    && operand.bytes().all(|b| (b'0'..=b'7').contains(&b));
                 if !valid {
-                    return Err(format!("value {operand:?} is not an octal mode (e.g. 600, 0644)"));
+                    return Err(format!(
+                        "value {operand:?} is not an octal mode (e.g. 600, 0644)"
+                    ));
                 }
                 Predicate::ModeAtMost(u32::from_str_radix(operand, 8).map_err(|e| e.to_string())?)
             }
             Operator::Owner => match operand.split_once(':') {
-                Some((user, group)) if !user.is_empty() && !group.is_empty() && !group.contains(':') => {
-                    Predicate::Owner { user: user.into(), group: group.into() }
+                Some((user, group))
+                    if !user.is_empty() && !group.is_empty() && !group.contains(':') =>
+                {
+                    Predicate::Owner {
+                        user: user.into(),
+                        group: group.into(),
+                    }
                 }
                 _ => return Err(format!("value {operand:?} is not user:group")),
             },
@@ -226,9 +250,13 @@ impl Predicate {
             Predicate::Unset => format!("{subject} is not set"),
             Predicate::Contains(e) => format!("{subject} includes {e}"),
             Predicate::NotContains(e) => format!("{subject} does not include {e}"),
-            Predicate::SubsetOf(allowed) => format!("{subject} only includes {}", allowed.join(", ")),
+            Predicate::SubsetOf(allowed) => {
+                format!("{subject} only includes {}", allowed.join(", "))
+            }
             Predicate::Matches(re) => format!("{subject} matches /{}/", re.as_str()),
-            Predicate::ModeAtMost(mask) => format!("permissions {} or more restrictive", mode_text(*mask)),
+            Predicate::ModeAtMost(mask) => {
+                format!("permissions {} or more restrictive", mode_text(*mask))
+            }
             Predicate::Owner { user, group } => format!("owner {user}:{group}"),
             Predicate::Exists => format!("{subject} exists"),
         }
@@ -247,7 +275,10 @@ impl Predicate {
     }
 
     fn test_present(&self, value: &Value) -> bool {
-        let order = |operand: &Value, accept: fn(std::cmp::Ordering) -> bool| match (value.number(), operand.number()) {
+        let order = |operand: &Value, accept: fn(std::cmp::Ordering) -> bool| match (
+            value.number(),
+            operand.number(),
+        ) {
             (Some(a), Some(b)) => accept(a.cmp(&b)),
             _ => false,
         };
@@ -262,7 +293,11 @@ impl Predicate {
             Predicate::NotContains(e) => !elements(value).contains(e),
             Predicate::SubsetOf(allowed) => elements(value).iter().all(|e| allowed.contains(e)),
             Predicate::Matches(re) => re.is_match(&value.to_string()),
-            Predicate::Set | Predicate::Unset | Predicate::ModeAtMost(_) | Predicate::Owner { .. } | Predicate::Exists => false,
+            Predicate::Set
+            | Predicate::Unset
+            | Predicate::ModeAtMost(_)
+            | Predicate::Owner { .. }
+            | Predicate::Exists => false,
         }
     }
 
@@ -271,7 +306,8 @@ impl Predicate {
         match self {
             Predicate::ModeAtMost(mask) => stat.mode & 0o7777 & !mask == 0,
             Predicate::Owner { user, group } => {
-                stat.user.as_deref() == Some(user.as_str()) && stat.group.as_deref() == Some(group.as_str())
+                stat.user.as_deref() == Some(user.as_str())
+                    && stat.group.as_deref() == Some(group.as_str())
             }
             Predicate::Exists => true,
             _ => false,
@@ -309,7 +345,11 @@ mod tests {
     fn case(op: &str, kind: ValueKind, operand: &str, actual: Option<&str>, expected: bool) {
         let predicate = compile(op, kind, operand);
         let value = actual.map(|a| Value::parse(kind, a).unwrap());
-        assert_eq!(predicate.test_value(value.as_ref(), actual.is_some()), expected, "{op} {operand:?} on {actual:?}");
+        assert_eq!(
+            predicate.test_value(value.as_ref(), actual.is_some()),
+            expected,
+            "{op} {operand:?} on {actual:?}"
+        );
     }
 
     #[test]
@@ -359,30 +399,83 @@ mod tests {
         use ValueKind::List;
         case("contains", List, "RBAC", Some("WebHook,RBAC"), true);
         case("contains", List, "WebHook", Some("WebHook,RBAC"), true);
-        case("contains", List, "Something", Some("WebHook,Something,RBAC"), true);
+        case(
+            "contains",
+            List,
+            "Something",
+            Some("WebHook,Something,RBAC"),
+            true,
+        );
         case("contains", List, "Something", Some("Something"), true);
-        case("contains", List, "Node", Some("NodeRestriction,RBAC"), false);
+        case(
+            "contains",
+            List,
+            "Node",
+            Some("NodeRestriction,RBAC"),
+            false,
+        );
         case("contains", List, "RBAC", Some("Node, RBAC"), false);
-        case("not-contains", List, "AlwaysAdmit", Some("WebHook,RBAC"), true);
-        case("not-contains", List, "AlwaysAdmit", Some("NodeRestriction,AlwaysAdmit"), false);
-        case("not-contains", List, "AlwaysAllow", Some("AlwaysAllowed"), true);
+        case(
+            "not-contains",
+            List,
+            "AlwaysAdmit",
+            Some("WebHook,RBAC"),
+            true,
+        );
+        case(
+            "not-contains",
+            List,
+            "AlwaysAdmit",
+            Some("NodeRestriction,AlwaysAdmit"),
+            false,
+        );
+        case(
+            "not-contains",
+            List,
+            "AlwaysAllow",
+            Some("AlwaysAllowed"),
+            true,
+        );
         case("subset-of", List, "a,b,c", Some("a,b,c"), true);
         case("subset-of", List, "a,b,c", Some("a,c"), true);
         case("subset-of", List, "a,c", Some("a,b,c"), false);
         case("subset-of", List, "a,b", Some(""), true);
-        case("matches", ValueKind::String, "^1\\.12.*$", Some("1.12.7"), true);
-        case("matches", ValueKind::String, "^1\\.12.*$", Some("1.11"), false);
+        case(
+            "matches",
+            ValueKind::String,
+            "^1\\.12.*$",
+            Some("1.12.7"),
+            true,
+        );
+        case(
+            "matches",
+            ValueKind::String,
+            "^1\\.12.*$",
+            Some("1.11"),
+            false,
+        );
         case("matches", ValueKind::String, "", Some(""), true);
     }
 
     fn stat(mode: u32, user: Option<&str>, group: Option<&str>) -> FileStat {
-        FileStat { kind: FileKind::File, mode, uid: 0, gid: 0, user: user.map(Into::into), group: group.map(Into::into) }
+        FileStat {
+            kind: FileKind::File,
+            mode,
+            uid: 0,
+            gid: 0,
+            user: user.map(Into::into),
+            group: group.map(Into::into),
+        }
     }
 
     #[track_caller]
     fn file_case(op: Operator, operand: &str, stat: FileStat, expected: bool) {
         let predicate = Predicate::compile(op, None, operand).unwrap();
-        assert_eq!(predicate.test_file(&stat), expected, "{op} {operand} on {stat:?}");
+        assert_eq!(
+            predicate.test_file(&stat),
+            expected,
+            "{op} {operand} on {stat:?}"
+        );
     }
 
     #[test]
@@ -404,16 +497,33 @@ mod tests {
         file_case(ModeAtMost, "1600", stat(0o1600, None, None), true);
         // The file type bits of st_mode are not permissions.
         file_case(ModeAtMost, "600", stat(0o100600, None, None), true);
-        file_case(Owner, "root:root", stat(0o600, Some("root"), Some("root")), true);
-        file_case(Owner, "root:root", stat(0o600, Some("root"), Some("rootx")), false);
+        file_case(
+            Owner,
+            "root:root",
+            stat(0o600, Some("root"), Some("root")),
+            true,
+        );
+        file_case(
+            Owner,
+            "root:root",
+            stat(0o600, Some("root"), Some("rootx")),
+            false,
+        );
         file_case(Owner, "root:root", stat(0o600, None, Some("root")), false);
-        file_case(Owner, "etcd:etcd", stat(0o700, Some("root"), Some("root")), false);
+        file_case(
+            Owner,
+            "etcd:etcd",
+            stat(0o700, Some("root"), Some("root")),
+            false,
+        );
         file_case(Exists, "", stat(0o600, None, None), true);
     }
 
     #[test]
     fn bad_operands() {
-        let bad = |op: Operator, kind: Option<ValueKind>, operand: &str| Predicate::compile(op, kind, operand).is_err();
+        let bad = |op: Operator, kind: Option<ValueKind>, operand: &str| {
+            Predicate::compile(op, kind, operand).is_err()
+        };
         assert!(bad(Operator::Gte, Some(ValueKind::Int), "Pikachu"));
         assert!(bad(Operator::Eq, Some(ValueKind::Bool), "yes"));
         assert!(bad(Operator::ModeAtMost, None, "Harry"));
@@ -427,8 +537,14 @@ mod tests {
 
     #[test]
     fn expected_text() {
-        assert_eq!(compile("eq", ValueKind::Bool, "false").expected("--profiling"), "--profiling is false");
-        assert_eq!(compile("gte", ValueKind::Int, "30").expected("--audit-log-maxage"), "--audit-log-maxage >= 30");
+        assert_eq!(
+            compile("eq", ValueKind::Bool, "false").expected("--profiling"),
+            "--profiling is false"
+        );
+        assert_eq!(
+            compile("gte", ValueKind::Int, "30").expected("--audit-log-maxage"),
+            "--audit-log-maxage >= 30"
+        );
         let mode = Predicate::compile(Operator::ModeAtMost, None, "600").unwrap();
         assert_eq!(mode.expected("file"), "permissions 600 or more restrictive");
         let owner = Predicate::compile(Operator::Owner, None, "root:root").unwrap();

@@ -60,7 +60,9 @@ pub fn for_benchmark(benchmark: &crate::benchmark::Benchmark) -> Plan {
                 }
             }
             Test::File { paths, .. } => plan.stat.extend(paths.iter().cloned()),
-            Test::All(tests) | Test::Any(tests) => tests.iter().for_each(|t| walk(benchmark, t, plan)),
+            Test::All(tests) | Test::Any(tests) => {
+                tests.iter().for_each(|t| walk(benchmark, t, plan))
+            }
         }
     }
 

@@ -22,10 +22,14 @@ pub enum Doc<'f> {
 /// other documents from it) but the file was not among them.
 pub fn read<'f>(facts: &'f Facts, path: &str) -> Doc<'f> {
     match facts.documents.get(path) {
-        Some(Document::Text { truncated: true, .. }) => Doc::Unavailable("was cut at the size cap by the host".into()),
+        Some(Document::Text {
+            truncated: true, ..
+        }) => Doc::Unavailable("was cut at the size cap by the host".into()),
         Some(Document::Text { content, .. }) => Doc::Text(content),
         Some(Document::Missing) => Doc::Missing,
-        Some(Document::Error { reason }) => Doc::Unavailable(format!("could not be read: {reason}")),
+        Some(Document::Error { reason }) => {
+            Doc::Unavailable(format!("could not be read: {reason}"))
+        }
         None => {
             let Some((dir, _)) = path.rsplit_once('/') else {
                 return Doc::Unavailable("was not collected".into());
@@ -33,12 +37,17 @@ pub fn read<'f>(facts: &'f Facts, path: &str) -> Doc<'f> {
             let dir = if dir.is_empty() { "/" } else { dir };
             let prefix = format!("{}/", dir.trim_end_matches('/'));
             match facts.documents.get(dir) {
-                Some(Document::Error { reason }) => return Doc::Unavailable(format!("could not be read: {dir}: {reason}")),
+                Some(Document::Error { reason }) => {
+                    return Doc::Unavailable(format!("could not be read: {dir}: {reason}"))
+                }
                 Some(Document::Missing) => return Doc::Missing,
                 _ => {}
             }
             let dir_read = facts.listings.contains_key(dir)
-                || facts.documents.keys().any(|k| k.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/')));
+                || facts.documents.keys().any(|k| {
+                    k.strip_prefix(&prefix)
+                        .is_some_and(|rest| !rest.contains('/'))
+                });
             if dir_read {
                 Doc::Missing
             } else {
@@ -51,7 +60,8 @@ pub fn read<'f>(facts: &'f Facts, path: &str) -> Doc<'f> {
 /// Parses a YAML or JSON document the way Kubernetes does.
 pub fn parse(text: &str) -> Result<Json, String> {
     let options = serde_saphyr::options! { legacy_octal_numbers: true };
-    let value: Json = serde_saphyr::from_str_with_options(text, options).map_err(|e| first_line(&e.to_string()))?;
+    let value: Json = serde_saphyr::from_str_with_options(text, options)
+        .map_err(|e| first_line(&e.to_string()))?;
     Ok(value)
 }
 
@@ -62,7 +72,9 @@ fn first_line(message: &str) -> String {
 /// Looks up a dotted key path (`authentication.anonymous.enabled`). A null
 /// is absent: the decoder leaves the field unset and defaulting fills it.
 pub fn lookup<'v>(doc: &'v Json, key: &str) -> Option<&'v Json> {
-    let found = key.split('.').try_fold(doc, |node, part| node.as_object()?.get(part))?;
+    let found = key
+        .split('.')
+        .try_fold(doc, |node, part| node.as_object()?.get(part))?;
     (!found.is_null()).then_some(found)
 }
 
@@ -83,19 +95,39 @@ mod tests {
     #[track_caller]
     fn case(yaml: &str, key: &str, expected: Option<&str>) {
         let doc = parse(yaml).unwrap();
-        assert_eq!(lookup(&doc, key).map(scalar_text).as_deref(), expected, "{yaml:?} {key}");
+        assert_eq!(
+            lookup(&doc, key).map(scalar_text).as_deref(),
+            expected,
+            "{yaml:?} {key}"
+        );
     }
 
     #[test]
     fn decodes_like_kubernetes() {
-        case("authentication:\n  anonymous:\n    enabled: false\n", "authentication.anonymous.enabled", Some("false"));
-        case("{\"authentication\": {\"anonymous\": {\"enabled\": false}}}", "authentication.anonymous.enabled", Some("false"));
+        case(
+            "authentication:\n  anonymous:\n    enabled: false\n",
+            "authentication.anonymous.enabled",
+            Some("false"),
+        );
+        case(
+            "{\"authentication\": {\"anonymous\": {\"enabled\": false}}}",
+            "authentication.anonymous.enabled",
+            Some("false"),
+        );
         case("readOnlyPort: 15000\n", "readOnlyPort", Some("15000"));
         case("readOnlyPort: 15000\n", "notARealField", None);
         case("readOnlyPort:\n", "readOnlyPort", None);
         case("mode: 0644\n", "mode", Some("420"));
-        case("protectKernelDefaults: yes\n", "protectKernelDefaults", Some("true"));
-        case("streamingConnectionIdleTimeout: 0s\n", "streamingConnectionIdleTimeout", Some("0s"));
+        case(
+            "protectKernelDefaults: yes\n",
+            "protectKernelDefaults",
+            Some("true"),
+        );
+        case(
+            "streamingConnectionIdleTimeout: 0s\n",
+            "streamingConnectionIdleTimeout",
+            Some("0s"),
+        );
         case("tlsCipherSuites: [A, B]\n", "tlsCipherSuites", Some("A,B"));
         case("authorization: Webhook\n", "authorization.mode", None);
         assert!(parse("broken } yaml\nenabled: [true").is_err());
@@ -104,14 +136,31 @@ mod tests {
     #[test]
     fn directory_reads() {
         let mut facts = Facts::default();
-        assert_eq!(read(&facts, "/etc/kubernetes/manifests/etcd.yaml"), Doc::Unavailable("was not collected".into()));
+        assert_eq!(
+            read(&facts, "/etc/kubernetes/manifests/etcd.yaml"),
+            Doc::Unavailable("was not collected".into())
+        );
         facts.documents.insert(
             "/etc/kubernetes/manifests/kube-apiserver.yaml".into(),
-            Document::Text { content: "a: 1".into(), truncated: false },
+            Document::Text {
+                content: "a: 1".into(),
+                truncated: false,
+            },
         );
-        assert_eq!(read(&facts, "/etc/kubernetes/manifests/kube-apiserver.yaml"), Doc::Text("a: 1"));
-        assert_eq!(read(&facts, "/etc/kubernetes/manifests/etcd.yaml"), Doc::Missing);
-        facts.documents.insert("/etc/kubernetes/pki".into(), Document::Error { reason: "Permission denied".into() });
+        assert_eq!(
+            read(&facts, "/etc/kubernetes/manifests/kube-apiserver.yaml"),
+            Doc::Text("a: 1")
+        );
+        assert_eq!(
+            read(&facts, "/etc/kubernetes/manifests/etcd.yaml"),
+            Doc::Missing
+        );
+        facts.documents.insert(
+            "/etc/kubernetes/pki".into(),
+            Document::Error {
+                reason: "Permission denied".into(),
+            },
+        );
         assert_eq!(
             read(&facts, "/etc/kubernetes/pki/x.yaml"),
             Doc::Unavailable("could not be read: /etc/kubernetes/pki: Permission denied".into())

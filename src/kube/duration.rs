@@ -45,7 +45,11 @@ pub fn parse(text: &str) -> Result<i128, String> {
             "h" => 3_600_000_000_000,
             _ => return Err(invalid()),
         };
-        let whole: i128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| invalid())? };
+        let whole: i128 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().map_err(|_| invalid())?
+        };
         let mut value = whole.checked_mul(scale).ok_or_else(invalid)?;
         if !frac_part.is_empty() {
             let digits = &frac_part[..frac_part.len().min(18)];

@@ -10,7 +10,11 @@ use crate::kube::flags::Args;
 use serde_json::Value as Json;
 
 /// The config file etcd loaded, if any: its path and parsed contents.
-pub fn config_file(facts: &Facts, args: &Args, env: &[(String, String)]) -> Result<Option<(String, Json)>, String> {
+pub fn config_file(
+    facts: &Facts,
+    args: &Args,
+    env: &[(String, String)],
+) -> Result<Option<(String, Json)>, String> {
     let path = args
         .effective("config-file", false, false)
         .or_else(|| env_value(env, "ETCD_CONFIG_FILE").map(str::to_string))
@@ -29,5 +33,8 @@ pub fn config_file(facts: &Facts, args: &Args, env: &[(String, String)]) -> Resu
 
 /// The value of an environment variable; the last definition wins.
 pub fn env_value<'e>(env: &'e [(String, String)], name: &str) -> Option<&'e str> {
-    env.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    env.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }

@@ -81,7 +81,11 @@ impl Args {
                     }
                 }
             };
-            parsed.occurrences.push(Occurrence { name: name.to_string(), value, written });
+            parsed.occurrences.push(Occurrence {
+                name: name.to_string(),
+                value,
+                written,
+            });
         }
         parsed
     }
@@ -99,7 +103,11 @@ impl Args {
         let found: Vec<&Occurrence> = self.occurrences(name).collect();
         let last = found.last()?;
         if appends {
-            let parts: Vec<&str> = found.iter().filter_map(|o| o.value.as_deref()).filter(|v| !v.is_empty()).collect();
+            let parts: Vec<&str> = found
+                .iter()
+                .filter_map(|o| o.value.as_deref())
+                .filter(|v| !v.is_empty())
+                .collect();
             return Some(parts.join(","));
         }
         Some(match (&last.value, is_bool) {
@@ -124,23 +132,34 @@ mod tests {
 
     fn known(name: &str) -> Option<bool> {
         match name {
-            "anonymous-auth" | "profiling" | "client-cert-auth" | "peer-client-cert-auth" => Some(true),
-            "read-only-port" | "audit-log-maxage" | "enable-admission-plugins" | "data-dir" | "encryption-provider-config" => {
-                Some(false)
+            "anonymous-auth" | "profiling" | "client-cert-auth" | "peer-client-cert-auth" => {
+                Some(true)
             }
+            "read-only-port"
+            | "audit-log-maxage"
+            | "enable-admission-plugins"
+            | "data-dir"
+            | "encryption-provider-config" => Some(false),
             _ => None,
         }
     }
 
     fn argv(line: &str) -> Vec<String> {
-        line.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect()
+        line.split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 
     #[track_caller]
     fn case(syntax: Syntax, line: &str, flag: &str, appends: bool, expected: Option<&str>) {
         let args = Args::parse(&argv(line), syntax, &known);
         let is_bool = known(flag) == Some(true);
-        assert_eq!(args.effective(flag, is_bool, appends).as_deref(), expected, "{line:?} {flag}");
+        assert_eq!(
+            args.effective(flag, is_bool, appends).as_deref(),
+            expected,
+            "{line:?} {flag}"
+        );
     }
 
     #[test]
@@ -149,13 +168,43 @@ mod tests {
         case(P, "--profiling=false", "profiling", false, Some("false"));
         case(P, "--profiling", "profiling", false, Some("true"));
         // A bool flag never takes the next argument.
-        case(P, "--anonymous-auth false", "anonymous-auth", false, Some("true"));
-        case(P, "--read-only-port 10255", "read-only-port", false, Some("10255"));
-        case(P, "--audit-log-maxage 30 --profiling", "audit-log-maxage", false, Some("30"));
-        case(P, "--audit-log-maxage=", "audit-log-maxage", false, Some(""));
+        case(
+            P,
+            "--anonymous-auth false",
+            "anonymous-auth",
+            false,
+            Some("true"),
+        );
+        case(
+            P,
+            "--read-only-port 10255",
+            "read-only-port",
+            false,
+            Some("10255"),
+        );
+        case(
+            P,
+            "--audit-log-maxage 30 --profiling",
+            "audit-log-maxage",
+            false,
+            Some("30"),
+        );
+        case(
+            P,
+            "--audit-log-maxage=",
+            "audit-log-maxage",
+            false,
+            Some(""),
+        );
         case(P, "--audit-log-maxage", "audit-log-maxage", false, Some(""));
         // Scalars: last wins.
-        case(P, "--audit-log-maxage=40 --audit-log-maxage=7", "audit-log-maxage", false, Some("7"));
+        case(
+            P,
+            "--audit-log-maxage=40 --audit-log-maxage=7",
+            "audit-log-maxage",
+            false,
+            Some("7"),
+        );
         // Slices append.
         case(
             P,
@@ -165,39 +214,133 @@ mod tests {
             Some("NodeRestriction,AlwaysAdmit"),
         );
         // No prefix collisions.
-        case(P, "--encryption-provider-config-automatic-reload=true", "encryption-provider-config", false, None);
-        case(P, "--peer-client-cert-auth=true", "client-cert-auth", false, None);
+        case(
+            P,
+            "--encryption-provider-config-automatic-reload=true",
+            "encryption-provider-config",
+            false,
+            None,
+        );
+        case(
+            P,
+            "--peer-client-cert-auth=true",
+            "client-cert-auth",
+            false,
+            None,
+        );
         // Values are verbatim.
-        case(P, "--profiling=\"false\"", "profiling", false, Some("\"false\""));
-        case(P, "--feature-gates=RotateKubeletServerCertificate=true,Foo=false", "feature-gates", false, Some("RotateKubeletServerCertificate=true,Foo=false"));
+        case(
+            P,
+            "--profiling=\"false\"",
+            "profiling",
+            false,
+            Some("\"false\""),
+        );
+        case(
+            P,
+            "--feature-gates=RotateKubeletServerCertificate=true,Foo=false",
+            "feature-gates",
+            false,
+            Some("RotateKubeletServerCertificate=true,Foo=false"),
+        );
         // Flags after positionals still count; after "--" they do not.
-        case(P, "stray --profiling=false", "profiling", false, Some("false"));
+        case(
+            P,
+            "stray --profiling=false",
+            "profiling",
+            false,
+            Some("false"),
+        );
         case(P, "-- --profiling=false", "profiling", false, None);
         // Unknown flags: take the next argument unless it looks like a flag.
-        case(P, "--unknown value --profiling=false", "unknown", false, Some("value"));
-        case(P, "--unknown --profiling=false", "profiling", false, Some("false"));
+        case(
+            P,
+            "--unknown value --profiling=false",
+            "unknown",
+            false,
+            Some("value"),
+        );
+        case(
+            P,
+            "--unknown --profiling=false",
+            "profiling",
+            false,
+            Some("false"),
+        );
         case(P, "-v=2 --profiling=false", "v", false, Some("2"));
-        case(P, "--abc --peer-client-cert-auth --efg", "peer-client-cert-auth", false, Some("true"));
-        case(P, "--abc --peer-client-cert-auth=false --efg", "peer-client-cert-auth", false, Some("false"));
+        case(
+            P,
+            "--abc --peer-client-cert-auth --efg",
+            "peer-client-cert-auth",
+            false,
+            Some("true"),
+        );
+        case(
+            P,
+            "--abc --peer-client-cert-auth=false --efg",
+            "peer-client-cert-auth",
+            false,
+            Some("false"),
+        );
     }
 
     #[test]
     fn go_flag_forms() {
         use Syntax::GoFlag as G;
-        case(G, "-data-dir /var/lib/etcd", "data-dir", false, Some("/var/lib/etcd"));
-        case(G, "--data-dir=/var/lib/etcd", "data-dir", false, Some("/var/lib/etcd"));
-        case(G, "-client-cert-auth", "client-cert-auth", false, Some("true"));
-        case(G, "-client-cert-auth=false", "client-cert-auth", false, Some("false"));
+        case(
+            G,
+            "-data-dir /var/lib/etcd",
+            "data-dir",
+            false,
+            Some("/var/lib/etcd"),
+        );
+        case(
+            G,
+            "--data-dir=/var/lib/etcd",
+            "data-dir",
+            false,
+            Some("/var/lib/etcd"),
+        );
+        case(
+            G,
+            "-client-cert-auth",
+            "client-cert-auth",
+            false,
+            Some("true"),
+        );
+        case(
+            G,
+            "-client-cert-auth=false",
+            "client-cert-auth",
+            false,
+            Some("false"),
+        );
         // Go's flag package stops at the first non-flag argument.
-        case(G, "stray -client-cert-auth", "client-cert-auth", false, None);
+        case(
+            G,
+            "stray -client-cert-auth",
+            "client-cert-auth",
+            false,
+            None,
+        );
     }
 
     #[test]
     fn keeps_evidence_and_positionals() {
-        let args = Args::parse(&argv("--anonymous-auth false --read-only-port 0"), Syntax::Pflag, &known);
+        let args = Args::parse(
+            &argv("--anonymous-auth false --read-only-port 0"),
+            Syntax::Pflag,
+            &known,
+        );
         assert_eq!(args.positionals, vec!["false".to_string()]);
-        assert_eq!(args.written("read-only-port").as_deref(), Some("--read-only-port 0"));
-        assert_eq!(args.written("anonymous-auth").as_deref(), Some("--anonymous-auth"));
+        assert_eq!(
+            args.written("read-only-port").as_deref(),
+            Some("--read-only-port 0")
+        );
+        assert_eq!(
+            args.written("anonymous-auth").as_deref(),
+            Some("--anonymous-auth")
+        );
         assert_eq!(args.written("profiling"), None);
     }
 }

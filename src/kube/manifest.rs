@@ -24,7 +24,11 @@ pub fn argv(text: &str) -> Result<Vec<String>, String> {
             None | Some(serde_json::Value::Null) => Ok(Vec::new()),
             Some(serde_json::Value::Array(items)) => items
                 .iter()
-                .map(|item| item.as_str().map(str::to_string).ok_or(format!("spec.containers[0].{key} holds a non-string")))
+                .map(|item| {
+                    item.as_str()
+                        .map(str::to_string)
+                        .ok_or(format!("spec.containers[0].{key} holds a non-string"))
+                })
                 .collect(),
             Some(_) => Err(format!("spec.containers[0].{key} is not a list")),
         }
@@ -44,8 +48,18 @@ mod tests {
     #[test]
     fn command_and_args() {
         let yaml = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --profiling=false\n    args: [\"--audit-log-maxage=30\"]\n    image: x\n";
-        assert_eq!(argv(yaml).unwrap(), vec!["kube-apiserver", "--profiling=false", "--audit-log-maxage=30"]);
-        assert_eq!(argv("spec:\n  containers:\n  - args: [--a]\n").unwrap(), vec!["", "--a"]);
+        assert_eq!(
+            argv(yaml).unwrap(),
+            vec![
+                "kube-apiserver",
+                "--profiling=false",
+                "--audit-log-maxage=30"
+            ]
+        );
+        assert_eq!(
+            argv("spec:\n  containers:\n  - args: [--a]\n").unwrap(),
+            vec!["", "--a"]
+        );
         assert!(argv("spec: {}\n").is_err());
         assert!(argv("spec:\n  containers:\n  - command: kube-apiserver\n").is_err());
     }

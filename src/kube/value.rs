@@ -21,9 +21,15 @@ impl Value {
     /// after the value, e.g. "is not a valid bool".
     pub fn parse(kind: ValueKind, text: &str) -> Result<Value, String> {
         match kind {
-            ValueKind::Bool => parse_bool(text).map(Value::Bool).ok_or_else(|| "is not a valid bool".into()),
-            ValueKind::Int => parse_int(text).map(Value::Int).ok_or_else(|| "is not a valid integer".into()),
-            ValueKind::Duration => duration::parse(text).map(Value::Duration).map_err(|_| "is not a valid duration".into()),
+            ValueKind::Bool => parse_bool(text)
+                .map(Value::Bool)
+                .ok_or_else(|| "is not a valid bool".into()),
+            ValueKind::Int => parse_int(text)
+                .map(Value::Int)
+                .ok_or_else(|| "is not a valid integer".into()),
+            ValueKind::Duration => duration::parse(text)
+                .map(Value::Duration)
+                .map_err(|_| "is not a valid duration".into()),
             ValueKind::String => Ok(Value::String(text.to_string())),
             ValueKind::List => Ok(Value::List(split_list(text))),
         }
@@ -131,7 +137,11 @@ mod tests {
 
     #[track_caller]
     fn case(kind: ValueKind, text: &str, expected: Result<Value, ()>) {
-        assert_eq!(Value::parse(kind, text).map_err(|_| ()), expected, "{kind:?} {text:?}");
+        assert_eq!(
+            Value::parse(kind, text).map_err(|_| ()),
+            expected,
+            "{kind:?} {text:?}"
+        );
     }
 
     #[test]
@@ -159,14 +169,28 @@ mod tests {
         case(ValueKind::Duration, "0", Ok(Duration(0)));
         case(ValueKind::Duration, "5m", Ok(Duration(300_000_000_000)));
         case(ValueKind::String, "", Ok(String("".into())));
-        case(ValueKind::List, "Node,RBAC", Ok(List(vec!["Node".into(), "RBAC".into()])));
-        case(ValueKind::List, "Node, RBAC", Ok(List(vec!["Node".into(), " RBAC".into()])));
+        case(
+            ValueKind::List,
+            "Node,RBAC",
+            Ok(List(vec!["Node".into(), "RBAC".into()])),
+        );
+        case(
+            ValueKind::List,
+            "Node, RBAC",
+            Ok(List(vec!["Node".into(), " RBAC".into()])),
+        );
         case(ValueKind::List, "", Ok(List(vec![])));
     }
 
     #[test]
     fn durations_print_like_go() {
-        for (nanos, text) in [(0, "0s"), (14_400_000_000_000, "4h0m0s"), (1_500_000_000, "1.5s"), (300_000_000_000, "5m0s"), (5, "5ns")] {
+        for (nanos, text) in [
+            (0, "0s"),
+            (14_400_000_000_000, "4h0m0s"),
+            (1_500_000_000, "1.5s"),
+            (300_000_000_000, "5m0s"),
+            (5, "5ns"),
+        ] {
             assert_eq!(Value::Duration(nanos).to_string(), text);
         }
     }
