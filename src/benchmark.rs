@@ -1,7 +1,16 @@
 //! The validated benchmark model: a benchmark is a list of checks, each with
-//! its CIS identity and a declarative test over typed facts.
+//! its CIS identity and a declarative test over typed facts, plus the
+//! settings (component flags with their types and documented defaults) the
+//! tests read. Definitions are TOML data: `raw.rs` reads them with spans,
+//! `validate.rs` turns them into this model and reports every problem.
 
-use crate::component::Role;
+mod raw;
+mod validate;
+
+use crate::component::{Component, Role};
+use crate::eval::operator::Predicate;
+use std::fmt;
+use std::path::Path;
 
 #[derive(Clone, Debug)]
 pub struct Benchmark {
@@ -11,7 +20,19 @@ pub struct Benchmark {
     pub kubernetes: Vec<String>,
     /// sha256 (hex) over the definition files, in file-name order.
     pub sha256: String,
+    /// In CIS order (numeric by id component).
     pub checks: Vec<Check>,
+    pub settings: Vec<Setting>,
+}
+
+impl Benchmark {
+    pub fn setting(&self, id: SettingId) -> &Setting {
+        &self.settings[id.0]
+    }
+
+    pub fn check(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -19,16 +40,125 @@ pub struct Check {
     /// The CIS recommendation number, verbatim ("1.2.15").
     pub id: String,
     pub title: String,
-    /// The CIS section the check belongs to ("1.2").
+    /// The CIS section the check belongs to ("1.2"; "2" for "2.1").
     pub section: String,
     pub target: Role,
     pub automated: bool,
     pub scored: bool,
     pub remediation: String,
+    /// Absent only for manual checks that observe nothing.
+    pub test: Option<Test>,
 }
 
+/// A declarative test. Leaves read one fact; `All`/`Any` combine.
+#[derive(Clone, Debug)]
+pub enum Test {
+    /// A component setting's effective value.
+    Setting {
+        setting: SettingId,
+        predicate: Predicate,
+    },
+    /// The metadata of the first candidate path that exists. With
+    /// `if_exists`, no candidate existing passes.
+    File {
+        paths: Vec<String>,
+        predicate: Predicate,
+        if_exists: bool,
+    },
+    /// The metadata of the file a setting's effective value names. With
+    /// `if_set`, a setting that is absent (and has no default) passes.
+    FileFrom {
+        setting: SettingId,
+        predicate: Predicate,
+        if_set: bool,
+    },
+    All(Vec<Test>),
+    Any(Vec<Test>),
+}
+
+/// Index of a setting in `Benchmark::settings`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettingId(usize);
+
+/// A component flag a test reads, with the knowledge needed to find its
+/// effective value.
+#[derive(Clone, Debug)]
+pub struct Setting {
+    pub component: Component,
+    /// The flag name without dashes ("profiling").
+    pub name: String,
+    pub kind: ValueKind,
+    /// For lists: repeated flags append (pflag stringSlice) rather than the
+    /// last one winning.
+    pub repeats: bool,
+    /// The component's default when the flag is absent. For the kubelet:
+    /// when it runs without `--config`.
+    pub default: Option<DefaultValue>,
+    /// kubelet: the KubeletConfiguration field path; etcd: the config-file key.
+    pub config_key: Option<String>,
+    /// kubelet: the KubeletConfiguration v1beta1 default, which applies when
+    /// the kubelet runs with `--config`.
+    pub config_default: Option<DefaultValue>,
+    /// etcd: the environment variable (ETCD_CLIENT_CERT_AUTH).
+    pub env: Option<String>,
+}
+
+impl Setting {
+    pub fn flag(&self) -> String {
+        format!("--{}", self.name)
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} --{}", self.component, self.name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefaultValue {
+    pub value: String,
+    /// Where the default is documented, with the Kubernetes version.
+    pub reference: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    Bool,
+    Int,
+    Duration,
+    String,
+    List,
+}
+
+impl ValueKind {
+    pub const ALL: [ValueKind; 5] = [
+        ValueKind::Bool,
+        ValueKind::Int,
+        ValueKind::Duration,
+        ValueKind::String,
+        ValueKind::List,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueKind::Bool => "bool",
+            ValueKind::Int => "int",
+            ValueKind::Duration => "duration",
+            ValueKind::String => "string",
+            ValueKind::List => "list",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ValueKind> {
+        ValueKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// Every problem found in a benchmark's definitions, each formatted as
+/// `<file>:<line>:<col>: <key path>: <message>`, in file then position order.
 #[derive(Debug, thiserror::Error)]
-#[error("benchmark definitions are invalid")]
+#[error("benchmark definitions are invalid:\n  {}", .0.join("\n  "))]
 pub struct LoadErrors(pub Vec<String>);
 
 /// The ids of the benchmarks embedded in this binary.
@@ -36,6 +166,86 @@ pub fn builtin_ids() -> &'static [&'static str] {
     &["cis-1.12"]
 }
 
-pub fn load_builtin(_id: &str) -> Result<Benchmark, LoadErrors> {
-    todo!("benchmark loading")
+/// The embedded definition files, by benchmark id, in file-name order.
+fn builtin_files(id: &str) -> Option<Vec<(&'static str, &'static str)>> {
+    match id {
+        "cis-1.12" => Some(vec![
+            (
+                "benchmark.toml",
+                include_str!("../benchmarks/cis-1.12/benchmark.toml"),
+            ),
+            (
+                "control-plane.toml",
+                include_str!("../benchmarks/cis-1.12/control-plane.toml"),
+            ),
+            (
+                "etcd.toml",
+                include_str!("../benchmarks/cis-1.12/etcd.toml"),
+            ),
+            (
+                "settings.toml",
+                include_str!("../benchmarks/cis-1.12/settings.toml"),
+            ),
+            (
+                "worker.toml",
+                include_str!("../benchmarks/cis-1.12/worker.toml"),
+            ),
+        ]),
+        _ => None,
+    }
+}
+
+pub fn load_builtin(id: &str) -> Result<Benchmark, LoadErrors> {
+    let files = builtin_files(id).ok_or_else(|| {
+        LoadErrors(vec![format!(
+            "unknown benchmark {id:?}; built in: {}",
+            builtin_ids().join(", ")
+        )])
+    })?;
+    let files: Vec<(String, String)> = files
+        .into_iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    validate::load(&files)
+}
+
+/// Loads a benchmark from a directory of `*.toml` definition files, with the
+/// same validation as the built-in ones.
+pub fn load_dir(path: &Path) -> Result<Benchmark, LoadErrors> {
+    let cannot = |e: std::io::Error| LoadErrors(vec![format!("{}: {e}", path.display())]);
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(cannot)? {
+        let entry = entry.map_err(cannot)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".toml") {
+            let text = std::fs::read_to_string(entry.path())
+                .map_err(|e| LoadErrors(vec![format!("{}: {e}", entry.path().display())]))?;
+            files.push((name, text));
+        }
+    }
+    files.sort();
+    validate::load(&files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_directory_on_disk_is_the_embedded_benchmark() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks/cis-1.12");
+        let from_disk = load_dir(&dir).unwrap();
+        let embedded = load_builtin("cis-1.12").unwrap();
+        assert_eq!(from_disk.sha256, embedded.sha256);
+        assert_eq!(from_disk.checks.len(), embedded.checks.len());
+    }
+
+    #[test]
+    fn unknown_builtin() {
+        let errors = load_builtin("cis-9.9").unwrap_err().0;
+        assert_eq!(
+            errors,
+            ["unknown benchmark \"cis-9.9\"; built in: cis-1.12"]
+        );
+    }
 }

@@ -1,9 +1,1023 @@
-//! Evaluates one check against one host's facts. Pure: no IO, no clock.
+//! Evaluates one check against one host's facts. Pure: no IO, no clock, no
+//! logging; one `Check` serves every host.
+//!
+//! A test yields a three-valued verdict: pass, fail, or error (a fact it
+//! needs could not be collected, with the host's reason). Combinations use
+//! Kleene logic: `all` fails if any part fails, else errors if any part
+//! errors; `any` passes if any part passes, else errors if any part errors.
+//! Then the check's kind decides the status: automated → pass/fail (warn
+//! when unscored) or error; manual → `manual`, with what was observed and
+//! what automated evaluation would have said in a note.
 
-use crate::benchmark::{Benchmark, Check};
-use crate::facts::Facts;
-use crate::outcome::Outcome;
+pub mod operator;
 
-pub fn evaluate(_facts: &Facts, _benchmark: &Benchmark, _check: &Check) -> Outcome {
-    todo!("eval")
+use crate::benchmark::{Benchmark, Check, Setting, Test};
+use crate::facts::{Facts, FileFact, FileKind, FileStat};
+use crate::kube::{self, kubelet, value::Value};
+use crate::outcome::{Outcome, Source, Status};
+use operator::{mode_text, Predicate};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Pass,
+    Fail,
+    Error,
+}
+
+impl Verdict {
+    fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// What one test concluded, with its evidence.
+struct Judgement {
+    verdict: Verdict,
+    expected: String,
+    actual: String,
+    sources: Vec<Source>,
+    notes: Vec<String>,
+}
+
+impl Judgement {
+    fn new(verdict: Verdict, expected: String, actual: String) -> Judgement {
+        Judgement {
+            verdict,
+            expected,
+            actual,
+            sources: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn passed(pass: bool, expected: String, actual: String) -> Judgement {
+        Judgement::new(
+            if pass { Verdict::Pass } else { Verdict::Fail },
+            expected,
+            actual,
+        )
+    }
+}
+
+pub fn evaluate(facts: &Facts, benchmark: &Benchmark, check: &Check) -> Outcome {
+    let Some(test) = &check.test else {
+        return Outcome {
+            status: Status::Manual,
+            expected: "reviewed by a person (see the remediation)".into(),
+            actual: "nothing is observed automatically for this recommendation".into(),
+            sources: Vec::new(),
+            notes: Vec::new(),
+        };
+    };
+    let judgement = judge(facts, benchmark, test);
+    let mut notes = judgement.notes;
+    let status = if check.automated {
+        match judgement.verdict {
+            Verdict::Pass => Status::Pass,
+            Verdict::Fail if check.scored => Status::Fail,
+            Verdict::Fail => Status::Warn,
+            Verdict::Error => Status::Error,
+        }
+    } else {
+        notes.push(format!(
+            "automated evaluation would be: {}",
+            judgement.verdict.name()
+        ));
+        Status::Manual
+    };
+    Outcome {
+        status,
+        expected: judgement.expected,
+        actual: judgement.actual,
+        sources: judgement.sources,
+        notes,
+    }
+}
+
+fn judge(facts: &Facts, benchmark: &Benchmark, test: &Test) -> Judgement {
+    match test {
+        Test::Setting { setting, predicate } => {
+            judge_setting(facts, benchmark, benchmark.setting(*setting), predicate)
+        }
+        Test::File {
+            paths,
+            predicate,
+            if_exists,
+        } => judge_file(facts, paths, predicate, *if_exists),
+        Test::FileFrom {
+            setting,
+            predicate,
+            if_set,
+        } => judge_file_from(
+            facts,
+            benchmark,
+            benchmark.setting(*setting),
+            predicate,
+            *if_set,
+        ),
+        Test::All(tests) => combine(
+            tests.iter().map(|t| judge(facts, benchmark, t)).collect(),
+            true,
+        ),
+        Test::Any(tests) => combine(
+            tests.iter().map(|t| judge(facts, benchmark, t)).collect(),
+            false,
+        ),
+    }
+}
+
+fn combine(parts: Vec<Judgement>, all: bool) -> Judgement {
+    let has = |v: Verdict| parts.iter().any(|p| p.verdict == v);
+    let (decisive, fallback) = if all {
+        (Verdict::Fail, Verdict::Pass)
+    } else {
+        (Verdict::Pass, Verdict::Fail)
+    };
+    let verdict = if has(decisive) {
+        decisive
+    } else if has(Verdict::Error) {
+        Verdict::Error
+    } else {
+        fallback
+    };
+    let joiner = if all { " and " } else { " or " };
+    let expected = parts
+        .iter()
+        .map(|p| p.expected.as_str())
+        .collect::<Vec<_>>()
+        .join(joiner);
+    let actual = parts
+        .iter()
+        .map(|p| p.actual.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut judgement = Judgement::new(verdict, expected, actual);
+    for part in parts {
+        for source in part.sources {
+            if !judgement.sources.contains(&source) {
+                judgement.sources.push(source);
+            }
+        }
+        for note in part.notes {
+            if !judgement.notes.contains(&note) {
+                judgement.notes.push(note);
+            }
+        }
+    }
+    judgement
+}
+
+fn judge_setting(
+    facts: &Facts,
+    benchmark: &Benchmark,
+    setting: &Setting,
+    predicate: &Predicate,
+) -> Judgement {
+    let expected = predicate.expected(&setting.flag());
+    let observation = match kube::observe(facts, benchmark, setting) {
+        Ok(o) => o,
+        Err(reason) => return Judgement::new(Verdict::Error, expected, reason),
+    };
+    let typed = observation
+        .value
+        .as_deref()
+        .map(|text| Value::parse(setting.kind, text));
+    let mut judgement = match typed {
+        Some(Err(problem)) => Judgement::new(
+            Verdict::Fail,
+            expected,
+            format!("{} (the value {problem})", observation.shown),
+        ),
+        Some(Ok(value)) => Judgement::passed(
+            predicate.test_value(Some(&value), observation.given()),
+            expected,
+            observation.shown.clone(),
+        ),
+        None => Judgement::passed(
+            predicate.test_value(None, false),
+            expected,
+            observation.shown.clone(),
+        ),
+    };
+    judgement.sources.push(observation.source(setting));
+    judgement.notes = observation.notes;
+    judgement
+}
+
+fn judge_file(
+    facts: &Facts,
+    paths: &[String],
+    predicate: &Predicate,
+    if_exists: bool,
+) -> Judgement {
+    let expected = predicate.expected("file");
+    for path in paths {
+        match facts.files.get(path) {
+            None => {
+                return Judgement::new(
+                    Verdict::Error,
+                    expected,
+                    format!("{path} was not collected"),
+                )
+            }
+            Some(FileFact::Error { reason }) => {
+                return Judgement::new(
+                    Verdict::Error,
+                    expected,
+                    format!("{path} could not be examined: {reason}"),
+                )
+            }
+            Some(FileFact::Missing) => continue,
+            Some(FileFact::Present(stat)) => return judge_stat(path, stat, predicate, expected),
+        }
+    }
+    let actual = match paths {
+        [one] => format!("file {one} does not exist"),
+        many => format!("none of {} exists", many.join(", ")),
+    };
+    let mut judgement = Judgement::passed(if_exists, expected, actual);
+    judgement.sources = paths
+        .iter()
+        .map(|p| Source::File { path: p.clone() })
+        .collect();
+    judgement
+}
+
+fn judge_stat(path: &str, stat: &FileStat, predicate: &Predicate, expected: String) -> Judgement {
+    let pass = predicate.test_file(stat);
+    let actual = match predicate {
+        Predicate::ModeAtMost(_) => format!("permissions {}", mode_text(stat.mode)),
+        Predicate::Owner { .. } => owner_text(stat, pass),
+        _ => format!("file {path} exists"),
+    };
+    let mut judgement = Judgement::passed(pass, expected, actual);
+    judgement.sources.push(Source::File { path: path.into() });
+    if stat.kind == FileKind::Symlink {
+        judgement.notes.push(format!(
+            "{path} is a symbolic link; the link's own metadata was judged, not its target's"
+        ));
+    }
+    judgement
+}
+
+fn owner_text(stat: &FileStat, pass: bool) -> String {
+    let user = stat.user.clone().unwrap_or_else(|| stat.uid.to_string());
+    let group = stat.group.clone().unwrap_or_else(|| stat.gid.to_string());
+    if pass {
+        format!("owner {user}:{group}")
+    } else {
+        format!("owner {user}:{group} (uid {}, gid {})", stat.uid, stat.gid)
+    }
+}
+
+fn judge_file_from(
+    facts: &Facts,
+    benchmark: &Benchmark,
+    setting: &Setting,
+    predicate: &Predicate,
+    if_set: bool,
+) -> Judgement {
+    let expected = predicate.expected("file");
+    let observation = match kube::observe(facts, benchmark, setting) {
+        Ok(o) => o,
+        Err(reason) => return Judgement::new(Verdict::Error, expected, reason),
+    };
+    let source = observation.source(setting);
+    let Some(path) = observation.value.as_deref().filter(|p| !p.is_empty()) else {
+        let actual = format!("{} runs without {}", setting.component, setting.flag());
+        let mut judgement = Judgement::passed(if_set, expected, actual);
+        judgement.sources.push(source);
+        return judgement;
+    };
+    let Some(path) = kubelet::resolve(path, observation.base_dir.as_deref()) else {
+        let actual = format!(
+            "{} names the relative path {path} and the process's working directory is unknown",
+            observation.shown
+        );
+        return Judgement::new(Verdict::Error, expected, actual);
+    };
+    let mut judgement = judge_file(facts, std::slice::from_ref(&path), predicate, false);
+    judgement.sources.insert(0, source);
+    judgement.notes.splice(0..0, observation.notes);
+    judgement
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::benchmark::load_builtin;
+    use crate::component::Component;
+    use crate::facts::{Document, Process};
+
+    /// Builds a host's facts for a test.
+    #[derive(Default)]
+    struct Host(Facts);
+
+    fn host() -> Host {
+        Host::default()
+    }
+
+    impl Host {
+        fn run(mut self, component: Component, args: &str) -> Host {
+            let mut argv = vec![component.name().to_string()];
+            argv.extend(
+                args.split(' ')
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string),
+            );
+            self.0.processes.push(Process {
+                component,
+                pid: 100,
+                argv,
+                cwd: Some("/".into()),
+                env: Vec::new(),
+            });
+            self
+        }
+
+        fn env(mut self, name: &str, value: &str) -> Host {
+            self.0
+                .processes
+                .last_mut()
+                .unwrap()
+                .env
+                .push((name.into(), value.into()));
+            self
+        }
+
+        fn doc(mut self, path: &str, content: &str) -> Host {
+            self.0.documents.insert(
+                path.into(),
+                Document::Text {
+                    content: content.into(),
+                    truncated: false,
+                },
+            );
+            self
+        }
+
+        fn doc_state(mut self, path: &str, document: Document) -> Host {
+            self.0.documents.insert(path.into(), document);
+            self
+        }
+
+        fn manifest(self, component: Component, args: &[&str]) -> Host {
+            let mut yaml = format!("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: c\n    command:\n    - {}\n", component.name());
+            for arg in args {
+                yaml.push_str(&format!("    - {arg}\n"));
+            }
+            self.doc(
+                &format!("/etc/kubernetes/manifests/{}.yaml", component.name()),
+                &yaml,
+            )
+        }
+
+        fn file(mut self, path: &str, mode: u32, owner: (&str, u32), group: (&str, u32)) -> Host {
+            let name = |n: &str| (!n.is_empty()).then(|| n.to_string());
+            let stat = FileStat {
+                kind: FileKind::File,
+                mode,
+                uid: owner.1,
+                gid: group.1,
+                user: name(owner.0),
+                group: name(group.0),
+            };
+            self.0.files.insert(path.into(), FileFact::Present(stat));
+            self
+        }
+
+        fn file_state(mut self, path: &str, fact: FileFact) -> Host {
+            self.0.files.insert(path.into(), fact);
+            self
+        }
+    }
+
+    const APISERVER: &str = "/etc/kubernetes/manifests/kube-apiserver.yaml";
+    const KUBELET_CONFIG: &str = "/var/lib/kubelet/config.yaml";
+
+    #[track_caller]
+    fn case(host: &Host, check: &str, status: Status, actual: &str) -> Outcome {
+        let benchmark = load_builtin("cis-1.12").unwrap();
+        let outcome = evaluate(&host.0, &benchmark, benchmark.check(check).unwrap());
+        assert_eq!(
+            (outcome.status, outcome.actual.as_str()),
+            (status, actual),
+            "{check}: {outcome:#?}"
+        );
+        outcome
+    }
+
+    #[test]
+    fn apiserver_flags() {
+        use Component::KubeApiserver as A;
+        let o = case(
+            &host().run(A, "--profiling=true"),
+            "1.2.15",
+            Status::Fail,
+            "--profiling=true",
+        );
+        assert_eq!(o.expected, "--profiling is false");
+        assert_eq!(
+            o.sources,
+            [Source::Flag {
+                component: "kube-apiserver".into(),
+                flag: "--profiling".into()
+            }]
+        );
+        case(
+            &host().run(A, "--profiling=false"),
+            "1.2.15",
+            Status::Pass,
+            "--profiling=false",
+        );
+        case(
+            &host().run(A, "--profiling=False"),
+            "1.2.15",
+            Status::Pass,
+            "--profiling=False",
+        );
+        case(
+            &host().run(A, "--profiling=false --profiling"),
+            "1.2.15",
+            Status::Fail,
+            "--profiling=false --profiling",
+        );
+        case(
+            &host().run(A, "--profiling=\"false\""),
+            "1.2.15",
+            Status::Fail,
+            "--profiling=\"false\" (the value is not a valid bool)",
+        );
+        let o = case(
+            &host().run(A, ""),
+            "1.2.15",
+            Status::Fail,
+            "absent (kube-apiserver default: true)",
+        );
+        assert!(
+            matches!(&o.sources[0], Source::Default { reference, .. } if reference.contains("v1.34"))
+        );
+        case(
+            &host().run(A, "--audit-log-maxage 30"),
+            "1.2.17",
+            Status::Pass,
+            "--audit-log-maxage 30",
+        );
+        let o = case(
+            &host().run(A, "--audit-log-maxage=7"),
+            "1.2.17",
+            Status::Fail,
+            "--audit-log-maxage=7",
+        );
+        assert_eq!(o.expected, "--audit-log-maxage >= 30");
+        case(
+            &host().run(A, ""),
+            "1.2.17",
+            Status::Fail,
+            "absent (kube-apiserver default: 0)",
+        );
+        case(
+            &host().run(A, "--authorization-mode=Node,RBAC"),
+            "1.2.6",
+            Status::Pass,
+            "--authorization-mode=Node,RBAC",
+        );
+        case(
+            &host().run(A, "--authorization-mode=Node,RBAC"),
+            "1.2.7",
+            Status::Pass,
+            "--authorization-mode=Node,RBAC",
+        );
+        case(
+            &host().run(A, "--authorization-mode=NodeRestriction,RBAC"),
+            "1.2.7",
+            Status::Fail,
+            "--authorization-mode=NodeRestriction,RBAC",
+        );
+        // pflag slices append: the second occurrence adds AlwaysAllow.
+        case(
+            &host().run(
+                A,
+                "--authorization-mode=Node --authorization-mode=AlwaysAllow",
+            ),
+            "1.2.6",
+            Status::Fail,
+            "--authorization-mode=Node --authorization-mode=AlwaysAllow",
+        );
+        case(
+            &host().run(A, ""),
+            "1.2.6",
+            Status::Fail,
+            "absent (kube-apiserver default: AlwaysAllow)",
+        );
+        // Manual: the observation and what automation would say.
+        let o = case(
+            &host().run(A, "--anonymous-auth=true"),
+            "1.2.1",
+            Status::Manual,
+            "--anonymous-auth=true",
+        );
+        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+    }
+
+    #[test]
+    fn static_pod_manifest_fallback() {
+        use Component::KubeApiserver as A;
+        let o = case(
+            &host().manifest(A, &["--profiling=false"]),
+            "1.2.15",
+            Status::Pass,
+            "--profiling=false",
+        );
+        assert_eq!(
+            o.sources,
+            [Source::Manifest {
+                path: APISERVER.into(),
+                flag: "--profiling".into()
+            }]
+        );
+        case(
+            &host().manifest(A, &[]),
+            "1.2.15",
+            Status::Fail,
+            "absent (kube-apiserver default: true)",
+        );
+        let o = case(
+            &host()
+                .run(A, "--profiling=true")
+                .manifest(A, &["--profiling=false"]),
+            "1.2.15",
+            Status::Fail,
+            "--profiling=true",
+        );
+        assert_eq!(
+            o.notes,
+            [format!("manifest {APISERVER} sets --profiling=false")]
+        );
+        let o = case(
+            &host().run(A, "--profiling=false").manifest(A, &[]),
+            "1.2.15",
+            Status::Pass,
+            "--profiling=false",
+        );
+        assert_eq!(
+            o.notes,
+            [format!("manifest {APISERVER} does not set --profiling")]
+        );
+        let o = case(
+            &host()
+                .run(A, "--profiling=false")
+                .manifest(A, &["--profiling=false"]),
+            "1.2.15",
+            Status::Pass,
+            "--profiling=false",
+        );
+        assert!(o.notes.is_empty());
+        // The manifests directory was read, and had no kube-apiserver.yaml.
+        let other = host().manifest(Component::Etcd, &[]);
+        case(&other, "1.2.15", Status::Error, "kube-apiserver is not running and /etc/kubernetes/manifests/kube-apiserver.yaml was not found");
+        case(&host(), "1.2.15", Status::Error, "kube-apiserver is not running and /etc/kubernetes/manifests/kube-apiserver.yaml was not collected");
+        let denied = host().doc_state(
+            APISERVER,
+            Document::Error {
+                reason: "Permission denied".into(),
+            },
+        );
+        case(&denied, "1.2.15", Status::Error, "kube-apiserver is not running and /etc/kubernetes/manifests/kube-apiserver.yaml could not be read: Permission denied");
+        // Manual checks stay manual when facts are missing, saying so.
+        let o = case(&host(), "1.2.1", Status::Manual, "kube-apiserver is not running and /etc/kubernetes/manifests/kube-apiserver.yaml was not collected");
+        assert_eq!(o.notes, ["automated evaluation would be: error"]);
+    }
+
+    #[test]
+    fn kubelet_precedence() {
+        use Component::Kubelet as K;
+        let with_config =
+            |extra: &str| host().run(K, &format!("--config={KUBELET_CONFIG} {extra}"));
+        // Flags only: the flag defaults apply.
+        case(
+            &host().run(K, ""),
+            "4.2.1",
+            Status::Fail,
+            "absent (kubelet default without --config: true)",
+        );
+        case(
+            &host().run(K, ""),
+            "4.2.2",
+            Status::Fail,
+            "absent (kubelet default without --config: AlwaysAllow)",
+        );
+        let o = case(
+            &host().run(K, "--read-only-port 10255"),
+            "4.2.4",
+            Status::Manual,
+            "--read-only-port 10255",
+        );
+        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        let o = case(
+            &host().run(K, ""),
+            "4.2.4",
+            Status::Manual,
+            "absent (kubelet default without --config: 10255)",
+        );
+        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        // With --config: the KubeletConfiguration defaults apply.
+        let base = with_config("").doc(
+            KUBELET_CONFIG,
+            "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n",
+        );
+        case(
+            &base,
+            "4.2.1",
+            Status::Pass,
+            "absent (kubelet default with --config: false)",
+        );
+        case(
+            &base,
+            "4.2.2",
+            Status::Pass,
+            "absent (kubelet default with --config: Webhook)",
+        );
+        let o = case(
+            &base,
+            "4.2.4",
+            Status::Manual,
+            "absent (kubelet default with --config: 0)",
+        );
+        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+        // The file wins over defaults, flags win over the file.
+        let open = with_config("").doc(
+            KUBELET_CONFIG,
+            "authentication:\n  anonymous:\n    enabled: true\n",
+        );
+        let o = case(
+            &open,
+            "4.2.1",
+            Status::Fail,
+            "authentication.anonymous.enabled: true (in /var/lib/kubelet/config.yaml)",
+        );
+        assert_eq!(
+            o.sources,
+            [Source::ConfigFile {
+                path: KUBELET_CONFIG.into(),
+                key: "authentication.anonymous.enabled".into()
+            }]
+        );
+        let flagged = with_config("--anonymous-auth=false").doc(
+            KUBELET_CONFIG,
+            "authentication:\n  anonymous:\n    enabled: true\n",
+        );
+        case(&flagged, "4.2.1", Status::Pass, "--anonymous-auth=false");
+        let json = with_config("").doc(
+            KUBELET_CONFIG,
+            "{\"authorization\": {\"mode\": \"AlwaysAllow\"}}",
+        );
+        case(
+            &json,
+            "4.2.2",
+            Status::Fail,
+            "authorization.mode: AlwaysAllow (in /var/lib/kubelet/config.yaml)",
+        );
+        // Drop-ins override the file, later ones override earlier ones.
+        let drop_ins = with_config("--config-dir=/etc/kubernetes/kubelet.conf.d")
+            .doc(KUBELET_CONFIG, "readOnlyPort: 10255\n")
+            .doc(
+                "/etc/kubernetes/kubelet.conf.d/10-a.conf",
+                "readOnlyPort: 10250\n",
+            )
+            .doc(
+                "/etc/kubernetes/kubelet.conf.d/20-b.conf",
+                "readOnlyPort: 0\n",
+            )
+            .doc(
+                "/etc/kubernetes/kubelet.conf.d/30-c.yaml",
+                "readOnlyPort: 1\n",
+            );
+        case(
+            &drop_ins,
+            "4.2.4",
+            Status::Manual,
+            "readOnlyPort: 0 (in /etc/kubernetes/kubelet.conf.d/20-b.conf)",
+        );
+        let unreadable_dir = with_config("--config-dir=/etc/kubernetes/kubelet.conf.d")
+            .doc(KUBELET_CONFIG, "readOnlyPort: 0\n")
+            .doc_state(
+                "/etc/kubernetes/kubelet.conf.d",
+                Document::Error {
+                    reason: "Permission denied".into(),
+                },
+            );
+        case(
+            &unreadable_dir,
+            "4.2.4",
+            Status::Manual,
+            "kubelet config directory /etc/kubernetes/kubelet.conf.d could not be read: Permission denied",
+        );
+        // Relative --config is relative to the kubelet's working directory.
+        let relative = host()
+            .run(K, "--config=kubelet.json")
+            .doc("/kubelet.json", "readOnlyPort: 0\n");
+        case(
+            &relative,
+            "4.2.4",
+            Status::Manual,
+            "readOnlyPort: 0 (in /kubelet.json)",
+        );
+        // A config file that could not be read is an error, never a default.
+        case(
+            &with_config("").doc_state(KUBELET_CONFIG, Document::Missing),
+            "4.2.1",
+            Status::Error,
+            "kubelet config file /var/lib/kubelet/config.yaml does not exist",
+        );
+        case(
+            &with_config("").doc_state(
+                KUBELET_CONFIG,
+                Document::Error {
+                    reason: "Permission denied".into(),
+                },
+            ),
+            "4.2.1",
+            Status::Error,
+            "kubelet config file /var/lib/kubelet/config.yaml could not be read: Permission denied",
+        );
+        case(
+            &with_config("").doc(KUBELET_CONFIG, "a: [b"),
+            "4.2.1",
+            Status::Error,
+            "kubelet config file /var/lib/kubelet/config.yaml could not be parsed: error: line 1 column 4: unclosed bracket '['",
+        );
+    }
+
+    #[test]
+    fn etcd_sources() {
+        use Component::Etcd as E;
+        case(
+            &host().run(E, "--client-cert-auth=true"),
+            "2.2",
+            Status::Pass,
+            "--client-cert-auth=true",
+        );
+        case(
+            &host().run(E, "-client-cert-auth"),
+            "2.2",
+            Status::Pass,
+            "-client-cert-auth",
+        );
+        let o = case(
+            &host().run(E, "").env("ETCD_CLIENT_CERT_AUTH", "true"),
+            "2.2",
+            Status::Pass,
+            "ETCD_CLIENT_CERT_AUTH=true",
+        );
+        assert_eq!(
+            o.sources,
+            [Source::Env {
+                component: "etcd".into(),
+                name: "ETCD_CLIENT_CERT_AUTH".into()
+            }]
+        );
+        case(
+            &host()
+                .run(E, "--client-cert-auth=false")
+                .env("ETCD_CLIENT_CERT_AUTH", "true"),
+            "2.2",
+            Status::Fail,
+            "--client-cert-auth=false",
+        );
+        case(
+            &host().run(E, ""),
+            "2.2",
+            Status::Fail,
+            "absent (etcd default: false)",
+        );
+        case(
+            &host().run(E, ""),
+            "2.3",
+            Status::Pass,
+            "absent (etcd default: false)",
+        );
+        case(
+            &host().run(E, "--auto-tls=true"),
+            "2.3",
+            Status::Fail,
+            "--auto-tls=true",
+        );
+        // With a config file, etcd ignores flags and environment.
+        let file = host()
+            .run(
+                E,
+                "--config-file=/etc/etcd/etcd.yaml --client-cert-auth=false",
+            )
+            .doc(
+                "/etc/etcd/etcd.yaml",
+                "client-transport-security:\n  client-cert-auth: true\n",
+            );
+        let o = case(
+            &file,
+            "2.2",
+            Status::Pass,
+            "client-transport-security.client-cert-auth: true (in /etc/etcd/etcd.yaml)",
+        );
+        assert_eq!(o.notes, ["etcd loads /etc/etcd/etcd.yaml and ignores command-line flags, so --client-cert-auth=false is not in effect"]);
+        case(
+            &host().run(E, "--cert-file=/p/server.crt"),
+            "2.1",
+            Status::Fail,
+            "--cert-file=/p/server.crt; absent",
+        );
+        let both = host()
+            .run(E, "--cert-file=/p/server.crt")
+            .env("ETCD_KEY_FILE", "/p/server.key");
+        let o = case(
+            &both,
+            "2.1",
+            Status::Pass,
+            "--cert-file=/p/server.crt; ETCD_KEY_FILE=/p/server.key",
+        );
+        assert_eq!(o.expected, "--cert-file is set and --key-file is set");
+        // etcd not running, read from its manifest.
+        case(
+            &host().manifest(E, &["--client-cert-auth=true"]),
+            "2.2",
+            Status::Pass,
+            "--client-cert-auth=true",
+        );
+    }
+
+    #[test]
+    fn file_checks() {
+        let o = case(
+            &host().file(APISERVER, 0o644, ("root", 0), ("root", 0)),
+            "1.1.1",
+            Status::Fail,
+            "permissions 644",
+        );
+        assert_eq!(o.expected, "permissions 600 or more restrictive");
+        assert_eq!(
+            o.sources,
+            [Source::File {
+                path: APISERVER.into()
+            }]
+        );
+        case(
+            &host().file(APISERVER, 0o600, ("root", 0), ("root", 0)),
+            "1.1.1",
+            Status::Pass,
+            "permissions 600",
+        );
+        case(
+            &host().file(APISERVER, 0o400, ("root", 0), ("root", 0)),
+            "1.1.1",
+            Status::Pass,
+            "permissions 400",
+        );
+        case(
+            &host().file(APISERVER, 0o1600, ("root", 0), ("root", 0)),
+            "1.1.1",
+            Status::Fail,
+            "permissions 1600",
+        );
+        case(
+            &host().file_state(APISERVER, FileFact::Missing),
+            "1.1.1",
+            Status::Pass,
+            "file /etc/kubernetes/manifests/kube-apiserver.yaml does not exist",
+        );
+        case(
+            &host(),
+            "1.1.1",
+            Status::Error,
+            "/etc/kubernetes/manifests/kube-apiserver.yaml was not collected",
+        );
+        case(
+            &host().file_state(APISERVER, FileFact::Error { reason: "Permission denied".into() }),
+            "1.1.1",
+            Status::Error,
+            "/etc/kubernetes/manifests/kube-apiserver.yaml could not be examined: Permission denied",
+        );
+        let o = case(
+            &host().file(APISERVER, 0o600, ("root", 0), ("root", 0)),
+            "1.1.2",
+            Status::Pass,
+            "owner root:root",
+        );
+        assert_eq!(o.expected, "owner root:root");
+        case(
+            &host().file(APISERVER, 0o600, ("hbaudit", 1001), ("root", 0)),
+            "1.1.2",
+            Status::Fail,
+            "owner hbaudit:root (uid 1001, gid 0)",
+        );
+        case(
+            &host().file(APISERVER, 0o600, ("", 1001), ("", 0)),
+            "1.1.2",
+            Status::Fail,
+            "owner 1001:0 (uid 1001, gid 0)",
+        );
+        // Candidates: the first that exists is judged.
+        let drop_in = "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf";
+        let second = host()
+            .file_state(
+                "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                FileFact::Missing,
+            )
+            .file(drop_in, 0o644, ("root", 0), ("root", 0));
+        let o = case(&second, "4.1.1", Status::Fail, "permissions 644");
+        assert_eq!(
+            o.sources,
+            [Source::File {
+                path: drop_in.into()
+            }]
+        );
+        let none = host()
+            .file_state(
+                "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                FileFact::Missing,
+            )
+            .file_state(drop_in, FileFact::Missing);
+        case(&none, "4.1.1", Status::Fail, "none of /etc/systemd/system/kubelet.service.d/10-kubeadm.conf, /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf exists");
+    }
+
+    #[test]
+    fn files_named_by_settings() {
+        use Component::{Etcd as E, Kubelet as K};
+        let etcd = host().run(E, "--data-dir=/var/lib/etcd").file(
+            "/var/lib/etcd",
+            0o700,
+            ("root", 0),
+            ("root", 0),
+        );
+        let o = case(&etcd, "1.1.11", Status::Pass, "permissions 700");
+        assert_eq!(
+            o.sources,
+            [
+                Source::Flag {
+                    component: "etcd".into(),
+                    flag: "--data-dir".into()
+                },
+                Source::File {
+                    path: "/var/lib/etcd".into()
+                }
+            ]
+        );
+        case(
+            &etcd,
+            "1.1.12",
+            Status::Fail,
+            "owner root:root (uid 0, gid 0)",
+        );
+        let env = host().run(E, "").env("ETCD_DATA_DIR", "/data/etcd").file(
+            "/data/etcd",
+            0o755,
+            ("etcd", 990),
+            ("etcd", 990),
+        );
+        case(&env, "1.1.11", Status::Fail, "permissions 755");
+        case(&env, "1.1.12", Status::Pass, "owner etcd:etcd");
+        // etcd's default data directory is relative to its working directory.
+        let default = host()
+            .run(E, "")
+            .file("/default.etcd", 0o700, ("etcd", 990), ("etcd", 990));
+        case(&default, "1.1.11", Status::Pass, "permissions 700");
+        case(
+            &host().run(E, "--data-dir=/var/lib/etcd"),
+            "1.1.11",
+            Status::Error,
+            "/var/lib/etcd was not collected",
+        );
+        case(
+            &host().run(K, ""),
+            "4.1.9",
+            Status::Pass,
+            "kubelet runs without --config",
+        );
+        case(
+            &host().run(K, ""),
+            "4.1.5",
+            Status::Pass,
+            "kubelet runs without --kubeconfig",
+        );
+        let kubeconfig = host()
+            .run(K, "--kubeconfig=/etc/kubernetes/kubelet.conf")
+            .file(
+                "/etc/kubernetes/kubelet.conf",
+                0o640,
+                ("root", 0),
+                ("root", 0),
+            );
+        case(&kubeconfig, "4.1.5", Status::Fail, "permissions 640");
+        let config = host().run(K, &format!("--config {KUBELET_CONFIG}")).file(
+            KUBELET_CONFIG,
+            0o600,
+            ("root", 0),
+            ("root", 0),
+        );
+        case(&config, "4.1.9", Status::Pass, "permissions 600");
+        case(&host(), "4.1.9", Status::Error, "kubelet is not running");
+    }
 }

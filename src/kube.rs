@@ -1,2 +1,384 @@
-//! Kubernetes semantics: how components read their flags, config files and
-//! defaults.
+//! Kubernetes semantics: how components read their flags, config files,
+//! environment and defaults, and so what value a setting effectively has on
+//! a host. Pure: everything comes from `Facts`.
+//!
+//! Precedence, per component:
+//! - kube-apiserver, kube-controller-manager, kube-scheduler: flag > default.
+//! - kubelet: flag > `--config-dir` drop-ins > `--config` file > default (the
+//!   KubeletConfiguration default when the kubelet runs with `--config`, the
+//!   flag default otherwise).
+//! - etcd: with a config file, only the file and defaults count (etcd ignores
+//!   flags and environment then); otherwise flag > `ETCD_*` env > default.
+//!
+//! A control-plane component that is not running is read from its static
+//! pod manifest; a running one whose manifest says otherwise gets a note.
+
+pub mod config;
+pub mod duration;
+pub mod etcd;
+pub mod flags;
+pub mod kubelet;
+pub mod manifest;
+pub mod value;
+
+use crate::benchmark::{Benchmark, Setting, ValueKind};
+use crate::component::Component;
+use crate::facts::Facts;
+use crate::outcome::Source;
+use config::Doc;
+use flags::{Args, Syntax};
+
+/// Where an effective value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The running process's command line.
+    Flag,
+    /// The static pod manifest (the component is not running).
+    Manifest {
+        path: String,
+    },
+    ConfigFile {
+        path: String,
+        key: String,
+    },
+    Env {
+        name: String,
+    },
+    Default {
+        reference: String,
+    },
+    /// Absent everywhere, and no default is known.
+    Absent,
+}
+
+/// A setting's effective value on a host, with its evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observation {
+    /// The value's text as the component would parse it; `None` when absent
+    /// with no known default.
+    pub value: Option<String>,
+    pub origin: Origin,
+    /// The evidence as an auditor reads it: `--profiling=true`,
+    /// `ETCD_CLIENT_CERT_AUTH=true`, `absent (kube-apiserver default: true)`.
+    pub shown: String,
+    /// The directory relative paths in the value are relative to.
+    pub base_dir: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl Observation {
+    /// Whether the value was given in the component's configuration (not a default).
+    pub fn given(&self) -> bool {
+        !matches!(self.origin, Origin::Default { .. } | Origin::Absent)
+    }
+
+    pub fn source(&self, setting: &Setting) -> Source {
+        let component = setting.component.name().to_string();
+        match &self.origin {
+            Origin::Flag => Source::Flag {
+                component,
+                flag: setting.flag(),
+            },
+            Origin::Manifest { path } => Source::Manifest {
+                path: path.clone(),
+                flag: setting.flag(),
+            },
+            Origin::ConfigFile { path, key } => Source::ConfigFile {
+                path: path.clone(),
+                key: key.clone(),
+            },
+            Origin::Env { name } => Source::Env {
+                component,
+                name: name.clone(),
+            },
+            Origin::Default { reference } => Source::Default {
+                component,
+                reference: reference.clone(),
+            },
+            Origin::Absent => Source::Default {
+                component,
+                reference: "no default known".into(),
+            },
+        }
+    }
+}
+
+/// The command line a component runs with, or would run with.
+struct CommandLine {
+    args: Args,
+    /// `Some` when read from the static pod manifest.
+    manifest: Option<String>,
+    cwd: Option<String>,
+    env: Vec<(String, String)>,
+}
+
+/// Components kubeadm runs as static pods.
+fn has_static_pod(component: Component) -> bool {
+    matches!(
+        component,
+        Component::KubeApiserver
+            | Component::KubeControllerManager
+            | Component::KubeScheduler
+            | Component::Etcd
+    )
+}
+
+fn syntax(component: Component) -> Syntax {
+    if component == Component::Etcd {
+        Syntax::GoFlag
+    } else {
+        Syntax::Pflag
+    }
+}
+
+fn parse_args(benchmark: &Benchmark, component: Component, argv: &[String]) -> Args {
+    let is_bool = |name: &str| {
+        benchmark
+            .settings
+            .iter()
+            .find(|s| s.component == component && s.name == name)
+            .map(|s| s.kind == ValueKind::Bool)
+    };
+    Args::parse(argv.get(1..).unwrap_or(&[]), syntax(component), &is_bool)
+}
+
+fn command_line(
+    facts: &Facts,
+    benchmark: &Benchmark,
+    component: Component,
+) -> Result<CommandLine, String> {
+    if let Some(process) = facts.process(component) {
+        return Ok(CommandLine {
+            args: parse_args(benchmark, component, &process.argv),
+            manifest: None,
+            cwd: process.cwd.clone(),
+            env: process.env.clone(),
+        });
+    }
+    if !has_static_pod(component) {
+        return Err(format!("{component} is not running"));
+    }
+    let path = manifest::path(component);
+    match config::read(facts, &path) {
+        Doc::Text(text) => {
+            let argv = manifest::argv(text).map_err(|e| {
+                format!("{component} is not running and {path} could not be parsed: {e}")
+            })?;
+            Ok(CommandLine {
+                args: parse_args(benchmark, component, &argv),
+                manifest: Some(path),
+                cwd: None,
+                env: Vec::new(),
+            })
+        }
+        Doc::Missing => Err(format!(
+            "{component} is not running and {path} was not found"
+        )),
+        Doc::Unavailable(reason) => Err(format!("{component} is not running and {path} {reason}")),
+    }
+}
+
+/// The effective value of a setting on this host, or why it cannot be known.
+pub fn observe(
+    facts: &Facts,
+    benchmark: &Benchmark,
+    setting: &Setting,
+) -> Result<Observation, String> {
+    let component = setting.component;
+    let line = command_line(facts, benchmark, component)?;
+    let is_bool = setting.kind == ValueKind::Bool;
+    let from_flag = |line: &CommandLine| -> Option<Observation> {
+        let value = line
+            .args
+            .effective(&setting.name, is_bool, setting.repeats)?;
+        let origin = match &line.manifest {
+            Some(path) => Origin::Manifest { path: path.clone() },
+            None => Origin::Flag,
+        };
+        let shown = line.args.written(&setting.name).unwrap_or_default();
+        Some(Observation {
+            value: Some(value),
+            origin,
+            shown,
+            base_dir: line.cwd.clone(),
+            notes: Vec::new(),
+        })
+    };
+
+    let mut observation = match component {
+        Component::Etcd => observe_etcd(facts, setting, &line, from_flag)?,
+        Component::Kubelet => match from_flag(&line) {
+            Some(found) => found,
+            None => observe_kubelet_config(facts, setting, &line)?,
+        },
+        _ => from_flag(&line)
+            .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), &line, "default")),
+    };
+    if line.manifest.is_none() && has_static_pod(component) {
+        if let Some(note) = manifest_disagreement(facts, benchmark, setting, &line) {
+            observation.notes.push(note);
+        }
+    }
+    Ok(observation)
+}
+
+fn defaulted(
+    setting: &Setting,
+    default: Option<&crate::benchmark::DefaultValue>,
+    line: &CommandLine,
+    label: &str,
+) -> Observation {
+    match default {
+        Some(default) => Observation {
+            value: Some(default.value.clone()),
+            origin: Origin::Default {
+                reference: default.reference.clone(),
+            },
+            shown: format!(
+                "absent ({} {label}: {})",
+                setting.component,
+                display_default(&default.value)
+            ),
+            base_dir: line.cwd.clone(),
+            notes: Vec::new(),
+        },
+        None => Observation {
+            value: None,
+            origin: Origin::Absent,
+            shown: "absent".into(),
+            base_dir: line.cwd.clone(),
+            notes: Vec::new(),
+        },
+    }
+}
+
+fn display_default(value: &str) -> String {
+    if value.is_empty() {
+        "empty".into()
+    } else {
+        value.into()
+    }
+}
+
+fn observe_kubelet_config(
+    facts: &Facts,
+    setting: &Setting,
+    line: &CommandLine,
+) -> Result<Observation, String> {
+    let Some(documents) = kubelet::documents(facts, &line.args, line.cwd.as_deref())? else {
+        return Ok(defaulted(
+            setting,
+            setting.default.as_ref(),
+            line,
+            "default without --config",
+        ));
+    };
+    if let Some(key) = &setting.config_key {
+        if let Some((path, value)) = kubelet::lookup(&documents, key) {
+            let text = config::scalar_text(value);
+            return Ok(Observation {
+                shown: format!("{key}: {text} (in {path})"),
+                value: Some(text),
+                origin: Origin::ConfigFile {
+                    path: path.to_string(),
+                    key: key.clone(),
+                },
+                base_dir: line.cwd.clone(),
+                notes: Vec::new(),
+            });
+        }
+    }
+    let default = setting.config_default.as_ref().or(setting.default.as_ref());
+    Ok(defaulted(setting, default, line, "default with --config"))
+}
+
+fn observe_etcd(
+    facts: &Facts,
+    setting: &Setting,
+    line: &CommandLine,
+    from_flag: impl Fn(&CommandLine) -> Option<Observation>,
+) -> Result<Observation, String> {
+    if let Some((path, doc)) = etcd::config_file(facts, &line.args, &line.env)? {
+        let found = setting
+            .config_key
+            .as_ref()
+            .and_then(|key| config::lookup(&doc, key).map(|v| (key, v)));
+        let mut observation = match found {
+            Some((key, value)) => {
+                let text = config::scalar_text(value);
+                Observation {
+                    shown: format!("{key}: {text} (in {path})"),
+                    value: Some(text),
+                    origin: Origin::ConfigFile {
+                        path: path.clone(),
+                        key: key.clone(),
+                    },
+                    base_dir: line.cwd.clone(),
+                    notes: Vec::new(),
+                }
+            }
+            None => defaulted(setting, setting.default.as_ref(), line, "default"),
+        };
+        if let Some(ignored) = from_flag(line) {
+            observation.notes.push(format!(
+                "etcd loads {path} and ignores command-line flags, so {} is not in effect",
+                ignored.shown
+            ));
+        }
+        return Ok(observation);
+    }
+    if let Some(found) = from_flag(line) {
+        return Ok(found);
+    }
+    if let Some((name, value)) = setting
+        .env
+        .as_ref()
+        .and_then(|name| etcd::env_value(&line.env, name).map(|v| (name, v)))
+    {
+        return Ok(Observation {
+            value: Some(value.to_string()),
+            origin: Origin::Env { name: name.clone() },
+            shown: format!("{name}={value}"),
+            base_dir: line.cwd.clone(),
+            notes: Vec::new(),
+        });
+    }
+    Ok(defaulted(
+        setting,
+        setting.default.as_ref(),
+        line,
+        "default",
+    ))
+}
+
+/// A note when the static pod manifest would start the component with a
+/// different value than the running process has: the next restart changes it.
+fn manifest_disagreement(
+    facts: &Facts,
+    benchmark: &Benchmark,
+    setting: &Setting,
+    running: &CommandLine,
+) -> Option<String> {
+    let path = manifest::path(setting.component);
+    let Doc::Text(text) = config::read(facts, &path) else {
+        return None;
+    };
+    let Ok(argv) = manifest::argv(text) else {
+        return Some(format!(
+            "manifest {path} could not be parsed, so it was not compared with the running process"
+        ));
+    };
+    let planned = parse_args(benchmark, setting.component, &argv);
+    let is_bool = setting.kind == ValueKind::Bool;
+    let running_value = running
+        .args
+        .effective(&setting.name, is_bool, setting.repeats);
+    let planned_value = planned.effective(&setting.name, is_bool, setting.repeats);
+    if running_value == planned_value {
+        return None;
+    }
+    Some(match planned.written(&setting.name) {
+        Some(written) => format!("manifest {path} sets {written}"),
+        None => format!("manifest {path} does not set {}", setting.flag()),
+    })
+}

@@ -31,3 +31,64 @@ impl Plan {
         self.read.extend(other.read.iter().cloned());
     }
 }
+
+/// What a benchmark needs beyond the script's built-in gathering: the static
+/// pod manifests (to read control-plane flags when a component is not
+/// running, and to compare them when it is), the candidate paths of file
+/// tests, and the absolute defaults of settings that name files.
+pub fn for_benchmark(benchmark: &crate::benchmark::Benchmark) -> Plan {
+    use crate::benchmark::Test;
+    use crate::component::Component;
+
+    fn walk(benchmark: &crate::benchmark::Benchmark, test: &Test, plan: &mut Plan) {
+        let mut setting = |id| {
+            let setting = benchmark.setting(id);
+            if !matches!(setting.component, Component::Kubelet | Component::KubeProxy) {
+                plan.read.insert(crate::kube::manifest::DIR.to_string());
+            }
+            setting
+        };
+        match test {
+            Test::Setting { setting: id, .. } => {
+                setting(*id);
+            }
+            Test::FileFrom { setting: id, .. } => {
+                let setting = setting(*id);
+                let defaults = setting.default.iter().chain(setting.config_default.iter());
+                for default in defaults.filter(|d| d.value.starts_with('/')) {
+                    plan.stat.insert(default.value.clone());
+                }
+            }
+            Test::File { paths, .. } => plan.stat.extend(paths.iter().cloned()),
+            Test::All(tests) | Test::Any(tests) => {
+                tests.iter().for_each(|t| walk(benchmark, t, plan))
+            }
+        }
+    }
+
+    let mut plan = Plan::default();
+    for test in benchmark.checks.iter().filter_map(|c| c.test.as_ref()) {
+        walk(benchmark, test, &mut plan);
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cis_1_12_plan() {
+        let benchmark = crate::benchmark::load_builtin("cis-1.12").unwrap();
+        let plan = for_benchmark(&benchmark);
+        assert_eq!(
+            plan.args(),
+            vec![
+                "s:/etc/kubernetes/manifests/kube-apiserver.yaml",
+                "s:/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                "s:/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                "r:/etc/kubernetes/manifests",
+            ]
+        );
+    }
+}

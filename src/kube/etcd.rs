@@ -1,0 +1,40 @@
+//! etcd's configuration sources. etcd reads `--config-file` (or
+//! `ETCD_CONFIG_FILE`) and, when one is given, ignores every other
+//! command-line flag and environment variable (etcd's `config.parse`: "other
+//! configuration command line flags and environment variables will be
+//! ignored"). Otherwise a flag wins over its `ETCD_*` variable.
+
+use crate::facts::Facts;
+use crate::kube::config::{self, Doc};
+use crate::kube::flags::Args;
+use serde_json::Value as Json;
+
+/// The config file etcd loaded, if any: its path and parsed contents.
+pub fn config_file(
+    facts: &Facts,
+    args: &Args,
+    env: &[(String, String)],
+) -> Result<Option<(String, Json)>, String> {
+    let path = args
+        .effective("config-file", false, false)
+        .or_else(|| env_value(env, "ETCD_CONFIG_FILE").map(str::to_string))
+        .filter(|p| !p.is_empty());
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    match config::read(facts, &path) {
+        Doc::Text(text) => config::parse(text)
+            .map(|doc| Some((path.clone(), doc)))
+            .map_err(|e| format!("etcd config file {path} could not be parsed: {e}")),
+        Doc::Missing => Err(format!("etcd config file {path} does not exist")),
+        Doc::Unavailable(reason) => Err(format!("etcd config file {path} {reason}")),
+    }
+}
+
+/// The value of an environment variable; the last definition wins.
+pub fn env_value<'e>(env: &'e [(String, String)], name: &str) -> Option<&'e str> {
+    env.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
