@@ -473,8 +473,9 @@ read_dir() {
             esac
         fi
         b64v "$rdd_f"
-        stat_path "$rdd_f" "$B"
-        read_doc "$rdd_f" "$B"
+        rdd_b=$B
+        stat_path "$rdd_f" "$rdd_b"
+        read_doc "$rdd_f" "$rdd_b"
     done
 }
 
