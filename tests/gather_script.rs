@@ -91,7 +91,8 @@ chown 987654:987655 "$R/etc/kubernetes/pki/ca.crt"
 
 (cd "$R/var/lib/kubelet" && exec "$R/bin/kubelet" --config=config.yaml \
     --kubeconfig "$R/etc/kubernetes/kubelet.conf" --config-dir="$R/var/lib/kubelet/config.d" \
-    --tls-private-key-file="$R/etc/kubernetes/pki/kubelet.key" --node-ip 10.0.0.1 --v=2) &
+    --tls-private-key-file="$R/etc/kubernetes/pki/kubelet.key" --node-ip 10.0.0.1 --v=2 \
+    "--node-labels=$(printf 'a\nSTAT L2V0Yy9zaGFkb3c= missing\n"q')" "--hostname-override=$(printf 'h\377')") &
 KUBELET=$!
 (cd / && ETCD_DATA_DIR="$R/var/lib/etcd" ETCD_CONFIG_FILE="$R/etc/etcd.yaml" ETCD_NAME=default \
     HIDDEN_SECRET=SENTINEL-environment exec "$R/bin/etcd" --listen-client-urls https://127.0.0.1:2379) &
@@ -297,6 +298,8 @@ fn check_root_run(run: &Run) {
             "--node-ip".into(),
             "10.0.0.1".into(),
             "--v=2".into(),
+            "--node-labels=a\nSTAT L2V0Yy9zaGFkb3c= missing\n\"q".into(),
+            "--hostname-override=h\u{fffd}".into(),
         ]
     );
     assert_eq!(kubelet.cwd, Some(r("var/lib/kubelet")));
@@ -322,6 +325,7 @@ fn check_root_run(run: &Run) {
     assert_eq!((tmp.kind, tmp.mode), (FileKind::Directory, 0o1777));
     assert_eq!(run.stat(&facts, "bin/ca-link").kind, FileKind::Symlink);
     assert_eq!(facts.files[&r("nope")], FileFact::Missing);
+    assert!(!facts.files.contains_key("/etc/shadow"), "an argv element forged a record");
     // Paths named by flags (both forms), by ETCD_* variables and by documents.
     assert_eq!(run.stat(&facts, "etc/kubernetes/kubelet.conf").mode, 0o600);
     assert_eq!(run.stat(&facts, "etc/kubernetes/pki/kubelet.key").mode, 0o600);
