@@ -567,6 +567,7 @@ s/^[[:space:]]*-[[:space:]]*["'"'"']\{0,1\}--[A-Za-z0-9-]*=\(\/[^]"'"'"'[:space:
 # scalar, a multi-line plain or quoted scalar, or a nested value.
 REDACT_TEMPLATE='
 s/"KEY"[[:space:]]*:[[:space:]]*"[^"\\]*\(\\.[^"\\]*\)*"/"KEY": "REDACTED"/g
+s/"KEY"[[:space:]]*:[[:space:]]*[{[][^]}]*[]}]/"KEY": "REDACTED"/g
 s/"KEY"[[:space:]]*:[[:space:]]*[^]"[:space:]{[,}][^],}]*/"KEY": "REDACTED"/g
 s/^\( *\)\(- *\)\{0,1\}SQKEYSQ[[:space:]]*:.*$/\1\2SQKEYSQ: REDACTED/
 s/^\( *\)\(- *\)\{0,1\}KEY[[:space:]]*:\([[:space:]].*\)\{0,1\}$/\1\2KEY: REDACTED/

@@ -74,6 +74,7 @@ printf '%s\n' \
     '  - secret: SENTINEL-dash-first' \
     '    name: k2' \
     'kind: secret' \
+    '{"secret": {"k": "SENTINEL-object"}, "token": ["SENTINEL-array"], "x": 1}' \
     'after: kept' >"$R/etc/redaction.yaml"
 head -c 300000 /dev/zero | tr '\0' a >"$R/etc/big.yaml"
 printf 'secret\n' >"$R/private/hidden"
@@ -387,6 +388,7 @@ fn check_root_run(run: &Run) {
             "  - secret: REDACTED",
             "    name: k2",
             "kind: secret",
+            "{\"secret\": \"REDACTED\", \"token\": \"REDACTED\", \"x\": 1}",
             "after: kept\n",
         ]
         .join("\n")
