@@ -1,1 +1,640 @@
 #!/bin/sh
+# hardbench gathering script: fed on stdin to `sh -s -- ARG...` on an audited
+# host. Strictly read-only: it never writes, creates or changes anything on
+# the host (no temporary files; no here-documents, which some shells back with
+# temporary files). It prints a framed record stream that src/facts/parse.rs
+# turns into typed facts.
+#
+# Portable POSIX sh: dash and busybox ash, with GNU or busybox tools.
+#
+# Arguments (see src/facts/plan.rs): `s:PATH` stat PATH; `t:DIR` list every
+# entry below DIR recursively and stat each; `r:PATH` read PATH (a directory:
+# every regular file directly inside it).
+#
+# Stream format, version 1. One record per line, fields separated by one
+# space; every variable field is base64 (`.` is the empty string, `-` is
+# absent), so no byte of a file name, argv or file content can forge a record:
+#   HARDBENCH-FACTS 1                                 header, first line
+#   IDENTITY <hostname|-> <machine-id|-> <user|->
+#   PROBLEM <text>                                    not tied to one fact
+#   PROC <pid> <component> <raw cmdline> <cwd|->
+#   ENV <pid> <name> <value>                          etcd ETCD_* variables only
+#   STAT <path> present <f|d|l|o> <octal mode> <uid> <gid> <user|-> <group|->
+#   STAT <path> missing
+#   STAT <path> error <reason>
+#   LIST <dir> entries          then one ENTRY <dir> <path> per entry
+#   LIST <dir> missing | LIST <dir> error <reason>
+#   DOC <path> text <0|1 truncated> <redacted content>
+#   DOC <path> missing | DOC <path> error <reason>
+#   VERSION <component> reported <text> | VERSION <component> error <reason>
+#   END <number of records between the header and END>
+
+# Everything lives in main(), called on the last line with stdin from
+# /dev/null: the shell must read the whole script before running any of it,
+# and no command run here (a component's `--version` included) can swallow
+# the rest of the script from our stdin.
+main() {
+LC_ALL=C
+export LC_ALL
+DEFAULT_IFS=' 	
+'
+IFS=$DEFAULT_IFS
+
+for hb_tool in base64 tr; do
+    if ! command -v "$hb_tool" >/dev/null 2>&1; then
+        printf 'hardbench: %s: not found\n' "$hb_tool" >&2
+        exit 127
+    fi
+done
+
+DOC_CAP=262144
+VERSION_CAP=4096
+PATHS_PER_DOC=200
+N=0
+SEEN_STAT=' '
+SEEN_DOC=' '
+NL='
+'
+
+printf 'HARDBENCH-FACTS 1\n'
+
+# Every tool is looked up once; a missing one is one PROBLEM, and each fact
+# that needed it reports "<tool>: not found" as its error.
+for hb_tool in stat find grep sed head wc readlink xargs id uname timeout; do
+    if command -v "$hb_tool" >/dev/null 2>&1; then
+        eval "HAVE_$hb_tool=1"
+    else
+        eval "HAVE_$hb_tool="
+        b64v "$hb_tool: not found"
+        emit PROBLEM "$B"
+    fi
+done
+
+REDACT=$(redact_program)
+
+gather_identity
+gather_processes
+gather_versions
+
+for hb_arg in "$@"; do
+    hb_path=${hb_arg#??}
+    b64v "$hb_path"
+    case $hb_arg in
+        s:?*) stat_path "$hb_path" "$B" ;;
+        t:?*) list_tree "$hb_path" "$B" ;;
+        r:?*) read_arg "$hb_path" "$B" ;;
+        *)
+            b64v "unknown argument: $hb_arg"
+            emit PROBLEM "$B"
+            ;;
+    esac
+done
+
+printf 'END %s\n' "$N"
+exit 0
+}
+
+emit() {
+    N=$((N + 1))
+    printf '%s' "$1"
+    shift
+    for em_field do
+        printf ' %s' "$em_field"
+    done
+    printf '\n'
+}
+
+# b64v VALUE: sets B to VALUE in base64 on one line (`.` when empty).
+b64v() {
+    B=$(printf '%s' "$1" | base64 | tr -d '\n')
+    [ -n "$B" ] || B=.
+}
+
+# unb64v B64: sets D to the decoded bytes, trailing newlines kept.
+unb64v() {
+    if [ "$1" = . ]; then
+        D=
+    else
+        D=$(printf '%s' "$1" | base64 -d; echo x)
+        D=${D%x}
+    fi
+}
+
+# Lines of command output are walked with `for` over a newline-split
+# expansion, in this shell: a `| while read` loop would run in a subshell and
+# lose the record count. The list is expanded once, before the body runs, so
+# the body may nest another such loop.
+
+gather_identity() {
+    gi_host=-
+    gi_mid=-
+    gi_user=-
+    if [ -n "$HAVE_uname" ] && gi_v=$(uname -n 2>/dev/null) && [ -n "$gi_v" ]; then
+        b64v "$gi_v"
+        gi_host=$B
+    fi
+    if [ -n "$HAVE_head" ] && [ -f /etc/machine-id ] &&
+        gi_v=$(head -c 256 /etc/machine-id 2>/dev/null) && [ -n "$gi_v" ]; then
+        b64v "$gi_v"
+        gi_mid=$B
+    fi
+    if [ -n "$HAVE_id" ]; then
+        if gi_v=$(id -un 2>/dev/null) && [ -n "$gi_v" ]; then
+            b64v "$gi_v"
+            gi_user=$B
+        elif gi_v=$(id -u 2>/dev/null) && [ -n "$gi_v" ]; then
+            b64v "$gi_v"
+            gi_user=$B
+        fi
+    fi
+    emit IDENTITY "$gi_host" "$gi_mid" "$gi_user"
+}
+
+# The argv scanner runs in its own `sh`, fed the exact argv by `xargs -0`
+# (a shell variable cannot hold NUL, so this is the only exact way to split
+# /proc/PID/cmdline). It prints `C <component>` when the basename of argv[0]
+# is a component, then one `<action> <base64 path>` line per path-like flag
+# value: s stat, r read, d read the directory's config files; upper case is
+# relative to the process's cwd.
+ARGSCAN='
+b() {
+    r=$(printf "%s" "$1" | base64 | tr -d "\n")
+    printf "%s" "${r:-.}"
+}
+a0=${1##*/}
+case $a0 in
+    kube-apiserver|kube-controller-manager|kube-scheduler|etcd|kubelet|kube-proxy) ;;
+    *) exit 0 ;;
+esac
+echo "C $a0"
+shift
+prev=
+for a do
+    case $a in
+        --*=*) flag=${a%%=*}; val=${a#*=}; eq=1; prev= ;;
+        --*) prev=$a; continue ;;
+        *)
+            [ -n "$prev" ] || continue
+            flag=$prev; val=$a; eq=; prev=
+            ;;
+    esac
+    [ -n "$val" ] || continue
+    act=s
+    case $a0:$flag in
+        kubelet:--config|kube-proxy:--config|etcd:--config-file|kube-apiserver:--encryption-provider-config|kube-apiserver:--audit-policy-file) act=r ;;
+        kubelet:--config-dir) act=d ;;
+    esac
+    case $val in
+        unix:///*) echo "s $(b "${val#unix://}")" ;;
+        /*) echo "$act $(b "$val")" ;;
+        *)
+            if [ "$act" != s ]; then
+                rel=1
+            elif [ -n "$eq" ]; then
+                case $val in
+                    *://*) rel= ;;
+                    ./* | ../* | *.yaml | *.yml | *.json | *.conf | *.crt | *.key | *.pem | *.csv | *.kubeconfig) rel=1 ;;
+                    *) rel= ;;
+                esac
+            else
+                rel=
+            fi
+            case $rel$act in
+                1s) echo "S $(b "$val")" ;;
+                1r) echo "R $(b "$val")" ;;
+                1d) echo "D $(b "$val")" ;;
+            esac
+            ;;
+    esac
+done
+'
+
+# The environment scanner, for etcd: only ETCD_* variables leave the host.
+ENVSCAN='
+b() {
+    r=$(printf "%s" "$1" | base64 | tr -d "\n")
+    printf "%s" "${r:-.}"
+}
+for a do
+    case $a in
+        ETCD_*=*)
+            k=${a%%=*}; v=${a#*=}
+            echo "e $(b "$k") $(b "$v")"
+            case $k:$v in
+                ETCD_CONFIG_FILE:/*) echo "r $(b "$v")" ;;
+                *:/*) echo "s $(b "$v")" ;;
+            esac
+            ;;
+    esac
+done
+'
+
+gather_processes() {
+    if [ -z "$HAVE_grep" ] || [ -z "$HAVE_xargs" ]; then
+        b64v "processes not scanned: grep and xargs are needed"
+        emit PROBLEM "$B"
+        return
+    fi
+    # A cheap prefilter by file name (never by content, which a process
+    # controls); every candidate is then checked exactly by ARGSCAN.
+    gp_cands=$(grep -l -F -e kube -e etcd /proc/[0-9]*/cmdline 2>/dev/null)
+    set -f
+    IFS=$NL
+    for gp_line in $gp_cands; do
+        IFS=$DEFAULT_IFS
+        set +f
+        scan_process "$gp_line"
+    done
+    IFS=$DEFAULT_IFS
+    set +f
+}
+
+scan_process() {
+    sp_pid=${1#/proc/}
+    sp_pid=${sp_pid%/cmdline}
+    case $sp_pid in '' | *[!0-9]*) return ;; esac
+    sp_scan=$(xargs -0 sh -c "$ARGSCAN" sh 2>/dev/null <"$1") || return
+    case $sp_scan in "C "*) ;; *) return ;; esac
+    sp_comp=${sp_scan%%"$NL"*}
+    sp_comp=${sp_comp#C }
+    sp_argv=$(base64 2>/dev/null <"$1" | tr -d '\n')
+    [ -n "$sp_argv" ] || return
+    sp_cwd=-
+    SP_CWD=
+    if [ -n "$HAVE_readlink" ] && sp_v=$(readlink "/proc/$sp_pid/cwd" 2>/dev/null && echo x); then
+        SP_CWD=${sp_v%?x}
+        b64v "$SP_CWD"
+        sp_cwd=$B
+    fi
+    emit PROC "$sp_pid" "$sp_comp" "$sp_argv" "$sp_cwd"
+    eval "sp_first=\${PID_$(echo "$sp_comp" | tr - _)-}"
+    [ -n "$sp_first" ] || eval "PID_$(echo "$sp_comp" | tr - _)=\$sp_pid"
+    SP_PID=$sp_pid
+    if [ "$sp_comp" = etcd ]; then
+        # 2>&1 first, so that a failed open of environ is captured too.
+        if sp_env=$( { xargs -0 sh -c "$ENVSCAN" sh 2>/dev/null; } 2>&1 <"/proc/$sp_pid/environ"); then
+            set -f
+            IFS=$NL
+            for sp_line in $sp_env; do
+                IFS=$DEFAULT_IFS
+                set +f
+                process_action "$sp_line"
+            done
+            IFS=$DEFAULT_IFS
+            set +f
+        else
+            b64v "etcd $sp_pid: environment not read: $sp_env"
+            emit PROBLEM "$B"
+        fi
+    fi
+    set -f
+    IFS=$NL
+    for sp_line in $sp_scan; do
+        IFS=$DEFAULT_IFS
+        set +f
+        process_action "$sp_line"
+    done
+    IFS=$DEFAULT_IFS
+    set +f
+}
+
+# process_action LINE: one line of ARGSCAN or ENVSCAN output.
+process_action() {
+    pa_act=${1%% *}
+    pa_b=${1#* }
+    case $pa_act in
+        C) return ;;
+        e)
+            emit ENV "$SP_PID" "$pa_b"
+            return
+            ;;
+        S | R | D)
+            [ -n "$SP_CWD" ] || return
+            unb64v "$pa_b"
+            case $SP_CWD in
+                */) pa_p=$SP_CWD$D ;;
+                *) pa_p=$SP_CWD/$D ;;
+            esac
+            b64v "$pa_p"
+            pa_b=$B
+            ;;
+        *)
+            unb64v "$pa_b"
+            pa_p=$D
+            ;;
+    esac
+    stat_path "$pa_p" "$pa_b"
+    case $pa_act in
+        r | R) read_doc "$pa_p" "$pa_b" ;;
+        d | D) read_dir "$pa_p" kubelet-config-dir ;;
+    esac
+}
+
+# stat_probe PATH: sets ST (present, missing or error), REASON, and for a
+# present path K (f, d, l, o), MODE, SUID, SGID, UNAME, GNAME. Plain stat
+# (lstat semantics), so a symlink is reported as a symlink.
+stat_probe() {
+    if [ -z "$HAVE_stat" ]; then
+        ST=error
+        REASON='stat: not found'
+        return
+    fi
+    if ! so_out=$(stat -c '%a:%u:%g:%U:%G:%F' -- "$1" 2>&1 </dev/null); then
+        case $so_out in
+            *'No such file or directory'* | *'Not a directory'*) ST=missing ;;
+            *) ST=error; REASON=$so_out ;;
+        esac
+        return
+    fi
+    MODE=${so_out%%:*}; so_out=${so_out#*:}
+    SUID=${so_out%%:*}; so_out=${so_out#*:}
+    SGID=${so_out%%:*}; so_out=${so_out#*:}
+    UNAME=${so_out%%:*}; so_out=${so_out#*:}
+    GNAME=${so_out%%:*}; so_out=${so_out#*:}
+    case $so_out in
+        'regular file' | 'regular empty file') K=f ;;
+        directory) K=d ;;
+        'symbolic link') K=l ;;
+        *) K=o ;;
+    esac
+    case $MODE$SUID$SGID in
+        '' | *[!0-9]*)
+            ST=error
+            REASON="unexpected stat output: $MODE:$SUID:$SGID"
+            return
+            ;;
+    esac
+    ST=present
+}
+
+# name_b64 ID NAME CACHE: sets B to NAME in base64, or `-` when the host has
+# no name for ID; cached per id, since a host has few owners.
+name_b64() {
+    eval "B=\${$3_$1-}"
+    [ -z "$B" ] || return 0
+    if [ "$2" = UNKNOWN ]; then
+        B=-
+    else
+        b64v "$2"
+    fi
+    eval "$3_$1=\$B"
+}
+
+# stat_path PATH B64PATH: one STAT record per distinct path.
+stat_path() {
+    case $SEEN_STAT in *" $2 "*) return ;; esac
+    SEEN_STAT="$SEEN_STAT$2 "
+    stat_probe "$1"
+    case $ST in
+        missing) emit STAT "$2" missing ;;
+        error)
+            b64v "$REASON"
+            emit STAT "$2" error "$B"
+            ;;
+        present)
+            name_b64 "$SUID" "$UNAME" UN
+            st_u=$B
+            name_b64 "$SGID" "$GNAME" GN
+            emit STAT "$2" present "$K" "$MODE" "$SUID" "$SGID" "$st_u" "$B"
+            ;;
+    esac
+}
+
+# Prints each argument as one base64 line; run by find -exec in its own sh,
+# since find's own output cannot frame a name that contains a newline.
+ENCODE_EACH='
+for a do
+    printf "%s" "$a" | base64 | tr -d "\n"
+    echo
+done
+'
+
+list_tree() {
+    lt_d=$1
+    lt_b=$2
+    stat_path "$lt_d" "$lt_b"
+    stat_probe "$lt_d"
+    if [ "$ST" = missing ]; then
+        emit LIST "$lt_b" missing
+        return
+    fi
+    if [ -z "$HAVE_find" ]; then
+        b64v 'find: not found'
+        emit LIST "$lt_b" error "$B"
+        return
+    fi
+    if ! lt_out=$(find -H "$lt_d" -mindepth 1 -exec sh -c "$ENCODE_EACH" sh {} + 2>/dev/null); then
+        # Run again for the reason only: stderr cannot be captured apart
+        # from stdout in one command substitution without a temporary file.
+        lt_err=$(find -H "$lt_d" -mindepth 1 2>&1 >/dev/null | head -c 2048)
+        b64v "${lt_err:-find failed}"
+        emit LIST "$lt_b" error "$B"
+        return
+    fi
+    emit LIST "$lt_b" entries
+    LT_B=$lt_b
+    set -f
+    IFS=$NL
+    for lt_line in $lt_out; do
+        IFS=$DEFAULT_IFS
+        set +f
+        list_entry "$lt_line"
+    done
+    IFS=$DEFAULT_IFS
+    set +f
+}
+
+list_entry() {
+    emit ENTRY "$LT_B" "$1"
+    unb64v "$1"
+    stat_path "$D" "$1"
+}
+
+read_arg() {
+    stat_path "$1" "$2"
+    if [ -d "$1" ]; then
+        read_dir "$1" all
+    else
+        read_doc "$1" "$2"
+    fi
+}
+
+# read_dir DIR FILTER: reads the regular files directly inside DIR; FILTER
+# `kubelet-config-dir` keeps the drop-in extensions the kubelet reads.
+read_dir() {
+    [ -d "$1" ] || return
+    rdd_filter=$2
+    for rdd_f in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+        [ -f "$rdd_f" ] && [ ! -L "$rdd_f" ] || continue
+        if [ "$rdd_filter" = kubelet-config-dir ]; then
+            case $rdd_f in
+                *.conf | *.yaml | *.yml | *.json) ;;
+                *) continue ;;
+            esac
+        fi
+        b64v "$rdd_f"
+        rdd_b=$B
+        stat_path "$rdd_f" "$rdd_b"
+        read_doc "$rdd_f" "$rdd_b"
+    done
+}
+
+# read_doc PATH B64PATH: one DOC record per distinct path, redacted on this
+# host, then a STAT of every absolute path the document names.
+read_doc() {
+    case $SEEN_DOC in *" $2 "*) return ;; esac
+    SEEN_DOC="$SEEN_DOC$2 "
+    rd_p=$1
+    rd_b=$2
+    if [ ! -e "$rd_p" ]; then
+        stat_probe "$rd_p"
+        if [ "$ST" = error ] && [ -n "$HAVE_stat" ]; then
+            b64v "$REASON"
+            emit DOC "$rd_b" error "$B"
+        else
+            emit DOC "$rd_b" missing
+        fi
+        return
+    fi
+    # Private keys, tokens and kubeconfigs are only ever stat'ed.
+    case ${rd_p##*/} in
+        *.key | *-key.pem | *_key.pem | *token* | *kubeconfig*)
+            doc_error "$rd_b" 'not read: may hold a private key or token'
+            return
+            ;;
+    esac
+    if [ ! -f "$rd_p" ]; then
+        doc_error "$rd_b" 'not read: not a regular file'
+        return
+    fi
+    for rd_tool in head sed wc grep; do
+        if eval "[ -z \"\$HAVE_$rd_tool\" ]"; then
+            doc_error "$rd_b" "$rd_tool: not found"
+            return
+        fi
+    done
+    if ! rd_err=$(head -c 1 -- "$rd_p" 2>&1 >/dev/null); then
+        doc_error "$rd_b" "$rd_err"
+        return
+    fi
+    if head -c "$DOC_CAP" -- "$rd_p" 2>/dev/null | grep -q -e 'PRIVATE KEY-----'; then
+        doc_error "$rd_b" 'not read: holds a private key'
+        return
+    fi
+    rd_n=$(head -c "$((DOC_CAP + 1))" -- "$rd_p" 2>/dev/null | wc -c)
+    rd_trunc=0
+    [ "$((rd_n))" -le "$DOC_CAP" ] || rd_trunc=1
+    rd_c=$(head -c "$DOC_CAP" -- "$rd_p" 2>/dev/null | sed -e "$REDACT" | base64 | tr -d '\n')
+    emit DOC "$rd_b" text "$rd_trunc" "${rd_c:-.}"
+    rd_paths=$(head -c "$DOC_CAP" -- "$rd_p" 2>/dev/null | sed -e "$REDACT" |
+        sed -n -e "$PATHS_PROGRAM" | head -n "$PATHS_PER_DOC")
+    set -f
+    IFS=$NL
+    for rd_line in $rd_paths; do
+        IFS=$DEFAULT_IFS
+        set +f
+        stat_named_path "$rd_line"
+    done
+    IFS=$DEFAULT_IFS
+    set +f
+}
+
+doc_error() {
+    b64v "$2"
+    emit DOC "$1" error "$B"
+}
+
+stat_named_path() {
+    b64v "$1"
+    stat_path "$1" "$B"
+}
+
+# Absolute paths that a YAML or JSON document gives as a value: `key: /p`,
+# `"key": "/p"`, list items `- /p`, and flags in pod manifests `- --f=/p`.
+# Best effort: one per line, cut at a quote, space, comma or brace.
+PATHS_PROGRAM='
+s/^[[:space:]]*\(- \)\{0,1\}["'"'"']\{0,1\}[A-Za-z0-9_.-]*["'"'"']\{0,1\}[[:space:]]*:[[:space:]]*["'"'"']\{0,1\}\(\/[^]"'"'"'[:space:],}]*\).*$/\2/p
+t
+s/^[[:space:]]*-[[:space:]]*["'"'"']\{0,1\}\(\/[^]"'"'"'[:space:],}]*\).*$/\1/p
+t
+s/^[[:space:]]*-[[:space:]]*["'"'"']\{0,1\}--[A-Za-z0-9-]*=\(\/[^]"'"'"'[:space:],}]*\).*$/\1/p
+'
+
+# The redaction program, one block per key, from REDACT_TEMPLATE. For each
+# key: a JSON or quoted value on any line; a YAML `key:` at the start of a
+# line (also `- key:`); a flow mapping `{key: v, ...}`; and then every
+# following line indented deeper than the key, which is the rest of a block
+# scalar, a multi-line plain or quoted scalar, or a nested value.
+REDACT_TEMPLATE='
+s/"KEY"[[:space:]]*:[[:space:]]*"[^"\\]*\(\\.[^"\\]*\)*"/"KEY": "REDACTED"/g
+s/"KEY"[[:space:]]*:[[:space:]]*[{[][^]}]*[]}]/"KEY": "REDACTED"/g
+s/"KEY"[[:space:]]*:[[:space:]]*[^]"[:space:]{[,}][^],}]*/"KEY": "REDACTED"/g
+s/^\( *\)\(- *\)\{0,1\}SQKEYSQ[[:space:]]*:.*$/\1\2SQKEYSQ: REDACTED/
+s/^\( *\)\(- *\)\{0,1\}KEY[[:space:]]*:\([[:space:]].*\)\{0,1\}$/\1\2KEY: REDACTED/
+s/\([{,][[:space:]]*\)KEY[[:space:]]*:[[:space:]]*[^],}]*/\1KEY: REDACTED/g
+/^ *["SQ]\{0,1\}KEY["SQ]\{0,1\}[[:space:]]*:/{
+:plainLBL
+$b
+N
+/^\( *\)[^ ].*\n\1 /{
+s/\n.*$//
+bplainLBL
+}
+/\n[[:space:]]*$/{
+s/\n.*$//
+bplainLBL
+}
+P
+D
+}
+/^ *- *["SQ]\{0,1\}KEY["SQ]\{0,1\}[[:space:]]*:/{
+:dashLBL
+$b
+N
+/^\( *\)-.*\n\1   /{
+s/\n.*$//
+bdashLBL
+}
+/\n[[:space:]]*$/{
+s/\n.*$//
+bdashLBL
+}
+P
+D
+}
+'
+
+redact_program() {
+    [ -n "$HAVE_sed" ] || return 0
+    rp_i=0
+    for rp_key in secret token password client-key-data client-certificate-data; do
+        rp_i=$((rp_i + 1))
+        printf '%s' "$REDACT_TEMPLATE" | sed -e "s/KEY/$rp_key/g" -e "s/SQ/'/g" -e "s/LBL/$rp_i/g"
+    done
+}
+
+gather_versions() {
+    for gv_comp in kube-apiserver kube-controller-manager kube-scheduler etcd kubelet kube-proxy; do
+        eval "gv_pid=\${PID_$(echo "$gv_comp" | tr - _)-}"
+        [ -n "$gv_pid" ] || continue
+        if [ -n "$HAVE_timeout" ]; then
+            gv_out=$(timeout 10 "/proc/$gv_pid/exe" --version 2>&1 </dev/null)
+        else
+            gv_out=$("/proc/$gv_pid/exe" --version 2>&1 </dev/null)
+        fi
+        gv_rc=$?
+        if [ -n "$HAVE_head" ]; then
+            gv_out=$(printf '%s' "$gv_out" | head -c "$VERSION_CAP")
+        fi
+        if [ "$gv_rc" -eq 0 ]; then
+            b64v "$gv_out"
+            emit VERSION "$gv_comp" reported "$B"
+        else
+            [ "$gv_rc" -ne 124 ] || gv_out="timed out after 10s: $gv_out"
+            b64v "${gv_out:-exit status $gv_rc}"
+            emit VERSION "$gv_comp" error "$B"
+        fi
+    done
+}
+
+main "$@" </dev/null

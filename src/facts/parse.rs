@@ -1,6 +1,17 @@
-//! Parses the gathering script's framed output into `Facts`. Pure.
+//! Parses the gathering script's framed output into `Facts`. Pure: no IO.
+//!
+//! The stream format is documented at the top of `src/gather.sh`: a header
+//! line, one record per line with every variable field in base64, and an
+//! `END <count>` trailer. Anything else (a record the script cannot print,
+//! a missing trailer, a wrong count) is a `ParseError` naming the line, so a
+//! truncated or tampered stream is never mistaken for facts.
 
-use super::Facts;
+use super::{Document, Facts, FileFact, FileKind, FileStat, Listing, Process, VersionFact};
+use crate::component::Component;
+use base64::Engine;
+
+/// The first line of every stream this parser understands.
+pub const HEADER: &str = "HARDBENCH-FACTS 1";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("line {line}: {message}")]
@@ -9,6 +20,574 @@ pub struct ParseError {
     pub message: String,
 }
 
-pub fn parse(_stream: &[u8]) -> Result<Facts, ParseError> {
-    todo!("facts::parse")
+pub fn parse(stream: &[u8]) -> Result<Facts, ParseError> {
+    let mut lines: Vec<&[u8]> = stream.split(|&b| b == b'\n').collect();
+    // A complete stream ends with a newline, which leaves one empty piece.
+    if lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    let Some(first) = lines.first() else {
+        return Err(ParseError { line: 1, message: "empty stream: no header".into() });
+    };
+    if *first != HEADER.as_bytes() {
+        return Err(ParseError {
+            line: 1,
+            message: format!("expected header `{HEADER}`, found `{}`", shown(first)),
+        });
+    }
+    let mut state = State::default();
+    for (index, raw) in lines.iter().enumerate().skip(1) {
+        let line = index + 1;
+        let fail = |message: String| ParseError { line, message };
+        let text = std::str::from_utf8(raw)
+            .ok()
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
+            .ok_or_else(|| fail(format!("not a record: `{}`", shown(raw))))?;
+        let fields: Vec<&str> = text.split(' ').collect();
+        if fields[0] == "END" {
+            let count = state.records;
+            finish_end(&fields, count).map_err(fail)?;
+            if index + 1 != lines.len() {
+                return Err(ParseError { line: line + 1, message: "data after the END trailer".into() });
+            }
+            return Ok(state.finish());
+        }
+        state.record(&fields).map_err(fail)?;
+        state.records += 1;
+    }
+    Err(ParseError {
+        line: lines.len() + 1,
+        message: "truncated: no END trailer".into(),
+    })
+}
+
+fn finish_end(fields: &[&str], count: usize) -> Result<(), String> {
+    let [_, claimed] = fields else {
+        return Err(format!("END: expected 1 field, found {}", fields.len() - 1));
+    };
+    let claimed: usize = number(claimed, "record count")?;
+    if claimed != count {
+        return Err(format!("END claims {claimed} records, the stream has {count}"));
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct State {
+    facts: Facts,
+    records: usize,
+    identity_seen: bool,
+}
+
+impl State {
+    fn record(&mut self, fields: &[&str]) -> Result<(), String> {
+        let (tag, rest) = (fields[0], &fields[1..]);
+        match tag {
+            "IDENTITY" => self.identity(rest),
+            "PROBLEM" => {
+                let [problem] = arity::<1>(tag, rest)?;
+                self.facts.problems.push(text(problem)?);
+                Ok(())
+            }
+            "PROC" => self.process(rest),
+            "ENV" => self.env(rest),
+            "STAT" => self.stat(rest),
+            "LIST" => self.listing(rest),
+            "ENTRY" => self.entry(rest),
+            "DOC" => self.document(rest),
+            "VERSION" => self.version(rest),
+            _ => Err(format!("unknown record `{}`", shown(tag.as_bytes()))),
+        }
+    }
+
+    fn identity(&mut self, rest: &[&str]) -> Result<(), String> {
+        let [hostname, machine_id, user] = arity::<3>("IDENTITY", rest)?;
+        if self.identity_seen {
+            return Err("IDENTITY given twice".into());
+        }
+        self.identity_seen = true;
+        let identity = &mut self.facts.identity;
+        identity.hostname = optional_text(hostname)?;
+        identity.machine_id = optional_text(machine_id)?.map(|id| id.trim_end().to_string());
+        identity.effective_user = optional_text(user)?;
+        Ok(())
+    }
+
+    fn process(&mut self, rest: &[&str]) -> Result<(), String> {
+        let [pid, component, argv, cwd] = arity::<4>("PROC", rest)?;
+        let pid = number(pid, "pid")?;
+        let component = Component::from_name(component)
+            .ok_or_else(|| format!("unknown component `{}`", shown(component.as_bytes())))?;
+        let raw = bytes(argv)?;
+        // /proc/PID/cmdline ends each element with NUL, the last one too.
+        let raw = raw.strip_suffix(b"\0").unwrap_or(&raw);
+        if raw.is_empty() {
+            return Err(format!("process {pid} has an empty argv"));
+        }
+        let argv = raw.split(|&b| b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        let cwd = optional_text(cwd)?;
+        self.facts.processes.push(Process { component, pid, argv, cwd, env: Vec::new() });
+        Ok(())
+    }
+
+    fn env(&mut self, rest: &[&str]) -> Result<(), String> {
+        let [pid, name, value] = arity::<3>("ENV", rest)?;
+        let pid: u32 = number(pid, "pid")?;
+        let (name, value) = (text(name)?, text(value)?);
+        // The script filters on the host; refusing here too means a wrong
+        // script can never put another variable into the facts.
+        if !name.starts_with("ETCD_") {
+            return Err(format!("ENV variable `{name}` is not an ETCD_ variable"));
+        }
+        let process = self
+            .facts
+            .processes
+            .iter_mut()
+            .rev()
+            .find(|p| p.pid == pid)
+            .ok_or_else(|| format!("ENV for process {pid}, which has no PROC record before it"))?;
+        if process.component != Component::Etcd {
+            return Err(format!("ENV for process {pid}, which is {} and not etcd", process.component));
+        }
+        process.env.push((name, value));
+        Ok(())
+    }
+
+    fn stat(&mut self, rest: &[&str]) -> Result<(), String> {
+        let (path, fact) = match rest {
+            [path, "missing"] => (path, FileFact::Missing),
+            [path, "error", reason] => (path, FileFact::Error { reason: text(reason)? }),
+            [path, "present", kind, mode, uid, gid, user, group] => {
+                let kind = match *kind {
+                    "f" => FileKind::File,
+                    "d" => FileKind::Directory,
+                    "l" => FileKind::Symlink,
+                    "o" => FileKind::Other,
+                    other => return Err(format!("unknown file kind `{}`", shown(other.as_bytes()))),
+                };
+                let stat = FileStat {
+                    kind,
+                    mode: mode_bits(mode)?,
+                    uid: number(uid, "uid")?,
+                    gid: number(gid, "gid")?,
+                    user: optional_text(user)?,
+                    group: optional_text(group)?,
+                };
+                (path, FileFact::Present(stat))
+            }
+            _ => return Err(shape_error("STAT", rest, "<path> present|missing|error ...")),
+        };
+        // The script stats each path once; should two raw paths read the
+        // same after lossy UTF-8 conversion, the first one stands.
+        self.facts.files.entry(text(path)?).or_insert(fact);
+        Ok(())
+    }
+
+    fn listing(&mut self, rest: &[&str]) -> Result<(), String> {
+        let (dir, listing) = match rest {
+            [dir, "entries"] => (dir, Listing::Entries { entries: Vec::new() }),
+            [dir, "missing"] => (dir, Listing::Missing),
+            [dir, "error", reason] => (dir, Listing::Error { reason: text(reason)? }),
+            _ => return Err(shape_error("LIST", rest, "<dir> entries|missing|error ...")),
+        };
+        self.facts.listings.entry(text(dir)?).or_insert(listing);
+        Ok(())
+    }
+
+    fn entry(&mut self, rest: &[&str]) -> Result<(), String> {
+        let [dir, path] = arity::<2>("ENTRY", rest)?;
+        let dir = text(dir)?;
+        match self.facts.listings.get_mut(&dir) {
+            Some(Listing::Entries { entries }) => {
+                entries.push(text(path)?);
+                Ok(())
+            }
+            _ => Err(format!("ENTRY for `{dir}`, which has no `LIST entries` record before it")),
+        }
+    }
+
+    fn document(&mut self, rest: &[&str]) -> Result<(), String> {
+        let (path, document) = match rest {
+            [path, "text", truncated, content] => {
+                let truncated = match *truncated {
+                    "0" => false,
+                    "1" => true,
+                    other => return Err(format!("truncated flag `{}` is not 0 or 1", shown(other.as_bytes()))),
+                };
+                (path, Document::Text { content: text(content)?, truncated })
+            }
+            [path, "missing"] => (path, Document::Missing),
+            [path, "error", reason] => (path, Document::Error { reason: text(reason)? }),
+            _ => return Err(shape_error("DOC", rest, "<path> text|missing|error ...")),
+        };
+        self.facts.documents.entry(text(path)?).or_insert(document);
+        Ok(())
+    }
+
+    fn version(&mut self, rest: &[&str]) -> Result<(), String> {
+        let (component, version) = match rest {
+            [component, "reported", output] => (component, VersionFact::Reported { text: text(output)? }),
+            [component, "error", reason] => (component, VersionFact::Error { reason: text(reason)? }),
+            _ => return Err(shape_error("VERSION", rest, "<component> reported|error <text>")),
+        };
+        let component = Component::from_name(component)
+            .ok_or_else(|| format!("unknown component `{}`", shown(component.as_bytes())))?;
+        self.facts.versions.entry(component).or_insert(version);
+        Ok(())
+    }
+
+    fn finish(mut self) -> Facts {
+        for listing in self.facts.listings.values_mut() {
+            if let Listing::Entries { entries } = listing {
+                entries.sort();
+                entries.dedup();
+            }
+        }
+        self.facts
+    }
+}
+
+fn arity<'a, const N: usize>(tag: &str, rest: &[&'a str]) -> Result<[&'a str; N], String> {
+    <[&str; N]>::try_from(rest).map_err(|_| format!("{tag}: expected {N} fields, found {}", rest.len()))
+}
+
+fn shape_error(tag: &str, rest: &[&str], expected: &str) -> String {
+    let state = rest.get(1).map(|s| shown(s.as_bytes())).unwrap_or_default();
+    format!("{tag}: expected `{tag} {expected}`, found {} fields (state `{state}`)", rest.len())
+}
+
+/// A base64 field: `.` is the empty string.
+fn bytes(field: &str) -> Result<Vec<u8>, String> {
+    if field == "." {
+        return Ok(Vec::new());
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(field)
+        .map_err(|e| format!("bad base64 `{}`: {e}", shown(field.as_bytes())))
+}
+
+/// A base64 text field; bytes that are not UTF-8 become U+FFFD.
+fn text(field: &str) -> Result<String, String> {
+    Ok(String::from_utf8_lossy(&bytes(field)?).into_owned())
+}
+
+/// A base64 text field that may be absent (`-`).
+fn optional_text(field: &str) -> Result<Option<String>, String> {
+    if field == "-" {
+        return Ok(None);
+    }
+    text(field).map(Some)
+}
+
+fn number<T: std::str::FromStr>(field: &str, what: &str) -> Result<T, String> {
+    let parsed = field.bytes().all(|b| b.is_ascii_digit()).then(|| field.parse().ok()).flatten();
+    parsed.ok_or_else(|| format!("{what} `{}` is not a number", shown(field.as_bytes())))
+}
+
+/// `stat %a`: octal permission bits, special bits included (`4755`).
+fn mode_bits(field: &str) -> Result<u32, String> {
+    let valid = !field.is_empty() && field.len() <= 4 && field.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    let mode = valid.then(|| u32::from_str_radix(field, 8).ok()).flatten();
+    mode.ok_or_else(|| format!("mode `{}` is not octal permission bits", shown(field.as_bytes())))
+}
+
+/// A short, printable rendering of hostile input for error messages.
+fn shown(raw: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(raw).escape_default().collect();
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn b64(raw: &[u8]) -> String {
+        if raw.is_empty() {
+            return ".".into();
+        }
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    }
+
+    /// A framed stream around `records`, with a correct trailer.
+    fn stream(records: &[String]) -> Vec<u8> {
+        let mut out = format!("{HEADER}\n");
+        for record in records {
+            out.push_str(record);
+            out.push('\n');
+        }
+        out.push_str(&format!("END {}\n", records.len()));
+        out.into_bytes()
+    }
+
+    #[track_caller]
+    fn parsed(records: &[String]) -> Facts {
+        match parse(&stream(records)) {
+            Ok(facts) => facts,
+            Err(e) => panic!("{records:?} did not parse: {e}"),
+        }
+    }
+
+    #[track_caller]
+    fn case_error(input: &[u8], line: usize, needle: &str) {
+        match parse(input) {
+            Ok(facts) => panic!("{:?} parsed: {facts:?}", String::from_utf8_lossy(input)),
+            Err(e) => {
+                assert_eq!(e.line, line, "{e}");
+                assert!(e.message.contains(needle), "`{e}` does not mention `{needle}`");
+            }
+        }
+    }
+
+    #[track_caller]
+    fn case_record_error(record: &str, needle: &str) {
+        case_error(&stream(&[record.to_string()]), 2, needle);
+    }
+
+    fn sample() -> Vec<String> {
+        let argv = b"/usr/bin/kubelet\0--config=/var/lib/kubelet/config.yaml\0--v=2\0";
+        vec![
+            format!("IDENTITY {} {} {}", b64(b"node-1"), b64(b"0123abcd\n"), b64(b"root")),
+            format!("PROC 42 kubelet {} {}", b64(argv), b64(b"/")),
+            format!("PROC 7 etcd {} -", b64(b"etcd\0")),
+            format!("ENV 7 {} {}", b64(b"ETCD_DATA_DIR"), b64(b"/var/lib/etcd")),
+            format!("STAT {} present f 4755 0 1234 {} -", b64(b"/usr/bin/x"), b64(b"root")),
+            format!("STAT {} missing", b64(b"/nope")),
+            format!("STAT {} error {}", b64(b"/root/x"), b64(b"stat: cannot statx: Permission denied")),
+            format!("LIST {} entries", b64(b"/etc/kubernetes/pki")),
+            format!("ENTRY {} {}", b64(b"/etc/kubernetes/pki"), b64(b"/etc/kubernetes/pki/z.crt")),
+            format!("ENTRY {} {}", b64(b"/etc/kubernetes/pki"), b64(b"/etc/kubernetes/pki/a.crt")),
+            format!("LIST {} missing", b64(b"/gone")),
+            format!("DOC {} text 1 {}", b64(b"/etc/c.yaml"), b64(b"secret: REDACTED\n")),
+            format!("DOC {} text 0 .", b64(b"/etc/empty.yaml")),
+            format!("DOC {} missing", b64(b"/etc/none.yaml")),
+            format!("VERSION kubelet reported {}", b64(b"Kubernetes v1.33.4")),
+            format!("VERSION etcd error {}", b64(b"timed out after 10s")),
+            format!("PROBLEM {}", b64(b"timeout: not found")),
+        ]
+    }
+
+    #[test]
+    fn every_record_type() {
+        let facts = parsed(&sample());
+        assert_eq!(facts.identity.hostname.as_deref(), Some("node-1"));
+        assert_eq!(facts.identity.machine_id.as_deref(), Some("0123abcd"));
+        assert_eq!(facts.identity.effective_user.as_deref(), Some("root"));
+
+        let kubelet = facts.process(Component::Kubelet).unwrap();
+        assert_eq!(kubelet.pid, 42);
+        assert_eq!(kubelet.argv, ["/usr/bin/kubelet", "--config=/var/lib/kubelet/config.yaml", "--v=2"]);
+        assert_eq!(kubelet.cwd.as_deref(), Some("/"));
+        let etcd = facts.process(Component::Etcd).unwrap();
+        assert_eq!(etcd.cwd, None);
+        assert_eq!(etcd.env, [("ETCD_DATA_DIR".to_string(), "/var/lib/etcd".to_string())]);
+
+        assert_eq!(
+            facts.files["/usr/bin/x"],
+            FileFact::Present(FileStat {
+                kind: FileKind::File,
+                mode: 0o4755,
+                uid: 0,
+                gid: 1234,
+                user: Some("root".into()),
+                group: None,
+            })
+        );
+        assert_eq!(facts.files["/nope"], FileFact::Missing);
+        assert_eq!(
+            facts.files["/root/x"],
+            FileFact::Error { reason: "stat: cannot statx: Permission denied".into() }
+        );
+        assert_eq!(
+            facts.listings["/etc/kubernetes/pki"],
+            Listing::Entries {
+                entries: vec!["/etc/kubernetes/pki/a.crt".into(), "/etc/kubernetes/pki/z.crt".into()]
+            }
+        );
+        assert_eq!(facts.listings["/gone"], Listing::Missing);
+        assert_eq!(
+            facts.documents["/etc/c.yaml"],
+            Document::Text { content: "secret: REDACTED\n".into(), truncated: true }
+        );
+        assert_eq!(facts.documents["/etc/empty.yaml"], Document::Text { content: String::new(), truncated: false });
+        assert_eq!(facts.documents["/etc/none.yaml"], Document::Missing);
+        assert_eq!(
+            facts.versions[&Component::Kubelet],
+            VersionFact::Reported { text: "Kubernetes v1.33.4".into() }
+        );
+        assert_eq!(facts.versions[&Component::Etcd], VersionFact::Error { reason: "timed out after 10s".into() });
+        assert_eq!(facts.problems, ["timeout: not found"]);
+    }
+
+    #[test]
+    fn file_kinds_and_modes() {
+        #[track_caller]
+        fn case(kind: &str, mode: &str, expected_kind: FileKind, expected_mode: u32) {
+            let facts = parsed(&[format!("STAT {} present {kind} {mode} 0 0 - -", b64(b"/p"))]);
+            let FileFact::Present(stat) = &facts.files["/p"] else { panic!("{facts:?}") };
+            assert_eq!((stat.kind, stat.mode), (expected_kind, expected_mode));
+        }
+        case("f", "600", FileKind::File, 0o600);
+        case("d", "1777", FileKind::Directory, 0o1777);
+        case("l", "777", FileKind::Symlink, 0o777);
+        case("o", "0", FileKind::Other, 0);
+        case("f", "2644", FileKind::File, 0o2644);
+        case("f", "4755", FileKind::File, 0o4755);
+    }
+
+    #[test]
+    fn hostile_bytes_stay_inside_their_field() {
+        // A file name with a newline and a quote, and one that is not UTF-8.
+        let forged = b"/etc/x\nSTAT L2V0Yy9zaGFkb3c= present f 777 0 0 - -\n\"q";
+        let facts = parsed(&[
+            format!("LIST {} entries", b64(b"/d")),
+            format!("ENTRY {} {}", b64(b"/d"), b64(forged)),
+            format!("STAT {} missing", b64(forged)),
+            format!("STAT {} missing", b64(b"/d/\xff\xfe")),
+            format!("PROC 1 kube-proxy {} -", b64(b"kube-proxy\0--config=/\xffx\0")),
+        ]);
+        let forged = String::from_utf8_lossy(forged).into_owned();
+        assert_eq!(facts.files.len(), 2);
+        assert_eq!(facts.files[&forged], FileFact::Missing);
+        assert!(!facts.files.contains_key("/etc/shadow"));
+        assert_eq!(facts.files["/d/\u{fffd}\u{fffd}"], FileFact::Missing);
+        assert_eq!(facts.listings["/d"], Listing::Entries { entries: vec![forged] });
+        assert_eq!(facts.processes[0].argv, ["kube-proxy", "--config=/\u{fffd}x"]);
+    }
+
+    #[test]
+    fn framing_errors() {
+        let good = stream(&sample());
+        let records = sample().len();
+        case_error(b"", 1, "no header");
+        case_error(b"HARDBENCH-FACTS 2\nEND 0\n", 1, "expected header");
+        case_error(b"Last login: today\nHARDBENCH-FACTS 1\nEND 0\n", 1, "expected header");
+        // Truncated: the trailer is missing, or the stream stops mid-record.
+        case_error(&good[..good.len() - 8], records + 2, "no END trailer");
+        let cut = good.len() / 2;
+        assert!(parse(&good[..cut]).is_err());
+        case_error(b"HARDBENCH-FACTS 1\nEND 3\n", 2, "claims 3 records");
+        case_error(b"HARDBENCH-FACTS 1\nEND x\n", 2, "not a number");
+        case_error(b"HARDBENCH-FACTS 1\nEND\n", 2, "expected 1 field");
+        case_error(b"HARDBENCH-FACTS 1\nEND 0\nPROBLEM eA==\n", 3, "after the END");
+        case_error(b"HARDBENCH-FACTS 1\n\nEND 0\n", 2, "not a record");
+        case_error(b"HARDBENCH-FACTS 1\nPROBLEM \xff\nEND 1\n", 2, "not a record");
+        case_error(b"HARDBENCH-FACTS 1\nPROBLEM eA==\r\nEND 1\n", 2, "not a record");
+        // Without the final newline the stream is still complete.
+        assert!(parse(b"HARDBENCH-FACTS 1\nEND 0").is_ok());
+    }
+
+    #[test]
+    fn record_errors() {
+        let p = b64(b"/p");
+        let argv = b64(b"kubelet\0");
+        case_record_error("BOGUS x", "unknown record `BOGUS`");
+        case_record_error("PROBLEM", "PROBLEM: expected 1 fields, found 0");
+        case_record_error("PROBLEM a b", "expected 1 fields, found 2");
+        case_record_error("PROBLEM @@@@", "bad base64");
+        case_record_error("PROBLEM eA", "bad base64");
+        case_record_error("PROBLEM -", "bad base64");
+        case_record_error(&format!("STAT {p} present f 644 0 0 -"), "STAT: expected");
+        case_record_error(&format!("STAT {p} gone"), "STAT: expected");
+        case_record_error(&format!("STAT {p} present x 644 0 0 - -"), "unknown file kind");
+        case_record_error(&format!("STAT {p} present f 648 0 0 - -"), "mode `648`");
+        case_record_error(&format!("STAT {p} present f 17777 0 0 - -"), "mode `17777`");
+        case_record_error(&format!("STAT {p} present f rw 0 0 - -"), "mode `rw`");
+        case_record_error(&format!("STAT {p} present f 644 -1 0 - -"), "uid `-1`");
+        case_record_error(&format!("STAT {p} present f 644 0 99999999999 - -"), "gid `99999999999`");
+        case_record_error(&format!("STAT {p} present f 644 +1 0 - -"), "uid `+1`");
+        case_record_error("STAT - missing", "bad base64");
+        case_record_error(&format!("PROC x kubelet {argv} -"), "pid `x`");
+        case_record_error(&format!("PROC 1 kubectl {argv} -"), "unknown component `kubectl`");
+        case_record_error("PROC 1 kubelet . -", "empty argv");
+        case_record_error(&format!("PROC 1 kubelet {argv}"), "expected 4 fields");
+        case_record_error(&format!("ENV 1 {} {}", b64(b"ETCD_X"), b64(b"y")), "no PROC record");
+        case_record_error(&format!("LIST {p} done"), "LIST: expected");
+        case_record_error(&format!("ENTRY {p} {p}"), "no `LIST entries` record");
+        case_record_error(&format!("DOC {p} text 2 ."), "truncated flag `2`");
+        case_record_error(&format!("DOC {p} text 0"), "DOC: expected");
+        case_record_error(&format!("VERSION kubectl reported {p}"), "unknown component");
+        case_record_error(&format!("VERSION kubelet said {p}"), "VERSION: expected");
+        case_record_error("IDENTITY - -", "expected 3 fields");
+    }
+
+    #[test]
+    fn env_is_etcd_only() {
+        let proc_line = |component: &str| format!("PROC 5 {component} {} -", b64(b"x\0"));
+        let env = format!("ENV 5 {} {}", b64(b"PATH"), b64(b"/bin"));
+        case_error(&stream(&[proc_line("etcd"), env]), 3, "not an ETCD_ variable");
+        let env = format!("ENV 5 {} {}", b64(b"ETCD_X"), b64(b"y"));
+        case_error(&stream(&[proc_line("kubelet"), env]), 3, "not etcd");
+    }
+
+    #[test]
+    fn entry_after_missing_listing_is_an_error() {
+        let records = [format!("LIST {} missing", b64(b"/d")), format!("ENTRY {} {}", b64(b"/d"), b64(b"/d/x"))];
+        case_error(&stream(&records), 3, "no `LIST entries`");
+    }
+
+    #[test]
+    fn identity_twice_is_an_error() {
+        let identity = "IDENTITY - - -".to_string();
+        case_error(&stream(&[identity.clone(), identity]), 3, "twice");
+    }
+
+    #[test]
+    fn error_messages_do_not_echo_raw_control_bytes() {
+        let err = parse(b"\x1b[31mHARDBENCH\nEND 0\n").unwrap_err();
+        assert!(!err.message.contains('\x1b'), "{err}");
+    }
+
+    fn mutated(valid: Vec<u8>, edits: Vec<(usize, u8, u8)>) -> Vec<u8> {
+        let mut bytes = valid;
+        for (at, byte, op) in edits {
+            if bytes.is_empty() {
+                bytes.push(byte);
+                continue;
+            }
+            let at = at % bytes.len();
+            match op % 3 {
+                0 => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ => {
+                    bytes.remove(at);
+                }
+            }
+        }
+        bytes
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_random_bytes(input in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = parse(&input);
+        }
+
+        #[test]
+        fn never_panics_on_random_lines(lines in proptest::collection::vec("[A-Z]{2,8}( [A-Za-z0-9+/=.-]{0,12}){0,9}", 0..12)) {
+            let mut input = format!("{HEADER}\n");
+            for line in &lines {
+                input.push_str(line);
+                input.push('\n');
+            }
+            input.push_str(&format!("END {}\n", lines.len()));
+            let _ = parse(input.as_bytes());
+        }
+
+        #[test]
+        fn never_panics_on_mutated_streams(
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..8),
+            cut in any::<usize>(),
+        ) {
+            let valid = stream(&sample());
+            let mut input = mutated(valid, edits);
+            let keep = cut % (input.len() + 1);
+            let _ = parse(&input);
+            input.truncate(keep);
+            let _ = parse(&input);
+        }
+    }
 }

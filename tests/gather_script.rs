@@ -1,0 +1,470 @@
+//! Runs the real gathering script (`src/gather.sh`, as embedded in the
+//! binary) on this machine and checks the facts it yields after parsing.
+//!
+//! Each run happens in its own mount and PID namespace (`unshare`, so these
+//! tests need root): fixture files are created on a tmpfs mounted over a
+//! fresh temporary directory, fake component processes (tests/lab/
+//! fake-component.c) are started with real-looking flags, and the script only
+//! sees the processes of that namespace. Nothing outside the temporary
+//! directory is touched, and every process started is killed by PID; leaving
+//! the namespace kills any straggler.
+
+use hardbench::component::Component;
+use hardbench::facts::parse::parse;
+use hardbench::facts::{Document, Facts, FileFact, FileKind, FileStat, Listing, VersionFact};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Sets up the fixture tree under $R (already a tmpfs), starts a kubelet and
+/// an etcd, runs the script as asked, and records `ls -lR` before and after.
+const DRIVER: &str = r#"
+set -eu
+mount -t tmpfs -o mode=0755 hardbench-fixture "$R"
+mkdir -p "$R/bin" "$R/etc/kubernetes/pki" "$R/etc/kubernetes/manifests" \
+    "$R/var/lib/kubelet/config.d" "$R/var/lib/etcd" "$R/tmp" "$R/private"
+cp "$FAKE" "$R/bin/kubelet"
+cp "$FAKE" "$R/bin/etcd"
+
+printf '%s\n' \
+    'apiVersion: kubelet.config.k8s.io/v1beta1' \
+    'kind: KubeletConfiguration' \
+    'authentication:' \
+    '  x509:' \
+    "    clientCAFile: $R/etc/kubernetes/pki/ca.crt" \
+    "staticPodPath: \"$R/etc/kubernetes/manifests\"" \
+    'secret: SENTINEL-yaml-plain' \
+    'password: "SENTINEL-yaml-quoted"' \
+    'token: |' \
+    '  SENTINEL-block-1' \
+    '  SENTINEL-block-2' \
+    'users:' \
+    '- password: SENTINEL-list-item' \
+    '  name: alice' \
+    'readOnlyPort: 0' >"$R/var/lib/kubelet/config.yaml"
+printf '%s\n' '{"kind": "KubeletConfiguration", "token": "SENTINEL-json-1", "nested": {"secret": "SENTINEL-json-\"2\""}, "password": 12345}' \
+    >"$R/var/lib/kubelet/config.d/10-drop-in.json"
+printf 'secret: SENTINEL-not-a-drop-in\n' >"$R/var/lib/kubelet/config.d/notes.txt"
+printf 'apiVersion: v1\nkind: Config\nusers:\n- user:\n    token: SENTINEL-kubeconfig\n' \
+    >"$R/etc/kubernetes/kubelet.conf"
+printf -- '-----BEGIN PRIVATE KEY-----\nSENTINEL-private-key\n-----END PRIVATE KEY-----\n' \
+    >"$R/etc/kubernetes/pki/kubelet.key"
+cp "$R/etc/kubernetes/pki/kubelet.key" "$R/etc/kubernetes/pki/bundle.pem"
+printf 'cert\n' >"$R/etc/kubernetes/pki/ca.crt"
+printf 'name: default\ndata-dir: %s\nclient-transport-security:\n  client-cert-auth: true\n' "$R/var/lib/etcd" \
+    >"$R/etc/etcd.yaml"
+printf 'apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --client-ca-file=%s\n' \
+    "$R/etc/kubernetes/pki/ca.crt" >"$R/etc/kubernetes/manifests/kube-apiserver.yaml"
+printf 'x\n' >"$R/etc/kubernetes/manifests/$(printf 'we\nird"quote')"
+printf 'y\n' >"$R/etc/kubernetes/manifests/$(printf 'bad\377byte')"
+printf '%s\n' \
+    "'secret': SENTINEL-single-quoted-key" \
+    '"token": SENTINEL-double-quoted-key plain value' \
+    'inline: {secret: SENTINEL-flow, name: kept}' \
+    'client-key-data: SENTINEL-ckd' \
+    'client-certificate-data: >-' \
+    '  SENTINEL-folded' \
+    '    SENTINEL-folded-more' \
+    'password:' \
+    '  SENTINEL-next-line' \
+    'secret: SENTINEL-multi' \
+    '  SENTINEL-continued' \
+    'keys:' \
+    '  - name: k1' \
+    '    secret: SENTINEL-nested' \
+    '  - secret: SENTINEL-dash-first' \
+    '    name: k2' \
+    'kind: secret' \
+    '{"secret": {"k": "SENTINEL-object"}, "token": ["SENTINEL-array"], "x": 1}' \
+    'after: kept' >"$R/etc/redaction.yaml"
+head -c 300000 /dev/zero | tr '\0' a >"$R/etc/big.yaml"
+printf 'secret\n' >"$R/private/hidden"
+ln -s ../etc/kubernetes/pki/ca.crt "$R/bin/ca-link"
+printf 'z\n' >"$R/bin/suid"
+
+chmod 0600 "$R/var/lib/kubelet/config.yaml" "$R/var/lib/kubelet/config.d/10-drop-in.json" \
+    "$R/etc/kubernetes/kubelet.conf" \
+    "$R/etc/kubernetes/pki/kubelet.key" "$R/private/hidden"
+chmod 0644 "$R/etc/kubernetes/pki/ca.crt" "$R/etc/etcd.yaml"
+chmod 4755 "$R/bin/suid"
+chmod 1777 "$R/tmp"
+chmod 0700 "$R/private" "$R/var/lib/etcd"
+chown 987654:987655 "$R/etc/kubernetes/pki/ca.crt"
+
+(cd "$R/var/lib/kubelet" && exec "$R/bin/kubelet" --config=config.yaml \
+    --kubeconfig "$R/etc/kubernetes/kubelet.conf" --config-dir="$R/var/lib/kubelet/config.d" \
+    --tls-private-key-file="$R/etc/kubernetes/pki/kubelet.key" --node-ip 10.0.0.1 --v=2 \
+    "--node-labels=$(printf 'a\nSTAT L2V0Yy9zaGFkb3c= missing\n"q')" "--hostname-override=$(printf 'h\377')") &
+KUBELET=$!
+(cd / && ETCD_DATA_DIR="$R/var/lib/etcd" ETCD_CONFIG_FILE="$R/etc/etcd.yaml" ETCD_NAME=default \
+    HIDDEN_SECRET=SENTINEL-environment exec "$R/bin/etcd" --listen-client-urls https://127.0.0.1:2379) &
+ETCD=$!
+tries=0
+until [ "$(readlink "/proc/$KUBELET/exe")" = "$R/bin/kubelet" ] &&
+    [ "$(readlink "/proc/$ETCD/exe")" = "$R/bin/etcd" ]; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 500 ] || { echo "fake components did not start" >&2; exit 1; }
+    sleep 0.01
+done
+
+ls -lR --time-style=full-iso "$R" >"$OUT/before"
+set +e
+$GATHER_AS env PATH="$GATHER_PATH" $GATHER_SHELL -s -- "$@" <"$SCRIPT" >"$OUT/stdout" 2>"$OUT/stderr"
+echo "$?" >"$OUT/status"
+set -e
+ls -lR --time-style=full-iso "$R" >"$OUT/after"
+kill "$KUBELET" "$ETCD"
+"#;
+
+/// The tools the script uses, for a PATH that can leave one out.
+const TOOLS: [&str; 15] = [
+    "sh", "base64", "tr", "stat", "find", "grep", "sed", "head", "wc", "readlink", "xargs", "id", "uname",
+    "timeout", "env",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Tools {
+    /// This machine's PATH (dash as sh, GNU coreutils).
+    Host,
+    /// Only busybox applets.
+    Busybox,
+    /// The host's tools, except `stat`.
+    HostWithoutStat,
+}
+
+struct Run {
+    root: String,
+    stdout: Vec<u8>,
+    stderr: String,
+    status: String,
+    before: String,
+    after: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Run {
+    fn facts(&self) -> Facts {
+        parse(&self.stdout).unwrap_or_else(|e| {
+            panic!("{e}\nstream:\n{}\nstderr:\n{}", String::from_utf8_lossy(&self.stdout), self.stderr)
+        })
+    }
+
+    fn path(&self, relative: &str) -> String {
+        format!("{}/{relative}", self.root)
+    }
+
+    #[track_caller]
+    fn stat(&self, facts: &Facts, relative: &str) -> FileStat {
+        match facts.files.get(&self.path(relative)) {
+            Some(FileFact::Present(stat)) => stat.clone(),
+            other => panic!("{relative}: {other:?}"),
+        }
+    }
+}
+
+fn require_root_and(tool: &str) {
+    // SAFETY: geteuid has no preconditions.
+    let euid = unsafe { libc::geteuid() };
+    assert_eq!(euid, 0, "these tests need root (unshare, mount, chown)");
+    let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().unwrap();
+    assert!(found.status.success(), "these tests need `{tool}` (apt-get install -y {tool})");
+}
+
+fn compile_fake(dir: &Path) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/fake-component.c");
+    let binary = dir.join("fake-component");
+    let status = Command::new("cc").arg("-O").arg("-o").arg(&binary).arg(&source).status().unwrap();
+    assert!(status.success(), "cc {source:?} failed");
+    binary
+}
+
+/// A directory of symlinks to `tools`, found on this machine's PATH.
+fn tool_dir(dir: &Path, tools: &[&str]) -> PathBuf {
+    let bin = dir.join("tools");
+    std::fs::create_dir(&bin).unwrap();
+    for tool in tools {
+        let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().unwrap();
+        assert!(found.status.success(), "{tool} not found");
+        let target = String::from_utf8(found.stdout).unwrap();
+        std::os::unix::fs::symlink(target.trim_end(), bin.join(tool)).unwrap();
+    }
+    bin
+}
+
+fn busybox_dir(dir: &Path) -> PathBuf {
+    let bin = dir.join("busybox");
+    std::fs::create_dir(&bin).unwrap();
+    let status = Command::new("busybox").arg("--install").arg("-s").arg(&bin).status().unwrap();
+    assert!(status.success());
+    bin
+}
+
+/// `dash` as `/usr/bin/dash`: the script runs with a PATH that may lack it.
+fn absolute_shell(shell: &str) -> String {
+    let (program, rest) = shell.split_once(' ').unwrap_or((shell, ""));
+    let found = Command::new("sh").args(["-c", &format!("command -v {program}")]).output().unwrap();
+    assert!(found.status.success(), "{program} not found");
+    format!("{} {rest}", String::from_utf8(found.stdout).unwrap().trim_end())
+}
+
+/// The plan arguments every run passes, relative to the fixture root.
+fn args(root: &str) -> Vec<String> {
+    vec![
+        format!("s:{root}/bin/suid"),
+        format!("s:{root}/tmp"),
+        format!("s:{root}/bin/ca-link"),
+        format!("s:{root}/nope"),
+        format!("s:{root}/private/hidden"),
+        format!("t:{root}/etc/kubernetes/manifests"),
+        format!("t:{root}/not-there"),
+        format!("r:{root}/etc/kubernetes/manifests"),
+        format!("r:{root}/etc/kubernetes/pki/bundle.pem"),
+        format!("r:{root}/private/hidden"),
+        format!("r:{root}/missing.yaml"),
+        format!("r:{root}/etc/redaction.yaml"),
+        format!("r:{root}/etc/big.yaml"),
+    ]
+}
+
+fn run(shell: &str, tools: Tools, as_nobody: bool) -> Run {
+    require_root_and("unshare");
+    if shell.starts_with("busybox") || tools == Tools::Busybox {
+        require_root_and("busybox");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root_dir = dir.path().join("root");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&root_dir).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    let script = dir.path().join("gather.sh");
+    std::fs::write(&script, hardbench::GATHER_SCRIPT).unwrap();
+    let fake = compile_fake(dir.path());
+    let shell = absolute_shell(shell);
+    let gather_path = match tools {
+        Tools::Host => std::env::var("PATH").unwrap(),
+        Tools::Busybox => busybox_dir(dir.path()).display().to_string(),
+        Tools::HostWithoutStat => {
+            let tools: Vec<&str> = TOOLS.into_iter().filter(|t| *t != "stat").collect();
+            tool_dir(dir.path(), &tools).display().to_string()
+        }
+    };
+    let root = root_dir.display().to_string();
+    let gather_as = if as_nobody { "setpriv --reuid=65534 --regid=65534 --clear-groups" } else { "" };
+    let status = Command::new("unshare")
+        .args(["--mount", "--pid", "--fork", "--mount-proc", "sh", "-c", DRIVER, "driver"])
+        .args(args(&root))
+        .env("R", &root)
+        .env("OUT", &out)
+        .env("FAKE", &fake)
+        .env("SCRIPT", &script)
+        .env("GATHER_SHELL", shell)
+        .env("GATHER_PATH", gather_path)
+        .env("GATHER_AS", gather_as)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the lab driver failed: {status}");
+    let read = |name: &str| std::fs::read(out.join(name)).unwrap();
+    let text = |name: &str| String::from_utf8_lossy(&read(name)).into_owned();
+    Run {
+        stdout: read("stdout"),
+        stderr: text("stderr"),
+        status: text("status").trim().to_string(),
+        before: text("before"),
+        after: text("after"),
+        root,
+        _dir: dir,
+    }
+}
+
+/// What every complete run as root must show, whatever the shell and tools.
+fn check_root_run(run: &Run) {
+    assert_eq!(run.status, "0", "stderr: {}", run.stderr);
+    assert_eq!(run.stderr, "", "the script wrote to stderr");
+    assert_eq!(run.before, run.after, "the fixture tree changed");
+    let facts = run.facts();
+    let r = |relative: &str| run.path(relative);
+
+    assert_eq!(facts.identity.effective_user.as_deref(), Some("root"));
+    assert!(facts.identity.hostname.is_some());
+
+    let kubelet = facts.process(Component::Kubelet).expect("kubelet found");
+    assert_eq!(
+        kubelet.argv,
+        [
+            r("bin/kubelet"),
+            "--config=config.yaml".into(),
+            "--kubeconfig".into(),
+            r("etc/kubernetes/kubelet.conf"),
+            format!("--config-dir={}", r("var/lib/kubelet/config.d")),
+            format!("--tls-private-key-file={}", r("etc/kubernetes/pki/kubelet.key")),
+            "--node-ip".into(),
+            "10.0.0.1".into(),
+            "--v=2".into(),
+            "--node-labels=a\nSTAT L2V0Yy9zaGFkb3c= missing\n\"q".into(),
+            "--hostname-override=h\u{fffd}".into(),
+        ]
+    );
+    assert_eq!(kubelet.cwd, Some(r("var/lib/kubelet")));
+    assert!(kubelet.env.is_empty());
+    let etcd = facts.process(Component::Etcd).expect("etcd found");
+    let mut env = etcd.env.clone();
+    env.sort();
+    assert_eq!(
+        env,
+        [
+            ("ETCD_CONFIG_FILE".to_string(), r("etc/etcd.yaml")),
+            ("ETCD_DATA_DIR".to_string(), r("var/lib/etcd")),
+            ("ETCD_NAME".to_string(), "default".to_string()),
+        ]
+    );
+    assert_eq!(facts.processes.len(), 2, "{:?}", facts.processes);
+
+    // Modes, owners and kinds, special bits included.
+    let config = run.stat(&facts, "var/lib/kubelet/config.yaml");
+    assert_eq!((config.kind, config.mode, config.uid, config.user.as_deref()), (FileKind::File, 0o600, 0, Some("root")));
+    assert_eq!(run.stat(&facts, "bin/suid").mode, 0o4755);
+    let tmp = run.stat(&facts, "tmp");
+    assert_eq!((tmp.kind, tmp.mode), (FileKind::Directory, 0o1777));
+    assert_eq!(run.stat(&facts, "bin/ca-link").kind, FileKind::Symlink);
+    assert_eq!(facts.files[&r("nope")], FileFact::Missing);
+    assert!(!facts.files.contains_key("/etc/shadow"), "an argv element forged a record");
+    // Paths named by flags (both forms), by ETCD_* variables and by documents.
+    assert_eq!(run.stat(&facts, "etc/kubernetes/kubelet.conf").mode, 0o600);
+    assert_eq!(run.stat(&facts, "etc/kubernetes/pki/kubelet.key").mode, 0o600);
+    assert_eq!(run.stat(&facts, "var/lib/etcd").mode, 0o700);
+    let ca = run.stat(&facts, "etc/kubernetes/pki/ca.crt");
+    assert_eq!((ca.uid, ca.gid, ca.user, ca.group), (987654, 987655, None, None));
+    assert_eq!(run.stat(&facts, "etc/kubernetes/manifests").kind, FileKind::Directory);
+    assert_eq!(run.stat(&facts, "var/lib/kubelet/config.d").kind, FileKind::Directory);
+
+    // Listings survive hostile names; every entry is stat'ed too.
+    let weird = r("etc/kubernetes/manifests/we\nird\"quote");
+    let bad_byte = r("etc/kubernetes/manifests/bad\u{fffd}byte");
+    let manifest = r("etc/kubernetes/manifests/kube-apiserver.yaml");
+    let Listing::Entries { entries } = &facts.listings[&r("etc/kubernetes/manifests")] else {
+        panic!("{:?}", facts.listings)
+    };
+    assert_eq!(entries, &[bad_byte.clone(), manifest.clone(), weird.clone()]);
+    for entry in entries {
+        assert!(matches!(facts.files[entry], FileFact::Present(_)), "{entry:?}");
+    }
+    assert_eq!(facts.listings[&r("not-there")], Listing::Missing);
+
+    // Documents: read, redacted, or refused.
+    let text = |relative: &str| match facts.documents.get(&r(relative)) {
+        Some(Document::Text { content, truncated: false }) => content.clone(),
+        other => panic!("{relative}: {other:?} in {:#?}", facts.documents),
+    };
+    let kubelet_config = text("var/lib/kubelet/config.yaml");
+    assert!(kubelet_config.contains(&format!("clientCAFile: {}", r("etc/kubernetes/pki/ca.crt"))));
+    assert!(kubelet_config.contains("secret: REDACTED\npassword: REDACTED\ntoken: REDACTED\nusers:\n"));
+    assert!(kubelet_config.contains("- password: REDACTED\n  name: alice\nreadOnlyPort: 0\n"));
+    assert_eq!(
+        text("var/lib/kubelet/config.d/10-drop-in.json"),
+        "{\"kind\": \"KubeletConfiguration\", \"token\": \"REDACTED\", \"nested\": {\"secret\": \"REDACTED\"}, \"password\": \"REDACTED\"}\n"
+    );
+    assert!(!facts.documents.contains_key(&r("var/lib/kubelet/config.d/notes.txt")));
+    assert!(text("etc/etcd.yaml").contains("client-cert-auth: true"));
+    assert!(text("etc/kubernetes/manifests/kube-apiserver.yaml").contains("--client-ca-file="));
+    assert_eq!(facts.documents[&weird], Document::Text { content: "x\n".into(), truncated: false });
+    assert!(!facts.documents.contains_key(&r("etc/kubernetes/kubelet.conf")), "a kubeconfig was read");
+    assert!(!facts.documents.contains_key(&r("etc/kubernetes/pki/kubelet.key")), "a private key was read");
+    assert!(
+        matches!(&facts.documents[&r("etc/kubernetes/pki/bundle.pem")], Document::Error { reason } if reason.contains("private key"))
+    );
+    assert_eq!(facts.documents[&r("missing.yaml")], Document::Missing);
+    assert_eq!(
+        text("etc/redaction.yaml"),
+        [
+            "'secret': REDACTED",
+            "\"token\": \"REDACTED\"",
+            "inline: {secret: REDACTED, name: kept}",
+            "client-key-data: REDACTED",
+            "client-certificate-data: REDACTED",
+            "password: REDACTED",
+            "secret: REDACTED",
+            "keys:",
+            "  - name: k1",
+            "    secret: REDACTED",
+            "  - secret: REDACTED",
+            "    name: k2",
+            "kind: secret",
+            "{\"secret\": \"REDACTED\", \"token\": \"REDACTED\", \"x\": 1}",
+            "after: kept\n",
+        ]
+        .join("\n")
+    );
+    match &facts.documents[&r("etc/big.yaml")] {
+        Document::Text { content, truncated: true } => assert_eq!(content.len(), 256 * 1024),
+        other => panic!("big.yaml: {other:?}"),
+    }
+
+    let version = VersionFact::Reported { text: "Kubernetes v1.33.4".into() };
+    assert_eq!(facts.versions.get(&Component::Kubelet), Some(&version));
+    assert_eq!(facts.versions.get(&Component::Etcd), Some(&version));
+
+    // No planted secret leaves the host, in any field.
+    let json = serde_json::to_string(&facts).unwrap();
+    assert!(!json.contains("SENTINEL"), "a secret leaked: {json}");
+    assert!(!String::from_utf8_lossy(&run.stdout).contains("SENTINEL"));
+}
+
+#[test]
+fn dash_with_host_tools() {
+    let run = run("dash", Tools::Host, false);
+    check_root_run(&run);
+    let facts = run.facts();
+    // Root reads a 0600 file in a 0700 directory.
+    assert_eq!(facts.documents[&run.path("private/hidden")], Document::Text { content: "secret\n".into(), truncated: false });
+    assert_eq!(facts.problems, Vec::<String>::new());
+}
+
+#[test]
+fn busybox_sh_with_host_tools() {
+    check_root_run(&run("busybox sh", Tools::Host, false));
+}
+
+#[test]
+fn busybox_sh_with_busybox_tools() {
+    check_root_run(&run("busybox sh", Tools::Busybox, false));
+}
+
+#[test]
+fn missing_stat_is_reported_per_fact_and_the_script_goes_on() {
+    let run = run("dash", Tools::HostWithoutStat, false);
+    assert_eq!(run.status, "0", "stderr: {}", run.stderr);
+    let facts = run.facts();
+    assert_eq!(facts.problems, ["stat: not found"]);
+    let not_found = FileFact::Error { reason: "stat: not found".into() };
+    assert_eq!(facts.files[&run.path("bin/suid")], not_found);
+    assert_eq!(facts.files[&run.path("etc/kubernetes/kubelet.conf")], not_found);
+    // The rest of the gathering still happened.
+    assert!(facts.process(Component::Kubelet).is_some());
+    assert!(matches!(facts.documents[&run.path("var/lib/kubelet/config.yaml")], Document::Text { .. }));
+    assert!(matches!(facts.listings[&run.path("etc/kubernetes/manifests")], Listing::Entries { .. }));
+    assert!(matches!(facts.versions[&Component::Kubelet], VersionFact::Reported { .. }));
+}
+
+#[test]
+fn permission_denied_is_an_error_with_the_hosts_reason() {
+    let run = run("dash", Tools::Host, true);
+    assert_eq!(run.status, "0", "stderr: {}", run.stderr);
+    assert_eq!(run.before, run.after);
+    let facts = run.facts();
+    assert_eq!(facts.identity.effective_user.as_deref(), Some("nobody"));
+    let denied = |fact: Option<&FileFact>| matches!(fact, Some(FileFact::Error { reason }) if reason.contains("Permission denied"));
+    assert!(denied(facts.files.get(&run.path("private/hidden"))), "{:?}", facts.files);
+    let doc_denied = |relative: &str| {
+        matches!(&facts.documents[&run.path(relative)], Document::Error { reason } if reason.contains("Permission denied"))
+    };
+    assert!(doc_denied("private/hidden"), "{:?}", facts.documents);
+    // A 0600 drop-in in the kubelet's --config-dir: found, but unreadable.
+    assert!(doc_denied("var/lib/kubelet/config.d/10-drop-in.json"), "{:?}", facts.documents);
+    // Another user's process: its cwd is not readable, so the relative
+    // --config=config.yaml cannot be resolved, and its environment neither.
+    let kubelet = facts.process(Component::Kubelet).expect("kubelet found");
+    assert_eq!(kubelet.cwd, None);
+    assert!(!facts.documents.contains_key(&run.path("var/lib/kubelet/config.yaml")));
+    assert!(facts.process(Component::Etcd).unwrap().env.is_empty());
+    assert!(facts.problems.iter().any(|p| p.contains("environment not read")), "{:?}", facts.problems);
+    assert!(matches!(facts.versions[&Component::Kubelet], VersionFact::Error { .. }), "{:?}", facts.versions);
+}
