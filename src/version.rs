@@ -82,6 +82,7 @@ mod tests {
             kubernetes: minors.iter().map(|s| s.to_string()).collect(),
             sha256: String::new(),
             checks: Vec::new(),
+            settings: Vec::new(),
         }
     }
 
