@@ -43,6 +43,7 @@ pub fn host_report(
         (None, Ok(facts)) => (detect_roles(facts), true),
         (None, Err(_)) => (Vec::new(), true),
     };
+    let effective_user = gathering.result.as_ref().ok().and_then(|f| f.identity.effective_user.clone());
     let kubernetes_version = gathering.result.as_ref().ok().and_then(version::kubernetes_version);
     let result = gathering.result.and_then(|facts| {
         if roles.is_empty() {
@@ -64,6 +65,7 @@ pub fn host_report(
         roles_detected,
         user: host.user.clone(),
         sudo: host.sudo,
+        effective_user,
         host_key: gathering.host_key,
         kubernetes_version,
         started_at: gathering.started_at,

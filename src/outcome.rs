@@ -119,6 +119,9 @@ pub struct HostReport {
     /// The SSH user, and whether the script ran under `sudo -n`.
     pub user: String,
     pub sudo: bool,
+    /// The user the gathering script ran as on the host (`id -un` there),
+    /// when the host could be audited.
+    pub effective_user: Option<String>,
     pub host_key: Option<HostKeyInfo>,
     /// Kubernetes version seen on the host, if any component reported one.
     pub kubernetes_version: Option<String>,

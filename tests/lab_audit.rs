@@ -107,6 +107,7 @@ fn audits_the_lab_over_ssh_and_replays_the_saved_facts() {
         assert_eq!(host["status"], "ok", "{name}");
         assert_eq!(host["user"], "hbaudit", "{name}");
         assert_eq!(host["sudo"], true, "{name}");
+        assert_eq!(host["effective_user"], "root", "{name}: the script ran under sudo");
         assert_eq!(host["kubernetes_version"], "v1.33.4", "{name}");
         let fingerprint = host["host_key"]["fingerprint"].as_str().unwrap();
         assert!(fingerprint.starts_with("SHA256:") && fingerprint.len() > 40, "{name}: {fingerprint}");

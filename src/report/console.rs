@@ -183,23 +183,26 @@ fn count(style: Style, status: Status, n: usize) -> String {
 
 /// `text` after `prefix`, wrapped at `width` columns with continuation
 /// lines aligned under its first word. Line breaks in `text` start a new
-/// line; all other whitespace separates words. Each word is sanitized; a
-/// word longer than a line gets a line of its own.
+/// line and keep that line's leading indentation (remediation text holds
+/// YAML and shell snippets); all other whitespace separates words. Each word
+/// is sanitized; a word longer than a line gets a line of its own.
 fn wrap(prefix: &str, text: &str, width: usize) -> Vec<String> {
     let indent = " ".repeat(prefix.chars().count());
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for paragraph in text.lines() {
+        let nested = " ".repeat(paragraph.chars().take_while(|c| *c == ' ').count());
         for word in paragraph.split_whitespace() {
             let word = sanitize(word);
             if line.is_empty() {
-                line = format!("{}{word}", if lines.is_empty() { prefix } else { &indent });
+                let lead = if lines.is_empty() { prefix } else { &indent };
+                line = format!("{lead}{nested}{word}");
             } else if line.chars().count() + 1 + word.chars().count() <= width {
                 line.push(' ');
                 line.push_str(&word);
             } else {
                 lines.push(std::mem::take(&mut line));
-                line = format!("{indent}{word}");
+                line = format!("{indent}{nested}{word}");
             }
         }
         if !line.is_empty() {
@@ -266,9 +269,9 @@ cp-good (127.0.10.1) control-plane,etcd,worker: 2 pass, 1 fail, 1 warn, 1 manual
                    --profiling=false
   WARN 1.2.6 Ensure that the --kubelet-certificate-authority argument is set as appropriate
       expected: set
-      actual: not set (default: kube-apiserver unset by default)
+      actual: not set (default per unset by default)
       remediation: Remediate 1.2.6.
-  MANUAL 1.2.1 Ensure that the --anonymous-auth argument is set to false; observed: true (default: kube-apiserver kube-apiserver --help)
+  MANUAL 1.2.1 Ensure that the --anonymous-auth argument is set to false; observed: true (default per kube-apiserver --help)
 
 worker-1 (10.0.0.12:2222) worker (detected): 1 pass, 1 fail, 0 warn, 0 manual, 0 error
   FAIL 4.2.2 Ensure that the --authorization-mode argument is not set to AlwaysAllow
@@ -388,6 +391,11 @@ w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
             &["  fix: short", "       averyveryverylongword", "       x"],
         );
         case("tabs\tand  spaces", 40, &["  fix: tabs and spaces"]);
+        case(
+            "set:\nauthentication:\n  anonymous:\n    enabled: false",
+            40,
+            &["  fix: set:", "       authentication:", "         anonymous:", "           enabled: false"],
+        );
         case(
             "esc \x1b[2J bidi \u{202e}x",
             40,

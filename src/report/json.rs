@@ -130,6 +130,7 @@ struct Host<'a> {
     error: Option<HostError<'a>>,
     user: &'a str,
     sudo: bool,
+    effective_user: Option<&'a str>,
     host_key: Option<HostKey<'a>>,
     kubernetes_version: Option<&'a str>,
     started_at: String,
@@ -263,6 +264,7 @@ impl<'a> From<&'a outcome::HostReport> for Host<'a> {
             error,
             user: &host.user,
             sudo: host.sudo,
+            effective_user: host.effective_user.as_deref(),
             host_key: host.host_key.as_ref().map(|key| HostKey {
                 algorithm: &key.algorithm,
                 fingerprint: &key.fingerprint,
@@ -459,6 +461,7 @@ mod tests {
       "error": null,
       "user": "hbaudit",
       "sudo": true,
+      "effective_user": "root",
       "host_key": {
         "algorithm": "ssh-ed25519",
         "fingerprint": "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
@@ -514,6 +517,7 @@ mod tests {
       },
       "user": "hbaudit",
       "sudo": true,
+      "effective_user": null,
       "host_key": null,
       "kubernetes_version": null,
       "started_at": "2026-11-22T16:40:00.300+00:00",

@@ -350,7 +350,7 @@ mod tests {
                     zero,
                     (
                         "skipped",
-                        Some("manual: observed: true (default: kube-apiserver kube-apiserver --help)"),
+                        Some("manual: observed: true (default per kube-apiserver --help)"),
                         Some("manual"),
                         Some("Remediate 1.2.1."),
                     ),
@@ -386,7 +386,7 @@ mod tests {
                     zero,
                     (
                         "skipped",
-                        Some("warn: expected: set; actual: not set (default: kube-apiserver unset by default)"),
+                        Some("warn: expected: set; actual: not set (default per unset by default)"),
                         Some("warn"),
                         Some("Remediate 1.2.6."),
                     ),

@@ -79,6 +79,7 @@ pub(crate) fn ok_host(
         roles_detected: false,
         user: "hbaudit".to_owned(),
         sudo: true,
+        effective_user: Some("root".to_owned()),
         host_key: Some(HostKeyInfo {
             algorithm: "ssh-ed25519".to_owned(),
             fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".to_owned(),
@@ -105,6 +106,7 @@ pub(crate) fn error_host(
         roles_detected: false,
         user: "hbaudit".to_owned(),
         sudo: true,
+        effective_user: None,
         host_key: None,
         kubernetes_version: None,
         started_at: time("2026-11-22T16:40:00.300+00:00"),

@@ -19,10 +19,12 @@ fn describe(source: &Source) -> String {
         Source::ConfigFile { path, key } => format!("config {path}: {key}"),
         Source::Env { component: _, name } => format!("env {name}"),
         Source::Manifest { path, flag } => format!("manifest {path}: {}", dashed(flag)),
+        // The reference names the component already ("kube-apiserver
+        // reference ..."), and `actual` says whose default it is.
         Source::Default {
-            component,
+            component: _,
             reference,
-        } => format!("default: {component} {reference}"),
+        } => format!("default per {reference}"),
         Source::File { path } => format!("file {path}"),
     }
 }
@@ -100,7 +102,7 @@ mod tests {
                 component: s("kube-apiserver"),
                 reference: s("kube-apiserver --help (v1.33)"),
             },
-            "default: kube-apiserver kube-apiserver --help (v1.33)",
+            "default per kube-apiserver --help (v1.33)",
         );
         case(
             Source::File {
