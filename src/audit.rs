@@ -43,7 +43,7 @@ pub fn host_report(
         (None, Ok(facts)) => (detect_roles(facts), true),
         (None, Err(_)) => (Vec::new(), true),
     };
-    let effective_user = gathering.result.as_ref().ok().and_then(|f| f.identity.effective_user.clone());
+    let identity = gathering.result.as_ref().map(|f| f.identity.clone()).unwrap_or_default();
     let kubernetes_version = gathering.result.as_ref().ok().and_then(version::kubernetes_version);
     let result = gathering.result.and_then(|facts| {
         if roles.is_empty() {
@@ -65,7 +65,9 @@ pub fn host_report(
         roles_detected,
         user: host.user.clone(),
         sudo: host.sudo,
-        effective_user,
+        effective_user: identity.effective_user,
+        reported_hostname: identity.hostname,
+        machine_id: identity.machine_id,
         host_key: gathering.host_key,
         kubernetes_version,
         started_at: gathering.started_at,

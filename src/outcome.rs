@@ -122,6 +122,10 @@ pub struct HostReport {
     /// The user the gathering script ran as on the host (`id -un` there),
     /// when the host could be audited.
     pub effective_user: Option<String>,
+    /// The host's own name for itself (`uname -n`) and its /etc/machine-id:
+    /// evidence that the inventory's address reached the machine meant.
+    pub reported_hostname: Option<String>,
+    pub machine_id: Option<String>,
     pub host_key: Option<HostKeyInfo>,
     /// Kubernetes version seen on the host, if any component reported one.
     pub kubernetes_version: Option<String>,

@@ -131,6 +131,8 @@ struct Host<'a> {
     user: &'a str,
     sudo: bool,
     effective_user: Option<&'a str>,
+    reported_hostname: Option<&'a str>,
+    machine_id: Option<&'a str>,
     host_key: Option<HostKey<'a>>,
     kubernetes_version: Option<&'a str>,
     started_at: String,
@@ -265,6 +267,8 @@ impl<'a> From<&'a outcome::HostReport> for Host<'a> {
             user: &host.user,
             sudo: host.sudo,
             effective_user: host.effective_user.as_deref(),
+            reported_hostname: host.reported_hostname.as_deref(),
+            machine_id: host.machine_id.as_deref(),
             host_key: host.host_key.as_ref().map(|key| HostKey {
                 algorithm: &key.algorithm,
                 fingerprint: &key.fingerprint,
@@ -462,6 +466,8 @@ mod tests {
       "user": "hbaudit",
       "sudo": true,
       "effective_user": "root",
+      "reported_hostname": "cp-1",
+      "machine_id": "0123456789abcdef0123456789abcdef",
       "host_key": {
         "algorithm": "ssh-ed25519",
         "fingerprint": "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
@@ -518,6 +524,8 @@ mod tests {
       "user": "hbaudit",
       "sudo": true,
       "effective_user": null,
+      "reported_hostname": null,
+      "machine_id": null,
       "host_key": null,
       "kubernetes_version": null,
       "started_at": "2026-11-22T16:40:00.300+00:00",

@@ -80,6 +80,8 @@ pub(crate) fn ok_host(
         user: "hbaudit".to_owned(),
         sudo: true,
         effective_user: Some("root".to_owned()),
+        reported_hostname: Some(name.to_owned()),
+        machine_id: Some("0123456789abcdef0123456789abcdef".to_owned()),
         host_key: Some(HostKeyInfo {
             algorithm: "ssh-ed25519".to_owned(),
             fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".to_owned(),
@@ -107,6 +109,8 @@ pub(crate) fn error_host(
         user: "hbaudit".to_owned(),
         sudo: true,
         effective_user: None,
+        reported_hostname: None,
+        machine_id: None,
         host_key: None,
         kubernetes_version: None,
         started_at: time("2026-11-22T16:40:00.300+00:00"),
