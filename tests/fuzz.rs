@@ -8,7 +8,8 @@
 //!
 //! The case counts are bounded so that `cargo test` stays fast; set
 //! HARDBENCH_FUZZ_CASES to run more. Each test prints how many it ran.
-//! A failing input found here is kept as a case in `regressions` below.
+//! No input has failed so far (3000 cases per target run once); one that
+//! does is to be kept here as a plain #[test] with the input inline.
 
 use hardbench::benchmark;
 use hardbench::inventory::{self, Env};
