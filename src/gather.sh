@@ -496,9 +496,11 @@ read_doc() {
         fi
         return
     fi
-    # Private keys, tokens and kubeconfigs are only ever stat'ed.
+    # Private keys, tokens and kubeconfigs are only ever stat'ed. The
+    # kubelet's rotated client and serving files hold certificate and key in
+    # one .pem: refused by name, whatever their content looks like.
     case ${rd_p##*/} in
-        *.key | *-key.pem | *_key.pem | *token* | *kubeconfig*)
+        *.key | *-key.pem | *_key.pem | *token* | *kubeconfig* | kubelet-client*.pem | kubelet-server*.pem)
             doc_error "$rd_b" 'not read: may hold a private key or token'
             return
             ;;

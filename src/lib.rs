@@ -13,6 +13,7 @@ pub mod error;
 pub mod eval;
 pub mod facts;
 pub mod gather;
+pub mod interrupt;
 pub mod inventory;
 pub mod kube;
 pub mod outcome;

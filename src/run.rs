@@ -10,6 +10,7 @@ use crate::cli::{Cli, Command, EvaluateArgs, ListChecksArgs, OutputArgs, RunArgs
 use crate::error::Error;
 use crate::facts::{plan, SavedFacts, FACTS_SCHEMA};
 use crate::gather::{self, Gathering};
+use crate::interrupt::Interrupt;
 use crate::inventory::{self, Become, Host};
 use crate::outcome::{BenchmarkInfo, ExitCode, Report};
 use crate::output;
@@ -21,6 +22,7 @@ use crate::version;
 use chrono::{DateTime, FixedOffset};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How the console report may look.
@@ -29,16 +31,31 @@ pub struct Terminal {
     pub color: bool,
 }
 
-pub fn execute(cli: Cli, transport: &dyn Transport, stdout: &mut dyn Write, terminal: Terminal) -> Result<ExitCode, Error> {
+/// Runs the command. `interrupt` is looked at while hosts are gathered: once
+/// it is set, the hosts not finished are reported as interrupted (the
+/// caller then exits with the signal's status).
+pub fn execute(
+    cli: Cli,
+    transport: Arc<dyn Transport + Send>,
+    interrupt: &Interrupt,
+    stdout: &mut dyn Write,
+    terminal: Terminal,
+) -> Result<ExitCode, Error> {
     match cli.command {
-        Command::Run(args) => run(&args, transport, stdout, terminal),
+        Command::Run(args) => run(&args, transport, interrupt, stdout, terminal),
         Command::Evaluate(args) => evaluate(&args, stdout, terminal),
         Command::ListChecks(args) => list_checks(&args, stdout),
         Command::Validate(args) => validate(&args, stdout),
     }
 }
 
-fn run(args: &RunArgs, transport: &dyn Transport, stdout: &mut dyn Write, terminal: Terminal) -> Result<ExitCode, Error> {
+fn run(
+    args: &RunArgs,
+    transport: Arc<dyn Transport + Send>,
+    interrupt: &Interrupt,
+    stdout: &mut dyn Write,
+    terminal: Terminal,
+) -> Result<ExitCode, Error> {
     let started_at = now();
     let inventory = inventory::load(&args.inventory).map_err(|e| Error::BadInput(e.to_string()))?;
     let hosts = inventory.select(&args.limit).map_err(Error::BadInput)?;
@@ -52,14 +69,15 @@ fn run(args: &RunArgs, transport: &dyn Transport, stdout: &mut dyn Write, termin
     for benchmark in &candidates {
         plan.merge(&plan::for_benchmark(benchmark));
     }
-    let progress = Progress::new(hosts.len(), !args.no_progress);
+    let progress = Arc::new(Progress::new(hosts.len(), !args.no_progress));
     let gatherings = gather::gather_all(
         &hosts,
         transport,
         crate::GATHER_SCRIPT.as_bytes(),
         &plan.args(),
         usize::from(args.concurrency),
-        &progress,
+        Arc::clone(&progress),
+        interrupt,
     );
     progress.finish();
 

@@ -758,6 +758,6 @@ fn lost_connection_is_an_output_error() {
     expect_error(
         gather(&no_agent(), &host, "echo partial; kill -9 $PPID; sleep 2"),
         HostErrorKind::Output,
-        &[&host.name, "lost while gathering"],
+        &[&host.name, "dropped mid-stream"],
     );
 }

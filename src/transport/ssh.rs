@@ -9,6 +9,16 @@
 //! that reads stdout and stderr interleaved: a blocking read of one stream
 //! deadlocks once the other fills the channel window.
 //!
+//! When the command deadline passes, the connection is dropped; sshd then
+//! closes the session, but a remote command that neither reads stdin nor
+//! writes (a hung `stat` on a dead NFS mount) keeps running until it next
+//! touches its pipes. The command is deliberately not wrapped in
+//! `timeout(1)`: the remote command line is what sudoers rules match
+//! (`sudo -n env LC_ALL=C sh -s --`), `timeout` is not on every host (busybox
+//! builds lack it), and probing for it would take a second exec or a shell
+//! wrapper around sudo. The script itself bounds what it reads (caps per
+//! document and version), so only a hung system call can linger.
+//!
 //! Host keys are verified by `known_hosts.rs`, not by libssh2 (see there).
 //! Nothing here ever prompts: no passwords, no passphrases, `sudo -n`.
 
@@ -565,6 +575,19 @@ fn lost(host: &Host, why: &str) -> HostError {
     )
 }
 
+/// The connection broke while output was streaming in (sshd killed, host
+/// rebooted, network cut): say how far the stream got, since a partial
+/// stream is never evaluated.
+fn dropped(host: &Host, received: usize, e: &io::Error) -> HostError {
+    error(
+        HostErrorKind::Output,
+        format!(
+            "connection to {} dropped mid-stream after {received} bytes of output ({e}); nothing from this host is evaluated",
+            label(host)
+        ),
+    )
+}
+
 fn show_bytes(n: u64) -> String {
     const MIB: u64 = 1024 * 1024;
     match n {
@@ -637,7 +660,7 @@ fn exec_with_deadline(
             }
         }
         if let Some(n) =
-            read_some(&mut channel, &mut buf).map_err(|e| lost(host, &e.to_string()))?
+            read_some(&mut channel, &mut buf).map_err(|e| dropped(host, stdout.len(), &e))?
         {
             stdout.extend_from_slice(&buf[..n]);
             if stdout.len() as u64 > host.max_output {
@@ -653,7 +676,7 @@ fn exec_with_deadline(
             progress = true;
         }
         if let Some(n) =
-            read_some(&mut channel.stderr(), &mut buf).map_err(|e| lost(host, &e.to_string()))?
+            read_some(&mut channel.stderr(), &mut buf).map_err(|e| dropped(host, stdout.len(), &e))?
         {
             let keep = n.min(STDERR_CAP - stderr.len());
             stderr.extend_from_slice(&buf[..keep]);

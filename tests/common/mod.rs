@@ -17,13 +17,22 @@ pub struct Lab {
 }
 
 impl Lab {
-    /// Brings up the given profiles (none: the default four hosts) in `dir`.
+    /// Brings up the given profiles (none: the default four hosts) in `dir`,
+    /// on the default addresses 127.0.10.x.
     pub fn up(dir: &Path, profiles: &[&str]) -> Lab {
+        Lab::up_on(dir, 10, profiles)
+    }
+
+    /// Brings up the given profiles in `dir` on 127.0.`net`.x: tests that
+    /// run at the same time each use their own `net`.
+    pub fn up_on(dir: &Path, net: u8, profiles: &[&str]) -> Lab {
         let lab = Lab { dir: dir.to_path_buf() };
         let output = Command::new("bash")
             .arg(repo().join("tests/lab/up.sh"))
             .arg("--dir")
             .arg(dir)
+            .arg("--net")
+            .arg(net.to_string())
             .args(profiles)
             .output()
             .expect("bash runs");

@@ -112,10 +112,29 @@ for ((i = 0; i < ${#links[@]}; i += 2)); do
     chown -h "${links[i]}" "${links[i + 1]}"
 done
 
-# The audit user may become root without a password, as on a real fleet.
-printf 'hbaudit ALL=(ALL) NOPASSWD: ALL\n' >/etc/sudoers.d/hbaudit
+# The audit user may become root without a password, as on a real fleet,
+# unless the profile brings its own rules (a fault: password, requiretty).
+if [[ -f $profiles/$profile/sudoers ]]; then
+    cp "$profiles/$profile/sudoers" /etc/sudoers.d/hbaudit
+else
+    printf 'hbaudit ALL=(ALL) NOPASSWD: ALL\n' >/etc/sudoers.d/hbaudit
+fi
 chmod 0440 /etc/sudoers.d/hbaudit
 mkdir -m 0755 /run/sshd
+
+# A profile's `hide` file lists tools this host lacks: an empty, non-executable
+# file is bind-mounted over each (in this namespace only), so `command -v`
+# no longer finds it.
+if [[ -f $profiles/$profile/hide ]]; then
+    : >"$hostdir/hidden-tool"
+    chmod 0644 "$hostdir/hidden-tool"
+    while read -r tool _; do
+        [[ -n $tool && $tool != \#* ]] || continue
+        exe=$(command -v "$tool") || die "hide: no $tool on this machine"
+        mount --bind "$hostdir/hidden-tool" "$(readlink -f "$exe")" || die "cannot hide $tool"
+        log "hid $tool"
+    done <"$profiles/$profile/hide"
+fi
 
 # --- processes ---------------------------------------------------------------
 manifest_command() { # the spec.containers[0].command list of a static pod manifest
@@ -187,6 +206,11 @@ X11Forwarding no
 AllowTcpForwarding no
 AllowAgentForwarding no
 CFG
+# A profile's `sshd.conf` adds settings (a fault: ForceCommand, ...).
+if [[ -f $profiles/$profile/sshd.conf ]]; then
+    subst "$(<"$profiles/$profile/sshd.conf")" >>"$hostdir/sshd_config"
+    echo >>"$hostdir/sshd_config"
+fi
 /usr/sbin/sshd -t -f "$hostdir/sshd_config" || die "sshd rejects $hostdir/sshd_config"
 /usr/sbin/sshd -D -f "$hostdir/sshd_config" -E "$hostdir/sshd.log" </dev/null &
 sshd_pid=$!

@@ -1,0 +1,246 @@
+//! The fault matrix: one lab (127.0.40.x) with one healthy host and one host
+//! per fault, plus inventory entries that point at nothing, at a silent
+//! listener, or at a lab host with the wrong credentials or known_hosts.
+//! One `hardbench run` over all of them must report each fault as the host's
+//! error, with its kind and a specific reason, in the JSON, the JUnit and the
+//! console, each within its deadline; the healthy host is audited normally
+//! and the run exits 3. See tests/lab/README.md for the fault profiles.
+
+mod common;
+
+use common::{assert_well_formed_xml, text, Lab};
+use serde_json::Value;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const NET: u8 = 40;
+/// Lab hosts, in up.sh order: host i is 127.0.40.(i + 1).
+const PROFILES: [&str; 8] = [
+    "worker-good",
+    "fault-slow",
+    "fault-sudo-password",
+    "fault-sudo-tty",
+    "fault-drop",
+    "fault-malformed",
+    "fault-truncated",
+    "fault-no-stat",
+];
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(4);
+/// What a fault may take beyond its deadline (scheduling on a busy 2-core CI
+/// machine, the SSH exchange before the deadline starts).
+const MARGIN: Duration = Duration::from_millis(1500);
+
+fn addr(profile: &str) -> String {
+    let i = PROFILES.iter().position(|p| *p == profile).expect("a lab profile");
+    format!("127.0.{NET}.{}", i + 1)
+}
+
+/// Which deadline bounds a fault.
+#[derive(Clone, Copy, Debug)]
+enum Bound {
+    /// Reported as soon as the host answers: well under the connect deadline.
+    Prompt,
+    /// Reported at the connect deadline: at least it, at most it plus MARGIN.
+    AtConnect,
+    /// Reported at the command deadline: at least it, at most it plus MARGIN.
+    AtCommand,
+}
+
+struct Fault {
+    host: &'static str,
+    kind: &'static str,
+    /// Each must appear in the host's error message.
+    reasons: Vec<String>,
+    bound: Bound,
+}
+
+fn fault(host: &'static str, kind: &'static str, reasons: &[&str], bound: Bound) -> Fault {
+    Fault { host, kind, reasons: reasons.iter().map(|r| r.to_string()).collect(), bound }
+}
+
+fn ssh_keygen(path: &Path) {
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "", "-f"])
+        .arg(path)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(status.success());
+}
+
+/// `SHA256:…` of a public key file, as OpenSSH shows it.
+fn fingerprint(public_key: &Path) -> String {
+    let output = Command::new("ssh-keygen").arg("-lf").arg(public_key).output().expect("ssh-keygen runs");
+    String::from_utf8(output.stdout).unwrap().split_whitespace().nth(1).expect("a fingerprint").to_string()
+}
+
+fn host<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == name)
+        .unwrap_or_else(|| panic!("no host {name} in the report"))
+}
+
+/// The `<testsuite>` element of one host in the JUnit report.
+fn testsuite<'a>(xml: &'a str, name: &str) -> &'a str {
+    let start = xml.find(&format!("<testsuite name=\"{name}\"")).unwrap_or_else(|| panic!("no testsuite {name}"));
+    let end = start + xml[start..].find("</testsuite>").expect("the testsuite is closed");
+    &xml[start..end]
+}
+
+#[test]
+fn every_fault_is_a_bounded_host_error_and_the_rest_is_audited() {
+    let state = tempfile::tempdir().unwrap();
+    let lab = Lab::up_on(&state.path().join("lab"), NET, &PROFILES);
+    let dir = state.path();
+
+    // Fault 2: a listener that accepts TCP and never speaks. The thread
+    // holds each connection open until the test process ends.
+    let silent = TcpListener::bind(format!("127.0.{NET}.250:2222")).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+
+    let wrong_key = dir.join("wrong_key");
+    ssh_keygen(&wrong_key);
+    // Fault 5: a known_hosts that holds another key for the healthy host,
+    // and one that does not know it at all.
+    let other_host_key = dir.join("other_host_key");
+    ssh_keygen(&other_host_key);
+    let other = std::fs::read_to_string(other_host_key.with_extension("pub")).unwrap();
+    let mismatched = dir.join("known_hosts.mismatched");
+    let other_key: Vec<&str> = other.split_whitespace().take(2).collect();
+    std::fs::write(&mismatched, format!("{} {}\n", addr("worker-good"), other_key.join(" "))).unwrap();
+    // Knows another host only.
+    let unknown = dir.join("known_hosts.unknown");
+    std::fs::write(&unknown, format!("127.0.{NET}.249 {}\n", other_key.join(" "))).unwrap();
+    let (mismatched_before, unknown_before) = (std::fs::read(&mismatched).unwrap(), std::fs::read(&unknown).unwrap());
+    let healthy_key = fingerprint(&lab.dir.join("hosts/worker-good/ssh_host_ed25519_key.pub"));
+
+    // No identity_file in [defaults]: the no-key host offers nothing (and
+    // the run has no agent), every other host names its key.
+    let key = lab.dir.join("id_ed25519");
+    let entry = |name: &str, address: &str, extra: &str| {
+        format!("\n[[hosts]]\nname = \"{name}\"\naddress = \"{address}\"\n{extra}")
+    };
+    let with_key = |extra: &str| format!("identity_file = \"{}\"\n{extra}", key.display());
+    let mut inventory = format!(
+        "[defaults]\nuser = \"hbaudit\"\nknown_hosts = \"{}\"\nhost_key_policy = \"strict\"\n\
+         become = \"sudo\"\nconnect_timeout = \"2s\"\ncommand_timeout = \"4s\"\n",
+        lab.dir.join("known_hosts").display()
+    );
+    for profile in PROFILES {
+        inventory += &entry(profile, &addr(profile), &with_key(""));
+    }
+    let healthy = addr("worker-good");
+    inventory += &entry("refused", &format!("127.0.{NET}.251"), &with_key(""));
+    inventory += &entry("silent", &format!("127.0.{NET}.250"), &with_key("port = 2222\n"));
+    inventory += &entry("wrong-key", &healthy, &format!("identity_file = \"{}\"\n", wrong_key.display()));
+    inventory += &entry("no-key", &healthy, "");
+    inventory += &entry("host-key-mismatch", &healthy, &with_key(&format!("known_hosts = \"{}\"\n", mismatched.display())));
+    inventory += &entry("host-key-unknown", &healthy, &with_key(&format!("known_hosts = \"{}\"\n", unknown.display())));
+    inventory += &entry("over-cap", &healthy, &with_key("max_output = \"1KiB\"\n"));
+    let inventory_path = dir.join("inventory.toml");
+    std::fs::write(&inventory_path, &inventory).unwrap();
+
+    let (json, junit) = (dir.join("report.json"), dir.join("report.xml"));
+    let output = Command::new(env!("CARGO_BIN_EXE_hardbench"))
+        .args(["run", "--no-progress", "--benchmark", "cis-1.12", "--inventory"])
+        .arg(&inventory_path)
+        .arg("--json")
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .env("NO_COLOR", "1")
+        .env_remove("SSH_AUTH_SOCK")
+        .output()
+        .expect("hardbench runs");
+    assert_eq!(output.status.code(), Some(3), "{}\n--- inventory\n{inventory}", text(&output));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_well_formed_xml(&junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let console = String::from_utf8_lossy(&output.stdout).to_string();
+
+    let faults = [
+        fault("refused", "connect", &["cannot connect to refused", "Connection refused"], Bound::Prompt),
+        fault("silent", "handshake", &["SSH handshake with silent", "did not finish within 2s"], Bound::AtConnect),
+        fault("fault-slow", "timeout", &["gathering on fault-slow", "did not finish within 4s"], Bound::AtCommand),
+        fault("wrong-key", "auth", &["did not accept user hbaudit", "wrong_key"], Bound::Prompt),
+        fault("no-key", "auth", &["no credentials for user hbaudit", "SSH_AUTH_SOCK is not set"], Bound::Prompt),
+        fault(
+            "host-key-mismatch",
+            "host-key",
+            &["does not match", &healthy_key, "was not changed"],
+            Bound::Prompt,
+        ),
+        fault("host-key-unknown", "host-key", &["is not in", &healthy_key, "to trust it, add"], Bound::Prompt),
+        fault("fault-sudo-password", "sudo", &["sudo requires a password for user hbaudit"], Bound::Prompt),
+        fault("fault-sudo-tty", "sudo", &["sudo requires a tty", "requiretty"], Bound::Prompt),
+        fault("fault-drop", "output", &["dropped mid-stream after 18 bytes of output"], Bound::Prompt),
+        fault("over-cap", "output", &["exceeded the 1 KiB cap"], Bound::Prompt),
+        fault("fault-malformed", "parse", &["is malformed", "unknown record `BOGUS`"], Bound::Prompt),
+        fault("fault-truncated", "parse", &["is malformed", "truncated: no END trailer"], Bound::Prompt),
+    ];
+    let mut matrix = Vec::new();
+    for f in &faults {
+        let h = host(&report, f.host);
+        let context = format!("{}: {h:#}", f.host);
+        assert_eq!(h["status"], "error", "{context}");
+        assert_eq!(h["error"]["kind"], f.kind, "{context}");
+        let message = h["error"]["message"].as_str().unwrap();
+        for reason in &f.reasons {
+            assert!(message.contains(reason.as_str()), "{context}: no {reason:?}");
+        }
+        assert!(console.contains(&format!("ERROR [{}] {message}", f.kind)), "{}: console:\n{console}", f.host);
+        let suite = testsuite(&xml, f.host);
+        assert!(suite.contains(&format!("type=\"{}\"", f.kind)), "{}: {suite}", f.host);
+        assert!(suite.contains(&f.reasons[0]), "{}: {suite}", f.host);
+
+        let took = Duration::from_millis(h["duration_ms"].as_u64().unwrap());
+        let (at_least, at_most) = match f.bound {
+            Bound::Prompt => (Duration::ZERO, CONNECT_TIMEOUT),
+            Bound::AtConnect => (CONNECT_TIMEOUT, CONNECT_TIMEOUT + MARGIN),
+            Bound::AtCommand => (COMMAND_TIMEOUT, COMMAND_TIMEOUT + MARGIN),
+        };
+        assert!(took >= at_least && took <= at_most, "{}: took {took:?}, expected {at_least:?}..={at_most:?}", f.host);
+        matrix.push(format!("{:<20} {:<10} {:>6} ms  {message}", f.host, f.kind, took.as_millis()));
+    }
+    // Shown with --nocapture: the matrix the issue asks for.
+    println!("fault matrix:\n{}", matrix.join("\n"));
+
+    // Fault 5: known_hosts is never rewritten by a refusal.
+    assert_eq!(std::fs::read(&mismatched).unwrap(), mismatched_before);
+    assert_eq!(std::fs::read(&unknown).unwrap(), unknown_before);
+
+    // Fault 9: no stat(1). The facts that need it are errors with that
+    // reason; everything else on the host is still evaluated.
+    let no_stat = host(&report, "fault-no-stat");
+    assert_eq!(no_stat["status"], "ok", "{no_stat:#}");
+    let mut errors = 0;
+    for result in no_stat["results"].as_array().unwrap() {
+        if result["status"] == "error" {
+            errors += 1;
+            let reason = result["actual"].as_str().unwrap_or_default();
+            assert!(reason.contains("stat: not found"), "{result:#}");
+        } else {
+            assert!(["pass", "manual"].contains(&result["status"].as_str().unwrap()), "{result:#}");
+        }
+    }
+    assert!(errors > 0 && errors < no_stat["results"].as_array().unwrap().len(), "{no_stat:#}");
+    assert!(console.contains("could not be examined: stat: not found"), "{console}");
+
+    // The healthy host, audited in the same run as every fault.
+    let good = host(&report, "worker-good");
+    assert_eq!(good["status"], "ok", "{good:#}");
+    assert_eq!(good["summary"]["fail"], 0, "{good:#}");
+    assert_eq!(good["summary"]["error"], 0, "{good:#}");
+    assert!(good["summary"]["pass"].as_u64().unwrap() > 0, "{good:#}");
+    assert_eq!(report["summary"]["hosts_error"], faults.len() as u64);
+}
