@@ -10,7 +10,9 @@ macro_rules! exit_codes {
          0  every evaluated check passed (warn and manual allowed)\n  \
          1  at least one check failed\n  \
          2  bad input (inventory, benchmark, flags or output paths); nothing was contacted\n  \
-         3  at least one host, or one check's facts, could not be audited"
+         3  at least one host, or one check's facts, could not be audited\n  \
+         130, 143  interrupted by SIGINT or SIGTERM: the reports are still written, and the \
+         hosts not finished are errors of kind interrupted"
     };
 }
 
