@@ -3,18 +3,20 @@
 # namespace with its own sshd on its own loopback address, its own files and
 # processes. See tests/lab/README.md.
 #
-#   bash tests/lab/up.sh [--dir DIR] [--count N] [--profile P]... [PROFILE...]
+#   bash tests/lab/up.sh [--dir DIR] [--net K] [--count N] [--profile P]... [PROFILE...]
 #
 # Default DIR is /tmp/hardbench-lab; default profiles: cp-good cp-bad
 # worker-good worker-bad. Each profile gets N hosts (default 1), named after
 # the profile (N = 1) or PROFILE-1..PROFILE-N; host i (from 0) gets the
-# address 127.0.(10 + i / 250).(i % 250 + 1). A lab already up in DIR is torn
-# down first. Needs root.
+# address 127.0.(K + i / 250).(i % 250 + 1), K = --net (default 10; labs
+# that may run at the same time use different K). A lab already up in DIR is
+# torn down first. Needs root.
 set -euo pipefail
 
 lab=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dir=/tmp/hardbench-lab
 count=1
+net=10
 profiles=()
 wait_seconds=${HBLAB_WAIT:-}
 
@@ -31,6 +33,7 @@ while (($#)); do
     case $1 in
     --dir) dir=${2:?--dir needs a value}; shift 2 ;;
     --count) count=${2:?--count needs a value}; shift 2 ;;
+    --net) net=${2:?--net needs a value}; shift 2 ;;
     --profile) profiles+=("${2:?--profile needs a value}"); shift 2 ;;
     -h | --help) usage ;;
     -*) printf 'up.sh: unknown option %s\n' "$1" >&2; usage ;;
@@ -39,6 +42,7 @@ while (($#)); do
 done
 ((${#profiles[@]})) || profiles=(cp-good cp-bad worker-good worker-bad)
 [[ $count =~ ^[1-9][0-9]*$ ]] || die "--count must be a positive integer, got '$count'"
+[[ $net =~ ^[1-9][0-9]*$ ]] && ((net <= 240)) || die "--net must be 1 to 240, got '$net'"
 [[ $dir == /* ]] || dir=$PWD/$dir
 [[ $dir != / ]] || die "--dir / is not a lab directory"
 for p in "${profiles[@]}"; do
@@ -148,7 +152,7 @@ for profile in "${profiles[@]}"; do
     for ((k = 1; k <= count; k++)); do
         i=${#names[@]}
         if ((count == 1)); then names+=("$profile"); else names+=("$profile-$k"); fi
-        addrs+=("127.0.$((10 + i / 250)).$((i % 250 + 1))")
+        addrs+=("127.0.$((net + i / 250)).$((i % 250 + 1))")
         hprofiles+=("$profile")
     done
 done
