@@ -19,11 +19,19 @@ pub struct Lab {
 impl Lab {
     /// Brings up the given profiles (none: the default four hosts) in `dir`.
     pub fn up(dir: &Path, profiles: &[&str]) -> Lab {
+        Lab::up_on(dir, 10, profiles)
+    }
+
+    /// Like `up`, on the addresses 127.0.`net`.x: labs that may be up at the
+    /// same time (one per test binary) use different nets.
+    pub fn up_on(dir: &Path, net: u8, profiles: &[&str]) -> Lab {
         let lab = Lab { dir: dir.to_path_buf() };
         let output = Command::new("bash")
             .arg(repo().join("tests/lab/up.sh"))
             .arg("--dir")
             .arg(dir)
+            .arg("--net")
+            .arg(net.to_string())
             .args(profiles)
             .output()
             .expect("bash runs");
