@@ -102,7 +102,7 @@ pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selec
                 target: check.target,
                 automated: check.automated,
                 scored: check.scored,
-                remediation: check.remediation.clone(),
+                remediation: benchmark.remediation_for(check, &outcome),
                 outcome,
             })
         })

@@ -33,7 +33,37 @@ impl Benchmark {
     pub fn check(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)
     }
+
+    /// A check's remediation for one host: `{path}` becomes the file the
+    /// test judged there (the only file source of the outcome), else the
+    /// first candidate path, else the setting that names the file.
+    pub fn remediation_for(&self, check: &Check, outcome: &crate::outcome::Outcome) -> String {
+        if !check.remediation.contains(PATH_PLACEHOLDER) {
+            return check.remediation.clone();
+        }
+        let judged: Vec<&str> = outcome
+            .sources
+            .iter()
+            .filter_map(|s| match s {
+                crate::outcome::Source::File { path } => Some(path.as_str()),
+                _ => None,
+            })
+            .collect();
+        let path = match (judged.as_slice(), &check.test) {
+            ([one], _) => one.to_string(),
+            (_, Some(Test::File { paths, .. })) => paths[0].clone(),
+            (_, Some(Test::FileFrom { setting, .. })) => {
+                format!("<the file named by {}>", self.setting(*setting))
+            }
+            _ => PATH_PLACEHOLDER.to_string(),
+        };
+        check.remediation.replace(PATH_PLACEHOLDER, &path)
+    }
 }
+
+/// In a remediation: the file the check judged on the host. Allowed only
+/// in checks whose test is a `file` or `file-from` test (validated).
+pub const PATH_PLACEHOLDER: &str = "{path}";
 
 #[derive(Clone, Debug)]
 pub struct Check {
@@ -66,12 +96,34 @@ pub enum Test {
         if_exists: bool,
     },
     /// The metadata of the file a setting's effective value names. With
-    /// `if_set`, a setting that is absent (and has no default) passes.
+    /// `if_set`, a setting that is absent (and has no default) passes; with
+    /// `if_exists`, a named file that does not exist passes.
     FileFrom {
         setting: SettingId,
         predicate: Predicate,
         if_set: bool,
+        if_exists: bool,
     },
+    /// The metadata of every entry below a directory (recursively), or only
+    /// of the regular files whose name ends with `suffix`; the directory
+    /// itself is judged too when there is no suffix. With `if_exists`, a
+    /// directory that does not exist passes.
+    Tree {
+        dir: String,
+        suffix: Option<String>,
+        predicate: Predicate,
+        if_exists: bool,
+    },
+    /// The EncryptionConfiguration the setting (kube-apiserver
+    /// --encryption-provider-config) names: `secrets` must be encrypted by
+    /// a real provider first.
+    Encryption { setting: SettingId },
+    /// The audit policy the setting (kube-apiserver --audit-policy-file)
+    /// names: set, with at least one rule that logs.
+    AuditPolicy { setting: SettingId },
+    /// Two CA certificate files named by settings must be different
+    /// certificates, compared by their fingerprints computed on the host.
+    DistinctCa { ca: SettingId, other: SettingId },
     All(Vec<Test>),
     Any(Vec<Test>),
 }
@@ -94,7 +146,8 @@ pub struct Setting {
     /// The component's default when the flag is absent. For the kubelet:
     /// when it runs without `--config`.
     pub default: Option<DefaultValue>,
-    /// kubelet: the KubeletConfiguration field path; etcd: the config-file key.
+    /// kubelet: the KubeletConfiguration field path; etcd: the config-file
+    /// key; kube-proxy: the KubeProxyConfiguration field path.
     pub config_key: Option<String>,
     /// kubelet: the KubeletConfiguration v1beta1 default, which applies when
     /// the kubelet runs with `--config`.

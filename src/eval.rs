@@ -9,7 +9,10 @@
 //! when unscored) or error; manual → `manual`, with what was observed and
 //! what automated evaluation would have said in a note.
 
+mod ca;
+mod documents;
 pub mod operator;
+mod tree;
 
 use crate::benchmark::{Benchmark, Check, Setting, Test};
 use crate::facts::{Facts, FileFact, FileKind, FileStat};
@@ -112,12 +115,31 @@ fn judge(facts: &Facts, benchmark: &Benchmark, test: &Test) -> Judgement {
             setting,
             predicate,
             if_set,
+            if_exists,
         } => judge_file_from(
             facts,
             benchmark,
             benchmark.setting(*setting),
             predicate,
-            *if_set,
+            (*if_set, *if_exists),
+        ),
+        Test::Tree {
+            dir,
+            suffix,
+            predicate,
+            if_exists,
+        } => tree::judge_tree(facts, dir, suffix.as_deref(), predicate, *if_exists),
+        Test::Encryption { setting } => {
+            documents::judge_encryption(facts, benchmark, benchmark.setting(*setting))
+        }
+        Test::AuditPolicy { setting } => {
+            documents::judge_audit_policy(facts, benchmark, benchmark.setting(*setting))
+        }
+        Test::DistinctCa { ca, other } => ca::judge_distinct_ca(
+            facts,
+            benchmark,
+            benchmark.setting(*ca),
+            benchmark.setting(*other),
         ),
         Test::All(tests) => combine(
             tests.iter().map(|t| judge(facts, benchmark, t)).collect(),
@@ -150,11 +172,14 @@ fn combine(parts: Vec<Judgement>, all: bool) -> Judgement {
         .map(|p| p.expected.as_str())
         .collect::<Vec<_>>()
         .join(joiner);
-    let actual = parts
-        .iter()
-        .map(|p| p.actual.as_str())
-        .collect::<Vec<_>>()
-        .join("; ");
+    // Parts that read the same value say it once.
+    let mut actuals: Vec<&str> = Vec::new();
+    for part in &parts {
+        if !actuals.contains(&part.actual.as_str()) {
+            actuals.push(&part.actual);
+        }
+    }
+    let actual = actuals.join("; ");
     let mut judgement = Judgement::new(verdict, expected, actual);
     for part in parts {
         for source in part.sources {
@@ -192,11 +217,21 @@ fn judge_setting(
             expected,
             format!("{} (the value {problem})", observation.shown),
         ),
-        Some(Ok(value)) => Judgement::passed(
-            predicate.test_value(Some(&value), observation.given()),
-            expected,
-            observation.shown.clone(),
-        ),
+        Some(Ok(value)) => {
+            let pass = predicate.test_value(Some(&value), observation.given());
+            let mut actual = observation.shown.clone();
+            if let (false, Predicate::SubsetOf(allowed), Value::List(items)) =
+                (pass, predicate, &value)
+            {
+                let outside: Vec<&str> = items
+                    .iter()
+                    .filter(|i| !allowed.contains(i))
+                    .map(String::as_str)
+                    .collect();
+                actual += &format!(" (outside the allowed set: {})", outside.join(", "));
+            }
+            Judgement::passed(pass, expected, actual)
+        }
         None => Judgement::passed(
             predicate.test_value(None, false),
             expected,
@@ -279,7 +314,7 @@ fn judge_file_from(
     benchmark: &Benchmark,
     setting: &Setting,
     predicate: &Predicate,
-    if_set: bool,
+    (if_set, if_exists): (bool, bool),
 ) -> Judgement {
     let expected = predicate.expected("file");
     let observation = match kube::observe(facts, benchmark, setting) {
@@ -300,7 +335,7 @@ fn judge_file_from(
         );
         return Judgement::new(Verdict::Error, expected, actual);
     };
-    let mut judgement = judge_file(facts, std::slice::from_ref(&path), predicate, false);
+    let mut judgement = judge_file(facts, std::slice::from_ref(&path), predicate, if_exists);
     judgement.sources.insert(0, source);
     judgement.notes.splice(0..0, observation.notes);
     judgement
@@ -934,13 +969,18 @@ mod tests {
                 path: drop_in.into()
             }]
         );
-        let none = host()
-            .file_state(
-                "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
-                FileFact::Missing,
-            )
-            .file_state(drop_in, FileFact::Missing);
-        case(&none, "4.1.1", Status::Fail, "none of /etc/systemd/system/kubelet.service.d/10-kubeadm.conf, /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf exists");
+        let mut none = host();
+        for candidate in [
+            "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+            drop_in,
+            "/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
+            "/etc/systemd/system/kubelet.service",
+            "/usr/lib/systemd/system/kubelet.service",
+            "/lib/systemd/system/kubelet.service",
+        ] {
+            none = none.file_state(candidate, FileFact::Missing);
+        }
+        case(&none, "4.1.1", Status::Fail, "none of /etc/systemd/system/kubelet.service.d/10-kubeadm.conf, /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf, /lib/systemd/system/kubelet.service.d/10-kubeadm.conf, /etc/systemd/system/kubelet.service, /usr/lib/systemd/system/kubelet.service, /lib/systemd/system/kubelet.service exists");
     }
 
     #[test]
@@ -1019,5 +1059,166 @@ mod tests {
         );
         case(&config, "4.1.9", Status::Pass, "permissions 600");
         case(&host(), "4.1.9", Status::Error, "kubelet is not running");
+    }
+
+    #[test]
+    fn pki_tree() {
+        let pki = "/etc/kubernetes/pki";
+        let mut good = host().file(pki, 0o755, ("root", 0), ("root", 0));
+        good.0.listings.insert(
+            pki.into(),
+            crate::facts::Listing::Entries {
+                entries: vec![format!("{pki}/ca.crt"), format!("{pki}/ca.key"), format!("{pki}/etcd")],
+            },
+        );
+        let good = good
+            .file(&format!("{pki}/ca.crt"), 0o644, ("root", 0), ("root", 0))
+            .file(&format!("{pki}/ca.key"), 0o600, ("root", 0), ("root", 0))
+            .file(&format!("{pki}/etcd"), 0o755, ("root", 0), ("root", 0));
+        let o = case(&good, "1.1.19", Status::Pass, "all 4 comply");
+        assert_eq!(o.expected, "/etc/kubernetes/pki and every entry under it: owner root:root");
+        case(&good, "1.1.20", Status::Manual, "all 1 comply");
+        case(&good, "1.1.21", Status::Manual, "all 1 comply");
+        let bad = good
+            .file(&format!("{pki}/ca.key"), 0o644, ("hbaudit", 1001), ("root", 0))
+            .file(&format!("{pki}/etcd"), 0o755, ("hbaudit", 1001), ("hbaudit", 1001));
+        case(&bad, "1.1.19", Status::Fail, "2 of 4 fail: /etc/kubernetes/pki/ca.key: owner hbaudit:root (uid 1001, gid 0); /etc/kubernetes/pki/etcd: owner hbaudit:hbaudit (uid 1001, gid 1001)");
+        let o = case(&bad, "1.1.21", Status::Manual, "1 of 1 fail: /etc/kubernetes/pki/ca.key: permissions 644");
+        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        case(&host(), "1.1.19", Status::Error, "/etc/kubernetes/pki was not collected");
+        let mut gone = host();
+        gone.0.listings.insert(pki.into(), crate::facts::Listing::Missing);
+        case(&gone, "1.1.19", Status::Fail, "directory /etc/kubernetes/pki does not exist");
+        let mut no_cni = host();
+        no_cni.0.listings.insert("/etc/cni/net.d".into(), crate::facts::Listing::Missing);
+        let o = case(&no_cni, "1.1.9", Status::Manual, "directory /etc/cni/net.d does not exist");
+        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+    }
+
+    const ENC: &str = "/etc/kubernetes/enc/encryption.yaml";
+
+    fn encrypted(providers: &str) -> Host {
+        host()
+            .run(Component::KubeApiserver, &format!("--encryption-provider-config={ENC}"))
+            .doc(
+                ENC,
+                &format!("apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers: {providers}\n"),
+            )
+    }
+
+    #[test]
+    fn encryption_at_rest() {
+        let o = case(&encrypted("[{aescbc: {keys: [{name: k, secret: REDACTED}]}}, {identity: {}}]"), "1.2.28", Status::Manual, "secrets: aescbc, identity (in /etc/kubernetes/enc/encryption.yaml)");
+        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+        let o = case(&encrypted("[{identity: {}}, {secretbox: {}}]"), "1.2.28", Status::Manual, "secrets: identity, secretbox (in /etc/kubernetes/enc/encryption.yaml)");
+        assert_eq!(o.notes[1], "automated evaluation would be: fail");
+        assert!(o.notes[0].contains("identity is the first provider"));
+        let o = case(&encrypted("[{kms: {apiVersion: v2, name: v}}]"), "1.2.28", Status::Manual, "secrets: kms v2 (in /etc/kubernetes/enc/encryption.yaml)");
+        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+        let o = case(&encrypted("[{kms: {name: v}}]"), "1.2.28", Status::Manual, "secrets: kms v1 (in /etc/kubernetes/enc/encryption.yaml)");
+        assert!(o.notes[0].contains("KMS v1 is deprecated"));
+        let o = case(&encrypted("[{aesgcm: {}}]"), "1.2.28", Status::Manual, "secrets: aesgcm (in /etc/kubernetes/enc/encryption.yaml)");
+        assert!(o.notes[0].contains("rotated every 200,000 writes"));
+        case(&host().run(Component::KubeApiserver, ""), "1.2.28", Status::Manual, "kube-apiserver runs without --encryption-provider-config");
+        // A prefix collision is not the flag.
+        case(&host().run(Component::KubeApiserver, "--encryption-provider-config-automatic-reload=true"), "1.2.27", Status::Manual, "absent; kube-apiserver runs without --encryption-provider-config");
+        case(
+            &host().run(Component::KubeApiserver, &format!("--encryption-provider-config={ENC}")).doc_state(ENC, Document::Missing),
+            "1.2.28",
+            Status::Manual,
+            "--encryption-provider-config=/etc/kubernetes/enc/encryption.yaml names /etc/kubernetes/enc/encryption.yaml, which does not exist",
+        );
+    }
+
+    #[test]
+    fn audit_policy_levels() {
+        let policy = "/etc/kubernetes/audit-policy.yaml";
+        let with = |rules: &str| {
+            host()
+                .run(Component::KubeApiserver, &format!("--audit-policy-file {policy}"))
+                .doc(policy, &format!("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: {rules}\n"))
+        };
+        let o = case(&with("[{level: Metadata}, {level: None}]"), "3.2.1", Status::Manual, "/etc/kubernetes/audit-policy.yaml: 2 rules, levels used: Metadata, None");
+        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+        let o = case(&with("[{level: None}]"), "3.2.1", Status::Manual, "/etc/kubernetes/audit-policy.yaml: 1 rules, levels used: None");
+        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        case(&host().run(Component::KubeApiserver, ""), "3.2.1", Status::Manual, "kube-apiserver runs without --audit-policy-file: nothing is audited");
+    }
+
+    #[test]
+    fn etcd_ca_is_compared_by_fingerprint() {
+        use crate::facts::{CertFact, FingerprintMethod};
+        let print = |c: &str| CertFact::Fingerprint { method: FingerprintMethod::X509Der, sha256: vec![c; 32].join(":") };
+        let cluster = |etcd_ca: &str| {
+            let mut h = host()
+                .run(Component::Etcd, &format!("--trusted-ca-file={etcd_ca}"))
+                .run(Component::KubeApiserver, "--client-ca-file=/pki/ca.crt");
+            h.0.certificates.insert("/pki/ca.crt".into(), print("AA"));
+            h.0.certificates.insert("/pki/etcd/ca.crt".into(), print("BB"));
+            h.0.certificates.insert("/pki/copy.crt".into(), print("AA"));
+            h
+        };
+        let o = case(&cluster("/pki/etcd/ca.crt"), "2.7", Status::Manual, "etcd --trusted-ca-file /pki/etcd/ca.crt (sha256 of the certificate BB:BB:BB:BB…) differs from kube-apiserver --client-ca-file /pki/ca.crt (AA:AA:AA:AA…)");
+        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+        // A different path to the same certificate is the same CA.
+        let o = case(&cluster("/pki/copy.crt"), "2.7", Status::Manual, "etcd --trusted-ca-file /pki/copy.crt (sha256 of the certificate AA:AA:AA:AA…) is the same certificate as kube-apiserver --client-ca-file /pki/ca.crt (AA:AA:AA:AA…)");
+        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        case(&cluster("/pki/other.crt"), "2.7", Status::Manual, "etcd --trusted-ca-file /pki/other.crt was not fingerprinted on the host");
+        let mut mixed = cluster("/pki/etcd/ca.crt");
+        mixed.0.certificates.insert("/pki/ca.crt".into(), CertFact::Fingerprint { method: FingerprintMethod::FileBytes, sha256: vec!["AA"; 32].join(":") });
+        case(&mixed, "2.7", Status::Manual, "/pki/etcd/ca.crt and /pki/ca.crt were fingerprinted differently (sha256 of the certificate, sha256 of the file) and cannot be compared");
+        case(&host().run(Component::Etcd, ""), "2.7", Status::Manual, "etcd runs without --trusted-ca-file");
+        let mut etcd_only = host().run(Component::Etcd, "").env("ETCD_TRUSTED_CA_FILE", "/pki/etcd/ca.crt");
+        etcd_only.0.certificates.insert("/pki/etcd/ca.crt".into(), print("BB"));
+        case(&etcd_only, "2.7", Status::Manual, "kube-apiserver is not running and /etc/kubernetes/manifests/kube-apiserver.yaml was not collected");
+    }
+
+    #[test]
+    fn cipher_suites_outside_the_allowed_set() {
+        let o = case(
+            &host().run(Component::Kubelet, "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA"),
+            "4.2.12",
+            Status::Manual,
+            "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA (outside the allowed set: TLS_RSA_WITH_AES_128_CBC_SHA)",
+        );
+        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        case(
+            &host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "tlsCipherSuites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]\n"),
+            "4.2.12",
+            Status::Manual,
+            "tlsCipherSuites: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (in /k.yaml)",
+        );
+    }
+
+    #[test]
+    fn real_defaults_where_kube_bench_passes() {
+        use Component::{KubeControllerManager as C, KubeScheduler as S};
+        case(&host().run(C, ""), "1.3.7", Status::Fail, "absent (kube-controller-manager default: 0.0.0.0)");
+        case(&host().run(C, "--bind-address 127.0.0.1"), "1.3.7", Status::Pass, "--bind-address 127.0.0.1");
+        case(&host().run(S, ""), "1.4.2", Status::Fail, "absent (kube-scheduler default: 0.0.0.0)");
+        case(&host().run(Component::Kubelet, ""), "4.2.10", Status::Fail, "absent (kubelet default without --config: false)");
+        case(&host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "{}"), "4.2.10", Status::Fail, "absent (kubelet default with --config: false)");
+        case(&host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "streamingConnectionIdleTimeout: 0s\n"), "4.2.5", Status::Manual, "streamingConnectionIdleTimeout: 0s (in /k.yaml)");
+        case(&host().run(Component::Kubelet, "--feature-gates=RotateKubeletServerCertificate=true,Foo=false"), "4.2.11", Status::Manual, "--feature-gates=RotateKubeletServerCertificate=true,Foo=false");
+        let o = case(&host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "featureGates:\n  RotateKubeletServerCertificate: false\n"), "4.2.11", Status::Manual, "featureGates: RotateKubeletServerCertificate=false (in /k.yaml)");
+        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        // Repeated --enable-admission-plugins accumulate.
+        case(&host().run(Component::KubeApiserver, "--enable-admission-plugins=NodeRestriction --enable-admission-plugins=AlwaysAdmit"), "1.2.10", Status::Fail, "--enable-admission-plugins=NodeRestriction --enable-admission-plugins=AlwaysAdmit");
+    }
+
+    #[test]
+    fn kube_proxy_config_file_replaces_flags() {
+        use Component::KubeProxy as P;
+        case(&host().run(P, ""), "4.3.1", Status::Pass, "absent (kube-proxy default: 127.0.0.1:10249)");
+        case(&host().run(P, "--metrics-bind-address=0.0.0.0:10249"), "4.3.1", Status::Fail, "--metrics-bind-address=0.0.0.0:10249");
+        let o = case(
+            &host().run(P, "--config=/p.yaml --metrics-bind-address=127.0.0.1:10249").doc("/p.yaml", "metricsBindAddress: 0.0.0.0:10249\n"),
+            "4.3.1",
+            Status::Fail,
+            "metricsBindAddress: 0.0.0.0:10249 (in /p.yaml)",
+        );
+        assert_eq!(o.notes, ["kube-proxy loads /p.yaml and ignores --metrics-bind-address, so --metrics-bind-address=127.0.0.1:10249 is not in effect"]);
+        let o = case(&host().run(P, "--config=/p.yaml").doc_state("/p.yaml", Document::Missing), "4.3.1", Status::Pass, "absent (kube-proxy default: 127.0.0.1:10249)");
+        assert!(o.notes[0].starts_with("kube-proxy's --config file /p.yaml is not on the host"));
     }
 }

@@ -33,6 +33,11 @@ pub struct Facts {
     pub documents: BTreeMap<String, Document>,
     /// `<component> --version` output, by component.
     pub versions: BTreeMap<Component, VersionFact>,
+    /// SHA-256 fingerprints of CA certificates the components name, computed
+    /// on the host, by absolute path. Absent in facts saved before they
+    /// were gathered.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub certificates: BTreeMap<String, CertFact>,
     /// Problems the script reported that are not tied to one fact (for
     /// example a missing tool), in the order reported.
     pub problems: Vec<String>,
@@ -114,6 +119,39 @@ pub enum Document {
     },
     Missing,
     Error { reason: String },
+}
+
+/// A certificate file's fingerprint as the host computed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum CertFact {
+    Fingerprint {
+        method: FingerprintMethod,
+        /// Upper-case hex, colon-separated pairs (as `openssl -fingerprint` prints it).
+        sha256: String,
+    },
+    Missing,
+    Error { reason: String },
+}
+
+/// What a fingerprint is a digest of. Two fingerprints compare only when
+/// they were made the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FingerprintMethod {
+    /// SHA-256 of the certificate's DER (`openssl x509 -fingerprint -sha256`).
+    X509Der,
+    /// SHA-256 of the file's bytes (`sha256sum`; the host has no openssl).
+    FileBytes,
+}
+
+impl FingerprintMethod {
+    pub fn describe(self) -> &'static str {
+        match self {
+            FingerprintMethod::X509Der => "sha256 of the certificate",
+            FingerprintMethod::FileBytes => "sha256 of the file",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

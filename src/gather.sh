@@ -27,6 +27,9 @@
 #   DOC <path> text <0|1 truncated> <redacted content>
 #   DOC <path> missing | DOC <path> error <reason>
 #   VERSION <component> reported <text> | VERSION <component> error <reason>
+#   CERT <path> x509-sha256 <hex>     sha256 of the certificate's DER (openssl)
+#   CERT <path> file-sha256 <hex>     sha256 of the file's bytes (no openssl)
+#   CERT <path> missing | CERT <path> error <reason>
 #   END <number of records between the header and END>
 
 # Everything lives in main(), called on the last line with stdin from
@@ -183,6 +186,7 @@ for a do
     case $a0:$flag in
         kubelet:--config|kube-proxy:--config|etcd:--config-file|kube-apiserver:--encryption-provider-config|kube-apiserver:--audit-policy-file) act=r ;;
         kubelet:--config-dir) act=d ;;
+        etcd:--trusted-ca-file|kube-apiserver:--client-ca-file|kubelet:--client-ca-file) act=x ;;
     esac
     case $val in
         unix:///*) echo "s $(b "${val#unix://}")" ;;
@@ -203,6 +207,7 @@ for a do
                 1s) echo "S $(b "$val")" ;;
                 1r) echo "R $(b "$val")" ;;
                 1d) echo "D $(b "$val")" ;;
+                1x) echo "X $(b "$val")" ;;
             esac
             ;;
     esac
@@ -222,6 +227,7 @@ for a do
             echo "e $(b "$k") $(b "$v")"
             case $k:$v in
                 ETCD_CONFIG_FILE:/*) echo "r $(b "$v")" ;;
+                ETCD_TRUSTED_CA_FILE:/*) echo "x $(b "$v")" ;;
                 *:/*) echo "s $(b "$v")" ;;
             esac
             ;;
@@ -308,7 +314,7 @@ process_action() {
             emit ENV "$SP_PID" "$pa_b"
             return
             ;;
-        S | R | D)
+        S | R | D | X)
             [ -n "$SP_CWD" ] || return
             unb64v "$pa_b"
             case $SP_CWD in
@@ -327,6 +333,7 @@ process_action() {
     case $pa_act in
         r | R) read_doc "$pa_p" "$pa_b" ;;
         d | D) read_dir "$pa_p" kubelet-config-dir ;;
+        x | X) cert_fingerprint "$pa_p" "$pa_b" ;;
     esac
 }
 
@@ -613,6 +620,45 @@ redact_program() {
         rp_i=$((rp_i + 1))
         printf '%s' "$REDACT_TEMPLATE" | sed -e "s/KEY/$rp_key/g" -e "s/SQ/'/g" -e "s/LBL/$rp_i/g"
     done
+}
+
+# cert_fingerprint PATH B64PATH: one CERT record per distinct path. The CA
+# certificates components trust are compared by fingerprint (CIS 2.7), so
+# the digest is made here and only the digest leaves the host.
+SEEN_CERT=' '
+cert_fingerprint() {
+    case $SEEN_CERT in *" $2 "*) return ;; esac
+    SEEN_CERT="$SEEN_CERT$2 "
+    if [ ! -e "$1" ]; then
+        emit CERT "$2" missing
+        return
+    fi
+    if command -v openssl >/dev/null 2>&1; then
+        if cf_out=$(openssl x509 -noout -fingerprint -sha256 -in "$1" 2>&1 </dev/null); then
+            cf_out=${cf_out#*=}
+            case $cf_out in
+                '' | *[!0-9A-Fa-f:]*)
+                    b64v "openssl: unexpected output"
+                    emit CERT "$2" error "$B"
+                    ;;
+                *) emit CERT "$2" x509-sha256 "$cf_out" ;;
+            esac
+        else
+            b64v "openssl: ${cf_out%%"$NL"*}"
+            emit CERT "$2" error "$B"
+        fi
+    elif command -v sha256sum >/dev/null 2>&1; then
+        if cf_out=$(sha256sum <"$1" 2>&1) && cf_out=${cf_out%% *} &&
+            case $cf_out in '' | *[!0-9a-f]*) false ;; esac; then
+            emit CERT "$2" file-sha256 "$cf_out"
+        else
+            b64v "$cf_out"
+            emit CERT "$2" error "$B"
+        fi
+    else
+        b64v 'openssl and sha256sum: not found'
+        emit CERT "$2" error "$B"
+    fi
 }
 
 gather_versions() {

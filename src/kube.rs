@@ -9,12 +9,19 @@
 //!   flag default otherwise).
 //! - etcd: with a config file, only the file and defaults count (etcd ignores
 //!   flags and environment then); otherwise flag > `ETCD_*` env > default.
+//! - kube-proxy: with `--config`, the KubeProxyConfiguration file and its
+//!   defaults count (its flags are "ignored if a config file is specified
+//!   by --config"); otherwise flag > default. kubeadm's kube-proxy reads its
+//!   file inside its container, so the path usually does not exist on the
+//!   host: then the flags and defaults are judged, with a note saying so.
 //!
 //! A control-plane component that is not running is read from its static
 //! pod manifest; a running one whose manifest says otherwise gets a note.
 
+pub mod audit_policy;
 pub mod config;
 pub mod duration;
+pub mod encryption;
 pub mod etcd;
 pub mod flags;
 pub mod kubelet;
@@ -211,6 +218,7 @@ pub fn observe(
             Some(found) => found,
             None => observe_kubelet_config(facts, setting, &line)?,
         },
+        Component::KubeProxy => observe_proxy(facts, setting, &line, from_flag)?,
         _ => from_flag(&line)
             .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), &line, "default")),
     };
@@ -349,6 +357,71 @@ fn observe_etcd(
         line,
         "default",
     ))
+}
+
+fn observe_proxy(
+    facts: &Facts,
+    setting: &Setting,
+    line: &CommandLine,
+    from_flag: impl Fn(&CommandLine) -> Option<Observation>,
+) -> Result<Observation, String> {
+    let flag_or_default = |line: &CommandLine| {
+        from_flag(line)
+            .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), line, "default"))
+    };
+    let Some(config) = line
+        .args
+        .effective("config", false, false)
+        .filter(|c| !c.is_empty())
+    else {
+        return Ok(flag_or_default(line));
+    };
+    let path = kubelet::resolve(&config, line.cwd.as_deref()).ok_or_else(|| {
+        format!("kube-proxy --config={config} is relative and its working directory is unknown")
+    })?;
+    match config::read(facts, &path) {
+        Doc::Text(text) => {
+            let doc = config::parse(text)
+                .map_err(|e| format!("kube-proxy config file {path} could not be parsed: {e}"))?;
+            let found = setting
+                .config_key
+                .as_ref()
+                .and_then(|key| config::lookup(&doc, key).map(|v| (key, v)));
+            let mut observation = match found {
+                Some((key, value)) => {
+                    let text = config::scalar_text(value);
+                    Observation {
+                        shown: format!("{key}: {text} (in {path})"),
+                        value: Some(text),
+                        origin: Origin::ConfigFile {
+                            path: path.clone(),
+                            key: key.clone(),
+                        },
+                        base_dir: line.cwd.clone(),
+                        notes: Vec::new(),
+                    }
+                }
+                None => defaulted(setting, setting.default.as_ref(), line, "default"),
+            };
+            if let Some(ignored) = from_flag(line) {
+                observation.notes.push(format!(
+                    "kube-proxy loads {path} and ignores {}, so {} is not in effect",
+                    setting.flag(),
+                    ignored.shown
+                ));
+            }
+            Ok(observation)
+        }
+        Doc::Missing => {
+            let mut observation = flag_or_default(line);
+            observation.notes.push(format!(
+                "kube-proxy's --config file {path} is not on the host (kube-proxy runs in a container; \
+                 kubeadm keeps it in the kube-system/kube-proxy ConfigMap): a value set there is not seen"
+            ));
+            Ok(observation)
+        }
+        Doc::Unavailable(reason) => Err(format!("kube-proxy config file {path} {reason}")),
+    }
 }
 
 /// A note when the static pod manifest would start the component with a

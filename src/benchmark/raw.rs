@@ -413,14 +413,29 @@ pub struct RawTest {
     pub value: Option<L<String>>,
     pub if_exists: Option<L<bool>>,
     pub if_set: Option<L<bool>>,
+    pub suffix: Option<L<String>>,
 }
 
 pub enum RawSubject {
     Setting(L<String>),
     File(L<Vec<String>>),
     FileFrom(L<String>),
+    Tree(L<String>),
+    EncryptionConfig(L<String>),
+    AuditPolicy(L<String>),
+    DistinctCa(L<Vec<String>>),
     All(Vec<RawTest>),
     Any(Vec<RawTest>),
+}
+
+impl RawSubject {
+    /// Whether the test judges its subject with an operator (`op`, `value`).
+    fn takes_predicate(&self) -> bool {
+        matches!(
+            self,
+            RawSubject::Setting(_) | RawSubject::File(_) | RawSubject::FileFrom(_) | RawSubject::Tree(_)
+        )
+    }
 }
 
 pub fn read_benchmark(file: &mut File<'_>) -> RawBenchmark {
@@ -503,7 +518,17 @@ fn read_test_key(
     }
 }
 
-const SUBJECTS: [&str; 5] = ["setting", "file", "file-from", "all", "any"];
+const SUBJECTS: [&str; 9] = [
+    "setting",
+    "file",
+    "file-from",
+    "tree",
+    "encryption-config",
+    "audit-policy",
+    "distinct-ca",
+    "all",
+    "any",
+];
 
 fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
     let loc = t.loc(file);
@@ -517,7 +542,8 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
         file.problems.push(Problem::at(
             &loc,
             format!(
-                "a test needs exactly one of setting, file, file-from, all, any; found {found}"
+                "a test needs exactly one of {}; found {found}",
+                SUBJECTS.join(", ")
             ),
         ));
     }
@@ -525,6 +551,12 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
         Some("setting") => t.string(file, "setting", true).map(RawSubject::Setting),
         Some("file") => t.strings(file, "file", true).map(RawSubject::File),
         Some("file-from") => t.string(file, "file-from", true).map(RawSubject::FileFrom),
+        Some("tree") => t.string(file, "tree", true).map(RawSubject::Tree),
+        Some("encryption-config") => t
+            .string(file, "encryption-config", true)
+            .map(RawSubject::EncryptionConfig),
+        Some("audit-policy") => t.string(file, "audit-policy", true).map(RawSubject::AuditPolicy),
+        Some("distinct-ca") => t.strings(file, "distinct-ca", true).map(RawSubject::DistinctCa),
         Some(key @ ("all" | "any")) => {
             let key: &'static str = if key == "all" { "all" } else { "any" };
             let path = t.key_path(key);
@@ -572,16 +604,17 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
             t.get(key);
         }
     }
-    let combination = matches!(subject, Some(RawSubject::All(_) | RawSubject::Any(_)));
-    let (op, value, if_exists, if_set) = if combination {
-        (None, None, None, None)
-    } else {
+    let judged = subject.as_ref().is_some_and(RawSubject::takes_predicate);
+    let (op, value, if_exists, if_set, suffix) = if judged {
         (
-            t.string(file, "op", subject.is_some()),
+            t.string(file, "op", true),
             t.scalar(file, "value"),
             t.boolean(file, "if-exists", false),
             t.boolean(file, "if-set", false),
+            t.string(file, "suffix", false),
         )
+    } else {
+        (None, None, None, None, None)
     };
     t.finish(file);
     Some(RawTest {
@@ -590,5 +623,6 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
         value,
         if_exists,
         if_set,
+        suffix,
     })
 }

@@ -203,10 +203,11 @@ fn validate_setting(
     );
     let is_kubelet = component == Component::Kubelet;
     let is_etcd = component == Component::Etcd;
+    let is_proxy = component == Component::KubeProxy;
     only_when(
         &r.config_key,
-        is_kubelet || is_etcd,
-        "`config-key` applies to kubelet and etcd settings only",
+        is_kubelet || is_etcd || is_proxy,
+        "`config-key` applies to kubelet, etcd and kube-proxy settings only",
         problems,
     );
     only_when(
@@ -388,6 +389,9 @@ fn validate_check(
             problems.push(Problem::at(&r.loc, "an automated check needs a `test`"));
         }
     }
+    if let Some(remediation) = &r.remediation {
+        check_placeholders(remediation, test.as_ref(), problems);
+    }
     if problems.len() > before {
         return None;
     }
@@ -401,6 +405,26 @@ fn validate_check(
         remediation: r.remediation?.value.trim_end().to_string(),
         test,
     })
+}
+
+/// `{word}` in a remediation must be a known placeholder that the test can
+/// fill: `{path}` needs a `file` or `file-from` test. Other braces (`{}` in
+/// a `find -exec`) are text.
+fn check_placeholders(remediation: &L<String>, test: Option<&Test>, problems: &mut Vec<Problem>) {
+    let placeholder = regex::Regex::new(r"\{[a-z][a-z-]*\}").expect("static regex");
+    for found in placeholder.find_iter(&remediation.value) {
+        if found.as_str() != super::PATH_PLACEHOLDER {
+            problems.push(Problem::at(
+                &remediation.loc,
+                format!("unknown placeholder {}; the only one is {}", found.as_str(), super::PATH_PLACEHOLDER),
+            ));
+        } else if !matches!(test, Some(Test::File { .. } | Test::FileFrom { .. })) {
+            problems.push(Problem::at(
+                &remediation.loc,
+                "{path} needs a `file` or `file-from` test to say which file it is",
+            ));
+        }
+    }
 }
 
 fn validate_test(
@@ -422,13 +446,34 @@ fn validate_test(
         }
         id
     };
-    let is_file = matches!(t.subject, RawSubject::File(_) | RawSubject::FileFrom(_));
+    let is_file = matches!(
+        t.subject,
+        RawSubject::File(_) | RawSubject::FileFrom(_) | RawSubject::Tree(_)
+    );
     only_when(
         &t.if_exists,
-        matches!(t.subject, RawSubject::File(_)),
-        "`if-exists` applies to `file` tests only",
+        is_file,
+        "`if-exists` applies to `file`, `file-from` and `tree` tests only",
         problems,
     );
+    only_when(
+        &t.suffix,
+        matches!(t.subject, RawSubject::Tree(_)),
+        "`suffix` applies to `tree` tests only",
+        problems,
+    );
+    // A setting that names a document or a certificate: a path, so a string.
+    let path_setting = |name: &L<String>, problems: &mut Vec<Problem>| -> Option<SettingId> {
+        let id = resolve(name, problems)?;
+        if settings[id.0].kind != ValueKind::String {
+            problems.push(Problem::at(
+                &name.loc,
+                format!("setting {:?} must be a string (a path)", name.value),
+            ));
+            return None;
+        }
+        Some(id)
+    };
     only_when(
         &t.if_set,
         matches!(t.subject, RawSubject::FileFrom(_)),
@@ -454,6 +499,55 @@ fn validate_test(
                 setting: id?,
                 predicate: predicate?,
                 if_set: t.if_set.is_some_and(|l| l.value),
+                if_exists: t.if_exists.is_some_and(|l| l.value),
+            })
+        }
+        RawSubject::Tree(dir) => {
+            if !dir.value.starts_with('/') {
+                problems.push(Problem::at(
+                    &dir.loc,
+                    format!("{:?} is not an absolute path", dir.value),
+                ));
+            }
+            if let Some(suffix) = &t.suffix {
+                if suffix.value.is_empty() || suffix.value.contains('/') {
+                    problems.push(Problem::at(
+                        &suffix.loc,
+                        "a suffix is the end of a file name, like \".crt\"",
+                    ));
+                }
+            }
+            let predicate = predicate(&t.op, &t.value, None, is_file, problems);
+            Some(Test::Tree {
+                dir: dir.value,
+                suffix: t.suffix.map(|l| l.value),
+                predicate: predicate?,
+                if_exists: t.if_exists.is_some_and(|l| l.value),
+            })
+        }
+        RawSubject::EncryptionConfig(name) => Some(Test::Encryption {
+            setting: path_setting(&name, problems)?,
+        }),
+        RawSubject::AuditPolicy(name) => Some(Test::AuditPolicy {
+            setting: path_setting(&name, problems)?,
+        }),
+        RawSubject::DistinctCa(names) => {
+            let [ca, other] = names.value.as_slice() else {
+                problems.push(Problem::at(
+                    &names.loc,
+                    "name exactly two settings: the CA to judge and the one it must differ from",
+                ));
+                return None;
+            };
+            let named = |value: &String| L {
+                value: value.clone(),
+                loc: names.loc.clone(),
+            };
+            let ca = path_setting(&named(ca), problems);
+            let other = path_setting(&named(other), problems);
+            Some(Test::DistinctCa {
+                ca: ca?,
+                other: other?,
             })
         }
         RawSubject::File(paths) => {
@@ -580,14 +674,26 @@ mod tests {
     fn builtin_cis_1_12_loads_with_its_checks() {
         let benchmark = load_builtin("cis-1.12").unwrap();
         let ids: Vec<&str> = benchmark.checks.iter().map(|c| c.id.as_str()).collect();
-        assert_eq!(
-            ids,
-            [
-                "1.1.1", "1.1.2", "1.1.11", "1.1.12", "1.2.1", "1.2.6", "1.2.7", "1.2.15",
-                "1.2.17", "2.1", "2.2", "2.3", "4.1.1", "4.1.5", "4.1.9", "4.2.1", "4.2.2",
-                "4.2.4"
-            ]
-        );
+        // Sections 1-4 of CIS Kubernetes v1.12: 97 recommendations.
+        let mut expected: Vec<String> = Vec::new();
+        for (section, count) in [
+            ("1.1", 21),
+            ("1.2", 30),
+            ("1.3", 7),
+            ("1.4", 2),
+            ("2", 7),
+            ("3.1", 3),
+            ("3.2", 2),
+            ("4.1", 10),
+            ("4.2", 14),
+            ("4.3", 1),
+        ] {
+            expected.extend((1..=count).map(|n| format!("{section}.{n}")));
+        }
+        assert_eq!(ids, expected);
+        assert_eq!(ids.len(), 97);
+        let automated = benchmark.checks.iter().filter(|c| c.automated).count();
+        assert_eq!(automated, 65);
         assert_eq!(benchmark.id, "cis-1.12");
         assert_eq!(benchmark.kubernetes, ["1.32", "1.33", "1.34"]);
         assert_eq!(benchmark.sha256.len(), 64);
@@ -714,6 +820,37 @@ remediation = "r"
         assert!(errors[4].contains("unknown component \"kubectl\""));
         assert!(errors[5].ends_with("\"thirty\" is not a valid integer"));
         assert!(errors[6].ends_with("`env` applies to etcd settings only"));
+    }
+
+    #[test]
+    fn remediation_placeholders() {
+        let check = |remediation: &str, test: &str| {
+            format!("[[checks]]\nid = \"1.1.1\"\ntitle = \"t\"\ntarget = \"control-plane\"\nautomated = true\nscored = true\nremediation = \"{remediation}\"\ntest = {test}\n")
+        };
+        let file = r#"{ file = ["/a", "/b"], op = "mode-at-most", value = "600" }"#;
+        let setting = r#"{ setting = "kube-apiserver --profiling", op = "eq", value = false }"#;
+        let benchmark = load_with(&check("chmod 600 {path}; find / -exec x {} +", file)).unwrap();
+        let c = &benchmark.checks[0];
+        let outcome = |sources: Vec<crate::outcome::Source>| crate::outcome::Outcome {
+            status: crate::outcome::Status::Fail,
+            expected: String::new(),
+            actual: String::new(),
+            sources,
+            notes: Vec::new(),
+        };
+        let judged = outcome(vec![crate::outcome::Source::File { path: "/b".into() }]);
+        assert_eq!(benchmark.remediation_for(c, &judged), "chmod 600 /b; find / -exec x {} +");
+        let none = outcome(vec![
+            crate::outcome::Source::File { path: "/a".into() },
+            crate::outcome::Source::File { path: "/b".into() },
+        ]);
+        assert_eq!(benchmark.remediation_for(c, &none), "chmod 600 /a; find / -exec x {} +");
+        let errors = load_with(&[check("x {path}", setting), check("x {host}", file).replace("1.1.1", "1.1.2")].concat())
+            .unwrap_err()
+            .0;
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors[0].ends_with("{path} needs a `file` or `file-from` test to say which file it is"));
+        assert!(errors[1].ends_with("unknown placeholder {host}; the only one is {path}"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! a missing trailer, a wrong count) is a `ParseError` naming the line, so a
 //! truncated or tampered stream is never mistaken for facts.
 
-use super::{Document, Facts, FileFact, FileKind, FileStat, Listing, Process, VersionFact};
+use super::{CertFact, Document, Facts, FingerprintMethod, FileFact, FileKind, FileStat, Listing, Process, VersionFact};
 use crate::component::Component;
 use base64::Engine;
 
@@ -96,6 +96,7 @@ impl State {
             "ENTRY" => self.entry(rest),
             "DOC" => self.document(rest),
             "VERSION" => self.version(rest),
+            "CERT" => self.certificate(rest),
             _ => Err(format!("unknown record `{}`", shown(tag.as_bytes()))),
         }
     }
@@ -236,6 +237,24 @@ impl State {
         Ok(())
     }
 
+    fn certificate(&mut self, rest: &[&str]) -> Result<(), String> {
+        let (path, fact) = match rest {
+            [path, "x509-sha256" | "file-sha256", digest] => {
+                let method = if rest[1] == "x509-sha256" {
+                    FingerprintMethod::X509Der
+                } else {
+                    FingerprintMethod::FileBytes
+                };
+                (path, CertFact::Fingerprint { method, sha256: fingerprint(digest)? })
+            }
+            [path, "missing"] => (path, CertFact::Missing),
+            [path, "error", reason] => (path, CertFact::Error { reason: text(reason)? }),
+            _ => return Err(shape_error("CERT", rest, "<path> x509-sha256|file-sha256|missing|error ...")),
+        };
+        self.facts.certificates.entry(text(path)?).or_insert(fact);
+        Ok(())
+    }
+
     fn finish(mut self) -> Facts {
         for listing in self.facts.listings.values_mut() {
             if let Listing::Entries { entries } = listing {
@@ -282,6 +301,18 @@ fn optional_text(field: &str) -> Result<Option<String>, String> {
 fn number<T: std::str::FromStr>(field: &str, what: &str) -> Result<T, String> {
     let parsed = field.bytes().all(|b| b.is_ascii_digit()).then(|| field.parse().ok()).flatten();
     parsed.ok_or_else(|| format!("{what} `{}` is not a number", shown(field.as_bytes())))
+}
+
+/// A SHA-256 digest as hex, with or without colons, in either case:
+/// normalized to upper-case colon-separated pairs.
+fn fingerprint(field: &str) -> Result<String, String> {
+    let hex: String = field.chars().filter(|&c| c != ':').collect();
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("fingerprint `{}` is not a SHA-256 digest", shown(field.as_bytes())));
+    }
+    let upper = hex.to_ascii_uppercase();
+    let pairs: Vec<&str> = (0..32).map(|i| &upper[2 * i..2 * i + 2]).collect();
+    Ok(pairs.join(":"))
 }
 
 /// `stat %a`: octal permission bits, special bits included (`4755`).
@@ -512,6 +543,41 @@ mod tests {
         case_record_error(&format!("VERSION kubectl reported {p}"), "unknown component");
         case_record_error(&format!("VERSION kubelet said {p}"), "VERSION: expected");
         case_record_error("IDENTITY - -", "expected 3 fields");
+    }
+
+    #[test]
+    fn certificates() {
+        let hex = "ab".repeat(32);
+        let colons = vec!["0F"; 32].join(":");
+        let facts = parsed(&[
+            format!("CERT {} x509-sha256 {colons}", b64(b"/pki/ca.crt")),
+            format!("CERT {} file-sha256 {hex}", b64(b"/pki/etcd/ca.crt")),
+            format!("CERT {} missing", b64(b"/gone.crt")),
+            format!("CERT {} error {}", b64(b"/root.crt"), b64(b"Permission denied")),
+        ]);
+        assert_eq!(
+            facts.certificates["/pki/ca.crt"],
+            CertFact::Fingerprint { method: FingerprintMethod::X509Der, sha256: colons.clone() }
+        );
+        assert_eq!(
+            facts.certificates["/pki/etcd/ca.crt"],
+            CertFact::Fingerprint { method: FingerprintMethod::FileBytes, sha256: vec!["AB"; 32].join(":") }
+        );
+        assert_eq!(facts.certificates["/gone.crt"], CertFact::Missing);
+        assert_eq!(facts.certificates["/root.crt"], CertFact::Error { reason: "Permission denied".into() });
+        let p = b64(b"/p");
+        case_record_error(&format!("CERT {p} md5-sha256 {hex}"), "CERT: expected");
+        case_record_error(&format!("CERT {p} x509-sha256 abc"), "not a SHA-256 digest");
+        case_record_error(&format!("CERT {p} x509-sha256 {}", "zz".repeat(32)), "not a SHA-256 digest");
+        case_record_error(&format!("CERT {p} missing x"), "CERT: expected");
+    }
+
+    #[test]
+    fn facts_saved_before_certificates_still_load() {
+        let old = r#"{"identity":{"hostname":null,"machine_id":null,"effective_user":null},"processes":[],"files":{},"listings":{},"documents":{},"versions":{},"problems":[]}"#;
+        let facts: Facts = serde_json::from_str(old).unwrap();
+        assert!(facts.certificates.is_empty());
+        assert!(!serde_json::to_string(&facts).unwrap().contains("certificates"));
     }
 
     #[test]

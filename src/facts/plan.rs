@@ -60,6 +60,16 @@ pub fn for_benchmark(benchmark: &crate::benchmark::Benchmark) -> Plan {
                 }
             }
             Test::File { paths, .. } => plan.stat.extend(paths.iter().cloned()),
+            Test::Tree { dir, .. } => {
+                plan.tree.insert(dir.clone());
+            }
+            Test::Encryption { setting: id } | Test::AuditPolicy { setting: id } => {
+                setting(*id);
+            }
+            Test::DistinctCa { ca, other } => {
+                setting(*ca);
+                setting(*other);
+            }
             Test::All(tests) | Test::Any(tests) => {
                 tests.iter().for_each(|t| walk(benchmark, t, plan))
             }
@@ -84,9 +94,20 @@ mod tests {
         assert_eq!(
             plan.args(),
             vec![
+                "s:/etc/kubernetes/admin.conf",
+                "s:/etc/kubernetes/manifests/etcd.yaml",
                 "s:/etc/kubernetes/manifests/kube-apiserver.yaml",
+                "s:/etc/kubernetes/manifests/kube-controller-manager.yaml",
+                "s:/etc/kubernetes/manifests/kube-scheduler.yaml",
+                "s:/etc/kubernetes/super-admin.conf",
+                "s:/etc/systemd/system/kubelet.service",
                 "s:/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                "s:/lib/systemd/system/kubelet.service",
+                "s:/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                "s:/usr/lib/systemd/system/kubelet.service",
                 "s:/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                "t:/etc/cni/net.d",
+                "t:/etc/kubernetes/pki",
                 "r:/etc/kubernetes/manifests",
             ]
         );

@@ -79,11 +79,18 @@ pub fn lookup<'v>(doc: &'v Json, key: &str) -> Option<&'v Json> {
 }
 
 /// The text a config value has when handed to the typed parser: scalars
-/// as written, sequences joined with commas.
+/// as written, sequences joined with commas, mappings (such as
+/// `featureGates`) as `key=value` pairs joined with commas, the way the
+/// equivalent flag is written.
 pub fn scalar_text(value: &Json) -> String {
     match value {
         Json::String(s) => s.clone(),
         Json::Array(items) => items.iter().map(scalar_text).collect::<Vec<_>>().join(","),
+        Json::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k}={}", scalar_text(v)))
+            .collect::<Vec<_>>()
+            .join(","),
         other => other.to_string(),
     }
 }
@@ -130,6 +137,11 @@ mod tests {
         );
         case("tlsCipherSuites: [A, B]\n", "tlsCipherSuites", Some("A,B"));
         case("authorization: Webhook\n", "authorization.mode", None);
+        case(
+            "featureGates:\n  RotateKubeletServerCertificate: false\n  A: true\n",
+            "featureGates",
+            Some("A=true,RotateKubeletServerCertificate=false"),
+        );
         assert!(parse("broken } yaml\nenabled: [true").is_err());
     }
 

@@ -145,6 +145,7 @@ manifest_command() { # the spec.containers[0].command list of a static pod manif
     ' "$1"
 }
 
+start_env=() # VAR=VALUE words the next start() exports (envexec)
 start() { # start NAME ARGV... : run the binary for NAME with exactly ARGV
     local comp=$1 exe
     shift
@@ -159,6 +160,7 @@ start() { # start NAME ARGV... : run the binary for NAME with exactly ARGV
     (
         for v in $(compgen -e); do unset "$v" 2>/dev/null || true; done
         export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+        for v in "${start_env[@]}"; do export "${v?}"; done
         exec -a "$1" "$exe" "${@:2}"
     ) </dev/null >>"$hostdir/$comp.log" 2>&1 &
     log "started $comp (pid $!)"
@@ -180,6 +182,19 @@ while IFS= read -r line || [[ -n $line ]]; do
     exec)
         ((${#words[@]} >= 3)) || die "$where: exec takes a name and an argv"
         start "${words[@]:1}"
+        ;;
+    envexec)
+        # envexec NAME VAR=VALUE... -- ARGV...
+        start_env=()
+        k=2
+        while ((k < ${#words[@]})) && [[ ${words[k]} != -- ]]; do
+            [[ ${words[k]} =~ ^[A-Z_][A-Z0-9_]*= ]] || die "$where: '${words[k]}' is not VAR=VALUE"
+            start_env+=("${words[k]}")
+            k=$((k + 1))
+        done
+        ((k + 1 < ${#words[@]})) || die "$where: envexec needs -- and an argv"
+        start "${words[1]}" "${words[@]:k+1}"
+        start_env=()
         ;;
     *) die "$where: unknown directive '${words[0]}'" ;;
     esac

@@ -228,7 +228,7 @@ mapfile -t pids <"$dir/pids"
 # on ADDR:2379 (it opens its client port once it is serving).
 need_etcd=()
 for i in "${!names[@]}"; do
-    if grep -q '^manifest .*etcd\.yaml$\|^exec etcd ' "$lab/profiles/${hprofiles[i]}/procs.txt"; then
+    if grep -q '^manifest .*etcd\.yaml$\|^exec etcd \|^envexec etcd ' "$lab/profiles/${hprofiles[i]}/procs.txt"; then
         need_etcd+=(1)
     else
         need_etcd+=(0)

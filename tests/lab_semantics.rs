@@ -1,0 +1,151 @@
+//! Kubernetes configuration semantics proven over real SSH, on lab hosts of
+//! their own (127.0.20.x, so this binary can run beside tests/lab_audit.rs):
+//!
+//! - cp-env: etcd configured through ETCD_* environment variables only; the
+//!   API server with `--flag value` forms and repeated flags, an
+//!   EncryptionConfiguration with identity first, and a manifest that
+//!   differs from its command line; kube-controller-manager and
+//!   kube-scheduler stopped, so their flags come from their manifests.
+//! - kubelet-flags: a kubelet on flags alone (the flag defaults apply), a
+//!   repeated scalar flag, a bare boolean; kube-proxy bound to 0.0.0.0.
+//!
+//! worker-bad (from the default lab, here too) is the kubelet whose command
+//! line overrides its config file. The statuses, the source of each value
+//! and the absence of planted secrets are asserted.
+
+mod common;
+
+use base64::Engine;
+use common::{hardbench, repo, text, Lab};
+use serde_json::Value;
+use std::process::Command;
+
+/// (host, check, status, actual, the kinds of its sources in order)
+const EXPECTED: &[(&str, &str, &str, &str, &[&str])] = &[
+    // A component that is not running is read from its static pod manifest.
+    ("cp-env", "1.3.2", "pass", "--profiling=false", &["manifest"]),
+    ("cp-env", "1.3.7", "pass", "--bind-address=127.0.0.1", &["manifest"]),
+    ("cp-env", "1.4.1", "pass", "--profiling=false", &["manifest"]),
+    ("cp-env", "1.4.2", "pass", "--bind-address=127.0.0.1", &["manifest"]),
+    // Repeated scalar: the last one wins. `--flag value` form.
+    ("cp-env", "1.2.15", "pass", "--profiling=true --profiling=false", &["flag"]),
+    ("cp-env", "1.2.17", "pass", "--audit-log-maxage 30", &["flag"]),
+    ("cp-env", "1.2.7", "pass", "--authorization-mode Node,RBAC", &["flag"]),
+    // Repeated list flags accumulate: AlwaysAdmit in the second counts.
+    ("cp-env", "1.2.10", "fail", "--enable-admission-plugins NodeRestriction --enable-admission-plugins=AlwaysAdmit", &["flag"]),
+    ("cp-env", "1.2.14", "pass", "--enable-admission-plugins NodeRestriction --enable-admission-plugins=AlwaysAdmit", &["flag"]),
+    // Absent flags take the component's documented default.
+    ("cp-env", "1.2.18", "fail", "absent (kube-apiserver default: 0)", &["default"]),
+    // Encryption at rest: identity first.
+    ("cp-env", "1.2.28", "manual", "secrets: identity, secretbox (in /etc/kubernetes/enc/encryption.yaml)", &["flag"]),
+    // etcd from its environment.
+    ("cp-env", "2.1", "pass", "ETCD_CERT_FILE=/etc/kubernetes/pki/etcd/server.crt; ETCD_KEY_FILE=/etc/kubernetes/pki/etcd/server.key", &["env", "env"]),
+    ("cp-env", "2.2", "pass", "ETCD_CLIENT_CERT_AUTH=true", &["env"]),
+    ("cp-env", "2.3", "pass", "absent (etcd default: false)", &["default"]),
+    ("cp-env", "2.5", "fail", "absent (etcd default: false)", &["default"]),
+    ("cp-env", "1.1.11", "fail", "permissions 755", &["env", "file"]),
+    // A kubelet on flags alone.
+    ("kubelet-flags", "4.2.1", "fail", "absent (kubelet default without --config: true)", &["default"]),
+    ("kubelet-flags", "4.2.2", "fail", "--authorization-mode Webhook --authorization-mode AlwaysAllow", &["flag"]),
+    ("kubelet-flags", "4.2.3", "pass", "--client-ca-file /etc/kubernetes/pki/ca.crt", &["flag"]),
+    ("kubelet-flags", "4.2.4", "manual", "absent (kubelet default without --config: 10255)", &["default"]),
+    ("kubelet-flags", "4.2.10", "pass", "--rotate-certificates", &["flag"]),
+    ("kubelet-flags", "4.1.9", "pass", "kubelet runs without --config", &["default"]),
+    ("kubelet-flags", "4.3.1", "fail", "--metrics-bind-address 0.0.0.0:10249", &["flag"]),
+    // A command line that overrides the config file.
+    ("worker-bad", "4.2.1", "fail", "--anonymous-auth=true", &["flag"]),
+    ("worker-bad", "4.2.2", "fail", "authorization.mode: AlwaysAllow (in /var/lib/kubelet/config.yaml)", &["config-file"]),
+    ("worker-bad", "4.2.4", "manual", "--read-only-port=10255", &["flag"]),
+];
+
+fn result<'r>(report: &'r Value, host: &str, id: &str) -> &'r Value {
+    let host = report["hosts"].as_array().unwrap().iter().find(|h| h["name"] == host).expect("host in report");
+    host["results"].as_array().unwrap().iter().find(|r| r["id"] == id).expect("check in report")
+}
+
+/// The planted secrets, in clear and as their base64 prefix, and PEM keys.
+fn assert_no_secret(what: &str, haystack: &str) {
+    for needle in ["HBSENTINEL", "SEJTRU5USU5FTC", "PRIVATE KEY"] {
+        assert!(!haystack.contains(needle), "{what} holds {needle}");
+    }
+}
+
+/// Every record field of a raw gather stream, decoded from base64 where it is.
+fn decoded_stream(raw: &[u8]) -> String {
+    let mut out = String::from_utf8_lossy(raw).into_owned();
+    for field in out.clone().split([' ', '\n']) {
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(field) {
+            out.push('\n');
+            out.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    out
+}
+
+#[test]
+fn semantics_over_ssh() {
+    let state = tempfile::tempdir().unwrap();
+    let lab = Lab::up_on(&state.path().join("lab"), 20, &["cp-env", "kubelet-flags", "worker-bad"]);
+    let out = state.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let (json, junit, facts) = (out.join("report.json"), out.join("report.xml"), out.join("facts"));
+    let output = hardbench(&[
+        "run",
+        "--inventory", lab.inventory().to_str().unwrap(),
+        "--json", json.to_str().unwrap(),
+        "--junit", junit.to_str().unwrap(),
+        "--save-facts", facts.to_str().unwrap(),
+        "--no-progress",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+
+    let mut wrong = Vec::new();
+    for (host, id, status, actual, sources) in EXPECTED {
+        let r = result(&report, host, id);
+        let kinds: Vec<&str> = r["sources"].as_array().map_or(Vec::new(), |s| s.iter().map(|s| s["kind"].as_str().unwrap()).collect());
+        if (r["status"].as_str().unwrap(), r["actual"].as_str().unwrap(), kinds.as_slice()) != (*status, *actual, *sources) {
+            wrong.push(format!("{host} {id}: expected {status} {actual:?} {sources:?}, got {} {} {kinds:?}", r["status"], r["actual"]));
+        }
+    }
+    assert!(wrong.is_empty(), "{}\n\n{}", wrong.join("\n"), text(&output));
+
+    // The running API server differs from its manifest: the report says so.
+    let notes = result(&report, "cp-env", "1.2.10")["notes"].to_string();
+    assert!(notes.contains("manifest /etc/kubernetes/manifests/kube-apiserver.yaml sets --enable-admission-plugins=NodeRestriction"), "{notes}");
+    // The manifest source names the file it was read from.
+    let source = &result(&report, "cp-env", "1.4.1")["sources"][0];
+    assert_eq!(source["path"], "/etc/kubernetes/manifests/kube-scheduler.yaml");
+    // 2.7 compares certificates fingerprinted on the host (openssl is there).
+    let ca = result(&report, "cp-env", "2.7");
+    assert!(ca["actual"].as_str().unwrap().starts_with("etcd --trusted-ca-file /etc/kubernetes/pki/etcd/ca.crt (sha256 of the certificate "), "{ca}");
+    assert!(ca["actual"].as_str().unwrap().contains(") differs from kube-apiserver --client-ca-file /etc/kubernetes/pki/ca.crt ("), "{ca}");
+    // Remediation names the host's real file.
+    let remediation = result(&report, "kubelet-flags", "4.1.5")["remediation"].as_str().unwrap().to_string();
+    assert!(remediation.ends_with("chmod 600 /etc/kubernetes/kubelet.conf"), "{remediation}");
+
+    // No key material from the EncryptionConfiguration or the kubeconfigs
+    // leaves a host: not in any report, saved fact, log line or the raw
+    // gathered stream.
+    let mut everything = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    everything += &std::fs::read_to_string(&json).unwrap();
+    everything += &std::fs::read_to_string(&junit).unwrap();
+    for entry in std::fs::read_dir(&facts).unwrap() {
+        everything += &std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    }
+    assert_no_secret("the reports and saved facts", &everything);
+    let script = std::fs::File::open(repo().join("src/gather.sh")).unwrap();
+    let raw = Command::new("ssh")
+        .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])
+        .arg("-o").arg(format!("UserKnownHostsFile={}", lab.dir.join("known_hosts").display()))
+        .arg("-i").arg(lab.dir.join("id_ed25519"))
+        .args(["hbaudit@127.0.20.1", "sudo", "-n", "sh", "-s", "--", "t:/etc/kubernetes/pki", "r:/etc/kubernetes/manifests", "r:/etc/kubernetes"])
+        .stdin(script)
+        .output()
+        .expect("ssh runs");
+    assert!(raw.status.success(), "{}", text(&raw));
+    let stream = decoded_stream(&raw.stdout);
+    assert!(stream.contains("kind: EncryptionConfiguration"), "the encryption config was read");
+    assert!(stream.contains("client-key-data: REDACTED"), "the kubeconfigs were read, redacted");
+    assert_no_secret("the gathered stream", &stream);
+}
