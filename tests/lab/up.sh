@@ -3,18 +3,20 @@
 # namespace with its own sshd on its own loopback address, its own files and
 # processes. See tests/lab/README.md.
 #
-#   bash tests/lab/up.sh [--dir DIR] [--count N] [--profile P]... [PROFILE...]
+#   bash tests/lab/up.sh [--dir DIR] [--count N] [--base B] [--profile P]... [PROFILE...]
 #
 # Default DIR is /tmp/hardbench-lab; default profiles: cp-good cp-bad
 # worker-good worker-bad. Each profile gets N hosts (default 1), named after
 # the profile (N = 1) or PROFILE-1..PROFILE-N; host i (from 0) gets the
-# address 127.0.(10 + i / 250).(i % 250 + 1). A lab already up in DIR is torn
-# down first. Needs root.
+# address 127.0.(B + i / 250).(i % 250 + 1), B defaulting to 10 (another B
+# lets a second lab run beside the default one). A lab already up in DIR is
+# torn down first. Needs root.
 set -euo pipefail
 
 lab=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dir=/tmp/hardbench-lab
 count=1
+base=10
 profiles=()
 wait_seconds=${HBLAB_WAIT:-}
 
@@ -31,6 +33,7 @@ while (($#)); do
     case $1 in
     --dir) dir=${2:?--dir needs a value}; shift 2 ;;
     --count) count=${2:?--count needs a value}; shift 2 ;;
+    --base) base=${2:?--base needs a value}; shift 2 ;;
     --profile) profiles+=("${2:?--profile needs a value}"); shift 2 ;;
     -h | --help) usage ;;
     -*) printf 'up.sh: unknown option %s\n' "$1" >&2; usage ;;
@@ -39,6 +42,7 @@ while (($#)); do
 done
 ((${#profiles[@]})) || profiles=(cp-good cp-bad worker-good worker-bad)
 [[ $count =~ ^[1-9][0-9]*$ ]] || die "--count must be a positive integer, got '$count'"
+[[ $base =~ ^(0|[1-9][0-9]*)$ ]] || die "--base must be a number, got '$base'"
 [[ $dir == /* ]] || dir=$PWD/$dir
 [[ $dir != / ]] || die "--dir / is not a lab directory"
 for p in "${profiles[@]}"; do
@@ -49,6 +53,7 @@ total=$((${#profiles[@]} * count))
 # Bounded wait for readiness: 20 s, plus 1 s per 10 hosts beyond the first 10.
 wait_seconds=${wait_seconds:-$((20 + (total > 10 ? (total - 10) / 10 : 0)))}
 ((total <= 250 * 10)) || die "at most 2500 hosts"
+((base + (total - 1) / 250 <= 255)) || die "--base $base leaves no room for $total hosts"
 ((EUID == 0)) || die "must run as root (namespaces, mounts, users)"
 for tool in unshare setsid sshd ssh-keygen openssl gcc ss useradd; do
     command -v "$tool" >/dev/null || die "missing $tool: run tests/lab/install-deps.sh"
@@ -148,7 +153,7 @@ for profile in "${profiles[@]}"; do
     for ((k = 1; k <= count; k++)); do
         i=${#names[@]}
         if ((count == 1)); then names+=("$profile"); else names+=("$profile-$k"); fi
-        addrs+=("127.0.$((10 + i / 250)).$((i % 250 + 1))")
+        addrs+=("127.0.$((base + i / 250)).$((i % 250 + 1))")
         hprofiles+=("$profile")
     done
 done
