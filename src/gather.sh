@@ -312,9 +312,18 @@ gather_processes() {
         emit PROBLEM "$B"
         return
     fi
-    # A cheap prefilter by file name (never by content, which a process
-    # controls); every candidate is then checked exactly by ARGSCAN.
-    gp_cands=$(grep -l -F -e kube -e etcd /proc/[0-9]*/cmdline 2>/dev/null)
+    # A cheap prefilter; every candidate is then checked exactly by ARGSCAN.
+    # grep -z reads each NUL-terminated argv element as a line, so only a
+    # process with an element that names a component is a candidate: not the
+    # audit's own sudo and shells, whose arguments mention component paths
+    # (each candidate costs an xargs and a sh). A grep without -z (status 2,
+    # no output) falls back to any mention of kube or etcd.
+    gp_cands=$(grep -l -s -z -E \
+        -e '^(.*/)?(kube-apiserver|kube-controller-manager|kube-scheduler|etcd|kubelet|kube-proxy)$' \
+        /proc/[0-9]*/cmdline 2>/dev/null)
+    if [ "$?" -eq 2 ] && [ -z "$gp_cands" ]; then
+        gp_cands=$(grep -l -F -e kube -e etcd /proc/[0-9]*/cmdline 2>/dev/null)
+    fi
     set -f
     IFS=$NL
     for gp_line in $gp_cands; do
