@@ -275,11 +275,11 @@ one_each=$(awk '$1 == "hardbench" { n++; if ($0 == "hardbench 1.00 (1-1) 1.00 (1
 cat <<EOF
 
 hardbench fleet benchmark: $count worker-min lab hosts, concurrency $concurrency, $rounds rounds, $(nproc) cores, $(date -u +%Y-%m-%d)
-| method                                         | median wall | rounds (s)           | machine CPU/host |
-|------------------------------------------------|-------------|----------------------|------------------|
-$(printf '| %-46s | %9.2f s | %-20s | %11s ms |' "floor: OpenSSH ssh true, xargs -P $concurrency" "$floor" "$(rounds_of floor)" "$(mcpu floor)")
-$(printf '| %-46s | %9.2f s | %-20s | %11s ms |' "hardbench run, full benchmark ($(printf '%s' "$("$hb" list-checks | head -n 1 | sed 's/.*(\(.*\)).*/\1/')"))" "$hbw" "$(rounds_of hardbench)" "$(mcpu hardbench)")
-$(printf '| %-46s | %9.2f s | %-20s | %11s ms |' "per-check: ${#worker_checks[@]} ssh execs/host (x$count/$per_check_hosts)" "$pc" "$(rounds_of per-check)" "$(mcpu per-check)")
+| method                                         | median wall | rounds (s)               | machine CPU/host |
+|------------------------------------------------|-------------|--------------------------|------------------|
+$(printf '| %-46s | %9.2f s | %-24s | %13s ms |' "floor: OpenSSH ssh true, xargs -P $concurrency" "$floor" "$(rounds_of floor)" "$(mcpu floor)")
+$(printf '| %-46s | %9.2f s | %-24s | %13s ms |' "hardbench run, full benchmark ($(printf '%s' "$("$hb" list-checks | head -n 1 | sed 's/.*(\(.*\)).*/\1/')"))" "$hbw" "$(rounds_of hardbench)" "$(mcpu hardbench)")
+$(printf '| %-46s | %9.2f s | %-24s | %13s ms |' "per-check: ${#worker_checks[@]} ssh execs/host (x$count/$per_check_hosts)" "$pc" "$(rounds_of per-check)" "$(mcpu per-check)")
 
 | measure                                              | value        | target    |         |
 |------------------------------------------------------|--------------|-----------|---------|
