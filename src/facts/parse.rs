@@ -275,14 +275,31 @@ fn shape_error(tag: &str, rest: &[&str], expected: &str) -> String {
     format!("{tag}: expected `{tag} {expected}`, found {} fields (state `{state}`)", rest.len())
 }
 
-/// A base64 field: `.` is the empty string.
+/// The bytes the script writes verbatim behind `~` (see `literal`).
+const LITERAL_BYTES: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._:=,+@-";
+
+/// A field: `.` is the empty string, `~VALUE` is VALUE verbatim (the script
+/// encodes a value made only of `LITERAL_BYTES` that way, without spawning
+/// `base64`), anything else is base64.
 fn bytes(field: &str) -> Result<Vec<u8>, String> {
     if field == "." {
         return Ok(Vec::new());
     }
+    if let Some(value) = field.strip_prefix('~') {
+        return literal(value).map(|v| v.as_bytes().to_vec());
+    }
     base64::engine::general_purpose::STANDARD
         .decode(field)
         .map_err(|e| format!("bad base64 `{}`: {e}", shown(field.as_bytes())))
+}
+
+/// A `~` literal: non-empty and made of `LITERAL_BYTES` only, exactly what
+/// the script writes that way, so a stray `~` is never read as a value.
+fn literal(value: &str) -> Result<&str, String> {
+    if value.is_empty() || !value.bytes().all(|b| LITERAL_BYTES.contains(&b)) {
+        return Err(format!("bad literal `~{}`", shown(value.as_bytes())));
+    }
+    Ok(value)
 }
 
 /// A base64 text field; bytes that are not UTF-8 become U+FFFD.
@@ -512,6 +529,23 @@ mod tests {
     }
 
     #[test]
+    fn literal_fields_read_as_their_base64_would() {
+        #[track_caller]
+        fn case(value: &str) {
+            let as_literal = parsed(&[format!("STAT ~{value} present f 600 0 0 ~root -")]);
+            let as_base64 = parsed(&[format!("STAT {} present f 600 0 0 {} -", b64(value.as_bytes()), b64(b"root"))]);
+            assert_eq!(as_literal, as_base64);
+            assert!(as_literal.files.contains_key(value), "{:?}", as_literal.files);
+        }
+        case("/etc/kubernetes/kubelet.conf");
+        case("/var/lib/kubelet/pki/kubelet-client-2024-01-01.pem");
+        case("unix:/run/containerd/containerd.sock");
+        case("a=b,c+d@e");
+        case(".");
+        case("-");
+    }
+
+    #[test]
     fn record_errors() {
         let p = b64(b"/p");
         let argv = b64(b"kubelet\0");
@@ -531,6 +565,10 @@ mod tests {
         case_record_error(&format!("STAT {p} present f 644 0 99999999999 - -"), "gid `99999999999`");
         case_record_error(&format!("STAT {p} present f 644 +1 0 - -"), "uid `+1`");
         case_record_error("STAT - missing", "bad base64");
+        case_record_error("PROBLEM ~", "bad literal `~`");
+        case_record_error("PROBLEM ~a~b", "bad literal");
+        case_record_error("PROBLEM ~a\"b", "bad literal");
+        case_record_error("STAT ~/p* missing", "bad literal");
         case_record_error(&format!("PROC x kubelet {argv} -"), "pid `x`");
         case_record_error(&format!("PROC 1 kubectl {argv} -"), "unknown component `kubectl`");
         case_record_error("PROC 1 kubelet . -", "empty argv");

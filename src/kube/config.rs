@@ -57,8 +57,38 @@ pub fn read<'f>(facts: &'f Facts, path: &str) -> Doc<'f> {
     }
 }
 
+/// How many parsed documents `parse` remembers, per thread.
+const PARSED_CACHE: usize = 8;
+
+thread_local! {
+    /// The last documents parsed on this thread, newest last. Every check
+    /// that reads a kubelet setting, a manifest flag or the etcd config
+    /// parses the same few documents of one host again; YAML parsing was
+    /// over half of evaluation time. Keyed by the whole text, so a hit is
+    /// exactly the parse it replaces.
+    static PARSED: std::cell::RefCell<Vec<(String, Result<Json, String>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Parses a YAML or JSON document the way Kubernetes does.
 pub fn parse(text: &str) -> Result<Json, String> {
+    let cached = PARSED.with_borrow(|parsed| {
+        parsed.iter().rev().find(|(t, _)| t == text).map(|(_, r)| r.clone())
+    });
+    if let Some(result) = cached {
+        return result;
+    }
+    let result = parse_uncached(text);
+    PARSED.with_borrow_mut(|parsed| {
+        if parsed.len() == PARSED_CACHE {
+            parsed.drain(..1);
+        }
+        parsed.push((text.to_string(), result.clone()));
+    });
+    result
+}
+
+fn parse_uncached(text: &str) -> Result<Json, String> {
     let options = serde_saphyr::options! { legacy_octal_numbers: true };
     let value: Json = serde_saphyr::from_str_with_options(text, options)
         .map_err(|e| first_line(&e.to_string()))?;
