@@ -83,10 +83,14 @@ pub struct Check {
 /// A declarative test. Leaves read one fact; `All`/`Any` combine.
 #[derive(Clone, Debug)]
 pub enum Test {
-    /// A component setting's effective value.
+    /// A component setting's effective value. With `if_running`, a host
+    /// where the component does not run passes: the recommendation is about
+    /// a component the host does not have (kube-proxy on a cluster that
+    /// replaced it), and "not collected" would make every audit incomplete.
     Setting {
         setting: SettingId,
         predicate: Predicate,
+        if_running: bool,
     },
     /// The metadata of the first candidate path that exists. With
     /// `if_exists`, no candidate existing passes.

@@ -413,6 +413,7 @@ pub struct RawTest {
     pub value: Option<L<String>>,
     pub if_exists: Option<L<bool>>,
     pub if_set: Option<L<bool>>,
+    pub if_running: Option<L<bool>>,
     pub suffix: Option<L<String>>,
 }
 
@@ -605,16 +606,17 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
         }
     }
     let judged = subject.as_ref().is_some_and(RawSubject::takes_predicate);
-    let (op, value, if_exists, if_set, suffix) = if judged {
+    let (op, value, if_exists, if_set, if_running, suffix) = if judged {
         (
             t.string(file, "op", true),
             t.scalar(file, "value"),
             t.boolean(file, "if-exists", false),
             t.boolean(file, "if-set", false),
+            t.boolean(file, "if-running", false),
             t.string(file, "suffix", false),
         )
     } else {
-        (None, None, None, None, None)
+        (None, None, None, None, None, None)
     };
     t.finish(file);
     Some(RawTest {
@@ -623,6 +625,7 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
         value,
         if_exists,
         if_set,
+        if_running,
         suffix,
     })
 }

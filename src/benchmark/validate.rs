@@ -480,6 +480,12 @@ fn validate_test(
         "`if-set` applies to `file-from` tests only",
         problems,
     );
+    only_when(
+        &t.if_running,
+        matches!(t.subject, RawSubject::Setting(_)),
+        "`if-running` applies to `setting` tests only",
+        problems,
+    );
     match t.subject {
         RawSubject::All(items) => collect(items, settings, by_name, problems).map(Test::All),
         RawSubject::Any(items) => collect(items, settings, by_name, problems).map(Test::Any),
@@ -490,6 +496,7 @@ fn validate_test(
             Some(Test::Setting {
                 setting: id?,
                 predicate: predicate?,
+                if_running: t.if_running.is_some_and(|l| l.value),
             })
         }
         RawSubject::FileFrom(name) => {
@@ -783,6 +790,22 @@ remediation = "r"
                 "checks.toml:37:1: checks[3]: missing key `title`",
             ]
         );
+    }
+
+    #[test]
+    fn if_running_applies_to_setting_tests_only() {
+        let checks = r#"
+[[checks]]
+id = "4.3.1"
+title = "t"
+target = "worker"
+automated = true
+scored = true
+remediation = "r"
+test = { file = "/etc/x", op = "exists", if-running = true }
+"#;
+        let errors = load_with(checks).unwrap_err().0;
+        assert_eq!(errors, ["checks.toml:9:55: checks[0].test.if-running: `if-running` applies to `setting` tests only"]);
     }
 
     #[test]
