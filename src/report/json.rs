@@ -36,6 +36,11 @@ impl Formatter for Inert {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Most of a report is printable ASCII, which holds no hazard: write
+        // it without decoding characters (a large report is mostly this).
+        if fragment.bytes().all(|b| (b' '..b'\x7f').contains(&b)) {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut rest = fragment;
         while let Some(at) = rest.find(is_hazard) {
             let hazard = rest[at..]
