@@ -300,6 +300,26 @@ fn observe_kubelet_config(
     Ok(defaulted(setting, default, line, "default with --config"))
 }
 
+/// The setting in a config file that its component reads instead of its
+/// flags (etcd's --config-file, kube-proxy's --config), or the component's
+/// default when the file does not set it.
+fn from_config_document(setting: &Setting, doc: &serde_json::Value, path: &str, line: &CommandLine) -> Observation {
+    let found = setting.config_key.as_ref().and_then(|key| config::lookup(doc, key).map(|v| (key, v)));
+    match found {
+        Some((key, value)) => {
+            let text = config::scalar_text(value);
+            Observation {
+                shown: format!("{key}: {text} (in {path})"),
+                value: Some(text),
+                origin: Origin::ConfigFile { path: path.to_string(), key: key.clone() },
+                base_dir: line.cwd.clone(),
+                notes: Vec::new(),
+            }
+        }
+        None => defaulted(setting, setting.default.as_ref(), line, "default"),
+    }
+}
+
 fn observe_etcd(
     facts: &Facts,
     setting: &Setting,
@@ -307,26 +327,7 @@ fn observe_etcd(
     from_flag: impl Fn(&CommandLine) -> Option<Observation>,
 ) -> Result<Observation, String> {
     if let Some((path, doc)) = etcd::config_file(facts, &line.args, &line.env)? {
-        let found = setting
-            .config_key
-            .as_ref()
-            .and_then(|key| config::lookup(&doc, key).map(|v| (key, v)));
-        let mut observation = match found {
-            Some((key, value)) => {
-                let text = config::scalar_text(value);
-                Observation {
-                    shown: format!("{key}: {text} (in {path})"),
-                    value: Some(text),
-                    origin: Origin::ConfigFile {
-                        path: path.clone(),
-                        key: key.clone(),
-                    },
-                    base_dir: line.cwd.clone(),
-                    notes: Vec::new(),
-                }
-            }
-            None => defaulted(setting, setting.default.as_ref(), line, "default"),
-        };
+        let mut observation = from_config_document(setting, &doc, &path, line);
         if let Some(ignored) = from_flag(line) {
             observation.notes.push(format!(
                 "etcd loads {path} and ignores command-line flags, so {} is not in effect",
@@ -383,26 +384,7 @@ fn observe_proxy(
         Doc::Text(text) => {
             let doc = config::parse(text)
                 .map_err(|e| format!("kube-proxy config file {path} could not be parsed: {e}"))?;
-            let found = setting
-                .config_key
-                .as_ref()
-                .and_then(|key| config::lookup(&doc, key).map(|v| (key, v)));
-            let mut observation = match found {
-                Some((key, value)) => {
-                    let text = config::scalar_text(value);
-                    Observation {
-                        shown: format!("{key}: {text} (in {path})"),
-                        value: Some(text),
-                        origin: Origin::ConfigFile {
-                            path: path.clone(),
-                            key: key.clone(),
-                        },
-                        base_dir: line.cwd.clone(),
-                        notes: Vec::new(),
-                    }
-                }
-                None => defaulted(setting, setting.default.as_ref(), line, "default"),
-            };
+            let mut observation = from_config_document(setting, &doc, &path, line);
             if let Some(ignored) = from_flag(line) {
                 observation.notes.push(format!(
                     "kube-proxy loads {path} and ignores {}, so {} is not in effect",
