@@ -222,13 +222,9 @@ gather_identity() {
     emit IDENTITY "$gi_host" "$gi_mid" "$gi_user"
 }
 
-# The argv scanner runs in its own `sh`, fed the exact argv by `xargs -0`
-# (a shell variable cannot hold NUL, so this is the only exact way to split
-# /proc/PID/cmdline). It prints `C <component>` when the basename of argv[0]
-# is a component, then one `<action> <base64 path>` line per path-like flag
-# value: s stat, r read, d read the directory's config files; upper case is
-# relative to the process's cwd.
-ARGSCAN='
+# The field encoder of the scanners below, which run in their own `sh` and
+# so cannot call b64v: it prints a field the way b64v sets one.
+FIELD='
 b() {
     case $1 in
         "") printf . ;;
@@ -237,6 +233,15 @@ b() {
         *) printf "~%s" "$1" ;;
     esac
 }
+'
+
+# The argv scanner runs in its own `sh`, fed the exact argv by `xargs -0`
+# (a shell variable cannot hold NUL, so this is the only exact way to split
+# /proc/PID/cmdline). It prints `C <component>` when the basename of argv[0]
+# is a component, then one `<action> <base64 path>` line per path-like flag
+# value: s stat, r read, d read the directory's config files; upper case is
+# relative to the process's cwd.
+ARGSCAN="$FIELD"'
 a0=${1##*/}
 case $a0 in
     kube-apiserver|kube-controller-manager|kube-scheduler|etcd|kubelet|kube-proxy) ;;
@@ -288,15 +293,7 @@ done
 '
 
 # The environment scanner, for etcd: only ETCD_* variables leave the host.
-ENVSCAN='
-b() {
-    case $1 in
-        "") printf . ;;
-        *[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._:=,+@-]*)
-            printf "%s" "$1" | base64 | tr -d "\n" ;;
-        *) printf "~%s" "$1" ;;
-    esac
-}
+ENVSCAN="$FIELD"'
 for a do
     case $a in
         ETCD_*=*)
