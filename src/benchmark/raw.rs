@@ -163,33 +163,7 @@ impl<'t, 'i> Table<'t, 'i> {
         key: &'static str,
         required: bool,
     ) -> Option<L<String>> {
-        let path = self.key_path(key);
-        match self.get(key) {
-            Some(v) => match v.get_ref().as_str() {
-                Some(s) => Some(L {
-                    value: s.to_string(),
-                    loc: file.loc(&v.span(), &path),
-                }),
-                None => {
-                    file.problem(
-                        &v.span(),
-                        &path,
-                        format!("expected a string, found {}", v.get_ref().type_str()),
-                    );
-                    None
-                }
-            },
-            None => {
-                if required {
-                    file.problem(
-                        &self.span,
-                        &self.path_or_root(),
-                        format!("missing key `{key}`"),
-                    );
-                }
-                None
-            }
-        }
+        self.typed(file, key, required, "a string", |v| v.as_str().map(str::to_string))
     }
 
     /// A scalar operand: a string, integer or boolean, kept as its text so
@@ -225,18 +199,31 @@ impl<'t, 'i> Table<'t, 'i> {
         key: &'static str,
         required: bool,
     ) -> Option<L<bool>> {
+        self.typed(file, key, required, "a boolean", DeValue::as_bool)
+    }
+
+    /// The value at `key` as whatever `extract` makes of it, or a problem
+    /// saying it should have been `what` (or is missing, when `required`).
+    fn typed<T>(
+        &mut self,
+        file: &mut File<'_>,
+        key: &'static str,
+        required: bool,
+        what: &str,
+        extract: impl Fn(&DeValue<'i>) -> Option<T>,
+    ) -> Option<L<T>> {
         let path = self.key_path(key);
         match self.get(key) {
-            Some(v) => match v.get_ref().as_bool() {
-                Some(b) => Some(L {
-                    value: b,
+            Some(v) => match extract(v.get_ref()) {
+                Some(value) => Some(L {
+                    value,
                     loc: file.loc(&v.span(), &path),
                 }),
                 None => {
                     file.problem(
                         &v.span(),
                         &path,
-                        format!("expected a boolean, found {}", v.get_ref().type_str()),
+                        format!("expected {what}, found {}", v.get_ref().type_str()),
                     );
                     None
                 }
@@ -254,7 +241,6 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
-    /// A string or an array of strings.
     pub fn strings(
         &mut self,
         file: &mut File<'_>,
