@@ -336,13 +336,14 @@ w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
             assert!(colored.contains(painted), "{painted:?} not in {colored}");
         }
         // Without the paint, the same text.
-        let unpainted = [
-            "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m",
-            "\x1b[36m",
-        ]
-        .iter()
-        .fold(colored, |text, code| text.replace(code, ""));
-        assert_eq!(unpainted, plain);
+        assert_eq!(unpaint(colored), plain);
+    }
+
+    /// `text` without the escapes the writer paints with.
+    fn unpaint(text: String) -> String {
+        ["\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m", "\x1b[36m"]
+            .iter()
+            .fold(text, |text, code| text.replace(code, ""))
     }
 
     #[test]
@@ -444,13 +445,7 @@ w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
 
         // With color, the only escapes are the writer's own.
         let colored = render(&report, COLOR);
-        let unpainted = [
-            "\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m",
-            "\x1b[36m",
-        ]
-        .iter()
-        .fold(colored, |text, code| text.replace(code, ""));
-        assert_eq!(unpainted, plain);
+        assert_eq!(unpaint(colored), plain);
     }
 
     #[test]
