@@ -792,7 +792,7 @@ mod tests {
             &with_config("").doc(KUBELET_CONFIG, "a: [b"),
             "4.2.1",
             Status::Error,
-            "kubelet config file /var/lib/kubelet/config.yaml could not be parsed: error: line 1 column 4: unclosed bracket '['",
+            "kubelet config file /var/lib/kubelet/config.yaml could not be parsed: line 2 column 1: while parsing a flow sequence, expected ',' or ']'",
         );
     }
 

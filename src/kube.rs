@@ -27,6 +27,7 @@ pub mod flags;
 pub mod kubelet;
 pub mod manifest;
 pub mod value;
+pub mod yaml;
 
 use crate::benchmark::{Benchmark, Setting, ValueKind};
 use crate::component::Component;

@@ -1,10 +1,13 @@
 //! Configuration documents (KubeletConfiguration, etcd's config file, static
-//! pod manifests) as Kubernetes decodes them: YAML 1.1 scalars through
-//! sigs.k8s.io/yaml, so `0644` is 420 and `yes` is a bool; JSON is YAML.
-//! Also where a fact document is looked up, and what its absence means.
+//! pod manifests) as Kubernetes decodes them (see `yaml`: `0644` is 420 and
+//! `yes` is a bool; JSON is YAML), parsed once per text however many checks
+//! read them. Also where a fact document is looked up, and what its absence
+//! means.
 
 use crate::facts::{Document, Facts};
+use crate::kube::yaml;
 use serde_json::Value as Json;
+use std::rc::Rc;
 
 /// What the facts say about one document.
 #[derive(Debug, PartialEq, Eq)]
@@ -65,20 +68,20 @@ thread_local! {
     /// that reads a kubelet setting, a manifest flag or the etcd config
     /// parses the same few documents of one host again; YAML parsing was
     /// over half of evaluation time. Keyed by the whole text, so a hit is
-    /// exactly the parse it replaces.
-    static PARSED: std::cell::RefCell<Vec<(String, Result<Json, String>)>> =
+    /// exactly the parse it replaces, and shared, so a hit copies nothing.
+    static PARSED: std::cell::RefCell<Vec<(String, Result<Rc<Json>, String>)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Parses a YAML or JSON document the way Kubernetes does.
-pub fn parse(text: &str) -> Result<Json, String> {
+pub fn parse(text: &str) -> Result<Rc<Json>, String> {
     let cached = PARSED.with_borrow(|parsed| {
         parsed.iter().rev().find(|(t, _)| t == text).map(|(_, r)| r.clone())
     });
     if let Some(result) = cached {
         return result;
     }
-    let result = parse_uncached(text);
+    let result = yaml::to_json(text).map(Rc::new);
     PARSED.with_borrow_mut(|parsed| {
         if parsed.len() == PARSED_CACHE {
             parsed.drain(..1);
@@ -86,17 +89,6 @@ pub fn parse(text: &str) -> Result<Json, String> {
         parsed.push((text.to_string(), result.clone()));
     });
     result
-}
-
-fn parse_uncached(text: &str) -> Result<Json, String> {
-    let options = serde_saphyr::options! { legacy_octal_numbers: true };
-    let value: Json = serde_saphyr::from_str_with_options(text, options)
-        .map_err(|e| first_line(&e.to_string()))?;
-    Ok(value)
-}
-
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).to_string()
 }
 
 /// Looks up a dotted key path (`authentication.anonymous.enabled`). A null

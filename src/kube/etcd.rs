@@ -8,13 +8,14 @@ use crate::facts::Facts;
 use crate::kube::config::{self, Doc};
 use crate::kube::flags::Args;
 use serde_json::Value as Json;
+use std::rc::Rc;
 
 /// The config file etcd loaded, if any: its path and parsed contents.
 pub fn config_file(
     facts: &Facts,
     args: &Args,
     env: &[(String, String)],
-) -> Result<Option<(String, Json)>, String> {
+) -> Result<Option<(String, Rc<Json>)>, String> {
     let path = args
         .effective("config-file", false, false)
         .or_else(|| env_value(env, "ETCD_CONFIG_FILE").map(str::to_string))

@@ -7,6 +7,7 @@ use crate::facts::{Document, Facts};
 use crate::kube::config::{self, Doc};
 use crate::kube::flags::Args;
 use serde_json::Value as Json;
+use std::rc::Rc;
 
 /// The kubelet's config documents in increasing precedence, each with its
 /// path. `Ok(None)`: the kubelet runs without `--config`.
@@ -14,7 +15,7 @@ pub fn documents(
     facts: &Facts,
     args: &Args,
     cwd: Option<&str>,
-) -> Result<Option<Vec<(String, Json)>>, String> {
+) -> Result<Option<Vec<(String, Rc<Json>)>>, String> {
     let Some(config) = args.effective("config", false, false) else {
         return Ok(None);
     };
@@ -56,14 +57,14 @@ pub fn documents(
 }
 
 /// The document that sets `key` last, with the value it sets.
-pub fn lookup<'d>(documents: &'d [(String, Json)], key: &str) -> Option<(&'d str, &'d Json)> {
+pub fn lookup<'d>(documents: &'d [(String, Rc<Json>)], key: &str) -> Option<(&'d str, &'d Json)> {
     documents
         .iter()
         .rev()
         .find_map(|(path, doc)| config::lookup(doc, key).map(|v| (path.as_str(), v)))
 }
 
-fn load(facts: &Facts, path: &str) -> Result<Json, String> {
+fn load(facts: &Facts, path: &str) -> Result<Rc<Json>, String> {
     match config::read(facts, path) {
         Doc::Text(text) => config::parse(text)
             .map_err(|e| format!("kubelet config file {path} could not be parsed: {e}")),
