@@ -55,7 +55,11 @@ pub fn host_report(
                 ),
             ));
         }
-        Ok(evaluate_host(&facts, &roles, benchmark, selection))
+        // One host, one benchmark: what its checks derive from the facts
+        // is derived once.
+        Ok(crate::kube::memo::for_host(|| {
+            evaluate_host(&facts, &roles, benchmark, selection)
+        }))
     });
     HostReport {
         name: host.name.clone(),

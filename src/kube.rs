@@ -26,6 +26,7 @@ pub mod etcd;
 pub mod flags;
 pub mod kubelet;
 pub mod manifest;
+pub mod memo;
 pub mod value;
 pub mod yaml;
 
@@ -35,6 +36,7 @@ use crate::facts::Facts;
 use crate::outcome::Source;
 use config::Doc;
 use flags::{Args, Syntax};
+use std::rc::Rc;
 
 /// Where an effective value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,7 +152,14 @@ fn parse_args(benchmark: &Benchmark, component: Component, argv: &[String]) -> A
     Args::parse(argv.get(1..).unwrap_or(&[]), syntax(component), &is_bool)
 }
 
-fn command_line(
+/// The command line, derived once per host (see `memo`).
+fn command_line(facts: &Facts, benchmark: &Benchmark, component: Component) -> Rc<Result<CommandLine, String>> {
+    memo::remember(memo::Kind::CommandLine, component, || {
+        derive_command_line(facts, benchmark, component)
+    })
+}
+
+fn derive_command_line(
     facts: &Facts,
     benchmark: &Benchmark,
     component: Component,
@@ -193,7 +202,8 @@ pub fn observe(
     setting: &Setting,
 ) -> Result<Observation, String> {
     let component = setting.component;
-    let line = command_line(facts, benchmark, component)?;
+    let line = command_line(facts, benchmark, component);
+    let line = line.as_ref().as_ref().map_err(Clone::clone)?;
     let is_bool = setting.kind == ValueKind::Bool;
     let from_flag = |line: &CommandLine| -> Option<Observation> {
         let value = line
@@ -416,15 +426,21 @@ fn manifest_disagreement(
     running: &CommandLine,
 ) -> Option<String> {
     let path = manifest::path(setting.component);
-    let Doc::Text(text) = config::read(facts, &path) else {
-        return None;
+    let planned = memo::remember(memo::Kind::Manifest, setting.component, || {
+        let Doc::Text(text) = config::read(facts, &path) else {
+            return None;
+        };
+        Some(manifest::argv(text).map(|argv| parse_args(benchmark, setting.component, &argv)))
+    });
+    let planned = match planned.as_ref() {
+        None => return None,
+        Some(Err(_)) => {
+            return Some(format!(
+                "manifest {path} could not be parsed, so it was not compared with the running process"
+            ))
+        }
+        Some(Ok(planned)) => planned,
     };
-    let Ok(argv) = manifest::argv(text) else {
-        return Some(format!(
-            "manifest {path} could not be parsed, so it was not compared with the running process"
-        ));
-    };
-    let planned = parse_args(benchmark, setting.component, &argv);
     let is_bool = setting.kind == ValueKind::Bool;
     let running_value = running
         .args

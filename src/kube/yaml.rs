@@ -87,7 +87,7 @@ impl<'t> Decoder<'t> {
         let (node, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1)?;
-                ((scalar(&text, style, tag.as_deref())?, 1), anchor)
+                ((scalar(text, style, tag.as_deref())?, 1), anchor)
             }
             Event::SequenceStart(anchor, _) => (self.sequence(depth)?, anchor),
             Event::MappingStart(anchor, _) => (self.mapping(depth)?, anchor),
@@ -189,14 +189,14 @@ fn key_text(key: Json) -> Result<String, String> {
     }
 }
 
-fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Json, String> {
+fn scalar(text: Cow<str>, style: ScalarStyle, tag: Option<&Tag>) -> Result<Json, String> {
     let core = |suffix: &str| tag.is_some_and(|t| t.is_yaml_core_schema() && t.suffix == suffix);
     match tag {
         None if style == ScalarStyle::Plain => plain(text),
-        None => Ok(Json::String(text.to_string())),
-        Some(_) if core("str") => Ok(Json::String(text.to_string())),
+        None => Ok(Json::String(text.into_owned())),
+        Some(_) if core("str") => Ok(Json::String(text.into_owned())),
         Some(t) if t.is_yaml_core_schema() && ["null", "bool", "int", "float"].contains(&t.suffix.as_str()) => {
-            let value = plain(text)?;
+            let value = plain(text.clone())?;
             let fits = match t.suffix.as_str() {
                 "null" => value.is_null(),
                 "bool" => value.is_boolean(),
@@ -210,13 +210,13 @@ fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Json, Str
             }
         }
         // Other tags are not resolved by go-yaml: the text stays a string.
-        Some(_) => Ok(Json::String(text.to_string())),
+        Some(_) => Ok(Json::String(text.into_owned())),
     }
 }
 
 /// A plain scalar, resolved as go-yaml v2's `resolve` does.
-fn plain(text: &str) -> Result<Json, String> {
-    match text {
+fn plain(text: Cow<str>) -> Result<Json, String> {
+    match text.as_ref() {
         "" | "~" | "null" | "Null" | "NULL" => return Ok(Json::Null),
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
             return Ok(Json::Bool(true))
@@ -231,18 +231,17 @@ fn plain(text: &str) -> Result<Json, String> {
         _ => {}
     }
     match text.as_bytes()[0] {
-        b'.' => Ok(float(text).unwrap_or_else(|| Json::String(text.to_string()))),
+        b'.' => Ok(float(&text).unwrap_or_else(|| Json::String(text.into_owned()))),
         b'0'..=b'9' | b'+' | b'-' => {
             let digits: Cow<str> = if text.contains('_') {
                 Cow::Owned(text.replace('_', ""))
             } else {
-                Cow::Borrowed(text)
+                Cow::Borrowed(&text)
             };
-            Ok(integer(&digits)
-                .or_else(|| float(&digits))
-                .unwrap_or_else(|| Json::String(text.to_string())))
+            let number = integer(&digits).or_else(|| float(&digits));
+            Ok(number.unwrap_or_else(|| Json::String(text.into_owned())))
         }
-        _ => Ok(Json::String(text.to_string())),
+        _ => Ok(Json::String(text.into_owned())),
     }
 }
 
@@ -446,7 +445,7 @@ mod tests {
 
         #[test]
         fn never_panics_on_scalars(text in "[-+0-9a-fA-FxXoObB_.eE]{1,24}") {
-            let _ = plain(&text);
+            let _ = plain(Cow::Owned(text));
         }
     }
 }
