@@ -396,13 +396,13 @@ fn validate_check(
         return None;
     }
     Some(Check {
-        id: r.id?.value,
-        title: r.title?.value,
-        section,
+        id: r.id?.value.into(),
+        title: r.title?.value.into(),
+        section: section.into(),
         target: target?,
         automated: r.automated?.value,
         scored: r.scored?.value,
-        remediation: r.remediation?.value.trim_end().to_string(),
+        remediation: r.remediation?.value.trim_end().into(),
         test,
     })
 }
@@ -680,7 +680,7 @@ mod tests {
     #[test]
     fn builtin_cis_1_12_loads_with_its_checks() {
         let benchmark = load_builtin("cis-1.12").unwrap();
-        let ids: Vec<&str> = benchmark.checks.iter().map(|c| c.id.as_str()).collect();
+        let ids: Vec<&str> = benchmark.checks.iter().map(|c| &*c.id).collect();
         // Sections 1-4 of CIS Kubernetes v1.12: 97 recommendations.
         let mut expected: Vec<String> = Vec::new();
         for (section, count) in [
@@ -705,12 +705,12 @@ mod tests {
         assert_eq!(benchmark.kubernetes, ["1.32", "1.33", "1.34"]);
         assert_eq!(benchmark.sha256.len(), 64);
         let check = benchmark.check("1.2.15").unwrap();
-        assert_eq!(check.section, "1.2");
+        assert_eq!(&*check.section, "1.2");
         assert_eq!(
-            check.title,
+            &*check.title,
             "Ensure that the --profiling argument is set to false"
         );
-        assert_eq!(benchmark.check("2.1").unwrap().section, "2");
+        assert_eq!(&*benchmark.check("2.1").unwrap().section, "2");
         assert_eq!(benchmark.check("4.2.4").unwrap().automated, false);
         for check in &benchmark.checks {
             assert!(
@@ -862,12 +862,12 @@ test = { file = "/etc/x", op = "exists", if-running = true }
             notes: Vec::new(),
         };
         let judged = outcome(vec![crate::outcome::Source::File { path: "/b".into() }]);
-        assert_eq!(benchmark.remediation_for(c, &judged), "chmod 600 /b; find / -exec x {} +");
+        assert_eq!(&*benchmark.remediation_for(c, &judged), "chmod 600 /b; find / -exec x {} +");
         let none = outcome(vec![
             crate::outcome::Source::File { path: "/a".into() },
             crate::outcome::Source::File { path: "/b".into() },
         ]);
-        assert_eq!(benchmark.remediation_for(c, &none), "chmod 600 /a; find / -exec x {} +");
+        assert_eq!(&*benchmark.remediation_for(c, &none), "chmod 600 /a; find / -exec x {} +");
         let errors = load_with(&[check("x {path}", setting), check("x {host}", file).replace("1.1.1", "1.1.2")].concat())
             .unwrap_err()
             .0;
@@ -882,8 +882,8 @@ test = { file = "/etc/x", op = "exists", if-running = true }
             format!("[[checks]]\nid = \"{id}\"\ntitle = \"t\"\ntarget = \"control-plane\"\nautomated = false\nscored = false\nremediation = \"r\"\n\n")
         };
         let benchmark = load_with(&[check("1.10"), check("1.2"), check("1.2.1")].concat()).unwrap();
-        let ids: Vec<&str> = benchmark.checks.iter().map(|c| c.id.as_str()).collect();
+        let ids: Vec<&str> = benchmark.checks.iter().map(|c| &*c.id).collect();
         assert_eq!(ids, ["1.2", "1.2.1", "1.10"]);
-        assert_eq!(benchmark.checks[0].section, "1");
+        assert_eq!(&*benchmark.checks[0].section, "1");
     }
 }

@@ -711,10 +711,10 @@ mod tests {
                     for (json_result, result) in
                         json_host["results"].as_array().unwrap().iter().zip(results)
                     {
-                        assert_eq!(json_result["title"], result.title.as_str());
+                        assert_eq!(json_result["title"], &*result.title);
                         assert_eq!(json_result["expected"], result.outcome.expected.as_str());
                         assert_eq!(json_result["actual"], result.outcome.actual.as_str());
-                        assert_eq!(json_result["remediation"], result.remediation.as_str());
+                        assert_eq!(json_result["remediation"], &*result.remediation);
                         assert_eq!(json_result["notes"][0], result.outcome.notes[0].as_str());
                         assert_eq!(
                             json_result["sources"][0]["path"],
