@@ -17,8 +17,11 @@ use std::io;
 
 pub const SCHEMA: &str = "hardbench.report/v1";
 
-/// Write `report` as pretty-printed JSON with a trailing newline.
-pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+/// Write `report` as pretty-printed JSON with a trailing newline. Generic
+/// over the sink because the serializer makes a call per token: to a
+/// concrete buffered writer those are inlined copies, through `dyn Write`
+/// each is a virtual call. Give it a buffered sink (not a bare `File`).
+pub fn write<W: io::Write + ?Sized>(report: &Report, out: &mut W) -> io::Result<()> {
     let mut serializer =
         serde_json::Serializer::with_formatter(&mut *out, Inert(PrettyFormatter::new()));
     Document::from(report).serialize(&mut serializer)?;
