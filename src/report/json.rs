@@ -11,9 +11,10 @@ use crate::outcome::{self, Report, Status, Summary};
 use crate::report::sanitize::is_hazard;
 use crate::transport::HostErrorKind;
 use chrono::{DateTime, FixedOffset, SecondsFormat};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::ser::{Formatter, PrettyFormatter};
 use std::io;
+use std::marker::PhantomData;
 
 pub const SCHEMA: &str = "hardbench.report/v1";
 
@@ -109,7 +110,7 @@ struct Document<'a> {
     benchmark: Benchmark<'a>,
     started_at: String,
     finished_at: String,
-    hosts: Vec<Host<'a>>,
+    hosts: Each<'a, outcome::HostReport, Host<'a>>,
     summary: Totals,
     exit_code: i32,
 }
@@ -146,7 +147,7 @@ struct Host<'a> {
     started_at: String,
     duration_ms: u64,
     summary: Counts,
-    results: Vec<CheckResult<'a>>,
+    results: Each<'a, outcome::CheckResult, CheckResult<'a>>,
 }
 
 #[derive(Serialize)]
@@ -172,7 +173,7 @@ struct CheckResult<'a> {
     status: &'static str,
     expected: &'a str,
     actual: &'a str,
-    sources: Vec<Source<'a>>,
+    sources: Each<'a, outcome::Source, Source<'a>>,
     notes: &'a [String],
     remediation: &'a str,
 }
@@ -203,6 +204,29 @@ enum Source<'a> {
     File {
         path: &'a str,
     },
+}
+
+/// An array of the schema's view (`U`) of each domain item (`T`), each
+/// converted as it is written: a whole report converted up front would be
+/// a second copy of its structure, allocated and freed for nothing.
+struct Each<'a, T, U> {
+    items: &'a [T],
+    view: PhantomData<U>,
+}
+
+impl<'a, T, U> Each<'a, T, U> {
+    fn new(items: &'a [T]) -> Self {
+        Each {
+            items,
+            view: PhantomData,
+        }
+    }
+}
+
+impl<'a, T, U: From<&'a T> + Serialize> Serialize for Each<'a, T, U> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.items.iter().map(U::from))
+    }
 }
 
 /// Outcome counts of one host.
@@ -244,7 +268,7 @@ impl<'a> From<&'a Report> for Document<'a> {
             },
             started_at: timestamp(&report.started_at),
             finished_at: timestamp(&report.finished_at),
-            hosts: report.hosts.iter().map(Host::from).collect(),
+            hosts: Each::new(&report.hosts),
             summary: Totals::from(report.summary()),
             exit_code: report.exit_code() as i32,
         }
@@ -285,7 +309,7 @@ impl<'a> From<&'a outcome::HostReport> for Host<'a> {
             started_at: timestamp(&host.started_at),
             duration_ms: u64::try_from(host.duration.as_millis()).unwrap_or(u64::MAX),
             summary: Counts::from(Summary::of_results(results)),
-            results: results.iter().map(CheckResult::from).collect(),
+            results: Each::new(results),
         }
     }
 }
@@ -302,7 +326,7 @@ impl<'a> From<&'a outcome::CheckResult> for CheckResult<'a> {
             status: status(result.outcome.status),
             expected: &result.outcome.expected,
             actual: &result.outcome.actual,
-            sources: result.outcome.sources.iter().map(Source::from).collect(),
+            sources: Each::new(&result.outcome.sources),
             notes: &result.outcome.notes,
             remediation: &result.remediation,
         }
