@@ -23,7 +23,10 @@ pub(crate) fn sanitize_multiline(text: &str) -> Cow<'_, str> {
 }
 
 fn escape_where(text: &str, hazard: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !text.chars().any(&hazard) {
+    // Printable ASCII holds no hazard, and most text is only that: check it
+    // byte by byte before decoding characters.
+    let printable = text.bytes().all(|b| (b' '..b'\x7f').contains(&b));
+    if printable || !text.chars().any(&hazard) {
         return Cow::Borrowed(text);
     }
     let mut escaped = String::with_capacity(text.len() + 8);
