@@ -12,7 +12,7 @@ use crate::report::sanitize::is_hazard;
 use crate::transport::HostErrorKind;
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use serde::{Serialize, Serializer};
-use serde_json::ser::{Formatter, PrettyFormatter};
+use serde_json::ser::Formatter;
 use std::io;
 use std::marker::PhantomData;
 
@@ -24,15 +24,54 @@ pub const SCHEMA: &str = "hardbench.report/v1";
 /// each is a virtual call. Give it a buffered sink (not a bare `File`).
 pub fn write<W: io::Write + ?Sized>(report: &Report, out: &mut W) -> io::Result<()> {
     let mut serializer =
-        serde_json::Serializer::with_formatter(&mut *out, Inert(PrettyFormatter::new()));
+        serde_json::Serializer::with_formatter(&mut *out, Inert::default());
     Document::from(report).serialize(&mut serializer)?;
     out.write_all(b"\n")
 }
 
-/// Pretty-printing that also escapes what `sanitize` would: serde_json
-/// escapes only what JSON requires (C0 controls, `"` and `\`), and leaves
-/// DEL, C1 controls and bidi overrides raw.
-struct Inert(PrettyFormatter<'static>);
+/// Pretty-printing laid out as serde_json's `PrettyFormatter` lays it out
+/// (two spaces per level), that also escapes what `sanitize` would:
+/// serde_json escapes only what JSON requires (C0 controls, `"` and `\`),
+/// and leaves DEL, C1 controls and bidi overrides raw. The layout is its own
+/// so that a line break with its indentation is one write, not one per
+/// level: a report is mostly short lines.
+#[derive(Default)]
+struct Inert {
+    /// Arrays and objects open around what is being written.
+    depth: usize,
+    /// Whether the innermost open array or object has a value yet.
+    has_value: bool,
+}
+
+impl Inert {
+    /// A line break (after a comma unless `first`) indented to `depth`.
+    fn new_line<W: ?Sized + io::Write>(&self, writer: &mut W, first: bool) -> io::Result<()> {
+        // Sixteen levels of indentation: more than a report nests.
+        const LINE: &[u8] = b",\n                                ";
+        let start = usize::from(first);
+        match LINE.get(start..2 + 2 * self.depth) {
+            Some(line) => writer.write_all(line),
+            None => {
+                writer.write_all(&LINE[start..2])?;
+                (0..self.depth).try_for_each(|_| writer.write_all(b"  "))
+            }
+        }
+    }
+
+    fn open<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(writer, true)?;
+        }
+        writer.write_all(bracket)
+    }
+}
 
 impl Formatter for Inert {
     fn write_string_fragment<W: ?Sized + io::Write>(
@@ -59,11 +98,11 @@ impl Formatter for Inert {
     }
 
     fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_array(writer)
+        self.open(writer, b"[")
     }
 
     fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_array(writer)
+        self.close(writer, b"]")
     }
 
     fn begin_array_value<W: ?Sized + io::Write>(
@@ -71,19 +110,20 @@ impl Formatter for Inert {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        self.0.begin_array_value(writer, first)
+        self.new_line(writer, first)
     }
 
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_array_value(writer)
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 
     fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_object(writer)
+        self.open(writer, b"{")
     }
 
     fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_object(writer)
+        self.close(writer, b"}")
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(
@@ -91,15 +131,16 @@ impl Formatter for Inert {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        self.0.begin_object_key(writer, first)
+        self.new_line(writer, first)
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_object_value(writer)
+        writer.write_all(b": ")
     }
 
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_object_value(writer)
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -587,6 +628,22 @@ mod tests {
 }
 "#;
         assert_eq!(render(&report), expected);
+    }
+
+    /// The layout is serde_json's pretty one, at any depth.
+    #[test]
+    fn layout_is_serde_jsons_pretty_layout() {
+        let mut deep = json!({"leaf": [1, [], {}, "x"], "empty": {}});
+        for level in 0..20 {
+            deep = json!([level, {"next": deep, "also": [true, null]}]);
+        }
+        for value in [json!([]), json!({}), json!([[]]), json!({"a": {}}), deep] {
+            let mut out = Vec::new();
+            value
+                .serialize(&mut serde_json::Serializer::with_formatter(&mut out, Inert::default()))
+                .unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string_pretty(&value).unwrap());
+        }
     }
 
     #[test]
