@@ -8,7 +8,7 @@
 
 use crate::component::Role;
 use crate::outcome::{self, Report, Status, Summary};
-use crate::report::sanitize::is_hazard;
+use crate::report::sanitize::{is_hazard, is_printable_ascii};
 use crate::transport::HostErrorKind;
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use serde::{Serialize, Serializer};
@@ -79,14 +79,8 @@ impl Formatter for Inert {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        // Most of a report is printable ASCII, which holds no hazard: write
-        // it without decoding characters (a large report is mostly this).
-        // Folding over every byte, rather than stopping at the first that is
-        // not printable, lets the compiler check many bytes at a time.
-        let printable = fragment
-            .bytes()
-            .fold(true, |printable, b| printable & (b' '..b'\x7f').contains(&b));
-        if printable {
+        // A large report is mostly printable ASCII: written as it is.
+        if is_printable_ascii(fragment) {
             return writer.write_all(fragment.as_bytes());
         }
         let mut rest = fragment;
