@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 /// The actual value followed by where it came from. Built in one string: a
 /// report asks this of most checks on every host.
 pub(crate) fn observed(outcome: &Outcome) -> String {
-    let mut text = outcome.actual.clone();
+    // Room for a source or two, so that they do not grow the string again.
+    let mut text = String::with_capacity(outcome.actual.len() + 64 * outcome.sources.len());
+    text.push_str(&outcome.actual);
     if !outcome.sources.is_empty() {
         text.push_str(" (");
         describe_all(&outcome.sources, &mut text);
