@@ -11,6 +11,14 @@ use crate::eval::operator::{Operator, Predicate};
 use crate::kube::value::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+// Compiled once, not once per check: compiling them for every check was
+// about half the time spent validating a benchmark.
+static CHECK_ID: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"^[0-9]+(\.[0-9]+)*$").expect("static regex"));
+static PLACEHOLDER: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"\{[a-z][a-z-]*\}").expect("static regex"));
 
 pub const BENCHMARK_FILE: &str = "benchmark.toml";
 pub const SETTINGS_FILE: &str = "settings.toml";
@@ -329,10 +337,9 @@ fn validate_check(
     problems: &mut Vec<Problem>,
 ) -> Option<Check> {
     let before = problems.len();
-    let id_pattern = regex::Regex::new(r"^[0-9]+(\.[0-9]+)*$").expect("static regex");
     let mut section = String::new();
     if let Some(id) = &r.id {
-        if !id_pattern.is_match(&id.value) {
+        if !CHECK_ID.is_match(&id.value) {
             problems.push(Problem::at(
                 &id.loc,
                 format!("{:?} is not a CIS number like 1.2.15", id.value),
@@ -411,8 +418,7 @@ fn validate_check(
 /// fill: `{path}` needs a `file` or `file-from` test. Other braces (`{}` in
 /// a `find -exec`) are text.
 fn check_placeholders(remediation: &L<String>, test: Option<&Test>, problems: &mut Vec<Problem>) {
-    let placeholder = regex::Regex::new(r"\{[a-z][a-z-]*\}").expect("static regex");
-    for found in placeholder.find_iter(&remediation.value) {
+    for found in PLACEHOLDER.find_iter(&remediation.value) {
         if found.as_str() != super::PATH_PLACEHOLDER {
             problems.push(Problem::at(
                 &remediation.loc,
