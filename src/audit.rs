@@ -11,6 +11,7 @@ use crate::outcome::{CheckResult, HostReport, Outcome, Status};
 use crate::select::{Disposition, Selection};
 use crate::transport::{HostError, HostErrorKind};
 use crate::version;
+use std::sync::Arc;
 
 /// Who a host is, independent of how its facts were obtained.
 #[derive(Clone, Debug)]
@@ -100,9 +101,9 @@ pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selec
                 Disposition::Evaluate => eval::evaluate(facts, benchmark, check),
             };
             Some(CheckResult {
-                id: check.id.clone(),
-                title: check.title.clone(),
-                section: check.section.clone(),
+                id: Arc::clone(&check.id),
+                title: Arc::clone(&check.title),
+                section: Arc::clone(&check.section),
                 target: check.target,
                 automated: check.automated,
                 scored: check.scored,

@@ -11,6 +11,7 @@ use crate::component::{Component, Role};
 use crate::eval::operator::Predicate;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct Benchmark {
@@ -31,15 +32,16 @@ impl Benchmark {
     }
 
     pub fn check(&self, id: &str) -> Option<&Check> {
-        self.checks.iter().find(|c| c.id == id)
+        self.checks.iter().find(|c| *c.id == *id)
     }
 
     /// A check's remediation for one host: `{path}` becomes the file the
     /// test judged there (the only file source of the outcome), else the
-    /// first candidate path, else the setting that names the file.
-    pub fn remediation_for(&self, check: &Check, outcome: &crate::outcome::Outcome) -> String {
+    /// first candidate path, else the setting that names the file. Without
+    /// a placeholder, it is the check's own text, shared.
+    pub fn remediation_for(&self, check: &Check, outcome: &crate::outcome::Outcome) -> Arc<str> {
         if !check.remediation.contains(PATH_PLACEHOLDER) {
-            return check.remediation.clone();
+            return Arc::clone(&check.remediation);
         }
         let judged: Vec<&str> = outcome
             .sources
@@ -57,7 +59,7 @@ impl Benchmark {
             }
             _ => PATH_PLACEHOLDER.to_string(),
         };
-        check.remediation.replace(PATH_PLACEHOLDER, &path)
+        check.remediation.replace(PATH_PLACEHOLDER, &path).into()
     }
 }
 
@@ -65,17 +67,18 @@ impl Benchmark {
 /// in checks whose test is a `file` or `file-from` test (validated).
 pub const PATH_PLACEHOLDER: &str = "{path}";
 
+/// The text fields are shared (`Arc`) with every `CheckResult` of the check.
 #[derive(Clone, Debug)]
 pub struct Check {
     /// The CIS recommendation number, verbatim ("1.2.15").
-    pub id: String,
-    pub title: String,
+    pub id: Arc<str>,
+    pub title: Arc<str>,
     /// The CIS section the check belongs to ("1.2"; "2" for "2.1").
-    pub section: String,
+    pub section: Arc<str>,
     pub target: Role,
     pub automated: bool,
     pub scored: bool,
-    pub remediation: String,
+    pub remediation: Arc<str>,
     /// Absent only for manual checks that observe nothing.
     pub test: Option<Test>,
 }

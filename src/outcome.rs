@@ -7,6 +7,7 @@ use crate::component::Role;
 use crate::transport::HostError;
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 
 /// The verdict of one check on one host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -85,16 +86,20 @@ pub struct Outcome {
     pub notes: Vec<String>,
 }
 
-/// One check's outcome together with the check's identity.
+/// One check's outcome together with the check's identity. The check's
+/// text is shared with the benchmark's `Check` (a run holds one result per
+/// check per host, and copying the same text into each was a large part of
+/// evaluating many hosts).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckResult {
-    pub id: String,
-    pub title: String,
-    pub section: String,
+    pub id: Arc<str>,
+    pub title: Arc<str>,
+    pub section: Arc<str>,
     pub target: Role,
     pub automated: bool,
     pub scored: bool,
-    pub remediation: String,
+    /// The check's own remediation, or a copy with `{path}` filled in.
+    pub remediation: Arc<str>,
     pub outcome: Outcome,
 }
 

@@ -211,14 +211,10 @@ fn build_report(
 
 fn finish(report: &Report, output: &OutputArgs, stdout: &mut dyn Write, terminal: Terminal) -> Result<ExitCode, Error> {
     if let Some(path) = &output.json {
-        let mut bytes = Vec::new();
-        report::json::write(report, &mut bytes).expect("writing to memory cannot fail");
-        output::write_atomically(path, &bytes)?;
+        output::write_atomically(path, |out| report::json::write(report, out))?;
     }
     if let Some(path) = &output.junit {
-        let mut bytes = Vec::new();
-        report::junit::write(report, &mut bytes).expect("writing to memory cannot fail");
-        output::write_atomically(path, &bytes)?;
+        output::write_atomically(path, |out| report::junit::write(report, out))?;
     }
     let mut bytes = Vec::new();
     report::console::write(report, &mut bytes, report::console::Style { color: terminal.color })
@@ -269,7 +265,7 @@ fn save_facts(dir: &Path, identities: &[HostIdentity], gatherings: &[Gathering])
         };
         let mut bytes = serde_json::to_vec_pretty(&saved).expect("facts always serialize");
         bytes.push(b'\n');
-        output::write_atomically(&saved_facts_path(dir, &identity.name), &bytes)?;
+        output::write_atomically(&saved_facts_path(dir, &identity.name), |out| out.write_all(&bytes))?;
     }
     Ok(())
 }

@@ -90,7 +90,7 @@ fn every_automated_check_has_a_passing_and_a_failing_fixture() {
     let mut missing = Vec::new();
     for check in benchmark.checks.iter().filter(|c| c.automated) {
         for status in ["pass", "fail"] {
-            if !seen.contains(&(check.id.clone(), status.to_string())) {
+            if !seen.contains(&(check.id.to_string(), status.to_string())) {
                 missing.push(format!("{} has no {status} fixture", check.id));
             }
         }

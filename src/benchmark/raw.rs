@@ -61,6 +61,10 @@ impl Problem {
 pub struct File<'s> {
     name: &'s str,
     text: &'s str,
+    /// Where each line starts. Every value read gets a location, and
+    /// counting the lines before each one again made loading a benchmark
+    /// quadratic in its size.
+    line_starts: Vec<usize>,
     pub problems: Vec<Problem>,
 }
 
@@ -69,20 +73,18 @@ impl<'s> File<'s> {
         File {
             name,
             text,
+            line_starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(nl, _)| nl + 1))
+                .collect(),
             problems: Vec::new(),
         }
     }
 
     pub fn loc(&self, span: &Range<usize>, path: &str) -> Loc {
         let offset = span.start.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let col = before
-            .rfind('\n')
-            .map_or(before, |nl| &before[nl + 1..])
-            .chars()
-            .count()
-            + 1;
+        // Lines starting at or before `offset`; the first starts at 0.
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let col = self.text[self.line_starts[line - 1]..offset].chars().count() + 1;
         Loc {
             file: self.name.into(),
             offset,
@@ -614,4 +616,25 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
         if_running,
         suffix,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_count_lines_and_characters() {
+        let file = File::new("f.toml", "a = 1\nbé = 2\n\nc");
+        let at = |offset: usize| {
+            let loc = file.loc(&(offset..offset), "p");
+            (loc.line, loc.col)
+        };
+        assert_eq!(at(0), (1, 1));
+        assert_eq!(at(5), (1, 6), "the line break ends its line");
+        assert_eq!(at(6), (2, 1));
+        assert_eq!(at(9), (2, 3), "é is one column");
+        assert_eq!(at(14), (3, 1), "an empty line");
+        assert_eq!(at(15), (4, 1));
+        assert_eq!(at(99), (4, 2), "past the end is the end");
+    }
 }

@@ -11,6 +11,14 @@ use crate::eval::operator::{Operator, Predicate};
 use crate::kube::value::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+// Compiled once, not once per check: compiling them for every check was
+// about half the time spent validating a benchmark.
+static CHECK_ID: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"^[0-9]+(\.[0-9]+)*$").expect("static regex"));
+static PLACEHOLDER: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"\{[a-z][a-z-]*\}").expect("static regex"));
 
 pub const BENCHMARK_FILE: &str = "benchmark.toml";
 pub const SETTINGS_FILE: &str = "settings.toml";
@@ -329,10 +337,9 @@ fn validate_check(
     problems: &mut Vec<Problem>,
 ) -> Option<Check> {
     let before = problems.len();
-    let id_pattern = regex::Regex::new(r"^[0-9]+(\.[0-9]+)*$").expect("static regex");
     let mut section = String::new();
     if let Some(id) = &r.id {
-        if !id_pattern.is_match(&id.value) {
+        if !CHECK_ID.is_match(&id.value) {
             problems.push(Problem::at(
                 &id.loc,
                 format!("{:?} is not a CIS number like 1.2.15", id.value),
@@ -396,13 +403,13 @@ fn validate_check(
         return None;
     }
     Some(Check {
-        id: r.id?.value,
-        title: r.title?.value,
-        section,
+        id: r.id?.value.into(),
+        title: r.title?.value.into(),
+        section: section.into(),
         target: target?,
         automated: r.automated?.value,
         scored: r.scored?.value,
-        remediation: r.remediation?.value.trim_end().to_string(),
+        remediation: r.remediation?.value.trim_end().into(),
         test,
     })
 }
@@ -411,8 +418,7 @@ fn validate_check(
 /// fill: `{path}` needs a `file` or `file-from` test. Other braces (`{}` in
 /// a `find -exec`) are text.
 fn check_placeholders(remediation: &L<String>, test: Option<&Test>, problems: &mut Vec<Problem>) {
-    let placeholder = regex::Regex::new(r"\{[a-z][a-z-]*\}").expect("static regex");
-    for found in placeholder.find_iter(&remediation.value) {
+    for found in PLACEHOLDER.find_iter(&remediation.value) {
         if found.as_str() != super::PATH_PLACEHOLDER {
             problems.push(Problem::at(
                 &remediation.loc,
@@ -680,7 +686,7 @@ mod tests {
     #[test]
     fn builtin_cis_1_12_loads_with_its_checks() {
         let benchmark = load_builtin("cis-1.12").unwrap();
-        let ids: Vec<&str> = benchmark.checks.iter().map(|c| c.id.as_str()).collect();
+        let ids: Vec<&str> = benchmark.checks.iter().map(|c| &*c.id).collect();
         // Sections 1-4 of CIS Kubernetes v1.12: 97 recommendations.
         let mut expected: Vec<String> = Vec::new();
         for (section, count) in [
@@ -705,12 +711,12 @@ mod tests {
         assert_eq!(benchmark.kubernetes, ["1.32", "1.33", "1.34"]);
         assert_eq!(benchmark.sha256.len(), 64);
         let check = benchmark.check("1.2.15").unwrap();
-        assert_eq!(check.section, "1.2");
+        assert_eq!(&*check.section, "1.2");
         assert_eq!(
-            check.title,
+            &*check.title,
             "Ensure that the --profiling argument is set to false"
         );
-        assert_eq!(benchmark.check("2.1").unwrap().section, "2");
+        assert_eq!(&*benchmark.check("2.1").unwrap().section, "2");
         assert_eq!(benchmark.check("4.2.4").unwrap().automated, false);
         for check in &benchmark.checks {
             assert!(
@@ -862,12 +868,12 @@ test = { file = "/etc/x", op = "exists", if-running = true }
             notes: Vec::new(),
         };
         let judged = outcome(vec![crate::outcome::Source::File { path: "/b".into() }]);
-        assert_eq!(benchmark.remediation_for(c, &judged), "chmod 600 /b; find / -exec x {} +");
+        assert_eq!(&*benchmark.remediation_for(c, &judged), "chmod 600 /b; find / -exec x {} +");
         let none = outcome(vec![
             crate::outcome::Source::File { path: "/a".into() },
             crate::outcome::Source::File { path: "/b".into() },
         ]);
-        assert_eq!(benchmark.remediation_for(c, &none), "chmod 600 /a; find / -exec x {} +");
+        assert_eq!(&*benchmark.remediation_for(c, &none), "chmod 600 /a; find / -exec x {} +");
         let errors = load_with(&[check("x {path}", setting), check("x {host}", file).replace("1.1.1", "1.1.2")].concat())
             .unwrap_err()
             .0;
@@ -882,8 +888,8 @@ test = { file = "/etc/x", op = "exists", if-running = true }
             format!("[[checks]]\nid = \"{id}\"\ntitle = \"t\"\ntarget = \"control-plane\"\nautomated = false\nscored = false\nremediation = \"r\"\n\n")
         };
         let benchmark = load_with(&[check("1.10"), check("1.2"), check("1.2.1")].concat()).unwrap();
-        let ids: Vec<&str> = benchmark.checks.iter().map(|c| c.id.as_str()).collect();
+        let ids: Vec<&str> = benchmark.checks.iter().map(|c| &*c.id).collect();
         assert_eq!(ids, ["1.2", "1.2.1", "1.10"]);
-        assert_eq!(benchmark.checks[0].section, "1");
+        assert_eq!(&*benchmark.checks[0].section, "1");
     }
 }

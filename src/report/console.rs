@@ -85,7 +85,7 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
             out,
             "  {} {}; observed: {}",
             label_of(style, Status::Manual),
-            heading(result),
+            Heading(result),
             sanitize(&source::observed(&result.outcome))
         )?;
     }
@@ -98,7 +98,7 @@ fn write_check(result: &CheckResult, out: &mut dyn io::Write, style: Style) -> i
         out,
         "  {} {}",
         label_of(style, outcome.status),
-        heading(result)
+        Heading(result)
     )?;
     if outcome.status == Status::Error {
         // An error is not a verdict: there is nothing to compare, and
@@ -127,8 +127,14 @@ fn write_check(result: &CheckResult, out: &mut dyn io::Write, style: Style) -> i
     Ok(())
 }
 
-fn heading(result: &CheckResult) -> String {
-    format!("{} {}", sanitize(&result.id), sanitize(&result.title))
+/// A check's id and title, written where it is shown rather than into a
+/// String of its own: every manual check on every host has a line.
+struct Heading<'a>(&'a CheckResult);
+
+impl std::fmt::Display for Heading<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", sanitize(&self.0.id), sanitize(&self.0.title))
+    }
 }
 
 /// The address, with the port when it is not SSH's own.

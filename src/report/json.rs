@@ -8,27 +8,70 @@
 
 use crate::component::Role;
 use crate::outcome::{self, Report, Status, Summary};
-use crate::report::sanitize::is_hazard;
+use crate::report::sanitize::{is_hazard, is_printable_ascii};
 use crate::transport::HostErrorKind;
 use chrono::{DateTime, FixedOffset, SecondsFormat};
-use serde::Serialize;
-use serde_json::ser::{Formatter, PrettyFormatter};
+use serde::{Serialize, Serializer};
+use serde_json::ser::Formatter;
 use std::io;
+use std::marker::PhantomData;
 
 pub const SCHEMA: &str = "hardbench.report/v1";
 
-/// Write `report` as pretty-printed JSON with a trailing newline.
-pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+/// Write `report` as pretty-printed JSON with a trailing newline. Generic
+/// over the sink because the serializer makes a call per token: to a
+/// concrete buffered writer those are inlined copies, through `dyn Write`
+/// each is a virtual call. Give it a buffered sink (not a bare `File`).
+pub fn write<W: io::Write + ?Sized>(report: &Report, out: &mut W) -> io::Result<()> {
     let mut serializer =
-        serde_json::Serializer::with_formatter(&mut *out, Inert(PrettyFormatter::new()));
+        serde_json::Serializer::with_formatter(&mut *out, Inert::default());
     Document::from(report).serialize(&mut serializer)?;
     out.write_all(b"\n")
 }
 
-/// Pretty-printing that also escapes what `sanitize` would: serde_json
-/// escapes only what JSON requires (C0 controls, `"` and `\`), and leaves
-/// DEL, C1 controls and bidi overrides raw.
-struct Inert(PrettyFormatter<'static>);
+/// Pretty-printing laid out as serde_json's `PrettyFormatter` lays it out
+/// (two spaces per level), that also escapes what `sanitize` would:
+/// serde_json escapes only what JSON requires (C0 controls, `"` and `\`),
+/// and leaves DEL, C1 controls and bidi overrides raw. The layout is its own
+/// so that a line break with its indentation is one write, not one per
+/// level: a report is mostly short lines.
+#[derive(Default)]
+struct Inert {
+    /// Arrays and objects open around what is being written.
+    depth: usize,
+    /// Whether the innermost open array or object has a value yet.
+    has_value: bool,
+}
+
+impl Inert {
+    /// A line break (after a comma unless `first`) indented to `depth`.
+    fn new_line<W: ?Sized + io::Write>(&self, writer: &mut W, first: bool) -> io::Result<()> {
+        // Sixteen levels of indentation: more than a report nests.
+        const LINE: &[u8] = b",\n                                ";
+        let start = usize::from(first);
+        match LINE.get(start..2 + 2 * self.depth) {
+            Some(line) => writer.write_all(line),
+            None => {
+                writer.write_all(&LINE[start..2])?;
+                (0..self.depth).try_for_each(|_| writer.write_all(b"  "))
+            }
+        }
+    }
+
+    fn open<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(writer, true)?;
+        }
+        writer.write_all(bracket)
+    }
+}
 
 impl Formatter for Inert {
     fn write_string_fragment<W: ?Sized + io::Write>(
@@ -36,9 +79,8 @@ impl Formatter for Inert {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        // Most of a report is printable ASCII, which holds no hazard: write
-        // it without decoding characters (a large report is mostly this).
-        if fragment.bytes().all(|b| (b' '..b'\x7f').contains(&b)) {
+        // A large report is mostly printable ASCII: written as it is.
+        if is_printable_ascii(fragment) {
             return writer.write_all(fragment.as_bytes());
         }
         let mut rest = fragment;
@@ -55,11 +97,11 @@ impl Formatter for Inert {
     }
 
     fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_array(writer)
+        self.open(writer, b"[")
     }
 
     fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_array(writer)
+        self.close(writer, b"]")
     }
 
     fn begin_array_value<W: ?Sized + io::Write>(
@@ -67,19 +109,20 @@ impl Formatter for Inert {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        self.0.begin_array_value(writer, first)
+        self.new_line(writer, first)
     }
 
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_array_value(writer)
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 
     fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_object(writer)
+        self.open(writer, b"{")
     }
 
     fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_object(writer)
+        self.close(writer, b"}")
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(
@@ -87,15 +130,16 @@ impl Formatter for Inert {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        self.0.begin_object_key(writer, first)
+        self.new_line(writer, first)
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_object_value(writer)
+        writer.write_all(b": ")
     }
 
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_object_value(writer)
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -106,7 +150,7 @@ struct Document<'a> {
     benchmark: Benchmark<'a>,
     started_at: String,
     finished_at: String,
-    hosts: Vec<Host<'a>>,
+    hosts: Each<'a, outcome::HostReport, Host<'a>>,
     summary: Totals,
     exit_code: i32,
 }
@@ -143,7 +187,7 @@ struct Host<'a> {
     started_at: String,
     duration_ms: u64,
     summary: Counts,
-    results: Vec<CheckResult<'a>>,
+    results: Each<'a, outcome::CheckResult, CheckResult<'a>>,
 }
 
 #[derive(Serialize)]
@@ -169,7 +213,7 @@ struct CheckResult<'a> {
     status: &'static str,
     expected: &'a str,
     actual: &'a str,
-    sources: Vec<Source<'a>>,
+    sources: Each<'a, outcome::Source, Source<'a>>,
     notes: &'a [String],
     remediation: &'a str,
 }
@@ -200,6 +244,29 @@ enum Source<'a> {
     File {
         path: &'a str,
     },
+}
+
+/// An array of the schema's view (`U`) of each domain item (`T`), each
+/// converted as it is written: a whole report converted up front would be
+/// a second copy of its structure, allocated and freed for nothing.
+struct Each<'a, T, U> {
+    items: &'a [T],
+    view: PhantomData<U>,
+}
+
+impl<'a, T, U> Each<'a, T, U> {
+    fn new(items: &'a [T]) -> Self {
+        Each {
+            items,
+            view: PhantomData,
+        }
+    }
+}
+
+impl<'a, T, U: From<&'a T> + Serialize> Serialize for Each<'a, T, U> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.items.iter().map(U::from))
+    }
 }
 
 /// Outcome counts of one host.
@@ -241,7 +308,7 @@ impl<'a> From<&'a Report> for Document<'a> {
             },
             started_at: timestamp(&report.started_at),
             finished_at: timestamp(&report.finished_at),
-            hosts: report.hosts.iter().map(Host::from).collect(),
+            hosts: Each::new(&report.hosts),
             summary: Totals::from(report.summary()),
             exit_code: report.exit_code() as i32,
         }
@@ -282,7 +349,7 @@ impl<'a> From<&'a outcome::HostReport> for Host<'a> {
             started_at: timestamp(&host.started_at),
             duration_ms: u64::try_from(host.duration.as_millis()).unwrap_or(u64::MAX),
             summary: Counts::from(Summary::of_results(results)),
-            results: results.iter().map(CheckResult::from).collect(),
+            results: Each::new(results),
         }
     }
 }
@@ -299,7 +366,7 @@ impl<'a> From<&'a outcome::CheckResult> for CheckResult<'a> {
             status: status(result.outcome.status),
             expected: &result.outcome.expected,
             actual: &result.outcome.actual,
-            sources: result.outcome.sources.iter().map(Source::from).collect(),
+            sources: Each::new(&result.outcome.sources),
             notes: &result.outcome.notes,
             remediation: &result.remediation,
         }
@@ -562,6 +629,22 @@ mod tests {
         assert_eq!(render(&report), expected);
     }
 
+    /// The layout is serde_json's pretty one, at any depth.
+    #[test]
+    fn layout_is_serde_jsons_pretty_layout() {
+        let mut deep = json!({"leaf": [1, [], {}, "x"], "empty": {}});
+        for level in 0..20 {
+            deep = json!([level, {"next": deep, "also": [true, null]}]);
+        }
+        for value in [json!([]), json!({}), json!([[]]), json!({"a": {}}), deep] {
+            let mut out = Vec::new();
+            value
+                .serialize(&mut serde_json::Serializer::with_formatter(&mut out, Inert::default()))
+                .unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string_pretty(&value).unwrap());
+        }
+    }
+
     #[test]
     fn timestamps_keep_their_offset() {
         #[track_caller]
@@ -711,10 +794,10 @@ mod tests {
                     for (json_result, result) in
                         json_host["results"].as_array().unwrap().iter().zip(results)
                     {
-                        assert_eq!(json_result["title"], result.title.as_str());
+                        assert_eq!(json_result["title"], &*result.title);
                         assert_eq!(json_result["expected"], result.outcome.expected.as_str());
                         assert_eq!(json_result["actual"], result.outcome.actual.as_str());
-                        assert_eq!(json_result["remediation"], result.remediation.as_str());
+                        assert_eq!(json_result["remediation"], &*result.remediation);
                         assert_eq!(json_result["notes"][0], result.outcome.notes[0].as_str());
                         assert_eq!(
                             json_result["sources"][0]["path"],

@@ -30,16 +30,16 @@ pub(crate) fn check(
     actual: &str,
 ) -> CheckResult {
     CheckResult {
-        id: id.to_owned(),
-        title: title.to_owned(),
+        id: id.into(),
+        title: title.into(),
         section: id
             .rsplit_once('.')
             .map_or(id, |(section, _)| section)
-            .to_owned(),
+            .into(),
         target,
         automated: status != Status::Manual,
         scored: status != Status::Warn,
-        remediation: format!("Remediate {id}."),
+        remediation: format!("Remediate {id}.").into(),
         outcome: Outcome {
             status,
             expected: expected.to_owned(),
@@ -147,9 +147,10 @@ pub(crate) fn report() -> Report {
             flag: s("--profiling"),
         }],
     );
-    profiling.remediation = s("Edit the API server pod specification file \
+    profiling.remediation = "Edit the API server pod specification file \
         /etc/kubernetes/manifests/kube-apiserver.yaml on the control plane node and set the below \
-        parameter.\n--profiling=false");
+        parameter.\n--profiling=false"
+        .into();
     let mut manual = check(
         "1.2.1",
         "Ensure that the --anonymous-auth argument is set to false",
@@ -283,9 +284,9 @@ pub(crate) fn hostile() -> Report {
         match &mut host.result {
             Ok(results) => {
                 for result in results {
-                    result.title = h(&result.title);
-                    result.section = h(&result.section);
-                    result.remediation = h("remediation");
+                    result.title = h(&result.title).into();
+                    result.section = h(&result.section).into();
+                    result.remediation = h("remediation").into();
                     result.outcome.expected = h("expected");
                     result.outcome.actual = h("actual");
                     result.outcome.notes = vec![h("note")];

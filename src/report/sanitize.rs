@@ -23,7 +23,7 @@ pub(crate) fn sanitize_multiline(text: &str) -> Cow<'_, str> {
 }
 
 fn escape_where(text: &str, hazard: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !text.chars().any(&hazard) {
+    if is_printable_ascii(text) || !text.chars().any(&hazard) {
         return Cow::Borrowed(text);
     }
     let mut escaped = String::with_capacity(text.len() + 8);
@@ -35,6 +35,15 @@ fn escape_where(text: &str, hazard: impl Fn(char) -> bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(escaped)
+}
+
+/// Printable ASCII holds no hazard, and most text is only that: this tells
+/// without decoding characters. It folds over every byte, rather than
+/// stopping at the first that is not printable, so that the compiler checks
+/// many bytes at a time.
+pub(crate) fn is_printable_ascii(text: &str) -> bool {
+    text.bytes()
+        .fold(true, |printable, b| printable & (b' '..b'\x7f').contains(&b))
 }
 
 /// Characters that act instead of showing, or that XML 1.0 does not allow.

@@ -3,47 +3,60 @@
 //! are raw: callers sanitize them like any other host-derived text.
 
 use crate::outcome::{Outcome, Source};
+use std::fmt::Write as _;
 
-/// The actual value followed by where it came from.
+/// The actual value followed by where it came from. Built in one string: a
+/// report asks this of most checks on every host.
 pub(crate) fn observed(outcome: &Outcome) -> String {
-    match describe_all(&outcome.sources) {
-        Some(sources) => format!("{} ({sources})", outcome.actual),
-        None => outcome.actual.clone(),
+    // Room for a source or two, so that they do not grow the string again.
+    let mut text = String::with_capacity(outcome.actual.len() + 64 * outcome.sources.len());
+    text.push_str(&outcome.actual);
+    if !outcome.sources.is_empty() {
+        text.push_str(" (");
+        describe_all(&outcome.sources, &mut text);
+        text.push(')');
     }
+    text
 }
 
 /// One source in words.
-fn describe(source: &Source) -> String {
-    match source {
-        Source::Flag { component: _, flag } => format!("flag {}", dashed(flag)),
-        Source::ConfigFile { path, key } => format!("config {path}: {key}"),
-        Source::Env { component: _, name } => format!("env {name}"),
-        Source::Manifest { path, flag } => format!("manifest {path}: {}", dashed(flag)),
+fn describe(source: &Source, out: &mut String) {
+    let written = match source {
+        Source::Flag { component: _, flag } => write!(out, "flag {}", Dashed(flag)),
+        Source::ConfigFile { path, key } => write!(out, "config {path}: {key}"),
+        Source::Env { component: _, name } => write!(out, "env {name}"),
+        Source::Manifest { path, flag } => write!(out, "manifest {path}: {}", Dashed(flag)),
         // The reference names the component already ("kube-apiserver
         // reference ..."), and `actual` says whose default it is.
         Source::Default {
             component: _,
             reference,
-        } => format!("default per {reference}"),
-        Source::File { path } => format!("file {path}"),
-    }
+        } => write!(out, "default per {reference}"),
+        Source::File { path } => write!(out, "file {path}"),
+    };
+    written.expect("writing to a String");
 }
 
-/// All sources of a value, or `None` when the value has none.
-fn describe_all(sources: &[Source]) -> Option<String> {
-    if sources.is_empty() {
-        return None;
+/// All sources of a value, separated by "; ".
+fn describe_all(sources: &[Source], out: &mut String) {
+    for (i, source) in sources.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        describe(source, out);
     }
-    Some(sources.iter().map(describe).collect::<Vec<_>>().join("; "))
 }
 
 /// A flag as it is typed on a command line, whether or not the name was
 /// recorded with its dashes.
-fn dashed(flag: &str) -> String {
-    if flag.starts_with('-') {
-        flag.to_owned()
-    } else {
-        format!("--{flag}")
+struct Dashed<'a>(&'a str);
+
+impl std::fmt::Display for Dashed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.0.starts_with('-') {
+            f.write_str("--")?;
+        }
+        f.write_str(self.0)
     }
 }
 
@@ -53,7 +66,9 @@ mod tests {
 
     #[track_caller]
     fn case(source: Source, expected: &str) {
-        assert_eq!(describe(&source), expected);
+        let mut text = String::new();
+        describe(&source, &mut text);
+        assert_eq!(text, expected);
     }
 
     fn s(text: &str) -> String {
@@ -131,20 +146,25 @@ mod tests {
 
     #[test]
     fn several_sources_are_joined() {
-        assert_eq!(describe_all(&[]), None);
-        let sources = [
-            Source::Flag {
-                component: s("kubelet"),
-                flag: s("--config"),
-            },
-            Source::ConfigFile {
-                path: s("/var/lib/kubelet/config.yaml"),
-                key: s("readOnlyPort"),
-            },
-        ];
+        let outcome = Outcome {
+            status: crate::outcome::Status::Pass,
+            expected: s("0"),
+            actual: s("0"),
+            sources: vec![
+                Source::Flag {
+                    component: s("kubelet"),
+                    flag: s("--config"),
+                },
+                Source::ConfigFile {
+                    path: s("/var/lib/kubelet/config.yaml"),
+                    key: s("readOnlyPort"),
+                },
+            ],
+            notes: vec![],
+        };
         assert_eq!(
-            describe_all(&sources).as_deref(),
-            Some("flag --config; config /var/lib/kubelet/config.yaml: readOnlyPort"),
+            observed(&outcome),
+            "0 (flag --config; config /var/lib/kubelet/config.yaml: readOnlyPort)",
         );
     }
 }
