@@ -87,7 +87,7 @@ fn run(
     }
     let hosts: Vec<(HostIdentity, Gathering)> = identities.into_iter().zip(gatherings).collect();
     let report = build_report(started_at, candidates, &args.selection, hosts)?;
-    finish(&report, &args.output, stdout, terminal)
+    finish(report, &args.output, stdout, terminal)
 }
 
 fn evaluate(args: &EvaluateArgs, stdout: &mut dyn Write, terminal: Terminal) -> Result<ExitCode, Error> {
@@ -96,7 +96,7 @@ fn evaluate(args: &EvaluateArgs, stdout: &mut dyn Write, terminal: Terminal) -> 
     check_outputs(&args.output)?;
     let hosts = load_saved_facts(&args.facts)?;
     let report = build_report(started_at, candidates, &args.selection, hosts)?;
-    finish(&report, &args.output, stdout, terminal)
+    finish(report, &args.output, stdout, terminal)
 }
 
 fn list_checks(args: &ListChecksArgs, stdout: &mut dyn Write) -> Result<ExitCode, Error> {
@@ -209,18 +209,23 @@ fn build_report(
     })
 }
 
-fn finish(report: &Report, output: &OutputArgs, stdout: &mut dyn Write, terminal: Terminal) -> Result<ExitCode, Error> {
+/// Writes the reports, then lets the report go without freeing it: the
+/// process exits next, and freeing a thousand hosts' results one allocation
+/// at a time was an eighth of offline evaluation.
+fn finish(report: Report, output: &OutputArgs, stdout: &mut dyn Write, terminal: Terminal) -> Result<ExitCode, Error> {
     if let Some(path) = &output.json {
-        output::write_atomically(path, |out| report::json::write(report, out))?;
+        output::write_atomically(path, |out| report::json::write(&report, out))?;
     }
     if let Some(path) = &output.junit {
-        output::write_atomically(path, |out| report::junit::write(report, out))?;
+        output::write_atomically(path, |out| report::junit::write(&report, out))?;
     }
     let mut bytes = Vec::new();
-    report::console::write(report, &mut bytes, report::console::Style { color: terminal.color })
+    report::console::write(&report, &mut bytes, report::console::Style { color: terminal.color })
         .expect("writing to memory cannot fail");
     write_stdout(stdout, &bytes)?;
-    Ok(report.exit_code())
+    let code = report.exit_code();
+    std::mem::forget(report);
+    Ok(code)
 }
 
 fn write_stdout(stdout: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
