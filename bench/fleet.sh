@@ -18,7 +18,8 @@
 # lab sshd logs. Last, K saved-fact files (default 1000) replayed through
 # `hardbench evaluate` on one core: the lab hosts' own, then, for information,
 # K copies of the kubeadm control-plane fixture. Everything this script started is stopped
-# on exit, by PID. Needs root (the lab does).
+# on exit, by PID. Needs root (the lab does); installs the lab's packages
+# (tests/lab/install-deps.sh) when they are missing.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -58,7 +59,8 @@ done
 per_check_hosts=${per_check_hosts:-$((count < 50 ? count : 50))}
 ((per_check_hosts >= 1 && per_check_hosts <= count)) || die "--per-check-hosts must be 1..$count"
 ((EUID == 0)) || die "must run as root (the lab needs namespaces)"
-[[ -x /usr/bin/time ]] || die "GNU time is needed for peak RSS: apt-get install time"
+# The lab's packages and GNU time (for peak RSS); quiet when all are present.
+bash "$repo/tests/lab/install-deps.sh" || die "tests/lab/install-deps.sh failed"
 for tool in ssh xargs taskset awk; do
     command -v "$tool" >/dev/null || die "missing $tool"
 done
@@ -226,6 +228,25 @@ done
 w64=$(run_hardbench 64 c64)
 
 # --- offline evaluation ------------------------------------------------------------------
+# replay FACTS OUT WHAT: FACTS through `hardbench evaluate --json` on one core,
+# $rounds times; a line "wall user sys" per round in OUT. Wall comes from the
+# shell's microsecond clock: GNU time's %e moves in 10 ms steps, a twentieth
+# of a run here.
+replay() {
+    local facts=$1 out=$2 what=$3 r rc t0 t1
+    : >"$out"
+    for ((r = 0; r < rounds; r++)); do
+        rc=0
+        t0=$EPOCHREALTIME
+        /usr/bin/time -f '%U %S' -o "$out.time" taskset -c 0 \
+            "$hb" evaluate --facts "$facts" --json "$out.json" >/dev/null 2>&1 || rc=$?
+        t1=$EPOCHREALTIME
+        ((rc <= 1)) || die "hardbench evaluate ($what facts) exited $rc"
+        printf '%s %s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')" \
+            "$(tail -n 1 "$out.time")" >>"$out"
+    done
+    grep -q "\"hosts_ok\": $eval_hosts" "$out.json" || die "evaluate did not report $eval_hosts $what hosts"
+}
 # One host's saved facts, copied to K files with distinct names and a distinct
 # kubelet config text each (a leading YAML comment), so that no host reuses
 # another's parse.
@@ -237,15 +258,7 @@ for ((i = 1; i <= eval_hosts; i++)); do
     sed -e "s/\"${names[0]}\"/\"replica-$i\"/" -e "s/\"content\": \"/\"content\": \"# replica $i\\\\n/" "$one" \
         >"$work/facts/replica-$i.json"
 done
-: >"$work/eval"
-for ((r = 0; r < rounds; r++)); do
-    rc=0
-    /usr/bin/time -f '%e %U %S' -o "$work/time.eval" taskset -c 0 \
-        "$hb" evaluate --facts "$work/facts" --json "$work/eval.json" >/dev/null 2>&1 || rc=$?
-    ((rc <= 1)) || die "hardbench evaluate exited $rc"
-    tail -n 1 "$work/time.eval" >>"$work/eval"
-done
-grep -q "\"hosts_ok\": $eval_hosts" "$work/eval.json" || die "evaluate did not report $eval_hosts hosts"
+replay "$work/facts" "$work/eval" lab
 # The same for a control-plane host (the kubeadm fixture's cp-good): it has
 # four static pod manifests, about three times the checks and flags, and a
 # JSON report three times the size. Reported for information; the target is
@@ -256,15 +269,7 @@ for ((i = 1; i <= eval_hosts; i++)); do
         -e "s/\"content\": \"/\"content\": \"# replica $i\\\\n/" \
         "$repo/tests/fixtures/kubeadm/cp-good.json" >"$work/facts-cp/cp-replica-$i.json"
 done
-: >"$work/eval-cp"
-for ((r = 0; r < rounds; r++)); do
-    rc=0
-    /usr/bin/time -f '%e %U %S' -o "$work/time.eval-cp" taskset -c 0 \
-        "$hb" evaluate --facts "$work/facts-cp" --json "$work/eval-cp.json" >/dev/null 2>&1 || rc=$?
-    ((rc <= 1)) || die "hardbench evaluate (control plane) exited $rc"
-    tail -n 1 "$work/time.eval-cp" >>"$work/eval-cp"
-done
-grep -q "\"hosts_ok\": $eval_hosts" "$work/eval-cp.json" || die "evaluate did not report $eval_hosts control-plane hosts"
+replay "$work/facts-cp" "$work/eval-cp" control-plane
 
 # --- the table ---------------------------------------------------------------------------
 med() { tr ' ' '\n' <<<"${walls[$1]}" | grep . | median; }

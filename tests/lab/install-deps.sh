@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the lab needs on this machine (Debian): sshd, the real etcd
 # (and etcdctl, for checking it by hand), sudo, openssl for the certificates,
-# gcc for the fake component binary and busybox (the gathering script is
-# tested under busybox sh and busybox tools too). Idempotent: `apt-get update` runs only
+# gcc for the fake component binary, busybox (the gathering script is
+# tested under busybox sh and busybox tools too) and GNU time (bench/fleet.sh
+# reads peak RSS from it). Idempotent: `apt-get update` runs only
 # when a package is missing, and nothing is printed when all are present.
 set -euo pipefail
 
-packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox)
+packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time)
 
 missing=()
 for p in "${packages[@]}"; do
