@@ -11,7 +11,8 @@
 
 use hardbench::component::Component;
 use hardbench::facts::parse::parse;
-use hardbench::facts::{Document, Facts, FileFact, FileKind, FileStat, Listing, VersionFact};
+use hardbench::facts::{CertFact, Document, Facts, FileFact, FileKind, FileStat, FingerprintMethod, Listing, VersionFact};
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -92,6 +93,7 @@ chown 987654:987655 "$R/etc/kubernetes/pki/ca.crt"
 
 (cd "$R/var/lib/kubelet" && exec "$R/bin/kubelet" --config=config.yaml \
     --kubeconfig "$R/etc/kubernetes/kubelet.conf" --config-dir="$R/var/lib/kubelet/config.d" \
+    --client-ca-file "$R/etc/kubernetes/pki/ca.crt" \
     --tls-private-key-file="$R/etc/kubernetes/pki/kubelet.key" --node-ip 10.0.0.1 --v=2 \
     "--node-labels=$(printf 'a\nSTAT L2V0Yy9zaGFkb3c= missing\n"q')" "--hostname-override=$(printf 'h\377')") &
 KUBELET=$!
@@ -295,6 +297,8 @@ fn check_root_run(run: &Run) {
             "--kubeconfig".into(),
             r("etc/kubernetes/kubelet.conf"),
             format!("--config-dir={}", r("var/lib/kubelet/config.d")),
+            "--client-ca-file".into(),
+            r("etc/kubernetes/pki/ca.crt"),
             format!("--tls-private-key-file={}", r("etc/kubernetes/pki/kubelet.key")),
             "--node-ip".into(),
             "10.0.0.1".into(),
@@ -413,6 +417,12 @@ fn dash_with_host_tools() {
     let run = run("dash", Tools::Host, false);
     check_root_run(&run);
     let facts = run.facts();
+    // openssl is there, and the fixture's CA file is not a certificate:
+    // an error with openssl's reason, never a digest of something else.
+    match &facts.certificates[&run.path("etc/kubernetes/pki/ca.crt")] {
+        CertFact::Error { reason } => assert!(reason.starts_with("openssl: "), "{reason}"),
+        other => panic!("{other:?}"),
+    }
     // Root reads a 0600 file in a 0700 directory.
     assert_eq!(facts.documents[&run.path("private/hidden")], Document::Text { content: "secret\n".into(), truncated: false });
     assert_eq!(facts.problems, Vec::<String>::new());
@@ -425,7 +435,17 @@ fn busybox_sh_with_host_tools() {
 
 #[test]
 fn busybox_sh_with_busybox_tools() {
-    check_root_run(&run("busybox sh", Tools::Busybox, false));
+    let run = run("busybox sh", Tools::Busybox, false);
+    check_root_run(&run);
+    // Busybox has no openssl: the CA file's bytes are digested instead,
+    // and the method says so (such a fingerprint compares only with one
+    // made the same way).
+    let digest = Sha256::digest(b"cert\n");
+    let hex: Vec<String> = digest.iter().map(|b| format!("{b:02X}")).collect();
+    assert_eq!(
+        run.facts().certificates[&run.path("etc/kubernetes/pki/ca.crt")],
+        CertFact::Fingerprint { method: FingerprintMethod::FileBytes, sha256: hex.join(":") }
+    );
 }
 
 #[test]
@@ -442,6 +462,11 @@ fn missing_stat_is_reported_per_fact_and_the_script_goes_on() {
     assert!(matches!(facts.documents[&run.path("var/lib/kubelet/config.yaml")], Document::Text { .. }));
     assert!(matches!(facts.listings[&run.path("etc/kubernetes/manifests")], Listing::Entries { .. }));
     assert!(matches!(facts.versions[&Component::Kubelet], VersionFact::Reported { .. }));
+    // Neither openssl nor sha256sum is among these tools.
+    assert_eq!(
+        facts.certificates[&run.path("etc/kubernetes/pki/ca.crt")],
+        CertFact::Error { reason: "openssl and sha256sum: not found".into() }
+    );
 }
 
 #[test]
