@@ -9,38 +9,56 @@ use crate::kube::config::{self, Doc};
 use crate::kube::encryption::{self, Provider};
 use crate::kube::{self, audit_policy, kubelet, Observation};
 
-/// The document a path setting names: its observation and, when set, its
-/// absolute path and text.
-pub(super) enum Named<'f> {
-    Unset(Observation),
-    Text {
-        observation: Observation,
-        path: String,
-        text: &'f str,
-    },
-}
-
-pub(super) fn named_document<'f>(
-    facts: &'f Facts,
+/// The frame both tests share. The setting names a document: unset, that
+/// is a failure (`unset` says why); a document that cannot be located, read
+/// or parsed is an error; otherwise `judge` decides, from the document's
+/// path and text, the verdict, what was observed and any notes. The
+/// setting's source goes with every verdict but an error locating the
+/// document, and its notes with every judged document.
+fn judge_named_document(
+    facts: &Facts,
     benchmark: &Benchmark,
     setting: &Setting,
-) -> Result<Named<'f>, String> {
-    let observation = kube::observe(facts, benchmark, setting)?;
-    let Some(value) = observation.value.clone().filter(|v| !v.is_empty()) else {
-        return Ok(Named::Unset(observation));
+    expected: String,
+    unset: String,
+    judge: impl FnOnce(&str, &str) -> Result<(Verdict, String, Vec<String>), String>,
+) -> Judgement {
+    let observation = match kube::observe(facts, benchmark, setting) {
+        Ok(observation) => observation,
+        Err(reason) => return Judgement::new(Verdict::Error, expected, reason),
     };
-    let path = kubelet::resolve(&value, observation.base_dir.as_deref()).ok_or_else(|| {
+    let Some(value) = observation.value.as_deref().filter(|v| !v.is_empty()) else {
+        let mut judgement = Judgement::new(Verdict::Fail, expected, unset);
+        judgement.sources.push(observation.source(setting));
+        return judgement;
+    };
+    let (path, text) = match locate(facts, &observation, value) {
+        Ok(found) => found,
+        Err(reason) => return Judgement::new(Verdict::Error, expected, reason),
+    };
+    let mut judgement = match judge(&path, text) {
+        Err(e) => Judgement::new(Verdict::Error, expected, format!("{path} could not be parsed: {e}")),
+        Ok((verdict, actual, notes)) => {
+            let mut judgement = Judgement::new(verdict, expected, actual);
+            judgement.notes = notes;
+            judgement
+        }
+    };
+    judgement.sources.push(observation.source(setting));
+    judgement.notes.extend(observation.notes);
+    judgement
+}
+
+/// The absolute path and the text of the document a setting's value names.
+fn locate<'f>(facts: &'f Facts, observation: &Observation, value: &str) -> Result<(String, &'f str), String> {
+    let path = kubelet::resolve(value, observation.base_dir.as_deref()).ok_or_else(|| {
         format!(
             "{} names the relative path {value} and the process's working directory is unknown",
             observation.shown
         )
     })?;
     match config::read(facts, &path) {
-        Doc::Text(text) => Ok(Named::Text {
-            observation,
-            path,
-            text,
-        }),
+        Doc::Text(text) => Ok((path, text)),
         Doc::Missing => Err(format!("{} names {path}, which does not exist", observation.shown)),
         Doc::Unavailable(reason) => Err(format!("{path} {reason}")),
     }
@@ -50,75 +68,35 @@ const ENCRYPTION_EXPECTED: &str =
     "secrets encrypted first by aescbc, kms v2 or secretbox (kms v1 and aesgcm accepted with a note)";
 
 pub(super) fn judge_encryption(facts: &Facts, benchmark: &Benchmark, setting: &Setting) -> Judgement {
-    let expected = ENCRYPTION_EXPECTED.to_string();
-    let named = match named_document(facts, benchmark, setting) {
-        Ok(named) => named,
-        Err(reason) => return Judgement::new(Verdict::Error, expected, reason),
-    };
-    let (observation, path, text) = match named {
-        Named::Unset(observation) => {
-            let actual = format!("{} runs without {}", setting.component, setting.flag());
-            let mut judgement = Judgement::new(Verdict::Fail, expected, actual);
-            judgement.sources.push(observation.source(setting));
-            return judgement;
-        }
-        Named::Text { observation, path, text } => (observation, path, text),
-    };
-    let mut judgement = match encryption::parse(text) {
-        Err(e) => Judgement::new(
-            Verdict::Error,
-            expected,
-            format!("{path} could not be parsed: {e}"),
-        ),
-        Ok(rules) => {
-            let actual = format!("{} (in {path})", encryption::describe(&rules));
-            let first = encryption::rule_for(&rules, "secrets").and_then(|r| r.providers.first());
-            let (verdict, note) = match first {
-                None => (Verdict::Fail, Some("no provider is configured for secrets: they are stored unencrypted".to_string())),
-                Some(Provider::Identity) => (Verdict::Fail, Some("identity is the first provider for secrets: new secrets are stored unencrypted".to_string())),
-                Some(Provider::Aescbc | Provider::Secretbox | Provider::Kms { v2: true }) => (Verdict::Pass, None),
-                Some(Provider::Kms { v2: false }) => (Verdict::Pass, Some("KMS v1 is deprecated and disabled by default since Kubernetes 1.29; migrate to KMS v2".to_string())),
-                Some(Provider::Aesgcm) => (Verdict::Pass, Some("aesgcm is accepted, but its keys must be rotated every 200,000 writes; prefer kms v2".to_string())),
-                Some(Provider::Other(name)) => (Verdict::Fail, Some(format!("{name} is not a provider CIS accepts for secrets"))),
-            };
-            let mut judgement = Judgement::new(verdict, expected, actual);
-            judgement.notes.extend(note);
-            judgement
-        }
-    };
-    judgement.sources.push(observation.source(setting));
-    judgement.notes.extend(observation.notes);
-    judgement
+    let unset = format!("{} runs without {}", setting.component, setting.flag());
+    judge_named_document(facts, benchmark, setting, ENCRYPTION_EXPECTED.to_string(), unset, |path, text| {
+        let rules = encryption::parse(text)?;
+        let actual = format!("{} (in {path})", encryption::describe(&rules));
+        let first = encryption::rule_for(&rules, "secrets").and_then(|r| r.providers.first());
+        let (verdict, note) = match first {
+            None => (Verdict::Fail, Some("no provider is configured for secrets: they are stored unencrypted".to_string())),
+            Some(Provider::Identity) => (Verdict::Fail, Some("identity is the first provider for secrets: new secrets are stored unencrypted".to_string())),
+            Some(Provider::Aescbc | Provider::Secretbox | Provider::Kms { v2: true }) => (Verdict::Pass, None),
+            Some(Provider::Kms { v2: false }) => (Verdict::Pass, Some("KMS v1 is deprecated and disabled by default since Kubernetes 1.29; migrate to KMS v2".to_string())),
+            Some(Provider::Aesgcm) => (Verdict::Pass, Some("aesgcm is accepted, but its keys must be rotated every 200,000 writes; prefer kms v2".to_string())),
+            Some(Provider::Other(name)) => (Verdict::Fail, Some(format!("{name} is not a provider CIS accepts for secrets"))),
+        };
+        Ok((verdict, actual, note.into_iter().collect()))
+    })
 }
 
 pub(super) fn judge_audit_policy(facts: &Facts, benchmark: &Benchmark, setting: &Setting) -> Judgement {
     let expected = format!("{} names an audit policy with rules that log", setting.flag());
-    let named = match named_document(facts, benchmark, setting) {
-        Ok(named) => named,
-        Err(reason) => return Judgement::new(Verdict::Error, expected, reason),
-    };
-    let (observation, path, text) = match named {
-        Named::Unset(observation) => {
-            let actual = format!("{} runs without {}: nothing is audited", setting.component, setting.flag());
-            let mut judgement = Judgement::new(Verdict::Fail, expected, actual);
-            judgement.sources.push(observation.source(setting));
-            return judgement;
-        }
-        Named::Text { observation, path, text } => (observation, path, text),
-    };
-    let mut judgement = match audit_policy::summarize(text) {
-        Err(e) => Judgement::new(Verdict::Error, expected, format!("{path} could not be parsed: {e}")),
-        Ok(summary) => {
-            let levels = if summary.levels.is_empty() {
-                "none".to_string()
-            } else {
-                summary.levels.join(", ")
-            };
-            let actual = format!("{path}: {} rules, levels used: {levels}", summary.rules);
-            Judgement::passed(summary.logs(), expected, actual)
-        }
-    };
-    judgement.sources.push(observation.source(setting));
-    judgement.notes.extend(observation.notes);
-    judgement
+    let unset = format!("{} runs without {}: nothing is audited", setting.component, setting.flag());
+    judge_named_document(facts, benchmark, setting, expected, unset, |path, text| {
+        let summary = audit_policy::summarize(text)?;
+        let levels = if summary.levels.is_empty() {
+            "none".to_string()
+        } else {
+            summary.levels.join(", ")
+        };
+        let actual = format!("{path}: {} rules, levels used: {levels}", summary.rules);
+        let verdict = if summary.logs() { Verdict::Pass } else { Verdict::Fail };
+        Ok((verdict, actual, Vec::new()))
+    })
 }
