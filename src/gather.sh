@@ -363,26 +363,25 @@ scan_process() {
     if [ "$sp_comp" = etcd ]; then
         # 2>&1 first, so that a failed open of environ is captured too.
         if sp_env=$( { xargs -0 sh -c "$ENVSCAN" sh 2>/dev/null; } 2>&1 <"/proc/$sp_pid/environ"); then
-            set -f
-            IFS=$NL
-            for sp_line in $sp_env; do
-                IFS=$DEFAULT_IFS
-                set +f
-                process_action "$sp_line"
-            done
-            IFS=$DEFAULT_IFS
-            set +f
+            process_actions "$sp_env"
         else
             b64v "etcd $sp_pid: environment not read: $sp_env"
             emit PROBLEM "$B"
         fi
     fi
+    process_actions "$sp_scan"
+}
+
+# process_actions TEXT: process_action for each line of TEXT, split on
+# newlines only and without globbing (the list is expanded once, so the
+# defaults are back for each action).
+process_actions() {
     set -f
     IFS=$NL
-    for sp_line in $sp_scan; do
+    for pas_line in $1; do
         IFS=$DEFAULT_IFS
         set +f
-        process_action "$sp_line"
+        process_action "$pas_line"
     done
     IFS=$DEFAULT_IFS
     set +f
