@@ -4,10 +4,9 @@
 
 mod common;
 
-use common::{assert_well_formed_xml, hardbench, text, Lab};
+use common::{assert_well_formed_xml, hardbench, read_json, text, Audit, Lab};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// Per host, the verdict every check of the first milestone must reach.
 /// See tests/lab/README.md for why each host is (non-)compliant.
@@ -55,30 +54,18 @@ fn statuses(report: &Value) -> BTreeMap<(String, String), String> {
     statuses
 }
 
-fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).expect("the report exists")).expect("the report is JSON")
-}
 
 #[test]
 fn audits_the_lab_over_ssh_and_replays_the_saved_facts() {
     let state = tempfile::tempdir().unwrap();
     let lab = Lab::up(&state.path().join("lab"), &[]);
     let out = state.path().join("out");
-    std::fs::create_dir(&out).unwrap();
-    let (json, junit, facts) = (out.join("report.json"), out.join("report.xml"), out.join("facts"));
-
-    let output = hardbench(&[
-        "run",
-        "--inventory", lab.inventory().to_str().unwrap(),
-        "--json", json.to_str().unwrap(),
-        "--junit", junit.to_str().unwrap(),
-        "--save-facts", facts.to_str().unwrap(),
-        "--no-progress",
-    ]);
+    let audit = Audit::run(&lab.inventory(), &out, &[]);
+    let (output, junit, facts) = (&audit.output, &audit.junit, &audit.facts);
     // The lab holds non-compliant hosts, and every host is reachable.
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(1), "{}", text(output));
 
-    let report = read_json(&json);
+    let report = audit.report();
     let got = statuses(&report);
     let mut wrong = Vec::new();
     for (host, checks) in EXPECTED {
@@ -89,7 +76,7 @@ fn audits_the_lab_over_ssh_and_replays_the_saved_facts() {
             }
         }
     }
-    assert!(wrong.is_empty(), "wrong verdicts:\n{}\n\n{}", wrong.join("\n"), text(&output));
+    assert!(wrong.is_empty(), "wrong verdicts:\n{}\n\n{}", wrong.join("\n"), text(output));
 
     // Evidence an auditor needs: when, which host, which benchmark, as whom, which key.
     assert_eq!(report["schema"], "hardbench.report/v1");
@@ -116,8 +103,8 @@ fn audits_the_lab_over_ssh_and_replays_the_saved_facts() {
         assert_eq!(host["roles_detected"], detected, "{name}");
     }
 
-    assert_well_formed_xml(&junit);
-    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_well_formed_xml(junit);
+    let xml = std::fs::read_to_string(junit).unwrap();
     assert_eq!(xml.matches("<testsuite ").count(), 4, "one testsuite per host");
     assert!(xml.contains(r#"classname="cp-bad.1.2""#), "classname is <host>.<section>");
 
@@ -128,13 +115,7 @@ fn audits_the_lab_over_ssh_and_replays_the_saved_facts() {
 
     // No secret material leaves a host: the lab plants sentinels in the
     // EncryptionConfiguration's keys and in kubeconfig credentials.
-    let mut everything = console.to_string() + &String::from_utf8_lossy(&output.stderr);
-    everything += &std::fs::read_to_string(&json).unwrap();
-    everything += &xml;
-    for entry in std::fs::read_dir(&facts).unwrap() {
-        everything += &std::fs::read_to_string(entry.unwrap().path()).unwrap();
-    }
-    assert!(!everything.contains("HBSENTINEL"), "a planted secret left the host");
+    assert!(!audit.everything().contains("HBSENTINEL"), "a planted secret left the host");
 
     // The saved facts give the same verdicts offline, without SSH.
     drop(lab);

@@ -16,7 +16,7 @@
 mod common;
 
 use base64::Engine;
-use common::{hardbench, repo, text, Lab};
+use common::{repo, text, Audit, Lab};
 use serde_json::Value;
 use std::process::Command;
 
@@ -86,19 +86,9 @@ fn decoded_stream(raw: &[u8]) -> String {
 fn semantics_over_ssh() {
     let state = tempfile::tempdir().unwrap();
     let lab = Lab::up_on(&state.path().join("lab"), 20, &["cp-env", "kubelet-flags", "worker-bad"]);
-    let out = state.path().join("out");
-    std::fs::create_dir(&out).unwrap();
-    let (json, junit, facts) = (out.join("report.json"), out.join("report.xml"), out.join("facts"));
-    let output = hardbench(&[
-        "run",
-        "--inventory", lab.inventory().to_str().unwrap(),
-        "--json", json.to_str().unwrap(),
-        "--junit", junit.to_str().unwrap(),
-        "--save-facts", facts.to_str().unwrap(),
-        "--no-progress",
-    ]);
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
-    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let audit = Audit::run(&lab.inventory(), &state.path().join("out"), &[]);
+    assert_eq!(audit.output.status.code(), Some(1), "{}", text(&audit.output));
+    let report = audit.report();
 
     let mut wrong = Vec::new();
     for (host, id, status, actual, sources) in EXPECTED {
@@ -108,7 +98,7 @@ fn semantics_over_ssh() {
             wrong.push(format!("{host} {id}: expected {status} {actual:?} {sources:?}, got {} {} {kinds:?}", r["status"], r["actual"]));
         }
     }
-    assert!(wrong.is_empty(), "{}\n\n{}", wrong.join("\n"), text(&output));
+    assert!(wrong.is_empty(), "{}\n\n{}", wrong.join("\n"), text(&audit.output));
 
     // The running API server differs from its manifest: the report says so.
     let notes = result(&report, "cp-env", "1.2.10")["notes"].to_string();
@@ -127,13 +117,7 @@ fn semantics_over_ssh() {
     // No key material from the EncryptionConfiguration or the kubeconfigs
     // leaves a host: not in any report, saved fact, log line or the raw
     // gathered stream.
-    let mut everything = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-    everything += &std::fs::read_to_string(&json).unwrap();
-    everything += &std::fs::read_to_string(&junit).unwrap();
-    for entry in std::fs::read_dir(&facts).unwrap() {
-        everything += &std::fs::read_to_string(entry.unwrap().path()).unwrap();
-    }
-    assert_no_secret("the reports and saved facts", &everything);
+    assert_no_secret("the reports and saved facts", &audit.everything());
     let script = std::fs::File::open(repo().join("src/gather.sh")).unwrap();
     let raw = Command::new("ssh")
         .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{assert_well_formed_xml, hardbench, repo, text, Lab};
+use common::{assert_well_formed_xml, repo, text, Audit, Lab};
 use std::process::{Command, Stdio};
 
 const NET: u8 = 44;
@@ -80,32 +80,19 @@ fn no_secret_leaves_the_host_and_hostile_output_stays_inert() {
         ),
     )
     .unwrap();
-    let (json, junit, saved) = (dir.join("report.json"), dir.join("report.xml"), dir.join("facts"));
-    let output = hardbench(&[
-        "run",
-        "--no-progress",
-        "--benchmark",
-        "cis-1.12",
-        "--inventory",
-        inventory.to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-        "--save-facts",
-        saved.to_str().unwrap(),
-    ]);
-    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output));
-    assert_well_formed_xml(&junit);
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let audit = Audit::run(&inventory, &dir, &["--benchmark", "cis-1.12"]);
+    let Audit { output, json, junit, facts: saved } = &audit;
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(output));
+    assert_well_formed_xml(junit);
+    let report = audit.report();
     assert_eq!(report["hosts"][0]["status"], "ok", "{report:#}");
     let saved_facts = std::fs::read(saved.join("secrets.json")).unwrap();
 
     let mut found = leaks("the raw stream", &raw.stdout);
     // Records are base64: look at the decoded stream too.
     found.extend(leaks("the decoded raw stream", listed.as_bytes()));
-    found.extend(leaks("the JSON report", &std::fs::read(&json).unwrap()));
-    found.extend(leaks("the JUnit report", &std::fs::read(&junit).unwrap()));
+    found.extend(leaks("the JSON report", &std::fs::read(json).unwrap()));
+    found.extend(leaks("the JUnit report", &std::fs::read(junit).unwrap()));
     found.extend(leaks("the console", &output.stdout));
     found.extend(leaks("stderr", &output.stderr));
     found.extend(leaks("the saved facts", &saved_facts));
@@ -117,6 +104,6 @@ fn no_secret_leaves_the_host_and_hostile_output_stays_inert() {
     assert!(saved_text.contains("\\u001b[31mEVIL\\\"quote"), "the hostile argv was not gathered");
     for (what, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
         let raw_control = bytes.iter().any(|b| b.is_ascii_control() && *b != b'\n');
-        assert!(!raw_control, "a control character reached the terminal on {what}: {}", text(&output));
+        assert!(!raw_control, "a control character reached the terminal on {what}: {}", text(output));
     }
 }

@@ -68,6 +68,57 @@ pub fn hardbench(args: &[&str]) -> Output {
         .expect("the hardbench binary runs")
 }
 
+/// A `hardbench run` that wrote every output it can: the JSON and JUnit
+/// reports and the saved facts.
+pub struct Audit {
+    pub output: Output,
+    pub json: PathBuf,
+    pub junit: PathBuf,
+    pub facts: PathBuf,
+}
+
+impl Audit {
+    /// Runs `hardbench run --no-progress` on `inventory` with `extra`
+    /// arguments, writing report.json, report.xml and facts/ into `out`.
+    pub fn run(inventory: &Path, out: &Path, extra: &[&str]) -> Audit {
+        std::fs::create_dir_all(out).expect("the output directory is created");
+        let (json, junit, facts) = (out.join("report.json"), out.join("report.xml"), out.join("facts"));
+        let mut args = vec![
+            "run",
+            "--no-progress",
+            "--inventory", inventory.to_str().unwrap(),
+            "--json", json.to_str().unwrap(),
+            "--junit", junit.to_str().unwrap(),
+            "--save-facts", facts.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let output = hardbench(&args);
+        Audit { output, json, junit, facts }
+    }
+
+    /// The JSON report.
+    pub fn report(&self) -> serde_json::Value {
+        read_json(&self.json)
+    }
+
+    /// All the run left behind, as one text: the console, stderr, both
+    /// reports and every saved fact.
+    pub fn everything(&self) -> String {
+        let mut all = String::from_utf8_lossy(&self.output.stdout).into_owned();
+        all += &String::from_utf8_lossy(&self.output.stderr);
+        all += &std::fs::read_to_string(&self.json).unwrap();
+        all += &std::fs::read_to_string(&self.junit).unwrap();
+        for entry in std::fs::read_dir(&self.facts).unwrap() {
+            all += &std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        }
+        all
+    }
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("the report exists")).expect("the report is JSON")
+}
+
 pub fn text(output: &Output) -> String {
     format!(
         "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
