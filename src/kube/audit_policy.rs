@@ -20,19 +20,8 @@ impl Summary {
 }
 
 pub fn summarize(text: &str) -> Result<Summary, String> {
-    let doc = config::parse(text)?;
-    let kind = doc.get("kind").and_then(Json::as_str);
-    if kind != Some("Policy") {
-        return Err(format!(
-            "kind is {}, not Policy",
-            kind.map_or("absent".to_string(), |k| format!("{k:?}"))
-        ));
-    }
-    let rules = match doc.get("rules") {
-        None | Some(Json::Null) => Vec::new(),
-        Some(Json::Array(rules)) => rules.iter().collect(),
-        Some(_) => return Err("rules is not a list".into()),
-    };
+    let doc = config::parse_kind(text, "Policy")?;
+    let rules = config::list(&doc, "rules")?;
     let mut levels: Vec<String> = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         let level = rule

@@ -91,6 +91,28 @@ pub fn parse(text: &str) -> Result<Rc<Json>, String> {
     result
 }
 
+/// Parses a document that must be of `kind` (an EncryptionConfiguration, an
+/// audit Policy): another kind is an error naming the one found.
+pub fn parse_kind(text: &str, kind: &str) -> Result<Rc<Json>, String> {
+    let doc = parse(text)?;
+    match doc.get("kind").and_then(Json::as_str) {
+        Some(found) if found == kind => Ok(doc),
+        found => Err(format!(
+            "kind is {}, not {kind}",
+            found.map_or("absent".to_string(), |k| format!("{k:?}"))
+        )),
+    }
+}
+
+/// The list under a top-level `key`; absent or null is an empty list.
+pub fn list<'d>(doc: &'d Json, key: &str) -> Result<&'d [Json], String> {
+    match doc.get(key) {
+        None | Some(Json::Null) => Ok(&[]),
+        Some(Json::Array(items)) => Ok(items),
+        Some(_) => Err(format!("{key} is not a list")),
+    }
+}
+
 /// Looks up a dotted key path (`authentication.anonymous.enabled`). A null
 /// is absent: the decoder leaves the field unset and defaulting fills it.
 pub fn lookup<'v>(doc: &'v Json, key: &str) -> Option<&'v Json> {

@@ -46,19 +46,8 @@ impl Provider {
 }
 
 pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
-    let doc = config::parse(text)?;
-    let kind = doc.get("kind").and_then(Json::as_str);
-    if kind != Some("EncryptionConfiguration") {
-        return Err(format!(
-            "kind is {}, not EncryptionConfiguration",
-            kind.map_or("absent".to_string(), |k| format!("{k:?}"))
-        ));
-    }
-    let entries = match doc.get("resources") {
-        None | Some(Json::Null) => return Ok(Vec::new()),
-        Some(Json::Array(entries)) => entries,
-        Some(_) => return Err("resources is not a list".into()),
-    };
+    let doc = config::parse_kind(text, "EncryptionConfiguration")?;
+    let entries = config::list(&doc, "resources")?;
     entries.iter().enumerate().map(|(i, entry)| rule(i, entry)).collect()
 }
 
