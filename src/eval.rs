@@ -10,6 +10,7 @@
 //! what automated evaluation would have said in a note.
 
 mod ca;
+mod combine;
 mod documents;
 pub mod operator;
 mod tree;
@@ -44,6 +45,9 @@ struct Judgement {
     actual: String,
     sources: Vec<Source>,
     notes: Vec<String>,
+    /// The file a file test judged: its words do not name it (the source
+    /// does), so a combination of such tests names it (see `combine`).
+    subject: Option<String>,
 }
 
 impl Judgement {
@@ -54,6 +58,7 @@ impl Judgement {
             actual,
             sources: Vec::new(),
             notes: Vec::new(),
+            subject: None,
         }
     }
 
@@ -149,59 +154,15 @@ fn judge(facts: &Facts, benchmark: &Benchmark, test: &Test) -> Judgement {
             benchmark.setting(*ca),
             benchmark.setting(*other),
         ),
-        Test::All(tests) => combine(
+        Test::All(tests) => combine::combine(
             tests.iter().map(|t| judge(facts, benchmark, t)).collect(),
             true,
         ),
-        Test::Any(tests) => combine(
+        Test::Any(tests) => combine::combine(
             tests.iter().map(|t| judge(facts, benchmark, t)).collect(),
             false,
         ),
     }
-}
-
-fn combine(parts: Vec<Judgement>, all: bool) -> Judgement {
-    let has = |v: Verdict| parts.iter().any(|p| p.verdict == v);
-    let (decisive, fallback) = if all {
-        (Verdict::Fail, Verdict::Pass)
-    } else {
-        (Verdict::Pass, Verdict::Fail)
-    };
-    let verdict = if has(decisive) {
-        decisive
-    } else if has(Verdict::Error) {
-        Verdict::Error
-    } else {
-        fallback
-    };
-    let joiner = if all { " and " } else { " or " };
-    let expected = parts
-        .iter()
-        .map(|p| p.expected.as_str())
-        .collect::<Vec<_>>()
-        .join(joiner);
-    // Parts that read the same value say it once.
-    let mut actuals: Vec<&str> = Vec::new();
-    for part in &parts {
-        if !actuals.contains(&part.actual.as_str()) {
-            actuals.push(&part.actual);
-        }
-    }
-    let actual = actuals.join("; ");
-    let mut judgement = Judgement::new(verdict, expected, actual);
-    for part in parts {
-        for source in part.sources {
-            if !judgement.sources.contains(&source) {
-                judgement.sources.push(source);
-            }
-        }
-        for note in part.notes {
-            if !judgement.notes.contains(&note) {
-                judgement.notes.push(note);
-            }
-        }
-    }
-    judgement
 }
 
 fn judge_setting(
@@ -259,24 +220,18 @@ fn judge_file(
 ) -> Judgement {
     let expected = predicate.expected("file");
     for path in paths {
-        match facts.files.get(path) {
-            None => {
-                return Judgement::new(
-                    Verdict::Error,
-                    expected,
-                    format!("{path} was not collected"),
-                )
-            }
-            Some(FileFact::Error { reason }) => {
-                return Judgement::new(
-                    Verdict::Error,
-                    expected,
-                    format!("{path} could not be examined: {reason}"),
-                )
-            }
+        let mut judgement = match facts.files.get(path) {
+            None => Judgement::new(Verdict::Error, expected, format!("{path} was not collected")),
+            Some(FileFact::Error { reason }) => Judgement::new(
+                Verdict::Error,
+                expected,
+                format!("{path} could not be examined: {reason}"),
+            ),
             Some(FileFact::Missing) => continue,
-            Some(FileFact::Present(stat)) => return judge_stat(path, stat, predicate, expected),
-        }
+            Some(FileFact::Present(stat)) => judge_stat(path, stat, predicate, expected),
+        };
+        judgement.subject = Some(path.clone());
+        return judgement;
     }
     let actual = match paths {
         [one] => format!("file {one} does not exist"),
@@ -287,6 +242,9 @@ fn judge_file(
         .iter()
         .map(|p| Source::File { path: p.clone() })
         .collect();
+    if let [one] = paths {
+        judgement.subject = Some(one.clone());
+    }
     judgement
 }
 
@@ -989,6 +947,34 @@ mod tests {
             none = none.file_state(candidate, FileFact::Missing);
         }
         case(&none, "4.1.1", Status::Fail, "none of /etc/systemd/system/kubelet.service.d/10-kubeadm.conf, /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf, /lib/systemd/system/kubelet.service.d/10-kubeadm.conf, /etc/systemd/system/kubelet.service, /usr/lib/systemd/system/kubelet.service, /lib/systemd/system/kubelet.service exists");
+    }
+
+    #[test]
+    fn combined_file_checks_name_their_files() {
+        let admin = "/etc/kubernetes/admin.conf";
+        let both = host()
+            .file(admin, 0o644, ("root", 0), ("root", 0))
+            .file("/etc/kubernetes/super-admin.conf", 0o600, ("root", 0), ("root", 0));
+        let o = case(
+            &both,
+            "1.1.13",
+            Status::Fail,
+            "/etc/kubernetes/admin.conf: permissions 644; /etc/kubernetes/super-admin.conf: permissions 600",
+        );
+        assert_eq!(
+            o.expected,
+            "/etc/kubernetes/admin.conf and /etc/kubernetes/super-admin.conf: permissions 600 or more restrictive"
+        );
+        let older = host()
+            .file(admin, 0o600, ("root", 0), ("root", 0))
+            .file_state("/etc/kubernetes/super-admin.conf", FileFact::Missing);
+        let o = case(
+            &older,
+            "1.1.14",
+            Status::Pass,
+            "/etc/kubernetes/admin.conf: owner root:root; file /etc/kubernetes/super-admin.conf does not exist",
+        );
+        assert_eq!(o.expected, "/etc/kubernetes/admin.conf and /etc/kubernetes/super-admin.conf: owner root:root");
     }
 
     #[test]
