@@ -13,6 +13,8 @@ use crate::transport::{HostError, HostErrorKind};
 use crate::version;
 use std::sync::Arc;
 
+mod role_hint;
+
 /// Who a host is, independent of how its facts were obtained.
 #[derive(Clone, Debug)]
 pub struct HostIdentity {
@@ -46,6 +48,7 @@ pub fn host_report(
     };
     let identity = gathering.result.as_ref().map(|f| f.identity.clone()).unwrap_or_default();
     let kubernetes_version = gathering.result.as_ref().ok().and_then(version::kubernetes_version);
+    let seen = gathering.result.as_ref().ok().map(role_hint::Seen::of);
     let result = gathering.result.and_then(|facts| {
         if roles.is_empty() {
             return Err(HostError::new(
@@ -62,6 +65,11 @@ pub fn host_report(
             evaluate_host(&facts, &roles, benchmark, selection)
         }))
     });
+    // Declared roles that disagree with what runs get one note.
+    let notes = match (&host.roles, &seen, &result) {
+        (Some(declared), Some(seen), Ok(results)) => role_hint::note(declared, seen, results).into_iter().collect(),
+        _ => Vec::new(),
+    };
     HostReport {
         name: host.name.clone(),
         address: host.address.clone(),
@@ -78,6 +86,7 @@ pub fn host_report(
         started_at: gathering.started_at,
         duration: gathering.duration,
         result,
+        notes,
     }
 }
 

@@ -105,10 +105,7 @@ impl Observation {
                 component,
                 reference: reference.clone(),
             },
-            Origin::Absent => Source::Default {
-                component,
-                reference: "no default known".into(),
-            },
+            Origin::Absent => Source::Unset { component },
         }
     }
 }

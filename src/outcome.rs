@@ -67,6 +67,9 @@ pub enum Source {
     Manifest { path: String, flag: String },
     /// The component's own default, with where that default is documented.
     Default { component: String, reference: String },
+    /// Set nowhere the component reads it, and no default of the
+    /// component's is known: nothing was observed but the absence.
+    Unset { component: String },
     /// A file's metadata.
     File { path: String },
 }
@@ -138,6 +141,9 @@ pub struct HostReport {
     pub duration: std::time::Duration,
     /// `Err` when the host could not be audited at all.
     pub result: Result<Vec<CheckResult>, HostError>,
+    /// Remarks about the host as a whole (e.g. that its declared roles
+    /// disagree with the components running on it).
+    pub notes: Vec<String>,
 }
 
 /// Counts of outcomes over a whole run.

@@ -94,3 +94,66 @@ fn every_subcommand_explains_its_flags_with_examples_and_exit_codes() {
         assert!(help.contains(line), "run --help lists exit code {line:?}");
     }
 }
+
+/// Saved facts of the lab's compliant worker, evaluated with the roles the
+/// inventory gave it replaced by `roles` (`None`: detected).
+fn evaluate_worker_as(roles: Option<&[&str]>) -> (std::process::Output, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("facts");
+    std::fs::create_dir(&facts).unwrap();
+    let source = common::repo().join("tests/fixtures/kubeadm/worker-good.json");
+    let mut saved: serde_json::Value = serde_json::from_slice(&std::fs::read(source).unwrap()).unwrap();
+    saved["roles"] = serde_json::json!(roles);
+    std::fs::write(facts.join("worker-good.json"), serde_json::to_vec(&saved).unwrap()).unwrap();
+    let json = dir.path().join("report.json");
+    let output = hardbench(&["evaluate", "--facts", facts.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    let report = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    (output, report)
+}
+
+/// A worker declared a control plane gets dozens of errors; the report says
+/// once, on the host, that its roles may be wrong and why.
+#[test]
+fn declared_roles_that_disagree_with_the_running_components_are_pointed_out_once() {
+    let (output, report) = evaluate_worker_as(Some(&["control-plane"]));
+    assert_eq!(output.status.code(), Some(3), "the control-plane checks are errors:\n{}", text(&output));
+    let host = &report["hosts"][0];
+    let notes = host["notes"].as_array().unwrap_or_else(|| panic!("the host has notes: {host}"));
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let note = notes[0].as_str().unwrap();
+    for part in [
+        "the roles may be wrong: the inventory declares control-plane, but kubelet and kube-proxy run on it (worker)",
+        "no control-plane component runs, and ",
+        "worker is not declared, so its checks were not run",
+        "remove them to have them detected",
+    ] {
+        assert!(note.contains(part), "{part:?} in {note:?}");
+    }
+    let console = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(console.matches("the roles may be wrong").count(), 1, "once per host:\n{console}");
+    assert!(console.contains(&format!("\n  note: {note}\n")), "under the host's summary line:\n{console}");
+
+    // Roles that agree, or detected ones, give no note.
+    for roles in [Some(&["worker"][..]), None] {
+        let (output, report) = evaluate_worker_as(roles);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        assert!(report["hosts"][0].get("notes").is_none(), "{roles:?}: {}", report["hosts"][0]);
+        assert!(!String::from_utf8_lossy(&output.stdout).contains("roles may be wrong"), "{}", text(&output));
+    }
+}
+
+/// A setting set nowhere, with no default known, reads as such: no
+/// invented reference ("default per no default known").
+#[test]
+fn an_absent_setting_without_a_known_default_reads_naturally() {
+    let (output, report) = evaluate_worker_as(None);
+    let console = String::from_utf8_lossy(&output.stdout);
+    assert!(!console.contains("default per no default known"), "{console}");
+    assert!(
+        console.contains("4.2.7 Ensure that the --hostname-override argument is not set; observed: absent (no kubelet default known)"),
+        "{console}"
+    );
+    let results = report["hosts"][0]["results"].as_array().unwrap();
+    let hostname = results.iter().find(|r| r["id"] == "4.2.7").unwrap();
+    assert_eq!(hostname["sources"], serde_json::json!([{"kind": "unset", "component": "kubelet"}]));
+}

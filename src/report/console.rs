@@ -71,6 +71,9 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
         roles(host),
         counts(style, &Summary::of_results(results))
     )?;
+    for note in &host.notes {
+        writeln!(out, "  note: {}", sanitize(note))?;
+    }
     for result in results {
         match result.outcome.status {
             Status::Fail | Status::Warn | Status::Error => write_check(result, out, style)?,

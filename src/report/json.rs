@@ -175,6 +175,8 @@ struct Host<'a> {
     port: u16,
     roles: Vec<&'static str>,
     roles_detected: bool,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
     status: &'static str,
     error: Option<HostError<'a>>,
     user: &'a str,
@@ -240,6 +242,9 @@ enum Source<'a> {
     Default {
         component: &'a str,
         reference: &'a str,
+    },
+    Unset {
+        component: &'a str,
     },
     File {
         path: &'a str,
@@ -334,6 +339,7 @@ impl<'a> From<&'a outcome::HostReport> for Host<'a> {
             port: host.port,
             roles: host.roles.iter().copied().map(role).collect(),
             roles_detected: host.roles_detected,
+            notes: &host.notes,
             status,
             error,
             user: &host.user,
@@ -387,6 +393,7 @@ impl<'a> From<&'a outcome::Source> for Source<'a> {
                 component,
                 reference,
             },
+            outcome::Source::Unset { component } => Source::Unset { component },
             outcome::Source::File { path } => Source::File { path },
         }
     }

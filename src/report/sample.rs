@@ -90,6 +90,7 @@ pub(crate) fn ok_host(
         started_at: time("2026-11-22T16:40:00.250+00:00"),
         duration: Duration::from_millis(1234),
         result: Ok(results),
+        notes: Vec::new(),
     }
 }
 
@@ -116,6 +117,7 @@ pub(crate) fn error_host(
         started_at: time("2026-11-22T16:40:00.300+00:00"),
         duration: Duration::from_millis(5002),
         result: Err(HostError::new(kind, message)),
+        notes: Vec::new(),
     }
 }
 

@@ -32,6 +32,7 @@ fn describe(source: &Source, out: &mut String) {
             component: _,
             reference,
         } => write!(out, "default per {reference}"),
+        Source::Unset { component } => write!(out, "no {component} default known"),
         Source::File { path } => write!(out, "file {path}"),
     };
     written.expect("writing to a String");
@@ -118,6 +119,13 @@ mod tests {
                 reference: s("kube-apiserver --help (v1.33)"),
             },
             "default per kube-apiserver --help (v1.33)",
+        );
+        // An absent setting without a known default has no reference to cite.
+        case(
+            Source::Unset {
+                component: s("kubelet"),
+            },
+            "no kubelet default known",
         );
         case(
             Source::File {
