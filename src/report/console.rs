@@ -278,7 +278,7 @@ cp-good (127.0.10.1) control-plane,etcd,worker: 2 pass, 1 fail, 1 warn, 1 manual
                    --profiling=false
   WARN 1.2.6 Ensure that the --kubelet-certificate-authority argument is set as appropriate
       expected: set
-      actual: not set (default per unset by default)
+      actual: not set (no kube-apiserver default known)
       remediation: Remediate 1.2.6.
   MANUAL 1.2.1 Ensure that the --anonymous-auth argument is set to false; observed: true (default per kube-apiserver --help)
 

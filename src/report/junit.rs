@@ -386,7 +386,7 @@ mod tests {
                     zero,
                     (
                         "skipped",
-                        Some("warn: expected: set; actual: not set (default per unset by default)"),
+                        Some("warn: expected: set; actual: not set (no kube-apiserver default known)"),
                         Some("warn"),
                         Some("Remediate 1.2.6."),
                     ),

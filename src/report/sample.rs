@@ -218,7 +218,7 @@ pub(crate) fn report() -> Report {
                     "set",
                     "not set",
                 ),
-                vec![Source::Default { component: s("kube-apiserver"), reference: s("unset by default") }],
+                vec![Source::Unset { component: s("kube-apiserver") }],
             ),
             check("2.1", "Ensure that the --cert-file and --key-file arguments are set as appropriate", Role::Etcd, Status::Skip, "set", "deselected with --skip"),
             anonymous.clone(),
