@@ -1,45 +1,90 @@
 //! The whole path for real: the lab's hosts (one mount+PID namespace each,
 //! real sshd, real etcd, fake components with kubeadm-like flags) audited by
-//! the built binary over SSH, then the saved facts evaluated again offline.
+//! the built binary over SSH through tests/lab/demo.sh, the README's first
+//! command; then the saved facts evaluated again offline. The verdicts must
+//! be exactly those of the expected-verdict table in tests/lab/README.md,
+//! which this test reads, so the document and the lab cannot drift apart.
 
 mod common;
 
-use common::{assert_well_formed_xml, hardbench, read_json, text, Audit, Lab};
+use common::{assert_well_formed_xml, hardbench, read_json, repo, text, Audit, Lab};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::process::Command;
 
-/// Per host, the verdict every check of the first milestone must reach.
-/// See tests/lab/README.md for why each host is (non-)compliant.
-const EXPECTED: &[(&str, &[(&str, &str)])] = &[
-    (
-        "cp-good",
-        &[
-            ("1.1.1", "pass"), ("1.1.2", "pass"), ("1.1.11", "pass"), ("1.1.12", "pass"),
-            ("1.2.1", "manual"), ("1.2.6", "pass"), ("1.2.7", "pass"), ("1.2.15", "pass"), ("1.2.17", "pass"),
-            ("2.1", "pass"), ("2.2", "pass"), ("2.3", "pass"),
-            ("4.1.1", "pass"), ("4.1.5", "pass"), ("4.1.9", "pass"),
-            ("4.2.1", "pass"), ("4.2.2", "pass"), ("4.2.4", "manual"),
-        ],
-    ),
-    (
-        "cp-bad",
-        &[
-            ("1.1.1", "fail"), ("1.1.2", "fail"), ("1.1.11", "fail"), ("1.1.12", "fail"),
-            ("1.2.1", "manual"), ("1.2.6", "fail"), ("1.2.7", "fail"), ("1.2.15", "fail"), ("1.2.17", "fail"),
-            ("2.1", "pass"), ("2.2", "fail"), ("2.3", "fail"),
-            ("4.1.1", "fail"), ("4.1.5", "fail"), ("4.1.9", "fail"),
-            ("4.2.1", "pass"), ("4.2.2", "pass"), ("4.2.4", "manual"),
-        ],
-    ),
-    (
-        "worker-good",
-        &[("4.1.1", "pass"), ("4.1.5", "pass"), ("4.1.9", "pass"), ("4.2.1", "pass"), ("4.2.2", "pass"), ("4.2.4", "manual")],
-    ),
-    (
-        "worker-bad",
-        &[("4.1.1", "fail"), ("4.1.5", "fail"), ("4.1.9", "fail"), ("4.2.1", "fail"), ("4.2.2", "fail"), ("4.2.4", "manual")],
-    ),
-];
+/// The expected-verdict table of tests/lab/README.md.
+struct Table {
+    /// The host columns, in order.
+    hosts: Vec<String>,
+    /// (host, check id) → the expected status, `None` for "—" (the check
+    /// is not evaluated on that host).
+    cells: BTreeMap<(String, String), Option<String>>,
+}
+
+const STATUSES: [&str; 6] = ["pass", "fail", "warn", "manual", "skip", "error"];
+
+fn expected_verdicts() -> Table {
+    let readme = std::fs::read_to_string(repo().join("tests/lab/README.md")).unwrap();
+    let section = readme.split("### Expected verdicts").nth(1).expect("tests/lab/README.md has the expected verdicts");
+    let mut rows = section.lines().skip_while(|l| !l.starts_with("| check |")).take_while(|l| l.starts_with('|'));
+    let cells_of = |line: &str| -> Vec<String> {
+        let inner = line.trim().trim_start_matches('|').trim_end_matches('|');
+        inner.split('|').map(|c| c.trim().to_string()).collect()
+    };
+    let header = cells_of(rows.next().expect("the table has a header"));
+    assert_eq!(header[..2], ["check", "what"], "{header:?}");
+    let hosts = header[2..].to_vec();
+    let mut cells = BTreeMap::new();
+    for line in rows.skip(1) {
+        let row = cells_of(line);
+        assert_eq!(row.len(), header.len(), "{line}");
+        let id = row[0].trim_end_matches(" (M)").to_string();
+        for (host, cell) in hosts.iter().zip(&row[2..]) {
+            let status = (cell != "—").then(|| {
+                let word = cell.split([' ', ':']).next().unwrap();
+                assert!(STATUSES.contains(&word), "{id} {host}: {cell:?} does not start with a status");
+                word.to_string()
+            });
+            let previous = cells.insert((host.clone(), id.clone()), status);
+            assert!(previous.is_none(), "{id} is listed twice");
+        }
+    }
+    assert!(cells.len() >= 30 * hosts.len(), "the table was read whole: {} cells", cells.len());
+    Table { hosts, cells }
+}
+
+/// Every disagreement between the report and the table for `hosts`: a
+/// listed check must have its status (or be absent for "—"), and a check the
+/// table leaves out must pass if automated and be manual otherwise.
+fn disagreements(table: &Table, report: &Value, hosts: &[&str]) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for &name in hosts {
+        assert!(table.hosts.iter().any(|h| h == name), "{name} is a column of the table");
+        let host = report["hosts"].as_array().unwrap().iter().find(|h| h["name"] == name);
+        let Some(host) = host else {
+            wrong.push(format!("{name}: not in the report"));
+            continue;
+        };
+        let results = host["results"].as_array().expect("results is an array");
+        let reported: BTreeMap<&str, &Value> = results.iter().map(|r| (r["id"].as_str().unwrap(), r)).collect();
+        for ((host, id), expected) in table.cells.iter().filter(|((h, _), _)| h == name) {
+            let actual = reported.get(id.as_str()).map(|r| r["status"].as_str().unwrap());
+            if actual != expected.as_deref() {
+                wrong.push(format!("{host} {id}: expected {expected:?}, got {actual:?}"));
+            }
+        }
+        for (id, result) in &reported {
+            if table.cells.contains_key(&(name.to_string(), id.to_string())) {
+                continue;
+            }
+            let expected = if result["automated"] == true { "pass" } else { "manual" };
+            if result["status"] != expected {
+                wrong.push(format!("{name} {id}: not in the table, so {expected}; got {} ({})", result["status"], result["actual"]));
+            }
+        }
+    }
+    wrong
+}
 
 fn statuses(report: &Value) -> BTreeMap<(String, String), String> {
     let mut statuses = BTreeMap::new();
@@ -54,29 +99,39 @@ fn statuses(report: &Value) -> BTreeMap<(String, String), String> {
     statuses
 }
 
+/// The four hosts the demo brings up (up.sh's defaults).
+const DEMO_HOSTS: [&str; 4] = ["cp-good", "cp-bad", "worker-good", "worker-bad"];
 
 #[test]
-fn audits_the_lab_over_ssh_and_replays_the_saved_facts() {
+fn the_demo_audits_the_lab_over_ssh_as_its_readme_says() {
+    let table = expected_verdicts();
     let state = tempfile::tempdir().unwrap();
-    let lab = Lab::up(&state.path().join("lab"), &[]);
-    let out = state.path().join("out");
-    let audit = Audit::run(&lab.inventory(), &out, &[]);
-    let (output, junit, facts) = (&audit.output, &audit.junit, &audit.facts);
-    // The lab holds non-compliant hosts, and every host is reachable.
-    assert_eq!(output.status.code(), Some(1), "{}", text(output));
+    let out = state.path().join("lab-report");
+    // The README's first command, with the binary under test instead of a
+    // release build; on up.sh's default addresses 127.0.10.x.
+    let output = Command::new("bash")
+        .arg(repo().join("tests/lab/demo.sh"))
+        .env("HARDBENCH_BIN", env!("CARGO_BIN_EXE_hardbench"))
+        .env("HARDBENCH_LAB_DIR", state.path().join("lab"))
+        .env("HARDBENCH_REPORT_DIR", &out)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("bash runs");
+    // The lab holds non-compliant hosts and every host is reachable: the
+    // demo says so and exits 0.
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let console = String::from_utf8_lossy(&output.stdout);
+    assert!(console.contains("hardbench exited with status 1: non-compliant hosts found, as the lab intends."), "{console}");
+    assert!(!state.path().join("lab").exists(), "the demo tears the lab down");
 
-    let report = audit.report();
-    let got = statuses(&report);
-    let mut wrong = Vec::new();
-    for (host, checks) in EXPECTED {
-        for (id, expected) in *checks {
-            let actual = got.get(&(host.to_string(), id.to_string())).map_or("missing", |s| s.as_str());
-            if actual != *expected {
-                wrong.push(format!("{host} {id}: expected {expected}, got {actual}"));
-            }
-        }
-    }
-    assert!(wrong.is_empty(), "wrong verdicts:\n{}\n\n{}", wrong.join("\n"), text(output));
+    let (json, junit, facts) = (out.join("report.json"), out.join("report.xml"), out.join("facts"));
+    let report = read_json(&json);
+    let wrong = disagreements(&table, &report, &DEMO_HOSTS);
+    assert!(wrong.is_empty(), "the lab disagrees with tests/lab/README.md:\n{}\n\n{console}", wrong.join("\n"));
+    // cp-good is compliant: no check fails.
+    assert_eq!(report["hosts"][0]["name"], "cp-good");
+    assert_eq!(report["hosts"][0]["summary"]["fail"], 0, "{}", report["hosts"][0]["summary"]);
+    assert_eq!(report["exit_code"], 1);
 
     // Evidence an auditor needs: when, which host, which benchmark, as whom, which key.
     assert_eq!(report["schema"], "hardbench.report/v1");
@@ -87,7 +142,7 @@ fn audits_the_lab_over_ssh_and_replays_the_saved_facts() {
     for key in ["started_at", "finished_at"] {
         chrono::DateTime::parse_from_rfc3339(report[key].as_str().unwrap()).expect("RFC 3339 with offset");
     }
-    assert_eq!(report["summary"]["hosts_ok"], 4);
+    assert_eq!(report["summary"]["hosts_ok"], DEMO_HOSTS.len());
     assert_eq!(report["summary"]["hosts_error"], 0);
     for host in report["hosts"].as_array().unwrap() {
         let name = host["name"].as_str().unwrap();
@@ -101,26 +156,75 @@ fn audits_the_lab_over_ssh_and_replays_the_saved_facts() {
         // The control-plane hosts list their roles; the workers' are detected.
         let detected = name.starts_with("worker");
         assert_eq!(host["roles_detected"], detected, "{name}");
+        // The declared roles are right: no hint that they may be wrong.
+        assert!(host.get("notes").is_none(), "{name}: {}", host["notes"]);
     }
 
-    assert_well_formed_xml(junit);
-    let xml = std::fs::read_to_string(junit).unwrap();
-    assert_eq!(xml.matches("<testsuite ").count(), 4, "one testsuite per host");
+    assert_well_formed_xml(&junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testsuite ").count(), DEMO_HOSTS.len(), "one testsuite per host");
     assert!(xml.contains(r#"classname="cp-bad.1.2""#), "classname is <host>.<section>");
 
-    let console = String::from_utf8_lossy(&output.stdout);
-    for (host, _) in EXPECTED {
+    for host in DEMO_HOSTS {
         assert!(console.contains(host), "the console report names {host}");
     }
 
     // No secret material leaves a host: the lab plants sentinels in the
     // EncryptionConfiguration's keys and in kubeconfig credentials.
-    assert!(!audit.everything().contains("HBSENTINEL"), "a planted secret left the host");
+    let mut everything = text(&output) + &std::fs::read_to_string(&json).unwrap() + &xml;
+    for entry in std::fs::read_dir(&facts).unwrap() {
+        everything += &std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    }
+    assert!(!everything.contains("HBSENTINEL"), "a planted secret left the host");
 
     // The saved facts give the same verdicts offline, without SSH.
-    drop(lab);
-    let replayed = out.join("replayed.json");
+    let replayed = state.path().join("replayed.json");
     let output = hardbench(&["evaluate", "--facts", facts.to_str().unwrap(), "--json", replayed.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
-    assert_eq!(statuses(&read_json(&replayed)), got);
+    assert_eq!(statuses(&read_json(&replayed)), statuses(&report));
+}
+
+/// worker-min, the speed benchmark's host, is a column of the table too.
+#[test]
+fn worker_min_gives_the_verdicts_of_the_readme() {
+    let table = expected_verdicts();
+    let state = tempfile::tempdir().unwrap();
+    let lab = Lab::up_on(&state.path().join("lab"), 12, &["worker-min"]);
+    let audit = Audit::run(&lab.inventory(), &state.path().join("out"), &[]);
+    assert_eq!(audit.output.status.code(), Some(1), "{}", text(&audit.output));
+    let wrong = disagreements(&table, &audit.report(), &["worker-min"]);
+    assert!(wrong.is_empty(), "the lab disagrees with tests/lab/README.md:\n{}\n\n{}", wrong.join("\n"), text(&audit.output));
+}
+
+/// The lab's scripts explain themselves: --help prints the usage to stdout
+/// and exits 0 (and does nothing else); a wrong option is exit 2 with the
+/// usage on stderr.
+#[test]
+fn lab_scripts_print_their_usage_on_help_and_refuse_a_wrong_option() {
+    let state = tempfile::tempdir().unwrap();
+    let untouched = state.path().join("lab");
+    for script in ["up.sh", "down.sh"] {
+        let run = |args: &[&str]| {
+            Command::new("bash")
+                .arg(repo().join("tests/lab").join(script))
+                .args(["--dir", untouched.to_str().unwrap()])
+                .args(args)
+                .output()
+                .expect("bash runs")
+        };
+        let usage = format!("usage: bash tests/lab/{script} [--dir DIR]");
+        for help in ["--help", "-h"] {
+            let output = run(&[help]);
+            assert_eq!(output.status.code(), Some(0), "{script} {help}: {}", text(&output));
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(stdout.contains(&usage), "{script} {help}:\n{stdout}");
+            assert!(output.stderr.is_empty(), "{script} {help}: {}", text(&output));
+        }
+        let output = run(&["--no-such-option"]);
+        assert_eq!(output.status.code(), Some(2), "{script}: {}", text(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--no-such-option") && stderr.contains(&usage), "{script}:\n{stderr}");
+        assert!(output.stdout.is_empty(), "{script}: {}", text(&output));
+        assert!(!untouched.exists(), "{script} did nothing");
+    }
 }

@@ -8,6 +8,8 @@
 # unshare's child) gets SIGTERM and exits; the kernel then kills everything
 # else in its PID namespace, and the unshare exits with it. Whatever is still
 # there after 5 s gets SIGKILL. Idempotent: a missing DIR is not an error.
+# --keep-dir keeps DIR (keys, logs) after stopping the hosts; --quiet prints
+# nothing unless something goes wrong.
 set -euo pipefail
 
 
@@ -19,12 +21,22 @@ die() {
     printf 'down.sh: error: %s\n' "$*" >&2
     exit 1
 }
+# The comment at the top of this file is the help: --help prints it to
+# stdout and exits 0; a wrong argument prints the usage line to stderr, exit 2.
+usage() {
+    sed -n '/^#   bash/p' "${BASH_SOURCE[0]}" | sed 's/^#   /usage: /'
+}
+help() {
+    sed -n '2,/^set -euo pipefail/{s/^#   bash/usage: bash/p;t;/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"
+    exit 0
+}
 while (($#)); do
     case $1 in
     --dir) dir=${2:?--dir needs a value}; shift 2 ;;
     --keep-dir) keep_dir=1; shift ;;
     --quiet) quiet=1; shift ;;
-    *) die "unknown argument $1 (usage: down.sh [--dir DIR] [--keep-dir] [--quiet])" ;;
+    -h | --help) help ;;
+    *) printf 'down.sh: unknown argument %s\n' "$1" >&2; usage >&2; exit 2 ;;
     esac
 done
 [[ $dir == /* ]] || dir=$PWD/$dir

@@ -10,7 +10,13 @@
 # the profile (N = 1) or PROFILE-1..PROFILE-N; host i (from 0) gets the
 # address 127.0.(NET + i / 250).(i % 250 + 1), NET defaulting to 10 (labs
 # that run at the same time need different NETs). A lab already up in DIR is
-# torn down first. Needs root.
+# torn down first. Needs root and the packages of tests/lab/install-deps.sh.
+#
+# Left on this machine after down.sh: the users hbaudit and etcd (created
+# when missing), and any of /etc/kubernetes /var/lib/kubelet /var/lib/etcd
+# /etc/systemd/system/kubelet.service.d /etc/sudoers.d /run that was missing,
+# as an empty directory (each host mounts its own tmpfs over them; nothing is
+# written into the machine's own).
 set -euo pipefail
 
 lab=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,9 +30,14 @@ die() {
     printf 'up.sh: error: %s\n' "$*" >&2
     exit 1
 }
+# The comment at the top of this file is the help: --help prints it to
+# stdout and exits 0; a wrong option prints the usage line to stderr, exit 2.
 usage() {
-    sed -n '/^#   bash/p' "${BASH_SOURCE[0]}" | sed 's/^#   /usage: /' >&2
-    exit 2
+    sed -n '/^#   bash/p' "${BASH_SOURCE[0]}" | sed 's/^#   /usage: /'
+}
+help() {
+    sed -n '2,/^set -euo pipefail/{s/^#   bash/usage: bash/p;t;/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"
+    exit 0
 }
 
 while (($#)); do
@@ -35,8 +46,8 @@ while (($#)); do
     --count) count=${2:?--count needs a value}; shift 2 ;;
     --net) net=${2:?--net needs a value}; shift 2 ;;
     --profile) profiles+=("${2:?--profile needs a value}"); shift 2 ;;
-    -h | --help) usage ;;
-    -*) printf 'up.sh: unknown option %s\n' "$1" >&2; usage ;;
+    -h | --help) help ;;
+    -*) printf 'up.sh: unknown option %s\n' "$1" >&2; usage >&2; exit 2 ;;
     *) profiles+=("$1"); shift ;;
     esac
 done
