@@ -50,7 +50,7 @@ const EXPECTED: &[(&str, &str, &str, &str, &[&str])] = &[
     ("kubelet-flags", "4.2.3", "pass", "--client-ca-file /etc/kubernetes/pki/ca.crt", &["flag"]),
     ("kubelet-flags", "4.2.4", "manual", "absent (kubelet default without --config: 10255)", &["default"]),
     ("kubelet-flags", "4.2.10", "pass", "--rotate-certificates", &["flag"]),
-    ("kubelet-flags", "4.1.9", "pass", "kubelet runs without --config", &["default"]),
+    ("kubelet-flags", "4.1.9", "pass", "kubelet runs without --config", &["unset"]),
     ("kubelet-flags", "4.3.1", "fail", "--metrics-bind-address 0.0.0.0:10249", &["flag"]),
     // A command line that overrides the config file.
     ("worker-bad", "4.2.1", "fail", "--anonymous-auth=true", &["flag"]),
