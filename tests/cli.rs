@@ -131,7 +131,12 @@ fn declared_roles_that_disagree_with_the_running_components_are_pointed_out_once
     }
     let console = String::from_utf8_lossy(&output.stdout);
     assert_eq!(console.matches("the roles may be wrong").count(), 1, "once per host:\n{console}");
-    assert!(console.contains(&format!("\n  note: {note}\n")), "under the host's summary line:\n{console}");
+    // Right under the host's summary line, wrapped like the remediation.
+    let lines: Vec<&str> = console.lines().collect();
+    assert!(lines[0].starts_with("worker-good (") && lines[1].starts_with("  note: the roles may be wrong"), "{console}");
+    let wrapped: Vec<&str> = lines[1..].iter().take_while(|l| l.starts_with("        ") || l.starts_with("  note: ")).copied().collect();
+    assert!(wrapped.len() > 1 && wrapped.iter().all(|l| l.len() <= 100), "{wrapped:#?}");
+    assert_eq!(wrapped.iter().flat_map(|l| l.split_whitespace()).skip(1).collect::<Vec<_>>().join(" "), note);
 
     // Roles that agree, or detected ones, give no note.
     for roles in [Some(&["worker"][..]), None] {

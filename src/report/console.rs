@@ -72,7 +72,9 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
         counts(style, &Summary::of_results(results))
     )?;
     for note in &host.notes {
-        writeln!(out, "  note: {}", sanitize(note))?;
+        for line in wrap("  note: ", note, WIDTH) {
+            writeln!(out, "{line}")?;
+        }
     }
     for result in results {
         match result.outcome.status {
