@@ -131,7 +131,8 @@ mod tests {
         let one_error = [result(E, Status::Error)];
         let three_errors = [result(Cp, Status::Error), result(Cp, Status::Error), result(Cp, Status::Pass), result(Cp, Status::Error)];
         // (declared, running, results, note)
-        let cases: Vec<(&[Role], &[Component], &[CheckResult], Option<&str>)> = vec![
+        type Case<'a> = (&'a [Role], &'a [Component], &'a [CheckResult], Option<&'a str>);
+        let cases: Vec<Case> = vec![
             (&[Cp, E, W], &control_plane, &[], None),
             (&[W], &[Kubelet, KubeProxy], &[], None),
             (&[W], &[Kubelet], &[], None),
