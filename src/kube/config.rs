@@ -122,6 +122,13 @@ pub fn lookup<'v>(doc: &'v Json, key: &str) -> Option<&'v Json> {
     (!found.is_null()).then_some(found)
 }
 
+/// The field at a dotted key path as written, null included (what a null
+/// means depends on the field: see `defaulting`).
+pub fn field<'v>(doc: &'v Json, key: &str) -> Option<&'v Json> {
+    key.split('.')
+        .try_fold(doc, |node, part| node.as_object()?.get(part))
+}
+
 /// The text a config value has when handed to the typed parser: scalars
 /// as written, sequences joined with commas, mappings (such as
 /// `featureGates`) as `key=value` pairs joined with commas, the way the
