@@ -1231,6 +1231,26 @@ mod tests {
         assert_eq!(o.notes, ["kube-proxy loads /p.yaml and ignores --metrics-bind-address, so --metrics-bind-address=127.0.0.1:10249 is not in effect"]);
         let o = case(&host().run(P, "--config=/p.yaml").doc_state("/p.yaml", Document::Missing), "4.3.1", Status::Pass, "absent (kube-proxy default: 127.0.0.1:10249)");
         assert!(o.notes[0].starts_with("kube-proxy's --config file /p.yaml is not on the host"));
+        // Item 19: the file the process sees, through its root (pid 100), wins over the host's.
+        let conf = "/var/lib/kube-proxy/config.conf";
+        let contained = |doc: Document| {
+            host()
+                .run(P, "--config=config.conf --metrics-bind-address=127.0.0.1:10249")
+                .doc(conf, "metricsBindAddress: 127.0.0.1:10249\n")
+                .doc_state(&format!("/proc/100/root{conf}"), doc)
+        };
+        let mut relative = contained(Document::Text { content: "metricsBindAddress: 0.0.0.0:10249\n".into(), truncated: false });
+        relative.0.processes[0].cwd = Some("/var/lib/kube-proxy".into());
+        let o = case(&relative, "4.3.1", Status::Fail, "metricsBindAddress: 0.0.0.0:10249 (in /var/lib/kube-proxy/config.conf, read through /proc/100/root)");
+        assert_eq!(o.sources, [Source::ConfigFile { path: conf.into(), key: "metricsBindAddress".into() }]);
+        assert_eq!(o.notes, ["kube-proxy loads /var/lib/kube-proxy/config.conf and ignores --metrics-bind-address, so --metrics-bind-address=127.0.0.1:10249 is not in effect"]);
+        let mut missing = contained(Document::Missing);
+        missing.0.processes[0].cwd = Some("/var/lib/kube-proxy".into());
+        let o = case(&missing, "4.3.1", Status::Pass, "--metrics-bind-address=127.0.0.1:10249");
+        assert!(o.notes[0].starts_with("kube-proxy's --config file /var/lib/kube-proxy/config.conf was not found through /proc/100/root"), "{:?}", o.notes);
+        let mut denied = contained(Document::Error { reason: "not read: the process's root /proc/100/root is not accessible".into() });
+        denied.0.processes[0].cwd = Some("/var/lib/kube-proxy".into());
+        case(&denied, "4.3.1", Status::Error, "kube-proxy config file /var/lib/kube-proxy/config.conf (read as /proc/100/root/var/lib/kube-proxy/config.conf) could not be read: not read: the process's root /proc/100/root is not accessible");
     }
 
     /// Item 18: a config-file field that is present but empty or zero means
