@@ -357,7 +357,7 @@ fn from_field(
                 written_text(&written),
                 place.shown
             ),
-            vec![format!("{component}'s defaulting replaces {key}: {} ({source})", written_text(&written))],
+            vec![format!("{component} reads {key} as its defaulting does: {source}")],
         )),
         Field::Defaulted {
             written: None,
