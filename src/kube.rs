@@ -12,8 +12,12 @@
 //! - kube-proxy: with `--config`, the KubeProxyConfiguration file and its
 //!   defaults count (its flags are "ignored if a config file is specified
 //!   by --config"); otherwise flag > default. kubeadm's kube-proxy reads its
-//!   file inside its container, so the path usually does not exist on the
-//!   host: then the flags and defaults are judged, with a note saying so.
+//!   file inside its container, so it is read as the process sees it,
+//!   through /proc/PID/root; when it is not found there either, the flags
+//!   and defaults are judged, with a note saying so.
+//!
+//! A config-file field is read the way its component decodes and defaults
+//! it (`defaulting`): an empty or zero value may mean the default.
 //!
 //! A control-plane component that is not running is read from its static
 //! pod manifest; a running one whose manifest says otherwise gets a note.
