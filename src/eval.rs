@@ -1192,7 +1192,8 @@ mod tests {
         case(&host().run(S, ""), "1.4.2", Status::Fail, "absent (kube-scheduler default: 0.0.0.0)");
         case(&host().run(Component::Kubelet, ""), "4.2.10", Status::Fail, "absent (kubelet default without --config: false)");
         case(&host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "{}"), "4.2.10", Status::Fail, "absent (kubelet default with --config: false)");
-        case(&host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "streamingConnectionIdleTimeout: 0s\n"), "4.2.5", Status::Manual, "streamingConnectionIdleTimeout: 0s (in /k.yaml)");
+        let o = case(&host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "streamingConnectionIdleTimeout: 0s\n"), "4.2.5", Status::Manual, "streamingConnectionIdleTimeout: 0s (in /k.yaml), which kubelet reads as 4h0m0s");
+        assert_eq!(o.notes.last().unwrap(), "automated evaluation would be: pass");
         case(&host().run(Component::Kubelet, "--feature-gates=RotateKubeletServerCertificate=true,Foo=false"), "4.2.11", Status::Manual, "--feature-gates=RotateKubeletServerCertificate=true,Foo=false");
         let o = case(&host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "featureGates:\n  RotateKubeletServerCertificate: false\n"), "4.2.11", Status::Manual, "featureGates: RotateKubeletServerCertificate=false (in /k.yaml)");
         assert_eq!(o.notes, ["automated evaluation would be: fail"]);
@@ -1216,5 +1217,82 @@ mod tests {
         assert_eq!(o.notes, ["kube-proxy loads /p.yaml and ignores --metrics-bind-address, so --metrics-bind-address=127.0.0.1:10249 is not in effect"]);
         let o = case(&host().run(P, "--config=/p.yaml").doc_state("/p.yaml", Document::Missing), "4.3.1", Status::Pass, "absent (kube-proxy default: 127.0.0.1:10249)");
         assert!(o.notes[0].starts_with("kube-proxy's --config file /p.yaml is not on the host"));
+        // Item 19: the file the process sees, through its root (pid 100), wins over the host's.
+        let conf = "/var/lib/kube-proxy/config.conf";
+        let contained = |doc: Document| {
+            host()
+                .run(P, "--config=config.conf --metrics-bind-address=127.0.0.1:10249")
+                .doc(conf, "metricsBindAddress: 127.0.0.1:10249\n")
+                .doc_state(&format!("/proc/100/root{conf}"), doc)
+        };
+        let mut relative = contained(Document::Text { content: "metricsBindAddress: 0.0.0.0:10249\n".into(), truncated: false });
+        relative.0.processes[0].cwd = Some("/var/lib/kube-proxy".into());
+        let o = case(&relative, "4.3.1", Status::Fail, "metricsBindAddress: 0.0.0.0:10249 (in /var/lib/kube-proxy/config.conf, read through /proc/100/root)");
+        assert_eq!(o.sources, [Source::ConfigFile { path: conf.into(), key: "metricsBindAddress".into() }]);
+        assert_eq!(o.notes, ["kube-proxy loads /var/lib/kube-proxy/config.conf and ignores --metrics-bind-address, so --metrics-bind-address=127.0.0.1:10249 is not in effect"]);
+        let mut missing = contained(Document::Missing);
+        missing.0.processes[0].cwd = Some("/var/lib/kube-proxy".into());
+        let o = case(&missing, "4.3.1", Status::Pass, "--metrics-bind-address=127.0.0.1:10249");
+        assert!(o.notes[0].starts_with("kube-proxy's --config file /var/lib/kube-proxy/config.conf was not found through /proc/100/root"), "{:?}", o.notes);
+        let mut denied = contained(Document::Error { reason: "not read: the process's root /proc/100/root is not accessible".into() });
+        denied.0.processes[0].cwd = Some("/var/lib/kube-proxy".into());
+        case(&denied, "4.3.1", Status::Error, "kube-proxy config file /var/lib/kube-proxy/config.conf (read as /proc/100/root/var/lib/kube-proxy/config.conf) could not be read: not read: the process's root /proc/100/root is not accessible");
+    }
+
+    /// Item 18: a config-file field that is present but empty or zero means
+    /// what the component's own decoding and defaulting make of it (the
+    /// rules and their sources: kube::defaulting).
+    #[test]
+    fn empty_and_zero_config_values_are_defaulted_like_the_component() {
+        use Component::{Etcd as E, KubeProxy as P, Kubelet as K};
+        let proxy = |yaml: &str| host().run(P, "--config=/p.yaml").doc("/p.yaml", yaml);
+        // kube-proxy: "" is 127.0.0.1:10249; an address without a port gets :10249.
+        let o = case(&proxy("metricsBindAddress: \"\"\n"), "4.3.1", Status::Pass, "metricsBindAddress: \"\" (in /p.yaml), which kube-proxy reads as 127.0.0.1:10249");
+        assert!(o.notes[0].contains("SetDefaults_KubeProxyConfiguration"), "{:?}", o.notes);
+        case(&proxy("metricsBindAddress: 127.0.0.1\n"), "4.3.1", Status::Pass, "metricsBindAddress: 127.0.0.1 (in /p.yaml), which kube-proxy reads as 127.0.0.1:10249");
+        case(&proxy("metricsBindAddress: 0.0.0.0\n"), "4.3.1", Status::Fail, "metricsBindAddress: 0.0.0.0 (in /p.yaml), which kube-proxy reads as 0.0.0.0:10249");
+        case(&proxy("bindAddress: \"::\"\n"), "4.3.1", Status::Pass, "absent from /p.yaml (kube-proxy default: [::1]:10249)");
+        case(&proxy("metricsBindAddress: 10249\n"), "4.3.1", Status::Error, "kube-proxy config file /p.yaml: metricsBindAddress: 10249 is not a string (kube-proxy cannot decode it)");
+        // On flags: --metrics-port=0 turns the server off; a port is appended.
+        case(&host().run(P, "--metrics-bind-address=127.0.0.1"), "4.3.1", Status::Pass, "--metrics-bind-address=127.0.0.1, which kube-proxy reads as 127.0.0.1:10249");
+        case(&host().run(P, "--metrics-port=0"), "4.3.1", Status::Fail, "absent (kube-proxy default: 127.0.0.1:10249), which kube-proxy reads as \"\"");
+        // kubelet --config: 0s is 4h; "" mode is Webhook; a negative pid limit is -1; 0 QPS stays 0.
+        let kubelet = |yaml: &str| host().run(K, "--config=/k.yaml").doc("/k.yaml", yaml);
+        let o = case(&kubelet("streamingConnectionIdleTimeout: 0s\n"), "4.2.5", Status::Manual, "streamingConnectionIdleTimeout: 0s (in /k.yaml), which kubelet reads as 4h0m0s");
+        assert_eq!(o.notes.last().unwrap(), "automated evaluation would be: pass");
+        case(&kubelet("authorization:\n  mode: \"\"\n"), "4.2.2", Status::Pass, "authorization.mode: \"\" (in /k.yaml), which kubelet reads as Webhook");
+        case(&kubelet("eventRecordQPS: 0\n"), "4.2.8", Status::Manual, "eventRecordQPS: 0 (in /k.yaml)");
+        case(&kubelet("readOnlyPort: 0\n"), "4.2.4", Status::Manual, "readOnlyPort: 0 (in /k.yaml)");
+        let o = case(&kubelet("podPidsLimit: -5\n"), "4.2.13", Status::Manual, "podPidsLimit: -5 (in /k.yaml), which kubelet reads as -1");
+        assert_eq!(o.notes.last().unwrap(), "automated evaluation would be: fail");
+        // A null pointer field is the default; a null duration is refused by the kubelet.
+        case(&kubelet("authentication:\n  anonymous:\n    enabled:\n"), "4.2.1", Status::Pass, "absent (kubelet default with --config: false)");
+        case(&kubelet("streamingConnectionIdleTimeout:\n"), "4.2.5", Status::Manual, "kubelet config file /k.yaml: streamingConnectionIdleTimeout: null is not a duration (kubelet cannot decode it)");
+        case(&kubelet("authentication:\n  anonymous:\n    enabled: \"false\"\n"), "4.2.1", Status::Error, "kubelet config file /k.yaml: authentication.anonymous.enabled: \"false\" is not a bool (kubelet cannot decode it)");
+        // A drop-in is merged over the defaulted file as written: its 0s stays 0, its null changes nothing.
+        let dropped = |yaml: &str| {
+            host()
+                .run(K, "--config=/k.yaml --config-dir=/d")
+                .doc("/k.yaml", "streamingConnectionIdleTimeout: 5m\n")
+                .doc("/d/10-a.conf", yaml)
+        };
+        let o = case(&dropped("streamingConnectionIdleTimeout: 0s\n"), "4.2.5", Status::Manual, "streamingConnectionIdleTimeout: 0s (in /d/10-a.conf)");
+        assert_eq!(o.notes.last().unwrap(), "automated evaluation would be: fail");
+        case(&dropped("streamingConnectionIdleTimeout:\n"), "4.2.5", Status::Manual, "streamingConnectionIdleTimeout: 5m (in /k.yaml)");
+        // Drop-ins without --config are merged over the flag defaults.
+        let only_dir = host().run(K, "--config-dir=/d").doc("/d/10-a.conf", "readOnlyPort: 0\n");
+        case(&only_dir, "4.2.4", Status::Manual, "readOnlyPort: 0 (in /d/10-a.conf)");
+        case(&only_dir, "4.2.1", Status::Fail, "absent (kubelet default without --config: true)");
+        // etcd: an empty data-dir is <name>.etcd, in the file and on flags; an empty ETCD_* variable is unset.
+        let data_dir = |h: Host| h.file("/m1.etcd", 0o700, ("etcd", 1), ("etcd", 1)).file("/default.etcd", 0o755, ("root", 0), ("root", 0));
+        case(&data_dir(host().run(E, "--config-file=/e.yaml").doc("/e.yaml", "name: m1\ndata-dir: \"\"\n")), "1.1.11", Status::Pass, "permissions 700");
+        case(&data_dir(host().run(E, "--config-file=/e.yaml").doc("/e.yaml", "name: m1\n")), "1.1.11", Status::Pass, "permissions 700");
+        case(&data_dir(host().run(E, "--name=m1")), "1.1.11", Status::Pass, "permissions 700");
+        case(&data_dir(host().run(E, "--name=m1 --data-dir=")), "1.1.11", Status::Pass, "permissions 700");
+        case(&data_dir(host().run(E, "").env("ETCD_NAME", "m1").env("ETCD_DATA_DIR", "")), "1.1.11", Status::Pass, "permissions 700");
+        case(&data_dir(host().run(E, "")), "1.1.11", Status::Fail, "permissions 755");
+        case(&host().run(E, "").env("ETCD_CLIENT_CERT_AUTH", ""), "2.2", Status::Fail, "absent (etcd default: false)");
+        // Go's os.Getenv sees the first definition of a variable.
+        case(&host().run(E, "").env("ETCD_CLIENT_CERT_AUTH", "true").env("ETCD_CLIENT_CERT_AUTH", "false"), "2.2", Status::Pass, "ETCD_CLIENT_CERT_AUTH=true");
     }
 }

@@ -239,8 +239,10 @@ b() {
 # (a shell variable cannot hold NUL, so this is the only exact way to split
 # /proc/PID/cmdline). It prints `C <component>` when the basename of argv[0]
 # is a component, then one `<action> <base64 path>` line per path-like flag
-# value: s stat, r read, d read the directory's config files; upper case is
-# relative to the process's cwd.
+# value: s stat, r read, d read the directory's config files, p read the
+# file as the process sees it, through its root (kube-proxy runs in a
+# container: kubeadm mounts its --config from a ConfigMap there, not on the
+# host); upper case is relative to the process's cwd.
 ARGSCAN="$FIELD"'
 a0=${1##*/}
 case $a0 in
@@ -262,7 +264,8 @@ for a do
     [ -n "$val" ] || continue
     act=s
     case $a0:$flag in
-        kubelet:--config|kube-proxy:--config|etcd:--config-file|kube-apiserver:--encryption-provider-config|kube-apiserver:--audit-policy-file) act=r ;;
+        kubelet:--config|etcd:--config-file|kube-apiserver:--encryption-provider-config|kube-apiserver:--audit-policy-file) act=r ;;
+        kube-proxy:--config) act=p ;;
         kubelet:--config-dir) act=d ;;
         etcd:--trusted-ca-file|kube-apiserver:--client-ca-file|kubelet:--client-ca-file) act=x ;;
     esac
@@ -286,6 +289,7 @@ for a do
                 1r) echo "R $(b "$val")" ;;
                 1d) echo "D $(b "$val")" ;;
                 1x) echo "X $(b "$val")" ;;
+                1p) echo "P $(b "$val")" ;;
             esac
             ;;
     esac
@@ -395,6 +399,22 @@ process_action() {
         C) return ;;
         e)
             emit ENV "$SP_PID" "$pa_b"
+            return
+            ;;
+        p | P)
+            unb64v "$pa_b"
+            if [ "$pa_act" = P ]; then
+                [ -n "$SP_CWD" ] || return
+                # As kube.rs resolves it: leading `./` dropped.
+                while :; do
+                    case $D in ./*) D=${D#./} ;; *) break ;; esac
+                done
+                case $SP_CWD in
+                    */) D=$SP_CWD$D ;;
+                    *) D=$SP_CWD/$D ;;
+                esac
+            fi
+            root_doc "$SP_PID" "$D"
             return
             ;;
         S | R | D | X)
@@ -693,12 +713,10 @@ read_doc() {
     # Private keys, tokens and kubeconfigs are only ever stat'ed. The
     # kubelet's rotated client and serving files hold certificate and key in
     # one .pem: refused by name, whatever their content looks like.
-    case ${rd_p##*/} in
-        *.key | *-key.pem | *_key.pem | *token* | *kubeconfig* | kubelet-client*.pem | kubelet-server*.pem)
-            doc_error "$rd_b" 'not read: may hold a private key or token'
-            return
-            ;;
-    esac
+    if secret_name "${rd_p##*/}"; then
+        doc_error "$rd_b" 'not read: may hold a private key or token'
+        return
+    fi
     if [ ! -f "$rd_p" ]; then
         doc_error "$rd_b" 'not read: not a regular file'
         return
@@ -749,6 +767,84 @@ read_doc() {
     done
     IFS=$DEFAULT_IFS
     set +f
+}
+
+# root_doc PID PATH: read_doc of PATH as process PID sees it: the DOC
+# record is named /proc/PID/root/PATH, and the file read is PATH resolved
+# inside the process's root (root_resolve), so that no symbolic link in the
+# process's tree reaches a file of the host.
+root_doc() {
+    rt_root=/proc/$1/root
+    b64v "$rt_root$2"
+    rt_b=$B
+    case $SEEN_DOC in *" $rt_b "*) return ;; esac
+    stat_path "$rt_root$2" "$rt_b"
+    if secret_name "${2##*/}"; then
+        SEEN_DOC="$SEEN_DOC$rt_b "
+        doc_error "$rt_b" 'not read: may hold a private key or token'
+    elif [ ! -d "$rt_root/" ]; then
+        SEEN_DOC="$SEEN_DOC$rt_b "
+        doc_error "$rt_b" "not read: the process's root $rt_root is not accessible"
+    elif root_resolve "$rt_root" "$2"; then
+        read_doc "$rt_root$RP" "$rt_b"
+    else
+        SEEN_DOC="$SEEN_DOC$rt_b "
+        doc_error "$rt_b" "not read: $REASON"
+    fi
+}
+
+# root_resolve ROOT PATH: sets RP to PATH with every symbolic link resolved
+# the way the kernel resolves it for a process whose root is ROOT: an
+# absolute target starts again at ROOT, `..` stops at ROOT. One readlink per
+# link (kubeadm's ConfigMap files are two links deep); at most 40 links,
+# as the kernel allows. Returns 1 with REASON when a link cannot be read.
+root_resolve() {
+    rr_todo=${2#/}
+    rr_done=
+    rr_n=0
+    while [ -n "$rr_todo" ]; do
+        case $rr_todo in
+            */*) rr_c=${rr_todo%%/*}; rr_todo=${rr_todo#*/} ;;
+            *) rr_c=$rr_todo; rr_todo= ;;
+        esac
+        case $rr_c in
+            '' | .) continue ;;
+            ..) rr_done=${rr_done%/*}; continue ;;
+        esac
+        if [ -L "$1$rr_done/$rr_c" ]; then
+            rr_n=$((rr_n + 1))
+            if [ "$rr_n" -gt 40 ]; then
+                REASON='too many levels of symbolic links'
+                return 1
+            fi
+            if [ -z "$HAVE_readlink" ]; then
+                REASON='readlink: not found'
+                return 1
+            fi
+            rr_t=$(readlink "$1$rr_done/$rr_c" 2>&1) || {
+                REASON=$rr_t
+                return 1
+            }
+            case $rr_t in /*) rr_done= ;; esac
+            rr_todo=${rr_t#/}${rr_todo:+/$rr_todo}
+        elif [ -n "$rr_todo" ] && [ ! -d "$1$rr_done/$rr_c" ]; then
+            # Not a directory (or absent): the path goes no further, and
+            # the kernel says why when it is read.
+            RP=$rr_done/$rr_c/$rr_todo
+            return 0
+        else
+            rr_done=$rr_done/$rr_c
+        fi
+    done
+    RP=${rr_done:-/}
+}
+
+# secret_name NAME: whether a file NAME may hold a private key or token.
+secret_name() {
+    case $1 in
+        *.key | *-key.pem | *_key.pem | *token* | *kubeconfig* | kubelet-client*.pem | kubelet-server*.pem) return 0 ;;
+    esac
+    return 1
 }
 
 doc_error() {

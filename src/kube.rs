@@ -12,14 +12,19 @@
 //! - kube-proxy: with `--config`, the KubeProxyConfiguration file and its
 //!   defaults count (its flags are "ignored if a config file is specified
 //!   by --config"); otherwise flag > default. kubeadm's kube-proxy reads its
-//!   file inside its container, so the path usually does not exist on the
-//!   host: then the flags and defaults are judged, with a note saying so.
+//!   file inside its container, so it is read as the process sees it,
+//!   through /proc/PID/root; when it is not found there either, the flags
+//!   and defaults are judged, with a note saying so.
+//!
+//! A config-file field is read the way its component decodes and defaults
+//! it (`defaulting`): an empty or zero value may mean the default.
 //!
 //! A control-plane component that is not running is read from its static
 //! pod manifest; a running one whose manifest says otherwise gets a note.
 
 pub mod audit_policy;
 pub mod config;
+pub mod defaulting;
 pub mod duration;
 pub mod encryption;
 pub mod etcd;
@@ -35,6 +40,7 @@ use crate::component::Component;
 use crate::facts::Facts;
 use crate::outcome::Source;
 use config::Doc;
+use defaulting::{Field, Layer};
 use flags::{Args, Syntax};
 use std::rc::Rc;
 
@@ -115,6 +121,8 @@ struct CommandLine {
     args: Args,
     /// `Some` when read from the static pod manifest.
     manifest: Option<String>,
+    /// The running process's id (`None` when read from a manifest).
+    pid: Option<u32>,
     cwd: Option<String>,
     env: Vec<(String, String)>,
 }
@@ -165,6 +173,7 @@ fn derive_command_line(
         return Ok(CommandLine {
             args: parse_args(benchmark, component, &process.argv),
             manifest: None,
+            pid: Some(process.pid),
             cwd: process.cwd.clone(),
             env: process.env.clone(),
         });
@@ -181,6 +190,7 @@ fn derive_command_line(
             Ok(CommandLine {
                 args: parse_args(benchmark, component, &argv),
                 manifest: Some(path),
+                pid: None,
                 cwd: None,
                 env: Vec::new(),
             })
@@ -221,17 +231,17 @@ pub fn observe(
     };
 
     let mut observation = match component {
-        Component::Etcd => observe_etcd(facts, setting, &line, from_flag)?,
-        Component::Kubelet => match from_flag(&line) {
+        Component::Etcd => observe_etcd(facts, setting, line, from_flag)?,
+        Component::Kubelet => match from_flag(line) {
             Some(found) => found,
-            None => observe_kubelet_config(facts, setting, &line)?,
+            None => observe_kubelet_config(facts, setting, line)?,
         },
-        Component::KubeProxy => observe_proxy(facts, setting, &line, from_flag)?,
-        _ => from_flag(&line)
-            .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), &line, "default")),
+        Component::KubeProxy => observe_proxy(facts, setting, line, from_flag)?,
+        _ => from_flag(line)
+            .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), line, "default")),
     };
     if line.manifest.is_none() && has_static_pod(component) {
-        if let Some(note) = manifest_disagreement(facts, benchmark, setting, &line) {
+        if let Some(note) = manifest_disagreement(facts, benchmark, setting, line) {
             observation.notes.push(note);
         }
     }
@@ -281,51 +291,120 @@ fn observe_kubelet_config(
     setting: &Setting,
     line: &CommandLine,
 ) -> Result<Observation, String> {
+    let without = (setting.default.as_ref(), "default without --config");
     let Some(documents) = kubelet::documents(facts, &line.args, line.cwd.as_deref())? else {
-        return Ok(defaulted(
-            setting,
-            setting.default.as_ref(),
-            line,
-            "default without --config",
-        ));
+        return Ok(defaulted(setting, without.0, line, without.1));
+    };
+    // With --config the KubeletConfiguration defaults apply; with drop-ins
+    // alone, the flag defaults they are merged over.
+    let (default, label) = match &documents.base {
+        Some(_) => (
+            setting.config_default.as_ref().or(setting.default.as_ref()),
+            "default with --config",
+        ),
+        None => without,
     };
     if let Some(key) = &setting.config_key {
-        if let Some((path, value)) = kubelet::lookup(&documents, key) {
-            let text = config::scalar_text(value);
-            return Ok(Observation {
-                shown: format!("{key}: {text} (in {path})"),
-                value: Some(text),
-                origin: Origin::ConfigFile {
-                    path: path.to_string(),
-                    key: key.clone(),
-                },
-                base_dir: line.cwd.clone(),
-                notes: Vec::new(),
-            });
+        let zero_default = default.map(|d| d.value.as_str());
+        if let Some((path, field)) = kubelet::lookup(&documents, setting, key, zero_default) {
+            let place = ConfigPlace { path, shown: path.to_string() };
+            return from_field(setting, key, &place, field, line);
         }
     }
-    let default = setting.config_default.as_ref().or(setting.default.as_ref());
-    Ok(defaulted(setting, default, line, "default with --config"))
+    Ok(defaulted(setting, default, line, label))
+}
+
+/// A config file as the report names it: `path` as the component names it,
+/// `shown` with how it was read when that differs (through the process's root).
+struct ConfigPlace<'p> {
+    path: &'p str,
+    shown: String,
+}
+
+/// The observation of a field the component's decoding and defaulting
+/// found in a config file (see `defaulting`).
+fn from_field(
+    setting: &Setting,
+    key: &str,
+    place: &ConfigPlace<'_>,
+    field: Field,
+    line: &CommandLine,
+) -> Result<Observation, String> {
+    let component = setting.component;
+    let in_file = |value: String, shown: String, notes: Vec<String>| Observation {
+        value: Some(value),
+        origin: Origin::ConfigFile {
+            path: place.path.to_string(),
+            key: key.to_string(),
+        },
+        shown,
+        base_dir: line.cwd.clone(),
+        notes,
+    };
+    match field {
+        Field::Value(text) => Ok(in_file(
+            text.clone(),
+            format!("{key}: {} (in {})", written_text(&text), place.shown),
+            Vec::new(),
+        )),
+        Field::Defaulted {
+            written: Some(written),
+            value,
+            source,
+        } => Ok(in_file(
+            value.clone(),
+            format!(
+                "{key}: {} (in {}), which {component} reads as {value}",
+                written_text(&written),
+                place.shown
+            ),
+            vec![format!("{component} reads {key} as its defaulting does: {source}")],
+        )),
+        Field::Defaulted {
+            written: None,
+            value,
+            source,
+        } => Ok(Observation {
+            shown: format!("absent from {} ({component} default: {value})", place.shown),
+            value: Some(value),
+            origin: Origin::Default {
+                reference: source.to_string(),
+            },
+            base_dir: line.cwd.clone(),
+            notes: Vec::new(),
+        }),
+        Field::Rejected(reason) => Err(format!(
+            "{component} config file {}: {key}: {reason}",
+            place.shown
+        )),
+        Field::Absent => Ok(defaulted(setting, setting.default.as_ref(), line, "default")),
+    }
+}
+
+/// A value as an auditor reads it: an empty string is spelled `""`.
+fn written_text(text: &str) -> &str {
+    if text.is_empty() {
+        "\"\""
+    } else {
+        text
+    }
 }
 
 /// The setting in a config file that its component reads instead of its
 /// flags (etcd's --config-file, kube-proxy's --config), or the component's
 /// default when the file does not set it.
-fn from_config_document(setting: &Setting, doc: &serde_json::Value, path: &str, line: &CommandLine) -> Observation {
-    let found = setting.config_key.as_ref().and_then(|key| config::lookup(doc, key).map(|v| (key, v)));
-    match found {
-        Some((key, value)) => {
-            let text = config::scalar_text(value);
-            Observation {
-                shown: format!("{key}: {text} (in {path})"),
-                value: Some(text),
-                origin: Origin::ConfigFile { path: path.to_string(), key: key.clone() },
-                base_dir: line.cwd.clone(),
-                notes: Vec::new(),
-            }
-        }
-        None => defaulted(setting, setting.default.as_ref(), line, "default"),
-    }
+fn from_config_document(
+    setting: &Setting,
+    doc: &serde_json::Value,
+    place: &ConfigPlace<'_>,
+    line: &CommandLine,
+) -> Result<Observation, String> {
+    let Some(key) = &setting.config_key else {
+        return Ok(defaulted(setting, setting.default.as_ref(), line, "default"));
+    };
+    let default = setting.default.as_ref().map(|d| d.value.as_str());
+    let field = defaulting::field(setting, doc, key, Layer::Defaulted, default);
+    from_field(setting, key, place, field, line)
 }
 
 fn observe_etcd(
@@ -335,7 +414,8 @@ fn observe_etcd(
     from_flag: impl Fn(&CommandLine) -> Option<Observation>,
 ) -> Result<Observation, String> {
     if let Some((path, doc)) = etcd::config_file(facts, &line.args, &line.env)? {
-        let mut observation = from_config_document(setting, &doc, &path, line);
+        let place = ConfigPlace { path: &path, shown: path.clone() };
+        let mut observation = from_config_document(setting, &doc, &place, line)?;
         if let Some(ignored) = from_flag(line) {
             observation.notes.push(format!(
                 "etcd loads {path} and ignores command-line flags, so {} is not in effect",
@@ -344,28 +424,58 @@ fn observe_etcd(
         }
         return Ok(observation);
     }
-    if let Some(found) = from_flag(line) {
-        return Ok(found);
-    }
-    if let Some((name, value)) = setting
+    let mut observation = if let Some(found) = from_flag(line) {
+        found
+    } else if let Some((name, value)) = setting
         .env
         .as_ref()
         .and_then(|name| etcd::env_value(&line.env, name).map(|v| (name, v)))
     {
-        return Ok(Observation {
+        Observation {
             value: Some(value.to_string()),
             origin: Origin::Env { name: name.clone() },
             shown: format!("{name}={value}"),
             base_dir: line.cwd.clone(),
             notes: Vec::new(),
-        });
+        }
+    } else {
+        defaulted(setting, setting.default.as_ref(), line, "default")
+    };
+    if setting.config_key.as_deref() == Some("data-dir") {
+        etcd_data_dir(&mut observation, setting, line);
     }
-    Ok(defaulted(
-        setting,
-        setting.default.as_ref(),
-        line,
-        "default",
-    ))
+    Ok(observation)
+}
+
+/// etcd without a config file: an empty or absent data directory is
+/// `<name>.etcd` with the member's name from --name or ETCD_NAME
+/// (etcdmain/etcd.go, after flags and environment are parsed).
+fn etcd_data_dir(observation: &mut Observation, setting: &Setting, line: &CommandLine) {
+    let given = observation.given();
+    if given && observation.value.as_deref().is_some_and(|v| !v.is_empty()) {
+        return;
+    }
+    let (name, from) = match line.args.effective("name", false, false) {
+        Some(name) => (name, "--name".to_string()),
+        None => match etcd::env_value(&line.env, "ETCD_NAME") {
+            Some(name) => (name.to_string(), "ETCD_NAME".to_string()),
+            None => ("default".to_string(), String::new()),
+        },
+    };
+    let value = defaulting::etcd_data_dir(&name);
+    if given {
+        observation.shown = format!("{} (empty), which etcd reads as {value}", observation.shown);
+    } else if from.is_empty() {
+        // The documented default ("default.etcd") already says it.
+        return;
+    } else {
+        let source = defaulting::rule(setting.component, "data-dir").map_or("", |r| r.source);
+        observation.shown = format!("absent (etcd default: {value}, from {from})");
+        observation.origin = Origin::Default {
+            reference: source.to_string(),
+        };
+    }
+    observation.value = Some(value);
 }
 
 fn observe_proxy(
@@ -375,8 +485,12 @@ fn observe_proxy(
     from_flag: impl Fn(&CommandLine) -> Option<Observation>,
 ) -> Result<Observation, String> {
     let flag_or_default = |line: &CommandLine| {
-        from_flag(line)
-            .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), line, "default"))
+        let mut observation = from_flag(line)
+            .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), line, "default"));
+        if setting.config_key.as_deref() == Some("metricsBindAddress") {
+            proxy_flag_address(&mut observation, line);
+        }
+        observation
     };
     let Some(config) = line
         .args
@@ -388,11 +502,26 @@ fn observe_proxy(
     let path = kubelet::resolve(&config, line.cwd.as_deref()).ok_or_else(|| {
         format!("kube-proxy --config={config} is relative and its working directory is unknown")
     })?;
-    match config::read(facts, &path) {
+    // kubeadm's kube-proxy reads its file inside its container: the file it
+    // really sees is the one under its root, /proc/PID/root. Facts saved
+    // before that was gathered have only the host's path.
+    let rooted = line.pid.map(|pid| process_root_path(pid, &path));
+    let (read_as, place, doc) = match rooted.as_deref().map(|r| (r, config::read(facts, r))) {
+        Some((rooted, doc @ (Doc::Text(_) | Doc::Missing))) => {
+            let shown = format!("{path}, read through {}", rooted.strip_suffix(path.as_str()).unwrap_or(rooted));
+            (rooted.to_string(), shown, doc)
+        }
+        Some((rooted, Doc::Unavailable(reason))) if reason != NOT_COLLECTED => {
+            return Err(format!("kube-proxy config file {path} (read as {rooted}) {reason}"))
+        }
+        _ => (path.clone(), path.clone(), config::read(facts, &path)),
+    };
+    match doc {
         Doc::Text(text) => {
             let doc = config::parse(text)
-                .map_err(|e| format!("kube-proxy config file {path} could not be parsed: {e}"))?;
-            let mut observation = from_config_document(setting, &doc, &path, line);
+                .map_err(|e| format!("kube-proxy config file {place} could not be parsed: {e}"))?;
+            let at = ConfigPlace { path: &path, shown: place.clone() };
+            let mut observation = from_config_document(setting, &doc, &at, line)?;
             if let Some(ignored) = from_flag(line) {
                 observation.notes.push(format!(
                     "kube-proxy loads {path} and ignores {}, so {} is not in effect",
@@ -404,13 +533,49 @@ fn observe_proxy(
         }
         Doc::Missing => {
             let mut observation = flag_or_default(line);
+            let seen = if read_as == path {
+                format!("kube-proxy's --config file {path} is not on the host")
+            } else {
+                format!("kube-proxy's --config file {path} was not found through {}", read_as.strip_suffix(path.as_str()).unwrap_or(&read_as))
+            };
             observation.notes.push(format!(
-                "kube-proxy's --config file {path} is not on the host (kube-proxy runs in a container; \
-                 kubeadm keeps it in the kube-system/kube-proxy ConfigMap): a value set there is not seen"
+                "{seen} (kubeadm keeps it in the kube-system/kube-proxy ConfigMap): a value set there is not seen"
             ));
             Ok(observation)
         }
-        Doc::Unavailable(reason) => Err(format!("kube-proxy config file {path} {reason}")),
+        Doc::Unavailable(reason) => Err(format!("kube-proxy config file {place} {reason}")),
+    }
+}
+
+/// How `config::read` says a document was not asked for.
+const NOT_COLLECTED: &str = "was not collected";
+
+/// A path as process `pid` sees it, read from the host through its root.
+pub fn process_root_path(pid: u32, path: &str) -> String {
+    format!("/proc/{pid}/root{path}")
+}
+
+/// kube-proxy on flags: its metrics address goes through
+/// `addressFromDeprecatedFlags` with `--metrics-port` (default 10249).
+fn proxy_flag_address(observation: &mut Observation, line: &CommandLine) {
+    let Some(address) = observation.value.clone() else {
+        return;
+    };
+    let port = match line.args.effective("metrics-port", false, false) {
+        Some(text) => match value::parse_int(&text) {
+            Some(port) => port,
+            None => return,
+        },
+        None => i64::from(defaulting::PROXY_STATUS_PORT),
+    };
+    let effective = defaulting::address_from_deprecated_flags(&address, port);
+    if effective != address {
+        observation.shown = format!(
+            "{}, which kube-proxy reads as {}",
+            observation.shown,
+            written_text(&effective)
+        );
+        observation.value = Some(effective);
     }
 }
 

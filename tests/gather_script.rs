@@ -493,3 +493,120 @@ fn permission_denied_is_an_error_with_the_hosts_reason() {
     assert!(facts.problems.iter().any(|p| p.contains("environment not read")), "{:?}", facts.problems);
     assert!(matches!(facts.versions[&Component::Kubelet], VersionFact::Error { .. }), "{:?}", facts.versions);
 }
+
+/// A kube-proxy as kubeadm runs it: in a container whose mount namespace
+/// alone holds its `--config` file (a ConfigMap volume: `config.conf` ->
+/// `..data/config.conf`, `..data` -> a timestamped directory). Here the
+/// container is a nested `unshare --mount` with its own tmpfs over
+/// `$R/var/lib/kube-proxy`, so the path is empty outside it.
+const PROXY_DRIVER: &str = r#"
+set -eu
+mount -t tmpfs -o mode=0755 hardbench-fixture "$R"
+mkdir -p "$R/bin" "$R/var/lib/kube-proxy"
+cp "$FAKE" "$R/bin/kube-proxy"
+unshare --mount --propagation private sh -c '
+    set -eu
+    P=$R/var/lib/kube-proxy
+    mount -t tmpfs -o mode=0755 hardbench-container "$P"
+    mkdir "$P/..2025_01_01_00_00_00.1" "$P/etc"
+    printf "metricsBindAddress: 0.0.0.0\nsecret: SENTINEL-proxy\n" >"$P/..2025_01_01_00_00_00.1/config.conf"
+    printf "inside the container\n" >"$P/etc/other.conf"
+    printf "token: SENTINEL-named\n" >"$P/etc/plain.conf"
+    ln -s ..2025_01_01_00_00_00.1 "$P/..data"
+    ln -s ..data/config.conf "$P/config.conf"
+    # An absolute link means the container'"'"'s own file, not the host'"'"'s.
+    ln -s "$P/etc/other.conf" "$P/absolute.conf"
+    ln -s plain.conf "$P/etc/kubeconfig.conf"
+    cd "$P"
+    exec "$R/bin/kube-proxy" --config "$P/absolute.conf" --config="$P/etc/kubeconfig.conf" \
+        --config=missing/../config.conf --config=./config.conf
+' &
+PROXY=$!
+tries=0
+until [ "$(readlink "/proc/$PROXY/exe")" = "$R/bin/kube-proxy" ]; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 500 ] || { echo "kube-proxy did not start" >&2; exit 1; }
+    sleep 0.01
+done
+# Outside the container the file does not exist.
+[ ! -e "$R/var/lib/kube-proxy/config.conf" ]
+set +e
+$GATHER_SHELL -s <"$SCRIPT" >"$OUT/stdout" 2>"$OUT/stderr"
+echo "$?" >"$OUT/status"
+set -e
+kill "$PROXY"
+"#;
+
+/// Item 19: kube-proxy's --config is read through /proc/PID/root, links
+/// resolved inside that root, with the private-key, token and redaction
+/// rules of every other document; the facts name the file that way, and
+/// the evaluation judges it and says so.
+#[test]
+fn kube_proxy_config_is_read_through_the_process_root() {
+    for (shell, tools) in [("dash", Tools::Host), ("busybox sh", Tools::Busybox)] {
+        require_root_and("unshare");
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        let out = dir.path().join("out");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::create_dir(&out).unwrap();
+        let script = dir.path().join("gather.sh");
+        std::fs::write(&script, hardbench::GATHER_SCRIPT).unwrap();
+        let fake = compile_fake(dir.path());
+        let path = match tools {
+            Tools::Busybox => busybox_dir(dir.path()).display().to_string(),
+            _ => std::env::var("PATH").unwrap(),
+        };
+        let status = Command::new("unshare")
+            .args(["--mount", "--pid", "--fork", "--mount-proc", "sh", "-c", PROXY_DRIVER, "driver"])
+            .env("R", &root)
+            .env("OUT", &out)
+            .env("FAKE", &fake)
+            .env("SCRIPT", &script)
+            .env("GATHER_SHELL", absolute_shell(shell))
+            .env("PATH", path)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{shell}: the driver failed: {status}");
+        let stdout = std::fs::read(out.join("stdout")).unwrap();
+        let stderr = std::fs::read_to_string(out.join("stderr")).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("status")).unwrap().trim(), "0", "{shell}: {stderr}");
+        let facts = parse(&stdout).unwrap_or_else(|e| panic!("{shell}: {e}"));
+        let proxy = facts.process(Component::KubeProxy).expect("kube-proxy found");
+        let p = format!("{}/var/lib/kube-proxy", root.display());
+        let rooted = |name: &str| format!("/proc/{}/root{p}/{name}", proxy.pid);
+        // The last --config counts; `./` is dropped as kube.rs drops it.
+        assert_eq!(
+            facts.documents.get(&rooted("config.conf")),
+            Some(&Document::Text { content: "metricsBindAddress: 0.0.0.0\nsecret: REDACTED\n".into(), truncated: false }),
+            "{shell}: {:#?}",
+            facts.documents
+        );
+        assert_eq!(
+            facts.documents.get(&rooted("absolute.conf")),
+            Some(&Document::Text { content: "inside the container\n".into(), truncated: false }),
+            "{shell}"
+        );
+        assert!(
+            matches!(facts.documents.get(&rooted("etc/kubeconfig.conf")), Some(Document::Error { reason }) if reason.contains("token")),
+            "{shell}: {:?}",
+            facts.documents.get(&rooted("etc/kubeconfig.conf"))
+        );
+        // As for the kernel, `..` does not climb out of a directory that does not exist.
+        assert_eq!(facts.documents.get(&rooted("missing/../config.conf")), Some(&Document::Missing), "{shell}");
+        assert!(!facts.documents.contains_key(&format!("{p}/config.conf")), "{shell}: the host path was read");
+        assert!(!String::from_utf8_lossy(&stdout).contains("SENTINEL"), "{shell}: a secret left the host");
+
+        let benchmark = hardbench::benchmark::load_builtin("cis-1.12").unwrap();
+        let outcome = hardbench::eval::evaluate(&facts, &benchmark, benchmark.check("4.3.1").unwrap());
+        assert_eq!(outcome.status, hardbench::outcome::Status::Fail, "{shell}: {outcome:#?}");
+        assert_eq!(
+            outcome.actual,
+            format!(
+                "metricsBindAddress: 0.0.0.0 (in {p}/config.conf, read through /proc/{}/root), which kube-proxy reads as 0.0.0.0:10249",
+                proxy.pid
+            ),
+            "{shell}"
+        );
+    }
+}

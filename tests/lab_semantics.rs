@@ -9,6 +9,13 @@
 //! - kubelet-flags: a kubelet on flags alone (the flag defaults apply), a
 //!   repeated scalar flag, a bare boolean; kube-proxy bound to 0.0.0.0.
 //!
+//! - proxy-configmap: kube-proxy in a mount namespace of its own, as
+//!   kubeadm's DaemonSet runs it, where alone its --config file exists (a
+//!   ConfigMap volume): read through /proc/PID/root and judged, with
+//!   kube-proxy's own defaulting of `metricsBindAddress: 0.0.0.0`; and
+//!   kubeadm's `streamingConnectionIdleTimeout: 0s`, which the kubelet's
+//!   defaulting reads as 4h0m0s.
+//!
 //! worker-bad (from the default lab, here too) is the kubelet whose command
 //! line overrides its config file. The statuses, the source of each value
 //! and the absence of planted secrets are asserted.
@@ -52,6 +59,8 @@ const EXPECTED: &[(&str, &str, &str, &str, &[&str])] = &[
     ("kubelet-flags", "4.2.10", "pass", "--rotate-certificates", &["flag"]),
     ("kubelet-flags", "4.1.9", "pass", "kubelet runs without --config", &["unset"]),
     ("kubelet-flags", "4.3.1", "fail", "--metrics-bind-address 0.0.0.0:10249", &["flag"]),
+    // Zero values in a config file, as the component's defaulting reads them.
+    ("proxy-configmap", "4.2.5", "manual", "streamingConnectionIdleTimeout: 0s (in /var/lib/kubelet/config.yaml), which kubelet reads as 4h0m0s", &["config-file"]),
     // A command line that overrides the config file.
     ("worker-bad", "4.2.1", "fail", "--anonymous-auth=true", &["flag"]),
     ("worker-bad", "4.2.2", "fail", "authorization.mode: AlwaysAllow (in /var/lib/kubelet/config.yaml)", &["config-file"]),
@@ -85,7 +94,7 @@ fn decoded_stream(raw: &[u8]) -> String {
 #[test]
 fn semantics_over_ssh() {
     let state = tempfile::tempdir().unwrap();
-    let lab = Lab::up_on(&state.path().join("lab"), 20, &["cp-env", "kubelet-flags", "worker-bad"]);
+    let lab = Lab::up_on(&state.path().join("lab"), 20, &["cp-env", "kubelet-flags", "worker-bad", "proxy-configmap"]);
     let audit = Audit::run(&lab.inventory(), &state.path().join("out"), &[]);
     assert_eq!(audit.output.status.code(), Some(1), "{}", text(&audit.output));
     let report = audit.report();
@@ -110,6 +119,21 @@ fn semantics_over_ssh() {
     let ca = result(&report, "cp-env", "2.7");
     assert!(ca["actual"].as_str().unwrap().starts_with("etcd --trusted-ca-file /etc/kubernetes/pki/etcd/ca.crt (sha256 of the certificate "), "{ca}");
     assert!(ca["actual"].as_str().unwrap().contains(") differs from kube-apiserver --client-ca-file /etc/kubernetes/pki/ca.crt ("), "{ca}");
+    // kube-proxy's --config exists only in its own mount namespace: it is
+    // read through /proc/PID/root, judged, and the report says how it was read.
+    let proxy = result(&report, "proxy-configmap", "4.3.1");
+    let actual = proxy["actual"].as_str().unwrap();
+    let pid = actual
+        .strip_prefix("metricsBindAddress: 0.0.0.0 (in /var/lib/kube-proxy/config.conf, read through /proc/")
+        .and_then(|rest| rest.strip_suffix("/root), which kube-proxy reads as 0.0.0.0:10249"))
+        .unwrap_or_else(|| panic!("{proxy}"));
+    assert!(pid.parse::<u32>().is_ok(), "{proxy}");
+    assert_eq!(proxy["status"], "fail", "{proxy}");
+    assert_eq!(proxy["sources"][0]["kind"], "config-file", "{proxy}");
+    assert_eq!(proxy["sources"][0]["path"], "/var/lib/kube-proxy/config.conf", "{proxy}");
+    let saved = audit.everything();
+    assert!(saved.contains(&format!("\"/proc/{pid}/root/var/lib/kube-proxy/config.conf\"")), "the saved facts name the file read");
+
     // Remediation names the host's real file.
     let remediation = result(&report, "kubelet-flags", "4.1.5")["remediation"].as_str().unwrap().to_string();
     assert!(remediation.ends_with("chmod 600 /etc/kubernetes/kubelet.conf"), "{remediation}");

@@ -60,6 +60,9 @@ pub fn read<'f>(facts: &'f Facts, path: &str) -> Doc<'f> {
     }
 }
 
+/// A parse result as `parse` hands it out (and remembers it).
+type Parsed = Result<Rc<Json>, String>;
+
 /// How many parsed documents `parse` remembers, per thread.
 const PARSED_CACHE: usize = 8;
 
@@ -69,7 +72,7 @@ thread_local! {
     /// parses the same few documents of one host again; YAML parsing was
     /// over half of evaluation time. Keyed by the whole text, so a hit is
     /// exactly the parse it replaces, and shared, so a hit copies nothing.
-    static PARSED: std::cell::RefCell<Vec<(String, Result<Rc<Json>, String>)>> =
+    static PARSED: std::cell::RefCell<Vec<(String, Parsed)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -120,6 +123,13 @@ pub fn lookup<'v>(doc: &'v Json, key: &str) -> Option<&'v Json> {
         .split('.')
         .try_fold(doc, |node, part| node.as_object()?.get(part))?;
     (!found.is_null()).then_some(found)
+}
+
+/// The field at a dotted key path as written, null included (what a null
+/// means depends on the field: see `defaulting`).
+pub fn field<'v>(doc: &'v Json, key: &str) -> Option<&'v Json> {
+    key.split('.')
+        .try_fold(doc, |node, part| node.as_object()?.get(part))
 }
 
 /// The text a config value has when handed to the typed parser: scalars

@@ -32,10 +32,13 @@ pub fn config_file(
     }
 }
 
-/// The value of an environment variable; the last definition wins.
+/// The value etcd takes from an environment variable. Go's os.Getenv sees
+/// the first definition of a name (syscall/env_unix.go `copyenv` drops the
+/// later ones), and etcd ignores a variable that is empty (pkg/flags/flag.go
+/// `setFlagFromEnv`: `if val != ""`), as if it were unset.
 pub fn env_value<'e>(env: &'e [(String, String)], name: &str) -> Option<&'e str> {
     env.iter()
-        .rev()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
 }

@@ -1,35 +1,48 @@
 //! The kubelet's configuration files: the file named by `--config` and the
 //! `--config-dir` drop-ins (KEP-3983: `*.conf` files in lexical order, each
 //! overriding the ones before it and the base file). Flags override all of
-//! them; that precedence is applied in `kube.rs`.
+//! them; that precedence is applied in `kube.rs`. Only the `--config` file
+//! goes through the kubelet's defaulting (see `defaulting`).
 
+use crate::benchmark::Setting;
 use crate::facts::{Document, Facts};
 use crate::kube::config::{self, Doc};
+use crate::kube::defaulting::{self, Field, Layer};
 use crate::kube::flags::Args;
 use serde_json::Value as Json;
 use std::rc::Rc;
 
-/// The kubelet's config documents in increasing precedence, each with its
-/// path. `Ok(None)`: the kubelet runs without `--config`.
-pub fn documents(
-    facts: &Facts,
-    args: &Args,
-    cwd: Option<&str>,
-) -> Result<Option<Vec<(String, Rc<Json>)>>, String> {
-    let Some(config) = args.effective("config", false, false) else {
-        return Ok(None);
+/// The kubelet's config documents: the `--config` file, which the kubelet
+/// decodes and defaults, and the `--config-dir` drop-ins, merged over it in
+/// lexical order as written (cmd/kubelet/app/server.go: the drop-ins are
+/// merged with or without `--config`, over the flag-based configuration
+/// when there is none).
+pub struct Documents {
+    pub base: Option<(String, Rc<Json>)>,
+    pub drop_ins: Vec<(String, Rc<Json>)>,
+}
+
+/// The kubelet's config documents, each with its path. `Ok(None)`: the
+/// kubelet runs on flags alone.
+pub fn documents(facts: &Facts, args: &Args, cwd: Option<&str>) -> Result<Option<Documents>, String> {
+    let base = match args.effective("config", false, false).filter(|c| !c.is_empty()) {
+        Some(config) => {
+            let path = resolve(&config, cwd).ok_or_else(|| {
+                format!(
+                    "kubelet --config={config} is relative and the kubelet's working directory is unknown"
+                )
+            })?;
+            let doc = load(facts, &path)?;
+            Some((path, doc))
+        }
+        None => None,
     };
-    let path = resolve(&config, cwd).ok_or_else(|| {
-        format!(
-            "kubelet --config={config} is relative and the kubelet's working directory is unknown"
-        )
-    })?;
-    let mut documents = vec![(path.clone(), load(facts, &path)?)];
-    if let Some(dir) = args
+    let mut drop_ins = Vec::new();
+    let config_dir = args
         .effective("config-dir", false, false)
-        .filter(|d| !d.is_empty())
-    {
-        let dir = resolve(&dir, cwd).ok_or_else(|| {
+        .filter(|d| !d.is_empty());
+    if let Some(dir) = &config_dir {
+        let dir = resolve(dir, cwd).ok_or_else(|| {
             format!("kubelet --config-dir={dir} is relative and the kubelet's working directory is unknown")
         })?;
         // The drop-ins are the `*.conf` documents read from the directory; a
@@ -40,7 +53,7 @@ pub fn documents(
             ));
         }
         let prefix = format!("{}/", dir.trim_end_matches('/'));
-        let mut drop_ins: Vec<&String> = facts
+        let mut names: Vec<&String> = facts
             .documents
             .keys()
             .filter(|k| {
@@ -48,20 +61,39 @@ pub fn documents(
                     .is_some_and(|name| !name.contains('/') && name.ends_with(".conf"))
             })
             .collect();
-        drop_ins.sort();
-        for drop_in in drop_ins {
-            documents.push((drop_in.clone(), load(facts, drop_in)?));
+        names.sort();
+        for drop_in in names {
+            drop_ins.push((drop_in.clone(), load(facts, drop_in)?));
         }
     }
-    Ok(Some(documents))
+    if base.is_none() && config_dir.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Documents { base, drop_ins }))
 }
 
-/// The document that sets `key` last, with the value it sets.
-pub fn lookup<'d>(documents: &'d [(String, Rc<Json>)], key: &str) -> Option<(&'d str, &'d Json)> {
-    documents
-        .iter()
-        .rev()
-        .find_map(|(path, doc)| config::lookup(doc, key).map(|v| (path.as_str(), v)))
+/// The document that decides `key`, with what the kubelet reads there: the
+/// last drop-in that sets it, else the `--config` file through the
+/// kubelet's defaulting (`default`: the value defaulting gives a zero field).
+pub fn lookup<'d>(
+    documents: &'d Documents,
+    setting: &Setting,
+    key: &str,
+    default: Option<&str>,
+) -> Option<(&'d str, Field)> {
+    let drop_in = documents.drop_ins.iter().rev().find_map(|(path, doc)| {
+        match defaulting::field(setting, doc, key, Layer::DropIn, default) {
+            Field::Absent => None,
+            found => Some((path.as_str(), found)),
+        }
+    });
+    drop_in.or_else(|| {
+        let (path, doc) = documents.base.as_ref()?;
+        match defaulting::field(setting, doc, key, Layer::Defaulted, default) {
+            Field::Absent => None,
+            found => Some((path.as_str(), found)),
+        }
+    })
 }
 
 fn load(facts: &Facts, path: &str) -> Result<Rc<Json>, String> {

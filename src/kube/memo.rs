@@ -15,8 +15,11 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+/// One host's remembered derivations, per component.
+type Memory = HashMap<(Kind, Component), Rc<dyn Any>>;
+
 thread_local! {
-    static HOST: RefCell<Option<HashMap<(Kind, Component), Rc<dyn Any>>>> =
+    static HOST: RefCell<Option<Memory>> =
         const { RefCell::new(None) };
 }
 
@@ -33,7 +36,7 @@ pub enum Kind {
 /// panics. Evaluation on this thread must concern one host and one
 /// benchmark until it returns.
 pub fn for_host<T>(evaluate: impl FnOnce() -> T) -> T {
-    struct Forget(Option<HashMap<(Kind, Component), Rc<dyn Any>>>);
+    struct Forget(Option<Memory>);
     impl Drop for Forget {
         fn drop(&mut self) {
             HOST.with_borrow_mut(|host| *host = self.0.take());

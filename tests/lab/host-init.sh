@@ -145,6 +145,35 @@ manifest_command() { # the spec.containers[0].command list of a static pod manif
     ' "$1"
 }
 
+# A process started by `configmap` runs in a mount namespace of its own, as
+# in a container: a tmpfs over the nearest existing ancestor of DIR (so the
+# machine's own directories are only hidden, never written), and in DIR the
+# files laid out the way the kubelet lays out a ConfigMap volume
+# (FILE -> ..data/FILE, ..data -> ..<timestamp>/). Only that process sees
+# them; the rest of the host sees an empty or absent DIR.
+# shellcheck disable=SC2016 # expanded by the bash that sets up the namespace
+CONFIGMAP_SETUP='
+set -euo pipefail
+dir=$1 mnt=$2
+shift 2
+files=()
+while [[ $1 != -- ]]; do
+    files+=("$1")
+    shift
+done
+shift
+mount -t tmpfs -o mode=0755,size=1m,nosuid,nodev hblab-configmap "$mnt"
+ts=..2025_08_20_10_00_00.000000001
+mkdir -p "$dir/$ts"
+for f in "${files[@]}"; do
+    cp "${f#*=}" "$dir/$ts/${f%%=*}"
+    ln -s "..data/${f%%=*}" "$dir/${f%%=*}"
+done
+ln -s "$ts" "$dir/..data"
+cd /
+exec -a "$2" "$1" "${@:3}"
+'
+start_configmap=() # DIR MOUNTPOINT FILE=SOURCE... of the next start() (configmap)
 start_env=() # VAR=VALUE words the next start() exports (envexec)
 start() { # start NAME ARGV... : run the binary for NAME with exactly ARGV
     local comp=$1 exe
@@ -161,6 +190,10 @@ start() { # start NAME ARGV... : run the binary for NAME with exactly ARGV
         for v in $(compgen -e); do unset "$v" 2>/dev/null || true; done
         export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
         for v in "${start_env[@]}"; do export "${v?}"; done
+        if ((${#start_configmap[@]} > 0)); then
+            exec unshare --mount --propagation private bash -c "$CONFIGMAP_SETUP" bash \
+                "${start_configmap[@]}" -- "$exe" "$@"
+        fi
         exec -a "$1" "$exe" "${@:2}"
     ) </dev/null >>"$hostdir/$comp.log" 2>&1 &
     log "started $comp (pid $!)"
@@ -195,6 +228,31 @@ while IFS= read -r line || [[ -n $line ]]; do
         ((k + 1 < ${#words[@]})) || die "$where: envexec needs -- and an argv"
         start "${words[1]}" "${words[@]:k+1}"
         start_env=()
+        ;;
+    configmap)
+        # configmap NAME DIR FILE=SOURCE... -- ARGV...
+        ((${#words[@]} >= 6)) || die "$where: configmap takes a name, a directory, files, -- and an argv"
+        dir=${words[2]}
+        [[ $dir == /* && $dir != *..* ]] || die "$where: '$dir' is not an absolute path"
+        mnt=$dir
+        while [[ ! -d $mnt ]]; do mnt=${mnt%/*}; done
+        [[ -n $mnt && $mnt != / ]] || die "$where: no directory to mount over for $dir"
+        start_configmap=("$dir" "$mnt")
+        mkdir -p "$hostdir/configmap"
+        k=3
+        while ((k < ${#words[@]})) && [[ ${words[k]} != -- ]]; do
+            [[ ${words[k]} =~ ^[A-Za-z0-9._-]+=[^=]+$ ]] || die "$where: '${words[k]}' is not FILE=SOURCE"
+            file=${words[k]%%=*} from=$profiles/${words[k]#*=}
+            [[ -f $from ]] || die "$where: source $from does not exist"
+            content=
+            IFS= read -r -d '' content <"$from" || true
+            subst "$content" >"$hostdir/configmap/$file"
+            start_configmap+=("$file=$hostdir/configmap/$file")
+            k=$((k + 1))
+        done
+        ((k + 1 < ${#words[@]})) || die "$where: configmap needs -- and an argv"
+        start "${words[1]}" "${words[@]:k+1}"
+        start_configmap=()
         ;;
     *) die "$where: unknown directive '${words[0]}'" ;;
     esac
