@@ -6,13 +6,13 @@
 //! The rules for an output path (`--json`, `--junit`):
 //! - `-` is standard output (at most one report may go there);
 //! - otherwise it names a file: a new one in an existing directory that
-//!   accepts new files, or an existing regular file, which is replaced. A
-//!   symbolic link is replaced by the report (the file it points to is not
-//!   touched) when it points to a regular file;
+//!   accepts new files, or an existing regular file, which is replaced;
 //! - anything else is refused: a directory, a name ending in `/`, a device
-//!   (`/dev/null`, `/dev/full`), a FIFO, a socket, a link to one of those
-//!   (`/dev/stdout`), a parent that is not a directory, and the same file
-//!   named by two flags.
+//!   (`/dev/null`, `/dev/full`), a FIFO, a socket, a symbolic link whatever
+//!   it points to (`/dev/stdout` is one: replacing it would replace the
+//!   link, and following it as root would let whoever owns the link choose
+//!   the file replaced), a parent that is not a directory, and the same
+//!   file named by two flags.
 
 use crate::interrupt::{self, Publishing};
 use std::ffi::OsStr;
@@ -43,12 +43,16 @@ pub enum OutputError {
     #[error("{flag} {}: is a directory; give a file name", path.display())]
     Directory { flag: &'static str, path: PathBuf },
     #[error(
-        "{flag} {}: is {kind}{}; only a regular file (or a new one) is written, by replacing it \
+        "{flag} {}: is {kind}; only a regular file (or a new one) is written, by replacing it \
          atomically (use - for standard output)",
-        path.display(),
-        if *link { " (through a symbolic link)" } else { "" }
+        path.display()
     )]
-    NotRegular { flag: &'static str, path: PathBuf, kind: &'static str, link: bool },
+    NotRegular { flag: &'static str, path: PathBuf, kind: &'static str },
+    #[error(
+        "{flag} {}: is a symbolic link (to {target}); name the file itself, or - for standard output",
+        path.display()
+    )]
+    Link { flag: &'static str, path: PathBuf, target: &'static str },
     #[error("{flag} {}: directory {} does not exist", path.display(), dir.display())]
     NoDirectory { flag: &'static str, path: PathBuf, dir: PathBuf },
     #[error("{flag} {}: {} is not a directory", path.display(), dir.display())]
@@ -140,13 +144,13 @@ pub fn check(flag: &'static str, path: &Path) -> Result<Destination, OutputError
         Err(source) => return Err(OutputError::Unreadable { flag, path: owned(), source }),
     }
     match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => match fs::metadata(path) {
-            Ok(target) if target.is_file() => {}
-            Ok(target) => return Err(not_regular(flag, path, target.file_type(), true)),
-            Err(source) => return Err(OutputError::Unreadable { flag, path: owned(), source }),
-        },
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = fs::metadata(path).map_or("nothing that exists", |target| kind(target.file_type()));
+            return Err(OutputError::Link { flag, path: owned(), target });
+        }
         Ok(meta) if meta.is_file() => {}
-        Ok(meta) => return Err(not_regular(flag, path, meta.file_type(), false)),
+        Ok(meta) if meta.is_dir() => return Err(OutputError::Directory { flag, path: owned() }),
+        Ok(meta) => return Err(OutputError::NotRegular { flag, path: owned(), kind: kind(meta.file_type()) }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(source) => return Err(OutputError::Unreadable { flag, path: owned(), source }),
     }
@@ -156,11 +160,13 @@ pub fn check(flag: &'static str, path: &Path) -> Result<Destination, OutputError
     Ok(Destination::File(owned()))
 }
 
-fn not_regular(flag: &'static str, path: &Path, kind: FileType, link: bool) -> OutputError {
-    if kind.is_dir() {
-        return OutputError::Directory { flag, path: path.to_path_buf() };
-    }
-    let kind = if kind.is_char_device() {
+/// A file type in words, for messages.
+fn kind(kind: FileType) -> &'static str {
+    if kind.is_file() {
+        "a regular file"
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_char_device() {
         "a character device"
     } else if kind.is_block_device() {
         "a block device"
@@ -169,9 +175,8 @@ fn not_regular(flag: &'static str, path: &Path, kind: FileType, link: bool) -> O
     } else if kind.is_socket() {
         "a socket"
     } else {
-        "not a regular file"
-    };
-    OutputError::NotRegular { flag, path: path.to_path_buf(), kind, link }
+        "a symbolic link"
+    }
 }
 
 /// What makes two checked file paths the same report file: the directory
@@ -390,17 +395,17 @@ mod tests {
         case(Path::new("-"), Ok(false));
         case(&d.join("new.json"), Ok(true));
         case(&d.join("old.json"), Ok(true));
-        case(&d.join("link.json"), Ok(true));
+        case(&d.join("link.json"), Err("is a symbolic link (to a regular file); name the file itself"));
         case(&d.join("sub/new.json"), Ok(true));
         case(Path::new("/dev/null"), Err("is a character device; only a regular file"));
         case(Path::new("/dev/full"), Err("is a character device"));
-        case(Path::new("/dev/stdout"), Err("(through a symbolic link)"));
-        case(&d.join("null.json"), Err("is a character device (through a symbolic link)"));
+        case(Path::new("/dev/stdout"), Err("is a symbolic link (to "));
+        case(&d.join("null.json"), Err("is a symbolic link (to a character device)"));
         case(&d.join("fifo.json"), Err("is a FIFO"));
         case(&d.join("socket.json"), Err("is a socket"));
         case(&d.join("sub"), Err("is a directory"));
-        case(&d.join("subdir.json"), Err("is a directory"));
-        case(&d.join("dangling.json"), Err("No such file"));
+        case(&d.join("subdir.json"), Err("is a symbolic link (to a directory)"));
+        case(&d.join("dangling.json"), Err("is a symbolic link (to nothing that exists)"));
         case(&d.join("new.json/"), Err("ends with a slash"));
         case(&d.join("sub/"), Err("ends with a slash"));
         case(&d.join("sub/."), Err("ends with a slash"));

@@ -336,7 +336,7 @@ fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console:
 /// Says on stderr that a report could not be written, and marks it missing.
 fn missing(report: &mut Report, console: &mut Console, error: &output::WriteError) {
     report.report_missing = true;
-    let _ = writeln!(console.stderr, "hardbench: {error}; the other reports are written");
+    let _ = writeln!(console.stderr, "hardbench: {error}; every other report is still written (exit status 4)");
 }
 
 fn write_stdout(stdout: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
