@@ -13,14 +13,15 @@
 //!   reports are written and the process exits with the decided status.
 //! - **A second signal exits at once**, wherever it falls:
 //!   - before the reports are published: every temporary file the run has
-//!     open (`track`) is removed first, the previous reports stay as they
-//!     were, and the status is 128 + that signal: no new report claims
-//!     anything else;
+//!     open (`track`: reports, and saved facts being written) is removed
+//!     first, the previous reports stay as they were, and the status is
+//!     128 + that signal: no new report claims anything else;
 //!   - while the reports are being published (`publish`: the renames of the
 //!     temporary files onto their names, which take microseconds), it waits
 //!     for the renames to end, so all the new reports are in place or none;
 //!   - after they are published, it exits with the decided status, the one
-//!     the new reports hold.
+//!     the new reports hold (a JSON report to standard output, written
+//!     last, is then cut short).
 //!
 //! The second signal is handled on a thread of its own, not in the signal
 //! handler: removing files and waiting on a lock are not allowed in a
@@ -32,7 +33,6 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
 
 /// The value of `Interrupt::signal` once the status is decided without a
 /// signal: a signal that arrives later is not recorded.

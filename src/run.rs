@@ -271,7 +271,7 @@ fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console:
         missing(&mut report, console, &output::WriteError { what: format!("the console report to {what}"), source });
     }
     if outputs.junit == Some(Destination::Stdout) {
-        let written = report::junit::write(&report, &mut *console.stdout).and_then(|()| console.stdout.flush());
+        let written = to_stdout(&mut *console.stdout, |out| report::junit::write(&report, out));
         if let Err(source) = written {
             missing(&mut report, console, &output::WriteError { what: "the JUnit report to standard output".into(), source });
         }
@@ -322,7 +322,7 @@ fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console:
         }
     }
     if outputs.json == Some(Destination::Stdout) {
-        let written = report::json::write(&report, &mut *console.stdout).and_then(|()| console.stdout.flush());
+        let written = to_stdout(&mut *console.stdout, |out| report::json::write(&report, out));
         if let Err(source) = written {
             missing(&mut report, console, &output::WriteError { what: "the JSON report to standard output".into(), source });
             interrupt::republish(report.exit_code().code());
@@ -331,6 +331,14 @@ fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console:
     let code = report.exit_code();
     std::mem::forget(report);
     code
+}
+
+/// Writes a report to standard output through a buffer as large as the one
+/// files get (standard output is line-buffered).
+fn to_stdout(stdout: &mut dyn Write, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+    write(&mut out)?;
+    out.into_inner().map_err(std::io::IntoInnerError::into_error)?.flush()
 }
 
 /// Says on stderr that a report could not be written, and marks it missing.
