@@ -11,8 +11,12 @@ macro_rules! exit_codes {
          1  at least one check failed\n  \
          2  bad input (inventory, benchmark, flags or output paths); nothing was contacted\n  \
          3  at least one host, or one check's facts, could not be audited\n  \
-         130, 143  interrupted by SIGINT or SIGTERM: the reports are still written, and the \
-         hosts not finished are errors of kind interrupted"
+         4  a report (JSON, JUnit, console or saved facts) could not be written; the others were \
+         (outranks 0, 1, 3, 130 and 143)\n  \
+         130, 143  interrupted by SIGINT or SIGTERM before the reports were begun: they are still \
+         written, the hosts not finished are errors of kind interrupted (outranks 0, 1 and 3); a \
+         second signal exits at once and leaves the previous reports\n\n\
+         The JSON report's exit_code is always the process's exit status."
     };
 }
 
@@ -49,7 +53,7 @@ pub enum Command {
         "Exit codes are those of `run`."))]
     Evaluate(EvaluateArgs),
     /// List the checks of a benchmark: id, target, automated or manual, scored, title.
-    #[command(after_help = "Example:\n  hardbench list-checks --benchmark cis-1.12")]
+    #[command(after_help = "Examples:\n  hardbench list-checks\n  hardbench list-checks --benchmark cis-1.12")]
     ListChecks(ListChecksArgs),
     /// Check an inventory and the benchmark definitions without contacting anything.
     #[command(after_help = "Example:\n  hardbench validate --inventory inventory/example.toml\n\n\
@@ -107,18 +111,23 @@ pub struct SelectionArgs {
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Write the JSON report (schema hardbench.report/v1) to FILE, e.g. `--json report.json`.
+    /// Write the JSON report (schema hardbench.report/v1) to FILE, e.g. `--json report.json`;
+    /// `-` writes it to standard output, and the console report then goes to standard error.
+    /// FILE is a new file or a regular file, replaced atomically; a directory, a device, a FIFO
+    /// or a socket is refused before any host is contacted.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Write the JUnit XML report to FILE, e.g. `--junit report.xml`.
+    /// Write the JUnit XML report to FILE, e.g. `--junit report.xml`; `-` and FILE as for --json
+    /// (only one report may go to standard output).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ListChecksArgs {
-    /// The benchmark id, e.g. `--benchmark cis-1.12`.
-    #[arg(long, value_name = "ID", default_value = "cis-1.12")]
+    /// The benchmark id, e.g. `--benchmark cis-1.12`, or `auto` for the newest benchmark known
+    /// (the one `run --benchmark auto` uses when the cluster's version is newer than any).
+    #[arg(long, value_name = "ID|auto", default_value = "auto")]
     pub benchmark: String,
 }
 

@@ -1,30 +1,91 @@
-//! The errors that stop a whole invocation. A host that cannot be audited is
-//! not one of them: it is a result (`transport::HostError` in its report).
+//! The errors that stop a whole invocation, each wrapping the typed error of
+//! the layer it comes from; `main` maps each to its message and exit code. A host that cannot be audited is not one of them: it
+//! is a result (`transport::HostError` in its report), and so is a report
+//! that cannot be written after the audit (`outcome::Report::exit_code`).
 
-use crate::outcome::ExitCode;
+use crate::benchmark::LoadErrors;
+use crate::inventory::{InventoryErrors, UnknownHosts};
+use crate::output::{OutputError, WriteError};
+use crate::select::SelectionErrors;
+use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The inventory, the benchmark, the flags or the output paths are
-    /// unusable; nothing was contacted.
-    #[error("{0}")]
-    BadInput(String),
+    /// The inventory file is unusable.
+    #[error(transparent)]
+    Inventory(#[from] InventoryErrors),
+    /// `--limit` names hosts the inventory does not have.
+    #[error(transparent)]
+    UnknownHosts(#[from] UnknownHosts),
+    /// `--benchmark` names no built-in benchmark.
+    #[error("unknown benchmark {id:?}; known: {}, or auto", known.join(", "))]
+    UnknownBenchmark { id: String, known: Vec<&'static str> },
+    /// A benchmark's definitions are invalid.
+    #[error(transparent)]
+    Benchmark(#[from] LoadErrors),
+    /// `--check` or `--skip` is unusable.
+    #[error(transparent)]
+    Selection(#[from] SelectionErrors),
+    /// An output path is unusable.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// A saved-facts directory or file is unusable.
+    #[error(transparent)]
+    SavedFacts(#[from] SavedFactsError),
     /// No benchmark fits the Kubernetes version the hosts run.
     #[error("{0}")]
     UnsupportedVersion(String),
-    /// A report could not be written after the audit ran.
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: String,
+    /// Everything `validate` found, each in its own words.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Error>),
+    /// A file or standard output could not be written after the audit ran
+    /// (saved facts, a listing).
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// Why saved facts (`evaluate --facts DIR`) cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SavedFactsError {
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+    #[error("{}: no saved facts (*.json) in this directory", dir.display())]
+    Empty { dir: PathBuf },
+    #[error("{}: {source}", path.display())]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{}: schema {found:?} is not {expected:?}", path.display())]
+    Schema { path: PathBuf, found: String, expected: &'static str },
+    #[error("{}: collected_at {value:?}: {source}", path.display())]
+    Time {
+        path: PathBuf,
+        value: String,
+        #[source]
+        source: chrono::ParseError,
+    },
 }
 
-impl Error {
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            Error::BadInput(_) | Error::UnsupportedVersion(_) | Error::Write { .. } => ExitCode::BadInput,
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A benchmark load error reads once: it used to be printed, then its
+    /// list of problems again below it.
+    #[test]
+    fn a_benchmark_load_error_lists_each_problem_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("benchmark.toml"), "id = \"x\"\nunknown_key = 1\n").unwrap();
+        let error = Error::from(crate::benchmark::load_dir(dir.path()).unwrap_err());
+        let message = error.to_string();
+        let problem = "benchmark.toml:2:1: unknown_key";
+        assert_eq!(message.matches(problem).count(), 1, "{message}");
+        assert_eq!(message.matches("settings.toml").count(), 1, "{message}");
     }
 }

@@ -105,24 +105,32 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Inventory, InventoryE
     validate::validate(path, text, env)
 }
 
+/// `--limit` named hosts that are not in the inventory.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown host{} in --limit: {}; the inventory has: {}",
+    if unknown.len() == 1 { "" } else { "s" },
+    unknown.join(", "),
+    known.join(", ")
+)]
+pub struct UnknownHosts {
+    pub unknown: Vec<String>,
+    pub known: Vec<String>,
+}
+
 impl Inventory {
     /// The hosts named by `--limit`, in inventory order; every host when
     /// `names` is empty. Naming a host that is not in the inventory is an
     /// error, so a typo cannot silently shrink an audit.
-    pub fn select(&self, names: &[String]) -> Result<Vec<&Host>, String> {
-        let unknown: Vec<&str> = names
+    pub fn select(&self, names: &[String]) -> Result<Vec<&Host>, UnknownHosts> {
+        let unknown: Vec<String> = names
             .iter()
             .filter(|name| !self.hosts.iter().any(|host| &host.name == *name))
-            .map(String::as_str)
+            .cloned()
             .collect();
         if !unknown.is_empty() {
-            let known: Vec<&str> = self.hosts.iter().map(|host| host.name.as_str()).collect();
-            return Err(format!(
-                "unknown host{} in --limit: {}; the inventory has: {}",
-                if unknown.len() == 1 { "" } else { "s" },
-                unknown.join(", "),
-                known.join(", ")
-            ));
+            let known = self.hosts.iter().map(|host| host.name.clone()).collect();
+            return Err(UnknownHosts { unknown, known });
         }
         Ok(self
             .hosts
@@ -159,7 +167,7 @@ mod tests {
                 .map(|host| host.name.as_str())
                 .collect::<Vec<_>>()
         });
-        assert_eq!(selected, expected.map_err(str::to_string));
+        assert_eq!(selected.map_err(|e| e.to_string()), expected.map_err(str::to_string));
     }
 
     #[test]

@@ -1,11 +1,13 @@
-//! The `hardbench` command: parse the command line, run, map the outcome to
-//! an exit code. Everything else lives in the library.
+//! The `hardbench` command: parse the command line, run, and map the
+//! outcome to an exit code and a message at the edge. Everything else lives
+//! in the library.
 
 use clap::Parser;
 use hardbench::cli::Cli;
+use hardbench::error::Error;
 use hardbench::interrupt::Interrupt;
 use hardbench::outcome::ExitCode;
-use hardbench::run::{self, Terminal};
+use hardbench::run::{self, Console};
 use hardbench::transport::ssh::SshTransport;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -13,22 +15,49 @@ use std::sync::Arc;
 fn main() -> std::process::ExitCode {
     // clap exits with status 2 and a usage hint on a bad command line.
     let cli = Cli::parse();
-    let stdout = std::io::stdout();
-    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let (stdout, stderr) = (std::io::stdout(), std::io::stderr());
+    let color_allowed = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let interrupt = match Interrupt::install() {
         Ok(interrupt) => interrupt,
         Err(error) => {
             eprintln!("hardbench: cannot handle SIGINT and SIGTERM: {error}");
-            return std::process::ExitCode::from(ExitCode::BadInput as u8);
+            return std::process::ExitCode::from(ExitCode::BadInput.code());
         }
     };
     let transport = Arc::new(SshTransport::from_env());
-    match run::execute(cli, transport, &interrupt, &mut stdout.lock(), Terminal { color }) {
-        // Interrupted: the reports are written; the status says why they are incomplete.
-        Ok(code) => std::process::ExitCode::from(interrupt.exit_status().unwrap_or(code as u8)),
+    let mut console = Console {
+        stdout_color: color_allowed && stdout.is_terminal(),
+        stderr_color: color_allowed && stderr.is_terminal(),
+        stdout: &mut stdout.lock(),
+        stderr: &mut stderr.lock(),
+    };
+    // The status is decided once, in the library (`Report::exit_code`), and
+    // the JSON report holds the same one.
+    let code = match run::execute(cli, transport, &interrupt, &mut console) {
+        Ok(code) => code,
         Err(error) => {
-            eprintln!("hardbench: {error}");
-            std::process::ExitCode::from(error.exit_code() as u8)
+            let _ = writeln!(console.stderr, "hardbench: {error}");
+            exit_code(&error)
         }
+    };
+    std::process::ExitCode::from(code.code())
+}
+
+/// The exit code of an invocation that stopped before its reports: bad input
+/// is 2 (nothing was contacted, or no benchmark fits what was seen); a file
+/// that could not be written after hosts were contacted is 4, a report
+/// missing.
+fn exit_code(error: &Error) -> ExitCode {
+    match error {
+        Error::Write(_) => ExitCode::ReportMissing,
+        Error::Inventory(_)
+        | Error::UnknownHosts(_)
+        | Error::UnknownBenchmark { .. }
+        | Error::Benchmark(_)
+        | Error::Selection(_)
+        | Error::Output(_)
+        | Error::SavedFacts(_)
+        | Error::UnsupportedVersion(_)
+        | Error::Invalid(_) => ExitCode::BadInput,
     }
 }

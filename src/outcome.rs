@@ -199,19 +199,43 @@ pub struct Report {
     pub started_at: chrono::DateTime<chrono::FixedOffset>,
     pub finished_at: chrono::DateTime<chrono::FixedOffset>,
     pub hosts: Vec<HostReport>,
+    /// The signal (SIGINT, SIGTERM) that arrived before the run's status
+    /// was decided (`interrupt::Interrupt::decide`).
+    pub interrupted_by: Option<i32>,
+    /// Whether a report (JSON, JUnit or the console) could not be written.
+    pub report_missing: bool,
 }
 
 /// Process exit codes; the numbers are a documented interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitCode {
     /// Every evaluated check passed (warn and manual allowed).
-    Compliant = 0,
+    Compliant,
     /// At least one check failed.
-    NonCompliant = 1,
+    NonCompliant,
     /// Bad input: nothing was contacted.
-    BadInput = 2,
+    BadInput,
     /// At least one host, or one check's facts, could not be audited.
-    Incomplete = 3,
+    Incomplete,
+    /// A report (JSON, JUnit, the console, or saved facts) could not be
+    /// written; the others were.
+    ReportMissing,
+    /// A signal arrived before the status was decided: 128 + its number.
+    Interrupted { signal: i32 },
+}
+
+impl ExitCode {
+    /// The process's exit status.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitCode::Compliant => 0,
+            ExitCode::NonCompliant => 1,
+            ExitCode::BadInput => 2,
+            ExitCode::Incomplete => 3,
+            ExitCode::ReportMissing => 4,
+            ExitCode::Interrupted { signal } => crate::interrupt::signal_status(signal),
+        }
+    }
 }
 
 impl Report {
@@ -231,12 +255,19 @@ impl Report {
         summary
     }
 
-    /// The one place a run's outcome becomes an exit code. An incomplete
-    /// audit outranks a failing one: a CI gate must not read "non-compliant"
-    /// as "we looked at everything".
+    /// The one place a run's outcome becomes an exit code. A missing report
+    /// outranks everything (a gate reading the reports would read nothing,
+    /// or an older file); an interrupt outranks the verdicts (the audit is
+    /// incomplete, and the signal says why); an incomplete audit outranks a
+    /// failing one: a CI gate must not read "non-compliant" as "we looked at
+    /// everything".
     pub fn exit_code(&self) -> ExitCode {
         let summary = self.summary();
-        if summary.hosts_error > 0 || summary.error > 0 {
+        if self.report_missing {
+            ExitCode::ReportMissing
+        } else if let Some(signal) = self.interrupted_by {
+            ExitCode::Interrupted { signal }
+        } else if summary.hosts_error > 0 || summary.error > 0 {
             ExitCode::Incomplete
         } else if summary.fail > 0 {
             ExitCode::NonCompliant

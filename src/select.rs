@@ -12,17 +12,12 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    pub fn parse(text: &str) -> Result<Pattern, String> {
+    /// `None` when `text` is not a check id or section.
+    pub fn parse(text: &str) -> Option<Pattern> {
         let stem = text.trim().strip_suffix(".*").unwrap_or(text.trim());
         let valid = !stem.is_empty()
             && stem.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
-        if valid {
-            Ok(Pattern { stem: stem.to_string() })
-        } else {
-            Err(format!(
-                "{text:?} is not a check id or section (expected e.g. 1.2.15, 1.2 or 4.2.*)"
-            ))
-        }
+        valid.then(|| Pattern { stem: stem.to_string() })
     }
 
     pub fn matches(&self, id: &str) -> bool {
@@ -39,6 +34,20 @@ pub enum Disposition {
     Omit,
 }
 
+/// A `--check` or `--skip` pattern that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SelectionError {
+    #[error("{flag} {text:?} is not a check id or section (expected e.g. 1.2.15, 1.2 or 4.2.*)")]
+    NotAPattern { flag: &'static str, text: String },
+    #[error("{flag} {text}: no check of {benchmark} has this id or section")]
+    NoSuchCheck { flag: &'static str, text: String, benchmark: String },
+}
+
+/// Every problem of `--check` and `--skip`, in command-line order. Never empty.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct SelectionErrors(pub Vec<SelectionError>);
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Selection {
     only: Vec<Pattern>,
@@ -48,20 +57,21 @@ pub struct Selection {
 impl Selection {
     /// Parses and validates `--check` and `--skip` against a benchmark,
     /// returning every problem at once.
-    pub fn new(benchmark: &Benchmark, only: &[String], skip: &[String]) -> Result<Selection, Vec<String>> {
+    pub fn new(benchmark: &Benchmark, only: &[String], skip: &[String]) -> Result<Selection, SelectionErrors> {
         let mut errors = Vec::new();
-        let mut parse_all = |flag: &str, texts: &[String]| -> Vec<Pattern> {
+        let mut parse_all = |flag: &'static str, texts: &[String]| -> Vec<Pattern> {
             let mut patterns = Vec::new();
             for text in texts {
                 match Pattern::parse(text) {
-                    Ok(pattern) if benchmark.checks.iter().any(|c| pattern.matches(&c.id)) => {
+                    Some(pattern) if benchmark.checks.iter().any(|c| pattern.matches(&c.id)) => {
                         patterns.push(pattern)
                     }
-                    Ok(_) => errors.push(format!(
-                        "{flag} {text}: no check of {} has this id or section",
-                        benchmark.id
-                    )),
-                    Err(message) => errors.push(format!("{flag} {message}")),
+                    Some(_) => errors.push(SelectionError::NoSuchCheck {
+                        flag,
+                        text: text.clone(),
+                        benchmark: benchmark.id.clone(),
+                    }),
+                    None => errors.push(SelectionError::NotAPattern { flag, text: text.clone() }),
                 }
             }
             patterns
@@ -71,7 +81,7 @@ impl Selection {
         if errors.is_empty() {
             Ok(Selection { only, skip })
         } else {
-            Err(errors)
+            Err(SelectionErrors(errors))
         }
     }
 
@@ -111,7 +121,7 @@ mod tests {
     #[test]
     fn malformed_patterns_are_rejected() {
         for text in ["", "1..2", "a.b", "1.2.", "*", "1.2.**", "1 2"] {
-            assert!(Pattern::parse(text).is_err(), "{text:?} should be rejected");
+            assert!(Pattern::parse(text).is_none(), "{text:?} should be rejected");
         }
     }
 }

@@ -85,9 +85,41 @@ fn bad_inventories_and_outputs_are_refused_before_any_host_is_contacted() {
     let unwritable = d.join("no/such/dir/report.json");
     case(
         &["run", "--inventory", &good, "--json", unwritable.to_str().unwrap()],
-        &["cannot write", "does not accept new files"],
+        &[&format!("--json {}: directory {} does not exist", unwritable.display(), d.join("no/such/dir").display())],
     );
-    case(&["run", "--inventory", &good, "--junit", d.to_str().unwrap()], &["it is a directory"]);
+    case(&["run", "--inventory", &good, "--junit", d.to_str().unwrap()], &["is a directory"]);
+    // Only a regular file (or a new one) is replaced; devices, FIFOs, links
+    // and every malformed path are refused up front.
+    std::fs::write(d.join("file"), "").unwrap();
+    let fifo = d.join("fifo.json");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let fifo = fifo.to_str().unwrap();
+    let (file_parent, new_dir) = (d.join("file/report.json"), d.join("new.json/"));
+    let (file_parent, new_dir) = (file_parent.to_str().unwrap(), new_dir.to_str().unwrap());
+    let twice = d.join("twice.json");
+    let twice = twice.to_str().unwrap();
+    let twice_again = format!("{}/./twice.json", d.display());
+    for (args, expected) in [
+        (&["--json", "/dev/null"][..], "--json /dev/null: is a character device"),
+        (&["--junit", "/dev/full"], "--junit /dev/full: is a character device"),
+        (&["--json", "/dev/stdout"], "--json /dev/stdout: is a symbolic link"),
+        (&["--json", fifo], "is a FIFO"),
+        (&["--json", new_dir], "ends with a slash"),
+        (&["--junit", "newfile.xml/"], "--junit newfile.xml/: ends with a slash"),
+        (&["--json", file_parent], "file is not a directory"),
+        (&["--json", twice, "--junit", &twice_again], "--json and --junit both name"),
+        (&["--json", "-", "--junit", "-"], "both write to standard output"),
+    ] {
+        let mut all = vec!["run", "--inventory", &good];
+        all.extend_from_slice(args);
+        case(&all, &[expected]);
+    }
+    use std::os::unix::fs::FileTypeExt;
+    for device in ["/dev/null", "/dev/full"] {
+        assert!(std::fs::metadata(device).unwrap().file_type().is_char_device(), "{device} is still a device");
+    }
+    assert!(std::fs::symlink_metadata("/dev/stdout").unwrap().file_type().is_symlink(), "/dev/stdout is still a link");
+    assert!(!Path::new(twice).exists() && !d.join("new.json").exists() && !Path::new("newfile.xml").exists());
     // A check id that no benchmark knows.
     case(&["run", "--inventory", &good, "--check", "9.9.9"], &["9.9.9"]);
 

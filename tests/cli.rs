@@ -3,8 +3,9 @@
 
 mod common;
 
-use common::{hardbench, text};
+use common::{hardbench, repo, text};
 use std::path::Path;
+use std::process::Command;
 
 /// An inventory whose one host would be contacted if anything got that far:
 /// port 1 on loopback refuses at once, which would be exit 3, not 2.
@@ -90,7 +91,14 @@ fn every_subcommand_explains_its_flags_with_examples_and_exit_codes() {
         assert!(help.contains("Example"), "{subcommand} --help has an example:\n{help}");
     }
     let help = String::from_utf8_lossy(&hardbench(&["run", "--help"]).stdout).to_string();
-    for line in ["0  every evaluated check passed", "1  at least one check failed", "2  bad input", "3  at least one host"] {
+    for line in [
+        "0  every evaluated check passed",
+        "1  at least one check failed",
+        "2  bad input",
+        "3  at least one host",
+        "4  a report (JSON, JUnit, console or saved facts) could not be written",
+        "The JSON report's exit_code is always the process's exit status",
+    ] {
         assert!(help.contains(line), "run --help lists exit code {line:?}");
     }
 }
@@ -161,4 +169,101 @@ fn an_absent_setting_without_a_known_default_reads_naturally() {
     let results = report["hosts"][0]["results"].as_array().unwrap();
     let hostname = results.iter().find(|r| r["id"] == "4.2.7").unwrap();
     assert_eq!(hostname["sources"], serde_json::json!([{"kind": "unset", "component": "kubelet"}]));
+}
+
+#[test]
+fn list_checks_takes_auto_as_the_newest_benchmark_and_names_the_known_ones() {
+    for args in [&["list-checks", "--benchmark", "auto"][..], &["list-checks"]] {
+        let output = hardbench(args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", text(&output));
+        let listing = String::from_utf8_lossy(&output.stdout);
+        let first = listing.lines().next().unwrap_or_default();
+        assert!(first.contains("(auto: the newest benchmark known)"), "{args:?}: {first}");
+        assert!(listing.contains("1.2.15   control-plane  automated yes"), "{listing}");
+    }
+    let output = hardbench(&["list-checks", "--benchmark", "cis-0.1"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr, "hardbench: unknown benchmark \"cis-0.1\"; known: cis-1.12, or auto\n");
+}
+
+/// The kubeadm fixtures: four saved hosts, cp-bad and worker-bad failing.
+fn fixtures() -> String {
+    repo().join("tests/fixtures/kubeadm").display().to_string()
+}
+
+#[test]
+fn json_to_standard_output_sends_the_console_to_standard_error() {
+    let output = hardbench(&["evaluate", "--facts", &fixtures(), "--benchmark", "cis-1.12", "--json", "-"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is the JSON report alone");
+    assert_eq!(report["exit_code"], 1);
+    let console = String::from_utf8_lossy(&output.stderr);
+    assert!(console.contains("cp-bad") && console.contains("FAIL"), "{console}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let args = ["evaluate", "--facts", &fixtures(), "--junit", "-", "--json", json.to_str().unwrap()];
+    let output = hardbench(&args);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("<?xml"), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cp-bad"), "{}", text(&output));
+    assert_eq!(common::read_json(&json)["exit_code"], 1);
+}
+
+/// Runs hardbench in a private mount namespace where `full` is a tmpfs of
+/// one page, so that a report written there fails with ENOSPC after every
+/// path was checked; returns its output and the files left in `full`.
+fn with_a_full_disk(full: &Path, args: &[&str]) -> (std::process::Output, String) {
+    let script = r#"full=$1; shift
+mount -t tmpfs -o size=4k tmpfs "$full" || exit 99
+"$@"; status=$?
+echo "left in the full directory: [$(ls -A "$full")]" >&2
+exit $status"#;
+    let output = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", script, "sh"])
+        .arg(full)
+        .arg(env!("CARGO_BIN_EXE_hardbench"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("unshare runs");
+    assert_ne!(output.status.code(), Some(99), "the tmpfs could not be mounted: {}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let left = stderr.lines().find_map(|l| l.strip_prefix("left in the full directory: ")).expect("listing").to_string();
+    (output, left)
+}
+
+#[test]
+fn a_report_that_cannot_be_written_loses_no_other_and_exits_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full");
+    std::fs::create_dir(&full).unwrap();
+    let (json, junit) = (dir.path().join("report.json"), dir.path().join("report.xml"));
+    let facts = fixtures();
+
+    // The JSON cannot be written: the JUnit and the console still are.
+    let full_json = full.join("report.json");
+    let (output, left) = with_a_full_disk(
+        &full,
+        &["evaluate", "--facts", &facts, "--json", full_json.to_str().unwrap(), "--junit", junit.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("cannot write {}: No space left on device", full_json.display())), "{stderr}");
+    assert!(stderr.contains("every other report is still written (exit status 4)"), "{stderr}");
+    assert_eq!(left, "[]", "no temporary file is left: {stderr}");
+    common::assert_well_formed_xml(&junit);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("cp-bad"), "the console report: {}", text(&output));
+
+    // The JUnit cannot be written: the JSON says exit_code 4, as the process.
+    let full_junit = full.join("report.xml");
+    let (output, left) = with_a_full_disk(
+        &full,
+        &["evaluate", "--facts", &facts, "--json", json.to_str().unwrap(), "--junit", full_junit.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    assert_eq!(left, "[]", "{}", text(&output));
+    assert_eq!(common::read_json(&json)["exit_code"], 4);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("cp-bad"), "the console report: {}", text(&output));
 }

@@ -152,7 +152,7 @@ struct Document<'a> {
     finished_at: String,
     hosts: Each<'a, outcome::HostReport, Host<'a>>,
     summary: Totals,
-    exit_code: i32,
+    exit_code: u8,
 }
 
 #[derive(Serialize)]
@@ -315,7 +315,7 @@ impl<'a> From<&'a Report> for Document<'a> {
             finished_at: timestamp(&report.finished_at),
             hosts: Each::new(&report.hosts),
             summary: Totals::from(report.summary()),
-            exit_code: report.exit_code() as i32,
+            exit_code: report.exit_code().code(),
         }
     }
 }
@@ -664,6 +664,22 @@ mod tests {
             "2026-11-22T16:40:00.25-05:30",
             "2026-11-22T16:40:00.250-05:30",
         );
+    }
+
+    /// The JSON holds the process's status: an interrupt before the status
+    /// was decided outranks the verdicts, and a missing report outranks all.
+    #[test]
+    fn exit_code_is_the_status_of_the_run() {
+        let mut report = sample::report();
+        assert_eq!(parse(&report)["exit_code"], 3);
+        report.interrupted_by = Some(15);
+        assert_eq!(parse(&report)["exit_code"], 143);
+        report.interrupted_by = Some(2);
+        assert_eq!(parse(&report)["exit_code"], 130);
+        report.report_missing = true;
+        assert_eq!(parse(&report)["exit_code"], 4);
+        let compliant = sample::run(Vec::new());
+        assert_eq!(parse(&compliant)["exit_code"], 0);
     }
 
     #[test]

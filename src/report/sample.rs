@@ -128,6 +128,8 @@ pub(crate) fn run(hosts: Vec<HostReport>) -> Report {
         started_at: time("2026-11-22T16:40:00+00:00"),
         finished_at: time("2026-11-22T16:40:07.5+00:00"),
         hosts,
+        interrupted_by: None,
+        report_missing: false,
     }
 }
 
