@@ -3,7 +3,7 @@
 //! come in, a `HostReport` goes out.
 
 use crate::benchmark::Benchmark;
-use crate::component::Role;
+use crate::component::{Component, Role};
 use crate::eval;
 use crate::facts::Facts;
 use crate::gather::Gathering;
@@ -25,9 +25,15 @@ pub struct HostIdentity {
     pub roles: Option<Vec<Role>>,
 }
 
-/// The roles a host plays, judged from the components running on it.
+/// The roles a host plays, judged from the components running on it. A
+/// process that only carries a component's name (`Facts::impostors`) gives
+/// no role.
 pub fn detect_roles(facts: &Facts) -> Vec<Role> {
-    let mut roles: Vec<Role> = facts.processes.iter().map(|p| p.component.role()).collect();
+    let mut roles: Vec<Role> = Component::ALL
+        .into_iter()
+        .filter(|&component| facts.process(component).is_some())
+        .map(Component::role)
+        .collect();
     roles.sort();
     roles.dedup();
     roles

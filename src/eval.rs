@@ -378,6 +378,7 @@ mod tests {
                 argv,
                 cwd: Some("/".into()),
                 env: Vec::new(),
+                owner: None,
             });
             self
         }
