@@ -51,7 +51,8 @@ pub fn host_report(
         (None, Err(_)) => (Vec::new(), true),
     };
     let identity = gathering.result.as_ref().map(|f| f.identity.clone()).unwrap_or_default();
-    let kubernetes_version = gathering.result.as_ref().ok().and_then(version::kubernetes_version);
+    let seen = gathering.result.as_ref().ok().and_then(version::seen);
+    let impostors = gathering.result.as_ref().map(Facts::impostors).unwrap_or_default();
     let result = gathering.result.and_then(|facts| {
         if roles.is_empty() {
             return Err(HostError::new(
@@ -80,7 +81,9 @@ pub fn host_report(
         reported_hostname: identity.hostname,
         machine_id: identity.machine_id,
         host_key: gathering.host_key,
-        kubernetes_version,
+        kubernetes_version: seen.as_ref().map(|s| s.version.clone()),
+        kubernetes_version_source: seen.map(|s| s.source),
+        impostors,
         started_at: gathering.started_at,
         duration: gathering.duration,
         result,
@@ -118,4 +121,43 @@ pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selec
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{Owner, Process, StartedBy};
+
+    fn process(component: Component, pid: u32, uid: u32, cgroup: &str) -> Process {
+        Process {
+            component,
+            pid,
+            argv: vec![component.name().into()],
+            cwd: None,
+            env: Vec::new(),
+            owner: Some(Owner {
+                uid,
+                euid: uid,
+                cgroup: Some(cgroup.into()),
+                started_by: StartedBy::from_cgroup(Some(cgroup)),
+            }),
+        }
+    }
+
+    #[test]
+    fn an_impostor_gives_no_role() {
+        let session = "/user.slice/user-1000.slice/session-3.scope";
+        let mut facts = Facts {
+            processes: vec![
+                process(Component::Kubelet, 58, 0, "/system.slice/kubelet.service"),
+                process(Component::KubeApiserver, 1005, 65534, session),
+                process(Component::Etcd, 1006, 65534, session),
+            ],
+            ..Facts::default()
+        };
+        assert_eq!(detect_roles(&facts), [Role::Worker]);
+        // etcd as user etcd under its own service is etcd.
+        facts.processes.push(process(Component::Etcd, 70, 998, "/system.slice/etcd.service"));
+        assert_eq!(detect_roles(&facts), [Role::Etcd, Role::Worker]);
+    }
 }

@@ -174,6 +174,7 @@ pub struct Impostor {
     /// Real uid, when gathered.
     pub uid: Option<u32>,
     pub argv0: String,
+    pub cgroup: Option<String>,
     pub started_by: Option<StartedBy>,
     /// Why it was not judged as the component.
     pub reason: String,
@@ -332,6 +333,7 @@ impl Facts {
                     pid: p.pid,
                     uid: p.owner.as_ref().map(|o| o.uid),
                     argv0: p.argv.first().cloned().unwrap_or_default(),
+                    cgroup: p.owner.as_ref().and_then(|o| o.cgroup.clone()),
                     started_by: p.owner.as_ref().map(|o| o.started_by.clone()),
                     reason,
                 })
@@ -362,4 +364,90 @@ pub struct SavedFacts {
     pub collected_at: String,
     pub duration_ms: u64,
     pub facts: Facts,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_started_a_process_by_its_cgroup() {
+        #[track_caller]
+        fn case(cgroup: Option<&str>, expected: StartedBy) {
+            assert_eq!(StartedBy::from_cgroup(cgroup), expected, "{cgroup:?}");
+        }
+        let service = |unit: &str| StartedBy::Service { unit: unit.into() };
+        case(Some("/system.slice/kubelet.service"), service("kubelet.service"));
+        case(Some("/system.slice/etcd.service"), service("etcd.service"));
+        // kubelet's systemd and cgroupfs drivers.
+        case(Some("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice/cri-containerd-ab.scope"), StartedBy::Pod);
+        case(Some("/kubepods/burstable/pod1/ab"), StartedBy::Pod);
+        // What a local user can reach: their session, and the subtree
+        // systemd delegates to their user manager.
+        case(Some("/user.slice/user-1000.slice/session-3.scope"), StartedBy::Other);
+        case(Some("/user.slice/user-1000.slice/user@1000.service/app.slice/etcd.service"), StartedBy::Other);
+        case(Some("/user.slice/user-1000.slice/user@1000.service/kubepods/x"), StartedBy::Other);
+        case(Some("/system.slice/etcd.service/extra"), StartedBy::Other);
+        case(Some("/system.slice/etcd.scope"), StartedBy::Other);
+        case(Some("/kubepods"), StartedBy::Other);
+        case(Some("/"), StartedBy::Other);
+        case(None, StartedBy::Other);
+    }
+
+    fn process(component: Component, pid: u32, uid: u32, cgroup: &str) -> Process {
+        Process {
+            component,
+            pid,
+            argv: vec![component.name().into()],
+            cwd: None,
+            env: Vec::new(),
+            owner: Some(Owner {
+                uid,
+                euid: uid,
+                cgroup: Some(cgroup.into()),
+                started_by: StartedBy::from_cgroup(Some(cgroup)),
+            }),
+        }
+    }
+
+    #[test]
+    fn standing() {
+        #[track_caller]
+        fn case(component: Component, uid: u32, cgroup: &str, expected: Result<Standing, &str>) {
+            match (process(component, 1, uid, cgroup).standing(), expected) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want),
+                (Err(why), Err(needle)) => assert!(why.contains(needle), "{why}"),
+                (got, want) => panic!("{component} uid {uid} in {cgroup}: {got:?}, expected {want:?}"),
+            }
+        }
+        use Component::*;
+        case(KubeApiserver, 0, "/user.slice/user-1000.slice/session-3.scope", Ok(Standing::Root));
+        case(Etcd, 998, "/system.slice/etcd.service", Ok(Standing::OwnService));
+        case(KubeApiserver, 65534, "/kubepods.slice/kubepods-pod1.slice/cri-containerd-ab.scope", Ok(Standing::Pod));
+        // Another component's service, or another service, is no proof.
+        case(Etcd, 998, "/system.slice/kubelet.service", Err("uid 998, not root"));
+        case(KubeApiserver, 33, "/system.slice/nginx.service", Err("systemd service nginx.service, not by kube-apiserver.service"));
+        case(KubeApiserver, 65534, "/user.slice/user-1000.slice/session-3.scope", Err("neither a system service nor a pod"));
+    }
+
+    #[test]
+    fn the_genuine_process_is_judged_and_the_others_are_findings() {
+        let session = "/user.slice/user-1000.slice/session-3.scope";
+        let facts = Facts {
+            // PID "1005" sorts before "58": order must not decide.
+            processes: vec![
+                process(Component::KubeApiserver, 1005, 65534, session),
+                process(Component::KubeApiserver, 58, 0, "/kubepods/burstable/pod1/ab"),
+                process(Component::KubeApiserver, 70, 0, "/kubepods/burstable/pod2/cd"),
+                process(Component::Kubelet, 900, 1000, session),
+            ],
+            ..Facts::default()
+        };
+        assert_eq!(facts.process(Component::KubeApiserver).map(|p| p.pid), Some(58));
+        assert_eq!(facts.process(Component::Kubelet), None);
+        let found: Vec<(u32, Option<u32>, bool)> =
+            facts.impostors().iter().map(|i| (i.pid, i.uid, i.reason.contains("not root"))).collect();
+        assert_eq!(found, [(70, Some(0), false), (900, Some(1000), true), (1005, Some(65534), true)]);
+        assert!(facts.impostors()[0].reason.contains("pid 58"), "{:?}", facts.impostors()[0]);
+    }
 }

@@ -134,6 +134,11 @@ pub struct HostReport {
     pub host_key: Option<HostKeyInfo>,
     /// Kubernetes version seen on the host, if any component reported one.
     pub kubernetes_version: Option<String>,
+    /// Where that version was read: the component and its source.
+    pub kubernetes_version_source: Option<String>,
+    /// Processes that carry a component's name but are not judged as it
+    /// (`Facts::impostors`): a finding of their own.
+    pub impostors: Vec<crate::facts::Impostor>,
     pub started_at: chrono::DateTime<chrono::FixedOffset>,
     pub duration: std::time::Duration,
     /// `Err` when the host could not be audited at all.
@@ -200,7 +205,7 @@ pub struct Report {
 pub enum ExitCode {
     /// Every evaluated check passed (warn and manual allowed).
     Compliant = 0,
-    /// At least one check failed.
+    /// At least one check failed, or a host runs an impostor process.
     NonCompliant = 1,
     /// Bad input: nothing was contacted.
     BadInput = 2,
@@ -232,7 +237,7 @@ impl Report {
         let summary = self.summary();
         if summary.hosts_error > 0 || summary.error > 0 {
             ExitCode::Incomplete
-        } else if summary.fail > 0 {
+        } else if summary.fail > 0 || self.hosts.iter().any(|host| !host.impostors.is_empty()) {
             ExitCode::NonCompliant
         } else {
             ExitCode::Compliant

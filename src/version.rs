@@ -155,9 +155,9 @@ mod tests {
                 image: format!("registry.k8s.io/{component}:{tag}"),
             }),
         };
-        let mut facts = Facts::default();
         // etcd's image tag is etcd's version, never taken for Kubernetes'.
-        facts.versions = BTreeMap::from([(Component::Etcd, image("etcd", "3.5.21-0"))]);
+        let mut facts =
+            Facts { versions: BTreeMap::from([(Component::Etcd, image("etcd", "3.5.21-0"))]), ..Facts::default() };
         assert_eq!(seen(&facts), None);
         facts.versions.insert(Component::KubeControllerManager, image("kube-controller-manager", "v1.32.2"));
         facts.versions.insert(
