@@ -155,11 +155,15 @@ impl Process {
                 Ok(Standing::OwnService)
             }
             StartedBy::Pod => Ok(Standing::Pod),
-            started_by => Err(format!(
-                "runs as uid {}, not root, and was started by {}, not by {}.service or the kubelet",
+            StartedBy::Service { unit } => Err(format!(
+                "runs as uid {}, not root, in systemd service {unit}, not {}.service",
+                owner.uid, self.component
+            )),
+            StartedBy::Other => Err(format!(
+                "runs as uid {}, not root, and neither {}.service nor the kubelet started it (cgroup {})",
                 owner.uid,
-                started_by.describe(),
-                self.component
+                self.component,
+                owner.cgroup.as_deref().unwrap_or("unknown")
             )),
         }
     }
@@ -426,8 +430,13 @@ mod tests {
         case(KubeApiserver, 65534, "/kubepods.slice/kubepods-pod1.slice/cri-containerd-ab.scope", Ok(Standing::Pod));
         // Another component's service, or another service, is no proof.
         case(Etcd, 998, "/system.slice/kubelet.service", Err("uid 998, not root"));
-        case(KubeApiserver, 33, "/system.slice/nginx.service", Err("systemd service nginx.service, not by kube-apiserver.service"));
-        case(KubeApiserver, 65534, "/user.slice/user-1000.slice/session-3.scope", Err("neither a system service nor a pod"));
+        case(KubeApiserver, 33, "/system.slice/nginx.service", Err("in systemd service nginx.service, not kube-apiserver.service"));
+        case(
+            KubeApiserver,
+            65534,
+            "/user.slice/user-1000.slice/session-3.scope",
+            Err("uid 65534, not root, and neither kube-apiserver.service nor the kubelet started it (cgroup /user.slice/user-1000.slice/session-3.scope)"),
+        );
     }
 
     #[test]

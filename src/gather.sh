@@ -402,6 +402,7 @@ scan_process() {
 # hierarchy's `0::` line, else systemd's own). Read by the shell: no process.
 # Returns 1 when the status cannot be read (the process has exited).
 proc_owner() {
+    po_pid=$1
     PO_RUID=
     PO_CG=
     po_v1=
@@ -414,7 +415,7 @@ proc_owner() {
                     break
                     ;;
             esac
-        done <"/proc/$1/status"
+        done <"/proc/$po_pid/status"
     } 2>/dev/null
     case $PO_RUID$PO_EUID$PO_SUID$PO_FSUID in '' | *[!0-9]*) return 1 ;; esac
     {
@@ -424,7 +425,7 @@ proc_owner() {
                 *:name=systemd:*) po_v1=${po_l#*:name=systemd:} ;;
             esac
             po_l=
-        done <"/proc/$1/cgroup"
+        done <"/proc/$po_pid/cgroup"
     } 2>/dev/null
     [ -n "$PO_CG" ] || PO_CG=$po_v1
     return 0

@@ -191,6 +191,15 @@ impl Run {
     }
 }
 
+/// This process's cgroup as the script reads it: the unified hierarchy's,
+/// else systemd's.
+fn own_cgroup() -> String {
+    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    let unified = text.lines().find_map(|l| l.strip_prefix("0::")).filter(|p| !p.is_empty());
+    let systemd = || text.lines().find_map(|l| l.split_once(":name=systemd:").map(|(_, path)| path));
+    unified.or_else(systemd).expect("a cgroup").to_string()
+}
+
 fn require_root_and(tool: &str) {
     // SAFETY: geteuid has no preconditions.
     let euid = unsafe { libc::geteuid() };
@@ -379,6 +388,8 @@ fn check_root_run(run: &Run) {
     assert!(!facts.documents.contains_key(&r("private/impostor.yaml")), "a file an impostor names was read");
     assert!(!facts.files.contains_key(&r("private/impostor.yaml")), "a file an impostor names was stat'ed");
     assert_eq!(kubelet.owner.as_ref().map(|o| (o.uid, o.euid)), Some((0, 0)));
+    // The fixture's processes are in this test's cgroup.
+    assert_eq!(kubelet.owner.as_ref().and_then(|o| o.cgroup.as_deref()), Some(own_cgroup().as_str()));
 
     // Modes, owners and kinds, special bits included.
     let config = run.stat(&facts, "var/lib/kubelet/config.yaml");

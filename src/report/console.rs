@@ -317,7 +317,7 @@ worker-3 (10.0.0.13): ERROR [connect] worker-3 (10.0.0.13:22): connection refuse
         let expected = "\
 w (10.0.0.5) worker: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
   IMPOSTOR kube-apiserver process pid 1005 (uid 65534): /tmp/kube-apiserver
-      not judged as kube-apiserver: runs as uid 65534, not root, and was started by neither a system service nor a pod, not by kube-apiserver.service or the kubelet
+      not judged as kube-apiserver: runs as uid 65534, not root, and neither kube-apiserver.service nor the kubelet started it (cgroup /user.slice/user-1000.slice/session-3.scope)
 
 1 host (1 ok, 0 error), benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
 ";

@@ -588,7 +588,7 @@ mod tests {
           "started_by": {
             "kind": "other"
           },
-          "reason": "runs as uid 65534, not root, and was started by neither a system service nor a pod, not by kube-apiserver.service or the kubelet"
+          "reason": "runs as uid 65534, not root, and neither kube-apiserver.service nor the kubelet started it (cgroup /user.slice/user-1000.slice/session-3.scope)"
         }
       ],
       "started_at": "2026-11-22T16:40:00.250+00:00",

@@ -109,8 +109,8 @@ pub(crate) fn impostor() -> Impostor {
         argv0: "/tmp/kube-apiserver".to_owned(),
         cgroup: Some(cgroup.to_owned()),
         started_by: Some(StartedBy::from_cgroup(Some(cgroup))),
-        reason: "runs as uid 65534, not root, and was started by neither a system service nor a pod, \
-                 not by kube-apiserver.service or the kubelet"
+        reason: "runs as uid 65534, not root, and neither kube-apiserver.service nor the kubelet \
+                 started it (cgroup /user.slice/user-1000.slice/session-3.scope)"
             .to_owned(),
     }
 }
