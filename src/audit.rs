@@ -160,4 +160,33 @@ mod tests {
         facts.processes.push(process(Component::Etcd, 70, 998, "/system.slice/etcd.service"));
         assert_eq!(detect_roles(&facts), [Role::Etcd, Role::Worker]);
     }
+
+    /// With only an impostor running, the component is not running: it is
+    /// judged from its static pod manifest, and the impostor's insecure
+    /// flags count for nothing.
+    #[test]
+    fn beside_an_impostor_only_the_manifest_is_judged() {
+        use crate::facts::Document;
+        use crate::outcome::Source;
+        let benchmark = crate::benchmark::load_builtin("cis-1.12").unwrap();
+        let selection = Selection::new(&benchmark, &["1.2.6".to_string()], &[]).unwrap();
+        let mut impostor = process(Component::KubeApiserver, 1005, 65534, "/user.slice/user-1000.slice/session-3.scope");
+        impostor.argv.push("--authorization-mode=AlwaysAllow".into());
+        let manifest = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --authorization-mode=Node,RBAC\n";
+        let facts = Facts {
+            processes: vec![impostor],
+            documents: [(
+                "/etc/kubernetes/manifests/kube-apiserver.yaml".to_string(),
+                Document::Text { content: manifest.into(), truncated: false },
+            )]
+            .into(),
+            ..Facts::default()
+        };
+        let results = crate::kube::memo::for_host(|| evaluate_host(&facts, &[Role::ControlPlane], &benchmark, &selection));
+        assert_eq!(results.len(), 1);
+        let outcome = &results[0].outcome;
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert!(matches!(&outcome.sources[..], [Source::Manifest { .. }]), "{:?}", outcome.sources);
+        assert_eq!(facts.impostors().len(), 1);
+    }
 }
