@@ -3,7 +3,7 @@
 //! come in, a `HostReport` goes out.
 
 use crate::benchmark::Benchmark;
-use crate::component::Role;
+use crate::component::{Component, Role};
 use crate::eval;
 use crate::facts::Facts;
 use crate::gather::Gathering;
@@ -27,9 +27,15 @@ pub struct HostIdentity {
     pub roles: Option<Vec<Role>>,
 }
 
-/// The roles a host plays, judged from the components running on it.
+/// The roles a host plays, judged from the components running on it. A
+/// process that only carries a component's name (`Facts::impostors`) gives
+/// no role.
 pub fn detect_roles(facts: &Facts) -> Vec<Role> {
-    let mut roles: Vec<Role> = facts.processes.iter().map(|p| p.component.role()).collect();
+    let mut roles: Vec<Role> = Component::ALL
+        .into_iter()
+        .filter(|&component| facts.process(component).is_some())
+        .map(Component::role)
+        .collect();
     roles.sort();
     roles.dedup();
     roles
@@ -47,7 +53,8 @@ pub fn host_report(
         (None, Err(_)) => (Vec::new(), true),
     };
     let identity = gathering.result.as_ref().map(|f| f.identity.clone()).unwrap_or_default();
-    let kubernetes_version = gathering.result.as_ref().ok().and_then(version::kubernetes_version);
+    let k8s_version = gathering.result.as_ref().ok().and_then(version::seen);
+    let impostors = gathering.result.as_ref().map(Facts::impostors).unwrap_or_default();
     let seen = gathering.result.as_ref().ok().map(role_hint::Seen::of);
     let result = gathering.result.and_then(|facts| {
         if roles.is_empty() {
@@ -82,7 +89,9 @@ pub fn host_report(
         reported_hostname: identity.hostname,
         machine_id: identity.machine_id,
         host_key: gathering.host_key,
-        kubernetes_version,
+        kubernetes_version: k8s_version.as_ref().map(|s| s.version.clone()),
+        kubernetes_version_source: k8s_version.map(|s| s.source),
+        impostors,
         started_at: gathering.started_at,
         duration: gathering.duration,
         result,
@@ -121,4 +130,72 @@ pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selec
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{Owner, Process, StartedBy};
+
+    fn process(component: Component, pid: u32, uid: u32, cgroup: &str) -> Process {
+        Process {
+            component,
+            pid,
+            argv: vec![component.name().into()],
+            cwd: None,
+            env: Vec::new(),
+            owner: Some(Owner {
+                uid,
+                euid: uid,
+                cgroup: Some(cgroup.into()),
+                started_by: StartedBy::from_cgroup(Some(cgroup)),
+            }),
+        }
+    }
+
+    #[test]
+    fn an_impostor_gives_no_role() {
+        let session = "/user.slice/user-1000.slice/session-3.scope";
+        let mut facts = Facts {
+            processes: vec![
+                process(Component::Kubelet, 58, 0, "/system.slice/kubelet.service"),
+                process(Component::KubeApiserver, 1005, 65534, session),
+                process(Component::Etcd, 1006, 65534, session),
+            ],
+            ..Facts::default()
+        };
+        assert_eq!(detect_roles(&facts), [Role::Worker]);
+        // etcd as user etcd under its own service is etcd.
+        facts.processes.push(process(Component::Etcd, 70, 998, "/system.slice/etcd.service"));
+        assert_eq!(detect_roles(&facts), [Role::Etcd, Role::Worker]);
+    }
+
+    /// With only an impostor running, the component is not running: it is
+    /// judged from its static pod manifest, and the impostor's insecure
+    /// flags count for nothing.
+    #[test]
+    fn beside_an_impostor_only_the_manifest_is_judged() {
+        use crate::facts::Document;
+        use crate::outcome::Source;
+        let benchmark = crate::benchmark::load_builtin("cis-1.12").unwrap();
+        let selection = Selection::new(&benchmark, &["1.2.6".to_string()], &[]).unwrap();
+        let mut impostor = process(Component::KubeApiserver, 1005, 65534, "/user.slice/user-1000.slice/session-3.scope");
+        impostor.argv.push("--authorization-mode=AlwaysAllow".into());
+        let manifest = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --authorization-mode=Node,RBAC\n";
+        let facts = Facts {
+            processes: vec![impostor],
+            documents: [(
+                "/etc/kubernetes/manifests/kube-apiserver.yaml".to_string(),
+                Document::Text { content: manifest.into(), truncated: false },
+            )]
+            .into(),
+            ..Facts::default()
+        };
+        let results = crate::kube::memo::for_host(|| evaluate_host(&facts, &[Role::ControlPlane], &benchmark, &selection));
+        assert_eq!(results.len(), 1);
+        let outcome = &results[0].outcome;
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert!(matches!(&outcome.sources[..], [Source::Manifest { .. }]), "{:?}", outcome.sources);
+        assert_eq!(facts.impostors().len(), 1);
+    }
 }

@@ -336,6 +336,7 @@ mod tests {
                 argv,
                 cwd: Some("/".into()),
                 env: Vec::new(),
+                owner: None,
             });
             self
         }

@@ -31,7 +31,7 @@ pub struct Facts {
     /// Contents of small configuration documents by absolute path, redacted
     /// on the host before they were sent.
     pub documents: BTreeMap<String, Document>,
-    /// `<component> --version` output, by component.
+    /// Each component's version and where it was read, by component.
     pub versions: BTreeMap<Component, VersionFact>,
     /// SHA-256 fingerprints of CA certificates the components name, computed
     /// on the host, by absolute path. Absent in facts saved before they
@@ -67,6 +67,121 @@ pub struct Process {
     /// from the environment leaves the host).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<(String, String)>,
+    /// Who runs the process and what started it. Absent only in facts
+    /// saved before it was gathered; such a process is judged as it was then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+}
+
+/// The credentials and the placement of a process: what an unprivileged
+/// local user cannot forge (argv and the command name they can).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Owner {
+    /// Real uid (`Uid:` in /proc/PID/status, first field).
+    pub uid: u32,
+    /// Effective uid (second field).
+    pub euid: u32,
+    /// The process's cgroup (the unified hierarchy's, else systemd's).
+    pub cgroup: Option<String>,
+    /// What started it, as its cgroup tells.
+    pub started_by: StartedBy,
+}
+
+/// What placed a process in its cgroup. Only root, the service manager and
+/// the kubelet can put a process into a system service's or a pod's cgroup;
+/// a local user's processes stay in their session's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum StartedBy {
+    /// A systemd system service: `/system.slice/<unit>`.
+    Service { unit: String },
+    /// A container of a pod (a static pod included): `/kubepods…`.
+    Pod,
+    /// Anything else: a login session, a user service, no cgroup known.
+    Other,
+}
+
+impl StartedBy {
+    /// From a cgroup path as /proc/PID/cgroup shows it. Only top-level
+    /// placements count: a user may create `…/user@1000.service/kubepods`
+    /// or `…/app.slice/etcd.service` in the tree systemd delegates to them.
+    pub fn from_cgroup(cgroup: Option<&str>) -> StartedBy {
+        let Some(path) = cgroup else { return StartedBy::Other };
+        if path.starts_with("/kubepods/") || path.starts_with("/kubepods.slice/") {
+            return StartedBy::Pod;
+        }
+        match path.strip_prefix("/system.slice/") {
+            Some(unit) if unit.ends_with(".service") && !unit.contains('/') => {
+                StartedBy::Service { unit: unit.to_string() }
+            }
+            _ => StartedBy::Other,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            StartedBy::Service { unit } => format!("systemd service {unit}"),
+            StartedBy::Pod => "a pod (static pod or container)".into(),
+            StartedBy::Other => "neither a system service nor a pod".into(),
+        }
+    }
+}
+
+/// Why a process is taken for the component its name claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Its real uid is 0: no local user can start such a process.
+    Root,
+    /// The component's own systemd service runs it (etcd as user `etcd`
+    /// under etcd.service).
+    OwnService,
+    /// The kubelet runs it in a pod.
+    Pod,
+    /// Facts saved before owners were gathered: judged as then.
+    Unrecorded,
+}
+
+impl Process {
+    /// Whether this process is the component its argv[0] names, or a
+    /// local user's process that only carries the name (`Err` says why not).
+    pub fn standing(&self) -> Result<Standing, String> {
+        let Some(owner) = &self.owner else { return Ok(Standing::Unrecorded) };
+        if owner.uid == 0 {
+            return Ok(Standing::Root);
+        }
+        match &owner.started_by {
+            StartedBy::Service { unit } if *unit == format!("{}.service", self.component) => {
+                Ok(Standing::OwnService)
+            }
+            StartedBy::Pod => Ok(Standing::Pod),
+            StartedBy::Service { unit } => Err(format!(
+                "runs as uid {}, not root, in systemd service {unit}, not {}.service",
+                owner.uid, self.component
+            )),
+            StartedBy::Other => Err(format!(
+                "runs as uid {}, not root, and neither {}.service nor the kubelet started it (cgroup {})",
+                owner.uid,
+                self.component,
+                owner.cgroup.as_deref().unwrap_or("unknown")
+            )),
+        }
+    }
+}
+
+/// A process that carries a component's name but is not the one judged:
+/// a finding of its own, never a source of settings or roles.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Impostor {
+    pub component: Component,
+    pub pid: u32,
+    /// Real uid, when gathered.
+    pub uid: Option<u32>,
+    pub argv0: String,
+    pub cgroup: Option<String>,
+    pub started_by: Option<StartedBy>,
+    /// Why it was not judged as the component.
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,14 +272,79 @@ impl FingerprintMethod {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum VersionFact {
-    Reported { text: String },
+    Reported {
+        text: String,
+        /// Where the text came from; absent in facts saved before sources
+        /// were recorded (then it was always `<binary> --version`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<VersionSource>,
+    },
     Error { reason: String },
 }
 
+/// Where a component's version was read. Nothing a non-root user could have
+/// placed is ever executed to learn it (see `gather_versions` in gather.sh).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum VersionSource {
+    /// The tag of the image a static pod manifest runs.
+    ManifestImage { manifest: String, image: String },
+    /// `<binary> --version`, run because the process runs as root and the
+    /// binary and every directory above it are root's and writable by no one
+    /// else; `binary` is the path as the process sees it.
+    Executed { binary: String },
+}
+
+impl VersionSource {
+    pub fn describe(&self) -> String {
+        match self {
+            VersionSource::ManifestImage { manifest, image } => format!("image {image} in {manifest}"),
+            VersionSource::Executed { binary } => format!("{binary} --version"),
+        }
+    }
+}
+
 impl Facts {
-    /// The first running process of a component, if any.
+    /// The process judged as the component: one that is what its name says
+    /// (see `Process::standing`), the lowest PID when several are.
     pub fn process(&self, component: Component) -> Option<&Process> {
-        self.processes.iter().find(|p| p.component == component)
+        self.processes
+            .iter()
+            .filter(|p| p.component == component && p.standing().is_ok())
+            .min_by_key(|p| p.pid)
+    }
+
+    /// Every component process that is not judged as its component, in PID
+    /// order: the local users' processes that only carry a component's
+    /// name, and a second genuine process beside the judged one.
+    pub fn impostors(&self) -> Vec<Impostor> {
+        let mut found: Vec<Impostor> = self
+            .processes
+            .iter()
+            .filter_map(|p| {
+                let reason = match p.standing() {
+                    Err(reason) => reason,
+                    Ok(_) => {
+                        let judged = self.process(p.component)?;
+                        if judged.pid == p.pid {
+                            return None;
+                        }
+                        format!("another {} process (pid {}) is the one judged", p.component, judged.pid)
+                    }
+                };
+                Some(Impostor {
+                    component: p.component,
+                    pid: p.pid,
+                    uid: p.owner.as_ref().map(|o| o.uid),
+                    argv0: p.argv.first().cloned().unwrap_or_default(),
+                    cgroup: p.owner.as_ref().and_then(|o| o.cgroup.clone()),
+                    started_by: p.owner.as_ref().map(|o| o.started_by.clone()),
+                    reason,
+                })
+            })
+            .collect();
+        found.sort_by_key(|i| (i.pid, i.component));
+        found
     }
 }
 
@@ -188,4 +368,95 @@ pub struct SavedFacts {
     pub collected_at: String,
     pub duration_ms: u64,
     pub facts: Facts,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_started_a_process_by_its_cgroup() {
+        #[track_caller]
+        fn case(cgroup: Option<&str>, expected: StartedBy) {
+            assert_eq!(StartedBy::from_cgroup(cgroup), expected, "{cgroup:?}");
+        }
+        let service = |unit: &str| StartedBy::Service { unit: unit.into() };
+        case(Some("/system.slice/kubelet.service"), service("kubelet.service"));
+        case(Some("/system.slice/etcd.service"), service("etcd.service"));
+        // kubelet's systemd and cgroupfs drivers.
+        case(Some("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice/cri-containerd-ab.scope"), StartedBy::Pod);
+        case(Some("/kubepods/burstable/pod1/ab"), StartedBy::Pod);
+        // What a local user can reach: their session, and the subtree
+        // systemd delegates to their user manager.
+        case(Some("/user.slice/user-1000.slice/session-3.scope"), StartedBy::Other);
+        case(Some("/user.slice/user-1000.slice/user@1000.service/app.slice/etcd.service"), StartedBy::Other);
+        case(Some("/user.slice/user-1000.slice/user@1000.service/kubepods/x"), StartedBy::Other);
+        case(Some("/system.slice/etcd.service/extra"), StartedBy::Other);
+        case(Some("/system.slice/etcd.scope"), StartedBy::Other);
+        case(Some("/kubepods"), StartedBy::Other);
+        case(Some("/"), StartedBy::Other);
+        case(None, StartedBy::Other);
+    }
+
+    fn process(component: Component, pid: u32, uid: u32, cgroup: &str) -> Process {
+        Process {
+            component,
+            pid,
+            argv: vec![component.name().into()],
+            cwd: None,
+            env: Vec::new(),
+            owner: Some(Owner {
+                uid,
+                euid: uid,
+                cgroup: Some(cgroup.into()),
+                started_by: StartedBy::from_cgroup(Some(cgroup)),
+            }),
+        }
+    }
+
+    #[test]
+    fn standing() {
+        #[track_caller]
+        fn case(component: Component, uid: u32, cgroup: &str, expected: Result<Standing, &str>) {
+            match (process(component, 1, uid, cgroup).standing(), expected) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want),
+                (Err(why), Err(needle)) => assert!(why.contains(needle), "{why}"),
+                (got, want) => panic!("{component} uid {uid} in {cgroup}: {got:?}, expected {want:?}"),
+            }
+        }
+        use Component::*;
+        case(KubeApiserver, 0, "/user.slice/user-1000.slice/session-3.scope", Ok(Standing::Root));
+        case(Etcd, 998, "/system.slice/etcd.service", Ok(Standing::OwnService));
+        case(KubeApiserver, 65534, "/kubepods.slice/kubepods-pod1.slice/cri-containerd-ab.scope", Ok(Standing::Pod));
+        // Another component's service, or another service, is no proof.
+        case(Etcd, 998, "/system.slice/kubelet.service", Err("uid 998, not root"));
+        case(KubeApiserver, 33, "/system.slice/nginx.service", Err("in systemd service nginx.service, not kube-apiserver.service"));
+        case(
+            KubeApiserver,
+            65534,
+            "/user.slice/user-1000.slice/session-3.scope",
+            Err("uid 65534, not root, and neither kube-apiserver.service nor the kubelet started it (cgroup /user.slice/user-1000.slice/session-3.scope)"),
+        );
+    }
+
+    #[test]
+    fn the_genuine_process_is_judged_and_the_others_are_findings() {
+        let session = "/user.slice/user-1000.slice/session-3.scope";
+        let facts = Facts {
+            // PID "1005" sorts before "58": order must not decide.
+            processes: vec![
+                process(Component::KubeApiserver, 1005, 65534, session),
+                process(Component::KubeApiserver, 58, 0, "/kubepods/burstable/pod1/ab"),
+                process(Component::KubeApiserver, 70, 0, "/kubepods/burstable/pod2/cd"),
+                process(Component::Kubelet, 900, 1000, session),
+            ],
+            ..Facts::default()
+        };
+        assert_eq!(facts.process(Component::KubeApiserver).map(|p| p.pid), Some(58));
+        assert_eq!(facts.process(Component::Kubelet), None);
+        let found: Vec<(u32, Option<u32>, bool)> =
+            facts.impostors().iter().map(|i| (i.pid, i.uid, i.reason.contains("not root"))).collect();
+        assert_eq!(found, [(70, Some(0), false), (900, Some(1000), true), (1005, Some(65534), true)]);
+        assert!(facts.impostors()[0].reason.contains("pid 58"), "{:?}", facts.impostors()[0]);
+    }
 }

@@ -20,7 +20,7 @@
 #   HARDBENCH-FACTS 1                                 header, first line
 #   IDENTITY <hostname|-> <machine-id|-> <user|->
 #   PROBLEM <text>                                    not tied to one fact
-#   PROC <pid> <component> <raw cmdline> <cwd|->
+#   PROC <pid> <component> <raw cmdline> <cwd|-> <uid> <euid> <cgroup|->
 #   ENV <pid> <name> <value>                          etcd ETCD_* variables only
 #   STAT <path> present <f|d|l|o> <octal mode> <uid> <gid> <user|-> <group|->
 #   STAT <path> missing
@@ -29,7 +29,9 @@
 #   LIST <dir> missing | LIST <dir> error <reason>
 #   DOC <path> text <0|1 truncated> <redacted content>
 #   DOC <path> missing | DOC <path> error <reason>
-#   VERSION <component> reported <text> | VERSION <component> error <reason>
+#   VERSION <component> image <image> <manifest>    a static pod's image
+#   VERSION <component> executed <text> <binary>     `<binary> --version`
+#   VERSION <component> error <reason>
 #   CERT <path> x509-sha256 <hex>     sha256 of the certificate's DER (openssl)
 #   CERT <path> file-sha256 <hex>     sha256 of the file's bytes (no openssl)
 #   CERT <path> missing | CERT <path> error <reason>
@@ -68,6 +70,8 @@ SEEN_DOC=' '
 SQ_N=0
 NL='
 '
+# The argv scanner sees each newline of an argv element as this byte.
+SOH=$(printf '\001')
 
 printf 'HARDBENCH-FACTS 1\n'
 
@@ -235,24 +239,29 @@ b() {
 }
 '
 
-# The argv scanner runs in its own `sh`, fed the exact argv by `xargs -0`
-# (a shell variable cannot hold NUL, so this is the only exact way to split
-# /proc/PID/cmdline). It prints `C <component>` when the basename of argv[0]
-# is a component, then one `<action> <base64 path>` line per path-like flag
-# value: s stat, r read, d read the directory's config files, p read the
+# The argv scanner runs in its own `sh`, fed argv one element per line: `tr`
+# turns each NUL of /proc/PID/cmdline into a newline and each newline into
+# SOH ($1). A shell variable cannot hold NUL, and `xargs -0` would drop or
+# split an argv longer than its buffer (128 KiB); a pipe has no such limit.
+# It prints `C <component>` when the basename of argv[0] is a component,
+# then one `<action> <base64 path>` line per path-like flag value: s stat,
+# r read, d read the directory's config files, x fingerprint, p read the
 # file as the process sees it, through its root (kube-proxy runs in a
 # container: kubeadm mounts its --config from a ConfigMap there, not on the
-# host); upper case is relative to the process's cwd.
+# host); upper case is relative to the process's cwd. A value with SOH in it
+# (a newline, or SOH itself) names no path it could be told from: it is not
+# followed.
 ARGSCAN="$FIELD"'
-a0=${1##*/}
+soh=$1
+IFS= read -r a0 || [ -n "$a0" ] || exit 0
+a0=${a0##*/}
 case $a0 in
     kube-apiserver|kube-controller-manager|kube-scheduler|etcd|kubelet|kube-proxy) ;;
     *) exit 0 ;;
 esac
 echo "C $a0"
-shift
 prev=
-for a do
+while IFS= read -r a || [ -n "$a" ]; do
     case $a in
         --*=*) flag=${a%%=*}; val=${a#*=}; eq=1; prev= ;;
         --*) prev=$a; continue ;;
@@ -262,6 +271,7 @@ for a do
             ;;
     esac
     [ -n "$val" ] || continue
+    case $val in *"$soh"*) continue ;; esac
     act=s
     case $a0:$flag in
         kubelet:--config|etcd:--config-file|kube-apiserver:--encryption-provider-config|kube-apiserver:--audit-policy-file) act=r ;;
@@ -314,8 +324,8 @@ done
 '
 
 gather_processes() {
-    if [ -z "$HAVE_grep" ] || [ -z "$HAVE_xargs" ]; then
-        b64v "processes not scanned: grep and xargs are needed"
+    if [ -z "$HAVE_grep" ]; then
+        b64v "processes not scanned: grep is needed"
         emit PROBLEM "$B"
         return
     fi
@@ -323,7 +333,7 @@ gather_processes() {
     # grep -z reads each NUL-terminated argv element as a line, so only a
     # process with an element that names a component is a candidate: not the
     # audit's own sudo and shells, whose arguments mention component paths
-    # (each candidate costs an xargs and a sh). A grep without -z (status 2,
+    # (each candidate costs a tr and a sh). A grep without -z (status 2,
     # no output) falls back to any mention of kube or etcd.
     gp_cands=$(grep -l -s -z -E \
         -e '^(.*/)?(kube-apiserver|kube-controller-manager|kube-scheduler|etcd|kubelet|kube-proxy)$' \
@@ -346,12 +356,14 @@ scan_process() {
     sp_pid=${1#/proc/}
     sp_pid=${sp_pid%/cmdline}
     case $sp_pid in '' | *[!0-9]*) return ;; esac
-    sp_scan=$(xargs -0 sh -c "$ARGSCAN" sh 2>/dev/null <"$1") || return
+    sp_scan=$(tr '\n\000' "$SOH"'\n' <"$1" 2>/dev/null | sh -c "$ARGSCAN" sh "$SOH" 2>/dev/null) || return
     case $sp_scan in "C "*) ;; *) return ;; esac
     sp_comp=${sp_scan%%"$NL"*}
     sp_comp=${sp_comp#C }
     sp_argv=$(b64s 2>/dev/null <"$1")
     [ -n "$sp_argv" ] || return
+    # A process whose status cannot be read any more has exited.
+    proc_owner "$sp_pid" || return
     sp_cwd=-
     SP_CWD=
     if [ -n "$HAVE_readlink" ] && sp_v=$(readlink "/proc/$sp_pid/cwd" 2>/dev/null && echo x); then
@@ -359,14 +371,28 @@ scan_process() {
         b64v "$SP_CWD"
         sp_cwd=$B
     fi
-    emit PROC "$sp_pid" "$sp_comp" "$sp_argv" "$sp_cwd"
+    sp_cg=-
+    if [ -n "$PO_CG" ]; then
+        b64v "$PO_CG"
+        sp_cg=$B
+    fi
+    emit PROC "$sp_pid" "$sp_comp" "$sp_argv" "$sp_cwd" "$PO_RUID" "$PO_EUID" "$sp_cg"
+    # Only the real component is followed: a local user's process that
+    # merely carries its name must not make this script (root) read the
+    # files its flags name, nor have its binary run for a version.
+    proc_genuine "$sp_comp" || return
     comp_var "$sp_comp"
     eval "sp_first=\${PID_$V-}"
-    [ -n "$sp_first" ] || eval "PID_$V=\$sp_pid"
+    if [ -z "$sp_first" ] || [ "$sp_pid" -lt "$sp_first" ]; then
+        eval "PID_$V=\$sp_pid"
+    fi
     SP_PID=$sp_pid
     if [ "$sp_comp" = etcd ]; then
         # 2>&1 first, so that a failed open of environ is captured too.
-        if sp_env=$( { xargs -0 sh -c "$ENVSCAN" sh 2>/dev/null; } 2>&1 <"/proc/$sp_pid/environ"); then
+        if [ -z "$HAVE_xargs" ]; then
+            b64v "etcd $sp_pid: environment not read: xargs: not found"
+            emit PROBLEM "$B"
+        elif sp_env=$( { xargs -0 sh -c "$ENVSCAN" sh 2>/dev/null; } 2>&1 <"/proc/$sp_pid/environ"); then
             process_actions "$sp_env"
         else
             b64v "etcd $sp_pid: environment not read: $sp_env"
@@ -374,6 +400,53 @@ scan_process() {
         fi
     fi
     process_actions "$sp_scan"
+}
+
+# proc_owner PID: sets PO_RUID, PO_EUID, PO_SUID, PO_FSUID from the `Uid:`
+# line of /proc/PID/status, and PO_CG to the process's cgroup (the unified
+# hierarchy's `0::` line, else systemd's own). Read by the shell: no process.
+# Returns 1 when the status cannot be read (the process has exited).
+proc_owner() {
+    po_pid=$1
+    PO_RUID=
+    PO_CG=
+    po_v1=
+    {
+        while IFS= read -r po_l; do
+            case $po_l in
+                Uid:*)
+                    set -- ${po_l#Uid:}
+                    PO_RUID=$1 PO_EUID=$2 PO_SUID=$3 PO_FSUID=$4
+                    break
+                    ;;
+            esac
+        done <"/proc/$po_pid/status"
+    } 2>/dev/null
+    case $PO_RUID$PO_EUID$PO_SUID$PO_FSUID in '' | *[!0-9]*) return 1 ;; esac
+    {
+        while IFS= read -r po_l || [ -n "$po_l" ]; do
+            case $po_l in
+                0::*) PO_CG=${po_l#0::} ;;
+                *:name=systemd:*) po_v1=${po_l#*:name=systemd:} ;;
+            esac
+            po_l=
+        done <"/proc/$po_pid/cgroup"
+    } 2>/dev/null
+    [ -n "$PO_CG" ] || PO_CG=$po_v1
+    return 0
+}
+
+# proc_genuine COMPONENT: whether the process proc_owner read is the
+# component its name says: its real uid is 0, or its cgroup is the
+# component's own system service or a pod's, which no unprivileged user can
+# join. argv and the command name prove nothing: anyone can choose them.
+# The same rule as `Process::standing` in src/facts.rs.
+proc_genuine() {
+    [ "$PO_RUID" != 0 ] || return 0
+    case $PO_CG in
+        "/system.slice/$1.service" | /kubepods/* | /kubepods.slice/*) return 0 ;;
+    esac
+    return 1
 }
 
 # process_actions TEXT: process_action for each line of TEXT, split on
@@ -983,29 +1056,161 @@ cert_fingerprint() {
     fi
 }
 
+# gather_versions: each component's version, without ever running a binary
+# that a user other than root could have placed or started. A static pod's
+# version is the tag of the image its manifest names (nothing runs). Else a
+# running component's binary is asked (`--version`) only when the process
+# runs as root and its binary, and every directory above it in the process's
+# own view of the file system (/proc/PID/root), belong to root and are
+# writable by no one else; the binary run is the very file checked, held
+# open meanwhile, so that a PID reused or a path replaced in between cannot
+# substitute another.
 gather_versions() {
     for gv_comp in kube-apiserver kube-controller-manager kube-scheduler etcd kubelet kube-proxy; do
+        case $gv_comp in
+            kube-apiserver | kube-controller-manager | kube-scheduler | etcd)
+                manifest_image "/etc/kubernetes/manifests/$gv_comp.yaml" && continue
+                ;;
+        esac
         comp_var "$gv_comp"
         eval "gv_pid=\${PID_$V-}"
         [ -n "$gv_pid" ] || continue
-        if [ -n "$HAVE_timeout" ]; then
-            gv_out=$(timeout 10 "/proc/$gv_pid/exe" --version 2>&1 </dev/null)
-        else
-            gv_out=$("/proc/$gv_pid/exe" --version 2>&1 </dev/null)
-        fi
-        gv_rc=$?
-        if [ "${#gv_out}" -gt "$VERSION_CAP" ] && [ -n "$HAVE_head" ]; then
-            gv_out=$(printf '%s' "$gv_out" | head -c "$VERSION_CAP")
-        fi
-        if [ "$gv_rc" -eq 0 ]; then
-            b64v "$gv_out"
-            emit VERSION "$gv_comp" reported "$B"
-        else
-            [ "$gv_rc" -ne 124 ] || gv_out="timed out after 10s: $gv_out"
-            b64v "${gv_out:-exit status $gv_rc}"
-            emit VERSION "$gv_comp" error "$B"
-        fi
+        run_version "$gv_comp" "$gv_pid"
     done
+}
+
+# manifest_image MANIFEST: the VERSION record of the image of MANIFEST's
+# first container, when it names one; returns 1 when it does not.
+manifest_image() {
+    [ -f "$1" ] && [ -n "$HAVE_sed" ] || return 1
+    mi_img=$(sed -n -e '/^[[:space:]]*\(- \)\{0,1\}image:[[:space:]]*[^[:space:]]/{
+s/^[[:space:]]*\(- \)\{0,1\}image:[[:space:]]*//
+s/[[:space:]]\{1,\}#.*$//
+s/[[:space:]]*$//
+s/^["'"'"']\(.*\)["'"'"']$/\1/
+p
+q
+}' "$1" 2>/dev/null) || return 1
+    [ -n "$mi_img" ] || return 1
+    b64v "$mi_img"
+    mi_b=$B
+    b64v "$1"
+    emit VERSION "$gv_comp" image "$mi_b" "$B"
+}
+
+# run_version COMPONENT PID: the VERSION record of `<binary> --version` for
+# the genuine process PID, or an error saying why its binary was not run.
+run_version() {
+    rv_exe=/proc/$2/exe
+    rv_why=
+    rv_path=
+    if [ -z "$HAVE_readlink" ] || [ -z "$HAVE_stat" ]; then
+        rv_why='readlink and stat are needed'
+    elif ! rv_path=$(readlink "$rv_exe" 2>/dev/null) || [ -z "$rv_path" ]; then
+        rv_why="its binary cannot be resolved"
+    elif ! { command exec 3<"$rv_exe"; } 2>/dev/null; then
+        rv_why="its binary cannot be opened"
+    else
+        # Checked after the binary is held: the process still runs as root.
+        proc_owner "$2" || PO_RUID=
+        if [ "$PO_RUID:$PO_EUID:$PO_SUID:$PO_FSUID" != 0:0:0:0 ]; then
+            rv_why="the process does not run as root (uid ${PO_RUID:-unknown})"
+        else
+            safe_binary "$2" "$rv_path" "/proc/$$/fd/3"
+            rv_why=$SB_WHY
+        fi
+    fi
+    if [ -n "$rv_why" ]; then
+        exec 3<&-
+        b64v "not run for its version: $rv_why"
+        emit VERSION "$1" error "$B"
+        return
+    fi
+    if [ -n "$HAVE_timeout" ]; then
+        rv_out=$(timeout 10 "/proc/$$/fd/3" --version 2>&1 </dev/null 3<&-)
+    else
+        rv_out=$("/proc/$$/fd/3" --version 2>&1 </dev/null 3<&-)
+    fi
+    rv_rc=$?
+    exec 3<&-
+    if [ "${#rv_out}" -gt "$VERSION_CAP" ] && [ -n "$HAVE_head" ]; then
+        rv_out=$(printf '%s' "$rv_out" | head -c "$VERSION_CAP")
+    fi
+    if [ "$rv_rc" -eq 0 ]; then
+        b64v "$rv_out"
+        rv_b=$B
+        b64v "$rv_path"
+        emit VERSION "$1" executed "$rv_b" "$B"
+    else
+        [ "$rv_rc" -ne 124 ] || rv_out="timed out after 10s: $rv_out"
+        b64v "${rv_out:-exit status $rv_rc}"
+        emit VERSION "$1" error "$B"
+    fi
+}
+
+# safe_binary PID PATH HELD: sets SB_WHY to why the binary HELD (an open
+# descriptor of PID's executable, whose path PID sees as PATH) may not be
+# run, or to nothing when it may: HELD is a regular file of root's that no
+# one else may write, PATH in PID's view is that same file, and every
+# directory above it up to PID's root is root's and writable by no one else.
+safe_binary() {
+    SB_WHY=
+    case $2 in
+        *' (deleted)') SB_WHY="its binary $2 was deleted or replaced"; return ;;
+        /*) ;;
+        *) SB_WHY="its binary path $2 is not absolute"; return ;;
+    esac
+    sb_root=/proc/$1/root
+    sb_path=$2
+    set -- "$3" "$sb_root$2"
+    sb_p=$sb_path
+    while [ -n "$sb_p" ]; do
+        sb_p=${sb_p%/*}
+        set -- "$@" "$sb_root$sb_p/"
+    done
+    # One stat for all: the held binary, the path, each directory.
+    if ! sb_lines=$(stat -L -c '%u:%a:%d:%i:%F' -- "$@" 2>/dev/null); then
+        SB_WHY="its binary $sb_path or a directory above it cannot be examined"
+        return
+    fi
+    sb_held=${sb_lines%%"$NL"*}
+    sb_lines=${sb_lines#*"$NL"}
+    sb_out=${sb_lines%%"$NL"*}
+    sb_lines=${sb_lines#*"$NL"}
+    case $sb_held in
+        *:'regular file' | *:'regular empty file') ;;
+        *) SB_WHY="its binary $sb_path is not a regular file"; return ;;
+    esac
+    if [ "${sb_held%:*}" != "${sb_out%:*}" ]; then
+        SB_WHY="$sb_path in the process's view is not the binary it runs"
+        return
+    fi
+    sb_why_root "$sb_held" "its binary $sb_path" || return
+    shift 2
+    for sb_dir do
+        sb_line=${sb_lines%%"$NL"*}
+        sb_lines=${sb_lines#*"$NL"}
+        sb_why_root "$sb_line" "the directory ${sb_dir#"$sb_root"}" || return
+    done
+}
+
+# sb_why_root STAT-LINE WHAT: sets SB_WHY and returns 1 unless the file of
+# STAT-LINE (`%u:%a:...`) is root's and writable by neither group nor others.
+sb_why_root() {
+    sw_uid=${1%%:*}
+    sw_mode=${1#*:}
+    sw_mode=${sw_mode%%:*}
+    if [ "$sw_uid" != 0 ]; then
+        SB_WHY="$2 is owned by uid $sw_uid, not root"
+        return 1
+    fi
+    case $sw_mode in
+        *[2367] | *[2367]?)
+            SB_WHY="$2 is writable by group or others (mode $sw_mode)"
+            return 1
+            ;;
+    esac
+    return 0
 }
 
 main "$@" </dev/null

@@ -137,6 +137,11 @@ pub struct HostReport {
     pub host_key: Option<HostKeyInfo>,
     /// Kubernetes version seen on the host, if any component reported one.
     pub kubernetes_version: Option<String>,
+    /// Where that version was read: the component and its source.
+    pub kubernetes_version_source: Option<String>,
+    /// Processes that carry a component's name but are not judged as it
+    /// (`Facts::impostors`): a finding of their own.
+    pub impostors: Vec<crate::facts::Impostor>,
     pub started_at: chrono::DateTime<chrono::FixedOffset>,
     pub duration: std::time::Duration,
     /// `Err` when the host could not be audited at all.
@@ -211,7 +216,7 @@ pub struct Report {
 pub enum ExitCode {
     /// Every evaluated check passed (warn and manual allowed).
     Compliant,
-    /// At least one check failed.
+    /// At least one check failed, or a host runs an impostor process.
     NonCompliant,
     /// Bad input: nothing was contacted.
     BadInput,
@@ -269,7 +274,7 @@ impl Report {
             ExitCode::Interrupted { signal }
         } else if summary.hosts_error > 0 || summary.error > 0 {
             ExitCode::Incomplete
-        } else if summary.fail > 0 {
+        } else if summary.fail > 0 || self.hosts.iter().any(|host| !host.impostors.is_empty()) {
             ExitCode::NonCompliant
         } else {
             ExitCode::Compliant

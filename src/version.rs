@@ -12,15 +12,32 @@ static VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\bv?(\d+)\.(\d+)\.(\d+)[0-9A-Za-z.+\-]*").expect("valid regex"));
 
 /// The Kubernetes version a host runs: the API server's if it runs one,
-/// else the kubelet's, else kube-proxy's (etcd's own version is not a
-/// Kubernetes version).
+/// else the kubelet's, else kube-proxy's, else the controller manager's
+/// (etcd's own version is not a Kubernetes version).
 pub fn kubernetes_version(facts: &Facts) -> Option<String> {
+    seen(facts).map(|seen| seen.version)
+}
+
+/// A Kubernetes version and the evidence for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub version: String,
+    /// Which component's version it is and where that was read, e.g.
+    /// `kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in
+    /// /etc/kubernetes/manifests/kube-apiserver.yaml`.
+    pub source: String,
+}
+
+/// `kubernetes_version` with where it came from.
+pub fn seen(facts: &Facts) -> Option<Seen> {
     [Component::KubeApiserver, Component::Kubelet, Component::KubeProxy, Component::KubeControllerManager]
         .into_iter()
         .find_map(|component| match facts.versions.get(&component) {
-            Some(VersionFact::Reported { text }) => VERSION.find(text).map(|m| {
+            Some(VersionFact::Reported { text, source }) => VERSION.find(text).map(|m| {
                 let v = m.as_str();
-                if v.starts_with('v') { v.to_string() } else { format!("v{v}") }
+                let version = if v.starts_with('v') { v.to_string() } else { format!("v{v}") };
+                let from = source.as_ref().map_or_else(|| format!("{component} --version"), |s| s.describe());
+                Seen { version, source: format!("{component}: {from}") }
             }),
             _ => None,
         })
@@ -73,6 +90,7 @@ pub fn choose(candidates: &[Benchmark], seen: &[String]) -> Result<(usize, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::VersionSource;
     use std::collections::BTreeMap;
 
     fn benchmark(id: &str, minors: &[&str]) -> Benchmark {
@@ -115,15 +133,54 @@ mod tests {
     #[test]
     fn the_api_server_version_is_preferred() {
         let mut facts = Facts::default();
+        let reported = |text: &str| VersionFact::Reported { text: text.into(), source: None };
         facts.versions = BTreeMap::from([
-            (Component::Kubelet, VersionFact::Reported { text: "Kubernetes v1.32.9".into() }),
-            (Component::KubeApiserver, VersionFact::Reported { text: "Kubernetes v1.33.4\n".into() }),
-            (Component::Etcd, VersionFact::Reported { text: "etcd Version: 3.4.23".into() }),
+            (Component::Kubelet, reported("Kubernetes v1.32.9")),
+            (Component::KubeApiserver, reported("Kubernetes v1.33.4\n")),
+            (Component::Etcd, reported("etcd Version: 3.4.23")),
         ]);
         assert_eq!(kubernetes_version(&facts).as_deref(), Some("v1.33.4"));
         facts.versions.remove(&Component::KubeApiserver);
         assert_eq!(kubernetes_version(&facts).as_deref(), Some("v1.32.9"));
         facts.versions.remove(&Component::Kubelet);
         assert_eq!(kubernetes_version(&facts), None);
+    }
+
+    #[test]
+    fn manifest_image_tags_and_their_sources() {
+        let image = |component: &str, tag: &str| VersionFact::Reported {
+            text: tag.into(),
+            source: Some(VersionSource::ManifestImage {
+                manifest: format!("/etc/kubernetes/manifests/{component}.yaml"),
+                image: format!("registry.k8s.io/{component}:{tag}"),
+            }),
+        };
+        // etcd's image tag is etcd's version, never taken for Kubernetes'.
+        let mut facts =
+            Facts { versions: BTreeMap::from([(Component::Etcd, image("etcd", "3.5.21-0"))]), ..Facts::default() };
+        assert_eq!(seen(&facts), None);
+        facts.versions.insert(Component::KubeControllerManager, image("kube-controller-manager", "v1.32.2"));
+        facts.versions.insert(
+            Component::Kubelet,
+            VersionFact::Reported {
+                text: "Kubernetes v1.33.4".into(),
+                source: Some(VersionSource::Executed { binary: "/usr/bin/kubelet".into() }),
+            },
+        );
+        assert_eq!(
+            seen(&facts),
+            Some(Seen { version: "v1.33.4".into(), source: "kubelet: /usr/bin/kubelet --version".into() })
+        );
+        facts.versions.insert(Component::KubeApiserver, image("kube-apiserver", "v1.33.5"));
+        assert_eq!(
+            seen(&facts),
+            Some(Seen {
+                version: "v1.33.5".into(),
+                source: "kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.5 in /etc/kubernetes/manifests/kube-apiserver.yaml"
+                    .into()
+            })
+        );
+        facts.versions.retain(|c, _| *c == Component::KubeControllerManager);
+        assert_eq!(kubernetes_version(&facts).as_deref(), Some("v1.32.2"));
     }
 }

@@ -11,20 +11,31 @@
 
 use hardbench::component::Component;
 use hardbench::facts::parse::parse;
-use hardbench::facts::{CertFact, Document, Facts, FileFact, FileKind, FileStat, FingerprintMethod, Listing, VersionFact};
+use hardbench::facts::{
+    CertFact, Document, Facts, FileFact, FileKind, FileStat, FingerprintMethod, Listing, VersionFact, VersionSource,
+};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Sets up the fixture tree under $R (already a tmpfs), starts a kubelet and
-/// an etcd, runs the script as asked, and records `ls -lR` before and after.
+/// Sets up the fixture tree under $R (already a tmpfs), starts a kubelet, an
+/// etcd in a mount namespace of its own (as in a container: its binary is
+/// /usr/local/bin/etcd on a tmpfs of root's there), a kube-scheduler with an
+/// argv element of almost 128 KiB, and an impostor: a kube-apiserver that
+/// user nobody planted in the world-writable $R/tmp and started with
+/// insecure flags. Runs the script as asked and records `ls -lR` before and
+/// after.
 const DRIVER: &str = r#"
 set -eu
 mount -t tmpfs -o mode=0755 hardbench-fixture "$R"
 mkdir -p "$R/bin" "$R/etc/kubernetes/pki" "$R/etc/kubernetes/manifests" \
     "$R/var/lib/kubelet/config.d" "$R/var/lib/etcd" "$R/tmp" "$R/private"
 cp "$FAKE" "$R/bin/kubelet"
-cp "$FAKE" "$R/bin/etcd"
+cp "$FAKE" "$R/bin/kube-scheduler"
+cp "$PLANTED" "$R/tmp/kube-apiserver"
+chown 65534:65534 "$R/tmp/kube-apiserver"
+# The fixture's parent (a private temporary directory) lets nobody reach $R/tmp.
+chmod 0755 "${R%/*}"
 
 printf '%s\n' \
     'apiVersion: kubelet.config.k8s.io/v1beta1' \
@@ -82,7 +93,10 @@ printf 'secret\n' >"$R/private/hidden"
 ln -s ../etc/kubernetes/pki/ca.crt "$R/bin/ca-link"
 printf 'z\n' >"$R/bin/suid"
 
-chmod 0600 "$R/var/lib/kubelet/config.yaml" "$R/var/lib/kubelet/config.d/10-drop-in.json" \
+printf 'SENTINEL-impostor-flag\n' >"$R/private/impostor.yaml"
+printf 'kind: Config\n' >"$R/etc/kubernetes/scheduler.conf"
+chmod 0640 "$R/etc/kubernetes/scheduler.conf"
+chmod 0600 "$R/private/impostor.yaml" "$R/var/lib/kubelet/config.yaml" "$R/var/lib/kubelet/config.d/10-drop-in.json" \
     "$R/etc/kubernetes/kubelet.conf" \
     "$R/etc/kubernetes/pki/kubelet.key" "$R/private/hidden"
 chmod 0644 "$R/etc/kubernetes/pki/ca.crt" "$R/etc/etcd.yaml"
@@ -98,11 +112,23 @@ chown 987654:987655 "$R/etc/kubernetes/pki/ca.crt"
     "--node-labels=$(printf 'a\nSTAT L2V0Yy9zaGFkb3c= missing\n"q')" "--hostname-override=$(printf 'h\377')") &
 KUBELET=$!
 (cd / && ETCD_DATA_DIR="$R/var/lib/etcd" ETCD_CONFIG_FILE="$R/etc/etcd.yaml" ETCD_NAME=default \
-    HIDDEN_SECRET=SENTINEL-environment exec "$R/bin/etcd" --listen-client-urls https://127.0.0.1:2379) &
+    HIDDEN_SECRET=SENTINEL-environment exec unshare --mount --propagation private sh -c \
+    'mount -t tmpfs -o mode=0755 hardbench-etcd /usr/local/bin && cp "$FAKE" /usr/local/bin/etcd &&
+     exec /usr/local/bin/etcd --listen-client-urls https://127.0.0.1:2379') &
 ETCD=$!
+BIG=$(head -c 131000 /dev/zero | tr '\0' g)
+(cd / && exec "$R/bin/kube-scheduler" "--feature-gates=$BIG" \
+    --authentication-kubeconfig="$R/etc/kubernetes/scheduler.conf") &
+SCHEDULER=$!
+(cd / && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$R/tmp/kube-apiserver" \
+    --anonymous-auth=true --authorization-mode=AlwaysAllow \
+    --encryption-provider-config="$R/private/impostor.yaml") &
+IMPOSTOR=$!
 tries=0
 until [ "$(readlink "/proc/$KUBELET/exe")" = "$R/bin/kubelet" ] &&
-    [ "$(readlink "/proc/$ETCD/exe")" = "$R/bin/etcd" ]; do
+    [ "$(readlink "/proc/$ETCD/exe")" = /usr/local/bin/etcd ] &&
+    [ "$(readlink "/proc/$SCHEDULER/exe")" = "$R/bin/kube-scheduler" ] &&
+    [ "$(readlink "/proc/$IMPOSTOR/exe")" = "$R/tmp/kube-apiserver" ]; do
     tries=$((tries + 1))
     [ "$tries" -lt 500 ] || { echo "fake components did not start" >&2; exit 1; }
     sleep 0.01
@@ -114,7 +140,7 @@ $GATHER_AS env PATH="$GATHER_PATH" $GATHER_SHELL -s -- "$@" <"$SCRIPT" >"$OUT/st
 echo "$?" >"$OUT/status"
 set -e
 ls -lR --time-style=full-iso "$R" >"$OUT/after"
-kill "$KUBELET" "$ETCD"
+kill "$KUBELET" "$ETCD" "$SCHEDULER" "$IMPOSTOR"
 "#;
 
 /// The tools the script uses, for a PATH that can leave one out.
@@ -138,6 +164,8 @@ struct Run {
     stdout: Vec<u8>,
     stderr: String,
     status: String,
+    /// Whether the planted program was run (it leaves a marker then).
+    planted_ran: bool,
     before: String,
     after: String,
     _dir: tempfile::TempDir,
@@ -163,6 +191,15 @@ impl Run {
     }
 }
 
+/// This process's cgroup as the script reads it: the unified hierarchy's,
+/// else systemd's.
+fn own_cgroup() -> String {
+    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    let unified = text.lines().find_map(|l| l.strip_prefix("0::")).filter(|p| !p.is_empty());
+    let systemd = || text.lines().find_map(|l| l.split_once(":name=systemd:").map(|(_, path)| path));
+    unified.or_else(systemd).expect("a cgroup").to_string()
+}
+
 fn require_root_and(tool: &str) {
     // SAFETY: geteuid has no preconditions.
     let euid = unsafe { libc::geteuid() };
@@ -171,10 +208,16 @@ fn require_root_and(tool: &str) {
     assert!(found.status.success(), "these tests need `{tool}` (apt-get install -y {tool})");
 }
 
-fn compile_fake(dir: &Path) -> PathBuf {
+/// The fake component; with a marker, the planted program that leaves it
+/// when run for its version.
+fn compile_fake(dir: &Path, marker: Option<&Path>) -> PathBuf {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/fake-component.c");
-    let binary = dir.join("fake-component");
-    let status = Command::new("cc").arg("-O").arg("-o").arg(&binary).arg(&source).status().unwrap();
+    let binary = dir.join(if marker.is_some() { "planted" } else { "fake-component" });
+    let mut cc = Command::new("cc");
+    if let Some(marker) = marker {
+        cc.arg(format!("-DVERSION_MARKER=\"{}\"", marker.display()));
+    }
+    let status = cc.arg("-O").arg("-o").arg(&binary).arg(&source).status().unwrap();
     assert!(status.success(), "cc {source:?} failed");
     binary
 }
@@ -239,7 +282,9 @@ fn run(shell: &str, tools: Tools, as_nobody: bool) -> Run {
     std::fs::create_dir(&out).unwrap();
     let script = dir.path().join("gather.sh");
     std::fs::write(&script, hardbench::GATHER_SCRIPT).unwrap();
-    let fake = compile_fake(dir.path());
+    let fake = compile_fake(dir.path(), None);
+    let marker = out.join("planted-ran");
+    let planted = compile_fake(dir.path(), Some(&marker));
     let shell = absolute_shell(shell);
     let gather_path = match tools {
         Tools::Host => std::env::var("PATH").unwrap(),
@@ -257,6 +302,7 @@ fn run(shell: &str, tools: Tools, as_nobody: bool) -> Run {
         .env("R", &root)
         .env("OUT", &out)
         .env("FAKE", &fake)
+        .env("PLANTED", &planted)
         .env("SCRIPT", &script)
         .env("GATHER_SHELL", shell)
         .env("GATHER_PATH", gather_path)
@@ -270,6 +316,7 @@ fn run(shell: &str, tools: Tools, as_nobody: bool) -> Run {
         stdout: read("stdout"),
         stderr: text("stderr"),
         status: text("status").trim().to_string(),
+        planted_ran: marker.exists(),
         before: text("before"),
         after: text("after"),
         root,
@@ -320,7 +367,29 @@ fn check_root_run(run: &Run) {
             ("ETCD_NAME".to_string(), "default".to_string()),
         ]
     );
-    assert_eq!(facts.processes.len(), 2, "{:?}", facts.processes);
+    assert_eq!(facts.processes.len(), 4, "{:?}", facts.processes);
+
+    // An argv element of almost 128 KiB (more than xargs' buffer) loses
+    // nothing: the process is there, whole, and the flag after it was followed.
+    let scheduler = facts.process(Component::KubeScheduler).expect("the kube-scheduler with a huge argv element");
+    assert_eq!(scheduler.argv.len(), 3);
+    assert_eq!(scheduler.argv[1].len(), "--feature-gates=".len() + 131000);
+    assert_eq!(run.stat(&facts, "etc/kubernetes/scheduler.conf").mode, 0o640);
+
+    // The impostor: recorded with its owner, never judged as kube-apiserver,
+    // never followed, never run.
+    assert_eq!(facts.process(Component::KubeApiserver), None, "an impostor was judged");
+    let impostors = facts.impostors();
+    assert_eq!(impostors.len(), 1, "{impostors:?}");
+    assert_eq!(impostors[0].component, Component::KubeApiserver);
+    assert_eq!((impostors[0].uid, impostors[0].argv0.clone()), (Some(65534), r("tmp/kube-apiserver")));
+    assert!(impostors[0].reason.contains("not root"), "{}", impostors[0].reason);
+    assert!(!run.planted_ran, "the planted program was run");
+    assert!(!facts.documents.contains_key(&r("private/impostor.yaml")), "a file an impostor names was read");
+    assert!(!facts.files.contains_key(&r("private/impostor.yaml")), "a file an impostor names was stat'ed");
+    assert_eq!(kubelet.owner.as_ref().map(|o| (o.uid, o.euid)), Some((0, 0)));
+    // The fixture's processes are in this test's cgroup.
+    assert_eq!(kubelet.owner.as_ref().and_then(|o| o.cgroup.as_deref()), Some(own_cgroup().as_str()));
 
     // Modes, owners and kinds, special bits included.
     let config = run.stat(&facts, "var/lib/kubelet/config.yaml");
@@ -402,9 +471,23 @@ fn check_root_run(run: &Run) {
         other => panic!("big.yaml: {other:?}"),
     }
 
-    let version = VersionFact::Reported { text: "Kubernetes v1.33.4".into() };
-    assert_eq!(facts.versions.get(&Component::Kubelet), Some(&version));
-    assert_eq!(facts.versions.get(&Component::Etcd), Some(&version));
+    // Versions: etcd's binary is root's, in directories of root's only (in
+    // its own mount namespace), so it is run; the kubelet's lies below the
+    // world-writable /tmp, so it is not; the impostor's never.
+    assert_eq!(
+        facts.versions.get(&Component::Etcd),
+        Some(&VersionFact::Reported {
+            text: "Kubernetes v1.33.4".into(),
+            source: Some(VersionSource::Executed { binary: "/usr/local/bin/etcd".into() })
+        })
+    );
+    match facts.versions.get(&Component::Kubelet) {
+        Some(VersionFact::Error { reason }) => {
+            assert_eq!(reason, "not run for its version: the directory /tmp/ is writable by group or others (mode 1777)")
+        }
+        other => panic!("kubelet version: {other:?}"),
+    }
+    assert_eq!(facts.versions.get(&Component::KubeApiserver), None, "{:?}", facts.versions);
 
     // No planted secret leaves the host, in any field.
     let json = serde_json::to_string(&facts).unwrap();
@@ -461,7 +544,7 @@ fn missing_stat_is_reported_per_fact_and_the_script_goes_on() {
     assert!(facts.process(Component::Kubelet).is_some());
     assert!(matches!(facts.documents[&run.path("var/lib/kubelet/config.yaml")], Document::Text { .. }));
     assert!(matches!(facts.listings[&run.path("etc/kubernetes/manifests")], Listing::Entries { .. }));
-    assert!(matches!(facts.versions[&Component::Kubelet], VersionFact::Reported { .. }));
+    assert!(matches!(&facts.versions[&Component::Etcd], VersionFact::Error { reason } if reason.contains("readlink and stat are needed")));
     // Neither openssl nor sha256sum is among these tools.
     assert_eq!(
         facts.certificates[&run.path("etc/kubernetes/pki/ca.crt")],
@@ -552,7 +635,7 @@ fn kube_proxy_config_is_read_through_the_process_root() {
         std::fs::create_dir(&out).unwrap();
         let script = dir.path().join("gather.sh");
         std::fs::write(&script, hardbench::GATHER_SCRIPT).unwrap();
-        let fake = compile_fake(dir.path());
+        let fake = compile_fake(dir.path(), None);
         let path = match tools {
             Tools::Busybox => busybox_dir(dir.path()).display().to_string(),
             _ => std::env::var("PATH").unwrap(),

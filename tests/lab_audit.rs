@@ -158,6 +158,39 @@ fn the_demo_audits_the_lab_over_ssh_as_its_readme_says() {
         assert_eq!(host["roles_detected"], detected, "{name}");
         // The declared roles are right: no hint that they may be wrong.
         assert!(host.get("notes").is_none(), "{name}: {}", host["notes"]);
+        // Where the version was read: the API server's image tag on the
+        // control planes, the kubelet's root-only binary on the workers.
+        let source = host["kubernetes_version_source"].as_str().unwrap();
+        let expected_source = if detected {
+            "kubelet: /usr/bin/kubelet --version"
+        } else {
+            "kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml"
+        };
+        assert_eq!(source, expected_source, "{name}");
+        // cp-good and worker-good carry a nobody-owned "kube-apiserver"
+        // started by a local user (tests/lab/README.md): a finding, never
+        // the component, never a role.
+        let impostors = host["impostor_processes"].as_array().unwrap();
+        if name.ends_with("-good") {
+            assert_eq!(impostors.len(), 1, "{name}: {impostors:?}");
+            assert_eq!(impostors[0]["component"], "kube-apiserver", "{name}");
+            assert_eq!(impostors[0]["uid"], 65534, "{name}");
+            assert_eq!(impostors[0]["argv0"], "kube-apiserver", "{name}");
+        } else {
+            assert_eq!(impostors.len(), 0, "{name}: {impostors:?}");
+        }
+    }
+    assert_eq!(report["hosts"][2]["name"], "worker-good");
+    assert_eq!(report["hosts"][2]["roles"], serde_json::json!(["worker"]), "an impostor gave a role");
+    // The program the local user planted was never run (it leaves a mark),
+    // and the file its flag names (root's sudoers rule) was never read.
+    assert!(console.contains("The program a local user planted as kube-apiserver was never run."), "{console}");
+    for host in ["cp-good", "worker-good"] {
+        let saved = read_json(&facts.join(format!("{host}.json")));
+        for kind in ["documents", "files"] {
+            let gathered = saved["facts"][kind].as_object().unwrap();
+            assert!(!gathered.contains_key("/etc/sudoers.d/hbaudit"), "{host}: a file an impostor names was gathered");
+        }
     }
 
     assert_well_formed_xml(&junit);
@@ -168,6 +201,8 @@ fn the_demo_audits_the_lab_over_ssh_as_its_readme_says() {
     for host in DEMO_HOSTS {
         assert!(console.contains(host), "the console report names {host}");
     }
+    assert_eq!(console.matches("  IMPOSTOR kube-apiserver process pid ").count(), 2, "{console}");
+    assert_eq!(xml.matches(r#"type="impostor""#).count(), 2, "{xml}");
 
     // No secret material leaves a host: the lab plants sentinels in the
     // EncryptionConfiguration's keys and in kubeconfig credentials.

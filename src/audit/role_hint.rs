@@ -98,6 +98,7 @@ mod tests {
                 argv: vec![component.name().to_owned()],
                 cwd: None,
                 env: Vec::new(),
+                owner: None,
             });
         }
         facts

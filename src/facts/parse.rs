@@ -6,7 +6,10 @@
 //! a missing trailer, a wrong count) is a `ParseError` naming the line, so a
 //! truncated or tampered stream is never mistaken for facts.
 
-use super::{CertFact, Document, Facts, FingerprintMethod, FileFact, FileKind, FileStat, Listing, Process, VersionFact};
+use super::{
+    CertFact, Document, Facts, FileFact, FileKind, FileStat, FingerprintMethod, Listing, Owner, Process, StartedBy,
+    VersionFact, VersionSource,
+};
 use crate::component::Component;
 use base64::Engine;
 
@@ -115,7 +118,7 @@ impl State {
     }
 
     fn process(&mut self, rest: &[&str]) -> Result<(), String> {
-        let [pid, component, argv, cwd] = arity::<4>("PROC", rest)?;
+        let [pid, component, argv, cwd, uid, euid, cgroup] = arity::<7>("PROC", rest)?;
         let pid = number(pid, "pid")?;
         let component = Component::from_name(component)
             .ok_or_else(|| format!("unknown component `{}`", shown(component.as_bytes())))?;
@@ -127,7 +130,14 @@ impl State {
         }
         let argv = raw.split(|&b| b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
         let cwd = optional_text(cwd)?;
-        self.facts.processes.push(Process { component, pid, argv, cwd, env: Vec::new() });
+        let cgroup = optional_text(cgroup)?;
+        let owner = Owner {
+            uid: number(uid, "uid")?,
+            euid: number(euid, "euid")?,
+            started_by: StartedBy::from_cgroup(cgroup.as_deref()),
+            cgroup,
+        };
+        self.facts.processes.push(Process { component, pid, argv, cwd, env: Vec::new(), owner: Some(owner) });
         Ok(())
     }
 
@@ -227,9 +237,16 @@ impl State {
 
     fn version(&mut self, rest: &[&str]) -> Result<(), String> {
         let (component, version) = match rest {
-            [component, "reported", output] => (component, VersionFact::Reported { text: text(output)? }),
+            [component, "image", image, manifest] => (component, image_version(text(image)?, text(manifest)?)),
+            [component, "executed", output, binary] => (
+                component,
+                VersionFact::Reported {
+                    text: text(output)?,
+                    source: Some(VersionSource::Executed { binary: text(binary)? }),
+                },
+            ),
             [component, "error", reason] => (component, VersionFact::Error { reason: text(reason)? }),
-            _ => return Err(shape_error("VERSION", rest, "<component> reported|error <text>")),
+            _ => return Err(shape_error("VERSION", rest, "<component> image|executed|error ...")),
         };
         let component = Component::from_name(component)
             .ok_or_else(|| format!("unknown component `{}`", shown(component.as_bytes())))?;
@@ -263,6 +280,20 @@ impl State {
             }
         }
         self.facts
+    }
+}
+
+/// The version a static pod manifest's image names: its tag
+/// (`registry.k8s.io/kube-apiserver:v1.33.4`, a digest after it ignored).
+fn image_version(image: String, manifest: String) -> VersionFact {
+    let named = image.split('@').next().unwrap_or_default();
+    let last = named.rsplit('/').next().unwrap_or_default();
+    match last.split_once(':') {
+        Some((_, tag)) if !tag.is_empty() => VersionFact::Reported {
+            text: tag.to_string(),
+            source: Some(VersionSource::ManifestImage { manifest, image }),
+        },
+        _ => VersionFact::Error { reason: format!("the image {image} in {manifest} has no tag") },
     }
 }
 
@@ -399,8 +430,9 @@ mod tests {
         let argv = b"/usr/bin/kubelet\0--config=/var/lib/kubelet/config.yaml\0--v=2\0";
         vec![
             format!("IDENTITY {} {} {}", b64(b"node-1"), b64(b"0123abcd\n"), b64(b"root")),
-            format!("PROC 42 kubelet {} {}", b64(argv), b64(b"/")),
-            format!("PROC 7 etcd {} -", b64(b"etcd\0")),
+            format!("PROC 42 kubelet {} {} 0 0 {}", b64(argv), b64(b"/"), b64(b"/system.slice/kubelet.service")),
+            format!("PROC 7 etcd {} - 998 998 ~/system.slice/etcd.service", b64(b"etcd\0")),
+            format!("PROC 1005 kube-apiserver {} - 65534 65534 -", b64(b"kube-apiserver\0--anonymous-auth=true\0")),
             format!("ENV 7 {} {}", b64(b"ETCD_DATA_DIR"), b64(b"/var/lib/etcd")),
             format!("STAT {} present f 4755 0 1234 {} -", b64(b"/usr/bin/x"), b64(b"root")),
             format!("STAT {} missing", b64(b"/nope")),
@@ -412,8 +444,11 @@ mod tests {
             format!("DOC {} text 1 {}", b64(b"/etc/c.yaml"), b64(b"secret: REDACTED\n")),
             format!("DOC {} text 0 .", b64(b"/etc/empty.yaml")),
             format!("DOC {} missing", b64(b"/etc/none.yaml")),
-            format!("VERSION kubelet reported {}", b64(b"Kubernetes v1.33.4")),
+            format!("VERSION kubelet executed {} ~/usr/bin/kubelet", b64(b"Kubernetes v1.33.4")),
             format!("VERSION etcd error {}", b64(b"timed out after 10s")),
+            format!(
+                "VERSION kube-apiserver image ~registry.k8s.io/kube-apiserver:v1.33.4 ~/etc/kubernetes/manifests/kube-apiserver.yaml"
+            ),
             format!("PROBLEM {}", b64(b"timeout: not found")),
         ]
     }
@@ -429,9 +464,20 @@ mod tests {
         assert_eq!(kubelet.pid, 42);
         assert_eq!(kubelet.argv, ["/usr/bin/kubelet", "--config=/var/lib/kubelet/config.yaml", "--v=2"]);
         assert_eq!(kubelet.cwd.as_deref(), Some("/"));
+        let owner = kubelet.owner.as_ref().unwrap();
+        assert_eq!((owner.uid, owner.euid), (0, 0));
+        assert_eq!(owner.started_by, StartedBy::Service { unit: "kubelet.service".into() });
         let etcd = facts.process(Component::Etcd).unwrap();
         assert_eq!(etcd.cwd, None);
         assert_eq!(etcd.env, [("ETCD_DATA_DIR".to_string(), "/var/lib/etcd".to_string())]);
+        assert_eq!(etcd.owner.as_ref().unwrap().uid, 998);
+        // A nobody-owned kube-apiserver from no service is recorded, and
+        // never judged as the component.
+        assert_eq!(facts.processes.len(), 3);
+        assert_eq!(facts.process(Component::KubeApiserver), None);
+        let impostors = facts.impostors();
+        assert_eq!(impostors.len(), 1, "{impostors:?}");
+        assert_eq!((impostors[0].pid, impostors[0].uid, impostors[0].argv0.as_str()), (1005, Some(65534), "kube-apiserver"));
 
         assert_eq!(
             facts.files["/usr/bin/x"],
@@ -464,7 +510,20 @@ mod tests {
         assert_eq!(facts.documents["/etc/none.yaml"], Document::Missing);
         assert_eq!(
             facts.versions[&Component::Kubelet],
-            VersionFact::Reported { text: "Kubernetes v1.33.4".into() }
+            VersionFact::Reported {
+                text: "Kubernetes v1.33.4".into(),
+                source: Some(VersionSource::Executed { binary: "/usr/bin/kubelet".into() })
+            }
+        );
+        assert_eq!(
+            facts.versions[&Component::KubeApiserver],
+            VersionFact::Reported {
+                text: "v1.33.4".into(),
+                source: Some(VersionSource::ManifestImage {
+                    manifest: "/etc/kubernetes/manifests/kube-apiserver.yaml".into(),
+                    image: "registry.k8s.io/kube-apiserver:v1.33.4".into()
+                })
+            }
         );
         assert_eq!(facts.versions[&Component::Etcd], VersionFact::Error { reason: "timed out after 10s".into() });
         assert_eq!(facts.problems, ["timeout: not found"]);
@@ -495,7 +554,7 @@ mod tests {
             format!("ENTRY {} {}", b64(b"/d"), b64(forged)),
             format!("STAT {} missing", b64(forged)),
             format!("STAT {} missing", b64(b"/d/\xff\xfe")),
-            format!("PROC 1 kube-proxy {} -", b64(b"kube-proxy\0--config=/\xffx\0")),
+            format!("PROC 1 kube-proxy {} - 0 0 -", b64(b"kube-proxy\0--config=/\xffx\0")),
         ]);
         let forged = String::from_utf8_lossy(forged).into_owned();
         assert_eq!(facts.files.len(), 2);
@@ -569,17 +628,21 @@ mod tests {
         case_record_error("PROBLEM ~a~b", "bad literal");
         case_record_error("PROBLEM ~a\"b", "bad literal");
         case_record_error("STAT ~/p* missing", "bad literal");
-        case_record_error(&format!("PROC x kubelet {argv} -"), "pid `x`");
-        case_record_error(&format!("PROC 1 kubectl {argv} -"), "unknown component `kubectl`");
-        case_record_error("PROC 1 kubelet . -", "empty argv");
-        case_record_error(&format!("PROC 1 kubelet {argv}"), "expected 4 fields");
+        case_record_error(&format!("PROC x kubelet {argv} - 0 0 -"), "pid `x`");
+        case_record_error(&format!("PROC 1 kubectl {argv} - 0 0 -"), "unknown component `kubectl`");
+        case_record_error("PROC 1 kubelet . - 0 0 -", "empty argv");
+        case_record_error(&format!("PROC 1 kubelet {argv} -"), "expected 7 fields");
+        case_record_error(&format!("PROC 1 kubelet {argv} - - 0 -"), "uid `-`");
+        case_record_error(&format!("PROC 1 kubelet {argv} - 0 x -"), "euid `x`");
         case_record_error(&format!("ENV 1 {} {}", b64(b"ETCD_X"), b64(b"y")), "no PROC record");
         case_record_error(&format!("LIST {p} done"), "LIST: expected");
         case_record_error(&format!("ENTRY {p} {p}"), "no `LIST entries` record");
         case_record_error(&format!("DOC {p} text 2 ."), "truncated flag `2`");
         case_record_error(&format!("DOC {p} text 0"), "DOC: expected");
-        case_record_error(&format!("VERSION kubectl reported {p}"), "unknown component");
+        case_record_error(&format!("VERSION kubectl executed {p} {p}"), "unknown component");
         case_record_error(&format!("VERSION kubelet said {p}"), "VERSION: expected");
+        case_record_error(&format!("VERSION kubelet reported {p}"), "VERSION: expected");
+        case_record_error(&format!("VERSION kubelet executed {p}"), "VERSION: expected");
         case_record_error("IDENTITY - -", "expected 3 fields");
     }
 
@@ -611,6 +674,40 @@ mod tests {
     }
 
     #[test]
+    fn image_tags() {
+        #[track_caller]
+        fn case(image: &str, expected: Result<&str, &str>) {
+            match (image_version(image.into(), "/m.yaml".into()), expected) {
+                (VersionFact::Reported { text, .. }, Ok(tag)) => assert_eq!(text, tag),
+                (VersionFact::Error { reason }, Err(needle)) => assert!(reason.contains(needle), "{reason}"),
+                (got, expected) => panic!("{image}: {got:?}, expected {expected:?}"),
+            }
+        }
+        case("registry.k8s.io/kube-apiserver:v1.33.4", Ok("v1.33.4"));
+        case("registry.k8s.io/etcd:3.5.21-0", Ok("3.5.21-0"));
+        case("mirror.local:5000/k8s/kube-scheduler:v1.32.1@sha256:abcd", Ok("v1.32.1"));
+        case("kube-proxy:v1.34.0", Ok("v1.34.0"));
+        case("mirror.local:5000/kube-apiserver", Err("has no tag"));
+        case("registry.k8s.io/kube-apiserver@sha256:abcd", Err("has no tag"));
+        case("kube-apiserver:", Err("has no tag"));
+    }
+
+    #[test]
+    fn facts_saved_before_owners_and_version_sources_still_load() {
+        let old = r#"{"identity":{"hostname":null,"machine_id":null,"effective_user":null},
+            "processes":[{"component":"kube-apiserver","pid":1005,"argv":["kube-apiserver"],"cwd":null},
+                         {"component":"kube-apiserver","pid":58,"argv":["kube-apiserver","--profiling=false"],"cwd":null}],
+            "files":{},"listings":{},"documents":{},
+            "versions":{"kubelet":{"state":"reported","text":"Kubernetes v1.33.4"}},"problems":[]}"#;
+        let facts: Facts = serde_json::from_str(old).unwrap();
+        assert_eq!(facts.versions[&Component::Kubelet], VersionFact::Reported { text: "Kubernetes v1.33.4".into(), source: None });
+        // Without owners every process stands; the lowest PID is judged.
+        assert_eq!(facts.process(Component::KubeApiserver).unwrap().pid, 58);
+        let json = serde_json::to_string(&facts).unwrap();
+        assert!(!json.contains("owner") && !json.contains("source"), "{json}");
+    }
+
+    #[test]
     fn facts_saved_before_certificates_still_load() {
         let old = r#"{"identity":{"hostname":null,"machine_id":null,"effective_user":null},"processes":[],"files":{},"listings":{},"documents":{},"versions":{},"problems":[]}"#;
         let facts: Facts = serde_json::from_str(old).unwrap();
@@ -620,7 +717,7 @@ mod tests {
 
     #[test]
     fn env_is_etcd_only() {
-        let proc_line = |component: &str| format!("PROC 5 {component} {} -", b64(b"x\0"));
+        let proc_line = |component: &str| format!("PROC 5 {component} {} - 0 0 -", b64(b"x\0"));
         let env = format!("ENV 5 {} {}", b64(b"PATH"), b64(b"/bin"));
         case_error(&stream(&[proc_line("etcd"), env]), 3, "not an ETCD_ variable");
         let env = format!("ENV 5 {} {}", b64(b"ETCD_X"), b64(b"y"));

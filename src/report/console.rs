@@ -8,6 +8,7 @@
 //! override a host sent reaches the terminal; the only escape sequences in
 //! the output are the writer's own colors, and only when `Style::color`.
 
+use crate::facts::Impostor;
 use crate::outcome::{CheckResult, HostReport, Report, Status, Summary};
 use crate::report::sanitize::sanitize;
 use crate::report::source;
@@ -76,6 +77,9 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
             writeln!(out, "{line}")?;
         }
     }
+    for impostor in &host.impostors {
+        write_impostor(impostor, out, style)?;
+    }
     for result in results {
         match result.outcome.status {
             Status::Fail | Status::Warn | Status::Error => write_check(result, out, style)?,
@@ -95,6 +99,20 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
         )?;
     }
     Ok(())
+}
+
+/// A process that carries a component's name and was not judged as it.
+fn write_impostor(impostor: &Impostor, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+    let uid = impostor.uid.map_or_else(|| "uid unknown".to_owned(), |uid| format!("uid {uid}"));
+    writeln!(
+        out,
+        "  {} {} process pid {} ({uid}): {}",
+        paint(style, color(Status::Fail), "IMPOSTOR"),
+        impostor.component,
+        impostor.pid,
+        sanitize(&impostor.argv0)
+    )?;
+    writeln!(out, "{DETAIL}not judged as {}: {}", impostor.component, sanitize(&impostor.reason))
 }
 
 fn write_check(result: &CheckResult, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
@@ -298,6 +316,20 @@ worker-3 (10.0.0.13): ERROR [connect] worker-3 (10.0.0.13:22): connection refuse
     }
 
     #[test]
+    fn an_impostor_is_a_finding_of_its_own() {
+        let mut report = sample::run(vec![sample::ok_host("w", "10.0.0.5", vec![Role::Worker], Vec::new())]);
+        report.hosts[0].impostors = vec![sample::impostor()];
+        let expected = "\
+w (10.0.0.5) worker: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
+  IMPOSTOR kube-apiserver process pid 1005 (uid 65534): /tmp/kube-apiserver
+      not judged as kube-apiserver: runs as uid 65534, not root, and neither kube-apiserver.service nor the kubelet started it (cgroup /user.slice/user-1000.slice/session-3.scope)
+
+1 host (1 ok, 0 error), benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
+";
+        assert_eq!(render(&report, PLAIN), expected);
+    }
+
+    #[test]
     fn notes_follow_the_values() {
         let mut result = sample::check(
             "4.2.4",
@@ -446,6 +478,7 @@ w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
                     "  WARN ",
                     "  ERROR ",
                     "  MANUAL ",
+                    "  IMPOSTOR ",
                     DETAIL,
                     "3 hosts (2 ok, 1 error), benchmark cis-1.12: ",
                 ]

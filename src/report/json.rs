@@ -7,6 +7,7 @@
 //! `\uXXXX` escapes, which any JSON parser reads back as the character.
 
 use crate::component::Role;
+use crate::facts::{Impostor, StartedBy};
 use crate::outcome::{self, Report, Status, Summary};
 use crate::report::sanitize::{is_hazard, is_printable_ascii};
 use crate::transport::HostErrorKind;
@@ -186,10 +187,38 @@ struct Host<'a> {
     machine_id: Option<&'a str>,
     host_key: Option<HostKey<'a>>,
     kubernetes_version: Option<&'a str>,
+    kubernetes_version_source: Option<&'a str>,
+    impostor_processes: Each<'a, Impostor, ImpostorProcess<'a>>,
     started_at: String,
     duration_ms: u64,
     summary: Counts,
     results: Each<'a, outcome::CheckResult, CheckResult<'a>>,
+}
+
+/// A process carrying a component's name that was not judged as it.
+#[derive(Serialize)]
+struct ImpostorProcess<'a> {
+    component: &'static str,
+    pid: u32,
+    uid: Option<u32>,
+    argv0: &'a str,
+    cgroup: Option<&'a str>,
+    started_by: Option<&'a StartedBy>,
+    reason: &'a str,
+}
+
+impl<'a> From<&'a Impostor> for ImpostorProcess<'a> {
+    fn from(impostor: &'a Impostor) -> Self {
+        ImpostorProcess {
+            component: impostor.component.name(),
+            pid: impostor.pid,
+            uid: impostor.uid,
+            argv0: &impostor.argv0,
+            cgroup: impostor.cgroup.as_deref(),
+            started_by: impostor.started_by.as_ref(),
+            reason: &impostor.reason,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -352,6 +381,8 @@ impl<'a> From<&'a outcome::HostReport> for Host<'a> {
                 fingerprint: &key.fingerprint,
             }),
             kubernetes_version: host.kubernetes_version.as_deref(),
+            kubernetes_version_source: host.kubernetes_version_source.as_deref(),
+            impostor_processes: Each::new(&host.impostors),
             started_at: timestamp(&host.started_at),
             duration_ms: u64::try_from(host.duration.as_millis()).unwrap_or(u64::MAX),
             summary: Counts::from(Summary::of_results(results)),
@@ -503,7 +534,7 @@ mod tests {
             flag: "--profiling".into(),
         }];
         result.outcome.notes = vec!["set twice".into()];
-        let report = sample::run(vec![
+        let mut report = sample::run(vec![
             sample::ok_host(
                 "cp-1",
                 "10.0.0.10",
@@ -517,6 +548,7 @@ mod tests {
                 "w-1: host key mismatch",
             ),
         ]);
+        report.hosts[0].impostors = vec![sample::impostor()];
         let expected = r#"{
   "schema": "hardbench.report/v1",
   "hardbench": {
@@ -552,6 +584,20 @@ mod tests {
         "fingerprint": "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
       },
       "kubernetes_version": "v1.33.4",
+      "kubernetes_version_source": "kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml",
+      "impostor_processes": [
+        {
+          "component": "kube-apiserver",
+          "pid": 1005,
+          "uid": 65534,
+          "argv0": "/tmp/kube-apiserver",
+          "cgroup": "/user.slice/user-1000.slice/session-3.scope",
+          "started_by": {
+            "kind": "other"
+          },
+          "reason": "runs as uid 65534, not root, and neither kube-apiserver.service nor the kubelet started it (cgroup /user.slice/user-1000.slice/session-3.scope)"
+        }
+      ],
       "started_at": "2026-11-22T16:40:00.250+00:00",
       "duration_ms": 1234,
       "summary": {
@@ -607,6 +653,8 @@ mod tests {
       "machine_id": null,
       "host_key": null,
       "kubernetes_version": null,
+      "kubernetes_version_source": null,
+      "impostor_processes": [],
       "started_at": "2026-11-22T16:40:00.300+00:00",
       "duration_ms": 5002,
       "summary": {
@@ -634,6 +682,20 @@ mod tests {
 }
 "#;
         assert_eq!(render(&report), expected);
+    }
+
+    /// A host whose every check passes but that runs an impostor process
+    /// is not compliant.
+    #[test]
+    fn an_impostor_alone_makes_the_run_non_compliant() {
+        let pass = sample::check("1.2.15", "Profiling off", Role::ControlPlane, Status::Pass, "false", "false");
+        let mut report = sample::run(vec![sample::ok_host("cp-1", "10.0.0.10", vec![Role::ControlPlane], vec![pass])]);
+        assert_eq!(report.exit_code(), outcome::ExitCode::Compliant);
+        report.hosts[0].impostors = vec![sample::impostor()];
+        assert_eq!(report.exit_code(), outcome::ExitCode::NonCompliant);
+        let json: serde_json::Value = serde_json::from_str(&render(&report)).unwrap();
+        assert_eq!(json["exit_code"], 1);
+        assert_eq!(json["hosts"][0]["impostor_processes"][0]["pid"], 1005);
     }
 
     /// The layout is serde_json's pretty one, at any depth.

@@ -10,6 +10,7 @@
 //! XML 1.0 forbids. So every string is sanitized first: what a host sent
 //! stays visible as an escape, and the document is always well-formed.
 
+use crate::facts::Impostor;
 use crate::outcome::{BenchmarkInfo, CheckResult, HostReport, Outcome, Report, Status};
 use crate::report::sanitize::{sanitize, sanitize_multiline};
 use crate::report::source;
@@ -50,6 +51,7 @@ fn host_suite(benchmark: &BenchmarkInfo, host: &HostReport) -> TestSuite {
     match &host.result {
         Ok(results) => {
             suite.add_test_cases(results.iter().map(|result| check_case(&host.name, result)));
+            suite.add_test_cases(host.impostors.iter().map(|impostor| impostor_case(&host.name, impostor)));
         }
         Err(error) => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
@@ -91,7 +93,27 @@ fn host_properties(benchmark: &BenchmarkInfo, host: &HostReport) -> Vec<Property
     if let Some(version) = &host.kubernetes_version {
         properties.push(Property::new("kubernetes-version", sanitize(version)));
     }
+    if let Some(source) = &host.kubernetes_version_source {
+        properties.push(Property::new("kubernetes-version-source", sanitize(source)));
+    }
     properties
+}
+
+/// A process that carries a component's name and was not judged as it: a
+/// failure of its own, beside the checks.
+fn impostor_case(host: &str, impostor: &Impostor) -> TestCase {
+    let uid = impostor.uid.map_or_else(|| "uid unknown".to_owned(), |uid| format!("uid {uid}"));
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    status.set_type("impostor").set_message(&*sanitize(&format!(
+        "pid {} ({uid}) runs {} and is not {}: {}",
+        impostor.pid, impostor.argv0, impostor.component, impostor.reason
+    )));
+    let mut case = TestCase::new(
+        &*sanitize(&format!("impostor process {} {}", impostor.pid, impostor.component)),
+        status,
+    );
+    case.set_classname(&*sanitize(&format!("{host}.processes"))).set_time(Duration::ZERO);
+    case
 }
 
 fn check_case(host: &str, result: &CheckResult) -> TestCase {
@@ -262,6 +284,26 @@ mod tests {
     }
 
     #[test]
+    fn an_impostor_is_a_failed_case_and_the_version_source_a_property() {
+        let mut report = sample::run(vec![sample::ok_host("cp-1", "10.0.0.10", vec![Role::ControlPlane], Vec::new())]);
+        report.hosts[0].impostors = vec![sample::impostor()];
+        let junit = parse(&render(&report));
+        let suite = &junit.test_suites[0];
+        assert_eq!(counts_of_suite(suite), (1, 1, 0, 0));
+        let case = &suite.test_cases[0];
+        assert_eq!(case.name.as_str(), "impostor process 1005 kube-apiserver");
+        assert_eq!(case.classname.as_deref(), Some("cp-1.processes"));
+        let (kind, message, ty, _) = status_of(case);
+        assert_eq!((kind, ty), ("failure", Some("impostor")));
+        assert!(
+            message.unwrap().starts_with("pid 1005 (uid 65534) runs /tmp/kube-apiserver and is not kube-apiserver: runs as uid 65534"),
+            "{message:?}"
+        );
+        let source = suite.properties.iter().find(|p| p.name.as_str() == "kubernetes-version-source").unwrap();
+        assert!(source.value.as_str().starts_with("kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4"));
+    }
+
+    #[test]
     fn sample_report_maps_each_status() {
         let xml = render(&sample::report());
         assert_python_parses(&xml);
@@ -311,6 +353,10 @@ mod tests {
                     "ssh-ed25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
                 ),
                 ("kubernetes-version", "v1.33.4"),
+                (
+                    "kubernetes-version-source",
+                    "kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml"
+                ),
             ]
         );
         let worker_roles = junit.test_suites[1]
@@ -449,7 +495,8 @@ mod tests {
         let junit = parse(&xml);
         assert_eq!(
             (junit.tests, junit.failures, junit.errors, junit.skipped),
-            (10, 2, 2, 3)
+            (12, 4, 2, 3),
+            "the checks, and one impostor per audited host"
         );
         for (suite, host) in junit.test_suites.iter().zip(&report.hosts) {
             // What the parser reads back is the sanitized text, character

@@ -1,7 +1,8 @@
 //! Reports for the writers' tests: a representative run (`report`), and the
 //! same run with every string replaced by hostile host output (`hostile`).
 
-use crate::component::Role;
+use crate::component::{Component, Role};
+use crate::facts::{Impostor, StartedBy};
 use crate::outcome::{
     BenchmarkInfo, CheckResult, HostKeyInfo, HostReport, Outcome, Report, Source, Status,
 };
@@ -87,10 +88,31 @@ pub(crate) fn ok_host(
             fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".to_owned(),
         }),
         kubernetes_version: Some("v1.33.4".to_owned()),
+        kubernetes_version_source: Some(
+            "kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml"
+                .to_owned(),
+        ),
+        impostors: Vec::new(),
         started_at: time("2026-11-22T16:40:00.250+00:00"),
         duration: Duration::from_millis(1234),
         result: Ok(results),
         notes: Vec::new(),
+    }
+}
+
+/// A nobody-owned kube-apiserver a local user started from /tmp.
+pub(crate) fn impostor() -> Impostor {
+    let cgroup = "/user.slice/user-1000.slice/session-3.scope";
+    Impostor {
+        component: Component::KubeApiserver,
+        pid: 1005,
+        uid: Some(65534),
+        argv0: "/tmp/kube-apiserver".to_owned(),
+        cgroup: Some(cgroup.to_owned()),
+        started_by: Some(StartedBy::from_cgroup(Some(cgroup))),
+        reason: "runs as uid 65534, not root, and neither kube-apiserver.service nor the kubelet \
+                 started it (cgroup /user.slice/user-1000.slice/session-3.scope)"
+            .to_owned(),
     }
 }
 
@@ -114,6 +136,8 @@ pub(crate) fn error_host(
         machine_id: None,
         host_key: None,
         kubernetes_version: None,
+        kubernetes_version_source: None,
+        impostors: Vec::new(),
         started_at: time("2026-11-22T16:40:00.300+00:00"),
         duration: Duration::from_millis(5002),
         result: Err(HostError::new(kind, message)),
@@ -282,6 +306,15 @@ pub(crate) fn hostile() -> Report {
         host.address = h(&host.address);
         host.user = h("user");
         host.kubernetes_version = host.kubernetes_version.as_ref().map(|_| h("version"));
+        host.kubernetes_version_source = host.kubernetes_version_source.as_ref().map(|_| h("source"));
+        if host.result.is_ok() {
+            let mut impostor = impostor();
+            impostor.argv0 = h("argv0");
+            impostor.cgroup = Some(h("cgroup"));
+            impostor.started_by = Some(StartedBy::Service { unit: h("unit") });
+            impostor.reason = h("reason");
+            host.impostors = vec![impostor];
+        }
         if let Some(key) = &mut host.host_key {
             key.fingerprint = h("SHA256:");
         }

@@ -39,6 +39,13 @@ status=0
 echo
 echo "Reports: $out_dir/report.json, $out_dir/report.xml; saved facts: $out_dir/facts/"
 echo "Expected verdicts, and why: tests/lab/README.md"
+# A local user on cp-good and worker-good planted a program named
+# kube-apiserver that leaves this file if it is ever run: it never may be.
+if [ -e "$lab_dir/planted-ran" ]; then
+    echo "demo: the program a local user planted was run: $(cat "$lab_dir/planted-ran")" >&2
+    exit 1
+fi
+echo "The program a local user planted as kube-apiserver was never run."
 # The lab holds non-compliant hosts on purpose, so 1 is the expected status;
 # anything else (a host that could not be audited, bad input) is a failure.
 if [ "$status" -eq 1 ]; then

@@ -137,6 +137,20 @@ if [[ -f $profiles/$profile/hide ]]; then
 fi
 
 # --- processes ---------------------------------------------------------------
+# The component binaries, as the platform installs them: root's, in
+# directories of root's that no one else may write. Each fake component runs
+# in a mount namespace of its own (a container, for the static pods and
+# kube-proxy) where this tmpfs is bind-mounted over the directory of its
+# argv[0]: /usr/bin for the kubelet (kubeadm's package), /usr/local/bin for
+# the images' components.
+rootbin=$hostdir/rootbin
+mkdir -p "$rootbin"
+mount -t tmpfs -o mode=0755,size=16m,nodev "hblab-$name-bin" "$rootbin" || die "cannot mount tmpfs on $rootbin"
+for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
+    cp "$bin/fake-component" "$rootbin/$c"
+    chmod 0755 "$rootbin/$c"
+done
+
 manifest_command() { # the spec.containers[0].command list of a static pod manifest
     awk '
         /^  - command:$/ || /^    command:$/ { on = 1; next }
@@ -154,14 +168,15 @@ manifest_command() { # the spec.containers[0].command list of a static pod manif
 # shellcheck disable=SC2016 # expanded by the bash that sets up the namespace
 CONFIGMAP_SETUP='
 set -euo pipefail
-dir=$1 mnt=$2
-shift 2
+rootbin=$1 bindto=$2 dir=$3 mnt=$4
+shift 4
 files=()
 while [[ $1 != -- ]]; do
     files+=("$1")
     shift
 done
 shift
+mount --bind "$rootbin" "$bindto"
 mount -t tmpfs -o mode=0755,size=1m,nosuid,nodev hblab-configmap "$mnt"
 ts=..2025_08_20_10_00_00.000000001
 mkdir -p "$dir/$ts"
@@ -175,14 +190,25 @@ exec -a "$2" "$1" "${@:3}"
 '
 start_configmap=() # DIR MOUNTPOINT FILE=SOURCE... of the next start() (configmap)
 start_env=() # VAR=VALUE words the next start() exports (envexec)
+start_as=()  # the setpriv words the next start() runs under (user)
 start() { # start NAME ARGV... : run the binary for NAME with exactly ARGV
     local comp=$1 exe
     shift
     case $comp in
-    etcd) exe=/usr/bin/etcd ;;
-    *) exe=$bin/$comp ;;
+    etcd)
+        exe=/usr/bin/etcd
+        [[ -x $exe ]] || die "no binary $exe for $comp"
+        ;;
+    planted) exe=$planted ;;
+    *)
+        # The path argv[0] names (/usr/local/bin/NAME for a bare name, as
+        # in the images), in the component's own mount namespace.
+        exe=$1
+        [[ $exe == /* ]] || exe=/usr/local/bin/$comp
+        [[ ${exe##*/} == "$comp" && -d ${exe%/*} ]] ||
+            die "argv[0] $1 of $comp: its directory must exist on this machine and its name be $comp"
+        ;;
     esac
-    [[ -x $exe ]] || die "no binary $exe for $comp"
     # A component starts with a clean environment, as in a container or a
     # systemd unit: no variable of the shell that ran up.sh leaks into
     # /proc/PID/environ (the gatherer reads ETCD_* from there).
@@ -190,11 +216,21 @@ start() { # start NAME ARGV... : run the binary for NAME with exactly ARGV
         for v in $(compgen -e); do unset "$v" 2>/dev/null || true; done
         export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
         for v in "${start_env[@]}"; do export "${v?}"; done
-        if ((${#start_configmap[@]} > 0)); then
-            exec unshare --mount --propagation private bash -c "$CONFIGMAP_SETUP" bash \
-                "${start_configmap[@]}" -- "$exe" "$@"
-        fi
-        exec -a "$1" "$exe" "${@:2}"
+        case $comp in
+        etcd) exec -a "$1" "$exe" "${@:2}" ;;
+        # shellcheck disable=SC2016 # expanded by the inner bash
+        planted) exec "${start_as[@]}" bash -c 'exec -a "$0" "$@"' "$1" "$exe" "${@:2}" ;;
+        *)
+            if ((${#start_configmap[@]} > 0)); then
+                exec unshare --mount --propagation private -- bash -c "$CONFIGMAP_SETUP" bash \
+                    "$rootbin" "${exe%/*}" "${start_configmap[@]}" -- "$exe" "$@"
+            fi
+            # shellcheck disable=SC2016 # expanded by the inner bash
+            exec unshare --mount --propagation private -- bash -c \
+                'mount --bind "$0" "$1" && exec -a "$2" "$3" "${@:4}"' \
+                "$rootbin" "${exe%/*}" "$1" "$exe" "${@:2}"
+            ;;
+        esac
     ) </dev/null >>"$hostdir/$comp.log" 2>&1 &
     log "started $comp (pid $!)"
 }
@@ -253,6 +289,24 @@ while IFS= read -r line || [[ -n $line ]]; do
         ((k + 1 < ${#words[@]})) || die "$where: configmap needs -- and an argv"
         start "${words[1]}" "${words[@]:k+1}"
         start_configmap=()
+        ;;
+    user)
+        # user USER ARGV... : what a local user can do: run, as USER, the
+        # planted program (tests/lab/fake-component.c with VERSION_MARKER),
+        # copied by USER to their runtime directory under the name of
+        # argv[0], with exactly ARGV, from their own session (not a system
+        # service, not a pod).
+        ((${#words[@]} >= 3)) || die "$where: user takes a user and an argv"
+        u=${words[1]}
+        uid=$(id -u "$u") && gid=$(id -g "$u") || die "$where: no user $u on this machine"
+        mkdir -p "/run/user/$uid"
+        planted=/run/user/$uid/${words[2]##*/}
+        cp "$bin/planted" "$planted"
+        chown -R "$uid:$gid" "/run/user/$uid"
+        chmod 0700 "/run/user/$uid"
+        start_as=(setpriv "--reuid=$uid" "--regid=$gid" --clear-groups)
+        start planted "${words[@]:2}"
+        start_as=()
         ;;
     *) die "$where: unknown directive '${words[0]}'" ;;
     esac

@@ -66,7 +66,7 @@ wait_seconds=${wait_seconds:-$((20 + (total > 10 ? (total - 10) / 10 : 0)))}
 ((total <= 250 * 10)) || die "at most 2500 hosts"
 ((net + (total - 1) / 250 <= 255)) || die "--net $net leaves no room for $total hosts"
 ((EUID == 0)) || die "must run as root (namespaces, mounts, users)"
-for tool in unshare setsid sshd ssh-keygen openssl gcc ss useradd; do
+for tool in unshare setsid setpriv sshd ssh-keygen openssl gcc ss useradd; do
     command -v "$tool" >/dev/null || die "missing $tool: run tests/lab/install-deps.sh"
 done
 [[ -x /usr/bin/etcd ]] || die "missing /usr/bin/etcd: run tests/lab/install-deps.sh"
@@ -105,6 +105,9 @@ done
 
 # --- binaries ----------------------------------------------------------------------
 gcc -O2 -Wall -Wextra -o "$dir/bin/fake-component" "$lab/fake-component.c"
+# What a local user plants (procs.txt `user`): run for its version, it
+# appends a line to DIR/planted-ran, which must never exist.
+gcc -O2 -Wall -Wextra -DVERSION_MARKER="\"$dir/planted-ran\"" -o "$dir/bin/planted" "$lab/fake-component.c"
 for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
     ln "$dir/bin/fake-component" "$dir/bin/$c"
 done
