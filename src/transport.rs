@@ -3,6 +3,7 @@
 //! is the only file that knows SSH.
 
 mod banner;
+pub mod descriptors;
 pub mod known_hosts;
 mod resolve;
 pub mod ssh;
