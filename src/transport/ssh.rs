@@ -2,22 +2,24 @@
 //! TCP connection, one handshake, one authentication, one exec channel
 //! running `sh -s -- <args>` with the script on stdin.
 //!
-//! Deadlines: `connect_timeout` covers TCP connect, handshake and
-//! authentication (blocking libssh2 calls bounded by `set_timeout` plus a
-//! wall-clock check between steps). `command_timeout` is a hard wall-clock
-//! deadline for the exec phase, which runs non-blocking in a `poll` loop
-//! that reads stdout and stderr interleaved: a blocking read of one stream
-//! deadlocks once the other fills the channel window.
+//! Deadlines: `connect_timeout` covers name resolution (resolve.rs), TCP
+//! connect, the server's identification (read by us, banner.rs), the
+//! handshake and authentication; `command_timeout` covers the exec phase,
+//! which runs non-blocking in a `poll` loop that reads stdout and stderr
+//! interleaved (a blocking read of one stream deadlocks once the other fills
+//! the channel window). Checks between calls cannot bound a libssh2 call
+//! that loops while the peer keeps sending, so a watchdog (watchdog.rs)
+//! shuts the socket down at each deadline whatever libssh2 is doing.
 //!
-//! When the command deadline passes, the connection is dropped; sshd then
-//! closes the session, but a remote command that neither reads stdin nor
-//! writes (a hung `stat` on a dead NFS mount) keeps running until it next
-//! touches its pipes. The command is deliberately not wrapped in
-//! `timeout(1)`: the remote command line is what sudoers rules match
-//! (`sudo -n env LC_ALL=C sh -s --`), `timeout` is not on every host (busybox
-//! builds lack it), and probing for it would take a second exec or a shell
-//! wrapper around sudo. The script itself bounds what it reads (caps per
-//! document and version), so only a hung system call can linger.
+//! When the command deadline passes, or the output goes over `max_output`,
+//! the channel is closed and the connection dropped. The script's stdin is
+//! never closed before that (the script ends by itself), so EOF there tells
+//! gather.sh that we hung up, and it stops itself and what it started. The
+//! command is deliberately not wrapped in `timeout(1)`: the remote command
+//! line is what sudoers rules match (`sudo -n env LC_ALL=C sh -s --`),
+//! `timeout` is not on every host (busybox builds lack it), and probing for
+//! it would take a second exec or a shell wrapper around sudo. The script
+//! also caps its own output (`m:`), so it stops writing at the cap.
 //!
 //! Host keys are verified by `known_hosts.rs`, not by libssh2 (see there).
 //! Nothing here ever prompts: no passwords, no passphrases, `sudo -n`.
