@@ -139,9 +139,10 @@ exit 0
 # watch_hangup: a background reader of the original stdin (fd 3). EOF there
 # means hardbench hung up (its deadline passed, the output went over the
 # cap, the run was interrupted): it stops this script and everything it
-# started, which would otherwise run on (a child writing into a command
-# substitution never gets SIGPIPE). The whole process group when the script
-# leads one (sudo's use_pty gives the command its own), else the script.
+# started, which would otherwise run on (a child blocked writing into a
+# command substitution never gets SIGPIPE). The whole process group when the
+# script leads one (sudo's use_pty gives the command its own); else the
+# script and its children (a command substitution runs its command as one).
 watch_hangup() {
     {
         while IFS= read -r wh_line; do :; done
@@ -149,13 +150,19 @@ watch_hangup() {
         # PID may belong to another process.
         wh_stat=
         IFS= read -r wh_stat 2>/dev/null </proc/self/stat
+        wh_me=${wh_stat%% *}
         set -- ${wh_stat##*) }
         [ "${2-}" = "$HB_PID" ] || exit 0
         if [ "${3-}" = "$HB_PID" ]; then
             # busybox rejects `--` (and still signals the group); dash needs it.
             kill -s TERM -- "-$HB_PID" 2>/dev/null
         else
+            wh_kids=
+            IFS= read -r wh_kids 2>/dev/null </proc/"$HB_PID"/task/"$HB_PID"/children
             kill -s TERM "$HB_PID" 2>/dev/null
+            for wh_kid in $wh_kids; do
+                [ "$wh_kid" = "$wh_me" ] || kill -s TERM "$wh_kid" 2>/dev/null
+            done
         fi
     } <&3 &
     HB_WATCH=$!

@@ -558,8 +558,9 @@ fn the_script_and_its_children_end_when_stdin_closes() {
     require_root_and("setsid");
     let dir = tempfile::tempdir().unwrap();
     let marker = format!("{}", 900_000 + std::process::id() % 90_000);
-    // A `stat` that hangs without output, as on a dead mount.
-    let bin = tool_dir(dir.path(), &["base64", "tr", "sleep", "grep", "xargs", "find", "head", "sed", "readlink", "id", "wc"]);
+    // A `stat` that hangs without output, as on a dead mount; no grep, so
+    // the script skips the machine's processes and reaches it at once.
+    let bin = tool_dir(dir.path(), &["base64", "tr", "sleep", "find", "head", "sed", "readlink", "id", "wc"]);
     std::fs::write(bin.join("stat"), format!("#!/bin/sh\nexec sleep {marker}\n")).unwrap();
     std::fs::set_permissions(bin.join("stat"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let sleepers = || {
@@ -571,9 +572,13 @@ fn the_script_and_its_children_end_when_stdin_closes() {
     };
     // Found here: the script's PATH holds only the tools above.
     let setsid = absolute_shell("setsid");
-    for shell in ["dash", "busybox sh"] {
-        let mut child = Command::new(setsid.trim())
-            .args(absolute_shell(shell).split_whitespace())
+    // Leading its own process group (as under sshd, or sudo's use_pty), and
+    // not (a child of this test's group).
+    for (shell, own_group) in [("dash", true), ("busybox sh", true), ("dash", false), ("busybox sh", false)] {
+        let mut command = if own_group { Command::new(setsid.trim()) } else { Command::new(absolute_shell(shell).split_whitespace().next().unwrap()) };
+        let shell_words: Vec<String> = absolute_shell(shell).split_whitespace().map(String::from).collect();
+        let mut child = command
+            .args(if own_group { &shell_words[..] } else { &shell_words[1..] })
             .args(["-s", "--", "w:stdin", "s:/etc/passwd"])
             .env("PATH", &bin)
             .stdin(std::process::Stdio::piped())
@@ -589,6 +594,7 @@ fn the_script_and_its_children_end_when_stdin_closes() {
             assert!(start.elapsed() < std::time::Duration::from_secs(10), "{shell}: the stat never ran");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
+        eprintln!("{shell} (own group: {own_group}): the stat runs after {:?}", start.elapsed());
         std::thread::sleep(std::time::Duration::from_millis(300));
         assert_eq!(child.try_wait().unwrap(), None, "{shell}: the script ended on its own");
         drop(stdin);
@@ -599,7 +605,7 @@ fn the_script_and_its_children_end_when_stdin_closes() {
                 _ if hung_up.elapsed() > std::time::Duration::from_secs(2) => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    panic!("{shell}: the script or its hanging stat outlived the hang-up by 2s");
+                    panic!("{shell} (own group: {own_group}): the script or its hanging stat outlived the hang-up by 2s");
                 }
                 _ => std::thread::sleep(std::time::Duration::from_millis(20)),
             }
