@@ -9,7 +9,10 @@
 #
 # Arguments (see src/facts/plan.rs): `s:PATH` stat PATH; `t:DIR` list every
 # entry below DIR recursively and stat each; `r:PATH` read PATH (a directory:
-# every regular file directly inside it).
+# every regular file directly inside it). Before them, the transport's own
+# (src/transport/ssh.rs): `m:BYTES` caps the stream (the script stops with
+# status 3 rather than write past it), and `w:stdin` says that stdin stays
+# open until the script ends, so EOF there means that hardbench hung up.
 #
 # Stream format, version 1. One record per line, fields separated by one
 # space; every variable field is base64 (`.` is the empty string, `-` is
@@ -46,13 +49,28 @@
 # Everything lives in main(), called on the last line with stdin from
 # /dev/null: the shell must read the whole script before running any of it,
 # and no command run here (a component's `--version` included) can swallow
-# the rest of the script from our stdin.
+# the rest of the script from our stdin. The original stdin is fd 3 while
+# the options are read, for watch_hangup only.
 main() {
 LC_ALL=C
 export LC_ALL
 DEFAULT_IFS=' 	
 '
 IFS=$DEFAULT_IFS
+
+CAP=0
+OUT=0
+HB_PID=$$
+while [ "$#" -gt 0 ]; do
+    case $1 in
+        m:*[!0-9]* | m:) ;;
+        m:*) CAP=${1#m:} ;;
+        w:stdin) watch_hangup ;;
+        *) break ;;
+    esac
+    shift
+done
+exec 3<&-
 
 for hb_tool in base64 tr; do
     if ! command -v "$hb_tool" >/dev/null 2>&1; then
@@ -73,6 +91,7 @@ NL='
 # The argv scanner sees each newline of an argv element as this byte.
 SOH=$(printf '\001')
 
+fits 18
 printf 'HARDBENCH-FACTS 1\n'
 
 # Every tool is looked up once; a missing one is one PROBLEM, and each fact
@@ -116,11 +135,61 @@ done
 
 flush_stats
 
+fits $((5 + ${#N}))
 printf 'END %s\n' "$N"
 exit 0
 }
 
+# watch_hangup: a background reader of the original stdin (fd 3). EOF there
+# means hardbench hung up (its deadline passed, the output went over the
+# cap, the run was interrupted): it stops this script and everything it
+# started, which would otherwise run on (a child blocked writing into a
+# command substitution never gets SIGPIPE). The whole process group when the
+# script leads one (sudo's use_pty gives the command its own); else the
+# script and its children (a command substitution runs its command as one).
+watch_hangup() {
+    {
+        while IFS= read -r wh_line; do :; done
+        # Only while the script is still our parent: once it has ended, its
+        # PID may belong to another process.
+        wh_stat=
+        IFS= read -r wh_stat 2>/dev/null </proc/self/stat
+        wh_me=${wh_stat%% *}
+        set -- ${wh_stat##*) }
+        [ "${2-}" = "$HB_PID" ] || exit 0
+        if [ "${3-}" = "$HB_PID" ]; then
+            # busybox rejects `--` (and still signals the group); dash needs it.
+            kill -s TERM -- "-$HB_PID" 2>/dev/null
+        else
+            wh_kids=
+            IFS= read -r wh_kids 2>/dev/null </proc/"$HB_PID"/task/"$HB_PID"/children
+            kill -s TERM "$HB_PID" 2>/dev/null
+            for wh_kid in $wh_kids; do
+                [ "$wh_kid" = "$wh_me" ] || kill -s TERM "$wh_kid" 2>/dev/null
+            done
+        fi
+    } <&3 &
+    HB_WATCH=$!
+    trap 'kill "$HB_WATCH" 2>/dev/null' EXIT
+}
+
+# fits LEN: counts the next LEN bytes of the stream, and stops the script if
+# they would take it past the cap (`m:`): nothing beyond the cap is ever
+# written, and the transport reads this status and line as "over the cap".
+fits() {
+    OUT=$((OUT + $1))
+    if [ "$CAP" -gt 0 ] && [ "$OUT" -gt "$CAP" ]; then
+        printf 'hardbench: output cap reached: the stream would pass %s bytes\n' "$CAP" >&2
+        exit 3
+    fi
+}
+
 emit() {
+    em_len=0
+    for em_field do
+        em_len=$((em_len + ${#em_field} + 1))
+    done
+    fits "$em_len"
     N=$((N + 1))
     printf '%s' "$1"
     shift
@@ -1213,4 +1282,4 @@ sb_why_root() {
     return 0
 }
 
-main "$@" </dev/null
+main "$@" 3<&0 </dev/null

@@ -76,7 +76,7 @@ fn run(
         transport,
         crate::GATHER_SCRIPT.as_bytes(),
         &plan.args(),
-        usize::from(args.concurrency),
+        crate::transport::descriptors::clamp_concurrency(usize::from(args.concurrency).min(hosts.len())),
         Arc::clone(&progress),
         interrupt,
     );

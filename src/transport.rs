@@ -2,8 +2,12 @@
 //! `Transport` trait is the only IO boundary of an audit; `transport/ssh.rs`
 //! is the only file that knows SSH.
 
+mod banner;
+pub mod descriptors;
 pub mod known_hosts;
+mod resolve;
 pub mod ssh;
+mod watchdog;
 
 use crate::inventory::Host;
 use crate::outcome::HostKeyInfo;
@@ -59,6 +63,9 @@ pub enum HostErrorKind {
     /// The inventory gives no roles and no Kubernetes component runs, so
     /// there is nothing to audit: never read as "compliant".
     NoRoles,
+    /// The bastion itself failed (out of file descriptors): nothing is
+    /// known about the host, which is never blamed for it.
+    Bastion,
 }
 
 impl HostErrorKind {
@@ -74,6 +81,7 @@ impl HostErrorKind {
             HostErrorKind::Parse => "parse",
             HostErrorKind::Interrupted => "interrupted",
             HostErrorKind::NoRoles => "no-roles",
+            HostErrorKind::Bastion => "bastion",
         }
     }
 }
@@ -87,7 +95,11 @@ impl fmt::Display for HostErrorKind {
 /// Runs the gathering script on a host. Implementations must enforce the
 /// host's deadlines themselves and never block past them.
 pub trait Transport: Sync {
-    /// Run `script` with `sh -s -- <args>` (under `sudo -n` when the host
-    /// says so) and return its output.
+    /// Run `script` with `sh -s -- m:<max_output> w:stdin <args>` (under
+    /// `sudo -n` when the host says so) and return its output. The first two
+    /// arguments are the transport's (see gather.sh): the script caps its own
+    /// output, and its stdin stays open until it ends, so the script must end
+    /// by itself (gather.sh's last line runs everything and nothing reads
+    /// further); EOF on its stdin means the transport hung up.
     fn gather(&self, host: &Host, script: &[u8], args: &[String]) -> Result<Gathered, HostError>;
 }

@@ -5,6 +5,9 @@
 //! error, with its kind and a specific reason, in the JSON, the JUnit and the
 //! console, each within its deadline; the healthy host is audited normally
 //! and the run exits 3. See tests/lab/README.md for the fault profiles.
+//! After the run, nothing of the audit may be left running on a host whose
+//! gathering hit its deadline or cap; then the same healthy host is audited
+//! thirty times over under a 64-descriptor limit.
 
 mod common;
 
@@ -13,11 +16,11 @@ use serde_json::Value;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const NET: u8 = 40;
 /// Lab hosts, in up.sh order: host i is 127.0.40.(i + 1).
-const PROFILES: [&str; 8] = [
+const PROFILES: [&str; 9] = [
     "worker-good",
     "fault-slow",
     "fault-sudo-password",
@@ -26,6 +29,7 @@ const PROFILES: [&str; 8] = [
     "fault-malformed",
     "fault-truncated",
     "fault-no-stat",
+    "fault-flood",
 ];
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(4);
@@ -147,6 +151,13 @@ fn every_fault_is_a_bounded_host_error_and_the_rest_is_audited() {
     inventory += &entry("host-key-mismatch", &healthy, &with_key(&format!("known_hosts = \"{}\"\n", mismatched.display())));
     inventory += &entry("host-key-unknown", &healthy, &with_key(&format!("known_hosts = \"{}\"\n", unknown.display())));
     inventory += &entry("over-cap", &healthy, &with_key("max_output = \"1KiB\"\n"));
+    // Two entries for one address under accept-new, audited at once: the
+    // key is recorded once.
+    let accepted = dir.join("known_hosts.accept-new");
+    for name in ["accept-new-1", "accept-new-2"] {
+        let extra = format!("host_key_policy = \"accept-new\"\nknown_hosts = \"{}\"\n", accepted.display());
+        inventory += &entry(name, &healthy, &with_key(&extra));
+    }
     let inventory_path = dir.join("inventory.toml");
     std::fs::write(&inventory_path, &inventory).unwrap();
 
@@ -162,6 +173,7 @@ fn every_fault_is_a_bounded_host_error_and_the_rest_is_audited() {
         .env_remove("SSH_AUTH_SOCK")
         .output()
         .expect("hardbench runs");
+    let run_ended = Instant::now();
     assert_eq!(output.status.code(), Some(3), "{}\n--- inventory\n{inventory}", text(&output));
     let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_well_formed_xml(&junit);
@@ -172,6 +184,7 @@ fn every_fault_is_a_bounded_host_error_and_the_rest_is_audited() {
         fault("refused", "connect", &["cannot connect to refused", "Connection refused"], Bound::Prompt),
         fault("silent", "handshake", &["SSH handshake with silent", "did not finish within 2s"], Bound::AtConnect),
         fault("fault-slow", "timeout", &["gathering on fault-slow", "did not finish within 4s"], Bound::AtCommand),
+        fault("fault-flood", "timeout", &["gathering on fault-flood", "did not finish within 4s"], Bound::AtCommand),
         fault("wrong-key", "auth", &["did not accept user hbaudit", "wrong_key"], Bound::Prompt),
         fault("no-key", "auth", &["no credentials for user hbaudit", "SSH_AUTH_SOCK is not set"], Bound::Prompt),
         fault(
@@ -246,4 +259,98 @@ fn every_fault_is_a_bounded_host_error_and_the_rest_is_audited() {
     assert_eq!(good["summary"]["error"], 0, "{good:#}");
     assert!(good["summary"]["pass"].as_u64().unwrap() > 0, "{good:#}");
     assert_eq!(report["summary"]["hosts_error"], faults.len() as u64);
+
+    // Fault 10: after the deadline (fault-flood, whose stat never ends) and
+    // the cap (over-cap, on worker-good), nothing of the audit is left on
+    // the host: no sshd session, sudo, script shell or stat.
+    for profile in ["fault-flood", "worker-good"] {
+        let namespace = pid_namespace(&lab, profile);
+        loop {
+            let left = audit_processes(&namespace);
+            if left.is_empty() {
+                break;
+            }
+            assert!(
+                run_ended.elapsed() < Duration::from_secs(3),
+                "{profile}: still running 3s after the run ended:\n{}",
+                left.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    // accept-new: both entries audited, the key recorded once.
+    for name in ["accept-new-1", "accept-new-2"] {
+        assert_eq!(host(&report, name)["status"], "ok", "{:#}", host(&report, name));
+    }
+    let recorded = std::fs::read_to_string(&accepted).unwrap();
+    assert_eq!(recorded.lines().count(), 1, "{recorded}");
+    assert!(recorded.starts_with(&format!("{healthy} ssh-ed25519 ")), "{recorded}");
+
+    descriptor_limit_lowers_the_concurrency(&lab, dir);
+}
+
+/// Too few file descriptors (`ulimit -n 64`) for `--concurrency 200`: the
+/// run audits fewer hosts at once and says so; no healthy host is reported
+/// as an authentication or host-key failure.
+fn descriptor_limit_lowers_the_concurrency(lab: &Lab, dir: &Path) {
+    let mut inventory = format!(
+        "[defaults]\nuser = \"hbaudit\"\nknown_hosts = \"{}\"\nidentity_file = \"{}\"\nconnect_timeout = \"5s\"\n",
+        lab.dir.join("known_hosts").display(),
+        lab.dir.join("id_ed25519").display()
+    );
+    const HOSTS: usize = 30;
+    for i in 1..=HOSTS {
+        inventory += &format!("\n[[hosts]]\nname = \"healthy-{i:02}\"\naddress = \"{}\"\n", addr("worker-good"));
+    }
+    let inventory_path = dir.join("inventory.fds.toml");
+    std::fs::write(&inventory_path, &inventory).unwrap();
+    let json = dir.join("report.fds.json");
+    let output = Command::new("prlimit")
+        .arg("--nofile=64:64")
+        .arg(env!("CARGO_BIN_EXE_hardbench"))
+        .args(["run", "--no-progress", "--benchmark", "cis-1.12", "--concurrency", "200", "--inventory"])
+        .arg(&inventory_path)
+        .arg("--json")
+        .arg(&json)
+        .env("NO_COLOR", "1")
+        .env_remove("SSH_AUTH_SOCK")
+        .output()
+        .expect("prlimit runs hardbench");
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no report ({e}):\n{}", text(&output)));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("at a time instead of {HOSTS}")), "{}", text(&output));
+    for h in report["hosts"].as_array().unwrap() {
+        assert_eq!(h["status"], "ok", "{h:#}\n{}", text(&output));
+    }
+    assert_eq!(report["hosts"].as_array().unwrap().len(), HOSTS);
+}
+
+/// The PID namespace of a lab host: its PID 1 is the only child of the
+/// `unshare` that up.sh listed for it in DIR/pids (in profile order).
+fn pid_namespace(lab: &Lab, profile: &str) -> std::path::PathBuf {
+    let index = PROFILES.iter().position(|p| *p == profile).expect("a lab profile");
+    let pids = std::fs::read_to_string(lab.dir.join("pids")).unwrap();
+    let unshare = pids.lines().nth(index).expect("a pid per host").trim();
+    let children = std::fs::read_to_string(format!("/proc/{unshare}/task/{unshare}/children")).unwrap();
+    let init = children.split_whitespace().next().expect("the host's PID 1");
+    std::fs::read_link(format!("/proc/{init}/ns/pid")).unwrap()
+}
+
+/// The audit's processes in a PID namespace: sshd sessions for the audit
+/// user, sudo and the script's shell (`sh -s --`), and stat.
+fn audit_processes(namespace: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if std::fs::read_link(entry.path().join("ns/pid")).ok().as_deref() != Some(namespace) {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains("sh -s --") || cmdline.contains("stat -c") || cmdline.starts_with("sshd: hbaudit") {
+            found.push(format!("{}: {cmdline}", entry.file_name().to_string_lossy()));
+        }
+    }
+    found
 }

@@ -693,3 +693,135 @@ fn kube_proxy_config_is_read_through_the_process_root() {
         );
     }
 }
+/// The script alone in a PID namespace (so no other process is scanned and
+/// two runs print the same stream), with `args`, stdin closed after it.
+fn run_alone(shell: &str, args: &[String]) -> (String, Vec<u8>, String) {
+    require_root_and("unshare");
+    let output = Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc"])
+        .args(absolute_shell(shell).split_whitespace())
+        .args(["-s", "--"])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(hardbench::GATHER_SCRIPT.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let status = output.status.code().map_or_else(|| format!("{:?}", output.status), |c| c.to_string());
+    (status, output.stdout, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// `m:BYTES`: the script never writes past the cap. It stops before the
+/// record that would cross it, with status 3 and the line the transport
+/// reads as "over the cap"; a stream that fits exactly is complete.
+#[test]
+fn the_script_stops_at_the_output_cap() {
+    for shell in ["dash", "busybox sh"] {
+        let plan: Vec<String> = ["s:/etc/passwd", "s:/bin", "t:/etc/apt", "r:/etc/os-release", "s:/nope"]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        let (status, full, stderr) = run_alone(shell, &plan);
+        assert_eq!((status.as_str(), stderr.as_str()), ("0", ""), "{shell}");
+        assert!(full.len() > 1000 && full.ends_with(b"\n") && full.starts_with(b"HARDBENCH-FACTS 1\n"), "{shell}");
+        let with_cap = |cap: usize| {
+            let mut args = vec![format!("m:{cap}")];
+            args.extend(plan.iter().cloned());
+            run_alone(shell, &args)
+        };
+        // Exactly the stream's size: all of it.
+        assert_eq!(with_cap(full.len()), ("0".to_string(), full.clone(), String::new()), "{shell}");
+        // Anything less: a prefix of whole lines, never past the cap.
+        for cap in [full.len() - 1, full.len() / 2, 17] {
+            let (status, stdout, stderr) = with_cap(cap);
+            assert_eq!(status, "3", "{shell} m:{cap}: {stderr}");
+            assert!(stderr.starts_with("hardbench: output cap reached"), "{shell} m:{cap}: {stderr}");
+            assert!(stdout.len() <= cap, "{shell} m:{cap}: {} bytes", stdout.len());
+            assert!(full.starts_with(&stdout), "{shell} m:{cap}");
+            assert!(stdout.is_empty() || stdout.ends_with(b"\n"), "{shell} m:{cap}");
+            assert!(cap < full.len() / 2 || stdout.len() > cap - 400, "{shell} m:{cap}: stopped early at {}", stdout.len());
+        }
+    }
+}
+
+/// `w:stdin`: when stdin reaches EOF while the script runs (hardbench hung
+/// up), the script and what it started are gone at once, even a child that
+/// never writes again; a script that ends first leaves nothing behind.
+#[test]
+fn the_script_and_its_children_end_when_stdin_closes() {
+    require_root_and("setsid");
+    let dir = tempfile::tempdir().unwrap();
+    let marker = format!("{}", 900_000 + std::process::id() % 90_000);
+    // A `stat` that hangs without output, as on a dead mount; no grep, so
+    // the script skips the machine's processes and reaches it at once.
+    let bin = tool_dir(dir.path(), &["base64", "tr", "sleep", "find", "head", "sed", "readlink", "id", "wc"]);
+    std::fs::write(bin.join("stat"), format!("#!/bin/sh\nexec sleep {marker}\n")).unwrap();
+    std::fs::set_permissions(bin.join("stat"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let sleepers = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| std::fs::read(e.unwrap().path().join("cmdline")).ok())
+            .filter(|c| *c == format!("sleep\0{marker}\0").as_bytes())
+            .count()
+    };
+    // Found here: the script's PATH holds only the tools above.
+    let setsid = absolute_shell("setsid");
+    // Leading its own process group (as under sshd, or sudo's use_pty), and
+    // not (a child of this test's group).
+    for (shell, own_group) in [("dash", true), ("busybox sh", true), ("dash", false), ("busybox sh", false)] {
+        let mut command = if own_group { Command::new(setsid.trim()) } else { Command::new(absolute_shell(shell).split_whitespace().next().unwrap()) };
+        let shell_words: Vec<String> = absolute_shell(shell).split_whitespace().map(String::from).collect();
+        let mut child = command
+            .args(if own_group { &shell_words[..] } else { &shell_words[1..] })
+            .args(["-s", "--", "w:stdin", "s:/etc/passwd"])
+            .env("PATH", &bin)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        std::io::Write::write_all(&mut stdin, hardbench::GATHER_SCRIPT.as_bytes()).unwrap();
+        // The script waits on the hanging stat, its stdin still open.
+        let start = std::time::Instant::now();
+        while sleepers() == 0 {
+            assert!(start.elapsed() < std::time::Duration::from_secs(10), "{shell}: the stat never ran");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        eprintln!("{shell} (own group: {own_group}): the stat runs after {:?}", start.elapsed());
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert_eq!(child.try_wait().unwrap(), None, "{shell}: the script ended on its own");
+        drop(stdin);
+        let hung_up = std::time::Instant::now();
+        let status = loop {
+            match child.try_wait().unwrap() {
+                Some(status) if sleepers() == 0 => break status,
+                _ if hung_up.elapsed() > std::time::Duration::from_secs(2) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("{shell} (own group: {own_group}): the script or its hanging stat outlived the hang-up by 2s");
+                }
+                _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        };
+        assert!(!status.success(), "{shell}: {status}");
+    }
+    // Without a hang-up the script ends by itself and kills its watcher.
+    let mut child = Command::new("setsid")
+        .args([absolute_shell("dash").trim(), "-s", "--", "w:stdin", "s:/etc/passwd"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, hardbench::GATHER_SCRIPT.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    assert!(output.stdout.ends_with(b"\n") && String::from_utf8_lossy(&output.stdout).contains("\nEND "));
+    drop(stdin);
+}

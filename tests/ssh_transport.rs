@@ -267,8 +267,10 @@ fn no_agent() -> SshTransport {
     SshTransport::with_agent(None)
 }
 
+/// Runs `script`, which ends by itself as the transport requires: its stdin
+/// stays open until it does.
 fn gather(transport: &SshTransport, host: &Host, script: &str) -> Result<Gathered, HostError> {
-    transport.gather(host, script.as_bytes(), &[])
+    transport.gather(host, format!("{script}\nexit\n").as_bytes(), &[])
 }
 
 #[track_caller]
@@ -300,7 +302,7 @@ fn ed25519_key_runs_the_script_with_args() {
     let key = keygen(keys.path(), "user_ed25519", &["-t", "ed25519"]);
     let sshd = Sshd::start(1, &[&key]);
     let host = sshd.host(Some(&key), &sshd.trusted_known_hosts());
-    let script = "printf '%s|' \"$#\" \"$1\" \"$2\" \"$LC_ALL\"; echo oops >&2; exit 3\n";
+    let script = "printf '%s|' \"$#\" \"$1\" \"$2\" \"$3\" \"$4\" \"$LC_ALL\"; echo oops >&2; exit 3\n";
     let args = ["a b".to_string(), "it's $HOME".to_string()];
     let start = Instant::now();
     let gathered = no_agent().gather(&host, script.as_bytes(), &args).unwrap();
@@ -310,7 +312,7 @@ fn ed25519_key_runs_the_script_with_args() {
     );
     assert_eq!(
         String::from_utf8(gathered.stdout).unwrap(),
-        "2|a b|it's $HOME|C|"
+        "4|m:8388608|w:stdin|a b|it's $HOME|C|"
     );
     assert_eq!(gathered.stderr, b"oops\n");
     assert_eq!(gathered.exit_status, 3);
@@ -760,4 +762,179 @@ fn lost_connection_is_an_output_error() {
         HostErrorKind::Output,
         &[&host.name, "dropped mid-stream"],
     );
+}
+
+#[test]
+fn stdin_stays_open_until_the_deadline_then_the_script_reads_eof() {
+    let keys = tempfile::tempdir().unwrap();
+    let key = keygen(keys.path(), "user", &["-t", "ed25519"]);
+    let sshd = Sshd::start(21, &[&key]);
+    let mut host = sshd.host(Some(&key), &sshd.trusted_known_hosts());
+    host.command_timeout = Duration::from_secs(2);
+    let mark = keys.path().join("hung-up");
+    // The whole script is in the shell's buffer when it runs, so `read`
+    // waits on the channel: it returns only when hardbench hangs up.
+    let script = format!("while read -r l; do :; done; echo eof >'{}'\nexit\n", mark.display());
+    let start = Instant::now();
+    expect_error(
+        no_agent().gather(&host, script.as_bytes(), &[]),
+        HostErrorKind::Timeout,
+        &[&host.name, "within 2s"],
+    );
+    let timed_out = start.elapsed();
+    while !mark.exists() {
+        assert!(
+            start.elapsed() < timed_out + Duration::from_secs(2),
+            "the script did not read EOF within 2s of the timeout"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// CPU time of the calling thread (the gather runs on it).
+fn thread_cpu() -> Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
+    // SAFETY: getrusage fills the struct it is given.
+    let usage = unsafe {
+        assert_eq!(libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()), 0);
+        usage.assume_init()
+    };
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// A listener on `address` that feeds whoever connects with `feed` until
+/// the connection is gone, then stops.
+fn hostile_listener(address: &str, feed: fn(&mut TcpStream) -> std::io::Result<()>) {
+    let listener = TcpListener::bind(address).unwrap();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        // Ends with an error once the client has hung up.
+        let _ = feed(&mut stream);
+    });
+}
+
+/// Gathers from a hostile listener with a 2 s connect_timeout and checks
+/// the handshake error, how long it took and how much CPU it cost.
+#[track_caller]
+fn expect_handshake_error(address: &str, port: u16, fragments: &[&str], at_least: Duration) -> Duration {
+    let (_dir, host) = bare_host(address, port, Duration::from_secs(2));
+    let (start, cpu) = (Instant::now(), thread_cpu());
+    expect_error(gather(&no_agent(), &host, "true"), HostErrorKind::Handshake, fragments);
+    let (took, cpu) = (start.elapsed(), thread_cpu() - cpu);
+    eprintln!("{address}: handshake error after {took:?}, {cpu:?} of CPU");
+    // libssh2's own timeout may round the last milliseconds down.
+    assert!(took >= at_least.saturating_sub(Duration::from_millis(50)) && took < Duration::from_millis(2800), "took {took:?}");
+    // Waiting, not spinning: libssh2's own banner loop used a whole core.
+    assert!(cpu < took / 4 + Duration::from_millis(50), "{cpu:?} of CPU in {took:?}");
+    took
+}
+
+#[test]
+fn a_flood_of_text_lines_is_a_prompt_handshake_error() {
+    hostile_listener("127.0.61.22:22622", |s| loop {
+        s.write_all(b"220 welcome to a mail server, not ssh\r\n")?;
+    });
+    expect_handshake_error(
+        "127.0.61.22",
+        22622,
+        &["nowhere (127.0.61.22:22622)", "1024 lines without an SSH identification"],
+        Duration::ZERO,
+    );
+}
+
+#[test]
+fn bytes_without_a_newline_are_a_prompt_handshake_error() {
+    hostile_listener("127.0.61.23:22623", |s| loop {
+        s.write_all(&[b'x'; 4096])?;
+    });
+    expect_handshake_error(
+        "127.0.61.23",
+        22623,
+        &["nowhere (127.0.61.23:22623)", "a line longer than 8192 bytes"],
+        Duration::ZERO,
+    );
+}
+
+#[test]
+fn a_trickle_of_lines_ends_at_the_connect_deadline() {
+    hostile_listener("127.0.61.24:22624", |s| loop {
+        s.write_all(b"not yet")?;
+        std::thread::sleep(Duration::from_millis(50));
+        s.write_all(b"\r\n")?;
+    });
+    expect_handshake_error(
+        "127.0.61.24",
+        22624,
+        &["SSH handshake with nowhere (127.0.61.24:22624) did not finish within 2s"],
+        Duration::from_secs(2),
+    );
+}
+
+#[test]
+fn a_trickle_after_the_identification_ends_at_the_connect_deadline() {
+    // A valid identification, then a key exchange packet that announces
+    // 4 KiB and arrives one byte at a time: each byte comes well within any
+    // per-read timeout, so only a deadline on the whole handshake ends it.
+    hostile_listener("127.0.61.25:22625", |s| {
+        s.write_all(b"SSH-2.0-trickle\r\n\x00\x00\x10\x00")?;
+        loop {
+            std::thread::sleep(Duration::from_millis(20));
+            s.write_all(b"\x00")?;
+        }
+    });
+    expect_handshake_error(
+        "127.0.61.25",
+        22625,
+        &["SSH handshake with nowhere (127.0.61.25:22625) did not finish within 2s"],
+        Duration::from_secs(2),
+    );
+}
+
+/// A resolver that never answers: the run is in a mount namespace where
+/// /etc/resolv.conf names a UDP socket this test holds on loopback and never
+/// reads, and the host's name is in no hosts file. No query leaves loopback.
+#[test]
+fn name_resolution_ends_at_the_connect_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let silent = std::net::UdpSocket::bind("127.0.61.26:53").unwrap();
+    let resolv = dir.path().join("resolv.conf");
+    fs::write(&resolv, "nameserver 127.0.61.26\noptions timeout:30 attempts:1\n").unwrap();
+    let inventory = dir.path().join("inventory.toml");
+    fs::write(
+        &inventory,
+        format!(
+            "[defaults]\nuser = \"root\"\nknown_hosts = \"{}\"\nbecome = \"none\"\nhost_key_policy = \"accept-new\"\nconnect_timeout = \"2s\"\n\n\
+             [[hosts]]\nname = \"unresolvable\"\naddress = \"cp-1.hardbench-never-answered.test\"\nroles = [\"worker\"]\n",
+            dir.path().join("known_hosts").display()
+        ),
+    )
+    .unwrap();
+    let json = dir.path().join("report.json");
+    let start = Instant::now();
+    let output = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(r#"mount --bind "$1" /etc/resolv.conf && shift && exec "$@""#)
+        .arg("sh")
+        .arg(&resolv)
+        .arg(env!("CARGO_BIN_EXE_hardbench"))
+        .args(["run", "--no-progress", "--benchmark", "cis-1.12", "--inventory"])
+        .arg(&inventory)
+        .arg("--json")
+        .arg(&json)
+        .env_remove("SSH_AUTH_SOCK")
+        .output()
+        .unwrap();
+    let took = start.elapsed();
+    drop(silent);
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(&json).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no report ({e}): {output:?}"));
+    let host = &report["hosts"][0];
+    assert_eq!(host["error"]["kind"], "connect", "{host:#}");
+    let message = host["error"]["message"].as_str().unwrap();
+    assert!(message.contains("no answer from the resolver within 2s"), "{message}");
+    let host_took = Duration::from_millis(host["duration_ms"].as_u64().unwrap());
+    eprintln!("unresolvable host: error after {host_took:?}; the whole run took {took:?}");
+    assert!(host_took >= Duration::from_millis(1900) && host_took < Duration::from_millis(2800), "{host_took:?}");
+    assert!(took < Duration::from_secs(5), "the run took {took:?}");
 }

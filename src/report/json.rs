@@ -498,6 +498,7 @@ fn error_kind(kind: HostErrorKind) -> &'static str {
         HostErrorKind::Parse => "parse",
         HostErrorKind::Interrupted => "interrupted",
         HostErrorKind::NoRoles => "no-roles",
+        HostErrorKind::Bastion => "bastion",
     }
 }
 
@@ -842,6 +843,7 @@ mod tests {
             (HostErrorKind::Output, "output"),
             (HostErrorKind::Parse, "parse"),
             (HostErrorKind::Interrupted, "interrupted"),
+            (HostErrorKind::Bastion, "bastion"),
         ];
         for (kind, name) in kinds {
             // The schema's names match the names the rest of hardbench shows.

@@ -10,7 +10,7 @@
 //! so a CA line can never vouch for a plain key. Malformed lines are skipped
 //! as OpenSSH does.
 //!
-//! Only `append` touches the file system; everything else is pure.
+//! Only `record` touches the file system; everything else is pure.
 
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine;
@@ -18,8 +18,9 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use std::fs::{DirBuilder, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::io::AsRawFd;
 use std::path::Path;
 
 /// A parsed known_hosts file: every usable line, in file order.
@@ -203,16 +204,39 @@ impl Hosts {
 }
 
 /// OpenSSH globbing: `*` matches any run of characters, `?` exactly one.
+///
+/// Greedy, with one backtrack point: the last `*` seen. When a later literal
+/// fails, only that star takes one more character; earlier stars never need
+/// to, because the last star can absorb whatever they would. So the cost is
+/// at most `glob.len() * text.len()` steps, never exponential: a line of
+/// thirty stars costs what one does (a recursive matcher took 11 s per host).
 fn glob_match(glob: &str, text: &str) -> bool {
-    fn go(glob: &[u8], text: &[u8]) -> bool {
-        match glob.split_first() {
-            None => text.is_empty(),
-            Some((b'*', rest)) => (0..=text.len()).any(|skip| go(rest, &text[skip..])),
-            Some((b'?', rest)) => !text.is_empty() && go(rest, &text[1..]),
-            Some((c, rest)) => text.first() == Some(c) && go(rest, &text[1..]),
+    let (glob, text) = (glob.as_bytes(), text.as_bytes());
+    let (mut g, mut t) = (0, 0);
+    // Where the pattern resumes after the last star, and the text position
+    // that star's match ends at so far.
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match glob.get(g) {
+            Some(b'*') => {
+                g += 1;
+                star = Some((g, t));
+            }
+            Some(&c) if c == b'?' || c == text[t] => {
+                g += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((after_star, absorbed)) => {
+                    g = after_star;
+                    t = absorbed + 1;
+                    star = Some((after_star, t));
+                }
+                None => return false,
+            },
         }
     }
-    go(glob.as_bytes(), text.as_bytes())
+    glob[g..].iter().all(|&c| c == b'*')
 }
 
 /// The name OpenSSH looks up and records for a host: the bare address for
@@ -243,10 +267,26 @@ pub fn entry_line(host: &str, key_type: &str, blob: &[u8]) -> String {
     format!("{host} {key_type} {}", STANDARD.encode(blob))
 }
 
-/// Append one line to a known_hosts file, creating it (mode 0600, and its
-/// directory with mode 0700) if missing. A file whose last line lacks its
+/// What `record` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// The key was appended.
+    Added,
+    /// The file already trusted the key when the lock was taken (another
+    /// inventory entry for the same address recorded it first).
+    AlreadyTrusted,
+    /// The file changed meanwhile and now refuses the key: this verdict.
+    Refused(Verdict),
+}
+
+/// Record `blob` for `host` in a known_hosts file, creating the file (mode
+/// 0600, and its directory with mode 0700) if missing, and only if the file
+/// still does not know the host. Concurrent writers (threads of this run,
+/// other runs) are serialised by an exclusive `flock` on the file, and the
+/// file is read again under the lock, so a key is recorded once however many
+/// inventory entries share an address. A file whose last line lacks its
 /// newline gets one first, so the new entry never joins the old last line.
-pub fn append(path: &Path, line: &str) -> io::Result<()> {
+pub fn record(path: &Path, host: &str, key_type: &str, blob: &[u8]) -> io::Result<Recorded> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     }
@@ -256,14 +296,23 @@ pub fn append(path: &Path, line: &str) -> io::Result<()> {
         .create(true)
         .mode(0o600)
         .open(path)?;
-    let len = file.seek(SeekFrom::End(0))?;
-    let mut last = [b'\n'];
-    if len > 0 {
-        file.seek(SeekFrom::Start(len - 1))?;
-        file.read_exact(&mut last)?;
+    // SAFETY: a valid descriptor owned by `file`; the lock goes with it.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(io::Error::last_os_error());
     }
-    let separator = if last[0] == b'\n' { "" } else { "\n" };
-    file.write_all(format!("{separator}{line}\n").as_bytes())
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    match KnownHosts::parse(&String::from_utf8_lossy(&bytes)).check(host, blob) {
+        Verdict::Match { .. } => return Ok(Recorded::AlreadyTrusted),
+        Verdict::NotFound => {}
+        refused => return Ok(Recorded::Refused(refused)),
+    }
+    let separator = match bytes.last() {
+        Some(b'\n') | None => "",
+        Some(_) => "\n",
+    };
+    file.write_all(format!("{separator}{}\n", entry_line(host, key_type, blob)).as_bytes())?;
+    Ok(Recorded::Added)
 }
 
 #[cfg(test)]
@@ -442,6 +491,55 @@ mod tests {
     }
 
     #[test]
+    fn globs() {
+        #[track_caller]
+        fn case(glob: &str, text: &str, expected: bool) {
+            assert_eq!(glob_match(glob, text), expected, "{glob:?} against {text:?}");
+        }
+        case("", "", true);
+        case("", "a", false);
+        case("*", "", true);
+        case("*", "10.0.0.1", true);
+        case("?", "", false);
+        case("?", "a", true);
+        case("?", "ab", false);
+        case("10.0.0.1", "10.0.0.1", true);
+        case("10.0.0.1", "10.0.0.10", false);
+        case("10.0.0.*", "10.0.0.17", true);
+        case("10.0.0.?", "10.0.0.17", false);
+        case("10.0.0.??", "10.0.0.17", true);
+        case("*.example.com", "cp-1.example.com", true);
+        case("*.example.com", "example.com", false);
+        case("cp-*.example.*", "cp-1.example.com", true);
+        case("*a*b", "xaxbxb", true);
+        case("*a*b", "xaxbxc", false);
+        // The star must give back what a later literal needs, more than once.
+        case("*ab*ab", "aabaab", true);
+        case("a*aab", "aaaab", true);
+        case("a*?b", "ab", false);
+        case("a*?b", "axb", true);
+        case("[10.0.0.1]:*", "[10.0.0.1]:2222", true);
+        case("**", "abc", true);
+        case("*?*?*", "a", false);
+        case("*?*?*", "ab", true);
+        // The pathological lines: thirty stars before a literal that never
+        // matches, and one that does. A recursive matcher takes seconds.
+        let stars = "*".repeat(30);
+        case(&format!("{stars}x"), "127.0.40.1.example.com", false);
+        case(&format!("{stars}m"), "127.0.40.1.example.com", true);
+        case(&"*a".repeat(30), &"a".repeat(60), true);
+        case(&format!("{}b", "*a".repeat(30)), &"a".repeat(200), false);
+    }
+
+    #[test]
+    fn thirty_stars_in_known_hosts() {
+        let file = format!("{}x ssh-ed25519 {KEY_A}\n{}1 ssh-ed25519 {KEY_A}\n", "*".repeat(30), "*".repeat(30));
+        let known = KnownHosts::parse(&file);
+        assert_eq!(known.check("127.0.40.1", &blob(KEY_A)), Verdict::Match { line: 2 });
+        assert_eq!(known.check("127.0.40.2", &blob(KEY_A)), Verdict::NotFound);
+    }
+
+    #[test]
     fn key_types_lists_trusted_types_in_order() {
         let file = format!("h ssh-rsa {KEY_B}\n@revoked h ecdsa-sha2-nistp256 {KEY_B}\nh ssh-ed25519 {KEY_A}\nh ssh-rsa {KEY_A}\n");
         assert_eq!(
@@ -468,33 +566,53 @@ mod tests {
     }
 
     #[test]
-    fn append_creates_private_file_and_keeps_lines_apart() {
+    fn record_creates_a_private_file_and_writes_each_key_once() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ssh/known_hosts");
-        append(&path, "a ssh-ed25519 X").unwrap();
+        let (a, b) = (blob(KEY_A), blob(KEY_B));
+        assert_eq!(record(&path, "h1", "ssh-ed25519", &a).unwrap(), Recorded::Added);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(record(&path, "h1", "ssh-ed25519", &a).unwrap(), Recorded::AlreadyTrusted);
         assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
+            record(&path, "h1", "ssh-ed25519", &b).unwrap(),
+            Recorded::Refused(Verdict::Mismatch { line: 1, key_type: "ssh-ed25519".to_string() })
         );
-        assert_eq!(
-            std::fs::metadata(path.parent().unwrap())
-                .unwrap()
-                .permissions()
-                .mode()
-                & 0o777,
-            0o700
-        );
-        append(&path, "b ssh-ed25519 Y").unwrap();
+        assert_eq!(record(&path, "h2", "ssh-ed25519", &b).unwrap(), Recorded::Added);
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
-            "a ssh-ed25519 X\nb ssh-ed25519 Y\n"
+            format!("h1 ssh-ed25519 {KEY_A}\nh2 ssh-ed25519 {KEY_B}\n")
         );
         std::fs::write(&path, "a ssh-ed25519 X\nno-newline").unwrap();
-        append(&path, "c ssh-ed25519 Z").unwrap();
+        assert_eq!(record(&path, "h3", "ssh-ed25519", &a).unwrap(), Recorded::Added);
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
-            "a ssh-ed25519 X\nno-newline\nc ssh-ed25519 Z\n"
+            format!("a ssh-ed25519 X\nno-newline\nh3 ssh-ed25519 {KEY_A}\n")
+        );
+    }
+
+    #[test]
+    fn concurrent_records_of_one_key_write_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("known_hosts");
+        let barrier = std::sync::Barrier::new(8);
+        let outcomes: Vec<Recorded> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        barrier.wait();
+                        record(&path, "[127.0.0.1]:2222", "ssh-ed25519", &blob(KEY_A)).unwrap()
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        assert_eq!(outcomes.iter().filter(|o| **o == Recorded::Added).count(), 1, "{outcomes:?}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("[127.0.0.1]:2222 ssh-ed25519 {KEY_A}\n")
         );
     }
 }

@@ -2,27 +2,32 @@
 //! TCP connection, one handshake, one authentication, one exec channel
 //! running `sh -s -- <args>` with the script on stdin.
 //!
-//! Deadlines: `connect_timeout` covers TCP connect, handshake and
-//! authentication (blocking libssh2 calls bounded by `set_timeout` plus a
-//! wall-clock check between steps). `command_timeout` is a hard wall-clock
-//! deadline for the exec phase, which runs non-blocking in a `poll` loop
-//! that reads stdout and stderr interleaved: a blocking read of one stream
-//! deadlocks once the other fills the channel window.
+//! Deadlines: `connect_timeout` covers name resolution (resolve.rs), TCP
+//! connect, the server's identification (read by us, banner.rs), the
+//! handshake and authentication; `command_timeout` covers the exec phase,
+//! which runs non-blocking in a `poll` loop that reads stdout and stderr
+//! interleaved (a blocking read of one stream deadlocks once the other fills
+//! the channel window). Checks between calls cannot bound a libssh2 call
+//! that loops while the peer keeps sending, so a watchdog (watchdog.rs)
+//! shuts the socket down at each deadline whatever libssh2 is doing.
 //!
-//! When the command deadline passes, the connection is dropped; sshd then
-//! closes the session, but a remote command that neither reads stdin nor
-//! writes (a hung `stat` on a dead NFS mount) keeps running until it next
-//! touches its pipes. The command is deliberately not wrapped in
-//! `timeout(1)`: the remote command line is what sudoers rules match
-//! (`sudo -n env LC_ALL=C sh -s --`), `timeout` is not on every host (busybox
-//! builds lack it), and probing for it would take a second exec or a shell
-//! wrapper around sudo. The script itself bounds what it reads (caps per
-//! document and version), so only a hung system call can linger.
+//! When the command deadline passes, or the output goes over `max_output`,
+//! the channel is closed and the connection dropped. The script's stdin is
+//! never closed before that (the script ends by itself), so EOF there tells
+//! gather.sh that we hung up, and it stops itself and what it started. The
+//! command is deliberately not wrapped in `timeout(1)`: the remote command
+//! line is what sudoers rules match (`sudo -n env LC_ALL=C sh -s --`),
+//! `timeout` is not on every host (busybox builds lack it), and probing for
+//! it would take a second exec or a shell wrapper around sudo. The script
+//! also caps its own output (`m:`), so it stops writing at the cap.
 //!
 //! Host keys are verified by `known_hosts.rs`, not by libssh2 (see there).
 //! Nothing here ever prompts: no passwords, no passphrases, `sudo -n`.
 
-use super::known_hosts::{self, KnownHosts, Verdict};
+use super::banner::{self, BannerError};
+use super::known_hosts::{self, KnownHosts, Recorded, Verdict};
+use super::resolve::{self, ResolveError};
+use super::watchdog::Watchdog;
 use super::{Gathered, HostError, HostErrorKind, Transport};
 use crate::inventory::{Become, Host, HostKeyPolicy};
 use crate::outcome::HostKeyInfo;
@@ -30,7 +35,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use ssh2::{BlockDirections, Channel, ErrorCode, MethodType, Session};
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::io::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -82,12 +87,24 @@ impl Transport for SshTransport {
     fn gather(&self, host: &Host, script: &[u8], args: &[String]) -> Result<Gathered, HostError> {
         let deadline = Instant::now() + host.connect_timeout;
         let known = load_known_hosts(host)?;
-        let tcp = connect(host, deadline)?;
+        let addrs = resolve(host, deadline)?;
+        let tcp = connect(host, &addrs, deadline)?;
         let fd = tcp.as_raw_fd();
+        // From here on, no libssh2 call can outlive a deadline: the
+        // watchdog shuts the socket down when it passes.
+        let watchdog = Watchdog::start(&tcp, deadline).map_err(|e| {
+            bastion(host, &e, "cannot start the deadline thread").unwrap_or_else(|| {
+                error(HostErrorKind::Connect, format!("cannot watch the connection to {}: {e}", label(host)))
+            })
+        })?;
+        await_identification(host, &tcp, deadline)?;
         let session = handshake(host, tcp, &known, deadline)?;
         let host_key = verify_host_key(host, &session, &known)?;
         authenticate(host, &session, self.agent_socket.as_deref(), deadline)?;
-        let finished = exec_with_deadline(host, &session, fd, &command(host, args), script)?;
+        let command_deadline = Instant::now() + host.command_timeout;
+        watchdog.rearm(command_deadline);
+        let finished =
+            exec_with_deadline(host, &session, fd, command_deadline, &command(host, args), script)?;
         disconnect(&session);
         let gathered = Gathered {
             stdout: finished.stdout,
@@ -96,6 +113,7 @@ impl Transport for SshTransport {
             host_key: Some(host_key),
         };
         check_sudo(host, &gathered)?;
+        check_script_cap(host, &gathered)?;
         Ok(gathered)
     }
 }
@@ -107,6 +125,33 @@ fn label(host: &Host) -> String {
 
 fn error(kind: HostErrorKind, message: String) -> HostError {
     HostError::new(kind, message)
+}
+
+/// The bastion's own failure, when `e` says it ran out of descriptors: then
+/// nothing is known about the host, and it must not be blamed (an auth or
+/// host-key failure of a healthy host was what a low `ulimit -n` looked like).
+fn bastion(host: &Host, e: &io::Error, what: &str) -> Option<HostError> {
+    let cause = match e.raw_os_error()? {
+        libc::EMFILE => "hardbench reached its open-file limit (EMFILE; lower --concurrency or raise `ulimit -n`)",
+        libc::ENFILE => "the bastion reached the system-wide open-file limit (ENFILE)",
+        _ => return None,
+    };
+    Some(error(
+        HostErrorKind::Bastion,
+        format!(
+            "the bastion could not audit {}: {what}: {cause}; nothing was learned about the host",
+            label(host)
+        ),
+    ))
+}
+
+/// After libssh2 failed at something that opens a descriptor of its own (a
+/// key file, the agent's socket): whether the bastion is out of them.
+fn bastion_out_of_descriptors(host: &Host, what: &str) -> Option<HostError> {
+    match std::fs::File::open("/dev/null") {
+        Ok(_) => None,
+        Err(e) => bastion(host, &e, what),
+    }
 }
 
 fn remaining(deadline: Instant) -> Option<Duration> {
@@ -128,35 +173,47 @@ fn load_known_hosts(host: &Host) -> Result<KnownHosts, HostError> {
     match std::fs::read(&host.known_hosts) {
         Ok(bytes) => Ok(KnownHosts::parse(&String::from_utf8_lossy(&bytes))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(KnownHosts::default()),
-        Err(e) => Err(error(
+        Err(e) => Err(bastion(host, &e, "cannot read known_hosts").unwrap_or_else(|| error(
             HostErrorKind::HostKey,
             format!(
                 "cannot verify the host key of {}: cannot read {}: {e}",
                 label(host),
                 host.known_hosts.display()
             ),
-        )),
+        ))),
     }
 }
 
-fn connect(host: &Host, deadline: Instant) -> Result<TcpStream, HostError> {
-    let addrs: Vec<SocketAddr> = (host.address.as_str(), host.port)
-        .to_socket_addrs()
-        .map_err(|e| {
-            error(
-                HostErrorKind::Connect,
-                format!("cannot resolve {}: {e}", label(host)),
-            )
-        })?
-        .collect();
+fn resolve(host: &Host, deadline: Instant) -> Result<Vec<SocketAddr>, HostError> {
+    resolve::resolve(&host.address, host.port, deadline).map_err(|e| match e {
+        ResolveError::Timeout => error(
+            HostErrorKind::Connect,
+            format!(
+                "cannot resolve {}: no answer from the resolver within {}",
+                label(host),
+                show(host.connect_timeout)
+            ),
+        ),
+        ResolveError::Thread(e) => bastion(host, &e, "cannot start the resolver thread")
+            .unwrap_or_else(|| error(HostErrorKind::Connect, format!("cannot resolve {}: {e}", label(host)))),
+        ResolveError::Lookup(e) => error(HostErrorKind::Connect, format!("cannot resolve {}: {e}", label(host))),
+    })
+}
+
+fn connect(host: &Host, addrs: &[SocketAddr], deadline: Instant) -> Result<TcpStream, HostError> {
     let mut last_error = None;
-    for addr in &addrs {
+    for addr in addrs {
         let Some(left) = remaining(deadline) else {
             break;
         };
         match TcpStream::connect_timeout(addr, left) {
             Ok(tcp) => return Ok(tcp),
-            Err(e) => last_error = Some(e),
+            Err(e) => {
+                if let Some(local) = bastion(host, &e, "cannot open a socket") {
+                    return Err(local);
+                }
+                last_error = Some(e);
+            }
         }
     }
     let message = match last_error {
@@ -174,6 +231,31 @@ fn connect(host: &Host, deadline: Instant) -> Result<TcpStream, HostError> {
         ),
     };
     Err(error(HostErrorKind::Connect, message))
+}
+
+fn handshake_timed_out(host: &Host) -> HostError {
+    error(
+        HostErrorKind::Handshake,
+        format!(
+            "SSH handshake with {} did not finish within {}",
+            label(host),
+            show(host.connect_timeout)
+        ),
+    )
+}
+
+/// Wait for the server's `SSH-` line ourselves, within the deadline (see
+/// banner.rs), before libssh2 reads it.
+fn await_identification(host: &Host, tcp: &TcpStream, deadline: Instant) -> Result<(), HostError> {
+    banner::await_identification(tcp, deadline).map_err(|e| match e {
+        BannerError::Timeout => handshake_timed_out(host),
+        // The watchdog shut the socket down at the deadline.
+        _ if remaining(deadline).is_none() => handshake_timed_out(host),
+        e => error(
+            HostErrorKind::Handshake,
+            format!("SSH handshake with {} failed: {e}", label(host)),
+        ),
+    })
 }
 
 /// Host-key algorithms to offer: the types known_hosts already trusts for
@@ -228,14 +310,7 @@ fn handshake(
             if e.code() == ErrorCode::Session(LIBSSH2_ERROR_TIMEOUT)
                 || remaining(deadline).is_none() =>
         {
-            Err(error(
-                HostErrorKind::Handshake,
-                format!(
-                    "SSH handshake with {} did not finish within {}",
-                    label(host),
-                    show(host.connect_timeout)
-                ),
-            ))
+            Err(handshake_timed_out(host))
         }
         Err(e) => Err(failed(e.message().to_string())),
     }
@@ -264,7 +339,23 @@ fn verify_host_key(
     let offered = format!("{} {}", info.algorithm, info.fingerprint);
     let file = host.known_hosts.display();
     let name = known_hosts::host_name(&host.address, host.port);
-    match known.check(&name, &blob) {
+    let verdict = match (known.check(&name, &blob), host.host_key_policy) {
+        // Recorded under the file's lock, after reading it again: another
+        // inventory entry for this address may have recorded it meanwhile.
+        (Verdict::NotFound, HostKeyPolicy::AcceptNew) => {
+            match known_hosts::record(&host.known_hosts, &name, &algorithm, &blob) {
+                Ok(Recorded::Added | Recorded::AlreadyTrusted) => return Ok(info),
+                Ok(Recorded::Refused(verdict)) => verdict,
+                Err(e) => {
+                    return Err(bastion(host, &e, "cannot record the host key").unwrap_or_else(|| {
+                        refuse(format!("cannot record the host key of {} ({offered}) in {file}: {e}", label(host)))
+                    }))
+                }
+            }
+        }
+        (verdict, _) => verdict,
+    };
+    match verdict {
         Verdict::Match { .. } => Ok(info),
         Verdict::Revoked { line } => Err(refuse(format!(
             "host key for {} ({offered}) is marked @revoked in {file}:{line}; refusing to connect",
@@ -275,21 +366,11 @@ fn verify_host_key(
              {file} was not changed: if the host was really re-keyed, verify the new key and replace that line",
             label(host)
         ))),
-        Verdict::NotFound => {
-            let line = known_hosts::entry_line(&name, &algorithm, &blob);
-            match host.host_key_policy {
-                HostKeyPolicy::Strict => Err(refuse(format!(
-                    "host key for {} is not in {file}; offered {offered}; to trust it, add: {line}",
-                    label(host)
-                ))),
-                HostKeyPolicy::AcceptNew => {
-                    known_hosts::append(&host.known_hosts, &line).map_err(|e| {
-                        refuse(format!("cannot record the host key of {} ({offered}) in {file}: {e}", label(host)))
-                    })?;
-                    Ok(info)
-                }
-            }
-        }
+        Verdict::NotFound => Err(refuse(format!(
+            "host key for {} is not in {file}; offered {offered}; to trust it, add: {}",
+            label(host),
+            known_hosts::entry_line(&name, &algorithm, &blob)
+        ))),
     }
 }
 
@@ -343,10 +424,12 @@ fn authenticate(
     let mut encrypted: Option<&Path> = None;
     if let Some(path) = &host.identity_file {
         match std::fs::read(path) {
-            Err(e) => tried.push(format!(
-                "identity file {} (cannot read: {e})",
-                path.display()
-            )),
+            Err(e) => {
+                if let Some(local) = bastion(host, &e, "cannot read the identity file") {
+                    return Err(local);
+                }
+                tried.push(format!("identity file {} (cannot read: {e})", path.display()));
+            }
             Ok(bytes) if key_file_kind(&String::from_utf8_lossy(&bytes)) == KeyFile::Encrypted => {
                 encrypted = Some(path);
                 tried.push(format!("identity file {} (encrypted)", path.display()));
@@ -361,6 +444,9 @@ fn authenticate(
                     )),
                     Err(e) => {
                         auth_timed_out(host, &e, deadline)?;
+                        if let Some(local) = bastion_out_of_descriptors(host, "authenticating with the identity file") {
+                            return Err(local);
+                        }
                         tried.push(format!(
                             "identity file {} ({})",
                             path.display(),
@@ -416,6 +502,9 @@ fn authenticate_with_agent(
     let (identities, mut agent) = match listed {
         Ok(listed) => listed,
         Err(e) => {
+            if let Some(local) = bastion_out_of_descriptors(host, "connecting to the ssh-agent") {
+                return Err(local);
+            }
             tried.push(format!("{agent_name} ({})", e.message()));
             return Ok(false);
         }
@@ -482,13 +571,17 @@ fn quote(arg: &str) -> String {
 
 /// The remote command. `env LC_ALL=C` sits after `sudo` because sudo's
 /// env_reset would drop an assignment made before it, and `env` works
-/// whatever the login shell is.
+/// whatever the login shell is. The transport's own arguments come first
+/// (see `Transport::gather`): the output cap, which the script enforces on
+/// itself, and `w:stdin`, which tells it that its stdin stays open until it
+/// ends, so EOF there means that hardbench hung up.
 fn command(host: &Host, args: &[String]) -> String {
     let mut command = String::from(match host.become_method {
         Become::Sudo => "sudo -n env LC_ALL=C sh -s --",
         Become::None => "env LC_ALL=C sh -s --",
     });
-    for arg in args {
+    let own = [format!("m:{}", host.max_output), "w:stdin".to_string()];
+    for arg in own.iter().chain(args) {
         command.push(' ');
         command.push_str(&quote(arg));
     }
@@ -607,13 +700,29 @@ fn read_some(stream: &mut impl Read, buf: &mut [u8]) -> io::Result<Option<usize>
     }
 }
 
-/// Run `command`, feed it `script`, and collect its output, all before the
-/// host's command deadline. Writing, reading stdout and reading stderr are
-/// interleaved in one loop so no direction can stall another.
+fn over_cap(host: &Host) -> HostError {
+    error(
+        HostErrorKind::Output,
+        format!(
+            "output of {} exceeded the {} cap",
+            label(host),
+            show_bytes(host.max_output)
+        ),
+    )
+}
+
+/// Run `command`, feed it `script`, and collect its output, all before
+/// `deadline`. Writing, reading stdout and reading stderr are interleaved in
+/// one loop so no direction can stall another. Stdin is never closed: the
+/// script ends by itself, and reads EOF only when we hang up. On the
+/// deadline or the cap the channel is closed and the connection dropped, so
+/// the remote side sees EOF at once (and the watchdog shuts the socket down
+/// at the deadline even if libssh2 is busy).
 fn exec_with_deadline(
     host: &Host,
     session: &Session,
     fd: RawFd,
+    deadline: Instant,
     command: &str,
     script: &[u8],
 ) -> Result<Finished, HostError> {
@@ -622,11 +731,30 @@ fn exec_with_deadline(
         host,
         session,
         fd,
-        deadline: Instant::now() + host.command_timeout,
+        deadline,
     };
     let mut channel: Channel = waiter.retry(|| session.channel_session())?;
-    waiter.retry(|| channel.exec(command))?;
+    let result = run_channel(&waiter, &mut channel, command, script);
+    if result.is_err() {
+        // One attempt, without waiting: the dropped connection does the rest.
+        let _ = channel.close();
+    }
+    // Whatever failed once the deadline has passed failed because of it
+    // (the watchdog's shutdown makes reads and writes fail).
+    result.map_err(|e| match remaining(deadline) {
+        None if e.kind != HostErrorKind::Timeout => waiter.timed_out(),
+        _ => e,
+    })
+}
 
+fn run_channel(
+    waiter: &Waiter<'_>,
+    channel: &mut Channel,
+    command: &str,
+    script: &[u8],
+) -> Result<Finished, HostError> {
+    let host = waiter.host;
+    waiter.retry(|| channel.exec(command))?;
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let mut written = 0;
@@ -648,30 +776,12 @@ fn exec_with_deadline(
                 Err(e) => return Err(lost(host, &e.to_string())),
             }
         }
-        if stdin_open && written == script.len() {
-            match channel.send_eof() {
-                Ok(()) => {
-                    stdin_open = false;
-                    progress = true;
-                }
-                Err(e) if e.code() == ErrorCode::Session(LIBSSH2_ERROR_EAGAIN) => {}
-                Err(_) if channel.eof() => stdin_open = false,
-                Err(e) => return Err(lost(host, e.message())),
-            }
-        }
         if let Some(n) =
-            read_some(&mut channel, &mut buf).map_err(|e| dropped(host, stdout.len(), &e))?
+            read_some(channel, &mut buf).map_err(|e| dropped(host, stdout.len(), &e))?
         {
             stdout.extend_from_slice(&buf[..n]);
             if stdout.len() as u64 > host.max_output {
-                return Err(error(
-                    HostErrorKind::Output,
-                    format!(
-                        "output of {} exceeded the {} cap",
-                        label(host),
-                        show_bytes(host.max_output)
-                    ),
-                ));
+                return Err(over_cap(host));
             }
             progress = true;
         }
@@ -714,6 +824,18 @@ fn disconnect(session: &Session) {
     session.set_blocking(true);
     session.set_timeout(1000);
     let _ = session.disconnect(None, "hardbench done", None);
+}
+
+/// How gather.sh says it stopped at the cap it was given (`m:`) rather
+/// than write past it: this exit status and this start of its stderr.
+const SCRIPT_CAP_STATUS: i32 = 3;
+const SCRIPT_CAP_MESSAGE: &str = "hardbench: output cap reached";
+
+fn check_script_cap(host: &Host, gathered: &Gathered) -> Result<(), HostError> {
+    if gathered.exit_status == SCRIPT_CAP_STATUS && gathered.stderr.starts_with(SCRIPT_CAP_MESSAGE.as_bytes()) {
+        return Err(over_cap(host));
+    }
+    Ok(())
 }
 
 /// Why `sudo -n` refused to run the script.
@@ -879,11 +1001,11 @@ mod tests {
         let args = ["--plan".to_string(), "a b'c".to_string()];
         assert_eq!(
             command(&host(Become::None), &args),
-            r"env LC_ALL=C sh -s -- '--plan' 'a b'\''c'"
+            r"env LC_ALL=C sh -s -- 'm:1024' 'w:stdin' '--plan' 'a b'\''c'"
         );
         assert_eq!(
             command(&host(Become::Sudo), &[]),
-            "sudo -n env LC_ALL=C sh -s --"
+            "sudo -n env LC_ALL=C sh -s -- 'm:1024' 'w:stdin'"
         );
     }
 

@@ -136,6 +136,19 @@ if [[ -f $profiles/$profile/hide ]]; then
     done <"$profiles/$profile/hide"
 fi
 
+# A profile's `replace` file lists tools this host has in another version:
+# `TOOL SOURCE` bind-mounts profiles/SOURCE (made executable) over TOOL, in
+# this namespace only (a `stat` that never ends, for fault-flood).
+if [[ -f $profiles/$profile/replace ]]; then
+    while read -r tool source _; do
+        [[ -n $tool && $tool != \#* ]] || continue
+        exe=$(command -v "$tool") || die "replace: no $tool on this machine"
+        install -m 0755 "$profiles/$source" "$hostdir/replaced-$tool"
+        mount --bind "$hostdir/replaced-$tool" "$(readlink -f "$exe")" || die "cannot replace $tool"
+        log "replaced $tool with $source"
+    done <"$profiles/$profile/replace"
+fi
+
 # --- processes ---------------------------------------------------------------
 # The component binaries, as the platform installs them: root's, in
 # directories of root's that no one else may write. Each fake component runs
