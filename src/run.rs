@@ -58,6 +58,7 @@ fn run(
 ) -> Result<ExitCode, Error> {
     let started_at = now();
     let inventory = inventory::load(&args.inventory).map_err(|e| Error::BadInput(e.to_string()))?;
+    warn(&inventory.warnings);
     let hosts = inventory.select(&args.limit).map_err(Error::BadInput)?;
     let candidates = candidates(&args.selection)?;
     check_outputs(&args.output)?;
@@ -121,11 +122,14 @@ fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> Result<ExitCode, Err
     let mut problems = Vec::new();
     let mut text = String::new();
     match inventory::load(&args.inventory) {
-        Ok(inventory) => text.push_str(&format!(
-            "inventory {}: {} hosts, valid\n",
-            args.inventory.display(),
-            inventory.hosts.len()
-        )),
+        Ok(inventory) => {
+            warn(&inventory.warnings);
+            text.push_str(&format!(
+                "inventory {}: {} hosts, valid\n",
+                args.inventory.display(),
+                inventory.hosts.len()
+            ))
+        }
         Err(errors) => problems.push(errors.to_string()),
     }
     for id in benchmark::builtin_ids() {
@@ -139,6 +143,13 @@ fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> Result<ExitCode, Err
         Ok(ExitCode::Compliant)
     } else {
         Err(Error::BadInput(problems.join("\n")))
+    }
+}
+
+/// Inventory warnings go to standard error, before anything else happens.
+fn warn(warnings: &[inventory::InventoryError]) {
+    for warning in warnings {
+        eprintln!("hardbench: warning: {warning}");
     }
 }
 
@@ -163,7 +174,7 @@ fn load_benchmark(id: &str) -> Result<Benchmark, Error> {
             benchmark::builtin_ids().join(", ")
         )));
     }
-    benchmark::load_builtin(id).map_err(|e| Error::BadInput(format!("{e}:\n{}", e.0.join("\n"))))
+    benchmark::load_builtin(id).map_err(|e| Error::BadInput(e.to_string()))
 }
 
 fn check_outputs(output: &OutputArgs) -> Result<(), Error> {
