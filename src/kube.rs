@@ -224,17 +224,17 @@ pub fn observe(
     };
 
     let mut observation = match component {
-        Component::Etcd => observe_etcd(facts, setting, &line, from_flag)?,
-        Component::Kubelet => match from_flag(&line) {
+        Component::Etcd => observe_etcd(facts, setting, line, from_flag)?,
+        Component::Kubelet => match from_flag(line) {
             Some(found) => found,
-            None => observe_kubelet_config(facts, setting, &line)?,
+            None => observe_kubelet_config(facts, setting, line)?,
         },
-        Component::KubeProxy => observe_proxy(facts, setting, &line, from_flag)?,
-        _ => from_flag(&line)
-            .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), &line, "default")),
+        Component::KubeProxy => observe_proxy(facts, setting, line, from_flag)?,
+        _ => from_flag(line)
+            .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), line, "default")),
     };
     if line.manifest.is_none() && has_static_pod(component) {
-        if let Some(note) = manifest_disagreement(facts, benchmark, setting, &line) {
+        if let Some(note) = manifest_disagreement(facts, benchmark, setting, line) {
             observation.notes.push(note);
         }
     }

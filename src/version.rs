@@ -114,12 +114,14 @@ mod tests {
 
     #[test]
     fn the_api_server_version_is_preferred() {
-        let mut facts = Facts::default();
-        facts.versions = BTreeMap::from([
-            (Component::Kubelet, VersionFact::Reported { text: "Kubernetes v1.32.9".into() }),
-            (Component::KubeApiserver, VersionFact::Reported { text: "Kubernetes v1.33.4\n".into() }),
-            (Component::Etcd, VersionFact::Reported { text: "etcd Version: 3.4.23".into() }),
-        ]);
+        let mut facts = Facts {
+            versions: BTreeMap::from([
+                (Component::Kubelet, VersionFact::Reported { text: "Kubernetes v1.32.9".into() }),
+                (Component::KubeApiserver, VersionFact::Reported { text: "Kubernetes v1.33.4\n".into() }),
+                (Component::Etcd, VersionFact::Reported { text: "etcd Version: 3.4.23".into() }),
+            ]),
+            ..Facts::default()
+        };
         assert_eq!(kubernetes_version(&facts).as_deref(), Some("v1.33.4"));
         facts.versions.remove(&Component::KubeApiserver);
         assert_eq!(kubernetes_version(&facts).as_deref(), Some("v1.32.9"));

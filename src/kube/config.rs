@@ -63,13 +63,16 @@ pub fn read<'f>(facts: &'f Facts, path: &str) -> Doc<'f> {
 /// How many parsed documents `parse` remembers, per thread.
 const PARSED_CACHE: usize = 8;
 
+/// A document's parse, or why it failed.
+type Parsed = Result<Rc<Json>, String>;
+
 thread_local! {
     /// The last documents parsed on this thread, newest last. Every check
     /// that reads a kubelet setting, a manifest flag or the etcd config
     /// parses the same few documents of one host again; YAML parsing was
     /// over half of evaluation time. Keyed by the whole text, so a hit is
     /// exactly the parse it replaces, and shared, so a hit copies nothing.
-    static PARSED: std::cell::RefCell<Vec<(String, Result<Rc<Json>, String>)>> =
+    static PARSED: std::cell::RefCell<Vec<(String, Parsed)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 

@@ -9,13 +9,16 @@ use crate::kube::flags::Args;
 use serde_json::Value as Json;
 use std::rc::Rc;
 
+/// Config documents, each with its path.
+pub type Documents = Vec<(String, Rc<Json>)>;
+
 /// The kubelet's config documents in increasing precedence, each with its
 /// path. `Ok(None)`: the kubelet runs without `--config`.
 pub fn documents(
     facts: &Facts,
     args: &Args,
     cwd: Option<&str>,
-) -> Result<Option<Vec<(String, Rc<Json>)>>, String> {
+) -> Result<Option<Documents>, String> {
     let Some(config) = args.effective("config", false, false) else {
         return Ok(None);
     };

@@ -15,8 +15,11 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+/// One host's memoized values, by kind and component.
+type Memo = HashMap<(Kind, Component), Rc<dyn Any>>;
+
 thread_local! {
-    static HOST: RefCell<Option<HashMap<(Kind, Component), Rc<dyn Any>>>> =
+    static HOST: RefCell<Option<Memo>> =
         const { RefCell::new(None) };
 }
 

@@ -288,7 +288,7 @@ fn float(text: &str) -> Option<Json> {
     };
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     let mantissa_ok = match mantissa.split_once('.') {
-        Some((int, frac)) if int.is_empty() => !frac.is_empty() && all_digits(frac),
+        Some(("", frac)) => !frac.is_empty() && all_digits(frac),
         Some((int, frac)) => all_digits(int) && all_digits(frac),
         None => !mantissa.is_empty() && all_digits(mantissa),
     };
@@ -430,7 +430,7 @@ mod tests {
         let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {
             let p = format!("*a{}", i - 1);
-            bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![p.as_str(); 10].join(", ")));
+            bomb.push_str(&format!("a{i}: &a{i} [{}]\n", [p.as_str(); 10].join(", ")));
         }
         error(&bomb, "expands to more than");
         error(&"[".repeat(200), "nesting is deeper than");
