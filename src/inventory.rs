@@ -16,6 +16,7 @@ pub use error::{InventoryError, InventoryErrors, Position};
 
 use crate::component::Role;
 use crate::names::named_enum;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -160,10 +161,13 @@ impl Inventory {
     /// `names` is empty. Naming a host that is not in the inventory is an
     /// error, so a typo cannot silently shrink an audit.
     pub fn select(&self, names: &[String]) -> Result<Vec<&Host>, String> {
+        // Sets, not nested scans: a fleet and a long --limit stay linear.
+        let known: HashSet<&str> = self.hosts.iter().map(|host| host.name.as_str()).collect();
+        let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
         let unknown: Vec<&str> = names
             .iter()
-            .filter(|name| !self.hosts.iter().any(|host| &host.name == *name))
             .map(String::as_str)
+            .filter(|name| !known.contains(name))
             .collect();
         if !unknown.is_empty() {
             let known: Vec<&str> = self.hosts.iter().map(|host| host.name.as_str()).collect();
@@ -177,7 +181,7 @@ impl Inventory {
         Ok(self
             .hosts
             .iter()
-            .filter(|host| names.is_empty() || names.contains(&host.name))
+            .filter(|host| wanted.is_empty() || wanted.contains(host.name.as_str()))
             .collect())
     }
 }
