@@ -203,11 +203,7 @@ pub struct LoadErrors(pub Vec<Problem>);
 
 impl fmt::Display for LoadErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("benchmark definitions are invalid:")?;
-        for problem in &self.0 {
-            write!(f, "\n  {problem}")?;
-        }
-        Ok(())
+        crate::toml_file::write_list(f, &self.0, "the benchmark definitions")
     }
 }
 
@@ -292,7 +288,7 @@ mod tests {
         let errors = load_builtin("cis-9.9").unwrap_err();
         assert_eq!(
             errors.to_string(),
-            "benchmark definitions are invalid:\n  cis-9.9: no such built-in benchmark; built in: cis-1.12"
+            "cis-9.9: no such built-in benchmark; built in: cis-1.12\n1 error in the benchmark definitions"
         );
     }
 }

@@ -77,6 +77,18 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Writes `problems` one per line, then how many there are in `what`
+/// ("the inventory"): how every set of input problems reads.
+pub fn write_list(f: &mut fmt::Formatter<'_>, problems: &[Problem], what: &str) -> fmt::Result {
+    for problem in problems {
+        writeln!(f, "{problem}")?;
+    }
+    match problems.len() {
+        1 => write!(f, "1 error in {what}"),
+        n => write!(f, "{n} errors in {what}"),
+    }
+}
+
 /// Sorts problems into reading order: by file, then position; problems at
 /// the same place keep the order they were found in.
 pub fn sort(problems: &mut [Problem]) {

@@ -16,13 +16,7 @@ pub struct InventoryErrors(pub Vec<InventoryError>);
 
 impl fmt::Display for InventoryErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for error in &self.0 {
-            writeln!(f, "{error}")?;
-        }
-        match self.0.len() {
-            1 => write!(f, "1 error in the inventory"),
-            n => write!(f, "{n} errors in the inventory"),
-        }
+        crate::toml_file::write_list(f, &self.0, "the inventory")
     }
 }
 
