@@ -134,10 +134,6 @@ impl<'s> TomlFile<'s> {
         }
     }
 
-    pub fn path(&self) -> &'s Path {
-        self.path
-    }
-
     /// The position of byte `offset`. An offset past the end (an error "at
     /// end of file") is placed just after the last character; one inside a
     /// multi-byte character counts from its start.
@@ -240,10 +236,6 @@ impl<'t, 'i> Table<'t, 'i> {
         Table::new(doc.get_ref(), doc.span(), String::new())
     }
 
-    pub fn span(&self) -> Range<usize> {
-        self.span.clone()
-    }
-
     pub fn key_path(&self, key: &str) -> String {
         if self.path.is_empty() {
             key.into()
@@ -280,7 +272,7 @@ impl<'t, 'i> Table<'t, 'i> {
 
     /// The value at `key` made into `T` by `extract`, or a problem saying it
     /// should have been `what` (or is missing, when `required`).
-    pub fn typed<T>(
+    fn typed<T>(
         &mut self,
         file: &mut TomlFile<'_>,
         key: &'static str,

@@ -15,6 +15,7 @@ use crate::toml_file::{self, expected, Table, TomlFile, Value};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 use toml::de::{DeArray, DeValue};
 use toml::Spanned;
@@ -120,7 +121,7 @@ struct Validator<'a> {
     base_dir: PathBuf,
     /// What is at each path looked at: thousands of hosts share one key
     /// and one known_hosts.
-    probes: HashMap<PathBuf, Probe>,
+    probes: HashMap<PathBuf, Rc<Probe>>,
     warnings: Vec<InventoryError>,
     /// Files already warned about: one warning per file, not per host.
     warned: HashSet<PathBuf>,
@@ -135,12 +136,13 @@ impl<'a> Validator<'a> {
         self.key_error(value.span(), key, expected(what, value.get_ref()));
     }
 
-    fn probe(&mut self, path: &Path) -> Probe {
+    fn probe(&mut self, path: &Path) -> Rc<Probe> {
         let probe = self.env.probe;
-        self.probes
+        let found = self
+            .probes
             .entry(path.to_path_buf())
-            .or_insert_with(|| probe(path))
-            .clone()
+            .or_insert_with(|| Rc::new(probe(path)));
+        Rc::clone(found)
     }
 
     fn document(&mut self, doc: &Spanned<toml::de::DeTable<'a>>) -> Vec<Host> {
@@ -380,11 +382,11 @@ impl<'a> Validator<'a> {
     fn identity_file(&mut self, value: Value<'_, '_>, key: &str) -> Option<PathBuf> {
         let file = self.path(value, key)?;
         let shown = file.display();
-        let problem = match self.probe(&file) {
+        let problem = match &*self.probe(&file) {
             Probe::Missing => format!("identity file {shown} does not exist"),
             Probe::NotAFile => format!("identity file {shown} is not a regular file"),
             Probe::Unreadable(why) => format!("cannot read identity file {shown}: {why}"),
-            Probe::File { mode, start } => match key_file::public_key(&start) {
+            Probe::File { mode, start } => match key_file::public_key(start) {
                 Some(kind) => {
                     let private = file
                         .to_str()
@@ -397,7 +399,7 @@ impl<'a> Validator<'a> {
                     )
                 }
                 None => {
-                    if key_file::too_open(mode) && self.warned.insert(file.clone()) {
+                    if key_file::too_open(*mode) && self.warned.insert(file.clone()) {
                         let message = format!(
                             "identity file {shown} has mode {mode:04o}: group or others can access \
                              this private key, and OpenSSH refuses such a key (chmod 600 {shown})"
@@ -585,7 +587,7 @@ impl<'a> Validator<'a> {
     /// `accept-new` it is created.
     fn check_known_hosts(&mut self, known_hosts: &Set<PathBuf>, policy: HostKeyPolicy) {
         let shown = known_hosts.value.display();
-        let problem = match self.probe(&known_hosts.value) {
+        let problem = match &*self.probe(&known_hosts.value) {
             Probe::File { .. } => return,
             Probe::Missing if policy == HostKeyPolicy::AcceptNew => return,
             Probe::Missing => format!(
