@@ -262,7 +262,7 @@ pub fn load_dir(path: &Path) -> Result<Benchmark, LoadErrors> {
         let entry = entry.map_err(|e| cannot(path, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".toml") {
-            let text = std::fs::read_to_string(entry.path()).map_err(|e| cannot(&entry.path(), e))?;
+            let text = crate::toml_file::read(&entry.path()).map_err(|problem| LoadErrors(vec![problem]))?;
             files.push((name, text));
         }
     }

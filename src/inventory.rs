@@ -145,8 +145,7 @@ impl Env<'static> {
 
 /// Reads and validates the inventory at `path`.
 pub fn load(path: &Path) -> Result<Inventory, InventoryErrors> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| InventoryErrors(vec![InventoryError::read(path, &error)]))?;
+    let text = crate::toml_file::read(path).map_err(|problem| InventoryErrors(vec![problem]))?;
     parse(path, &text, &Env::from_process())
 }
 

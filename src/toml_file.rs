@@ -77,6 +77,16 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Reads an input file. Only a regular file is read: a FIFO or a device
+/// named by mistake would block or never end.
+pub fn read(path: &Path) -> Result<String, Problem> {
+    let metadata = std::fs::metadata(path).map_err(|error| Problem::read(path, &error))?;
+    if !metadata.is_file() {
+        return Err(Problem::in_file(path, "cannot read: not a regular file"));
+    }
+    std::fs::read_to_string(path).map_err(|error| Problem::read(path, &error))
+}
+
 /// Writes `problems` one per line, then how many there are in `what`
 /// ("the inventory"): how every set of input problems reads.
 pub fn write_list(f: &mut fmt::Formatter<'_>, problems: &[Problem], what: &str) -> fmt::Result {
@@ -492,8 +502,29 @@ mod tests {
         assert_eq!(read.to_string(), "x.toml: cannot read: gone");
     }
 
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.toml");
+        std::fs::write(&file, "a = 1\n").unwrap();
+        assert_eq!(read(&file), Ok("a = 1\n".to_string()));
+        let fifo = dir.path().join("fifo.toml");
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let not_regular = |path: &Path| Err(Problem::in_file(path, "cannot read: not a regular file"));
+        assert_eq!(read(&fifo), not_regular(&fifo), "a FIFO is never opened");
+        assert_eq!(read(dir.path()), not_regular(dir.path()));
+        assert_eq!(read(Path::new("/dev/null")), not_regular(Path::new("/dev/null")));
+        let missing = dir.path().join("missing.toml");
+        assert_eq!(
+            read(&missing).unwrap_err().to_string(),
+            format!("{}: cannot read: No such file or directory (os error 2)", missing.display())
+        );
+    }
+
     /// Reads `[t]` of `text` with a reader that knows `name` and `flag`.
-    fn read(text: &str) -> Vec<String> {
+    fn read_table(text: &str) -> Vec<String> {
         let mut file = TomlFile::new(Path::new("f.toml"), text);
         if let Some(doc) = file.parse() {
             let mut root = Table::root(&doc);
@@ -547,7 +578,7 @@ mod tests {
             ),
         ];
         for (text, expected) in cases {
-            assert_eq!(read(text), *expected, "for:\n{text}");
+            assert_eq!(read_table(text), *expected, "for:\n{text}");
         }
     }
 }

@@ -154,6 +154,13 @@ fn values_run_cannot_use_are_refused_by_validate_and_run() {
             assert!(stderr.contains("1 error in the inventory"), "{command} {text}: {stderr}");
         }
     }
+    // A FIFO named as the inventory is refused, not opened (it would block).
+    let fifo = d.join("fifo.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let fifo = fifo.to_str().unwrap();
+    for command in ["validate", "run"] {
+        case(&[command, "--inventory", fifo], &[&format!("{fifo}: cannot read: not a regular file")]);
+    }
     std::thread::sleep(Duration::from_millis(100));
     assert!(listener.accept().is_err(), "a host was contacted despite bad input");
 }
