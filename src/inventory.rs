@@ -198,9 +198,10 @@ mod tests {
         let env = Env {
             home: Some("/h".into()),
             user: Some("u".into()),
+            // Serves as key and known_hosts: neither is read further.
             probe: &|_| Probe::File {
                 mode: 0o600,
-                start: Vec::new(),
+                start: b"key".to_vec(),
             },
         };
         parse(Path::new("i.toml"), &text, &env).unwrap()
@@ -266,7 +267,7 @@ mod tests {
         let text = "[defaults]\nuser = \"audit\"\nknown_hosts = \"kh\"\nidentity_file = \"key\"\n\
                     [[hosts]]\nname = \"a\"\naddress = \"10.0.0.1\"\n";
         std::fs::write(&path, text).unwrap();
-        std::fs::write(dir.path().join("kh"), "").unwrap();
+        std::fs::write(dir.path().join("kh"), "10.0.0.1 ssh-ed25519 AAAA\n").unwrap();
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
         let inventory = load(&path).unwrap_or_else(|errors| panic!("{errors}"));
         assert_eq!(inventory.path, path);

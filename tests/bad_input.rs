@@ -62,7 +62,7 @@ fn bad_inventories_and_outputs_are_refused_before_any_host_is_contacted() {
     let d = dir.path();
     let host = "[[hosts]]\nname = \"a\"\naddress = \"127.0.43.1\"\nport = 2243\n";
     let good = write(d, "good.toml", &format!("[defaults]\nuser = \"audit\"\nknown_hosts = \"kh\"\n{host}"));
-    write(d, "kh", "");
+    write(d, "kh", "127.0.43.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICskVB8UplXO4z5bfvdgqT3gLtl8OHgq9jDKNbGgFfIR\n");
 
     // Inventory problems: file, line, column and key.
     let path = write(d, "port.toml", "[[hosts]]\nname = \"a\"\naddress = \"127.0.43.1\"\nport = 70000\n");
@@ -106,7 +106,7 @@ fn values_run_cannot_use_are_refused_by_validate_and_run() {
     listener.set_nonblocking(true).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(d, "kh", "");
+    write(d, "kh", "127.0.43.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICskVB8UplXO4z5bfvdgqT3gLtl8OHgq9jDKNbGgFfIR\n");
     let key = d.join("id_ed25519");
     let keygen = std::process::Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-f"])
@@ -172,7 +172,7 @@ fn values_run_cannot_use_are_refused_by_validate_and_run() {
 fn a_private_key_others_can_read_is_a_warning_in_validate_and_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(d, "kh", "");
+    write(d, "kh", "127.0.43.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICskVB8UplXO4z5bfvdgqT3gLtl8OHgq9jDKNbGgFfIR\n");
     let key = write(d, "id", "-----BEGIN OPENSSH PRIVATE KEY-----\n");
     std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     // Port 1 on loopback refuses at once: `run` ends with exit 3.

@@ -13,8 +13,8 @@ fn inventory(dir: &Path) -> String {
     let key = dir.join("id");
     std::fs::write(&key, "not a key, never read: nothing is contacted").unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    // Under the default strict policy, a missing known_hosts is bad input.
-    std::fs::write(dir.join("known_hosts"), "").unwrap();
+    // Under the default strict policy, a missing or empty known_hosts is bad input.
+    std::fs::write(dir.join("known_hosts"), "127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICskVB8UplXO4z5bfvdgqT3gLtl8OHgq9jDKNbGgFfIR\n").unwrap();
     let path = dir.join("inventory.toml");
     std::fs::write(
         &path,

@@ -587,20 +587,33 @@ impl<'a> Validator<'a> {
     /// `accept-new` it is created.
     fn check_known_hosts(&mut self, known_hosts: &Set<PathBuf>, policy: HostKeyPolicy) {
         let shown = known_hosts.value.display();
+        let strict = policy == HostKeyPolicy::Strict;
+        let refused = "and with host_key_policy = \"strict\" every host's key would be refused: \
+                       add the hosts' keys to it (after checking their fingerprints), or use \
+                       host_key_policy = \"accept-new\" for a first run";
         let problem = match &*self.probe(&known_hosts.value) {
+            Probe::File { start, .. } if strict && holds_no_keys(start) => {
+                format!("known_hosts file {shown} holds no host keys, {refused}")
+            }
             Probe::File { .. } => return,
-            Probe::Missing if policy == HostKeyPolicy::AcceptNew => return,
-            Probe::Missing => format!(
-                "known_hosts file {shown} does not exist, and with host_key_policy = \"strict\" \
-                 every host's key would be refused: add the hosts' keys to it (after checking \
-                 their fingerprints), or use host_key_policy = \"accept-new\" for a first run"
-            ),
+            Probe::Missing if !strict => return,
+            Probe::Missing => format!("known_hosts file {shown} does not exist, {refused}"),
             Probe::NotAFile => format!("known_hosts {shown} is not a regular file"),
             Probe::Unreadable(why) => format!("cannot read known_hosts {shown}: {why}"),
         };
         let key = known_hosts.key.clone();
         self.key_error(known_hosts.span.clone(), &key, problem);
     }
+}
+
+/// Whether a known_hosts file read whole (`start` is shorter than a probe
+/// reads) has nothing but blank lines and comments.
+fn holds_no_keys(start: &[u8]) -> bool {
+    (start.len() as u64) < super::PROBE_BYTES
+        && String::from_utf8_lossy(start).lines().all(|line| {
+            let line = line.trim();
+            line.is_empty() || line.starts_with('#')
+        })
 }
 
 /// The message for a key that carries a password, wherever it is.
@@ -1141,6 +1154,30 @@ mod tests {
             ),
             &[&format!("2:15: defaults.known_hosts: known_hosts file /ssh/missing {refused}")],
         );
+        // An existing file with no key refuses every host just the same.
+        let empty = |path: &Path| match path.to_str() {
+            Some("/ssh/empty") => Probe::File {
+                mode: 0o644,
+                start: b"# known hosts\n\n".to_vec(),
+            },
+            Some("/ssh/long") => Probe::File {
+                mode: 0o644,
+                start: vec![b'#'; usize::try_from(crate::inventory::PROBE_BYTES).unwrap()],
+            },
+            _ => probe(path),
+        };
+        let env_empty = Env {
+            probe: &empty,
+            ..env()
+        };
+        case_in(
+            &env_empty,
+            &format!("{HOST}known_hosts = \"/ssh/empty\"\n"),
+            &[&format!("4:15: hosts[0].known_hosts: known_hosts file /ssh/empty holds no host keys, {}", refused.strip_prefix("does not exist, ").unwrap())],
+        );
+        parse_with(&format!("{HOST}known_hosts = \"/ssh/empty\"\nhost_key_policy = \"accept-new\"\n"), &env_empty).unwrap();
+        // Not read whole: whatever follows may hold keys.
+        parse_with(&format!("{HOST}known_hosts = \"/ssh/long\"\n"), &env_empty).unwrap();
         // What no policy can use.
         case(
             &format!("{HOST}known_hosts = \"/ssh/dir\"\nhost_key_policy = \"accept-new\"\n"),
