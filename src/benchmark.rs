@@ -9,6 +9,8 @@ mod validate;
 
 use crate::component::{Component, Role};
 use crate::eval::operator::Predicate;
+use crate::names::named_enum;
+use crate::toml_file::Problem;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -182,44 +184,28 @@ pub struct DefaultValue {
     pub reference: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ValueKind {
-    Bool,
-    Int,
-    Duration,
-    String,
-    List,
-}
-
-impl ValueKind {
-    pub const ALL: [ValueKind; 5] = [
-        ValueKind::Bool,
-        ValueKind::Int,
-        ValueKind::Duration,
-        ValueKind::String,
-        ValueKind::List,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ValueKind::Bool => "bool",
-            ValueKind::Int => "int",
-            ValueKind::Duration => "duration",
-            ValueKind::String => "string",
-            ValueKind::List => "list",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<ValueKind> {
-        ValueKind::ALL.into_iter().find(|k| k.name() == name)
+named_enum! {
+    /// The type of a setting's value, as `settings.toml` names it.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum ValueKind {
+        Bool = "bool",
+        Int = "int",
+        Duration = "duration",
+        String = "string",
+        List = "list",
     }
 }
 
-/// Every problem found in a benchmark's definitions, each formatted as
-/// `<file>:<line>:<col>: <key path>: <message>`, in file then position order.
+/// Every problem found in a benchmark's definitions, in file then position
+/// order. Never empty.
 #[derive(Debug, thiserror::Error)]
-#[error("benchmark definitions are invalid:\n  {}", .0.join("\n  "))]
-pub struct LoadErrors(pub Vec<String>);
+pub struct LoadErrors(pub Vec<Problem>);
+
+impl fmt::Display for LoadErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::toml_file::write_list(f, &self.0, "the benchmark definitions")
+    }
+}
 
 /// The ids of the benchmarks embedded in this binary.
 pub fn builtin_ids() -> &'static [&'static str] {
@@ -257,10 +243,8 @@ fn builtin_files(id: &str) -> Option<Vec<(&'static str, &'static str)>> {
 
 pub fn load_builtin(id: &str) -> Result<Benchmark, LoadErrors> {
     let files = builtin_files(id).ok_or_else(|| {
-        LoadErrors(vec![format!(
-            "unknown benchmark {id:?}; built in: {}",
-            builtin_ids().join(", ")
-        )])
+        let message = format!("no such built-in benchmark; built in: {}", builtin_ids().join(", "));
+        LoadErrors(vec![Problem::in_file(Path::new(id), message)])
     })?;
     let files: Vec<(String, String)> = files
         .into_iter()
@@ -272,14 +256,13 @@ pub fn load_builtin(id: &str) -> Result<Benchmark, LoadErrors> {
 /// Loads a benchmark from a directory of `*.toml` definition files, with the
 /// same validation as the built-in ones.
 pub fn load_dir(path: &Path) -> Result<Benchmark, LoadErrors> {
-    let cannot = |e: std::io::Error| LoadErrors(vec![format!("{}: {e}", path.display())]);
+    let cannot = |path: &Path, e: std::io::Error| LoadErrors(vec![Problem::read(path, &e)]);
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).map_err(cannot)? {
-        let entry = entry.map_err(cannot)?;
+    for entry in std::fs::read_dir(path).map_err(|e| cannot(path, e))? {
+        let entry = entry.map_err(|e| cannot(path, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".toml") {
-            let text = std::fs::read_to_string(entry.path())
-                .map_err(|e| LoadErrors(vec![format!("{}: {e}", entry.path().display())]))?;
+            let text = crate::toml_file::read(&entry.path()).map_err(|problem| LoadErrors(vec![problem]))?;
             files.push((name, text));
         }
     }
@@ -302,10 +285,10 @@ mod tests {
 
     #[test]
     fn unknown_builtin() {
-        let errors = load_builtin("cis-9.9").unwrap_err().0;
+        let errors = load_builtin("cis-9.9").unwrap_err();
         assert_eq!(
-            errors,
-            ["unknown benchmark \"cis-9.9\"; built in: cis-1.12"]
+            errors.to_string(),
+            "cis-9.9: no such built-in benchmark; built in: cis-1.12\n1 error in the benchmark definitions"
         );
     }
 }

@@ -42,8 +42,12 @@ struct Shared {
     interrupt: Interrupt,
     next: AtomicUsize,
     /// When each started host started, for the report of an interrupted one.
-    started: Mutex<Vec<Option<(DateTime<FixedOffset>, Instant)>>>,
+    started: Mutex<Vec<Option<Started>>>,
 }
+
+/// When a host's gathering started: the wall clock for the report, the
+/// monotonic clock for its duration.
+type Started = (DateTime<FixedOffset>, Instant);
 
 pub fn gather_all(
     hosts: &[&Host],

@@ -6,13 +6,17 @@
 //! line, column and key path. Reading the file and the process environment
 //! happens only in `load`; `parse` is pure.
 
+mod address;
 mod error;
+mod key_file;
 mod quantity;
 mod validate;
 
 pub use error::{InventoryError, InventoryErrors, Position};
 
 use crate::component::Role;
+use crate::names::named_enum;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,6 +25,9 @@ use std::time::Duration;
 pub struct Inventory {
     pub path: PathBuf,
     pub hosts: Vec<Host>,
+    /// Problems that do not stop an audit but that the user must see (a
+    /// private key others can read): `validate` and `run` print them.
+    pub warnings: Vec<InventoryError>,
 }
 
 /// One host, with every connection setting resolved.
@@ -43,20 +50,26 @@ pub struct Host {
     pub roles: Option<Vec<Role>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HostKeyPolicy {
-    /// Refuse unknown and mismatched keys.
-    Strict,
-    /// Record an unknown host's key; still refuse a mismatched one.
-    AcceptNew,
+named_enum! {
+    /// `host_key_policy`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum HostKeyPolicy {
+        /// Refuse unknown and mismatched keys.
+        Strict = "strict",
+        /// Record an unknown host's key; still refuse a mismatched one.
+        AcceptNew = "accept-new",
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Become {
-    /// Run the script under `sudo -n`.
-    Sudo,
-    /// Run the script as the SSH user.
-    None,
+named_enum! {
+    /// `become`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Become {
+        /// Run the script under `sudo -n`.
+        Sudo = "sudo",
+        /// Run the script as the SSH user.
+        None = "none",
+    }
 }
 
 pub const DEFAULT_PORT: u16 = 22;
@@ -73,29 +86,66 @@ pub struct Env<'a> {
     pub home: Option<PathBuf>,
     /// The SSH user when the inventory names none.
     pub user: Option<String>,
-    /// Whether an (expanded) identity file exists.
-    pub file_exists: &'a dyn Fn(&Path) -> bool,
+    /// What is at an (expanded) identity file or known_hosts path. Asked
+    /// once per distinct path.
+    pub probe: &'a dyn Fn(&Path) -> Probe,
+}
+
+/// What validation learns about a file the inventory names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Probe {
+    Missing,
+    /// A directory, a device, a FIFO: nothing a key or known_hosts is in.
+    NotAFile,
+    Unreadable(String),
+    /// A regular file: its permission bits and its first bytes (at most
+    /// `PROBE_BYTES`).
+    File { mode: u32, start: Vec<u8> },
+}
+
+/// How much of a file `Probe::File` holds: more than any key's first line.
+pub const PROBE_BYTES: u64 = 16 * 1024;
+
+impl Probe {
+    /// Looks at `path` on this machine.
+    pub fn path(path: &Path) -> Probe {
+        use std::io::Read;
+        use std::os::unix::fs::PermissionsExt;
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Probe::Missing,
+            Err(e) => return Probe::Unreadable(e.to_string()),
+        };
+        // Checked before opening: opening a FIFO would block.
+        if !metadata.is_file() {
+            return Probe::NotAFile;
+        }
+        let mut start = Vec::new();
+        match std::fs::File::open(path).and_then(|file| file.take(PROBE_BYTES).read_to_end(&mut start)) {
+            Ok(_) => Probe::File {
+                mode: metadata.permissions().mode() & 0o7777,
+                start,
+            },
+            Err(e) => Probe::Unreadable(e.to_string()),
+        }
+    }
 }
 
 impl Env<'static> {
-    /// HOME and USER from the environment; files checked on this machine.
+    /// HOME and USER from the environment; files looked at on this machine.
     pub fn from_process() -> Env<'static> {
-        fn is_file(path: &Path) -> bool {
-            path.is_file()
-        }
         let non_empty = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
         Env {
             home: non_empty("HOME").map(PathBuf::from),
             user: non_empty("USER").and_then(|user| user.into_string().ok()),
-            file_exists: &is_file,
+            probe: &Probe::path,
         }
     }
 }
 
 /// Reads and validates the inventory at `path`.
 pub fn load(path: &Path) -> Result<Inventory, InventoryErrors> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| InventoryErrors(vec![InventoryError::read(path, &error)]))?;
+    let text = crate::toml_file::read(path).map_err(|problem| InventoryErrors(vec![problem]))?;
     parse(path, &text, &Env::from_process())
 }
 
@@ -123,9 +173,12 @@ impl Inventory {
     /// `names` is empty. Naming a host that is not in the inventory is an
     /// error, so a typo cannot silently shrink an audit.
     pub fn select(&self, names: &[String]) -> Result<Vec<&Host>, UnknownHosts> {
+        // Sets, not nested scans: a fleet and a long --limit stay linear.
+        let known: HashSet<&str> = self.hosts.iter().map(|host| host.name.as_str()).collect();
+        let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
         let unknown: Vec<String> = names
             .iter()
-            .filter(|name| !self.hosts.iter().any(|host| &host.name == *name))
+            .filter(|name| !known.contains(name.as_str()))
             .cloned()
             .collect();
         if !unknown.is_empty() {
@@ -135,7 +188,7 @@ impl Inventory {
         Ok(self
             .hosts
             .iter()
-            .filter(|host| names.is_empty() || names.contains(&host.name))
+            .filter(|host| wanted.is_empty() || wanted.contains(host.name.as_str()))
             .collect())
     }
 }
@@ -143,6 +196,7 @@ impl Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn inventory(names: &[&str]) -> Inventory {
         let text: String = names
@@ -152,7 +206,11 @@ mod tests {
         let env = Env {
             home: Some("/h".into()),
             user: Some("u".into()),
-            file_exists: &|_| true,
+            // Serves as key and known_hosts: neither is read further.
+            probe: &|_| Probe::File {
+                mode: 0o600,
+                start: b"key".to_vec(),
+            },
         };
         parse(Path::new("i.toml"), &text, &env).unwrap()
     }
@@ -186,6 +244,29 @@ mod tests {
     }
 
     #[test]
+    fn probes_look_at_a_path_without_blocking_or_reading_much() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x".repeat(100_000)).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o4640)).unwrap();
+        match Probe::path(&file) {
+            Probe::File { mode, start } => {
+                assert_eq!(mode, 0o4640);
+                assert_eq!(start.len() as u64, PROBE_BYTES);
+            }
+            other => panic!("{other:?}"),
+        }
+        let fifo = dir.path().join("fifo");
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        assert_eq!(Probe::path(&fifo), Probe::NotAFile, "a FIFO is never opened");
+        assert_eq!(Probe::path(dir.path()), Probe::NotAFile);
+        assert_eq!(Probe::path(&dir.path().join("none")), Probe::Missing);
+        assert!(matches!(Probe::path(&file.join("below")), Probe::Unreadable(_)));
+    }
+
+    #[test]
     fn load_reads_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("inventory.toml");
@@ -194,10 +275,25 @@ mod tests {
         let text = "[defaults]\nuser = \"audit\"\nknown_hosts = \"kh\"\nidentity_file = \"key\"\n\
                     [[hosts]]\nname = \"a\"\naddress = \"10.0.0.1\"\n";
         std::fs::write(&path, text).unwrap();
+        std::fs::write(dir.path().join("kh"), "10.0.0.1 ssh-ed25519 AAAA\n").unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
         let inventory = load(&path).unwrap_or_else(|errors| panic!("{errors}"));
         assert_eq!(inventory.path, path);
         assert_eq!(inventory.hosts[0].identity_file, Some(key.clone()));
         assert_eq!(inventory.hosts[0].known_hosts, dir.path().join("kh"));
+        assert_eq!(inventory.warnings, []);
+
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let warnings: Vec<String> = load(&path).unwrap().warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            warnings,
+            [format!(
+                "{}:4:17: defaults.identity_file: identity file {key} has mode 0640: group or others \
+                 can access this private key, and OpenSSH refuses such a key (chmod 600 {key})",
+                path.display(),
+                key = key.display()
+            )]
+        );
 
         std::fs::remove_file(&key).unwrap();
         let errors = load(&path).unwrap_err();

@@ -16,12 +16,14 @@ pub mod gather;
 pub mod interrupt;
 pub mod inventory;
 pub mod kube;
+mod names;
 pub mod outcome;
 pub mod output;
 pub mod progress;
 pub mod report;
 pub mod run;
 pub mod select;
+pub mod toml_file;
 pub mod transport;
 pub mod version;
 

@@ -4,52 +4,25 @@
 //! are decided here, in `Report::exit_code`, and nowhere else.
 
 use crate::component::Role;
+use crate::names::named_enum;
 use crate::transport::HostError;
 use serde::Serialize;
-use std::fmt;
 use std::sync::Arc;
 
-/// The verdict of one check on one host.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    Pass,
-    Fail,
-    /// An unscored check that did not pass.
-    Warn,
-    /// The recommendation needs a human; `actual` still says what was observed.
-    Manual,
-    /// Not evaluated on this host (deselected with --skip).
-    Skip,
-    /// A fact the check needs could not be collected; never a verdict.
-    Error,
-}
-
-impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Pass,
-        Status::Fail,
-        Status::Warn,
-        Status::Manual,
-        Status::Skip,
-        Status::Error,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Fail => "fail",
-            Status::Warn => "warn",
-            Status::Manual => "manual",
-            Status::Skip => "skip",
-            Status::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+named_enum! {
+    /// The verdict of one check on one host.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Status {
+        Pass = "pass",
+        Fail = "fail",
+        /// An unscored check that did not pass.
+        Warn = "warn",
+        /// The recommendation needs a human; `actual` still says what was observed.
+        Manual = "manual",
+        /// Not evaluated on this host (deselected with --skip).
+        Skip = "skip",
+        /// A fact the check needs could not be collected; never a verdict.
+        Error = "error",
     }
 }
 

@@ -59,6 +59,7 @@ fn run(
 ) -> Result<ExitCode, Error> {
     let started_at = now();
     let inventory = inventory::load(&args.inventory)?;
+    warn(&inventory.warnings);
     let hosts = inventory.select(&args.limit)?;
     let candidates = candidates(&args.selection)?;
     let outputs = check_outputs(&args.output)?;
@@ -130,11 +131,14 @@ fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> Result<ExitCode, Err
     let mut problems = Vec::new();
     let mut text = String::new();
     match inventory::load(&args.inventory) {
-        Ok(inventory) => text.push_str(&format!(
-            "inventory {}: {} hosts, valid\n",
-            args.inventory.display(),
-            inventory.hosts.len()
-        )),
+        Ok(inventory) => {
+            warn(&inventory.warnings);
+            text.push_str(&format!(
+                "inventory {}: {} hosts, valid\n",
+                args.inventory.display(),
+                inventory.hosts.len()
+            ))
+        }
         Err(errors) => problems.push(Error::from(errors)),
     }
     for id in benchmark::builtin_ids() {
@@ -148,6 +152,13 @@ fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> Result<ExitCode, Err
         Ok(ExitCode::Compliant)
     } else {
         Err(Error::Invalid(problems))
+    }
+}
+
+/// Inventory warnings go to standard error, before anything else happens.
+fn warn(warnings: &[inventory::InventoryError]) {
+    for warning in warnings {
+        eprintln!("hardbench: warning: {warning}");
     }
 }
 

@@ -10,9 +10,9 @@ pub mod ssh;
 mod watchdog;
 
 use crate::inventory::Host;
+use crate::names::named_enum;
 use crate::outcome::HostKeyInfo;
 use serde::Serialize;
-use std::fmt;
 
 /// What came back from running the script on a host.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,56 +39,33 @@ impl HostError {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HostErrorKind {
-    /// TCP connect failed or timed out.
-    Connect,
-    /// The SSH handshake failed or timed out.
-    Handshake,
-    /// The host key is unknown, revoked or does not match known_hosts.
-    HostKey,
-    /// No offered credential was accepted.
-    Auth,
-    /// `sudo -n` refused (password or tty required).
-    Sudo,
-    /// The gather did not finish within command_timeout.
-    Timeout,
-    /// The output exceeded the cap, or the script failed.
-    Output,
-    /// The output could not be parsed into facts.
-    Parse,
-    /// The run was interrupted before this host finished.
-    Interrupted,
-    /// The inventory gives no roles and no Kubernetes component runs, so
-    /// there is nothing to audit: never read as "compliant".
-    NoRoles,
-    /// The bastion itself failed (out of file descriptors): nothing is
-    /// known about the host, which is never blamed for it.
-    Bastion,
-}
-
-impl HostErrorKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            HostErrorKind::Connect => "connect",
-            HostErrorKind::Handshake => "handshake",
-            HostErrorKind::HostKey => "host-key",
-            HostErrorKind::Auth => "auth",
-            HostErrorKind::Sudo => "sudo",
-            HostErrorKind::Timeout => "timeout",
-            HostErrorKind::Output => "output",
-            HostErrorKind::Parse => "parse",
-            HostErrorKind::Interrupted => "interrupted",
-            HostErrorKind::NoRoles => "no-roles",
-            HostErrorKind::Bastion => "bastion",
-        }
-    }
-}
-
-impl fmt::Display for HostErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+named_enum! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum HostErrorKind {
+        /// TCP connect failed or timed out.
+        Connect = "connect",
+        /// The SSH handshake failed or timed out.
+        Handshake = "handshake",
+        /// The host key is unknown, revoked or does not match known_hosts.
+        HostKey = "host-key",
+        /// No offered credential was accepted.
+        Auth = "auth",
+        /// `sudo -n` refused (password or tty required).
+        Sudo = "sudo",
+        /// The gather did not finish within command_timeout.
+        Timeout = "timeout",
+        /// The output exceeded the cap, or the script failed.
+        Output = "output",
+        /// The output could not be parsed into facts.
+        Parse = "parse",
+        /// The run was interrupted before this host finished.
+        Interrupted = "interrupted",
+        /// The inventory gives no roles and no Kubernetes component runs, so
+        /// there is nothing to audit: never read as "compliant".
+        NoRoles = "no-roles",
+        /// The bastion itself failed (out of file descriptors): nothing is
+        /// known about the host, which is never blamed for it.
+        Bastion = "bastion",
     }
 }
 

@@ -132,13 +132,15 @@ mod tests {
 
     #[test]
     fn the_api_server_version_is_preferred() {
-        let mut facts = Facts::default();
         let reported = |text: &str| VersionFact::Reported { text: text.into(), source: None };
-        facts.versions = BTreeMap::from([
-            (Component::Kubelet, reported("Kubernetes v1.32.9")),
-            (Component::KubeApiserver, reported("Kubernetes v1.33.4\n")),
-            (Component::Etcd, reported("etcd Version: 3.4.23")),
-        ]);
+        let mut facts = Facts {
+            versions: BTreeMap::from([
+                (Component::Kubelet, reported("Kubernetes v1.32.9")),
+                (Component::KubeApiserver, reported("Kubernetes v1.33.4\n")),
+                (Component::Etcd, reported("etcd Version: 3.4.23")),
+            ]),
+            ..Facts::default()
+        };
         assert_eq!(kubernetes_version(&facts).as_deref(), Some("v1.33.4"));
         facts.versions.remove(&Component::KubeApiserver);
         assert_eq!(kubernetes_version(&facts).as_deref(), Some("v1.32.9"));

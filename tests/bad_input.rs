@@ -62,6 +62,7 @@ fn bad_inventories_and_outputs_are_refused_before_any_host_is_contacted() {
     let d = dir.path();
     let host = "[[hosts]]\nname = \"a\"\naddress = \"127.0.43.1\"\nport = 2243\n";
     let good = write(d, "good.toml", &format!("[defaults]\nuser = \"audit\"\nknown_hosts = \"kh\"\n{host}"));
+    write(d, "kh", "127.0.43.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICskVB8UplXO4z5bfvdgqT3gLtl8OHgq9jDKNbGgFfIR\n");
 
     // Inventory problems: file, line, column and key.
     let path = write(d, "port.toml", "[[hosts]]\nname = \"a\"\naddress = \"127.0.43.1\"\nport = 70000\n");
@@ -125,4 +126,105 @@ fn bad_inventories_and_outputs_are_refused_before_any_host_is_contacted() {
 
     std::thread::sleep(Duration::from_millis(100));
     assert!(listener.accept().is_err(), "a host was contacted despite bad input");
+}
+
+/// What `run` cannot use is refused by `validate` and by `run` alike, with
+/// file, line, column and key, before anything is contacted: overflowing
+/// durations and sizes, addresses the resolver cannot take, a public key as
+/// identity file, and a missing known_hosts under `strict`.
+#[test]
+fn values_run_cannot_use_are_refused_by_validate_and_run() {
+    let listener = TcpListener::bind("127.0.43.2:2243").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "kh", "127.0.43.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICskVB8UplXO4z5bfvdgqT3gLtl8OHgq9jDKNbGgFfIR\n");
+    let key = d.join("id_ed25519");
+    let keygen = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(keygen.success());
+    let defaults = format!("[defaults]\nuser = \"audit\"\nknown_hosts = \"kh\"\nidentity_file = \"{}\"\n", key.display());
+    let host = "[[hosts]]\nname = \"a\"\naddress = \"127.0.43.2\"\nport = 2243\n";
+    let cases: Vec<(String, String)> = vec![
+        (
+            format!("{defaults}{host}command_timeout = \"292471208677y\"\n"),
+            ":9:19: hosts[0].command_timeout: duration \"292471208677y\" is too long: at most 24h".into(),
+        ),
+        (
+            format!("{defaults}{host}max_output = \"2GiB\"\n"),
+            ":9:14: hosts[0].max_output: size \"2GiB\" is too large: at most 1GiB".into(),
+        ),
+        (
+            format!("{defaults}{}", host.replace("127.0.43.2", "[::1]")),
+            ":7:11: hosts[0].address: address \"[::1]\" has brackets".into(),
+        ),
+        (
+            format!("{defaults}{}", host.replace("127.0.43.2", "127.0.43.2\\u0001")),
+            ":7:11: hosts[0].address: address \"127.0.43.2\\u{1}\" contains a control character".into(),
+        ),
+        (
+            format!("{}{host}", defaults.replace("id_ed25519", "id_ed25519.pub")),
+            format!(
+                ":4:17: defaults.identity_file: identity file {}.pub holds an OpenSSH public key (ssh-ed25519), \
+                 not a private key: name the private key file (probably {})",
+                key.display(),
+                key.display()
+            ),
+        ),
+        (
+            format!("{}{host}", defaults.replace("\"kh\"", "\"no-such-known-hosts\"")),
+            ":3:15: defaults.known_hosts: known_hosts file".into(),
+        ),
+    ];
+    for (index, (text, expected)) in cases.iter().enumerate() {
+        let path = write(d, &format!("{index}.toml"), text);
+        for command in ["validate", "run"] {
+            let stderr = case(&[command, "--inventory", &path], &[&format!("{path}{expected}")]);
+            assert!(stderr.contains("1 error in the inventory"), "{command} {text}: {stderr}");
+        }
+    }
+    // A FIFO named as the inventory is refused, not opened (it would block).
+    let fifo = d.join("fifo.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let fifo = fifo.to_str().unwrap();
+    for command in ["validate", "run"] {
+        case(&[command, "--inventory", fifo], &[&format!("{fifo}: cannot read: not a regular file")]);
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(listener.accept().is_err(), "a host was contacted despite bad input");
+}
+
+/// A private key that group or others can read is used (the user may rely
+/// on it), but `validate` and `run` say on standard error that OpenSSH
+/// would refuse it, naming the file and its mode.
+#[test]
+fn a_private_key_others_can_read_is_a_warning_in_validate_and_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "kh", "127.0.43.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICskVB8UplXO4z5bfvdgqT3gLtl8OHgq9jDKNbGgFfIR\n");
+    let key = write(d, "id", "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    // Port 1 on loopback refuses at once: `run` ends with exit 3.
+    let path = write(
+        d,
+        "i.toml",
+        &format!(
+            "[defaults]\nuser = \"audit\"\nknown_hosts = \"kh\"\nidentity_file = \"{key}\"\n\
+             [[hosts]]\nname = \"a\"\naddress = \"127.0.0.1\"\nport = 1\nroles = [\"worker\"]\n"
+        ),
+    );
+    let warning = format!(
+        "hardbench: warning: {path}:4:17: defaults.identity_file: identity file {key} has mode 0644: \
+         group or others can access this private key, and OpenSSH refuses such a key (chmod 600 {key})\n"
+    );
+    for (args, status) in [(&["validate", "--inventory", &path][..], 0), (&["run", "--no-progress", "--inventory", &path], 3)] {
+        let output = hardbench(args);
+        assert_eq!(output.status.code(), Some(status), "{args:?}: {}", text(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.starts_with(&warning), "{args:?}: {}", text(&output));
+        assert_eq!(stderr.matches("warning").count(), 1, "{args:?}: {}", text(&output));
+    }
 }

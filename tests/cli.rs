@@ -4,6 +4,7 @@
 mod common;
 
 use common::{hardbench, repo, text};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -12,6 +13,9 @@ use std::process::Command;
 fn inventory(dir: &Path) -> String {
     let key = dir.join("id");
     std::fs::write(&key, "not a key, never read: nothing is contacted").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Under the default strict policy, a missing or empty known_hosts is bad input.
+    std::fs::write(dir.join("known_hosts"), "127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICskVB8UplXO4z5bfvdgqT3gLtl8OHgq9jDKNbGgFfIR\n").unwrap();
     let path = dir.join("inventory.toml");
     std::fs::write(
         &path,
@@ -74,6 +78,7 @@ fn validate_and_list_checks_work_without_contacting_anything() {
     let output = hardbench(&["validate", "--inventory", &inventory]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("1 hosts, valid"), "{}", text(&output));
+    assert!(output.stderr.is_empty(), "no warning for a sound inventory: {}", text(&output));
 
     let output = hardbench(&["list-checks"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));

@@ -12,7 +12,7 @@
 //! does is to be kept here as a plain #[test] with the input inline.
 
 use hardbench::benchmark;
-use hardbench::inventory::{self, Env};
+use hardbench::inventory::{self, Env, Probe};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::cell::Cell;
@@ -33,7 +33,7 @@ const VALUES: &[&str] = &[
     "\"0s\"", "\"1e9h\"", "\"99999999999h\"", "\"18446744073709551616\"", "\"8EiB\"", "\"-1KiB\"",
     "\"~\"", "\"~other/x\"", "\"../../../etc/shadow\"", "\"\\u0000\"", "\"a\\nb\"", "\"\u{1b}[31m\"",
     "\"*\"", "\"1.2.*\"", "\"worker\"", "\"control-plane\"", "\"mode-at-most\"", "\"600\"", "'''x'''",
-    "1979-05-27", "\"\u{feff}\"",
+    "1979-05-27", "\"\u{feff}\"", "\"292471208677y\"", "\"2GiB\"", "\"[::1]\"", "\"a..b\"", "0x7fffffffffffffff",
 ];
 const KEYS: &[&str] = &[
     "name", "address", "port", "user", "identity_file", "known_hosts", "host_key_policy", "become",
@@ -113,7 +113,8 @@ fn repo() -> PathBuf {
 
 /// Parses an inventory; asserts that every error says file, line and column.
 fn check_inventory(text: &str) {
-    let env = Env { home: Some("/home/audit".into()), user: Some("audit".into()), file_exists: &|_| true };
+    let private_key = |_: &Path| Probe::File { mode: 0o600, start: b"-----BEGIN OPENSSH PRIVATE KEY-----\n".to_vec() };
+    let env = Env { home: Some("/home/audit".into()), user: Some("audit".into()), probe: &private_key };
     let path = Path::new("/inv/i.toml");
     if let Err(errors) = inventory::parse(path, text, &env) {
         assert!(!errors.0.is_empty(), "an error without a problem");
@@ -172,7 +173,7 @@ fn the_definition_loader_never_panics_and_always_names_the_file() {
                 assert!(!errors.0.is_empty());
                 for error in &errors.0 {
                     assert!(
-                        files.iter().any(|(name, _)| error.starts_with(&format!("{name}:"))),
+                        files.iter().any(|(name, _)| error.to_string().starts_with(&format!("{name}:"))),
                         "the error names no definition file: {error}"
                     );
                 }

@@ -80,7 +80,7 @@ fn no_secret_leaves_the_host_and_hostile_output_stays_inert() {
         ),
     )
     .unwrap();
-    let audit = Audit::run(&inventory, &dir, &["--benchmark", "cis-1.12"]);
+    let audit = Audit::run(&inventory, dir, &["--benchmark", "cis-1.12"]);
     let Audit { output, json, junit, facts: saved } = &audit;
     assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(output));
     assert_well_formed_xml(junit);

@@ -1,367 +1,9 @@
-//! Definition files as written: TOML read into plain records that keep each
-//! value's location (file, line, column, key path). Only shape is checked
-//! here (types, required and unknown keys), and every problem is collected
-//! rather than stopping at the first; meaning is checked in `validate.rs`.
+//! Definition files as written: TOML read (with `toml_file`) into plain
+//! records that keep each value's location. Only shape is checked here
+//! (types, required and unknown keys), and every problem is collected rather
+//! than stopping at the first; meaning is checked in `validate.rs`.
 
-use std::ops::Range;
-use toml::de::{DeTable, DeValue};
-use toml::Spanned;
-
-/// Where a value is: for messages `<file>:<line>:<col>: <key path>: ...`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Loc {
-    pub file: String,
-    pub offset: usize,
-    pub line: usize,
-    pub col: usize,
-    pub path: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct L<T> {
-    pub value: T,
-    pub loc: Loc,
-}
-
-/// One problem, ordered by file then position.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Problem {
-    file: String,
-    offset: usize,
-    text: String,
-}
-
-impl Problem {
-    pub fn at(loc: &Loc, message: impl std::fmt::Display) -> Problem {
-        let text = format!(
-            "{}:{}:{}: {}: {message}",
-            loc.file, loc.line, loc.col, loc.path
-        );
-        Problem {
-            file: loc.file.clone(),
-            offset: loc.offset,
-            text,
-        }
-    }
-
-    pub fn file(file: &str, message: impl std::fmt::Display) -> Problem {
-        Problem {
-            file: file.into(),
-            offset: 0,
-            text: format!("{file}: {message}"),
-        }
-    }
-
-    pub fn into_text(self) -> String {
-        self.text
-    }
-}
-
-/// One definition file being read.
-pub struct File<'s> {
-    name: &'s str,
-    text: &'s str,
-    /// Where each line starts. Every value read gets a location, and
-    /// counting the lines before each one again made loading a benchmark
-    /// quadratic in its size.
-    line_starts: Vec<usize>,
-    pub problems: Vec<Problem>,
-}
-
-impl<'s> File<'s> {
-    pub fn new(name: &'s str, text: &'s str) -> File<'s> {
-        File {
-            name,
-            text,
-            line_starts: std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(nl, _)| nl + 1))
-                .collect(),
-            problems: Vec::new(),
-        }
-    }
-
-    pub fn loc(&self, span: &Range<usize>, path: &str) -> Loc {
-        let offset = span.start.min(self.text.len());
-        // Lines starting at or before `offset`; the first starts at 0.
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let col = self.text[self.line_starts[line - 1]..offset].chars().count() + 1;
-        Loc {
-            file: self.name.into(),
-            offset,
-            line,
-            col,
-            path: path.into(),
-        }
-    }
-
-    pub fn problem(&mut self, span: &Range<usize>, path: &str, message: impl std::fmt::Display) {
-        let loc = self.loc(span, path);
-        self.problems.push(Problem::at(&loc, message));
-    }
-
-    /// Parses the document; syntax errors are recorded and the recovered
-    /// part is still read, so later problems are reported too.
-    pub fn parse(&mut self) -> Spanned<DeTable<'s>> {
-        let (table, errors) = DeTable::parse_recoverable(self.text);
-        for error in errors {
-            let span = error.span().unwrap_or(0..0);
-            let loc = self.loc(&span, "(toml)");
-            let text = format!("{}:{}:{}: {}", loc.file, loc.line, loc.col, error.message());
-            self.problems.push(Problem {
-                file: loc.file,
-                offset: loc.offset,
-                text,
-            });
-        }
-        table
-    }
-}
-
-/// A TOML table being read: tracks which keys were used, so unknown ones
-/// can be reported.
-pub struct Table<'t, 'i> {
-    table: &'t DeTable<'i>,
-    span: Range<usize>,
-    pub path: String,
-    used: Vec<&'static str>,
-}
-
-pub type Value<'t, 'i> = &'t Spanned<DeValue<'i>>;
-
-impl<'t, 'i> Table<'t, 'i> {
-    pub fn new(table: &'t DeTable<'i>, span: Range<usize>, path: String) -> Table<'t, 'i> {
-        Table {
-            table,
-            span,
-            path,
-            used: Vec::new(),
-        }
-    }
-
-    pub fn key_path(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.into()
-        } else {
-            format!("{}.{key}", self.path)
-        }
-    }
-
-    pub fn get(&mut self, key: &'static str) -> Option<Value<'t, 'i>> {
-        self.used.push(key);
-        self.table.get(key)
-    }
-
-    pub fn has(&self, key: &str) -> bool {
-        self.table.get(key).is_some()
-    }
-
-    pub fn loc(&self, file: &File<'_>) -> Loc {
-        file.loc(&self.span, &self.path)
-    }
-
-    pub fn string(
-        &mut self,
-        file: &mut File<'_>,
-        key: &'static str,
-        required: bool,
-    ) -> Option<L<String>> {
-        self.typed(file, key, required, "a string", |v| v.as_str().map(str::to_string))
-    }
-
-    /// A scalar operand: a string, integer or boolean, kept as its text so
-    /// `value = 30` and `value = "30"` mean the same.
-    pub fn scalar(&mut self, file: &mut File<'_>, key: &'static str) -> Option<L<String>> {
-        let path = self.key_path(key);
-        let v = self.get(key)?;
-        let text = match v.get_ref() {
-            DeValue::String(s) => s.to_string(),
-            DeValue::Integer(i) => i.as_str().to_string(),
-            DeValue::Boolean(b) => b.to_string(),
-            other => {
-                file.problem(
-                    &v.span(),
-                    &path,
-                    format!(
-                        "expected a string, integer or boolean, found {}",
-                        other.type_str()
-                    ),
-                );
-                return None;
-            }
-        };
-        Some(L {
-            value: text,
-            loc: file.loc(&v.span(), &path),
-        })
-    }
-
-    pub fn boolean(
-        &mut self,
-        file: &mut File<'_>,
-        key: &'static str,
-        required: bool,
-    ) -> Option<L<bool>> {
-        self.typed(file, key, required, "a boolean", DeValue::as_bool)
-    }
-
-    /// The value at `key` as whatever `extract` makes of it, or a problem
-    /// saying it should have been `what` (or is missing, when `required`).
-    fn typed<T>(
-        &mut self,
-        file: &mut File<'_>,
-        key: &'static str,
-        required: bool,
-        what: &str,
-        extract: impl Fn(&DeValue<'i>) -> Option<T>,
-    ) -> Option<L<T>> {
-        let path = self.key_path(key);
-        match self.get(key) {
-            Some(v) => match extract(v.get_ref()) {
-                Some(value) => Some(L {
-                    value,
-                    loc: file.loc(&v.span(), &path),
-                }),
-                None => {
-                    file.problem(
-                        &v.span(),
-                        &path,
-                        format!("expected {what}, found {}", v.get_ref().type_str()),
-                    );
-                    None
-                }
-            },
-            None => {
-                if required {
-                    file.problem(
-                        &self.span,
-                        &self.path_or_root(),
-                        format!("missing key `{key}`"),
-                    );
-                }
-                None
-            }
-        }
-    }
-
-    pub fn strings(
-        &mut self,
-        file: &mut File<'_>,
-        key: &'static str,
-        required: bool,
-    ) -> Option<L<Vec<String>>> {
-        let path = self.key_path(key);
-        let Some(v) = self.get(key) else {
-            if required {
-                file.problem(
-                    &self.span,
-                    &self.path_or_root(),
-                    format!("missing key `{key}`"),
-                );
-            }
-            return None;
-        };
-        let loc = file.loc(&v.span(), &path);
-        match v.get_ref() {
-            DeValue::String(s) => Some(L {
-                value: vec![s.to_string()],
-                loc,
-            }),
-            DeValue::Array(items) => {
-                let mut out = Vec::new();
-                for (i, item) in items.iter().enumerate() {
-                    match item.get_ref().as_str() {
-                        Some(s) => out.push(s.to_string()),
-                        None => file.problem(
-                            &item.span(),
-                            &format!("{path}[{i}]"),
-                            format!("expected a string, found {}", item.get_ref().type_str()),
-                        ),
-                    }
-                }
-                Some(L { value: out, loc })
-            }
-            other => {
-                file.problem(
-                    &v.span(),
-                    &path,
-                    format!(
-                        "expected a string or an array of strings, found {}",
-                        other.type_str()
-                    ),
-                );
-                None
-            }
-        }
-    }
-
-    /// An array of tables, each handed to `read` with its key path.
-    pub fn tables<T>(
-        &mut self,
-        file: &mut File<'_>,
-        key: &'static str,
-        mut read: impl FnMut(&mut File<'_>, Table<'t, 'i>) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        let path = self.key_path(key);
-        let v = self.get(key)?;
-        let Some(items) = v.get_ref().as_array() else {
-            file.problem(
-                &v.span(),
-                &path,
-                format!(
-                    "expected an array of tables, found {}",
-                    v.get_ref().type_str()
-                ),
-            );
-            return None;
-        };
-        let mut out = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let item_path = format!("{path}[{i}]");
-            match item.get_ref().as_table() {
-                Some(t) => out.extend(read(file, Table::new(t, item.span(), item_path))),
-                None => file.problem(
-                    &item.span(),
-                    &item_path,
-                    format!("expected a table, found {}", item.get_ref().type_str()),
-                ),
-            }
-        }
-        Some(out)
-    }
-
-    fn path_or_root(&self) -> String {
-        if self.path.is_empty() {
-            "(root)".into()
-        } else {
-            self.path.clone()
-        }
-    }
-
-    /// Reports every key that was not read.
-    pub fn finish(self, file: &mut File<'_>) {
-        for (key, value) in self.table.iter() {
-            if !self.used.contains(&key.get_ref().as_ref()) {
-                let expected = self
-                    .used
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let path = self.key_path(key.get_ref());
-                let message = format!(
-                    "unknown key `{}`; expected one of {expected}",
-                    key.get_ref()
-                );
-                let span = if key.span().is_empty() {
-                    value.span()
-                } else {
-                    key.span()
-                };
-                file.problem(&span, &path, message);
-            }
-        }
-    }
-}
+use crate::toml_file::{expected, no_hint, Loc, Problem, Table, TomlFile, L};
 
 /// `benchmark.toml`.
 pub struct RawBenchmark {
@@ -427,22 +69,25 @@ impl RawSubject {
     }
 }
 
-pub fn read_benchmark(file: &mut File<'_>) -> RawBenchmark {
-    let doc = file.parse();
-    let mut table = Table::new(doc.get_ref(), doc.span(), String::new());
+/// `None` when the file is not valid TOML (the syntax errors are recorded).
+pub fn read_benchmark(file: &mut TomlFile<'_>) -> Option<RawBenchmark> {
+    let doc = file.parse()?;
+    let mut table = Table::root(&doc);
     let raw = RawBenchmark {
         id: table.string(file, "id", true),
         title: table.string(file, "title", true),
         kubernetes: table.strings(file, "kubernetes", true),
     };
-    table.finish(file);
-    raw
+    table.finish(file, no_hint);
+    Some(raw)
 }
 
-pub fn read_settings(file: &mut File<'_>) -> Vec<RawSetting> {
-    let doc = file.parse();
-    let mut root = Table::new(doc.get_ref(), doc.span(), String::new());
-    let settings = root.tables(file, "settings", |file, mut t| {
+pub fn read_settings(file: &mut TomlFile<'_>) -> Vec<RawSetting> {
+    let Some(doc) = file.parse() else {
+        return Vec::new();
+    };
+    let mut root = Table::root(&doc);
+    let settings = root.tables(file, "settings", "an array of tables ([[settings]])", |file, mut t| {
         let setting = RawSetting {
             name: t.string(file, "name", true),
             kind: t.string(file, "type", true),
@@ -454,17 +99,19 @@ pub fn read_settings(file: &mut File<'_>) -> Vec<RawSetting> {
             config_reference: t.string(file, "config-reference", false),
             env: t.string(file, "env", false),
         };
-        t.finish(file);
+        t.finish(file, no_hint);
         Some(setting)
     });
-    root.finish(file);
+    root.finish(file, no_hint);
     settings.unwrap_or_default()
 }
 
-pub fn read_checks(file: &mut File<'_>) -> Vec<RawCheck> {
-    let doc = file.parse();
-    let mut root = Table::new(doc.get_ref(), doc.span(), String::new());
-    let checks = root.tables(file, "checks", |file, mut t| {
+pub fn read_checks(file: &mut TomlFile<'_>) -> Vec<RawCheck> {
+    let Some(doc) = file.parse() else {
+        return Vec::new();
+    };
+    let mut root = Table::root(&doc);
+    let checks = root.tables(file, "checks", "an array of tables ([[checks]])", |file, mut t| {
         let loc = t.loc(file);
         let check = RawCheck {
             id: t.string(file, "id", true),
@@ -476,19 +123,18 @@ pub fn read_checks(file: &mut File<'_>) -> Vec<RawCheck> {
             test: read_test_key(file, &mut t, "test"),
             loc,
         };
-        t.finish(file);
+        t.finish(file, no_hint);
         Some(check)
     });
     if checks.is_none() {
-        file.problems
-            .push(Problem::at(&root.loc(file), "no [[checks]] in this file"));
+        file.push(Problem::at(&root.loc(file), "no [[checks]] in this file"));
     }
-    root.finish(file);
+    root.finish(file, no_hint);
     checks.unwrap_or_default()
 }
 
 fn read_test_key(
-    file: &mut File<'_>,
+    file: &mut TomlFile<'_>,
     parent: &mut Table<'_, '_>,
     key: &'static str,
 ) -> Option<RawTest> {
@@ -497,11 +143,7 @@ fn read_test_key(
     match v.get_ref().as_table() {
         Some(t) => read_test(file, Table::new(t, v.span(), path)),
         None => {
-            file.problem(
-                &v.span(),
-                &path,
-                format!("expected a table, found {}", v.get_ref().type_str()),
-            );
+            file.problem(&v.span(), Some(&path), expected("a table", v.get_ref()));
             None
         }
     }
@@ -519,7 +161,7 @@ const SUBJECTS: [&str; 9] = [
     "any",
 ];
 
-fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
+fn read_test(file: &mut TomlFile<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
     let loc = t.loc(file);
     let present: Vec<&str> = SUBJECTS.into_iter().filter(|k| t.has(k)).collect();
     if present.len() != 1 {
@@ -528,7 +170,7 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
         } else {
             present.join(", ")
         };
-        file.problems.push(Problem::at(
+        file.push(Problem::at(
             &loc,
             format!(
                 "a test needs exactly one of {}; found {found}",
@@ -551,18 +193,12 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
             let path = t.key_path(key);
             let v = t.get(key)?;
             let Some(items) = v.get_ref().as_array() else {
-                file.problem(
-                    &v.span(),
-                    &path,
-                    format!(
-                        "expected an array of tests, found {}",
-                        v.get_ref().type_str()
-                    ),
-                );
+                let message = expected("an array of tests", v.get_ref());
+                file.problem(&v.span(), Some(&path), message);
                 return None;
             };
             if items.is_empty() {
-                file.problem(&v.span(), &path, "an empty combination is meaningless");
+                file.problem(&v.span(), Some(&path), "an empty combination is meaningless");
             }
             let mut tests = Vec::new();
             for (i, item) in items.iter().enumerate() {
@@ -573,8 +209,8 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
                     }
                     None => file.problem(
                         &item.span(),
-                        &item_path,
-                        format!("expected a test table, found {}", item.get_ref().type_str()),
+                        Some(&item_path),
+                        expected("a test table", item.get_ref()),
                     ),
                 }
             }
@@ -606,7 +242,7 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
     } else {
         (None, None, None, None, None, None)
     };
-    t.finish(file);
+    t.finish(file, no_hint);
     Some(RawTest {
         subject: subject?,
         op,
@@ -618,23 +254,3 @@ fn read_test(file: &mut File<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locations_count_lines_and_characters() {
-        let file = File::new("f.toml", "a = 1\nbé = 2\n\nc");
-        let at = |offset: usize| {
-            let loc = file.loc(&(offset..offset), "p");
-            (loc.line, loc.col)
-        };
-        assert_eq!(at(0), (1, 1));
-        assert_eq!(at(5), (1, 6), "the line break ends its line");
-        assert_eq!(at(6), (2, 1));
-        assert_eq!(at(9), (2, 3), "é is one column");
-        assert_eq!(at(14), (3, 1), "an empty line");
-        assert_eq!(at(15), (4, 1));
-        assert_eq!(at(99), (4, 2), "past the end is the end");
-    }
-}

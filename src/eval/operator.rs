@@ -6,67 +6,32 @@
 use crate::benchmark::ValueKind;
 use crate::facts::FileStat;
 use crate::kube::value::{self, Value};
+use crate::names::named_enum;
 use regex::Regex;
-use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Operator {
-    Eq,
-    Ne,
-    Gt,
-    Gte,
-    Lt,
-    Lte,
-    Set,
-    Unset,
-    Contains,
-    NotContains,
-    SubsetOf,
-    Matches,
-    ModeAtMost,
-    Owner,
-    Exists,
+named_enum! {
+    /// An operator, named as a check's `op` spells it.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Operator {
+        Eq = "eq",
+        Ne = "ne",
+        Gt = "gt",
+        Gte = "gte",
+        Lt = "lt",
+        Lte = "lte",
+        Set = "set",
+        Unset = "unset",
+        Contains = "contains",
+        NotContains = "not-contains",
+        SubsetOf = "subset-of",
+        Matches = "matches",
+        ModeAtMost = "mode-at-most",
+        Owner = "owner",
+        Exists = "exists",
+    }
 }
 
 impl Operator {
-    pub const ALL: [Operator; 15] = [
-        Operator::Eq,
-        Operator::Ne,
-        Operator::Gt,
-        Operator::Gte,
-        Operator::Lt,
-        Operator::Lte,
-        Operator::Set,
-        Operator::Unset,
-        Operator::Contains,
-        Operator::NotContains,
-        Operator::SubsetOf,
-        Operator::Matches,
-        Operator::ModeAtMost,
-        Operator::Owner,
-        Operator::Exists,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Operator::Eq => "eq",
-            Operator::Ne => "ne",
-            Operator::Gt => "gt",
-            Operator::Gte => "gte",
-            Operator::Lt => "lt",
-            Operator::Lte => "lte",
-            Operator::Set => "set",
-            Operator::Unset => "unset",
-            Operator::Contains => "contains",
-            Operator::NotContains => "not-contains",
-            Operator::SubsetOf => "subset-of",
-            Operator::Matches => "matches",
-            Operator::ModeAtMost => "mode-at-most",
-            Operator::Owner => "owner",
-            Operator::Exists => "exists",
-        }
-    }
-
     pub fn description(self) -> &'static str {
         match self {
             Operator::Eq => "the value equals the operand (durations compare as durations)",
@@ -85,10 +50,6 @@ impl Operator {
             Operator::Owner => "the file's owner and group have the names user:group on the host",
             Operator::Exists => "the file exists",
         }
-    }
-
-    pub fn from_id(id: &str) -> Option<Operator> {
-        Operator::ALL.into_iter().find(|op| op.id() == id)
     }
 
     pub fn takes_value(self) -> bool {
@@ -116,12 +77,6 @@ impl Operator {
             Operator::Matches => matches!(kind, String | List),
             Operator::ModeAtMost | Operator::Owner | Operator::Exists => false,
         }
-    }
-}
-
-impl fmt::Display for Operator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
     }
 }
 
@@ -338,7 +293,7 @@ mod tests {
     use crate::facts::FileKind;
 
     fn compile(op: &str, kind: ValueKind, operand: &str) -> Predicate {
-        Predicate::compile(Operator::from_id(op).unwrap(), Some(kind), operand).unwrap()
+        Predicate::compile(Operator::from_name(op).unwrap(), Some(kind), operand).unwrap()
     }
 
     #[track_caller]

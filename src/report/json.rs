@@ -90,7 +90,7 @@ impl Formatter for Inert {
                 .chars()
                 .next()
                 .expect("find returned a char boundary");
-            writer.write_all(rest[..at].as_bytes())?;
+            writer.write_all(&rest.as_bytes()[..at])?;
             write!(writer, "\\u{:04x}", u32::from(hazard))?;
             rest = &rest[at + hazard.len_utf8()..];
         }

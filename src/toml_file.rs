@@ -1,0 +1,584 @@
+//! Reading a TOML file a user wrote: the inventory, the benchmark
+//! definitions, and any further input file (waivers, attestations) under the
+//! same rules. Owns parsing with spans, byte offset → line:column, the one
+//! problem type every input reports (`file:line:column: key: message`), and
+//! `Table`, a reader of one TOML table that checks types, reports missing
+//! and unknown keys, and keeps each value's location for later checks.
+//!
+//! Problems are collected, never thrown: a reader reads on after one, so a
+//! user sees every problem of a file at once. Values are read from the
+//! span-carrying tree (`toml::de::DeTable`) rather than deserialized with
+//! serde, because serde stops at the first unknown key or wrong type.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// A 1-based line and column; the column counts characters, not bytes, as
+/// editors do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One problem in an input file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// `None` when the problem is about the whole file (it could not be
+    /// read, or it is missing from a set of files).
+    pub position: Option<Position>,
+    /// The key path (`hosts[1].connect_timeout`); `None` for syntax errors
+    /// and problems that are not about one key.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem about a whole file.
+    pub fn in_file(file: &Path, message: impl Into<String>) -> Problem {
+        Problem {
+            file: file.to_path_buf(),
+            position: None,
+            key: None,
+            message: message.into(),
+        }
+    }
+
+    /// A file that could not be read.
+    pub fn read(file: &Path, error: &std::io::Error) -> Problem {
+        Problem::in_file(file, format!("cannot read: {error}"))
+    }
+
+    /// A problem at a value already located (see `Loc`).
+    pub fn at(loc: &Loc, message: impl Into<String>) -> Problem {
+        Problem {
+            file: loc.file.clone(),
+            position: Some(loc.position),
+            key: loc.key.clone(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(Position { line, column }) = self.position {
+            write!(f, ":{line}:{column}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ": {key}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Reads an input file. Only a regular file is read: a FIFO or a device
+/// named by mistake would block or never end.
+pub fn read(path: &Path) -> Result<String, Problem> {
+    let metadata = std::fs::metadata(path).map_err(|error| Problem::read(path, &error))?;
+    if !metadata.is_file() {
+        return Err(Problem::in_file(path, "cannot read: not a regular file"));
+    }
+    std::fs::read_to_string(path).map_err(|error| Problem::read(path, &error))
+}
+
+/// Writes `problems` one per line, then how many there are in `what`
+/// ("the inventory"): how every set of input problems reads.
+pub fn write_list(f: &mut fmt::Formatter<'_>, problems: &[Problem], what: &str) -> fmt::Result {
+    for problem in problems {
+        writeln!(f, "{problem}")?;
+    }
+    match problems.len() {
+        1 => write!(f, "1 error in {what}"),
+        n => write!(f, "{n} errors in {what}"),
+    }
+}
+
+/// Sorts problems into reading order: by file, then position; problems at
+/// the same place keep the order they were found in.
+pub fn sort(problems: &mut [Problem]) {
+    problems.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
+}
+
+/// Where a value is, for problems found after reading (when the tree and
+/// its spans are gone).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loc {
+    pub file: PathBuf,
+    pub position: Position,
+    pub key: Option<String>,
+}
+
+/// A value with its location.
+#[derive(Clone, Debug)]
+pub struct L<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+/// One input file being read, and the problems found in it so far.
+pub struct TomlFile<'s> {
+    path: &'s Path,
+    text: &'s str,
+    /// Where each line starts. Every value read may need a position, and
+    /// counting the lines before each one again made reading quadratic in
+    /// the file's size (a 40,000-host inventory took minutes).
+    line_starts: Vec<usize>,
+    problems: Vec<Problem>,
+}
+
+impl<'s> TomlFile<'s> {
+    pub fn new(path: &'s Path, text: &'s str) -> TomlFile<'s> {
+        TomlFile {
+            path,
+            text,
+            line_starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(nl, _)| nl + 1))
+                .collect(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// The position of byte `offset`. An offset past the end (an error "at
+    /// end of file") is placed just after the last character; one inside a
+    /// multi-byte character counts from its start.
+    pub fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // Lines starting at or before `offset`; the first starts at 0.
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let column = self.text[self.line_starts[line - 1]..offset].chars().count() + 1;
+        Position { line, column }
+    }
+
+    pub fn loc(&self, span: &Range<usize>, key: Option<&str>) -> Loc {
+        Loc {
+            file: self.path.to_path_buf(),
+            position: self.position(span.start),
+            key: key.map(str::to_string),
+        }
+    }
+
+    /// Records a problem at `span`, about `key` (a key path) if given.
+    pub fn problem(&mut self, span: &Range<usize>, key: Option<&str>, message: impl Into<String>) {
+        let loc = self.loc(span, key);
+        self.problems.push(Problem::at(&loc, message));
+    }
+
+    pub fn push(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    /// How many problems were found so far: a reader compares counts to know
+    /// whether a part it read was sound.
+    pub fn problem_count(&self) -> usize {
+        self.problems.len()
+    }
+
+    /// Parses the document. On syntax errors they are recorded and `None`
+    /// is returned: reading a recovered tree would report knock-on problems
+    /// ("missing key") for text the user wrote correctly.
+    pub fn parse(&mut self) -> Option<Spanned<DeTable<'s>>> {
+        let (table, errors) = DeTable::parse_recoverable(self.text);
+        if errors.is_empty() {
+            return Some(table);
+        }
+        for error in errors {
+            let span = error.span().unwrap_or(0..0);
+            self.problem(&span, None, format!("TOML syntax error: {}", error.message()));
+        }
+        None
+    }
+
+    /// The problems found, in reading order.
+    pub fn into_problems(self) -> Vec<Problem> {
+        let mut problems = self.problems;
+        sort(&mut problems);
+        problems
+    }
+}
+
+pub type Value<'t, 'i> = &'t Spanned<DeValue<'i>>;
+
+/// "an integer", "a string": a value's type as problems name it.
+pub fn type_name(value: &DeValue<'_>) -> String {
+    let name = value.type_str();
+    match name.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {name}"),
+        _ => format!("a {name}"),
+    }
+}
+
+/// The message for a value of the wrong type.
+pub fn expected(what: &str, value: &DeValue<'_>) -> String {
+    format!("expected {what}, found {}", type_name(value))
+}
+
+/// A TOML table being read. Records which keys were asked for, so that
+/// `finish` can report every other key as unknown and list the valid ones.
+pub struct Table<'t, 'i> {
+    table: &'t DeTable<'i>,
+    span: Range<usize>,
+    /// The table's key path; empty for the document itself.
+    pub path: String,
+    asked: Vec<&'static str>,
+}
+
+impl<'t, 'i> Table<'t, 'i> {
+    pub fn new(table: &'t DeTable<'i>, span: Range<usize>, path: String) -> Table<'t, 'i> {
+        Table {
+            table,
+            span,
+            path,
+            asked: Vec::new(),
+        }
+    }
+
+    /// The whole document.
+    pub fn root(doc: &'t Spanned<DeTable<'i>>) -> Table<'t, 'i> {
+        Table::new(doc.get_ref(), doc.span(), String::new())
+    }
+
+    pub fn key_path(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.into()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    /// The value at `key`; `key` becomes a known key of this table.
+    pub fn get(&mut self, key: &'static str) -> Option<Value<'t, 'i>> {
+        if !self.asked.contains(&key) {
+            self.asked.push(key);
+        }
+        self.table.get(key)
+    }
+
+    /// Whether `key` is present, without making it a known key.
+    pub fn has(&self, key: &str) -> bool {
+        self.table.get(key).is_some()
+    }
+
+    pub fn loc(&self, file: &TomlFile<'_>) -> Loc {
+        file.loc(&self.span, self.own_key())
+    }
+
+    fn own_key(&self) -> Option<&str> {
+        Some(self.path.as_str()).filter(|path| !path.is_empty())
+    }
+
+    /// Records that `key` is missing from this table.
+    pub fn missing(&self, file: &mut TomlFile<'_>, key: &str) {
+        file.problem(&self.span, self.own_key(), format!("missing key {key:?}"));
+    }
+
+    /// The value at `key` made into `T` by `extract`, or a problem saying it
+    /// should have been `what` (or is missing, when `required`).
+    fn typed<T>(
+        &mut self,
+        file: &mut TomlFile<'_>,
+        key: &'static str,
+        required: bool,
+        what: &str,
+        extract: impl Fn(&DeValue<'i>) -> Option<T>,
+    ) -> Option<L<T>> {
+        let path = self.key_path(key);
+        let Some(v) = self.get(key) else {
+            if required {
+                self.missing(file, key);
+            }
+            return None;
+        };
+        match extract(v.get_ref()) {
+            Some(value) => Some(L {
+                value,
+                loc: file.loc(&v.span(), Some(&path)),
+            }),
+            None => {
+                file.problem(&v.span(), Some(&path), expected(what, v.get_ref()));
+                None
+            }
+        }
+    }
+
+    pub fn string(
+        &mut self,
+        file: &mut TomlFile<'_>,
+        key: &'static str,
+        required: bool,
+    ) -> Option<L<String>> {
+        self.typed(file, key, required, "a string", |v| v.as_str().map(str::to_string))
+    }
+
+    pub fn boolean(
+        &mut self,
+        file: &mut TomlFile<'_>,
+        key: &'static str,
+        required: bool,
+    ) -> Option<L<bool>> {
+        self.typed(file, key, required, "a boolean", DeValue::as_bool)
+    }
+
+    /// A scalar: a string, integer or boolean, kept as its text so that
+    /// `value = 30` and `value = "30"` mean the same.
+    pub fn scalar(&mut self, file: &mut TomlFile<'_>, key: &'static str) -> Option<L<String>> {
+        self.typed(file, key, false, "a string, an integer or a boolean", |v| match v {
+            DeValue::String(s) => Some(s.to_string()),
+            DeValue::Integer(i) => Some(i.as_str().to_string()),
+            DeValue::Boolean(b) => Some(b.to_string()),
+            _ => None,
+        })
+    }
+
+    /// A string or an array of strings (a single string is a list of one).
+    pub fn strings(
+        &mut self,
+        file: &mut TomlFile<'_>,
+        key: &'static str,
+        required: bool,
+    ) -> Option<L<Vec<String>>> {
+        let path = self.key_path(key);
+        let Some(v) = self.get(key) else {
+            if required {
+                self.missing(file, key);
+            }
+            return None;
+        };
+        let loc = file.loc(&v.span(), Some(&path));
+        match v.get_ref() {
+            DeValue::String(s) => Some(L {
+                value: vec![s.to_string()],
+                loc,
+            }),
+            DeValue::Array(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    match item.get_ref().as_str() {
+                        Some(s) => out.push(s.to_string()),
+                        None => file.problem(
+                            &item.span(),
+                            Some(&format!("{path}[{i}]")),
+                            expected("a string", item.get_ref()),
+                        ),
+                    }
+                }
+                Some(L { value: out, loc })
+            }
+            other => {
+                file.problem(
+                    &v.span(),
+                    Some(&path),
+                    expected("a string or an array of strings", other),
+                );
+                None
+            }
+        }
+    }
+
+    /// An array of tables, each handed to `read` with its key path
+    /// (`hosts[3]`). `None` when the key is absent or not an array.
+    pub fn tables<T>(
+        &mut self,
+        file: &mut TomlFile<'_>,
+        key: &'static str,
+        what: &str,
+        mut read: impl FnMut(&mut TomlFile<'_>, Table<'t, 'i>) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let path = self.key_path(key);
+        let v = self.get(key)?;
+        let Some(items) = v.get_ref().as_array() else {
+            file.problem(&v.span(), Some(&path), expected(what, v.get_ref()));
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let item_path = format!("{path}[{i}]");
+            match item.get_ref().as_table() {
+                Some(t) => out.extend(read(file, Table::new(t, item.span(), item_path))),
+                None => {
+                    let message = expected("a table", item.get_ref());
+                    file.problem(&item.span(), Some(&item_path), message)
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// Reports every key that was not asked for. `hint` may give a key its
+    /// own message (a key that belongs in another table, a key refused on
+    /// purpose); the others are "unknown key" with the list of valid keys.
+    pub fn finish(self, file: &mut TomlFile<'_>, hint: impl Fn(&str) -> Option<String>) {
+        for (key, value) in self.table.iter() {
+            let name = key.get_ref().as_ref();
+            if self.asked.contains(&name) {
+                continue;
+            }
+            let message = hint(name).unwrap_or_else(|| {
+                format!("unknown key {name:?}: expected one of {}", self.asked.join(", "))
+            });
+            // Dotted and inline keys may have no span of their own.
+            let span = if key.span().is_empty() {
+                value.span()
+            } else {
+                key.span()
+            };
+            file.problem(&span, Some(&self.key_path(name)), message);
+        }
+    }
+}
+
+/// For `Table::finish`: no key has a message of its own.
+pub fn no_hint(_: &str) -> Option<String> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_become_one_based_lines_and_character_columns() {
+        let cases: &[(&str, usize, usize, usize)] = &[
+            ("", 0, 1, 1),
+            ("abc", 0, 1, 1),
+            ("abc", 2, 1, 3),
+            ("abc\ndef", 3, 1, 4),
+            ("abc\ndef", 4, 2, 1),
+            ("abc\ndef", 6, 2, 3),
+            ("abc\n", 99, 2, 1),
+            // "é" is two bytes but one column.
+            ("é = 1", 3, 1, 3),
+            // An offset inside a multi-byte character counts from its start.
+            ("é", 1, 1, 1),
+            ("a = 1\nbé = 2\n\nc", 9, 2, 3),
+            ("a = 1\nbé = 2\n\nc", 14, 3, 1),
+            ("a = 1\nbé = 2\n\nc", 99, 4, 2),
+        ];
+        for &(text, offset, line, column) in cases {
+            let file = TomlFile::new(Path::new("f.toml"), text);
+            assert_eq!(
+                file.position(offset),
+                Position { line, column },
+                "{text:?} at {offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn problems_render_with_location_and_key() {
+        let problem = Problem {
+            file: PathBuf::from("inventory.toml"),
+            position: Some(Position {
+                line: 12,
+                column: 19,
+            }),
+            key: Some("hosts[1].connect_timeout".to_string()),
+            message: "invalid duration \"5 sec\"".to_string(),
+        };
+        assert_eq!(
+            problem.to_string(),
+            "inventory.toml:12:19: hosts[1].connect_timeout: invalid duration \"5 sec\""
+        );
+        let syntax = Problem {
+            key: None,
+            ..problem.clone()
+        };
+        assert_eq!(
+            syntax.to_string(),
+            "inventory.toml:12:19: invalid duration \"5 sec\""
+        );
+        let read = Problem::read(
+            Path::new("x.toml"),
+            &std::io::Error::new(std::io::ErrorKind::NotFound, "gone"),
+        );
+        assert_eq!(read.to_string(), "x.toml: cannot read: gone");
+    }
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.toml");
+        std::fs::write(&file, "a = 1\n").unwrap();
+        assert_eq!(read(&file), Ok("a = 1\n".to_string()));
+        let fifo = dir.path().join("fifo.toml");
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let not_regular = |path: &Path| Err(Problem::in_file(path, "cannot read: not a regular file"));
+        assert_eq!(read(&fifo), not_regular(&fifo), "a FIFO is never opened");
+        assert_eq!(read(dir.path()), not_regular(dir.path()));
+        assert_eq!(read(Path::new("/dev/null")), not_regular(Path::new("/dev/null")));
+        let missing = dir.path().join("missing.toml");
+        assert_eq!(
+            read(&missing).unwrap_err().to_string(),
+            format!("{}: cannot read: No such file or directory (os error 2)", missing.display())
+        );
+    }
+
+    /// Reads `[t]` of `text` with a reader that knows `name` and `flag`.
+    fn read_table(text: &str) -> Vec<String> {
+        let mut file = TomlFile::new(Path::new("f.toml"), text);
+        if let Some(doc) = file.parse() {
+            let mut root = Table::root(&doc);
+            let _ = root.tables(&mut file, "t", "an array of tables ([[t]])", |file, mut t| {
+                t.string(file, "name", true);
+                t.boolean(file, "flag", false);
+                t.strings(file, "list", false);
+                t.scalar(file, "value");
+                t.finish(file, |key| (key == "secret").then(|| "never here".to_string()));
+                Some(())
+            });
+            root.finish(&mut file, no_hint);
+        }
+        file.into_problems()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn tables_report_types_missing_and_unknown_keys_in_reading_order() {
+        let cases: &[(&str, &[&str])] = &[
+            ("[[t]]\nname = \"a\"\nflag = true\nlist = \"x\"\nvalue = 3\n", &[]),
+            (
+                "[[t]]\nflag = 1\n",
+                &[
+                    "f.toml:1:1: t[0]: missing key \"name\"",
+                    "f.toml:2:8: t[0].flag: expected a boolean, found an integer",
+                ],
+            ),
+            (
+                "[[t]]\nname = \"a\"\nlist = [\"x\", 2]\nvalue = []\ncolour = 1\nsecret = 2\n",
+                &[
+                    "f.toml:3:14: t[0].list[1]: expected a string, found an integer",
+                    "f.toml:4:9: t[0].value: expected a string, an integer or a boolean, found an array",
+                    "f.toml:5:1: t[0].colour: unknown key \"colour\": expected one of name, flag, list, value",
+                    "f.toml:6:1: t[0].secret: never here",
+                ],
+            ),
+            (
+                "t = 1\nu = 2\n",
+                &[
+                    "f.toml:1:5: t: expected an array of tables ([[t]]), found an integer",
+                    "f.toml:2:1: u: unknown key \"u\": expected one of t",
+                ],
+            ),
+            ("t = [1]\n", &["f.toml:1:6: t[0]: expected a table, found an integer"]),
+            (
+                "t = [\n",
+                &["f.toml:1:6: TOML syntax error: unclosed array, expected `]`"],
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(read_table(text), *expected, "for:\n{text}");
+        }
+    }
+}
