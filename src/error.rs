@@ -12,6 +12,9 @@ pub enum Error {
     /// No benchmark fits the Kubernetes version the hosts run.
     #[error("{0}")]
     UnsupportedVersion(String),
+    /// Saved facts could not be written or read (`evidence.rs`).
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
     /// A report could not be written after the audit ran.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -24,7 +27,9 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::BadInput(_) | Error::UnsupportedVersion(_) | Error::Write { .. } => ExitCode::BadInput,
+            Error::BadInput(_) | Error::UnsupportedVersion(_) | Error::Evidence(_) | Error::Write { .. } => {
+                ExitCode::BadInput
+            }
         }
     }
 }

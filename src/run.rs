@@ -1,15 +1,17 @@
 //! One invocation end to end. For `run`: load and validate everything that
 //! can be wrong before any host is contacted (inventory, benchmark, check
-//! selection, output paths), gather from every host in parallel, choose the
-//! benchmark, evaluate, and write the reports. `evaluate` does the same from
-//! saved facts, without SSH.
+//! selection, output paths, the saved-facts directory), gather from every
+//! host in parallel, audit and save each host as soon as it is gathered
+//! (keeping only its results), choose the benchmark, and write the reports.
+//! `evaluate` does the same from a saved set, one host at a time, without SSH.
 
-use crate::audit::{self, HostIdentity};
+use crate::audit::{self, Audited, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark};
 use crate::cli::{Cli, Command, EvaluateArgs, ListChecksArgs, OutputArgs, RunArgs, SelectionArgs, ValidateArgs};
 use crate::error::Error;
-use crate::facts::{plan, SavedFacts, FACTS_SCHEMA};
-use crate::gather::{self, Gathering};
+use crate::evidence::{EvidenceError, HostRecord, SavedSet, Staging};
+use crate::facts::plan;
+use crate::gather::{self, Script};
 use crate::interrupt::Interrupt;
 use crate::inventory::{self, Become, Host};
 use crate::outcome::{BenchmarkInfo, ExitCode, Report};
@@ -21,9 +23,8 @@ use crate::transport::Transport;
 use crate::version;
 use chrono::{DateTime, FixedOffset};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// How the console report may look.
 #[derive(Clone, Copy, Debug)]
@@ -33,7 +34,8 @@ pub struct Terminal {
 
 /// Runs the command. `interrupt` is looked at while hosts are gathered: once
 /// it is set, the hosts not finished are reported as interrupted (the
-/// caller then exits with the signal's status).
+/// caller then exits with the signal's status); `evaluate` stops at once
+/// and writes nothing.
 pub fn execute(
     cli: Cli,
     transport: Arc<dyn Transport + Send>,
@@ -43,7 +45,7 @@ pub fn execute(
 ) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Run(args) => run(&args, transport, interrupt, stdout, terminal),
-        Command::Evaluate(args) => evaluate(&args, stdout, terminal),
+        Command::Evaluate(args) => evaluate(&args, interrupt, stdout, terminal),
         Command::ListChecks(args) => list_checks(&args, stdout),
         Command::Validate(args) => validate(&args, stdout),
     }
@@ -59,44 +61,82 @@ fn run(
     let started_at = now();
     let inventory = inventory::load(&args.inventory).map_err(|e| Error::BadInput(e.to_string()))?;
     let hosts = inventory.select(&args.limit).map_err(Error::BadInput)?;
-    let candidates = candidates(&args.selection)?;
+    let candidates = Arc::new(candidates(&args.selection)?);
     check_outputs(&args.output)?;
-    if let Some(dir) = &args.save_facts {
-        output::prepare_dir(dir)?;
-    }
+    let evidence = args.save_facts.as_deref().map(|dir| Staging::create(dir, started_at)).transpose()?.map(Arc::new);
 
-    let mut plan = plan::Plan::default();
-    for benchmark in &candidates {
-        plan.merge(&plan::for_benchmark(benchmark));
-    }
     let progress = Arc::new(Progress::new(hosts.len(), !args.no_progress));
-    let gatherings = gather::gather_all(
+    let done = gather::gather_all(
         &hosts,
         transport,
-        crate::GATHER_SCRIPT.as_bytes(),
-        &plan.args(),
+        script(&candidates),
         usize::from(args.concurrency),
         Arc::clone(&progress),
         interrupt,
+        audit_and_save(&candidates, evidence.clone()),
     );
     progress.finish();
 
-    let identities: Vec<HostIdentity> = hosts.iter().map(|h| identity(h)).collect();
-    if let Some(dir) = &args.save_facts {
-        save_facts(dir, &identities, &gatherings)?;
-    }
-    let hosts: Vec<(HostIdentity, Gathering)> = identities.into_iter().zip(gatherings).collect();
-    let report = build_report(started_at, candidates, &args.selection, hosts)?;
-    finish(report, &args.output, stdout, terminal)
+    let (audited, saved): (Vec<Audited>, Vec<_>) = done.into_iter().unzip();
+    let saved = evidence.map_or(Ok(()), |set| set.commit(saved.into_iter().flatten().collect()));
+    let report = assemble(started_at, &candidates, &args.selection, audited)?;
+    let code = finish(report, &args.output, stdout, terminal)?;
+    saved?;
+    Ok(code)
 }
 
-fn evaluate(args: &EvaluateArgs, stdout: &mut dyn Write, terminal: Terminal) -> Result<ExitCode, Error> {
+/// A saved host's record for the index, when facts are saved.
+type Saved = Option<Result<HostRecord, EvidenceError>>;
+
+/// A host's work once its gathering ended, on its worker thread: audit it
+/// under every candidate benchmark and save its facts, so that only its
+/// results outlive it.
+fn audit_and_save(candidates: &Arc<Candidates>, evidence: Option<Arc<Staging>>) -> gather::Finish<(Audited, Saved)> {
+    let candidates = Arc::clone(candidates);
+    Arc::new(move |host, gathering| {
+        let identity = identity(host);
+        let audited = audit::against_candidates(&identity, &gathering, &candidates);
+        let saved = evidence.as_ref().map(|set| set.save(&identity, gathering));
+        (audited, saved)
+    })
+}
+
+/// The gathering script, with what every candidate benchmark needs gathered.
+fn script(candidates: &Candidates) -> Script {
+    let mut plan = plan::Plan::default();
+    for benchmark in &candidates.benchmarks {
+        plan.merge(&plan::for_benchmark(benchmark));
+    }
+    Script { text: crate::GATHER_SCRIPT.as_bytes(), args: plan.args() }
+}
+
+fn evaluate(
+    args: &EvaluateArgs,
+    interrupt: &Interrupt,
+    stdout: &mut dyn Write,
+    terminal: Terminal,
+) -> Result<ExitCode, Error> {
     let started_at = now();
     let candidates = candidates(&args.selection)?;
     check_outputs(&args.output)?;
-    let hosts = load_saved_facts(&args.facts)?;
-    let report = build_report(started_at, candidates, &args.selection, hosts)?;
+    let set = SavedSet::open(&args.facts)?;
+    let mut audited = Vec::with_capacity(set.records().len());
+    for record in set.records() {
+        stop_if_interrupted(interrupt, set.dir())?;
+        let (identity, gathering) = set.load(record)?;
+        audited.push(audit::against_candidates(&identity, &gathering, &candidates));
+    }
+    stop_if_interrupted(interrupt, set.dir())?;
+    let report = assemble(started_at, &candidates, &args.selection, audited)?;
     finish(report, &args.output, stdout, terminal)
+}
+
+/// `evaluate` contacts nothing, so a signal simply ends it, before anything is written.
+fn stop_if_interrupted(interrupt: &Interrupt, dir: &Path) -> Result<(), Error> {
+    match interrupt.signal_name() {
+        Some(signal) => Err(EvidenceError::Interrupted { dir: dir.to_path_buf(), signal }.into()),
+        None => Ok(()),
+    }
 }
 
 fn list_checks(args: &ListChecksArgs, stdout: &mut dyn Write) -> Result<ExitCode, Error> {
@@ -143,17 +183,18 @@ fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> Result<ExitCode, Err
 }
 
 /// The benchmarks `--benchmark` allows: the one named, or every built-in one for `auto`.
-fn candidates(selection: &SelectionArgs) -> Result<Vec<Benchmark>, Error> {
-    let candidates = if selection.benchmark == "auto" {
+fn candidates(selection: &SelectionArgs) -> Result<Candidates, Error> {
+    let benchmarks = if selection.benchmark == "auto" {
         benchmark::builtin_ids().iter().map(|id| load_benchmark(id)).collect::<Result<Vec<_>, _>>()?
     } else {
         vec![load_benchmark(&selection.benchmark)?]
     };
     // Check ids must mean something in every benchmark the run may choose.
-    for benchmark in &candidates {
-        Selection::new(benchmark, &selection.check, &selection.skip).map_err(|e| Error::BadInput(e.join("\n")))?;
-    }
-    Ok(candidates)
+    let selections = benchmarks
+        .iter()
+        .map(|b| Selection::new(b, &selection.check, &selection.skip).map_err(|e| Error::BadInput(e.join("\n"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Candidates { benchmarks, selections })
 }
 
 fn load_benchmark(id: &str) -> Result<Benchmark, Error> {
@@ -173,28 +214,23 @@ fn check_outputs(output: &OutputArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn build_report(
+/// The report, once every host is audited: `--benchmark auto` chooses from
+/// the versions the hosts reported, and each host's results under that
+/// benchmark are kept.
+fn assemble(
     started_at: DateTime<FixedOffset>,
-    mut candidates: Vec<Benchmark>,
+    candidates: &Candidates,
     selection_args: &SelectionArgs,
-    hosts: Vec<(HostIdentity, Gathering)>,
+    audited: Vec<Audited>,
 ) -> Result<Report, Error> {
     let (index, selected_by) = if selection_args.benchmark == "auto" {
-        let seen: Vec<String> = hosts
-            .iter()
-            .filter_map(|(_, g)| g.result.as_ref().ok().and_then(version::kubernetes_version))
-            .collect();
-        version::choose(&candidates, &seen).map_err(Error::UnsupportedVersion)?
+        let seen: Vec<String> = audited.iter().filter_map(|a| a.kubernetes_version.clone()).collect();
+        version::choose(&candidates.benchmarks, &seen).map_err(Error::UnsupportedVersion)?
     } else {
         (0, "--benchmark".to_string())
     };
-    let benchmark = candidates.swap_remove(index);
-    let selection = Selection::new(&benchmark, &selection_args.check, &selection_args.skip)
-        .map_err(|e| Error::BadInput(e.join("\n")))?;
-    let hosts = hosts
-        .into_iter()
-        .map(|(identity, gathering)| audit::host_report(&identity, gathering, &benchmark, &selection))
-        .collect();
+    let benchmark = &candidates.benchmarks[index];
+    let hosts = audited.into_iter().map(|mut host| host.reports.swap_remove(index)).collect();
     Ok(Report {
         hardbench_version: env!("CARGO_PKG_VERSION").to_string(),
         benchmark: BenchmarkInfo {
@@ -248,77 +284,4 @@ fn identity(host: &Host) -> HostIdentity {
 
 fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
-}
-
-/// Saves each host's facts as `<dir>/<host>.json`; hosts without facts are
-/// not saved (their error is in the report).
-fn save_facts(dir: &Path, identities: &[HostIdentity], gatherings: &[Gathering]) -> Result<(), Error> {
-    for (identity, gathering) in identities.iter().zip(gatherings) {
-        let Ok(facts) = &gathering.result else { continue };
-        let saved = SavedFacts {
-            schema: FACTS_SCHEMA.to_string(),
-            host: identity.name.clone(),
-            address: identity.address.clone(),
-            port: identity.port,
-            user: identity.user.clone(),
-            sudo: identity.sudo,
-            roles: identity.roles.clone(),
-            host_key: gathering.host_key.clone(),
-            collected_at: gathering.started_at.to_rfc3339(),
-            duration_ms: u64::try_from(gathering.duration.as_millis()).unwrap_or(u64::MAX),
-            facts: facts.clone(),
-        };
-        let mut bytes = serde_json::to_vec_pretty(&saved).expect("facts always serialize");
-        bytes.push(b'\n');
-        output::write_atomically(&saved_facts_path(dir, &identity.name), |out| out.write_all(&bytes))?;
-    }
-    Ok(())
-}
-
-fn saved_facts_path(dir: &Path, host: &str) -> PathBuf {
-    // Host names are free text in the inventory; keep the file inside `dir`.
-    let file: String = host.chars().map(|c| if c == '/' || c == '\0' { '_' } else { c }).collect();
-    dir.join(format!("{file}.json"))
-}
-
-/// Loads every `*.json` of a saved-facts directory, in file-name order.
-fn load_saved_facts(dir: &Path) -> Result<Vec<(HostIdentity, Gathering)>, Error> {
-    let bad = |why: String| Error::BadInput(format!("{}: {why}", dir.display()));
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| bad(e.to_string()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    paths.sort();
-    if paths.is_empty() {
-        return Err(bad("no saved facts (*.json) in this directory".into()));
-    }
-    paths
-        .iter()
-        .map(|path| {
-            let bad = |why: String| Error::BadInput(format!("{}: {why}", path.display()));
-            let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-            let saved: SavedFacts = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-            if saved.schema != FACTS_SCHEMA {
-                return Err(bad(format!("schema {:?} is not {FACTS_SCHEMA:?}", saved.schema)));
-            }
-            let started_at = DateTime::parse_from_rfc3339(&saved.collected_at)
-                .map_err(|e| bad(format!("collected_at {:?}: {e}", saved.collected_at)))?;
-            let identity = HostIdentity {
-                name: saved.host,
-                address: saved.address,
-                port: saved.port,
-                user: saved.user,
-                sudo: saved.sudo,
-                roles: saved.roles,
-            };
-            let gathering = Gathering {
-                started_at,
-                duration: Duration::from_millis(saved.duration_ms),
-                host_key: saved.host_key,
-                result: Ok(saved.facts),
-            };
-            Ok((identity, gathering))
-        })
-        .collect()
 }

@@ -7,7 +7,7 @@ pub mod ssh;
 
 use crate::inventory::Host;
 use crate::outcome::HostKeyInfo;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What came back from running the script on a host.
@@ -22,7 +22,7 @@ pub struct Gathered {
 
 /// Why a host could not be audited. The kind is a stable, countable name;
 /// the message is for humans and always names the host.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct HostError {
     pub kind: HostErrorKind,
@@ -35,7 +35,7 @@ impl HostError {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HostErrorKind {
     /// TCP connect failed or timed out.
@@ -59,6 +59,8 @@ pub enum HostErrorKind {
     /// The inventory gives no roles and no Kubernetes component runs, so
     /// there is nothing to audit: never read as "compliant".
     NoRoles,
+    /// hardbench itself failed on this host (a bug): never a verdict.
+    Internal,
 }
 
 impl HostErrorKind {
@@ -74,6 +76,7 @@ impl HostErrorKind {
             HostErrorKind::Parse => "parse",
             HostErrorKind::Interrupted => "interrupted",
             HostErrorKind::NoRoles => "no-roles",
+            HostErrorKind::Internal => "internal",
         }
     }
 }

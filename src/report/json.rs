@@ -460,6 +460,7 @@ fn error_kind(kind: HostErrorKind) -> &'static str {
         HostErrorKind::Parse => "parse",
         HostErrorKind::Interrupted => "interrupted",
         HostErrorKind::NoRoles => "no-roles",
+        HostErrorKind::Internal => "internal",
     }
 }
 
