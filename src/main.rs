@@ -28,7 +28,8 @@ fn main() -> std::process::ExitCode {
         Ok(code) => std::process::ExitCode::from(interrupt.exit_status().unwrap_or(code as u8)),
         Err(error) => {
             eprintln!("hardbench: {error}");
-            std::process::ExitCode::from(error.exit_code() as u8)
+            // An interrupted `evaluate` stops with an error and writes nothing.
+            std::process::ExitCode::from(interrupt.exit_status().unwrap_or(error.exit_code() as u8))
         }
     }
 }
