@@ -285,3 +285,90 @@ fn identity(host: &Host) -> HostIdentity {
 fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::parse::HEADER;
+    use crate::inventory::Host;
+    use crate::transport::{Gathered, HostError};
+    use clap::Parser;
+    use std::sync::{Condvar, Mutex};
+    use std::time::{Duration, Instant};
+
+    /// Sends a valid stream from every host; `slow` only once released.
+    struct Fake {
+        released: Mutex<bool>,
+        release: Condvar,
+    }
+
+    impl Transport for Fake {
+        fn gather(&self, host: &Host, _: &[u8], _: &[String]) -> Result<Gathered, HostError> {
+            if host.name == "slow" {
+                let released = self.released.lock().unwrap();
+                let (_released, timeout) =
+                    self.release.wait_timeout_while(released, Duration::from_secs(60), |r| !*r).unwrap();
+                assert!(!timeout.timed_out(), "the test never released slow");
+            }
+            let stdout = format!("{HEADER}\nEND 0\n").into_bytes();
+            Ok(Gathered { stdout, stderr: Vec::new(), exit_status: 0, host_key: None })
+        }
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_host_is_audited_and_saved_as_soon_as_it_is_gathered_not_when_the_last_host_is() {
+        let tmp = tempfile::tempdir().unwrap();
+        let inventory = tmp.path().join("inventory.toml");
+        std::fs::write(tmp.path().join("known_hosts"), "").unwrap();
+        std::fs::write(
+            &inventory,
+            "[defaults]\nuser = \"audit\"\nknown_hosts = \"known_hosts\"\n\
+             [[hosts]]\nname = \"slow\"\naddress = \"192.0.2.1\"\nroles = [\"worker\"]\n\
+             [[hosts]]\nname = \"fast\"\naddress = \"192.0.2.2\"\nroles = [\"worker\"]\n",
+        )
+        .unwrap();
+        let facts = tmp.path().join("facts");
+        let cli = Cli::try_parse_from([
+            "hardbench", "run", "--no-progress", "--benchmark", "cis-1.12", "--concurrency", "2",
+            "--inventory", inventory.to_str().unwrap(), "--save-facts", facts.to_str().unwrap(),
+        ])
+        .unwrap();
+        let fake = Arc::new(Fake { released: Mutex::new(false), release: Condvar::new() });
+        let transport: Arc<dyn Transport + Send> = fake.clone();
+        let run = std::thread::spawn(move || {
+            let mut console = Vec::new();
+            let code = execute(cli, transport, &Interrupt::never(), &mut console, Terminal { color: false });
+            (code.map_err(|e| e.to_string()), String::from_utf8(console).unwrap())
+        });
+
+        // While slow is still being gathered, fast's facts are already
+        // saved (after its audit, on its worker) in the set being written.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let staged = loop {
+            let working = entries(tmp.path()).into_iter().find(|n| n.starts_with(".facts.hardbench-"));
+            if let Some(working) = working.filter(|w| entries(&tmp.path().join(w)).contains(&"fast.json".into())) {
+                break working;
+            }
+            assert!(Instant::now() < deadline, "fast was not saved while slow was gathered: {:?}", entries(tmp.path()));
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(entries(&tmp.path().join(&staged)), ["fast.json"]);
+        assert!(!facts.exists(), "the set is put in place only once every host is done");
+
+        *fake.released.lock().unwrap() = true;
+        fake.release.notify_all();
+        let (code, console) = run.join().unwrap();
+        assert!(code.is_ok(), "{code:?}\n{console}");
+        assert!(console.contains("slow") && console.contains("fast"), "{console}");
+        assert_eq!(entries(&facts), ["_index.json", "fast.json", "slow.json"]);
+        assert_eq!(entries(tmp.path()), ["facts", "inventory.toml", "known_hosts"]);
+    }
+}
