@@ -1,12 +1,15 @@
 //! The whole path for real: the lab's hosts (one mount+PID namespace each,
 //! real sshd, real etcd, fake components with kubeadm-like flags) audited by
-//! the built binary over SSH, then the saved facts evaluated again offline.
+//! the built binary over SSH, then the saved facts evaluated again offline;
+//! a second run into the same directory, with one host unreachable, leaves
+//! no stale facts of it, and `evaluate` reports it as the error it was.
 
 mod common;
 
 use common::{assert_well_formed_xml, hardbench, read_json, text, Audit, Lab};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
 
 /// Per host, the verdict every check of the first milestone must reach.
 /// See tests/lab/README.md for why each host is (non-)compliant.
@@ -117,10 +120,41 @@ fn audits_the_lab_over_ssh_and_replays_the_saved_facts() {
     // EncryptionConfiguration's keys and in kubeconfig credentials.
     assert!(!audit.everything().contains("HBSENTINEL"), "a planted secret left the host");
 
-    // The saved facts give the same verdicts offline, without SSH.
-    drop(lab);
+    // The saved facts give the same verdicts offline, without SSH. They
+    // are evidence: readable by their owner only.
+    for entry in std::fs::read_dir(facts).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "{}", path.display());
+    }
     let replayed = out.join("replayed.json");
     let output = hardbench(&["evaluate", "--facts", facts.to_str().unwrap(), "--json", replayed.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert_eq!(statuses(&read_json(&replayed)), got);
+
+    // The next run finds worker-bad unreachable and saves into the same
+    // directory: worker-bad's facts from the first run must not survive.
+    let inventory = std::fs::read_to_string(lab.inventory()).unwrap();
+    let unreachable = inventory.replace("name = \"worker-bad\"\n", "name = \"worker-bad\"\nport = 9\n");
+    assert_ne!(unreachable, inventory);
+    let second = state.path().join("second.toml");
+    std::fs::write(&second, unreachable).unwrap();
+    let audit = Audit::run(&second, &out, &[]);
+    assert_eq!(audit.output.status.code(), Some(3), "{}", text(&audit.output));
+    drop(lab);
+    let mut files: Vec<String> =
+        std::fs::read_dir(facts).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    assert_eq!(files, ["_index.json", "cp-bad.json", "cp-good.json", "worker-good.json"]);
+    let index = read_json(&facts.join("_index.json"));
+    assert_eq!(index["hosts"][3]["host"], "worker-bad");
+    assert_eq!(index["hosts"][3]["status"], "error");
+    assert_eq!(index["hosts"][3]["error"]["kind"], "connect");
+    let output = hardbench(&["evaluate", "--facts", facts.to_str().unwrap(), "--json", replayed.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    let report = read_json(&replayed);
+    let hosts: Vec<(&str, &str)> =
+        report["hosts"].as_array().unwrap().iter().map(|h| (h["name"].as_str().unwrap(), h["status"].as_str().unwrap())).collect();
+    assert_eq!(hosts, [("cp-good", "ok"), ("cp-bad", "ok"), ("worker-good", "ok"), ("worker-bad", "error")]);
+    assert_eq!(report["hosts"][3]["error"]["kind"], "connect");
+    assert_eq!(report["hosts"][3]["error"], audit.report()["hosts"][3]["error"], "the error it was");
 }
