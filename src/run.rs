@@ -77,8 +77,10 @@ fn run(
     );
     progress.finish();
 
-    let (audited, saved): (Vec<Audited>, Vec<_>) = done.into_iter().unzip();
-    let saved = evidence.map_or(Ok(()), |set| set.commit(saved.into_iter().flatten().collect()));
+    let (audited, records): (Vec<Audited>, Vec<Saved>) = done.into_iter().unzip();
+    // Every host is done (or interrupted): the set is complete. A set that
+    // cannot be written does not cost the reports; its error comes after them.
+    let saved = evidence.map_or(Ok(()), |set| set.commit(records.into_iter().flatten().collect()));
     let report = assemble(started_at, &candidates, &args.selection, audited)?;
     let code = finish(report, &args.output, stdout, terminal)?;
     saved?;
@@ -323,52 +325,107 @@ mod tests {
         names
     }
 
+    /// A run of `slow` and `fast` at concurrency 2 with `--save-facts
+    /// DIR/facts`, on its own thread, and a way to release `slow`.
+    struct Running {
+        tmp: tempfile::TempDir,
+        fake: Arc<Fake>,
+        run: Option<std::thread::JoinHandle<(Result<ExitCode, String>, String)>>,
+    }
+
+    impl Running {
+        fn start(interrupt: &Interrupt) -> Running {
+            let tmp = tempfile::tempdir().unwrap();
+            let inventory = tmp.path().join("inventory.toml");
+            std::fs::write(tmp.path().join("known_hosts"), "").unwrap();
+            std::fs::write(
+                &inventory,
+                "[defaults]\nuser = \"audit\"\nknown_hosts = \"known_hosts\"\n\
+                 [[hosts]]\nname = \"slow\"\naddress = \"192.0.2.1\"\nroles = [\"worker\"]\n\
+                 [[hosts]]\nname = \"fast\"\naddress = \"192.0.2.2\"\nroles = [\"worker\"]\n",
+            )
+            .unwrap();
+            let facts = tmp.path().join("facts");
+            let cli = Cli::try_parse_from([
+                "hardbench", "run", "--no-progress", "--benchmark", "cis-1.12", "--concurrency", "2",
+                "--inventory", inventory.to_str().unwrap(), "--save-facts", facts.to_str().unwrap(),
+            ])
+            .unwrap();
+            let fake = Arc::new(Fake { released: Mutex::new(false), release: Condvar::new() });
+            let transport: Arc<dyn Transport + Send> = fake.clone();
+            let interrupt = interrupt.clone();
+            let run = std::thread::spawn(move || {
+                let mut console = Vec::new();
+                let code = execute(cli, transport, &interrupt, &mut console, Terminal { color: false });
+                (code.map_err(|e| e.to_string()), String::from_utf8(console).unwrap())
+            });
+            Running { tmp, fake, run: Some(run) }
+        }
+
+        fn facts(&self) -> std::path::PathBuf {
+            self.tmp.path().join("facts")
+        }
+
+        /// Waits until fast's facts are saved in the set being written,
+        /// and returns that working directory's entries.
+        fn fast_saved(&self) -> Vec<String> {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let working = entries(self.tmp.path()).into_iter().find(|n| n.starts_with(".facts.hardbench-"));
+                let saved = working.map(|w| entries(&self.tmp.path().join(w))).unwrap_or_default();
+                if saved.contains(&"fast.json".to_string()) {
+                    return saved;
+                }
+                assert!(Instant::now() < deadline, "fast was not saved while slow was gathered");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+
+        /// The run's exit code (or error) and console.
+        fn join(&mut self) -> (Result<ExitCode, String>, String) {
+            self.run.take().expect("joined once").join().unwrap()
+        }
+
+        fn release_slow(&self) {
+            *self.fake.released.lock().unwrap() = true;
+            self.fake.release.notify_all();
+        }
+    }
+
     #[test]
     fn a_host_is_audited_and_saved_as_soon_as_it_is_gathered_not_when_the_last_host_is() {
-        let tmp = tempfile::tempdir().unwrap();
-        let inventory = tmp.path().join("inventory.toml");
-        std::fs::write(tmp.path().join("known_hosts"), "").unwrap();
-        std::fs::write(
-            &inventory,
-            "[defaults]\nuser = \"audit\"\nknown_hosts = \"known_hosts\"\n\
-             [[hosts]]\nname = \"slow\"\naddress = \"192.0.2.1\"\nroles = [\"worker\"]\n\
-             [[hosts]]\nname = \"fast\"\naddress = \"192.0.2.2\"\nroles = [\"worker\"]\n",
-        )
-        .unwrap();
-        let facts = tmp.path().join("facts");
-        let cli = Cli::try_parse_from([
-            "hardbench", "run", "--no-progress", "--benchmark", "cis-1.12", "--concurrency", "2",
-            "--inventory", inventory.to_str().unwrap(), "--save-facts", facts.to_str().unwrap(),
-        ])
-        .unwrap();
-        let fake = Arc::new(Fake { released: Mutex::new(false), release: Condvar::new() });
-        let transport: Arc<dyn Transport + Send> = fake.clone();
-        let run = std::thread::spawn(move || {
-            let mut console = Vec::new();
-            let code = execute(cli, transport, &Interrupt::never(), &mut console, Terminal { color: false });
-            (code.map_err(|e| e.to_string()), String::from_utf8(console).unwrap())
-        });
-
+        let mut running = Running::start(&Interrupt::never());
         // While slow is still being gathered, fast's facts are already
         // saved (after its audit, on its worker) in the set being written.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let staged = loop {
-            let working = entries(tmp.path()).into_iter().find(|n| n.starts_with(".facts.hardbench-"));
-            if let Some(working) = working.filter(|w| entries(&tmp.path().join(w)).contains(&"fast.json".into())) {
-                break working;
-            }
-            assert!(Instant::now() < deadline, "fast was not saved while slow was gathered: {:?}", entries(tmp.path()));
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        assert_eq!(entries(&tmp.path().join(&staged)), ["fast.json"]);
-        assert!(!facts.exists(), "the set is put in place only once every host is done");
+        assert_eq!(running.fast_saved(), ["fast.json"]);
+        assert!(!running.facts().exists(), "the set is put in place only once every host is done");
 
-        *fake.released.lock().unwrap() = true;
-        fake.release.notify_all();
-        let (code, console) = run.join().unwrap();
+        running.release_slow();
+        let (code, console) = running.join();
         assert!(code.is_ok(), "{code:?}\n{console}");
         assert!(console.contains("slow") && console.contains("fast"), "{console}");
-        assert_eq!(entries(&facts), ["_index.json", "fast.json", "slow.json"]);
-        assert_eq!(entries(tmp.path()), ["facts", "inventory.toml", "known_hosts"]);
+        assert_eq!(entries(&running.facts()), ["_index.json", "fast.json", "slow.json"]);
+        assert_eq!(entries(running.tmp.path()), ["facts", "inventory.toml", "known_hosts"]);
+    }
+
+    #[test]
+    fn an_interrupted_run_still_writes_one_whole_set_recording_the_interrupted_host() {
+        let interrupt = Interrupt::never();
+        let mut running = Running::start(&interrupt);
+        running.fast_saved();
+        interrupt.raise(libc::SIGTERM);
+        let (code, console) = running.join();
+        assert_eq!(code, Ok(ExitCode::Incomplete), "{console}");
+        assert_eq!(entries(&running.facts()), ["_index.json", "fast.json"]);
+        assert_eq!(entries(running.tmp.path()), ["facts", "inventory.toml", "known_hosts"]);
+        let set = SavedSet::open(&running.facts()).unwrap();
+        let (_, slow) = set.load(&set.records()[0]).unwrap();
+        let error = slow.result.unwrap_err();
+        assert_eq!(error.kind, crate::transport::HostErrorKind::Interrupted, "{error}");
+        // slow's thread outlives the run; when it ends, it writes nothing.
+        running.release_slow();
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(entries(&running.facts()), ["_index.json", "fast.json"]);
+        assert_eq!(entries(running.tmp.path()), ["facts", "inventory.toml", "known_hosts"]);
     }
 }
