@@ -212,6 +212,21 @@ mod tests {
     }
 
     #[test]
+    fn a_host_recorded_as_failed_leaves_no_file_even_if_its_work_wrote_one() {
+        // After an interrupt, the run reports a host in flight as
+        // interrupted while its worker may still finish and save it.
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("facts");
+        let staging = Staging::create(&dir, chrono::Local::now().fixed_offset()).unwrap();
+        let late = staging.save(&identity("late"), gathered("late")).unwrap();
+        assert!(matches!(late.status, HostStatus::Ok { .. }));
+        let interrupted = staging.save(&identity("late"), failed(HostErrorKind::Interrupted, "interrupted")).unwrap();
+        staging.commit(vec![staging.save(&identity("a"), gathered("a")), Ok(interrupted)]).unwrap();
+        assert_eq!(listing(&dir), ["_index.json", "a.json"]);
+        assert_eq!(load(&dir).unwrap()[1], ("late".to_string(), Err(HostError::new(HostErrorKind::Interrupted, "interrupted"))));
+    }
+
+    #[test]
     fn only_a_new_an_empty_or_a_saved_directory_is_replaced() {
         let parent = tempfile::tempdir().unwrap();
         let now = chrono::Local::now().fixed_offset();

@@ -302,11 +302,13 @@ mod tests {
     struct Fake {
         released: Mutex<bool>,
         release: Condvar,
+        slow_started: std::sync::atomic::AtomicBool,
     }
 
     impl Transport for Fake {
         fn gather(&self, host: &Host, _: &[u8], _: &[String]) -> Result<Gathered, HostError> {
             if host.name == "slow" {
+                self.slow_started.store(true, std::sync::atomic::Ordering::SeqCst);
                 let released = self.released.lock().unwrap();
                 let (_released, timeout) =
                     self.release.wait_timeout_while(released, Duration::from_secs(60), |r| !*r).unwrap();
@@ -325,8 +327,9 @@ mod tests {
         names
     }
 
-    /// A run of `slow` and `fast` at concurrency 2 with `--save-facts
-    /// DIR/facts`, on its own thread, and a way to release `slow`.
+    /// A run of the hosts `names` (`slow` and `fast`, in some order) at
+    /// `concurrency` with `--save-facts DIR/facts`, on its own thread, and a
+    /// way to release `slow`.
     struct Running {
         tmp: tempfile::TempDir,
         fake: Arc<Fake>,
@@ -334,24 +337,26 @@ mod tests {
     }
 
     impl Running {
-        fn start(interrupt: &Interrupt) -> Running {
+        fn start(interrupt: &Interrupt, names: [&str; 2], concurrency: &str) -> Running {
             let tmp = tempfile::tempdir().unwrap();
             let inventory = tmp.path().join("inventory.toml");
             std::fs::write(tmp.path().join("known_hosts"), "").unwrap();
-            std::fs::write(
-                &inventory,
-                "[defaults]\nuser = \"audit\"\nknown_hosts = \"known_hosts\"\n\
-                 [[hosts]]\nname = \"slow\"\naddress = \"192.0.2.1\"\nroles = [\"worker\"]\n\
-                 [[hosts]]\nname = \"fast\"\naddress = \"192.0.2.2\"\nroles = [\"worker\"]\n",
-            )
-            .unwrap();
+            let mut text = String::from("[defaults]\nuser = \"audit\"\nknown_hosts = \"known_hosts\"\n");
+            for name in names {
+                text += &format!("[[hosts]]\nname = \"{name}\"\naddress = \"192.0.2.1\"\nroles = [\"worker\"]\n");
+            }
+            std::fs::write(&inventory, text).unwrap();
             let facts = tmp.path().join("facts");
             let cli = Cli::try_parse_from([
-                "hardbench", "run", "--no-progress", "--benchmark", "cis-1.12", "--concurrency", "2",
+                "hardbench", "run", "--no-progress", "--benchmark", "cis-1.12", "--concurrency", concurrency,
                 "--inventory", inventory.to_str().unwrap(), "--save-facts", facts.to_str().unwrap(),
             ])
             .unwrap();
-            let fake = Arc::new(Fake { released: Mutex::new(false), release: Condvar::new() });
+            let fake = Arc::new(Fake {
+                released: Mutex::new(false),
+                release: Condvar::new(),
+                slow_started: Default::default(),
+            });
             let transport: Arc<dyn Transport + Send> = fake.clone();
             let interrupt = interrupt.clone();
             let run = std::thread::spawn(move || {
@@ -394,7 +399,7 @@ mod tests {
 
     #[test]
     fn a_host_is_audited_and_saved_as_soon_as_it_is_gathered_not_when_the_last_host_is() {
-        let mut running = Running::start(&Interrupt::never());
+        let mut running = Running::start(&Interrupt::never(), ["slow", "fast"], "2");
         // While slow is still being gathered, fast's facts are already
         // saved (after its audit, on its worker) in the set being written.
         assert_eq!(running.fast_saved(), ["fast.json"]);
@@ -411,15 +416,20 @@ mod tests {
     #[test]
     fn an_interrupted_run_still_writes_one_whole_set_recording_the_interrupted_host() {
         let interrupt = Interrupt::never();
-        let mut running = Running::start(&interrupt);
-        running.fast_saved();
+        // One worker: once it gathers slow, fast's result has been sent.
+        let mut running = Running::start(&interrupt, ["fast", "slow"], "1");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !running.fake.slow_started.load(std::sync::atomic::Ordering::SeqCst) {
+            assert!(Instant::now() < deadline, "slow was never gathered");
+            std::thread::sleep(Duration::from_millis(10));
+        }
         interrupt.raise(libc::SIGTERM);
         let (code, console) = running.join();
         assert_eq!(code, Ok(ExitCode::Incomplete), "{console}");
         assert_eq!(entries(&running.facts()), ["_index.json", "fast.json"]);
         assert_eq!(entries(running.tmp.path()), ["facts", "inventory.toml", "known_hosts"]);
         let set = SavedSet::open(&running.facts()).unwrap();
-        let (_, slow) = set.load(&set.records()[0]).unwrap();
+        let (_, slow) = set.load(&set.records()[1]).unwrap();
         let error = slow.result.unwrap_err();
         assert_eq!(error.kind, crate::transport::HostErrorKind::Interrupted, "{error}");
         // slow's thread outlives the run; when it ends, it writes nothing.

@@ -128,6 +128,7 @@ impl Staging {
             finished_at: chrono::Local::now().fixed_offset().to_rfc3339(),
             hosts,
         };
+        self.remove_unrecorded(&index)?;
         write_json(&self.work.join(INDEX_FILE), &index)?;
         let write_error = |path: &Path| {
             let path = path.to_path_buf();
@@ -140,6 +141,28 @@ impl Staging {
         put_in_place(&self.work, &self.dir).map_err(write_error(&self.dir))?;
         let parent = self.work.parent().unwrap_or(Path::new("."));
         File::open(parent).and_then(|d| d.sync_all()).map_err(write_error(parent))
+    }
+
+    /// Removes the file of a host the index does not record as saved: one
+    /// whose work ended after an interrupt had already closed the wait, so
+    /// that the run reports it as interrupted.
+    fn remove_unrecorded(&self, index: &Index) -> Result<(), EvidenceError> {
+        let saved: Vec<&str> = index
+            .hosts
+            .iter()
+            .filter_map(|h| match &h.status {
+                HostStatus::Ok { file, .. } => Some(file.as_str()),
+                HostStatus::Error { .. } => None,
+            })
+            .collect();
+        let read_error = |source| EvidenceError::Read { path: self.work.clone(), source };
+        for entry in fs::read_dir(&self.work).map_err(read_error)? {
+            let path = entry.map_err(read_error)?.path();
+            if !path.file_name().is_some_and(|name| saved.iter().any(|s| name == *s)) {
+                fs::remove_file(&path).map_err(|source| EvidenceError::Write { path, source })?;
+            }
+        }
+        Ok(())
     }
 
     fn incomplete(&self, why: String) -> EvidenceError {
