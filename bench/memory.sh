@@ -75,11 +75,13 @@ trap 'exit 130' INT TERM
 lab_started=1
 bash "$repo/tests/lab/up.sh" --dir "$dir" --count "$count" --net "$net" --profile worker-big >"$work/up.log" 2>&1 ||
     { cat "$work/up.log" >&2; die "the lab did not come up"; }
-# The lab's inventory, with a command_timeout that 200 hosts sharing two
-# cores cannot reach: a host that times out would leave the measure.
+# The lab's inventory, with deadlines that 200 hosts sharing two cores
+# cannot reach: a host that times out would leave the measure.
 inv=$work/inventory.toml
-sed 's/^command_timeout = .*/command_timeout = "900s"/' "$dir/inventory.toml" >"$inv"
-grep -q '^command_timeout = "900s"' "$inv" || die "no command_timeout in $dir/inventory.toml"
+sed -e 's/^command_timeout = .*/command_timeout = "900s"/' -e 's/^connect_timeout = .*/connect_timeout = "120s"/' \
+    "$dir/inventory.toml" >"$inv"
+grep -q '^command_timeout = "900s"' "$inv" && grep -q '^connect_timeout = "120s"' "$inv" ||
+    die "no command_timeout or connect_timeout in $dir/inventory.toml"
 mapfile -t names < <(sed -n 's/^name = "\(.*\)"$/\1/p' "$inv")
 ((${#names[@]} == count)) || die "the inventory lists ${#names[@]} hosts, expected $count"
 first=$(IFS=,; echo "${names[*]:0:concurrency}")
