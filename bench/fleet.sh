@@ -247,6 +247,25 @@ replay() {
     done
     grep -q "\"hosts_ok\": $eval_hosts" "$out.json" || die "evaluate did not report $eval_hosts $what hosts"
 }
+# index_set DIR: the _index.json `hardbench run --save-facts` writes beside
+# the hosts' files (every host, saved, with its file's sha256), for a set
+# made here by copying; `hardbench evaluate` reads only complete sets.
+index_set() {
+    python3 - "$1" <<'PY'
+import hashlib, json, pathlib, sys
+d = pathlib.Path(sys.argv[1])
+hosts = []
+for p in sorted(d.glob("*.json")):
+    s = json.loads(p.read_bytes())
+    r = {k: s[k] for k in ["host", "address", "port", "user", "sudo", "roles"]}
+    r.update(status="ok", file=p.name, sha256=hashlib.sha256(p.read_bytes()).hexdigest())
+    hosts.append(r)
+now = "2026-01-01T00:00:00+00:00"
+index = {"schema": "hardbench.facts-index/v1", "run_id": "0" * 32, "hardbench_version": "bench",
+         "started_at": now, "finished_at": now, "hosts": hosts}
+(d / "_index.json").write_text(json.dumps(index))
+PY
+}
 # One host's saved facts, copied to K files with distinct names and a distinct
 # kubelet config text each (a leading YAML comment), so that no host reuses
 # another's parse.
@@ -258,6 +277,7 @@ for ((i = 1; i <= eval_hosts; i++)); do
     sed -e "s/\"${names[0]}\"/\"replica-$i\"/" -e "s/\"content\": \"/\"content\": \"# replica $i\\\\n/" "$one" \
         >"$work/facts/replica-$i.json"
 done
+index_set "$work/facts"
 replay "$work/facts" "$work/eval" lab
 # The same for a control-plane host (the kubeadm fixture's cp-good): it has
 # four static pod manifests, about three times the checks and flags, and a
@@ -269,6 +289,7 @@ for ((i = 1; i <= eval_hosts; i++)); do
         -e "s/\"content\": \"/\"content\": \"# replica $i\\\\n/" \
         "$repo/tests/fixtures/kubeadm/cp-good.json" >"$work/facts-cp/cp-replica-$i.json"
 done
+index_set "$work/facts-cp"
 replay "$work/facts-cp" "$work/eval-cp" control-plane
 
 # --- the table ---------------------------------------------------------------------------

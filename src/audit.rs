@@ -1,6 +1,7 @@
 //! One host's audit, assembled from its gathered facts: which roles it is
 //! audited as, which checks apply, and their outcomes. Pure: time and facts
-//! come in, a `HostReport` goes out.
+//! come in, a `HostReport` goes out; under `--benchmark auto`, one for each
+//! benchmark the run may still choose (`Audited`).
 
 use crate::benchmark::Benchmark;
 use crate::component::{Component, Role};
@@ -41,9 +42,37 @@ pub fn detect_roles(facts: &Facts) -> Vec<Role> {
     roles
 }
 
-pub fn host_report(
+/// The benchmarks the run may use (one, or every built-in one for
+/// `--benchmark auto`), each with the checks selected in it.
+#[derive(Clone, Debug)]
+pub struct Candidates {
+    pub benchmarks: Vec<Benchmark>,
+    /// One per benchmark, in the same order.
+    pub selections: Vec<Selection>,
+}
+
+/// One host's results under every candidate benchmark, so that its facts
+/// can be dropped as soon as it is audited: `--benchmark auto` chooses
+/// once every host's version is known.
+#[derive(Clone, Debug)]
+pub struct Audited {
+    pub kubernetes_version: Option<String>,
+    /// One report per candidate, in the candidates' order.
+    pub reports: Vec<HostReport>,
+}
+
+pub fn against_candidates(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates) -> Audited {
+    Audited {
+        kubernetes_version: gathering.result.as_ref().ok().and_then(version::kubernetes_version),
+        reports: (candidates.benchmarks.iter().zip(&candidates.selections))
+            .map(|(benchmark, selection)| host_report(host, gathering, benchmark, selection))
+            .collect(),
+    }
+}
+
+fn host_report(
     host: &HostIdentity,
-    gathering: Gathering,
+    gathering: &Gathering,
     benchmark: &Benchmark,
     selection: &Selection,
 ) -> HostReport {
@@ -56,7 +85,7 @@ pub fn host_report(
     let k8s_version = gathering.result.as_ref().ok().and_then(version::seen);
     let impostors = gathering.result.as_ref().map(Facts::impostors).unwrap_or_default();
     let seen = gathering.result.as_ref().ok().map(role_hint::Seen::of);
-    let result = gathering.result.and_then(|facts| {
+    let result = gathering.result.as_ref().map_err(Clone::clone).and_then(|facts| {
         if roles.is_empty() {
             return Err(HostError::new(
                 HostErrorKind::NoRoles,
@@ -69,7 +98,7 @@ pub fn host_report(
         // One host, one benchmark: what its checks derive from the facts
         // is derived once.
         Ok(crate::kube::memo::for_host(|| {
-            evaluate_host(&facts, &roles, benchmark, selection)
+            evaluate_host(facts, &roles, benchmark, selection)
         }))
     });
     // Declared roles that disagree with what runs get one note.
@@ -88,7 +117,7 @@ pub fn host_report(
         effective_user: identity.effective_user,
         reported_hostname: identity.hostname,
         machine_id: identity.machine_id,
-        host_key: gathering.host_key,
+        host_key: gathering.host_key.clone(),
         kubernetes_version: k8s_version.as_ref().map(|s| s.version.clone()),
         kubernetes_version_source: k8s_version.map(|s| s.source),
         impostors,

@@ -76,7 +76,7 @@ pub struct RunArgs {
     /// Audit only these inventory hosts, comma-separated, e.g. `--limit cp-1,worker-2`.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub limit: Vec<String>,
-    /// Also save each host's gathered facts as DIR/<host>.json, for evidence and `hardbench evaluate`.
+    /// Also save the gathered facts as one set in DIR, replaced whole (a file per host and `_index.json`), for evidence and `hardbench evaluate`.
     #[arg(long, value_name = "DIR")]
     pub save_facts: Option<PathBuf>,
     /// Do not draw the progress bar (it is drawn only when stderr is a terminal anyway).

@@ -7,7 +7,6 @@ use crate::benchmark::LoadErrors;
 use crate::inventory::{InventoryErrors, UnknownHosts};
 use crate::output::{OutputError, WriteError};
 use crate::select::SelectionErrors;
-use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -29,9 +28,10 @@ pub enum Error {
     /// An output path is unusable.
     #[error(transparent)]
     Output(#[from] OutputError),
-    /// A saved-facts directory or file is unusable.
+    /// A saved-facts set could not be read, or `--save-facts` names a
+    /// directory that is not ours to replace (`evidence.rs`).
     #[error(transparent)]
-    SavedFacts(#[from] SavedFactsError),
+    Evidence(#[from] crate::evidence::EvidenceError),
     /// No benchmark fits the Kubernetes version the hosts run.
     #[error("{0}")]
     UnsupportedVersion(String),
@@ -42,34 +42,6 @@ pub enum Error {
     /// (saved facts, a listing).
     #[error(transparent)]
     Write(#[from] WriteError),
-}
-
-/// Why saved facts (`evaluate --facts DIR`) cannot be read.
-#[derive(Debug, thiserror::Error)]
-pub enum SavedFactsError {
-    #[error("{}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{}: no saved facts (*.json) in this directory", dir.display())]
-    Empty { dir: PathBuf },
-    #[error("{}: {source}", path.display())]
-    Json {
-        path: PathBuf,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("{}: schema {found:?} is not {expected:?}", path.display())]
-    Schema { path: PathBuf, found: String, expected: &'static str },
-    #[error("{}: collected_at {value:?}: {source}", path.display())]
-    Time {
-        path: PathBuf,
-        value: String,
-        #[source]
-        source: chrono::ParseError,
-    },
 }
 
 #[cfg(test)]

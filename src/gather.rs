@@ -1,7 +1,14 @@
-//! Fans the gathering out over the hosts: at most `concurrency` hosts at
-//! once, each on its own thread (ssh2 is blocking, and each host's deadline
-//! is enforced inside the transport), results returned in host order
-//! whatever order the hosts finish in.
+//! Fans the work on each host out over the hosts: at most `concurrency`
+//! hosts at once, each on its own thread (ssh2 is blocking, and each host's
+//! deadline is enforced inside the transport), results returned in host
+//! order whatever order the hosts finish in.
+//!
+//! A host's work is its gathering followed by what the caller does with it
+//! (`finish`: evaluate it, save its facts), on the same worker thread, so
+//! that a host's facts live only while its worker holds them: memory grows
+//! with the concurrency, not with the fleet. A panic in one host's work
+//! (a bug) makes that host an `internal` error and the worker goes on with
+//! the next host.
 //!
 //! The workers are detached threads that send each result over a channel,
 //! so that an interrupt (`interrupt.rs`) ends the wait at once: no new host
@@ -15,6 +22,7 @@ use crate::outcome::HostKeyInfo;
 use crate::progress::Progress;
 use crate::transport::{Gathered, HostError, HostErrorKind, Transport};
 use chrono::{DateTime, FixedOffset};
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -32,43 +40,54 @@ pub struct Gathering {
     pub result: Result<Facts, HostError>,
 }
 
+/// The script every host runs, and its arguments (the plan).
+#[derive(Clone, Debug)]
+pub struct Script {
+    pub text: &'static [u8],
+    pub args: Vec<String>,
+}
+
+/// What the caller does with a host's gathering once it ended (or once it
+/// is known that it never will: interrupted, or a failed worker). Runs on a
+/// worker thread, or on the caller's after an interrupt.
+pub type Finish<R> = Arc<dyn Fn(&Host, Gathering) -> R + Send + Sync>;
+
+/// When a host started, for the report of an interrupted one.
+type Started = Option<(DateTime<FixedOffset>, Instant)>;
+
 /// What every worker shares.
-struct Shared {
+struct Shared<R> {
     hosts: Vec<Host>,
     transport: Arc<dyn Transport + Send>,
-    script: &'static [u8],
-    args: Vec<String>,
+    script: Script,
+    finish: Finish<R>,
     progress: Arc<Progress>,
     interrupt: Interrupt,
     next: AtomicUsize,
-    /// When each started host started, for the report of an interrupted one.
-    started: Mutex<Vec<Option<Started>>>,
+    started: Mutex<Vec<Started>>,
 }
 
-/// When a host's gathering started: the wall clock for the report, the
-/// monotonic clock for its duration.
-type Started = (DateTime<FixedOffset>, Instant);
-
-pub fn gather_all(
+/// Gathers from every host and returns what `finish` made of each, in host order.
+pub fn gather_all<R: Send + 'static>(
     hosts: &[&Host],
     transport: Arc<dyn Transport + Send>,
-    script: &'static [u8],
-    args: &[String],
+    script: Script,
     concurrency: usize,
     progress: Arc<Progress>,
     interrupt: &Interrupt,
-) -> Vec<Gathering> {
+    finish: Finish<R>,
+) -> Vec<R> {
     let shared = Arc::new(Shared {
         hosts: hosts.iter().map(|h| (*h).clone()).collect(),
         transport,
         script,
-        args: args.to_vec(),
+        finish,
         progress,
         interrupt: interrupt.clone(),
         next: AtomicUsize::new(0),
         started: Mutex::new(vec![None; hosts.len()]),
     });
-    let (sender, receiver) = mpsc::channel::<(usize, Gathering)>();
+    let (sender, receiver) = mpsc::channel::<(usize, R)>();
     for _ in 0..concurrency.clamp(1, hosts.len().max(1)) {
         let shared = Arc::clone(&shared);
         let sender = sender.clone();
@@ -76,12 +95,12 @@ pub fn gather_all(
     }
     drop(sender);
 
-    let mut results: Vec<Option<Gathering>> = vec![None; hosts.len()];
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(hosts.len()).collect();
     let mut pending = hosts.len();
     while pending > 0 && interrupt.signal().is_none() {
         match receiver.recv_timeout(INTERRUPT_POLL) {
-            Ok((index, gathering)) => {
-                results[index] = Some(gathering);
+            Ok((index, result)) => {
+                results[index] = Some(result);
                 pending -= 1;
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -90,37 +109,73 @@ pub fn gather_all(
         }
     }
     // Hosts that finished while the signal arrived still count.
-    for (index, gathering) in receiver.try_iter() {
-        results[index] = Some(gathering);
+    for (index, result) in receiver.try_iter() {
+        results[index] = Some(result);
     }
-    let started = shared.started.lock().expect("never poisoned").clone();
+    let started = lock(&shared.started).clone();
     results
         .into_iter()
         .zip(started)
-        .zip(hosts)
-        .map(|((result, started), host)| result.unwrap_or_else(|| unfinished(host, started, interrupt)))
+        .zip(&shared.hosts)
+        .map(|((result, started), host)| {
+            result.unwrap_or_else(|| (shared.finish)(host, unfinished(host, started, interrupt)))
+        })
         .collect()
 }
 
 /// Takes hosts one by one until none is left or the run is interrupted.
-fn work(shared: &Shared, results: &mpsc::Sender<(usize, Gathering)>) {
+fn work<R>(shared: &Shared<R>, results: &mpsc::Sender<(usize, R)>) {
     while shared.interrupt.signal().is_none() {
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
         let Some(host) = shared.hosts.get(index) else { break };
-        shared.started.lock().expect("never poisoned")[index] = Some((now(), Instant::now()));
+        let (started_at, clock) = (now(), Instant::now());
+        lock(&shared.started)[index] = Some((started_at, clock));
         shared.progress.started(&host.name);
-        let gathering = gather_one(host, shared.transport.as_ref(), shared.script, &shared.args);
+        let result = panic::catch_unwind(AssertUnwindSafe(|| {
+            let gathering = gather_one(host, shared.transport.as_ref(), &shared.script);
+            (shared.finish)(host, gathering)
+        }))
+        .unwrap_or_else(|payload| {
+            (shared.finish)(host, internal_error(host, started_at, clock.elapsed(), payload.as_ref()))
+        });
         shared.progress.finished(&host.name);
         // The receiver is gone only after an interrupt: nobody wants this result.
-        if results.send((index, gathering)).is_err() {
+        if results.send((index, result)).is_err() {
             break;
         }
     }
 }
 
+/// A panic in one host's work poisons nothing the other hosts need: the
+/// start times are plain data, so a poisoned lock is still read.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The gathering of a host whose work panicked: a bug in hardbench, never
+/// a verdict on the host.
+fn internal_error(
+    host: &Host,
+    started_at: DateTime<FixedOffset>,
+    duration: Duration,
+    payload: &(dyn std::any::Any + Send),
+) -> Gathering {
+    let what = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    let message = format!(
+        "internal error in hardbench while auditing {}: {what}; nothing from this host is evaluated \
+         (this is a bug in hardbench, not a finding on the host)",
+        host.name
+    );
+    Gathering { started_at, duration, host_key: None, result: Err(HostError::new(HostErrorKind::Internal, message)) }
+}
+
 /// The gathering of a host that did not finish: interrupted while in
 /// flight, or never started.
-fn unfinished(host: &Host, started: Option<(DateTime<FixedOffset>, Instant)>, interrupt: &Interrupt) -> Gathering {
+fn unfinished(host: &Host, started: Started, interrupt: &Interrupt) -> Gathering {
     // Without a signal, the workers are gone: one panicked (its message is on stderr).
     let signal = interrupt.signal_name().unwrap_or("a failed worker thread");
     let (started_at, duration, message) = match started {
@@ -138,10 +193,11 @@ fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
 }
 
-fn gather_one(host: &Host, transport: &dyn Transport, script: &[u8], args: &[String]) -> Gathering {
+fn gather_one(host: &Host, transport: &dyn Transport, script: &Script) -> Gathering {
     let started_at = now();
     let clock = Instant::now();
-    let (host_key, result) = match transport.gather(host, script, args) {
+    // The raw stream is dropped here, as soon as it is parsed.
+    let (host_key, result) = match transport.gather(host, script.text, &script.args) {
         Ok(gathered) => (gathered.host_key.clone(), facts_from(host, &gathered)),
         Err(error) => (None, Err(error)),
     };
@@ -176,13 +232,21 @@ mod tests {
     use crate::inventory::{Become, HostKeyPolicy};
     use std::path::PathBuf;
 
-    /// Fails every host at once, except `slow`, which never answers in time.
+    /// Fails every host at once, except `slow`, which never answers in
+    /// time, `boom`, whose gathering panics (a bug), and `facts`, which
+    /// sends a valid empty stream.
     struct Fake;
 
     impl Transport for Fake {
         fn gather(&self, host: &Host, _: &[u8], _: &[String]) -> Result<Gathered, HostError> {
-            if host.name == "slow" {
-                std::thread::sleep(Duration::from_secs(30));
+            match host.name.as_str() {
+                "slow" => std::thread::sleep(Duration::from_secs(30)),
+                "boom" => panic!("attempt to add with overflow"),
+                "facts" => {
+                    let stdout = format!("{}\nEND 0\n", facts::parse::HEADER).into_bytes();
+                    return Ok(Gathered { stdout, stderr: Vec::new(), exit_status: 0, host_key: None });
+                }
+                _ => {}
             }
             Err(HostError::new(HostErrorKind::Connect, format!("{} refused", host.name)))
         }
@@ -205,6 +269,21 @@ mod tests {
         }
     }
 
+    fn script() -> Script {
+        Script { text: b"", args: Vec::new() }
+    }
+
+    /// Keeps each gathering as it is.
+    fn keep() -> Finish<Gathering> {
+        Arc::new(|_, gathering| gathering)
+    }
+
+    fn gather(names: &[&str], concurrency: usize, interrupt: &Interrupt, finish: Finish<Gathering>) -> Vec<Gathering> {
+        let hosts: Vec<Host> = names.iter().map(|n| host(n)).collect();
+        let hosts: Vec<&Host> = hosts.iter().collect();
+        gather_all(&hosts, Arc::new(Fake), script(), concurrency, Arc::new(Progress::hidden()), interrupt, finish)
+    }
+
     fn errors(gatherings: &[Gathering]) -> Vec<(HostErrorKind, String)> {
         gatherings
             .iter()
@@ -215,8 +294,6 @@ mod tests {
 
     #[test]
     fn an_interrupt_ends_the_wait_and_reports_the_unfinished_hosts() {
-        let hosts = [host("fast"), host("slow"), host("later")];
-        let hosts: Vec<&Host> = hosts.iter().collect();
         let interrupt = Interrupt::never();
         let raiser = interrupt.clone();
         std::thread::spawn(move || {
@@ -224,7 +301,7 @@ mod tests {
             raiser.raise(signal_hook::consts::SIGINT);
         });
         let clock = Instant::now();
-        let gatherings = gather_all(&hosts, Arc::new(Fake), b"", &[], 1, Arc::new(Progress::hidden()), &interrupt);
+        let gatherings = gather(&["fast", "slow", "later"], 1, &interrupt, keep());
         assert!(clock.elapsed() < Duration::from_secs(5), "took {:?}", clock.elapsed());
         assert_eq!(
             errors(&gatherings),
@@ -242,11 +319,47 @@ mod tests {
 
     #[test]
     fn without_an_interrupt_every_host_is_gathered_in_host_order() {
-        let hosts = [host("a"), host("b"), host("c"), host("d")];
-        let hosts: Vec<&Host> = hosts.iter().collect();
-        let gatherings =
-            gather_all(&hosts, Arc::new(Fake), b"", &[], 3, Arc::new(Progress::hidden()), &Interrupt::never());
+        let gatherings = gather(&["a", "b", "c", "d"], 3, &Interrupt::never(), keep());
         let names: Vec<String> = errors(&gatherings).into_iter().map(|(_, m)| m).collect();
         assert_eq!(names, ["a refused", "b refused", "c refused", "d refused"]);
+    }
+
+    #[test]
+    fn a_panic_in_one_hosts_work_is_that_hosts_error_and_the_next_host_is_still_audited() {
+        // One worker: before the pool caught panics, it died with `boom`
+        // and `after` was never contacted.
+        // Evaluating `facts` panics too (what a bug in evaluation does).
+        let finish: Finish<Gathering> = Arc::new(|_, gathering| {
+            assert!(gathering.result.is_err(), "index out of bounds: the len is 0 but the index is 0");
+            gathering
+        });
+        let gatherings = gather(&["before", "boom", "facts", "after"], 1, &Interrupt::never(), finish);
+        let errors = errors(&gatherings);
+        assert_eq!(errors[0], (HostErrorKind::Connect, "before refused".to_string()));
+        assert_eq!(errors[3], (HostErrorKind::Connect, "after refused".to_string()));
+        for (index, (host, cause)) in
+            [(1, ("boom", "attempt to add with overflow")), (2, ("facts", "index out of bounds"))]
+        {
+            let (kind, message) = &errors[index];
+            assert_eq!(*kind, HostErrorKind::Internal, "{message}");
+            assert!(message.starts_with(&format!("internal error in hardbench while auditing {host}: ")), "{message}");
+            assert!(message.contains(cause), "{message}");
+            assert!(message.contains("not a finding on the host"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_host_is_finished_on_its_worker_as_soon_as_it_is_gathered() {
+        // `slow` holds its worker for 30 s; `fast`'s work must be done
+        // (finished, its gathering let go) long before.
+        let (sender, receiver) = mpsc::channel::<String>();
+        let sender = Mutex::new(sender);
+        let finish: Finish<Gathering> = Arc::new(move |host, gathering| {
+            lock(&sender).send(host.name.clone()).expect("the test listens");
+            gathering
+        });
+        std::thread::spawn(move || gather(&["slow", "fast"], 2, &Interrupt::never(), finish));
+        let first = receiver.recv_timeout(Duration::from_secs(10)).expect("fast is finished while slow is gathered");
+        assert_eq!(first, "fast");
     }
 }

@@ -13,9 +13,10 @@
 //!   reports are written and the process exits with the decided status.
 //! - **A second signal exits at once**, wherever it falls:
 //!   - before the reports are published: every temporary file the run has
-//!     open (`track`: reports, and saved facts being written) is removed
-//!     first, the previous reports stay as they were, and the status is
-//!     128 + that signal: no new report claims anything else;
+//!     open (`track`: reports, and the directory a saved-facts set is
+//!     written into) is removed first, the previous reports stay as they
+//!     were, and the status is 128 + that signal: no new report claims
+//!     anything else;
 //!   - while the reports are being published (`publish`: the renames of the
 //!     temporary files onto their names, which take microseconds), it waits
 //!     for the renames to end, so all the new reports are in place or none;
@@ -203,7 +204,10 @@ fn record(first: &AtomicI32, signal: i32) {
 fn exit_now(unpublished_status: u8) -> ! {
     let exit = exit_state();
     for path in &exit.temporaries {
-        let _ = std::fs::remove_file(path);
+        // A file, or the directory a saved-facts set is written into.
+        if std::fs::remove_file(path).is_err() {
+            let _ = std::fs::remove_dir_all(path);
+        }
     }
     let status = i32::from(exit.published.unwrap_or(unpublished_status));
     // SAFETY: `_exit` ends the process without running destructors or

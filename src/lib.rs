@@ -11,6 +11,7 @@ pub mod cli;
 pub mod component;
 pub mod error;
 pub mod eval;
+pub mod evidence;
 pub mod facts;
 pub mod gather;
 pub mod interrupt;

@@ -5,6 +5,7 @@
 use clap::Parser;
 use hardbench::cli::Cli;
 use hardbench::error::Error;
+use hardbench::evidence::EvidenceError;
 use hardbench::interrupt::Interrupt;
 use hardbench::outcome::ExitCode;
 use hardbench::run::{self, Console};
@@ -46,17 +47,20 @@ fn main() -> std::process::ExitCode {
 /// The exit code of an invocation that stopped before its reports: bad input
 /// is 2 (nothing was contacted, or no benchmark fits what was seen); a file
 /// that could not be written after hosts were contacted is 4, a report
-/// missing.
+/// missing; an `evaluate` stopped by a signal (it writes nothing) is 128 +
+/// the signal.
 fn exit_code(error: &Error) -> ExitCode {
     match error {
         Error::Write(_) => ExitCode::ReportMissing,
+        Error::Evidence(EvidenceError::Interrupted { signal, .. }) => ExitCode::Interrupted { signal: *signal },
+        Error::Evidence(EvidenceError::Write { .. } | EvidenceError::Incomplete { .. }) => ExitCode::ReportMissing,
         Error::Inventory(_)
         | Error::UnknownHosts(_)
         | Error::UnknownBenchmark { .. }
         | Error::Benchmark(_)
         | Error::Selection(_)
         | Error::Output(_)
-        | Error::SavedFacts(_)
+        | Error::Evidence(_)
         | Error::UnsupportedVersion(_)
         | Error::Invalid(_) => ExitCode::BadInput,
     }

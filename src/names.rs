@@ -149,6 +149,7 @@ mod tests {
                 "interrupted",
                 "no-roles",
                 "bastion",
+                "internal",
             ],
         );
         agree(

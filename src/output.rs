@@ -1,4 +1,4 @@
-//! Where reports and saved facts go. Every output path is checked in full
+//! Where reports go (saved facts: `evidence.rs`). Every output path is checked in full
 //! before any host is contacted, and every file is written atomically (a
 //! temporary file in the same directory, then a rename), so a reader sees
 //! the previous file or the new complete one, never a truncated one.
@@ -76,12 +76,6 @@ pub enum OutputError {
     BothStdout { first: &'static str, second: &'static str },
     #[error("{first} and {second} both name {}; give each report its own file", path.display())]
     SameFile { first: &'static str, second: &'static str, path: PathBuf },
-    #[error("cannot write into {}: {source}", dir.display())]
-    Dir {
-        dir: PathBuf,
-        #[source]
-        source: io::Error,
-    },
 }
 
 /// A report or file that could not be written after the run.
@@ -190,13 +184,6 @@ fn identity(flag: &'static str, path: &Path) -> Result<FileIdentity, OutputError
     Ok((dir, PathBuf::from(name)))
 }
 
-/// Creates `dir` if needed and checks it accepts new files.
-pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
-    let fail = |source| OutputError::Dir { dir: dir.to_path_buf(), source };
-    fs::create_dir_all(dir).map_err(fail)?;
-    tempfile::NamedTempFile::new_in(dir).map(drop).map_err(fail)
-}
-
 /// A report written whole into a temporary file beside its final name,
 /// not yet renamed onto it. The temporary file is removed if it is dropped,
 /// and by an exit at once on a second signal (`interrupt::track`).
@@ -252,14 +239,6 @@ impl Staged {
         }
         publishing.forget(&self.temp);
     }
-
-    /// Renames the file onto its name on its own (not one of a set of
-    /// reports that must appear together).
-    pub fn persist(mut self) -> Result<(), WriteError> {
-        let file = self.file.take().expect("a staged file is persisted once");
-        interrupt::untrack(|| file.persist(&self.path).map(drop).map_err(|e| e.error), &self.temp)
-            .map_err(|source| WriteError { what: self.path.display().to_string(), source })
-    }
 }
 
 impl Drop for Staged {
@@ -268,14 +247,6 @@ impl Drop for Staged {
             let _ = interrupt::untrack(|| file.close(), &self.temp);
         }
     }
-}
-
-/// Writes to `path` atomically, on its own: `stage`, then `persist`.
-pub fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>,
-) -> Result<(), WriteError> {
-    stage(path, write)?.persist()
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -294,6 +265,20 @@ fn set_readable(path: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// One report written on its own: staged, then published.
+    fn write_atomically(
+        path: &Path,
+        write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>,
+    ) -> Result<(), WriteError> {
+        let staged = stage(path, write)?;
+        let mut published = Ok(());
+        interrupt::publish(|publishing| {
+            published = staged.publish(publishing);
+            0
+        });
+        published
+    }
 
     fn leftovers(dir: &Path) -> usize {
         fs::read_dir(dir).unwrap().count()

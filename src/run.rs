@@ -1,15 +1,17 @@
 //! One invocation end to end. For `run`: load and validate everything that
 //! can be wrong before any host is contacted (inventory, benchmark, check
-//! selection, output paths), gather from every host in parallel, choose the
-//! benchmark, evaluate, and write the reports. `evaluate` does the same from
-//! saved facts, without SSH.
+//! selection, output paths, the saved-facts directory), gather from every
+//! host in parallel, audit and save each host as soon as it is gathered
+//! (keeping only its results), choose the benchmark, and write the reports.
+//! `evaluate` does the same from a saved set, one host at a time, without SSH.
 
-use crate::audit::{self, HostIdentity};
+use crate::audit::{self, Audited, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark};
 use crate::cli::{Cli, Command, EvaluateArgs, ListChecksArgs, OutputArgs, RunArgs, SelectionArgs, ValidateArgs};
-use crate::error::{Error, SavedFactsError};
-use crate::facts::{plan, SavedFacts, FACTS_SCHEMA};
-use crate::gather::{self, Gathering};
+use crate::error::Error;
+use crate::evidence::{EvidenceError, HostRecord, SavedSet, Staging};
+use crate::facts::plan;
+use crate::gather::{self, Script};
 use crate::interrupt::{self, Interrupt};
 use crate::inventory::{self, Become, Host};
 use crate::outcome::{BenchmarkInfo, ExitCode, Report};
@@ -21,9 +23,8 @@ use crate::transport::Transport;
 use crate::version;
 use chrono::{DateTime, FixedOffset};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Where the console report and messages go, and whether each is a
 /// terminal that may show colors.
@@ -36,7 +37,8 @@ pub struct Console<'a> {
 
 /// Runs the command and returns the process's status. `interrupt` is looked
 /// at while hosts are gathered: once it is set, the hosts not finished are
-/// reported as interrupted, and the status says so.
+/// reported as interrupted, and the status says so; `evaluate` stops at once
+/// and writes nothing.
 pub fn execute(
     cli: Cli,
     transport: Arc<dyn Transport + Send>,
@@ -61,44 +63,80 @@ fn run(
     let inventory = inventory::load(&args.inventory)?;
     warn(&inventory.warnings);
     let hosts = inventory.select(&args.limit)?;
-    let candidates = candidates(&args.selection)?;
+    let candidates = Arc::new(candidates(&args.selection)?);
     let outputs = check_outputs(&args.output)?;
-    if let Some(dir) = &args.save_facts {
-        output::prepare_dir(dir)?;
-    }
+    let evidence = args.save_facts.as_deref().map(|dir| Staging::create(dir, started_at)).transpose()?.map(Arc::new);
 
-    let mut plan = plan::Plan::default();
-    for benchmark in &candidates {
-        plan.merge(&plan::for_benchmark(benchmark));
-    }
     let progress = Arc::new(Progress::new(hosts.len(), !args.no_progress));
-    let gatherings = gather::gather_all(
+    let done = gather::gather_all(
         &hosts,
         transport,
-        crate::GATHER_SCRIPT.as_bytes(),
-        &plan.args(),
+        script(&candidates),
         crate::transport::descriptors::clamp_concurrency(usize::from(args.concurrency).min(hosts.len())),
         Arc::clone(&progress),
         interrupt,
+        audit_and_save(&candidates, evidence.clone()),
     );
     progress.finish();
 
-    let identities: Vec<HostIdentity> = hosts.iter().map(|h| identity(h)).collect();
-    if let Some(dir) = &args.save_facts {
-        save_facts(dir, &identities, &gatherings)?;
+    let (audited, records): (Vec<Audited>, Vec<Saved>) = done.into_iter().unzip();
+    // Every host is done (or interrupted): the set is complete. A set that
+    // cannot be written does not cost the reports: they say it is missing.
+    let saved = evidence.map_or(Ok(()), |set| set.commit(records.into_iter().flatten().collect()));
+    let mut report = assemble(started_at, &candidates, &args.selection, audited)?;
+    if let Err(error) = saved {
+        missing(&mut report, console, &error);
     }
-    let hosts: Vec<(HostIdentity, Gathering)> = identities.into_iter().zip(gatherings).collect();
-    let report = build_report(started_at, candidates, &args.selection, hosts)?;
     Ok(finish(report, &outputs, interrupt, console))
+}
+
+/// A saved host's record for the index, when facts are saved.
+type Saved = Option<Result<HostRecord, EvidenceError>>;
+
+/// A host's work once its gathering ended, on its worker thread: audit it
+/// under every candidate benchmark and save its facts, so that only its
+/// results outlive it.
+fn audit_and_save(candidates: &Arc<Candidates>, evidence: Option<Arc<Staging>>) -> gather::Finish<(Audited, Saved)> {
+    let candidates = Arc::clone(candidates);
+    Arc::new(move |host, gathering| {
+        let identity = identity(host);
+        let audited = audit::against_candidates(&identity, &gathering, &candidates);
+        let saved = evidence.as_ref().map(|set| set.save(&identity, gathering));
+        (audited, saved)
+    })
+}
+
+/// The gathering script, with what every candidate benchmark needs gathered.
+fn script(candidates: &Candidates) -> Script {
+    let mut plan = plan::Plan::default();
+    for benchmark in &candidates.benchmarks {
+        plan.merge(&plan::for_benchmark(benchmark));
+    }
+    Script { text: crate::GATHER_SCRIPT.as_bytes(), args: plan.args() }
 }
 
 fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -> Result<ExitCode, Error> {
     let started_at = now();
     let candidates = candidates(&args.selection)?;
     let outputs = check_outputs(&args.output)?;
-    let hosts = load_saved_facts(&args.facts)?;
-    let report = build_report(started_at, candidates, &args.selection, hosts)?;
+    let set = SavedSet::open(&args.facts)?;
+    let mut audited = Vec::with_capacity(set.records().len());
+    for record in set.records() {
+        stop_if_interrupted(interrupt, set.dir())?;
+        let (identity, gathering) = set.load(record)?;
+        audited.push(audit::against_candidates(&identity, &gathering, &candidates));
+    }
+    stop_if_interrupted(interrupt, set.dir())?;
+    let report = assemble(started_at, &candidates, &args.selection, audited)?;
     Ok(finish(report, &outputs, interrupt, console))
+}
+
+/// `evaluate` contacts nothing, so a signal simply ends it, before anything is written.
+fn stop_if_interrupted(interrupt: &Interrupt, dir: &Path) -> Result<(), Error> {
+    match interrupt.signal() {
+        Some(signal) => Err(EvidenceError::Interrupted { dir: dir.to_path_buf(), signal }.into()),
+        None => Ok(()),
+    }
 }
 
 /// Lists the checks of one benchmark; `auto` lists the newest one known,
@@ -163,17 +201,18 @@ fn warn(warnings: &[inventory::InventoryError]) {
 }
 
 /// The benchmarks `--benchmark` allows: the one named, or every built-in one for `auto`.
-fn candidates(selection: &SelectionArgs) -> Result<Vec<Benchmark>, Error> {
-    let candidates = if selection.benchmark == "auto" {
+fn candidates(selection: &SelectionArgs) -> Result<Candidates, Error> {
+    let benchmarks = if selection.benchmark == "auto" {
         benchmark::builtin_ids().iter().map(|id| load_benchmark(id)).collect::<Result<Vec<_>, _>>()?
     } else {
         vec![load_benchmark(&selection.benchmark)?]
     };
     // Check ids must mean something in every benchmark the run may choose.
-    for benchmark in &candidates {
-        Selection::new(benchmark, &selection.check, &selection.skip)?;
-    }
-    Ok(candidates)
+    let selections = benchmarks
+        .iter()
+        .map(|b| Selection::new(b, &selection.check, &selection.skip))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Candidates { benchmarks, selections })
 }
 
 fn load_benchmark(id: &str) -> Result<Benchmark, Error> {
@@ -202,27 +241,23 @@ fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
     })
 }
 
-fn build_report(
+/// The report, once every host is audited: `--benchmark auto` chooses from
+/// the versions the hosts reported, and each host's results under that
+/// benchmark are kept.
+fn assemble(
     started_at: DateTime<FixedOffset>,
-    mut candidates: Vec<Benchmark>,
+    candidates: &Candidates,
     selection_args: &SelectionArgs,
-    hosts: Vec<(HostIdentity, Gathering)>,
+    audited: Vec<Audited>,
 ) -> Result<Report, Error> {
     let (index, selected_by) = if selection_args.benchmark == "auto" {
-        let seen: Vec<String> = hosts
-            .iter()
-            .filter_map(|(_, g)| g.result.as_ref().ok().and_then(version::kubernetes_version))
-            .collect();
-        version::choose(&candidates, &seen).map_err(Error::UnsupportedVersion)?
+        let seen: Vec<String> = audited.iter().filter_map(|a| a.kubernetes_version.clone()).collect();
+        version::choose(&candidates.benchmarks, &seen).map_err(Error::UnsupportedVersion)?
     } else {
         (0, "--benchmark".to_string())
     };
-    let benchmark = candidates.swap_remove(index);
-    let selection = Selection::new(&benchmark, &selection_args.check, &selection_args.skip)?;
-    let hosts = hosts
-        .into_iter()
-        .map(|(identity, gathering)| audit::host_report(&identity, gathering, &benchmark, &selection))
-        .collect();
+    let benchmark = &candidates.benchmarks[index];
+    let hosts = audited.into_iter().map(|mut host| host.reports.swap_remove(index)).collect();
     Ok(Report {
         hardbench_version: env!("CARGO_PKG_VERSION").to_string(),
         benchmark: BenchmarkInfo {
@@ -353,7 +388,7 @@ fn to_stdout(stdout: &mut dyn Write, write: impl FnOnce(&mut dyn Write) -> std::
 }
 
 /// Says on stderr that a report could not be written, and marks it missing.
-fn missing(report: &mut Report, console: &mut Console, error: &output::WriteError) {
+fn missing(report: &mut Report, console: &mut Console, error: &dyn std::fmt::Display) {
     report.report_missing = true;
     let _ = writeln!(console.stderr, "hardbench: {error}; every other report is still written (exit status 4)");
 }
@@ -380,76 +415,158 @@ fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
 }
 
-/// Saves each host's facts as `<dir>/<host>.json`; hosts without facts are
-/// not saved (their error is in the report).
-fn save_facts(dir: &Path, identities: &[HostIdentity], gatherings: &[Gathering]) -> Result<(), Error> {
-    for (identity, gathering) in identities.iter().zip(gatherings) {
-        let Ok(facts) = &gathering.result else { continue };
-        let saved = SavedFacts {
-            schema: FACTS_SCHEMA.to_string(),
-            host: identity.name.clone(),
-            address: identity.address.clone(),
-            port: identity.port,
-            user: identity.user.clone(),
-            sudo: identity.sudo,
-            roles: identity.roles.clone(),
-            host_key: gathering.host_key.clone(),
-            collected_at: gathering.started_at.to_rfc3339(),
-            duration_ms: u64::try_from(gathering.duration.as_millis()).unwrap_or(u64::MAX),
-            facts: facts.clone(),
-        };
-        let mut bytes = serde_json::to_vec_pretty(&saved).expect("facts always serialize");
-        bytes.push(b'\n');
-        output::write_atomically(&saved_facts_path(dir, &identity.name), |out| out.write_all(&bytes))?;
-    }
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::parse::HEADER;
+    use crate::inventory::Host;
+    use crate::transport::{Gathered, HostError};
+    use clap::Parser;
+    use std::sync::{Condvar, Mutex};
+    use std::time::{Duration, Instant};
 
-fn saved_facts_path(dir: &Path, host: &str) -> PathBuf {
-    // Host names are free text in the inventory; keep the file inside `dir`.
-    let file: String = host.chars().map(|c| if c == '/' || c == '\0' { '_' } else { c }).collect();
-    dir.join(format!("{file}.json"))
-}
-
-/// Loads every `*.json` of a saved-facts directory, in file-name order.
-fn load_saved_facts(dir: &Path) -> Result<Vec<(HostIdentity, Gathering)>, Error> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|source| SavedFactsError::Read { path: dir.to_path_buf(), source })?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    paths.sort();
-    if paths.is_empty() {
-        return Err(SavedFactsError::Empty { dir: dir.to_path_buf() }.into());
+    /// Sends a valid stream from every host; `slow` only once released.
+    struct Fake {
+        released: Mutex<bool>,
+        release: Condvar,
+        slow_started: std::sync::atomic::AtomicBool,
     }
-    paths
-        .iter()
-        .map(|path| {
-            let path = path.clone();
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| SavedFactsError::Read { path: path.clone(), source })?;
-            let saved: SavedFacts = serde_json::from_str(&text)
-                .map_err(|source| SavedFactsError::Json { path: path.clone(), source })?;
-            if saved.schema != FACTS_SCHEMA {
-                return Err(SavedFactsError::Schema { path, found: saved.schema, expected: FACTS_SCHEMA }.into());
+
+    impl Transport for Fake {
+        fn gather(&self, host: &Host, _: &[u8], _: &[String]) -> Result<Gathered, HostError> {
+            if host.name == "slow" {
+                self.slow_started.store(true, std::sync::atomic::Ordering::SeqCst);
+                let released = self.released.lock().unwrap();
+                let (_released, timeout) =
+                    self.release.wait_timeout_while(released, Duration::from_secs(60), |r| !*r).unwrap();
+                assert!(!timeout.timed_out(), "the test never released slow");
             }
-            let started_at = DateTime::parse_from_rfc3339(&saved.collected_at)
-                .map_err(|source| SavedFactsError::Time { path, value: saved.collected_at.clone(), source })?;
-            let identity = HostIdentity {
-                name: saved.host,
-                address: saved.address,
-                port: saved.port,
-                user: saved.user,
-                sudo: saved.sudo,
-                roles: saved.roles,
-            };
-            let gathering = Gathering {
-                started_at,
-                duration: Duration::from_millis(saved.duration_ms),
-                host_key: saved.host_key,
-                result: Ok(saved.facts),
-            };
-            Ok((identity, gathering))
-        })
-        .collect()
+            let stdout = format!("{HEADER}\nEND 0\n").into_bytes();
+            Ok(Gathered { stdout, stderr: Vec::new(), exit_status: 0, host_key: None })
+        }
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// A run of the hosts `names` (`slow` and `fast`, in some order) at
+    /// `concurrency` with `--save-facts DIR/facts`, on its own thread, and a
+    /// way to release `slow`.
+    struct Running {
+        tmp: tempfile::TempDir,
+        fake: Arc<Fake>,
+        run: Option<std::thread::JoinHandle<(Result<ExitCode, String>, String)>>,
+    }
+
+    impl Running {
+        fn start(interrupt: &Interrupt, names: [&str; 2], concurrency: &str) -> Running {
+            let tmp = tempfile::tempdir().unwrap();
+            let inventory = tmp.path().join("inventory.toml");
+            // Under strict, known_hosts must hold keys (this one is never used).
+            let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGoeor1PRjdpSnzFFpaD8CySUH6IqNVSajXFpTysMFYP";
+            std::fs::write(tmp.path().join("known_hosts"), format!("192.0.2.1 {key}\n")).unwrap();
+            let mut text = String::from("[defaults]\nuser = \"audit\"\nknown_hosts = \"known_hosts\"\n");
+            for name in names {
+                text += &format!("[[hosts]]\nname = \"{name}\"\naddress = \"192.0.2.1\"\nroles = [\"worker\"]\n");
+            }
+            std::fs::write(&inventory, text).unwrap();
+            let facts = tmp.path().join("facts");
+            let cli = Cli::try_parse_from([
+                "hardbench", "run", "--no-progress", "--benchmark", "cis-1.12", "--concurrency", concurrency,
+                "--inventory", inventory.to_str().unwrap(), "--save-facts", facts.to_str().unwrap(),
+            ])
+            .unwrap();
+            let fake = Arc::new(Fake {
+                released: Mutex::new(false),
+                release: Condvar::new(),
+                slow_started: Default::default(),
+            });
+            let transport: Arc<dyn Transport + Send> = fake.clone();
+            let interrupt = interrupt.clone();
+            let run = std::thread::spawn(move || {
+                let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+                let mut console =
+                    Console { stdout: &mut stdout, stderr: &mut stderr, stdout_color: false, stderr_color: false };
+                let code = execute(cli, transport, &interrupt, &mut console);
+                (code.map_err(|e| e.to_string()), String::from_utf8(stdout).unwrap())
+            });
+            Running { tmp, fake, run: Some(run) }
+        }
+
+        fn facts(&self) -> std::path::PathBuf {
+            self.tmp.path().join("facts")
+        }
+
+        /// Waits until fast's facts are saved in the set being written,
+        /// and returns that working directory's entries.
+        fn fast_saved(&self) -> Vec<String> {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let working = entries(self.tmp.path()).into_iter().find(|n| n.starts_with(".facts.hardbench-"));
+                let saved = working.map(|w| entries(&self.tmp.path().join(w))).unwrap_or_default();
+                if saved.contains(&"fast.json".to_string()) {
+                    return saved;
+                }
+                assert!(Instant::now() < deadline, "fast was not saved while slow was gathered");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+
+        /// The run's exit code (or error) and console.
+        fn join(&mut self) -> (Result<ExitCode, String>, String) {
+            self.run.take().expect("joined once").join().unwrap()
+        }
+
+        fn release_slow(&self) {
+            *self.fake.released.lock().unwrap() = true;
+            self.fake.release.notify_all();
+        }
+    }
+
+    #[test]
+    fn a_host_is_audited_and_saved_as_soon_as_it_is_gathered_not_when_the_last_host_is() {
+        let mut running = Running::start(&Interrupt::never(), ["slow", "fast"], "2");
+        // While slow is still being gathered, fast's facts are already
+        // saved (after its audit, on its worker) in the set being written.
+        assert_eq!(running.fast_saved(), ["fast.json"]);
+        assert!(!running.facts().exists(), "the set is put in place only once every host is done");
+
+        running.release_slow();
+        let (code, console) = running.join();
+        assert!(code.is_ok(), "{code:?}\n{console}");
+        assert!(console.contains("slow") && console.contains("fast"), "{console}");
+        assert_eq!(entries(&running.facts()), ["_index.json", "fast.json", "slow.json"]);
+        assert_eq!(entries(running.tmp.path()), ["facts", "inventory.toml", "known_hosts"]);
+    }
+
+    #[test]
+    fn an_interrupted_run_still_writes_one_whole_set_recording_the_interrupted_host() {
+        let interrupt = Interrupt::never();
+        // One worker: once it gathers slow, fast's result has been sent.
+        let mut running = Running::start(&interrupt, ["fast", "slow"], "1");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !running.fake.slow_started.load(std::sync::atomic::Ordering::SeqCst) {
+            assert!(Instant::now() < deadline, "slow was never gathered");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        interrupt.raise(libc::SIGTERM);
+        let (code, console) = running.join();
+        assert_eq!(code, Ok(ExitCode::Interrupted { signal: libc::SIGTERM }), "{console}");
+        assert_eq!(entries(&running.facts()), ["_index.json", "fast.json"]);
+        assert_eq!(entries(running.tmp.path()), ["facts", "inventory.toml", "known_hosts"]);
+        let set = SavedSet::open(&running.facts()).unwrap();
+        let (_, slow) = set.load(&set.records()[1]).unwrap();
+        let error = slow.result.unwrap_err();
+        assert_eq!(error.kind, crate::transport::HostErrorKind::Interrupted, "{error}");
+        // slow's thread outlives the run; when it ends, it writes nothing.
+        running.release_slow();
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(entries(&running.facts()), ["_index.json", "fast.json"]);
+        assert_eq!(entries(running.tmp.path()), ["facts", "inventory.toml", "known_hosts"]);
+    }
 }

@@ -12,7 +12,7 @@ mod watchdog;
 use crate::inventory::Host;
 use crate::names::named_enum;
 use crate::outcome::HostKeyInfo;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What came back from running the script on a host.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct Gathered {
 
 /// Why a host could not be audited. The kind is a stable, countable name;
 /// the message is for humans and always names the host.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct HostError {
     pub kind: HostErrorKind,
@@ -66,6 +66,8 @@ named_enum! {
         /// The bastion itself failed (out of file descriptors): nothing is
         /// known about the host, which is never blamed for it.
         Bastion = "bastion",
+        /// hardbench itself failed on this host (a bug): never a verdict.
+        Internal = "internal",
     }
 }
 

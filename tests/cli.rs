@@ -4,6 +4,7 @@
 mod common;
 
 use common::{hardbench, repo, text};
+use sha2::Digest;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
@@ -117,7 +118,16 @@ fn evaluate_worker_as(roles: Option<&[&str]>) -> (std::process::Output, serde_js
     let source = common::repo().join("tests/fixtures/kubeadm/worker-good.json");
     let mut saved: serde_json::Value = serde_json::from_slice(&std::fs::read(source).unwrap()).unwrap();
     saved["roles"] = serde_json::json!(roles);
-    std::fs::write(facts.join("worker-good.json"), serde_json::to_vec(&saved).unwrap()).unwrap();
+    let bytes = serde_json::to_vec(&saved).unwrap();
+    std::fs::write(facts.join("worker-good.json"), &bytes).unwrap();
+    // A saved set is whole only with its index, which records the same roles.
+    let index_path = common::repo().join("tests/fixtures/kubeadm/_index.json");
+    let mut index: serde_json::Value = serde_json::from_slice(&std::fs::read(index_path).unwrap()).unwrap();
+    let mut host = index["hosts"].as_array().unwrap().iter().find(|h| h["host"] == "worker-good").unwrap().clone();
+    host["roles"] = serde_json::json!(roles);
+    host["sha256"] = serde_json::json!(format!("{:x}", sha2::Sha256::digest(&bytes)));
+    index["hosts"] = serde_json::json!([host]);
+    std::fs::write(facts.join("_index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
     let json = dir.path().join("report.json");
     let output = hardbench(&["evaluate", "--facts", facts.to_str().unwrap(), "--json", json.to_str().unwrap()]);
     let report = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();

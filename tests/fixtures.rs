@@ -1,10 +1,11 @@
 //! Saved facts replayed without SSH: every scenario under tests/fixtures/
-//! (`<host>.json` as written by `run --save-facts`, plus `expected.tsv`) is
-//! evaluated by the built binary, and every check's status and `actual`
-//! must be exactly the expected ones. Together the scenarios give every
-//! automated check of cis-1.12 a host where it passes and one where it
-//! fails. tests/fixtures/generate.py derives the edited scenarios from the
-//! captured lab hosts.
+//! (a set as `run --save-facts` writes it, `<host>.json` and `_index.json`;
+//! beside it `<scenario>.expected.tsv`) is evaluated by the built binary,
+//! and every check's status and `actual` must be exactly the expected ones.
+//! Together the scenarios give every automated check of cis-1.12 a host
+//! where it passes and one where it fails. tests/fixtures/generate.py
+//! derives the edited scenarios from the captured lab hosts, and writes
+//! each scenario's index.
 
 mod common;
 
@@ -22,7 +23,8 @@ fn scenario(name: &str) -> PathBuf {
 }
 
 fn expected(dir: &Path) -> Outcomes {
-    let text = std::fs::read_to_string(dir.join("expected.tsv")).expect("expected.tsv exists");
+    let tsv = dir.with_extension("expected.tsv");
+    let text = std::fs::read_to_string(&tsv).unwrap_or_else(|e| panic!("{}: {e}", tsv.display()));
     let mut outcomes = Outcomes::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.starts_with('#') && !l.is_empty()) {
         let fields: Vec<&str> = line.split('\t').collect();
@@ -72,7 +74,7 @@ fn every_scenario_gives_exactly_the_expected_outcomes() {
             }
         }
         for key in got.keys().filter(|k| !want.contains_key(*k)) {
-            wrong.push(format!("{} {}: reported but not in expected.tsv", key.0, key.1));
+            wrong.push(format!("{} {}: reported but not in {name}.expected.tsv", key.0, key.1));
         }
         assert!(wrong.is_empty(), "scenario {name}:\n{}", wrong.join("\n"));
     }

@@ -4,12 +4,15 @@
 //! command; then the saved facts evaluated again offline. The verdicts must
 //! be exactly those of the expected-verdict table in tests/lab/README.md,
 //! which this test reads, so the document and the lab cannot drift apart.
+//! A second run into the same directory, with one host unreachable,
+//! leaves no stale facts of it, and `evaluate` reports it as the error it was.
 
 mod common;
 
 use common::{assert_well_formed_xml, hardbench, read_json, repo, text, Audit, Lab};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
 /// The expected-verdict table of tests/lab/README.md.
@@ -212,7 +215,12 @@ fn the_demo_audits_the_lab_over_ssh_as_its_readme_says() {
     }
     assert!(!everything.contains("HBSENTINEL"), "a planted secret left the host");
 
-    // The saved facts give the same verdicts offline, without SSH.
+    // The saved facts are evidence: readable by their owner only. They give
+    // the same verdicts offline, without SSH.
+    for entry in std::fs::read_dir(&facts).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "{}", path.display());
+    }
     let replayed = state.path().join("replayed.json");
     let output = hardbench(&["evaluate", "--facts", facts.to_str().unwrap(), "--json", replayed.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
@@ -262,4 +270,42 @@ fn lab_scripts_print_their_usage_on_help_and_refuse_a_wrong_option() {
         assert!(output.stdout.is_empty(), "{script}: {}", text(&output));
         assert!(!untouched.exists(), "{script} did nothing");
     }
+}
+
+/// Saved facts are one complete set per run: a second run into the same
+/// directory, with worker-bad unreachable this time, leaves no stale facts
+/// of it, and `evaluate` reports it as the error it was, never as ok.
+#[test]
+fn a_second_run_leaves_no_stale_facts_and_evaluate_reports_the_error_it_was() {
+    let state = tempfile::tempdir().unwrap();
+    let lab = Lab::up_on(&state.path().join("lab"), 14, &["worker-good", "worker-bad"]);
+    let out = state.path().join("out");
+    let first = Audit::run(&lab.inventory(), &out, &[]);
+    assert_eq!(first.output.status.code(), Some(1), "{}", text(&first.output));
+    let facts = first.facts.clone();
+
+    let inventory = std::fs::read_to_string(lab.inventory()).unwrap();
+    let unreachable = inventory.replace("name = \"worker-bad\"\n", "name = \"worker-bad\"\nport = 9\n");
+    assert_ne!(unreachable, inventory);
+    let second = state.path().join("second.toml");
+    std::fs::write(&second, unreachable).unwrap();
+    let audit = Audit::run(&second, &out, &[]);
+    assert_eq!(audit.output.status.code(), Some(3), "{}", text(&audit.output));
+    drop(lab);
+    let mut files: Vec<String> =
+        std::fs::read_dir(&facts).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    assert_eq!(files, ["_index.json", "worker-good.json"]);
+    let index = read_json(&facts.join("_index.json"));
+    assert_eq!(index["hosts"][1]["host"], "worker-bad");
+    assert_eq!(index["hosts"][1]["status"], "error");
+    assert_eq!(index["hosts"][1]["error"]["kind"], "connect");
+    let replayed = out.join("replayed.json");
+    let output = hardbench(&["evaluate", "--facts", facts.to_str().unwrap(), "--json", replayed.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    let report = read_json(&replayed);
+    let hosts: Vec<(&str, &str)> =
+        report["hosts"].as_array().unwrap().iter().map(|h| (h["name"].as_str().unwrap(), h["status"].as_str().unwrap())).collect();
+    assert_eq!(hosts, [("worker-good", "ok"), ("worker-bad", "error")]);
+    assert_eq!(report["hosts"][1]["error"], audit.report()["hosts"][1]["error"], "the error it was");
 }

@@ -499,6 +499,7 @@ fn error_kind(kind: HostErrorKind) -> &'static str {
         HostErrorKind::Interrupted => "interrupted",
         HostErrorKind::NoRoles => "no-roles",
         HostErrorKind::Bastion => "bastion",
+        HostErrorKind::Internal => "internal",
     }
 }
 
