@@ -164,23 +164,7 @@ pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::{Owner, Process, StartedBy};
-
-    fn process(component: Component, pid: u32, uid: u32, cgroup: &str) -> Process {
-        Process {
-            component,
-            pid,
-            argv: vec![component.name().into()],
-            cwd: None,
-            env: Vec::new(),
-            owner: Some(Owner {
-                uid,
-                euid: uid,
-                cgroup: Some(cgroup.into()),
-                started_by: StartedBy::from_cgroup(Some(cgroup)),
-            }),
-        }
-    }
+    use crate::facts::tests::process;
 
     #[test]
     fn an_impostor_gives_no_role() {

@@ -371,7 +371,7 @@ pub struct SavedFacts {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -398,7 +398,8 @@ mod tests {
         case(None, StartedBy::Other);
     }
 
-    fn process(component: Component, pid: u32, uid: u32, cgroup: &str) -> Process {
+    /// A process of `component` as `uid` in `cgroup` (also for other modules' tests).
+    pub(crate) fn process(component: Component, pid: u32, uid: u32, cgroup: &str) -> Process {
         Process {
             component,
             pid,
