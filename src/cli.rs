@@ -8,7 +8,7 @@ macro_rules! exit_codes {
     () => {
         "Exit codes:\n  \
          0  every evaluated check passed (warn and manual allowed)\n  \
-         1  at least one check failed\n  \
+         1  at least one check failed, or a host runs an impostor process\n  \
          2  bad input (inventory, benchmark, flags or output paths); nothing was contacted\n  \
          3  at least one host, or one check's facts, could not be audited\n  \
          4  a report (JSON, JUnit, console or saved facts) could not be written; the others were \
