@@ -30,6 +30,11 @@ trap 'bash "$repo/tests/lab/down.sh" --dir "$lab_dir"' EXIT
 echo "demo: bringing up the lab in $lab_dir"
 bash "$repo/tests/lab/up.sh" --dir "$lab_dir"
 mkdir -p "$out_dir"
+# Saved facts are one set per run, replaced whole; a facts directory from a
+# hardbench that wrote no _index.json is not one, so the demo clears its own.
+if [ -d "$out_dir/facts" ] && [ ! -e "$out_dir/facts/_index.json" ]; then
+    rm -rf -- "$out_dir/facts"
+fi
 status=0
 "$bin" run \
     --inventory "$lab_dir/inventory.toml" \
