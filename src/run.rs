@@ -545,6 +545,21 @@ mod tests {
     }
 
     #[test]
+    fn a_set_that_cannot_be_put_in_place_marks_a_report_missing_and_costs_no_other() {
+        let mut running = Running::start(&Interrupt::never(), ["slow", "fast"], "2");
+        running.fast_saved();
+        // While slow is gathered, someone puts a file of their own where the set goes.
+        std::fs::create_dir(running.facts()).unwrap();
+        std::fs::write(running.facts().join("notes.txt"), "mine").unwrap();
+        running.release_slow();
+        let (code, console) = running.join();
+        assert_eq!(code, Ok(ExitCode::ReportMissing), "{console}");
+        assert!(console.contains("slow") && console.contains("fast"), "the console report: {console}");
+        assert_eq!(entries(&running.facts()), ["notes.txt"], "their file is left alone");
+        assert_eq!(entries(running.tmp.path()), ["facts", "inventory.toml", "known_hosts"]);
+    }
+
+    #[test]
     fn an_interrupted_run_still_writes_one_whole_set_recording_the_interrupted_host() {
         let interrupt = Interrupt::never();
         // One worker: once it gathers slow, fast's result has been sent.
