@@ -49,7 +49,7 @@ pub fn execute(
         Command::Run(args) => run(&args, transport, interrupt, console),
         Command::Evaluate(args) => evaluate(&args, interrupt, console),
         Command::ListChecks(args) => list_checks(&args, console.stdout),
-        Command::Validate(args) => validate(&args, console.stdout),
+        Command::Validate(args) => validate(&args, console),
     }
 }
 
@@ -61,7 +61,7 @@ fn run(
 ) -> Result<ExitCode, Error> {
     let started_at = now();
     let inventory = inventory::load(&args.inventory)?;
-    warn(&inventory.warnings);
+    warn(console.stderr, &inventory.warnings);
     let hosts = inventory.select(&args.limit)?;
     let candidates = Arc::new(candidates(&args.selection)?);
     let outputs = check_outputs(&args.output)?;
@@ -165,12 +165,12 @@ fn list_checks(args: &ListChecksArgs, stdout: &mut dyn Write) -> Result<ExitCode
     Ok(ExitCode::Compliant)
 }
 
-fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> Result<ExitCode, Error> {
+fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Error> {
     let mut problems = Vec::new();
     let mut text = String::new();
     match inventory::load(&args.inventory) {
         Ok(inventory) => {
-            warn(&inventory.warnings);
+            warn(console.stderr, &inventory.warnings);
             text.push_str(&format!(
                 "inventory {}: {} hosts, valid\n",
                 args.inventory.display(),
@@ -186,7 +186,7 @@ fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> Result<ExitCode, Err
         }
     }
     if problems.is_empty() {
-        write_stdout(stdout, text.as_bytes())?;
+        write_stdout(console.stdout, text.as_bytes())?;
         Ok(ExitCode::Compliant)
     } else {
         Err(Error::Invalid(problems))
@@ -194,9 +194,9 @@ fn validate(args: &ValidateArgs, stdout: &mut dyn Write) -> Result<ExitCode, Err
 }
 
 /// Inventory warnings go to standard error, before anything else happens.
-fn warn(warnings: &[inventory::InventoryError]) {
+fn warn(stderr: &mut dyn Write, warnings: &[inventory::InventoryError]) {
     for warning in warnings {
-        eprintln!("hardbench: warning: {warning}");
+        let _ = writeln!(stderr, "hardbench: warning: {warning}");
     }
 }
 
