@@ -56,14 +56,20 @@ pub struct Candidates {
 /// once every host's version is known.
 #[derive(Clone, Debug)]
 pub struct Audited {
-    pub kubernetes_version: Option<String>,
     /// One report per candidate, in the candidates' order.
     pub reports: Vec<HostReport>,
 }
 
+impl Audited {
+    /// The Kubernetes version the host reported: every candidate's report
+    /// holds the same one.
+    pub fn kubernetes_version(&self) -> Option<&str> {
+        self.reports.first()?.kubernetes_version.as_deref()
+    }
+}
+
 pub fn against_candidates(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates) -> Audited {
     Audited {
-        kubernetes_version: gathering.result.as_ref().ok().and_then(version::kubernetes_version),
         reports: (candidates.benchmarks.iter().zip(&candidates.selections))
             .map(|(benchmark, selection)| host_report(host, gathering, benchmark, selection))
             .collect(),

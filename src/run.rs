@@ -251,7 +251,7 @@ fn assemble(
     audited: Vec<Audited>,
 ) -> Result<Report, Error> {
     let (index, selected_by) = if selection_args.benchmark == "auto" {
-        let seen: Vec<String> = audited.iter().filter_map(|a| a.kubernetes_version.clone()).collect();
+        let seen: Vec<String> = audited.iter().filter_map(|a| a.kubernetes_version().map(str::to_string)).collect();
         version::choose(&candidates.benchmarks, &seen).map_err(Error::UnsupportedVersion)?
     } else {
         (0, "--benchmark".to_string())

@@ -11,13 +11,6 @@ use std::sync::LazyLock;
 static VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\bv?(\d+)\.(\d+)\.(\d+)[0-9A-Za-z.+\-]*").expect("valid regex"));
 
-/// The Kubernetes version a host runs: the API server's if it runs one,
-/// else the kubelet's, else kube-proxy's, else the controller manager's
-/// (etcd's own version is not a Kubernetes version).
-pub fn kubernetes_version(facts: &Facts) -> Option<String> {
-    seen(facts).map(|seen| seen.version)
-}
-
 /// A Kubernetes version and the evidence for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seen {
@@ -28,7 +21,9 @@ pub struct Seen {
     pub source: String,
 }
 
-/// `kubernetes_version` with where it came from.
+/// The Kubernetes version a host runs, and where it came from: the API
+/// server's if it runs one, else the kubelet's, else kube-proxy's, else the
+/// controller manager's (etcd's own version is not a Kubernetes version).
 pub fn seen(facts: &Facts) -> Option<Seen> {
     [Component::KubeApiserver, Component::Kubelet, Component::KubeProxy, Component::KubeControllerManager]
         .into_iter()
@@ -141,11 +136,11 @@ mod tests {
             ]),
             ..Facts::default()
         };
-        assert_eq!(kubernetes_version(&facts).as_deref(), Some("v1.33.4"));
+        assert_eq!(seen(&facts).map(|s| s.version).as_deref(), Some("v1.33.4"));
         facts.versions.remove(&Component::KubeApiserver);
-        assert_eq!(kubernetes_version(&facts).as_deref(), Some("v1.32.9"));
+        assert_eq!(seen(&facts).map(|s| s.version).as_deref(), Some("v1.32.9"));
         facts.versions.remove(&Component::Kubelet);
-        assert_eq!(kubernetes_version(&facts), None);
+        assert_eq!(seen(&facts).map(|s| s.version), None);
     }
 
     #[test]
@@ -183,6 +178,6 @@ mod tests {
             })
         );
         facts.versions.retain(|c, _| *c == Component::KubeControllerManager);
-        assert_eq!(kubernetes_version(&facts).as_deref(), Some("v1.32.2"));
+        assert_eq!(seen(&facts).map(|s| s.version).as_deref(), Some("v1.32.2"));
     }
 }
