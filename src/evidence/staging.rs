@@ -46,10 +46,7 @@ impl Staging {
             return Err(refuse("name the directory itself (not `.`, `..` or `/`)".into()));
         };
         check_replaceable(dir).map_err(refuse)?;
-        let parent = match dir.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let parent = crate::output::parent_dir(dir);
         fs::create_dir_all(&parent).map_err(|e| refuse(format!("cannot create {}: {e}", parent.display())))?;
         // Tracked, so that a second signal removes it (`interrupt.rs`).
         let work = crate::interrupt::track(|| {
