@@ -23,6 +23,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lab.sh
+source "$repo/bench/lab.sh"
 count=50
 concurrency=32
 rounds=3
@@ -66,31 +68,10 @@ for tool in ssh xargs taskset awk; do
 done
 
 # --- build ---------------------------------------------------------------------
-if [[ -n ${HARDBENCH_BIN:-} ]]; then
-    hb=$HARDBENCH_BIN
-else
-    (cd "$repo" && cargo build --release --quiet) || die "cargo build --release failed"
-    hb=$repo/target/release/hardbench
-fi
-[[ -x $hb ]] || die "no hardbench binary at $hb"
+bench_binary
 
 # --- the lab, and teardown of everything we start -------------------------------
-work=$(mktemp -d /tmp/hardbench-fleet.XXXXXX)
-lab_started=0
-cleanup() {
-    local rc=$?
-    if ((lab_started)); then
-        bash "$repo/tests/lab/down.sh" --dir "$dir" --quiet || rc=1
-    fi
-    rm -rf -- "$work"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-lab_started=1
-bash "$repo/tests/lab/up.sh" --dir "$dir" --count "$count" --net "$net" --profile worker-min >"$work/up.log" 2>&1 ||
-    { cat "$work/up.log" >&2; die "the lab did not come up"; }
+bench_lab hardbench-fleet worker-min
 inv=$dir/inventory.toml
 key=$dir/id_ed25519
 mapfile -t addrs < <(sed -n 's/^address = "\(.*\)"$/\1/p' "$inv")

@@ -17,6 +17,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lab.sh
+source "$repo/bench/lab.sh"
 count=60
 concurrency=32
 dir=/tmp/hardbench-bench-memory
@@ -50,31 +52,10 @@ done
 # The lab's packages and GNU time; quiet when all are present.
 bash "$repo/tests/lab/install-deps.sh" || die "tests/lab/install-deps.sh failed"
 
-if [[ -n ${HARDBENCH_BIN:-} ]]; then
-    hb=$HARDBENCH_BIN
-else
-    (cd "$repo" && cargo build --release --quiet) || die "cargo build --release failed"
-    hb=$repo/target/release/hardbench
-fi
-[[ -x $hb ]] || die "no hardbench binary at $hb"
+bench_binary
 [[ -z $baseline || -x $baseline ]] || die "no baseline binary at $baseline"
 
-work=$(mktemp -d /tmp/hardbench-memory.XXXXXX)
-lab_started=0
-cleanup() {
-    local rc=$?
-    if ((lab_started)); then
-        bash "$repo/tests/lab/down.sh" --dir "$dir" --quiet || rc=1
-    fi
-    rm -rf -- "$work"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-lab_started=1
-bash "$repo/tests/lab/up.sh" --dir "$dir" --count "$count" --net "$net" --profile worker-big >"$work/up.log" 2>&1 ||
-    { cat "$work/up.log" >&2; die "the lab did not come up"; }
+bench_lab hardbench-memory worker-big
 # The lab's inventory, with deadlines that 200 hosts sharing two cores
 # cannot reach: a host that times out would leave the measure.
 inv=$work/inventory.toml

@@ -1,0 +1,36 @@
+# Sourced by the bench scripts: the hardbench binary they measure, and a lab
+# that is torn down, with the script's scratch directory, on every exit.
+# The script sets repo, dir, count and net, and defines die.
+
+# bench_binary: sets hb to $HARDBENCH_BIN, or builds the release binary.
+bench_binary() {
+    if [[ -n ${HARDBENCH_BIN:-} ]]; then
+        hb=$HARDBENCH_BIN
+    else
+        (cd "$repo" && cargo build --release --quiet) || die "cargo build --release failed"
+        hb=$repo/target/release/hardbench
+    fi
+    [[ -x $hb ]] || die "no hardbench binary at $hb"
+}
+
+# bench_lab NAME PROFILE: sets work to a new scratch directory
+# /tmp/NAME.XXXXXX and brings up count hosts of PROFILE on 127.0.net.x in
+# dir; on exit, the lab goes down (every process it started, by PID) and the
+# scratch directory is removed.
+bench_lab() {
+    work=$(mktemp -d "/tmp/$1.XXXXXX")
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+    lab_started=1
+    bash "$repo/tests/lab/up.sh" --dir "$dir" --count "$count" --net "$net" --profile "$2" >"$work/up.log" 2>&1 ||
+        { cat "$work/up.log" >&2; die "the lab did not come up"; }
+}
+
+bench_cleanup() {
+    local rc=$?
+    if ((${lab_started:-0})); then
+        bash "$repo/tests/lab/down.sh" --dir "$dir" --quiet || rc=1
+    fi
+    rm -rf -- "$work"
+    exit "$rc"
+}
