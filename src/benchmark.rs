@@ -19,6 +19,9 @@ use std::sync::Arc;
 pub struct Benchmark {
     pub id: String,
     pub title: String,
+    /// The platform (distribution) whose hosts this benchmark is for:
+    /// `kubeadm` for the plain CIS benchmarks.
+    pub platform: String,
     /// Kubernetes minor versions ("1.32") this benchmark is for.
     pub kubernetes: Vec<String>,
     /// sha256 (hex) over the definition files, in file-name order.

@@ -92,6 +92,7 @@ mod tests {
         Benchmark {
             id: id.into(),
             title: id.into(),
+            platform: "kubeadm".into(),
             kubernetes: minors.iter().map(|s| s.to_string()).collect(),
             sha256: String::new(),
             checks: Vec::new(),

@@ -9,6 +9,7 @@ use crate::toml_file::{expected, no_hint, Loc, Problem, Table, TomlFile, L};
 pub struct RawBenchmark {
     pub id: Option<L<String>>,
     pub title: Option<L<String>>,
+    pub platform: Option<L<String>>,
     pub kubernetes: Option<L<Vec<String>>>,
 }
 
@@ -76,6 +77,7 @@ pub fn read_benchmark(file: &mut TomlFile<'_>) -> Option<RawBenchmark> {
     let raw = RawBenchmark {
         id: table.string(file, "id", true),
         title: table.string(file, "title", true),
+        platform: table.string(file, "platform", true),
         kubernetes: table.strings(file, "kubernetes", true),
     };
     table.finish(file, no_hint);

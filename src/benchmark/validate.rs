@@ -65,9 +65,9 @@ pub fn load(files: &[(String, String)]) -> Result<Benchmark, LoadErrors> {
         problems.extend(file.into_problems());
     }
 
-    let (id, title, kubernetes) = match header {
+    let (id, title, platform, kubernetes) = match header {
         Some(h) => validate_header(h, &mut problems),
-        None => (String::new(), String::new(), Vec::new()),
+        None => Default::default(),
     };
     let (settings, by_name) = validate_settings(raw_settings, &mut problems);
     let mut checks = Vec::new();
@@ -85,6 +85,7 @@ pub fn load(files: &[(String, String)]) -> Result<Benchmark, LoadErrors> {
     Ok(Benchmark {
         id,
         title,
+        platform,
         kubernetes,
         sha256,
         checks,
@@ -105,9 +106,10 @@ fn id_numbers(id: &str) -> Vec<u64> {
 fn validate_header(
     h: raw::RawBenchmark,
     problems: &mut Vec<Problem>,
-) -> (String, String, Vec<String>) {
+) -> (String, String, String, Vec<String>) {
     let id = h.id.map(|l| l.value).unwrap_or_default();
     let title = h.title.map(|l| l.value).unwrap_or_default();
+    let platform = h.platform.map(|l| l.value).unwrap_or_default();
     let mut kubernetes = Vec::new();
     if let Some(list) = h.kubernetes {
         let minor = regex::Regex::new(r"^[0-9]+\.[0-9]+$").expect("static regex");
@@ -127,7 +129,7 @@ fn validate_header(
         }
         kubernetes = list.value;
     }
-    (id, title, kubernetes)
+    (id, title, platform, kubernetes)
 }
 
 fn validate_settings(
@@ -670,7 +672,7 @@ mod tests {
     use super::*;
     use crate::benchmark::load_builtin;
 
-    const HEADER: &str = "id = \"t\"\ntitle = \"T\"\nkubernetes = [\"1.34\"]\n";
+    const HEADER: &str = "id = \"t\"\ntitle = \"T\"\nplatform = \"kubeadm\"\nkubernetes = [\"1.34\"]\n";
     const SETTINGS: &str = "[[settings]]\nname = \"kube-apiserver --profiling\"\ntype = \"bool\"\ndefault = true\nreference = \"r\"\n";
 
     fn load_with(checks: &str) -> Result<Benchmark, LoadErrors> {
@@ -818,7 +820,7 @@ test = { file = "/etc/x", op = "exists", if-running = true }
         let errors = load(&[
             (
                 "benchmark.toml".into(),
-                "id = \"t\"\ntitle = \"T\"\nkubernetes = [\"v1.34\"]\nextra = 1 = 2\n".into(),
+                "id = \"t\"\ntitle = \"T\"\nplatform = \"kubeadm\"\nkubernetes = [\"v1.34\"]\nextra = 1 = 2\n".into(),
             ),
             ("settings.toml".into(), settings.into()),
         ])
@@ -836,7 +838,7 @@ test = { file = "/etc/x", op = "exists", if-running = true }
             [
                 // A file with a syntax error reports only that: what a
                 // recovered tree says would be knock-on noise.
-                "benchmark.toml:4:11",
+                "benchmark.toml:5:11",
                 "settings.toml:3:8",
                 "settings.toml:6:8",
                 "settings.toml:12:11",
