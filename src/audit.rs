@@ -160,7 +160,7 @@ pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selec
                 target: check.target,
                 automated: check.automated,
                 scored: check.scored,
-                remediation: benchmark.remediation_for(check, &outcome),
+                remediation: eval::remediation(benchmark, check, &outcome),
                 outcome,
             })
         })

@@ -4,13 +4,15 @@
 //! tests read. Definitions are TOML data: `raw.rs` reads them with spans,
 //! `validate.rs` turns them into this model and reports every problem.
 
+mod predicate;
 mod raw;
 mod validate;
 
+pub use predicate::{mode_text, Operator, Predicate};
+
 use crate::component::{Component, Role};
-use crate::eval::operator::Predicate;
-use crate::names::named_enum;
 use crate::toml_file::Problem;
+use crate::value::ValueKind;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -38,33 +40,6 @@ impl Benchmark {
 
     pub fn check(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| *c.id == *id)
-    }
-
-    /// A check's remediation for one host: `{path}` becomes the file the
-    /// test judged there (the only file source of the outcome), else the
-    /// first candidate path, else the setting that names the file. Without
-    /// a placeholder, it is the check's own text, shared.
-    pub fn remediation_for(&self, check: &Check, outcome: &crate::outcome::Outcome) -> Arc<str> {
-        if !check.remediation.contains(PATH_PLACEHOLDER) {
-            return Arc::clone(&check.remediation);
-        }
-        let judged: Vec<&str> = outcome
-            .sources
-            .iter()
-            .filter_map(|s| match s {
-                crate::outcome::Source::File { path } => Some(path.as_str()),
-                _ => None,
-            })
-            .collect();
-        let path = match (judged.as_slice(), &check.test) {
-            ([one], _) => one.to_string(),
-            (_, Some(Test::File { paths, .. })) => paths[0].clone(),
-            (_, Some(Test::FileFrom { setting, .. })) => {
-                format!("<the file named by {}>", self.setting(*setting))
-            }
-            _ => PATH_PLACEHOLDER.to_string(),
-        };
-        check.remediation.replace(PATH_PLACEHOLDER, &path).into()
     }
 }
 
@@ -185,18 +160,6 @@ pub struct DefaultValue {
     pub value: String,
     /// Where the default is documented, with the Kubernetes version.
     pub reference: String,
-}
-
-named_enum! {
-    /// The type of a setting's value, as `settings.toml` names it.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum ValueKind {
-        Bool = "bool",
-        Int = "int",
-        Duration = "duration",
-        String = "string",
-        List = "list",
-    }
 }
 
 /// Every problem found in a benchmark's definitions, in file then position

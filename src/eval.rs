@@ -12,14 +12,16 @@
 mod ca;
 mod combine;
 mod documents;
-pub mod operator;
+mod remediation;
 mod tree;
 
-use crate::benchmark::{Benchmark, Check, Setting, Test};
+use crate::benchmark::{mode_text, Benchmark, Check, Predicate, Setting, Test};
 use crate::facts::{Facts, FileFact, FileKind, FileStat};
-use crate::kube::{self, kubelet, value::Value};
+use crate::kube::{self, kubelet};
 use crate::outcome::{Outcome, Source, Status};
-use operator::{mode_text, Predicate};
+use crate::value::Value;
+
+pub use remediation::remediation;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Verdict {
@@ -248,8 +250,21 @@ fn judge_file(
     judgement
 }
 
+/// Judges an existing file's metadata.
+fn test_file(predicate: &Predicate, stat: &FileStat) -> bool {
+    match predicate {
+        Predicate::ModeAtMost(mask) => stat.mode & 0o7777 & !mask == 0,
+        Predicate::Owner { user, group } => {
+            stat.user.as_deref() == Some(user.as_str())
+                && stat.group.as_deref() == Some(group.as_str())
+        }
+        Predicate::Exists => true,
+        _ => false,
+    }
+}
+
 fn judge_stat(path: &str, stat: &FileStat, predicate: &Predicate, expected: String) -> Judgement {
-    let pass = predicate.test_file(stat);
+    let pass = test_file(predicate, stat);
     let actual = match predicate {
         Predicate::ModeAtMost(_) => format!("permissions {}", mode_text(stat.mode)),
         Predicate::Owner { .. } => owner_text(stat, pass),
@@ -313,6 +328,7 @@ mod tests {
     use crate::benchmark::load_builtin;
     use crate::component::Component;
     use crate::facts::{Document, Process};
+    use crate::benchmark::Operator;
 
     /// Builds a host's facts for a test.
     #[derive(Default)]
@@ -1295,5 +1311,67 @@ mod tests {
         case(&host().run(E, "").env("ETCD_CLIENT_CERT_AUTH", ""), "2.2", Status::Fail, "absent (etcd default: false)");
         // Go's os.Getenv sees the first definition of a variable.
         case(&host().run(E, "").env("ETCD_CLIENT_CERT_AUTH", "true").env("ETCD_CLIENT_CERT_AUTH", "false"), "2.2", Status::Pass, "ETCD_CLIENT_CERT_AUTH=true");
+    }
+
+    fn stat(mode: u32, user: Option<&str>, group: Option<&str>) -> FileStat {
+        FileStat {
+            kind: FileKind::File,
+            mode,
+            uid: 0,
+            gid: 0,
+            user: user.map(Into::into),
+            group: group.map(Into::into),
+        }
+    }
+
+    #[track_caller]
+    fn file_case(op: Operator, operand: &str, stat: FileStat, expected: bool) {
+        let predicate = Predicate::compile(op, None, operand).unwrap();
+        assert_eq!(
+            test_file(&predicate, &stat),
+            expected,
+            "{op} {operand} on {stat:?}"
+        );
+    }
+
+    #[test]
+    fn file_predicates() {
+        use Operator::*;
+        // kube-bench bitmask vectors.
+        file_case(ModeAtMost, "644", stat(0o640, None, None), true);
+        file_case(ModeAtMost, "644", stat(0o777, None, None), false);
+        file_case(ModeAtMost, "644", stat(0o444, None, None), true);
+        file_case(ModeAtMost, "644", stat(0o211, None, None), false);
+        file_case(ModeAtMost, "644", stat(0o600, None, None), true);
+        file_case(ModeAtMost, "600", stat(0o600, None, None), true);
+        file_case(ModeAtMost, "600", stat(0o400, None, None), true);
+        file_case(ModeAtMost, "600", stat(0o000, None, None), true);
+        file_case(ModeAtMost, "600", stat(0o1600, None, None), false);
+        file_case(ModeAtMost, "600", stat(0o4600, None, None), false);
+        file_case(ModeAtMost, "700", stat(0o700, None, None), true);
+        file_case(ModeAtMost, "700", stat(0o750, None, None), false);
+        file_case(ModeAtMost, "1600", stat(0o1600, None, None), true);
+        // The file type bits of st_mode are not permissions.
+        file_case(ModeAtMost, "600", stat(0o100600, None, None), true);
+        file_case(
+            Owner,
+            "root:root",
+            stat(0o600, Some("root"), Some("root")),
+            true,
+        );
+        file_case(
+            Owner,
+            "root:root",
+            stat(0o600, Some("root"), Some("rootx")),
+            false,
+        );
+        file_case(Owner, "root:root", stat(0o600, None, Some("root")), false);
+        file_case(
+            Owner,
+            "etcd:etcd",
+            stat(0o700, Some("root"), Some("root")),
+            false,
+        );
+        file_case(Exists, "", stat(0o600, None, None), true);
     }
 }

@@ -363,7 +363,7 @@ pub struct SavedFacts {
     pub sudo: bool,
     /// Roles given by the inventory; `None` means they were to be detected.
     pub roles: Option<Vec<crate::component::Role>>,
-    pub host_key: Option<crate::outcome::HostKeyInfo>,
+    pub host_key: Option<crate::transport::HostKeyInfo>,
     /// RFC 3339 with offset.
     pub collected_at: String,
     pub duration_ms: u64,

@@ -18,9 +18,8 @@
 use crate::facts::{self, Facts};
 use crate::interrupt::Interrupt;
 use crate::inventory::Host;
-use crate::outcome::HostKeyInfo;
 use crate::progress::Progress;
-use crate::transport::{Gathered, HostError, HostErrorKind, Transport};
+use crate::transport::{Gathered, HostError, HostErrorKind, HostKeyInfo, Transport};
 use chrono::{DateTime, FixedOffset};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -25,20 +25,19 @@
 pub mod audit_policy;
 pub mod config;
 pub mod defaulting;
-pub mod duration;
 pub mod encryption;
 pub mod etcd;
 pub mod flags;
 pub mod kubelet;
 pub mod manifest;
 pub mod memo;
-pub mod value;
 pub mod yaml;
 
-use crate::benchmark::{Benchmark, Setting, ValueKind};
+use crate::benchmark::{Benchmark, Setting};
 use crate::component::Component;
 use crate::facts::Facts;
 use crate::outcome::Source;
+use crate::value::{self, ValueKind};
 use config::Doc;
 use defaulting::{Field, Layer};
 use flags::{Args, Syntax};

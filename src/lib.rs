@@ -26,6 +26,7 @@ pub mod run;
 pub mod select;
 pub mod toml_file;
 pub mod transport;
+pub mod value;
 pub mod version;
 
 /// The gathering script, fed on stdin to `sh -s`.

@@ -89,12 +89,12 @@ pub(crate) use named_enum;
 
 #[cfg(test)]
 mod tests {
-    use crate::benchmark::ValueKind;
+    use crate::benchmark::Operator;
     use crate::component::{Component, Role};
-    use crate::eval::operator::Operator;
     use crate::inventory::{Become, HostKeyPolicy};
     use crate::outcome::Status;
     use crate::transport::HostErrorKind;
+    use crate::value::ValueKind;
     use std::fmt::Display;
 
     /// For every variant: `name()`, `Display`, serde both ways and

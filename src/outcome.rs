@@ -5,7 +5,7 @@
 
 use crate::component::Role;
 use crate::names::named_enum;
-use crate::transport::HostError;
+use crate::transport::{HostError, HostKeyInfo};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -77,15 +77,6 @@ pub struct CheckResult {
     /// The check's own remediation, or a copy with `{path}` filled in.
     pub remediation: Arc<str>,
     pub outcome: Outcome,
-}
-
-/// The SSH host key that was verified for a host.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct HostKeyInfo {
-    /// The key type as SSH names it, e.g. `ssh-ed25519`.
-    pub algorithm: String,
-    /// `SHA256:` followed by unpadded base64, as `ssh-keygen -l` prints it.
-    pub fingerprint: String,
 }
 
 /// Everything about one host in a run.

@@ -11,7 +11,6 @@ mod watchdog;
 
 use crate::inventory::Host;
 use crate::names::named_enum;
-use crate::outcome::HostKeyInfo;
 use serde::{Deserialize, Serialize};
 
 /// What came back from running the script on a host.
@@ -22,6 +21,15 @@ pub struct Gathered {
     pub exit_status: i32,
     /// The host key that was verified before anything was sent.
     pub host_key: Option<HostKeyInfo>,
+}
+
+/// The SSH host key that was verified for a host.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostKeyInfo {
+    /// The key type as SSH names it, e.g. `ssh-ed25519`.
+    pub algorithm: String,
+    /// `SHA256:` followed by unpadded base64, as `ssh-keygen -l` prints it.
+    pub fingerprint: String,
 }
 
 /// Why a host could not be audited. The kind is a stable, countable name;

@@ -2,7 +2,7 @@
 //! configuration directory) as one verdict that names each entry that fails.
 
 use super::{owner_text, Judgement, Verdict};
-use crate::eval::operator::{mode_text, Predicate};
+use crate::benchmark::{mode_text, Predicate};
 use crate::facts::{Facts, FileFact, FileKind, FileStat, Listing};
 use crate::outcome::Source;
 
@@ -79,7 +79,7 @@ fn judge_entries<'p>(
                     continue;
                 }
                 checked += 1;
-                if !predicate.test_file(stat) {
+                if !super::test_file(predicate, stat) {
                     failures.push(format!("{path}: {}", describe(stat, predicate)));
                 }
             }

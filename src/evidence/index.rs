@@ -6,8 +6,7 @@
 
 use crate::audit::HostIdentity;
 use crate::component::Role;
-use crate::outcome::HostKeyInfo;
-use crate::transport::HostError;
+use crate::transport::{HostError, HostKeyInfo};
 use serde::{Deserialize, Serialize};
 
 pub const INDEX_FILE: &str = "_index.json";

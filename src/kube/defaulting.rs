@@ -16,11 +16,11 @@
 //! drop-in, then no defaulting), so a drop-in's `0s` stays 0 and its null
 //! changes nothing.
 
-use crate::benchmark::{Setting, ValueKind};
+use crate::benchmark::Setting;
 use crate::component::Component;
 use crate::kube::config;
-use crate::kube::duration;
-use crate::kube::value::parse_int;
+use crate::value::duration;
+use crate::value::{parse_int, ValueKind};
 use serde_json::Value as Json;
 use std::net::Ipv6Addr;
 

@@ -4,9 +4,9 @@
 use crate::component::{Component, Role};
 use crate::facts::{Impostor, StartedBy};
 use crate::outcome::{
-    BenchmarkInfo, CheckResult, HostKeyInfo, HostReport, Outcome, Report, Source, Status,
+    BenchmarkInfo, CheckResult, HostReport, Outcome, Report, Source, Status,
 };
-use crate::transport::{HostError, HostErrorKind};
+use crate::transport::{HostError, HostErrorKind, HostKeyInfo};
 use chrono::{DateTime, FixedOffset};
 use std::time::Duration;
 

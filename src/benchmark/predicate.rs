@@ -1,12 +1,10 @@
 //! The closed set of operators a check's test may use, and their compiled
 //! form: a `Predicate` holds the operator with its operand already parsed
 //! (numbers, durations, octal masks, regexes), so evaluation cannot meet a
-//! malformed operand.
+//! malformed operand. Judging a host's facts with them is `eval`'s work.
 
-use crate::benchmark::ValueKind;
-use crate::facts::FileStat;
-use crate::kube::value::{self, Value};
 use crate::names::named_enum;
+use crate::value::{self, Value, ValueKind};
 use regex::Regex;
 
 named_enum! {
@@ -255,19 +253,6 @@ impl Predicate {
             | Predicate::Exists => false,
         }
     }
-
-    /// Judges an existing file's metadata.
-    pub fn test_file(&self, stat: &FileStat) -> bool {
-        match self {
-            Predicate::ModeAtMost(mask) => stat.mode & 0o7777 & !mask == 0,
-            Predicate::Owner { user, group } => {
-                stat.user.as_deref() == Some(user.as_str())
-                    && stat.group.as_deref() == Some(group.as_str())
-            }
-            Predicate::Exists => true,
-            _ => false,
-        }
-    }
 }
 
 fn elements(value: &Value) -> Vec<String> {
@@ -290,7 +275,6 @@ pub fn mode_text(mode: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::FileKind;
 
     fn compile(op: &str, kind: ValueKind, operand: &str) -> Predicate {
         Predicate::compile(Operator::from_name(op).unwrap(), Some(kind), operand).unwrap()
@@ -410,68 +394,6 @@ mod tests {
             false,
         );
         case("matches", ValueKind::String, "", Some(""), true);
-    }
-
-    fn stat(mode: u32, user: Option<&str>, group: Option<&str>) -> FileStat {
-        FileStat {
-            kind: FileKind::File,
-            mode,
-            uid: 0,
-            gid: 0,
-            user: user.map(Into::into),
-            group: group.map(Into::into),
-        }
-    }
-
-    #[track_caller]
-    fn file_case(op: Operator, operand: &str, stat: FileStat, expected: bool) {
-        let predicate = Predicate::compile(op, None, operand).unwrap();
-        assert_eq!(
-            predicate.test_file(&stat),
-            expected,
-            "{op} {operand} on {stat:?}"
-        );
-    }
-
-    #[test]
-    fn file_predicates() {
-        use Operator::*;
-        // kube-bench bitmask vectors.
-        file_case(ModeAtMost, "644", stat(0o640, None, None), true);
-        file_case(ModeAtMost, "644", stat(0o777, None, None), false);
-        file_case(ModeAtMost, "644", stat(0o444, None, None), true);
-        file_case(ModeAtMost, "644", stat(0o211, None, None), false);
-        file_case(ModeAtMost, "644", stat(0o600, None, None), true);
-        file_case(ModeAtMost, "600", stat(0o600, None, None), true);
-        file_case(ModeAtMost, "600", stat(0o400, None, None), true);
-        file_case(ModeAtMost, "600", stat(0o000, None, None), true);
-        file_case(ModeAtMost, "600", stat(0o1600, None, None), false);
-        file_case(ModeAtMost, "600", stat(0o4600, None, None), false);
-        file_case(ModeAtMost, "700", stat(0o700, None, None), true);
-        file_case(ModeAtMost, "700", stat(0o750, None, None), false);
-        file_case(ModeAtMost, "1600", stat(0o1600, None, None), true);
-        // The file type bits of st_mode are not permissions.
-        file_case(ModeAtMost, "600", stat(0o100600, None, None), true);
-        file_case(
-            Owner,
-            "root:root",
-            stat(0o600, Some("root"), Some("root")),
-            true,
-        );
-        file_case(
-            Owner,
-            "root:root",
-            stat(0o600, Some("root"), Some("rootx")),
-            false,
-        );
-        file_case(Owner, "root:root", stat(0o600, None, Some("root")), false);
-        file_case(
-            Owner,
-            "etcd:etcd",
-            stat(0o700, Some("root"), Some("root")),
-            false,
-        );
-        file_case(Exists, "", stat(0o600, None, None), true);
     }
 
     #[test]

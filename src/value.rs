@@ -1,10 +1,25 @@
 //! Typed setting values, parsed from the text a component was given the way
 //! the component itself parses it (Go's strconv for bools and ints, Go's
-//! time.ParseDuration, pflag's comma-separated slices).
+//! time.ParseDuration, pflag's comma-separated slices). Below both the
+//! benchmark model (whose operands are typed values) and `kube` (which
+//! reads the values on a host).
 
-use crate::benchmark::ValueKind;
-use crate::kube::duration;
+pub mod duration;
+
+use crate::names::named_enum;
 use std::fmt;
+
+named_enum! {
+    /// The type of a setting's value, as `settings.toml` names it.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum ValueKind {
+        Bool = "bool",
+        Int = "int",
+        Duration = "duration",
+        String = "string",
+        List = "list",
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
