@@ -32,6 +32,10 @@ impl Plan {
     }
 }
 
+/// Where kubeadm (and the kubelet's default `staticPodPath`) keeps the static
+/// pod manifests, read by `kube::manifest`.
+pub const MANIFEST_DIR: &str = "/etc/kubernetes/manifests";
+
 /// What a benchmark needs beyond the script's built-in gathering: the static
 /// pod manifests (to read control-plane flags when a component is not
 /// running, and to compare them when it is), the candidate paths of file
@@ -44,7 +48,7 @@ pub fn for_benchmark(benchmark: &crate::benchmark::Benchmark) -> Plan {
         let mut setting = |id| {
             let setting = benchmark.setting(id);
             if !matches!(setting.component, Component::Kubelet | Component::KubeProxy) {
-                plan.read.insert(crate::kube::manifest::DIR.to_string());
+                plan.read.insert(MANIFEST_DIR.to_string());
             }
             setting
         };

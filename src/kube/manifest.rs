@@ -2,13 +2,11 @@
 //! component is started with, used when the component is not running.
 
 use crate::component::Component;
+use crate::facts::plan::MANIFEST_DIR;
 use crate::kube::config;
 
-/// Where kubeadm (and the kubelet's default `staticPodPath`) keeps them.
-pub const DIR: &str = "/etc/kubernetes/manifests";
-
 pub fn path(component: Component) -> String {
-    format!("{DIR}/{}.yaml", component.name())
+    format!("{MANIFEST_DIR}/{}.yaml", component.name())
 }
 
 /// The container's argv: `spec.containers[0].command` followed by `args`.
