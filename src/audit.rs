@@ -8,6 +8,7 @@ use crate::component::{Component, Role};
 use crate::eval;
 use crate::facts::Facts;
 use crate::gather::Gathering;
+use crate::kube;
 use crate::outcome::{CheckResult, HostReport, Outcome, Status};
 use crate::select::{Disposition, Selection};
 use crate::transport::{HostError, HostErrorKind};
@@ -101,11 +102,7 @@ fn host_report(
                 ),
             ));
         }
-        // One host, one benchmark: what its checks derive from the facts
-        // is derived once.
-        Ok(crate::kube::memo::for_host(|| {
-            evaluate_host(facts, &roles, benchmark, selection)
-        }))
+        Ok(evaluate_host(facts, &roles, benchmark, selection))
     });
     // Declared roles that disagree with what runs get one note.
     let notes = match (&host.roles, &seen, &result) {
@@ -137,6 +134,9 @@ fn host_report(
 /// Every selected check whose target is one of the host's roles, in
 /// benchmark order.
 pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selection: &Selection) -> Vec<CheckResult> {
+    // One host, one benchmark: what its checks derive from the facts is
+    // derived once, in this context.
+    let host = kube::HostContext::new(facts, benchmark);
     benchmark
         .checks
         .iter()
@@ -151,7 +151,7 @@ pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selec
                     sources: Vec::new(),
                     notes: Vec::new(),
                 },
-                Disposition::Evaluate => eval::evaluate(facts, benchmark, check),
+                Disposition::Evaluate => eval::evaluate(&host, check),
             };
             Some(CheckResult {
                 id: Arc::clone(&check.id),
@@ -210,7 +210,7 @@ mod tests {
             .into(),
             ..Facts::default()
         };
-        let results = crate::kube::memo::for_host(|| evaluate_host(&facts, &[Role::ControlPlane], &benchmark, &selection));
+        let results = evaluate_host(&facts, &[Role::ControlPlane], &benchmark, &selection);
         assert_eq!(results.len(), 1);
         let outcome = &results[0].outcome;
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");

@@ -15,9 +15,9 @@ mod documents;
 mod remediation;
 mod tree;
 
-use crate::benchmark::{mode_text, Benchmark, Check, Predicate, Setting, Test};
+use crate::benchmark::{mode_text, Check, Predicate, Setting, Test};
 use crate::facts::{Facts, FileFact, FileKind, FileStat};
-use crate::kube::{self, kubelet};
+use crate::kube::{self, kubelet, HostContext};
 use crate::outcome::{Outcome, Source, Status};
 use crate::value::Value;
 
@@ -73,7 +73,8 @@ impl Judgement {
     }
 }
 
-pub fn evaluate(facts: &Facts, benchmark: &Benchmark, check: &Check) -> Outcome {
+/// `host`: the host's facts and the benchmark, built once per host (`audit`).
+pub fn evaluate(host: &HostContext<'_>, check: &Check) -> Outcome {
     let Some(test) = &check.test else {
         return Outcome {
             status: Status::Manual,
@@ -83,7 +84,7 @@ pub fn evaluate(facts: &Facts, benchmark: &Benchmark, check: &Check) -> Outcome 
             notes: Vec::new(),
         };
     };
-    let judgement = judge(facts, benchmark, test);
+    let judgement = judge(host, test);
     let mut notes = judgement.notes;
     let status = if check.automated {
         match judgement.verdict {
@@ -108,7 +109,8 @@ pub fn evaluate(facts: &Facts, benchmark: &Benchmark, check: &Check) -> Outcome 
     }
 }
 
-fn judge(facts: &Facts, benchmark: &Benchmark, test: &Test) -> Judgement {
+fn judge(host: &HostContext<'_>, test: &Test) -> Judgement {
+    let (facts, benchmark) = (host.facts, host.benchmark);
     match test {
         Test::Setting { setting, predicate, if_running } => {
             let setting = benchmark.setting(*setting);
@@ -119,7 +121,7 @@ fn judge(facts: &Facts, benchmark: &Benchmark, test: &Test) -> Judgement {
                     format!("{} does not run on this host", setting.component),
                 );
             }
-            judge_setting(facts, benchmark, setting, predicate)
+            judge_setting(host, setting, predicate)
         }
         Test::File {
             paths,
@@ -132,8 +134,7 @@ fn judge(facts: &Facts, benchmark: &Benchmark, test: &Test) -> Judgement {
             if_set,
             if_exists,
         } => judge_file_from(
-            facts,
-            benchmark,
+            host,
             benchmark.setting(*setting),
             predicate,
             (*if_set, *if_exists),
@@ -145,36 +146,30 @@ fn judge(facts: &Facts, benchmark: &Benchmark, test: &Test) -> Judgement {
             if_exists,
         } => tree::judge_tree(facts, dir, suffix.as_deref(), predicate, *if_exists),
         Test::Encryption { setting } => {
-            documents::judge_encryption(facts, benchmark, benchmark.setting(*setting))
+            documents::judge_encryption(host, benchmark.setting(*setting))
         }
         Test::AuditPolicy { setting } => {
-            documents::judge_audit_policy(facts, benchmark, benchmark.setting(*setting))
+            documents::judge_audit_policy(host, benchmark.setting(*setting))
         }
         Test::DistinctCa { ca, other } => ca::judge_distinct_ca(
-            facts,
-            benchmark,
+            host,
             benchmark.setting(*ca),
             benchmark.setting(*other),
         ),
         Test::All(tests) => combine::combine(
-            tests.iter().map(|t| judge(facts, benchmark, t)).collect(),
+            tests.iter().map(|t| judge(host, t)).collect(),
             true,
         ),
         Test::Any(tests) => combine::combine(
-            tests.iter().map(|t| judge(facts, benchmark, t)).collect(),
+            tests.iter().map(|t| judge(host, t)).collect(),
             false,
         ),
     }
 }
 
-fn judge_setting(
-    facts: &Facts,
-    benchmark: &Benchmark,
-    setting: &Setting,
-    predicate: &Predicate,
-) -> Judgement {
+fn judge_setting(host: &HostContext<'_>, setting: &Setting, predicate: &Predicate) -> Judgement {
     let expected = predicate.expected(&setting.flag());
-    let observation = match kube::observe(facts, benchmark, setting) {
+    let observation = match kube::observe(host, setting) {
         Ok(o) => o,
         Err(reason) => return Judgement::new(Verdict::Error, expected, reason),
     };
@@ -291,14 +286,13 @@ fn owner_text(stat: &FileStat, pass: bool) -> String {
 }
 
 fn judge_file_from(
-    facts: &Facts,
-    benchmark: &Benchmark,
+    host: &HostContext<'_>,
     setting: &Setting,
     predicate: &Predicate,
     (if_set, if_exists): (bool, bool),
 ) -> Judgement {
     let expected = predicate.expected("file");
-    let observation = match kube::observe(facts, benchmark, setting) {
+    let observation = match kube::observe(host, setting) {
         Ok(o) => o,
         Err(reason) => return Judgement::new(Verdict::Error, expected, reason),
     };
@@ -316,7 +310,7 @@ fn judge_file_from(
         );
         return Judgement::new(Verdict::Error, expected, actual);
     };
-    let mut judgement = judge_file(facts, std::slice::from_ref(&path), predicate, if_exists);
+    let mut judgement = judge_file(host.facts, std::slice::from_ref(&path), predicate, if_exists);
     judgement.sources.insert(0, source);
     judgement.notes.splice(0..0, observation.notes);
     judgement
@@ -420,7 +414,7 @@ mod tests {
     #[track_caller]
     fn case(host: &Host, check: &str, status: Status, actual: &str) -> Outcome {
         let benchmark = load_builtin("cis-1.12").unwrap();
-        let outcome = evaluate(&host.0, &benchmark, benchmark.check(check).unwrap());
+        let outcome = evaluate(&HostContext::new(&host.0, &benchmark), benchmark.check(check).unwrap());
         assert_eq!(
             (outcome.status, outcome.actual.as_str()),
             (status, actual),

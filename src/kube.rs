@@ -28,20 +28,20 @@ pub mod defaulting;
 pub mod encryption;
 pub mod etcd;
 pub mod flags;
+mod host_context;
 pub mod kubelet;
 pub mod manifest;
-pub mod memo;
 pub mod yaml;
 
 use crate::benchmark::{Benchmark, Setting};
 use crate::component::Component;
-use crate::facts::Facts;
 use crate::outcome::Source;
 use crate::value::{self, ValueKind};
 use config::Doc;
 use defaulting::{Field, Layer};
 use flags::{Args, Syntax};
-use std::rc::Rc;
+
+pub use host_context::HostContext;
 
 /// Where an effective value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,19 +156,10 @@ fn parse_args(benchmark: &Benchmark, component: Component, argv: &[String]) -> A
     Args::parse(argv.get(1..).unwrap_or(&[]), syntax(component), &is_bool)
 }
 
-/// The command line, derived once per host (see `memo`).
-fn command_line(facts: &Facts, benchmark: &Benchmark, component: Component) -> Rc<Result<CommandLine, String>> {
-    memo::remember(memo::Kind::CommandLine, component, || {
-        derive_command_line(facts, benchmark, component)
-    })
-}
-
-fn derive_command_line(
-    facts: &Facts,
-    benchmark: &Benchmark,
-    component: Component,
-) -> Result<CommandLine, String> {
-    if let Some(process) = facts.process(component) {
+/// The command line, derived once per host (`HostContext::command_line`).
+fn derive_command_line(host: &HostContext<'_>, component: Component) -> Result<CommandLine, String> {
+    let benchmark = host.benchmark;
+    if let Some(process) = host.facts.process(component) {
         return Ok(CommandLine {
             args: parse_args(benchmark, component, &process.argv),
             manifest: None,
@@ -181,7 +172,7 @@ fn derive_command_line(
         return Err(format!("{component} is not running"));
     }
     let path = manifest::path(component);
-    match config::read(facts, &path) {
+    match config::read(host.facts, &path) {
         Doc::Text(text) => {
             let argv = manifest::argv(text).map_err(|e| {
                 format!("{component} is not running and {path} could not be parsed: {e}")
@@ -202,13 +193,9 @@ fn derive_command_line(
 }
 
 /// The effective value of a setting on this host, or why it cannot be known.
-pub fn observe(
-    facts: &Facts,
-    benchmark: &Benchmark,
-    setting: &Setting,
-) -> Result<Observation, String> {
+pub fn observe(host: &HostContext<'_>, setting: &Setting) -> Result<Observation, String> {
     let component = setting.component;
-    let line = command_line(facts, benchmark, component);
+    let line = host.command_line(component);
     let line = line.as_ref().as_ref().map_err(Clone::clone)?;
     let is_bool = setting.kind == ValueKind::Bool;
     let from_flag = |line: &CommandLine| -> Option<Observation> {
@@ -230,17 +217,17 @@ pub fn observe(
     };
 
     let mut observation = match component {
-        Component::Etcd => observe_etcd(facts, setting, line, from_flag)?,
+        Component::Etcd => observe_etcd(host, setting, line, from_flag)?,
         Component::Kubelet => match from_flag(line) {
             Some(found) => found,
-            None => observe_kubelet_config(facts, setting, line)?,
+            None => observe_kubelet_config(host, setting, line)?,
         },
-        Component::KubeProxy => observe_proxy(facts, setting, line, from_flag)?,
+        Component::KubeProxy => observe_proxy(host, setting, line, from_flag)?,
         _ => from_flag(line)
             .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), line, "default")),
     };
     if line.manifest.is_none() && has_static_pod(component) {
-        if let Some(note) = manifest_disagreement(facts, benchmark, setting, line) {
+        if let Some(note) = manifest_disagreement(host, setting, line) {
             observation.notes.push(note);
         }
     }
@@ -286,12 +273,12 @@ fn display_default(value: &str) -> String {
 }
 
 fn observe_kubelet_config(
-    facts: &Facts,
+    host: &HostContext<'_>,
     setting: &Setting,
     line: &CommandLine,
 ) -> Result<Observation, String> {
     let without = (setting.default.as_ref(), "default without --config");
-    let Some(documents) = kubelet::documents(facts, &line.args, line.cwd.as_deref())? else {
+    let Some(documents) = kubelet::documents(host, &line.args, line.cwd.as_deref())? else {
         return Ok(defaulted(setting, without.0, line, without.1));
     };
     // With --config the KubeletConfiguration defaults apply; with drop-ins
@@ -407,12 +394,12 @@ fn from_config_document(
 }
 
 fn observe_etcd(
-    facts: &Facts,
+    host: &HostContext<'_>,
     setting: &Setting,
     line: &CommandLine,
     from_flag: impl Fn(&CommandLine) -> Option<Observation>,
 ) -> Result<Observation, String> {
-    if let Some((path, doc)) = etcd::config_file(facts, &line.args, &line.env)? {
+    if let Some((path, doc)) = etcd::config_file(host, &line.args, &line.env)? {
         let place = ConfigPlace { path: &path, shown: path.clone() };
         let mut observation = from_config_document(setting, &doc, &place, line)?;
         if let Some(ignored) = from_flag(line) {
@@ -478,7 +465,7 @@ fn etcd_data_dir(observation: &mut Observation, setting: &Setting, line: &Comman
 }
 
 fn observe_proxy(
-    facts: &Facts,
+    host: &HostContext<'_>,
     setting: &Setting,
     line: &CommandLine,
     from_flag: impl Fn(&CommandLine) -> Option<Observation>,
@@ -505,6 +492,7 @@ fn observe_proxy(
     // really sees is the one under its root, /proc/PID/root. Facts saved
     // before that was gathered have only the host's path.
     let rooted = line.pid.map(|pid| process_root_path(pid, &path));
+    let facts = host.facts;
     let (read_as, place, doc) = match rooted.as_deref().map(|r| (r, config::read(facts, r))) {
         Some((rooted, doc @ (Doc::Text(_) | Doc::Missing))) => {
             let shown = format!("{path}, read through {}", rooted.strip_suffix(path.as_str()).unwrap_or(rooted));
@@ -517,7 +505,8 @@ fn observe_proxy(
     };
     match doc {
         Doc::Text(text) => {
-            let doc = config::parse(text)
+            let doc = host
+                .parse(&read_as, text)
                 .map_err(|e| format!("kube-proxy config file {place} could not be parsed: {e}"))?;
             let at = ConfigPlace { path: &path, shown: place.clone() };
             let mut observation = from_config_document(setting, &doc, &at, line)?;
@@ -581,18 +570,12 @@ fn proxy_flag_address(observation: &mut Observation, line: &CommandLine) {
 /// A note when the static pod manifest would start the component with a
 /// different value than the running process has: the next restart changes it.
 fn manifest_disagreement(
-    facts: &Facts,
-    benchmark: &Benchmark,
+    host: &HostContext<'_>,
     setting: &Setting,
     running: &CommandLine,
 ) -> Option<String> {
     let path = manifest::path(setting.component);
-    let planned = memo::remember(memo::Kind::Manifest, setting.component, || {
-        let Doc::Text(text) = config::read(facts, &path) else {
-            return None;
-        };
-        Some(manifest::argv(text).map(|argv| parse_args(benchmark, setting.component, &argv)))
-    });
+    let planned = host.planned(setting.component);
     let planned = match planned.as_ref() {
         None => return None,
         Some(Err(_)) => {
@@ -614,4 +597,14 @@ fn manifest_disagreement(
         Some(written) => format!("manifest {path} sets {written}"),
         None => format!("manifest {path} does not set {}", setting.flag()),
     })
+}
+
+/// The command line the static pod manifest would start `component` with,
+/// derived once per host (`HostContext::planned`); `None` when the manifest
+/// is not there as text.
+fn derive_planned(host: &HostContext<'_>, component: Component) -> Option<Result<Args, String>> {
+    let Doc::Text(text) = config::read(host.facts, &manifest::path(component)) else {
+        return None;
+    };
+    Some(manifest::argv(text).map(|argv| parse_args(host.benchmark, component, &argv)))
 }

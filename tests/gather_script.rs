@@ -681,7 +681,7 @@ fn kube_proxy_config_is_read_through_the_process_root() {
         assert!(!String::from_utf8_lossy(&stdout).contains("SENTINEL"), "{shell}: a secret left the host");
 
         let benchmark = hardbench::benchmark::load_builtin("cis-1.12").unwrap();
-        let outcome = hardbench::eval::evaluate(&facts, &benchmark, benchmark.check("4.3.1").unwrap());
+        let outcome = hardbench::eval::evaluate(&hardbench::kube::HostContext::new(&facts, &benchmark), benchmark.check("4.3.1").unwrap());
         assert_eq!(outcome.status, hardbench::outcome::Status::Fail, "{shell}: {outcome:#?}");
         assert_eq!(
             outcome.actual,

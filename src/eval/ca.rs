@@ -3,9 +3,9 @@
 //! by the paths or by a flag's presence.
 
 use super::{Judgement, Verdict};
-use crate::benchmark::{Benchmark, Setting};
-use crate::facts::{CertFact, Facts};
-use crate::kube::{self, kubelet};
+use crate::benchmark::Setting;
+use crate::facts::CertFact;
+use crate::kube::{self, kubelet, HostContext};
 use crate::outcome::Source;
 
 /// One side of the comparison: which file a setting names, and its fingerprint.
@@ -15,15 +15,16 @@ struct Side {
     fact: CertFact,
 }
 
-fn side(facts: &Facts, benchmark: &Benchmark, setting: &Setting, sources: &mut Vec<Source>) -> Result<Option<Side>, String> {
-    let observation = kube::observe(facts, benchmark, setting)?;
+fn side(host: &HostContext<'_>, setting: &Setting, sources: &mut Vec<Source>) -> Result<Option<Side>, String> {
+    let observation = kube::observe(host, setting)?;
     sources.push(observation.source(setting));
     let Some(value) = observation.value.clone().filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
     let path = kubelet::resolve(&value, observation.base_dir.as_deref())
         .ok_or_else(|| format!("{} is relative and the working directory is unknown", observation.shown))?;
-    let fact = facts
+    let fact = host
+        .facts
         .certificates
         .get(&path)
         .cloned()
@@ -35,15 +36,15 @@ fn short(sha256: &str) -> String {
     format!("{}…", sha256.get(..11).unwrap_or(sha256))
 }
 
-pub(super) fn judge_distinct_ca(facts: &Facts, benchmark: &Benchmark, ca: &Setting, other: &Setting) -> Judgement {
+pub(super) fn judge_distinct_ca(host: &HostContext<'_>, ca: &Setting, other: &Setting) -> Judgement {
     let expected = format!("{} is a different CA certificate than {}", ca.flag(), other);
     let mut sources = Vec::new();
     let result = (|| -> Result<Judgement, String> {
-        let Some(ca_side) = side(facts, benchmark, ca, &mut sources)? else {
+        let Some(ca_side) = side(host, ca, &mut sources)? else {
             let actual = format!("{} runs without {}", ca.component, ca.flag());
             return Ok(Judgement::new(Verdict::Fail, expected.clone(), actual));
         };
-        let Some(other_side) = side(facts, benchmark, other, &mut sources)? else {
+        let Some(other_side) = side(host, other, &mut sources)? else {
             let actual = format!("{} runs without {}; nothing to compare with", other.component, other.flag());
             return Ok(Judgement::new(Verdict::Error, expected.clone(), actual));
         };

@@ -3,11 +3,11 @@
 //! (CIS 3.2.1). Only provider types and audit levels reach the report.
 
 use super::{Judgement, Verdict};
-use crate::benchmark::{Benchmark, Setting};
+use crate::benchmark::Setting;
 use crate::facts::Facts;
 use crate::kube::config::{self, Doc};
 use crate::kube::encryption::{self, Provider};
-use crate::kube::{self, audit_policy, kubelet, Observation};
+use crate::kube::{self, audit_policy, kubelet, HostContext, Observation};
 
 /// The frame both tests share. The setting names a document: unset, that
 /// is a failure (`unset` says why); a document that cannot be located, read
@@ -16,14 +16,13 @@ use crate::kube::{self, audit_policy, kubelet, Observation};
 /// setting's source goes with every verdict but an error locating the
 /// document, and its notes with every judged document.
 fn judge_named_document(
-    facts: &Facts,
-    benchmark: &Benchmark,
+    host: &HostContext<'_>,
     setting: &Setting,
     expected: String,
     unset: String,
     judge: impl FnOnce(&str, &str) -> Result<(Verdict, String, Vec<String>), String>,
 ) -> Judgement {
-    let observation = match kube::observe(facts, benchmark, setting) {
+    let observation = match kube::observe(host, setting) {
         Ok(observation) => observation,
         Err(reason) => return Judgement::new(Verdict::Error, expected, reason),
     };
@@ -32,7 +31,7 @@ fn judge_named_document(
         judgement.sources.push(observation.source(setting));
         return judgement;
     };
-    let (path, text) = match locate(facts, &observation, value) {
+    let (path, text) = match locate(host.facts, &observation, value) {
         Ok(found) => found,
         Err(reason) => return Judgement::new(Verdict::Error, expected, reason),
     };
@@ -67,9 +66,9 @@ fn locate<'f>(facts: &'f Facts, observation: &Observation, value: &str) -> Resul
 const ENCRYPTION_EXPECTED: &str =
     "secrets encrypted first by aescbc, kms v2 or secretbox (kms v1 and aesgcm accepted with a note)";
 
-pub(super) fn judge_encryption(facts: &Facts, benchmark: &Benchmark, setting: &Setting) -> Judgement {
+pub(super) fn judge_encryption(host: &HostContext<'_>, setting: &Setting) -> Judgement {
     let unset = format!("{} runs without {}", setting.component, setting.flag());
-    judge_named_document(facts, benchmark, setting, ENCRYPTION_EXPECTED.to_string(), unset, |path, text| {
+    judge_named_document(host, setting, ENCRYPTION_EXPECTED.to_string(), unset, |path, text| {
         let rules = encryption::parse(text)?;
         let actual = format!("{} (in {path})", encryption::describe(&rules));
         let first = encryption::rule_for(&rules, "secrets").and_then(|r| r.providers.first());
@@ -85,10 +84,10 @@ pub(super) fn judge_encryption(facts: &Facts, benchmark: &Benchmark, setting: &S
     })
 }
 
-pub(super) fn judge_audit_policy(facts: &Facts, benchmark: &Benchmark, setting: &Setting) -> Judgement {
+pub(super) fn judge_audit_policy(host: &HostContext<'_>, setting: &Setting) -> Judgement {
     let expected = format!("{} names an audit policy with rules that log", setting.flag());
     let unset = format!("{} runs without {}: nothing is audited", setting.component, setting.flag());
-    judge_named_document(facts, benchmark, setting, expected, unset, |path, text| {
+    judge_named_document(host, setting, expected, unset, |path, text| {
         let summary = audit_policy::summarize(text)?;
         let levels = if summary.levels.is_empty() {
             "none".to_string()

@@ -1,13 +1,11 @@
 //! Configuration documents (KubeletConfiguration, etcd's config file, static
 //! pod manifests) as Kubernetes decodes them (see `yaml`: `0644` is 420 and
-//! `yes` is a bool; JSON is YAML), parsed once per text however many checks
-//! read them. Also where a fact document is looked up, and what its absence
-//! means.
+//! `yes` is a bool; JSON is YAML). Also where a fact document is looked up,
+//! and what its absence means.
 
 use crate::facts::{Document, Facts};
 use crate::kube::yaml;
 use serde_json::Value as Json;
-use std::rc::Rc;
 
 /// What the facts say about one document.
 #[derive(Debug, PartialEq, Eq)]
@@ -60,43 +58,15 @@ pub fn read<'f>(facts: &'f Facts, path: &str) -> Doc<'f> {
     }
 }
 
-/// A parse result as `parse` hands it out (and remembers it).
-type Parsed = Result<Rc<Json>, String>;
-
-/// How many parsed documents `parse` remembers, per thread.
-const PARSED_CACHE: usize = 8;
-
-thread_local! {
-    /// The last documents parsed on this thread, newest last. Every check
-    /// that reads a kubelet setting, a manifest flag or the etcd config
-    /// parses the same few documents of one host again; YAML parsing was
-    /// over half of evaluation time. Keyed by the whole text, so a hit is
-    /// exactly the parse it replaces, and shared, so a hit copies nothing.
-    static PARSED: std::cell::RefCell<Vec<(String, Parsed)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Parses a YAML or JSON document the way Kubernetes does.
-pub fn parse(text: &str) -> Result<Rc<Json>, String> {
-    let cached = PARSED.with_borrow(|parsed| {
-        parsed.iter().rev().find(|(t, _)| t == text).map(|(_, r)| r.clone())
-    });
-    if let Some(result) = cached {
-        return result;
-    }
-    let result = yaml::to_json(text).map(Rc::new);
-    PARSED.with_borrow_mut(|parsed| {
-        if parsed.len() == PARSED_CACHE {
-            parsed.drain(..1);
-        }
-        parsed.push((text.to_string(), result.clone()));
-    });
-    result
+/// Parses a YAML or JSON document the way Kubernetes does. Evaluation
+/// parses a host's documents through its `HostContext`, once each.
+pub fn parse(text: &str) -> Result<Json, String> {
+    yaml::to_json(text)
 }
 
 /// Parses a document that must be of `kind` (an EncryptionConfiguration, an
 /// audit Policy): another kind is an error naming the one found.
-pub fn parse_kind(text: &str, kind: &str) -> Result<Rc<Json>, String> {
+pub fn parse_kind(text: &str, kind: &str) -> Result<Json, String> {
     let doc = parse(text)?;
     match doc.get("kind").and_then(Json::as_str) {
         Some(found) if found == kind => Ok(doc),

@@ -4,15 +4,15 @@
 //! configuration command line flags and environment variables will be
 //! ignored"). Otherwise a flag wins over its `ETCD_*` variable.
 
-use crate::facts::Facts;
 use crate::kube::config::{self, Doc};
 use crate::kube::flags::Args;
+use crate::kube::HostContext;
 use serde_json::Value as Json;
 use std::rc::Rc;
 
 /// The config file etcd loaded, if any: its path and parsed contents.
 pub fn config_file(
-    facts: &Facts,
+    host: &HostContext<'_>,
     args: &Args,
     env: &[(String, String)],
 ) -> Result<Option<(String, Rc<Json>)>, String> {
@@ -23,8 +23,9 @@ pub fn config_file(
     let Some(path) = path else {
         return Ok(None);
     };
-    match config::read(facts, &path) {
-        Doc::Text(text) => config::parse(text)
+    match config::read(host.facts, &path) {
+        Doc::Text(text) => host
+            .parse(&path, text)
             .map(|doc| Some((path.clone(), doc)))
             .map_err(|e| format!("etcd config file {path} could not be parsed: {e}")),
         Doc::Missing => Err(format!("etcd config file {path} does not exist")),

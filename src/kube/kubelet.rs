@@ -5,10 +5,11 @@
 //! goes through the kubelet's defaulting (see `defaulting`).
 
 use crate::benchmark::Setting;
-use crate::facts::{Document, Facts};
+use crate::facts::Document;
 use crate::kube::config::{self, Doc};
 use crate::kube::defaulting::{self, Field, Layer};
 use crate::kube::flags::Args;
+use crate::kube::HostContext;
 use serde_json::Value as Json;
 use std::rc::Rc;
 
@@ -24,7 +25,8 @@ pub struct Documents {
 
 /// The kubelet's config documents, each with its path. `Ok(None)`: the
 /// kubelet runs on flags alone.
-pub fn documents(facts: &Facts, args: &Args, cwd: Option<&str>) -> Result<Option<Documents>, String> {
+pub fn documents(host: &HostContext<'_>, args: &Args, cwd: Option<&str>) -> Result<Option<Documents>, String> {
+    let facts = host.facts;
     let base = match args.effective("config", false, false).filter(|c| !c.is_empty()) {
         Some(config) => {
             let path = resolve(&config, cwd).ok_or_else(|| {
@@ -32,7 +34,7 @@ pub fn documents(facts: &Facts, args: &Args, cwd: Option<&str>) -> Result<Option
                     "kubelet --config={config} is relative and the kubelet's working directory is unknown"
                 )
             })?;
-            let doc = load(facts, &path)?;
+            let doc = load(host, &path)?;
             Some((path, doc))
         }
         None => None,
@@ -63,7 +65,7 @@ pub fn documents(facts: &Facts, args: &Args, cwd: Option<&str>) -> Result<Option
             .collect();
         names.sort();
         for drop_in in names {
-            drop_ins.push((drop_in.clone(), load(facts, drop_in)?));
+            drop_ins.push((drop_in.clone(), load(host, drop_in)?));
         }
     }
     if base.is_none() && config_dir.is_none() {
@@ -96,9 +98,10 @@ pub fn lookup<'d>(
     })
 }
 
-fn load(facts: &Facts, path: &str) -> Result<Rc<Json>, String> {
-    match config::read(facts, path) {
-        Doc::Text(text) => config::parse(text)
+fn load(host: &HostContext<'_>, path: &str) -> Result<Rc<Json>, String> {
+    match config::read(host.facts, path) {
+        Doc::Text(text) => host
+            .parse(path, text)
             .map_err(|e| format!("kubelet config file {path} could not be parsed: {e}")),
         Doc::Missing => Err(format!("kubelet config file {path} does not exist")),
         Doc::Unavailable(reason) => Err(format!("kubelet config file {path} {reason}")),

@@ -1,0 +1,110 @@
+//! One host as evaluation reads it: its facts and the benchmark they are
+//! judged against, with what is derived from them remembered for as long as
+//! the context lives. Every check that reads a setting of the API server
+//! would otherwise parse its forty-odd flags again and compare them with its
+//! static pod manifest again, and every kubelet or etcd setting would parse
+//! the same config file again: on a control-plane host that was most of
+//! evaluation time.
+//!
+//! `audit` builds one context per host and benchmark and passes it by
+//! reference through `eval` into `kube::observe`; it is dropped with the
+//! host's evaluation, so nothing outlives one host and no state is global.
+
+use super::flags::Args;
+use super::{config, derive_command_line, derive_planned, CommandLine};
+use crate::benchmark::Benchmark;
+use crate::component::Component;
+use crate::facts::Facts;
+use serde_json::Value as Json;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+pub struct HostContext<'f> {
+    pub facts: &'f Facts,
+    pub benchmark: &'f Benchmark,
+    /// Per component: the command line it runs with, or would run with.
+    command_lines: RefCell<BTreeMap<Component, Rc<Result<CommandLine, String>>>>,
+    /// Per component: the command line its static pod manifest would start
+    /// it with; `None` when the manifest is not there as text.
+    planned: RefCell<BTreeMap<Component, Rc<Option<Result<Args, String>>>>>,
+    /// Per path: the configuration document parsed.
+    parsed: RefCell<BTreeMap<String, Result<Rc<Json>, String>>>,
+}
+
+impl<'f> HostContext<'f> {
+    pub fn new(facts: &'f Facts, benchmark: &'f Benchmark) -> HostContext<'f> {
+        HostContext {
+            facts,
+            benchmark,
+            command_lines: RefCell::default(),
+            planned: RefCell::default(),
+            parsed: RefCell::default(),
+        }
+    }
+
+    pub(super) fn command_line(&self, component: Component) -> Rc<Result<CommandLine, String>> {
+        remember(&self.command_lines, component, || derive_command_line(self, component))
+    }
+
+    pub(super) fn planned(&self, component: Component) -> Rc<Option<Result<Args, String>>> {
+        remember(&self.planned, component, || derive_planned(self, component))
+    }
+
+    /// `text`, the document `config::read` found at `path`, parsed the way
+    /// Kubernetes does (`config::parse`), once however many checks read it.
+    pub fn parse(&self, path: &str, text: &str) -> Result<Rc<Json>, String> {
+        if let Some(known) = self.parsed.borrow().get(path) {
+            return known.clone();
+        }
+        let result = config::parse(text).map(Rc::new);
+        self.parsed.borrow_mut().insert(path.to_string(), result.clone());
+        result
+    }
+}
+
+/// The value for `component` in `memory`, derived the first time it is asked for.
+fn remember<T>(
+    memory: &RefCell<BTreeMap<Component, Rc<T>>>,
+    component: Component,
+    derive: impl FnOnce() -> T,
+) -> Rc<T> {
+    if let Some(known) = memory.borrow().get(&component) {
+        return Rc::clone(known);
+    }
+    let value = Rc::new(derive());
+    memory.borrow_mut().insert(component, Rc::clone(&value));
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::benchmark::load_builtin;
+    use crate::facts::{Document, Process};
+
+    #[test]
+    fn derives_once_per_context() {
+        let benchmark = load_builtin("cis-1.12").unwrap();
+        let mut facts = Facts::default();
+        facts.processes.push(Process {
+            component: Component::Kubelet,
+            pid: 7,
+            argv: vec!["kubelet".into(), "--config=/k.yaml".into()],
+            cwd: None,
+            env: Vec::new(),
+            owner: None,
+        });
+        facts.documents.insert("/k.yaml".into(), Document::Text { content: "a: 1\n".into(), truncated: false });
+        let host = HostContext::new(&facts, &benchmark);
+        let first = host.command_line(Component::Kubelet);
+        assert!(Rc::ptr_eq(&first, &host.command_line(Component::Kubelet)));
+        assert!(!Rc::ptr_eq(&first, &host.command_line(Component::Etcd)));
+        let parsed = host.parse("/k.yaml", "a: 1\n").unwrap();
+        assert!(Rc::ptr_eq(&parsed, &host.parse("/k.yaml", "a: 1\n").unwrap()));
+        // Another host (another context) derives afresh.
+        let next = HostContext::new(&facts, &benchmark);
+        assert!(!Rc::ptr_eq(&first, &next.command_line(Component::Kubelet)));
+        assert!(!Rc::ptr_eq(&parsed, &next.parse("/k.yaml", "a: 1\n").unwrap()));
+    }
+}
