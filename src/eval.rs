@@ -17,7 +17,7 @@ mod tree;
 
 use crate::benchmark::{mode_text, Check, Predicate, Setting, Test};
 use crate::facts::{Facts, FileFact, FileKind, FileStat};
-use crate::kube::{self, kubelet, HostContext};
+use crate::kube::{self, HostContext};
 use crate::outcome::{Outcome, Source, Status};
 use crate::value::Value;
 
@@ -303,12 +303,9 @@ fn judge_file_from(
         judgement.sources.push(source);
         return judgement;
     };
-    let Some(path) = kubelet::resolve(path, observation.base_dir.as_deref()) else {
-        let actual = format!(
-            "{} names the relative path {path} and the process's working directory is unknown",
-            observation.shown
-        );
-        return Judgement::new(Verdict::Error, expected, actual);
+    let path = match observation.resolve(path) {
+        Ok(path) => path,
+        Err(actual) => return Judgement::new(Verdict::Error, expected, actual),
     };
     let mut judgement = judge_file(host.facts, std::slice::from_ref(&path), predicate, if_exists);
     judgement.sources.insert(0, source);

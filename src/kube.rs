@@ -31,6 +31,7 @@ pub mod flags;
 mod host_context;
 pub mod kubelet;
 pub mod manifest;
+mod process_path;
 pub mod yaml;
 
 use crate::benchmark::{Benchmark, Setting};
@@ -85,6 +86,11 @@ impl Observation {
     /// Whether the value was given in the component's configuration (not a default).
     pub fn given(&self) -> bool {
         !matches!(self.origin, Origin::Default { .. } | Origin::Absent)
+    }
+
+    /// The absolute path a path in the value names (`process_path`).
+    pub fn resolve(&self, path: &str) -> Result<String, String> {
+        process_path::resolve(&self.shown, path, self.base_dir.as_deref())
     }
 
     pub fn source(&self, setting: &Setting) -> Source {
@@ -485,9 +491,7 @@ fn observe_proxy(
     else {
         return Ok(flag_or_default(line));
     };
-    let path = kubelet::resolve(&config, line.cwd.as_deref()).ok_or_else(|| {
-        format!("kube-proxy --config={config} is relative and its working directory is unknown")
-    })?;
+    let path = process_path::resolve("kube-proxy --config", &config, line.cwd.as_deref())?;
     // kubeadm's kube-proxy reads its file inside its container: the file it
     // really sees is the one under its root, /proc/PID/root. Facts saved
     // before that was gathered have only the host's path.

@@ -5,7 +5,7 @@
 use super::{Judgement, Verdict};
 use crate::benchmark::Setting;
 use crate::facts::CertFact;
-use crate::kube::{self, kubelet, HostContext};
+use crate::kube::{self, HostContext};
 use crate::outcome::Source;
 
 /// One side of the comparison: which file a setting names, and its fingerprint.
@@ -21,8 +21,7 @@ fn side(host: &HostContext<'_>, setting: &Setting, sources: &mut Vec<Source>) ->
     let Some(value) = observation.value.clone().filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    let path = kubelet::resolve(&value, observation.base_dir.as_deref())
-        .ok_or_else(|| format!("{} is relative and the working directory is unknown", observation.shown))?;
+    let path = observation.resolve(&value)?;
     let fact = host
         .facts
         .certificates

@@ -7,7 +7,7 @@ use crate::benchmark::Setting;
 use crate::facts::Facts;
 use crate::kube::config::{self, Doc};
 use crate::kube::encryption::{self, Provider};
-use crate::kube::{self, audit_policy, kubelet, HostContext, Observation};
+use crate::kube::{self, audit_policy, HostContext, Observation};
 
 /// The frame both tests share. The setting names a document: unset, that
 /// is a failure (`unset` says why); a document that cannot be located, read
@@ -50,12 +50,7 @@ fn judge_named_document(
 
 /// The absolute path and the text of the document a setting's value names.
 fn locate<'f>(facts: &'f Facts, observation: &Observation, value: &str) -> Result<(String, &'f str), String> {
-    let path = kubelet::resolve(value, observation.base_dir.as_deref()).ok_or_else(|| {
-        format!(
-            "{} names the relative path {value} and the process's working directory is unknown",
-            observation.shown
-        )
-    })?;
+    let path = observation.resolve(value)?;
     match config::read(facts, &path) {
         Doc::Text(text) => Ok((path, text)),
         Doc::Missing => Err(format!("{} names {path}, which does not exist", observation.shown)),

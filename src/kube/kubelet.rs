@@ -9,6 +9,7 @@ use crate::facts::Document;
 use crate::kube::config::{self, Doc};
 use crate::kube::defaulting::{self, Field, Layer};
 use crate::kube::flags::Args;
+use crate::kube::process_path;
 use crate::kube::HostContext;
 use serde_json::Value as Json;
 use std::rc::Rc;
@@ -29,11 +30,7 @@ pub fn documents(host: &HostContext<'_>, args: &Args, cwd: Option<&str>) -> Resu
     let facts = host.facts;
     let base = match args.effective("config", false, false).filter(|c| !c.is_empty()) {
         Some(config) => {
-            let path = resolve(&config, cwd).ok_or_else(|| {
-                format!(
-                    "kubelet --config={config} is relative and the kubelet's working directory is unknown"
-                )
-            })?;
+            let path = process_path::resolve("kubelet --config", &config, cwd)?;
             let doc = load(host, &path)?;
             Some((path, doc))
         }
@@ -44,9 +41,7 @@ pub fn documents(host: &HostContext<'_>, args: &Args, cwd: Option<&str>) -> Resu
         .effective("config-dir", false, false)
         .filter(|d| !d.is_empty());
     if let Some(dir) = &config_dir {
-        let dir = resolve(dir, cwd).ok_or_else(|| {
-            format!("kubelet --config-dir={dir} is relative and the kubelet's working directory is unknown")
-        })?;
+        let dir = process_path::resolve("kubelet --config-dir", dir, cwd)?;
         // The drop-ins are the `*.conf` documents read from the directory; a
         // directory that could not be read is an error, not "no drop-ins".
         if let Some(Document::Error { reason }) = facts.documents.get(&dir) {
@@ -105,21 +100,5 @@ fn load(host: &HostContext<'_>, path: &str) -> Result<Rc<Json>, String> {
             .map_err(|e| format!("kubelet config file {path} could not be parsed: {e}")),
         Doc::Missing => Err(format!("kubelet config file {path} does not exist")),
         Doc::Unavailable(reason) => Err(format!("kubelet config file {path} {reason}")),
-    }
-}
-
-/// An absolute path as the process sees it: relative paths are relative to
-/// its working directory.
-pub fn resolve(path: &str, cwd: Option<&str>) -> Option<String> {
-    if path.starts_with('/') {
-        Some(path.to_string())
-    } else {
-        cwd.map(|cwd| {
-            format!(
-                "{}/{}",
-                cwd.trim_end_matches('/'),
-                path.trim_start_matches("./")
-            )
-        })
     }
 }
