@@ -20,14 +20,17 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+/// What is remembered per component, shared with whoever asks for it.
+type PerComponent<T> = RefCell<BTreeMap<Component, Rc<T>>>;
+
 pub struct HostContext<'f> {
     pub facts: &'f Facts,
     pub benchmark: &'f Benchmark,
     /// Per component: the command line it runs with, or would run with.
-    command_lines: RefCell<BTreeMap<Component, Rc<Result<CommandLine, String>>>>,
+    command_lines: PerComponent<Result<CommandLine, String>>,
     /// Per component: the command line its static pod manifest would start
     /// it with; `None` when the manifest is not there as text.
-    planned: RefCell<BTreeMap<Component, Rc<Option<Result<Args, String>>>>>,
+    planned: PerComponent<Option<Result<Args, String>>>,
     /// Per path: the configuration document parsed.
     parsed: RefCell<BTreeMap<String, Result<Rc<Json>, String>>>,
 }
@@ -64,11 +67,7 @@ impl<'f> HostContext<'f> {
 }
 
 /// The value for `component` in `memory`, derived the first time it is asked for.
-fn remember<T>(
-    memory: &RefCell<BTreeMap<Component, Rc<T>>>,
-    component: Component,
-    derive: impl FnOnce() -> T,
-) -> Rc<T> {
+fn remember<T>(memory: &PerComponent<T>, component: Component, derive: impl FnOnce() -> T) -> Rc<T> {
     if let Some(known) = memory.borrow().get(&component) {
         return Rc::clone(known);
     }
