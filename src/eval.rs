@@ -73,7 +73,8 @@ impl Judgement {
     }
 }
 
-/// `host`: the host's facts and the benchmark, built once per host (`audit`).
+/// `host` holds the host's facts and the benchmark; `audit` builds it once
+/// per host and evaluates every check of that host in it.
 pub fn evaluate(host: &HostContext<'_>, check: &Check) -> Outcome {
     let Some(test) = &check.test else {
         return Outcome {

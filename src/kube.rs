@@ -1,6 +1,7 @@
 //! Kubernetes semantics: how components read their flags, config files,
 //! environment and defaults, and so what value a setting effectively has on
-//! a host. Pure: everything comes from `Facts`.
+//! a host. Pure: everything comes from `Facts`, read through the host's
+//! `HostContext`, which remembers what is derived from them.
 //!
 //! Precedence, per component:
 //! - kube-apiserver, kube-controller-manager, kube-scheduler: flag > default.
