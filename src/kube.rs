@@ -127,15 +127,10 @@ struct CommandLine {
     env: Vec<(String, String)>,
 }
 
-/// Components kubeadm runs as static pods.
-fn has_static_pod(component: Component) -> bool {
-    matches!(
-        component,
-        Component::KubeApiserver
-            | Component::KubeControllerManager
-            | Component::KubeScheduler
-            | Component::Etcd
-    )
+/// The static pod manifest the platform starts the component from, if it
+/// runs it as a static pod.
+fn manifest_path(benchmark: &Benchmark, component: Component) -> Option<String> {
+    benchmark.platform_def().component(component)?.manifest.clone()
 }
 
 fn syntax(component: Component) -> Syntax {
@@ -169,7 +164,8 @@ fn derive_command_line(
     benchmark: &Benchmark,
     component: Component,
 ) -> Result<CommandLine, String> {
-    if let Some(process) = facts.process(component) {
+    let platform = benchmark.platform_def();
+    if let Some(process) = platform.process(facts, component) {
         return Ok(CommandLine {
             args: parse_args(benchmark, component, &process.argv),
             manifest: None,
@@ -178,10 +174,9 @@ fn derive_command_line(
             env: process.env.clone(),
         });
     }
-    if !has_static_pod(component) {
+    let Some(path) = manifest_path(benchmark, component) else {
         return Err(format!("{component} is not running"));
-    }
-    let path = manifest::path(component);
+    };
     match config::read(facts, &path) {
         Doc::Text(text) => {
             let argv = manifest::argv(text).map_err(|e| {
@@ -240,7 +235,7 @@ pub fn observe(
         _ => from_flag(line)
             .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), line, "default")),
     };
-    if line.manifest.is_none() && has_static_pod(component) {
+    if line.manifest.is_none() {
         if let Some(note) = manifest_disagreement(facts, benchmark, setting, line) {
             observation.notes.push(note);
         }
@@ -587,7 +582,7 @@ fn manifest_disagreement(
     setting: &Setting,
     running: &CommandLine,
 ) -> Option<String> {
-    let path = manifest::path(setting.component);
+    let path = manifest_path(benchmark, setting.component)?;
     let planned = memo::remember(memo::Kind::Manifest, setting.component, || {
         let Doc::Text(text) = config::read(facts, &path) else {
             return None;

@@ -335,7 +335,7 @@ fn check_root_run(run: &Run) {
     assert_eq!(facts.identity.effective_user.as_deref(), Some("root"));
     assert!(facts.identity.hostname.is_some());
 
-    let kubelet = facts.process(Component::Kubelet).expect("kubelet found");
+    let kubelet = facts.process_named(Component::Kubelet.name()).expect("kubelet found");
     assert_eq!(
         kubelet.argv,
         [
@@ -356,7 +356,7 @@ fn check_root_run(run: &Run) {
     );
     assert_eq!(kubelet.cwd, Some(r("var/lib/kubelet")));
     assert!(kubelet.env.is_empty());
-    let etcd = facts.process(Component::Etcd).expect("etcd found");
+    let etcd = facts.process_named(Component::Etcd.name()).expect("etcd found");
     let mut env = etcd.env.clone();
     env.sort();
     assert_eq!(
@@ -371,14 +371,14 @@ fn check_root_run(run: &Run) {
 
     // An argv element of almost 128 KiB (more than xargs' buffer) loses
     // nothing: the process is there, whole, and the flag after it was followed.
-    let scheduler = facts.process(Component::KubeScheduler).expect("the kube-scheduler with a huge argv element");
+    let scheduler = facts.process_named(Component::KubeScheduler.name()).expect("the kube-scheduler with a huge argv element");
     assert_eq!(scheduler.argv.len(), 3);
     assert_eq!(scheduler.argv[1].len(), "--feature-gates=".len() + 131000);
     assert_eq!(run.stat(&facts, "etc/kubernetes/scheduler.conf").mode, 0o640);
 
     // The impostor: recorded with its owner, never judged as kube-apiserver,
     // never followed, never run.
-    assert_eq!(facts.process(Component::KubeApiserver), None, "an impostor was judged");
+    assert_eq!(facts.process_named(Component::KubeApiserver.name()), None, "an impostor was judged");
     let impostors = facts.impostors();
     assert_eq!(impostors.len(), 1, "{impostors:?}");
     assert_eq!(impostors[0].component, Component::KubeApiserver);
@@ -541,7 +541,7 @@ fn missing_stat_is_reported_per_fact_and_the_script_goes_on() {
     assert_eq!(facts.files[&run.path("bin/suid")], not_found);
     assert_eq!(facts.files[&run.path("etc/kubernetes/kubelet.conf")], not_found);
     // The rest of the gathering still happened.
-    assert!(facts.process(Component::Kubelet).is_some());
+    assert!(facts.process_named(Component::Kubelet.name()).is_some());
     assert!(matches!(facts.documents[&run.path("var/lib/kubelet/config.yaml")], Document::Text { .. }));
     assert!(matches!(facts.listings[&run.path("etc/kubernetes/manifests")], Listing::Entries { .. }));
     assert!(matches!(&facts.versions[&Component::Etcd], VersionFact::Error { reason } if reason.contains("readlink and stat are needed")));
@@ -569,10 +569,10 @@ fn permission_denied_is_an_error_with_the_hosts_reason() {
     assert!(doc_denied("var/lib/kubelet/config.d/10-drop-in.json"), "{:?}", facts.documents);
     // Another user's process: its cwd is not readable, so the relative
     // --config=config.yaml cannot be resolved, and its environment neither.
-    let kubelet = facts.process(Component::Kubelet).expect("kubelet found");
+    let kubelet = facts.process_named(Component::Kubelet.name()).expect("kubelet found");
     assert_eq!(kubelet.cwd, None);
     assert!(!facts.documents.contains_key(&run.path("var/lib/kubelet/config.yaml")));
-    assert!(facts.process(Component::Etcd).unwrap().env.is_empty());
+    assert!(facts.process_named(Component::Etcd.name()).unwrap().env.is_empty());
     assert!(facts.problems.iter().any(|p| p.contains("environment not read")), "{:?}", facts.problems);
     assert!(matches!(facts.versions[&Component::Kubelet], VersionFact::Error { .. }), "{:?}", facts.versions);
 }
@@ -655,7 +655,7 @@ fn kube_proxy_config_is_read_through_the_process_root() {
         let stderr = std::fs::read_to_string(out.join("stderr")).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("status")).unwrap().trim(), "0", "{shell}: {stderr}");
         let facts = parse(&stdout).unwrap_or_else(|e| panic!("{shell}: {e}"));
-        let proxy = facts.process(Component::KubeProxy).expect("kube-proxy found");
+        let proxy = facts.process_named(Component::KubeProxy.name()).expect("kube-proxy found");
         let p = format!("{}/var/lib/kube-proxy", root.display());
         let rooted = |name: &str| format!("/proc/{}/root{p}/{name}", proxy.pid);
         // The last --config counts; `./` is dropped as kube.rs drops it.

@@ -1,15 +1,8 @@
-//! Static pod manifests: the command line a kubeadm control-plane
-//! component is started with, used when the component is not running.
+//! Static pod manifests: the command line a control-plane component is
+//! started with, used when the component is not running. Where a
+//! platform keeps each manifest is platform data (`platforms/*.toml`).
 
-use crate::component::Component;
 use crate::kube::config;
-
-/// Where kubeadm (and the kubelet's default `staticPodPath`) keeps them.
-pub const DIR: &str = "/etc/kubernetes/manifests";
-
-pub fn path(component: Component) -> String {
-    format!("{DIR}/{}.yaml", component.name())
-}
 
 /// The container's argv: `spec.containers[0].command` followed by `args`.
 /// When `command` is absent (the image's entrypoint runs), argv[0] is
