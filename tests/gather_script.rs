@@ -251,9 +251,17 @@ fn absolute_shell(shell: &str) -> String {
     format!("{} {rest}", String::from_utf8(found.stdout).unwrap().trim_end())
 }
 
-/// The plan arguments every run passes, relative to the fixture root.
+/// What kubeadm's platform asks the script to look for, without its paths.
+fn looking_for() -> Vec<String> {
+    let kubeadm = hardbench::platform::get("kubeadm").unwrap();
+    hardbench::facts::plan::for_platform(kubeadm).args().into_iter().filter(|a| !a.starts_with("s:")).collect()
+}
+
+/// The plan arguments every run passes: what kubeadm's platform asks the
+/// script to look for (processes, their flag files, etcd's environment,
+/// versions), then paths relative to the fixture root.
 fn args(root: &str) -> Vec<String> {
-    vec![
+    looking_for().into_iter().chain([
         format!("s:{root}/bin/suid"),
         format!("s:{root}/tmp"),
         format!("s:{root}/bin/ca-link"),
@@ -267,7 +275,8 @@ fn args(root: &str) -> Vec<String> {
         format!("r:{root}/missing.yaml"),
         format!("r:{root}/etc/redaction.yaml"),
         format!("r:{root}/etc/big.yaml"),
-    ]
+    ])
+    .collect()
 }
 
 fn run(shell: &str, tools: Tools, as_nobody: bool) -> Run {
@@ -381,7 +390,7 @@ fn check_root_run(run: &Run) {
     assert_eq!(facts.process_named(Component::KubeApiserver.name()), None, "an impostor was judged");
     let impostors = facts.impostors();
     assert_eq!(impostors.len(), 1, "{impostors:?}");
-    assert_eq!(impostors[0].component, Component::KubeApiserver);
+    assert_eq!(impostors[0].component, "kube-apiserver");
     assert_eq!((impostors[0].uid, impostors[0].argv0.clone()), (Some(65534), r("tmp/kube-apiserver")));
     assert!(impostors[0].reason.contains("not root"), "{}", impostors[0].reason);
     assert!(!run.planted_ran, "the planted program was run");
@@ -475,19 +484,19 @@ fn check_root_run(run: &Run) {
     // its own mount namespace), so it is run; the kubelet's lies below the
     // world-writable /tmp, so it is not; the impostor's never.
     assert_eq!(
-        facts.versions.get(&Component::Etcd),
+        facts.versions.get(Component::Etcd.name()),
         Some(&VersionFact::Reported {
             text: "Kubernetes v1.33.4".into(),
             source: Some(VersionSource::Executed { binary: "/usr/local/bin/etcd".into() })
         })
     );
-    match facts.versions.get(&Component::Kubelet) {
+    match facts.versions.get(Component::Kubelet.name()) {
         Some(VersionFact::Error { reason }) => {
             assert_eq!(reason, "not run for its version: the directory /tmp/ is writable by group or others (mode 1777)")
         }
         other => panic!("kubelet version: {other:?}"),
     }
-    assert_eq!(facts.versions.get(&Component::KubeApiserver), None, "{:?}", facts.versions);
+    assert_eq!(facts.versions.get(Component::KubeApiserver.name()), None, "{:?}", facts.versions);
 
     // No planted secret leaves the host, in any field.
     let json = serde_json::to_string(&facts).unwrap();
@@ -544,7 +553,7 @@ fn missing_stat_is_reported_per_fact_and_the_script_goes_on() {
     assert!(facts.process_named(Component::Kubelet.name()).is_some());
     assert!(matches!(facts.documents[&run.path("var/lib/kubelet/config.yaml")], Document::Text { .. }));
     assert!(matches!(facts.listings[&run.path("etc/kubernetes/manifests")], Listing::Entries { .. }));
-    assert!(matches!(&facts.versions[&Component::Etcd], VersionFact::Error { reason } if reason.contains("readlink and stat are needed")));
+    assert!(matches!(&facts.versions[Component::Etcd.name()], VersionFact::Error { reason } if reason.contains("readlink and stat are needed")));
     // Neither openssl nor sha256sum is among these tools.
     assert_eq!(
         facts.certificates[&run.path("etc/kubernetes/pki/ca.crt")],
@@ -574,7 +583,7 @@ fn permission_denied_is_an_error_with_the_hosts_reason() {
     assert!(!facts.documents.contains_key(&run.path("var/lib/kubelet/config.yaml")));
     assert!(facts.process_named(Component::Etcd.name()).unwrap().env.is_empty());
     assert!(facts.problems.iter().any(|p| p.contains("environment not read")), "{:?}", facts.problems);
-    assert!(matches!(facts.versions[&Component::Kubelet], VersionFact::Error { .. }), "{:?}", facts.versions);
+    assert!(matches!(facts.versions[Component::Kubelet.name()], VersionFact::Error { .. }), "{:?}", facts.versions);
 }
 
 /// A kube-proxy as kubeadm runs it: in a container whose mount namespace
@@ -614,7 +623,7 @@ done
 # Outside the container the file does not exist.
 [ ! -e "$R/var/lib/kube-proxy/config.conf" ]
 set +e
-$GATHER_SHELL -s <"$SCRIPT" >"$OUT/stdout" 2>"$OUT/stderr"
+$GATHER_SHELL -s -- "$@" <"$SCRIPT" >"$OUT/stdout" 2>"$OUT/stderr"
 echo "$?" >"$OUT/status"
 set -e
 kill "$PROXY"
@@ -642,6 +651,7 @@ fn kube_proxy_config_is_read_through_the_process_root() {
         };
         let status = Command::new("unshare")
             .args(["--mount", "--pid", "--fork", "--mount-proc", "sh", "-c", PROXY_DRIVER, "driver"])
+            .args(looking_for())
             .env("R", &root)
             .env("OUT", &out)
             .env("FAKE", &fake)
