@@ -10,6 +10,7 @@ use crate::facts::Facts;
 use crate::gather::Gathering;
 use crate::kube;
 use crate::outcome::{CheckResult, HostReport, Outcome, Status};
+use crate::platform::Platform;
 use crate::select::{Disposition, Selection};
 use crate::transport::{HostError, HostErrorKind};
 use crate::version;
@@ -29,13 +30,13 @@ pub struct HostIdentity {
     pub roles: Option<Vec<Role>>,
 }
 
-/// The roles a host plays, judged from the components running on it. A
-/// process that only carries a component's name (`Facts::impostors`) gives
-/// no role.
-pub fn detect_roles(facts: &Facts) -> Vec<Role> {
+/// The roles a host plays, judged from the components running on it, as
+/// its platform runs them. A process that only carries a component's name
+/// (`Facts::impostors`) gives no role.
+pub fn detect_roles(facts: &Facts, platform: &Platform) -> Vec<Role> {
     let mut roles: Vec<Role> = Component::ALL
         .into_iter()
-        .filter(|&component| facts.process(component).is_some())
+        .filter(|&component| platform.process(facts, component).is_some())
         .map(Component::role)
         .collect();
     roles.sort();
@@ -85,13 +86,13 @@ fn host_report(
 ) -> HostReport {
     let (roles, roles_detected) = match (&host.roles, &gathering.result) {
         (Some(roles), _) => (roles.clone(), false),
-        (None, Ok(facts)) => (detect_roles(facts), true),
+        (None, Ok(facts)) => (detect_roles(facts, benchmark.platform_def()), true),
         (None, Err(_)) => (Vec::new(), true),
     };
     let identity = gathering.result.as_ref().map(|f| f.identity.clone()).unwrap_or_default();
     let k8s_version = gathering.result.as_ref().ok().and_then(version::seen);
     let impostors = gathering.result.as_ref().map(Facts::impostors).unwrap_or_default();
-    let seen = gathering.result.as_ref().ok().map(role_hint::Seen::of);
+    let seen = gathering.result.as_ref().ok().map(|f| role_hint::Seen::of(f, benchmark.platform_def()));
     let result = gathering.result.as_ref().map_err(Clone::clone).and_then(|facts| {
         if roles.is_empty() {
             return Err(HostError::new(
@@ -183,10 +184,11 @@ mod tests {
             ],
             ..Facts::default()
         };
-        assert_eq!(detect_roles(&facts), [Role::Worker]);
+        let kubeadm = crate::platform::get("kubeadm").unwrap();
+        assert_eq!(detect_roles(&facts, kubeadm), [Role::Worker]);
         // etcd as user etcd under its own service is etcd.
         facts.processes.push(process(Component::Etcd, 70, 998, "/system.slice/etcd.service"));
-        assert_eq!(detect_roles(&facts), [Role::Etcd, Role::Worker]);
+        assert_eq!(detect_roles(&facts, kubeadm), [Role::Etcd, Role::Worker]);
     }
 
     /// With only an impostor running, the component is not running: it is

@@ -34,6 +34,12 @@ pub struct Benchmark {
 }
 
 impl Benchmark {
+    /// The definition of the platform this benchmark judges. Validation
+    /// refuses a benchmark that names no built-in platform.
+    pub fn platform_def(&self) -> &'static crate::platform::Platform {
+        crate::platform::get(&self.platform).expect("a validated benchmark names a built-in platform")
+    }
+
     pub fn setting(&self, id: SettingId) -> &Setting {
         &self.settings[id.0]
     }

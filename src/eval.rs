@@ -115,7 +115,7 @@ fn judge(host: &HostContext<'_>, test: &Test) -> Judgement {
     match test {
         Test::Setting { setting, predicate, if_running } => {
             let setting = benchmark.setting(*setting);
-            if *if_running && facts.process(setting.component).is_none() {
+            if *if_running && benchmark.platform_def().process(facts, setting.component).is_none() {
                 return Judgement::passed(
                     true,
                     predicate.expected(&setting.flag()),
@@ -339,7 +339,7 @@ mod tests {
                     .map(str::to_string),
             );
             self.0.processes.push(Process {
-                component,
+                name: component.name().to_string(),
                 pid: 100,
                 argv,
                 cwd: Some("/".into()),

@@ -10,7 +10,6 @@
 pub mod parse;
 pub mod plan;
 
-use crate::component::Component;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -22,7 +21,8 @@ pub const FACTS_SCHEMA: &str = "hardbench.facts/v1";
 pub struct Facts {
     /// Host identity as the host reports it (`uname -n`, machine-id).
     pub identity: Identity,
-    /// Running Kubernetes component processes, in the order the host listed them.
+    /// Running processes the plan asked for (by the basename of their
+    /// argv[0]), in the order the host listed them.
     pub processes: Vec<Process>,
     /// `stat` results by absolute path.
     pub files: BTreeMap<String, FileFact>,
@@ -31,8 +31,9 @@ pub struct Facts {
     /// Contents of small configuration documents by absolute path, redacted
     /// on the host before they were sent.
     pub documents: BTreeMap<String, Document>,
-    /// Each component's version and where it was read, by component.
-    pub versions: BTreeMap<Component, VersionFact>,
+    /// Versions and where they were read, by what the plan asked for: a
+    /// component (from its static pod's image) or a process (its binary).
+    pub versions: BTreeMap<String, VersionFact>,
     /// SHA-256 fingerprints of CA certificates the components name, computed
     /// on the host, by absolute path. Absent in facts saved before they
     /// were gathered.
@@ -52,19 +53,23 @@ pub struct Identity {
     pub effective_user: Option<String>,
 }
 
-/// One running component process.
+/// One running process the plan asked for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Process {
-    pub component: Component,
+    /// The basename of argv[0] the plan named (`kube-apiserver`, `k3s`).
+    /// Facts saved before platforms were data call it `component`.
+    #[serde(alias = "component")]
+    pub name: String,
     pub pid: u32,
     /// The exact argv from /proc/PID/cmdline; argv[0] included. Bytes that
     /// are not UTF-8 are replaced with U+FFFD.
     pub argv: Vec<String>,
     /// The process's working directory, used to resolve relative paths in flags.
     pub cwd: Option<String>,
-    /// `ETCD_*` variables from /proc/PID/environ (etcd only; nothing else
-    /// from the environment leaves the host).
+    /// The variables of /proc/PID/environ whose prefix the platform names
+    /// for the process (etcd's `ETCD_*`); nothing else of the environment
+    /// leaves the host.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<(String, String)>,
     /// Who runs the process and what started it. Absent only in facts
@@ -151,18 +156,18 @@ impl Process {
             return Ok(Standing::Root);
         }
         match &owner.started_by {
-            StartedBy::Service { unit } if *unit == format!("{}.service", self.component) => {
+            StartedBy::Service { unit } if *unit == format!("{}.service", self.name) => {
                 Ok(Standing::OwnService)
             }
             StartedBy::Pod => Ok(Standing::Pod),
             StartedBy::Service { unit } => Err(format!(
                 "runs as uid {}, not root, in systemd service {unit}, not {}.service",
-                owner.uid, self.component
+                owner.uid, self.name
             )),
             StartedBy::Other => Err(format!(
                 "runs as uid {}, not root, and neither {}.service nor the kubelet started it (cgroup {})",
                 owner.uid,
-                self.component,
+                self.name,
                 owner.cgroup.as_deref().unwrap_or("unknown")
             )),
         }
@@ -173,7 +178,8 @@ impl Process {
 /// a finding of its own, never a source of settings or roles.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Impostor {
-    pub component: Component,
+    /// The name it carries (a component's, or a distribution's process).
+    pub component: String,
     pub pid: u32,
     /// Real uid, when gathered.
     pub uid: Option<u32>,
@@ -305,13 +311,20 @@ impl VersionSource {
 }
 
 impl Facts {
-    /// The process judged as the component: one that is what its name says
-    /// (see `Process::standing`), the lowest PID when several are.
-    pub fn process(&self, component: Component) -> Option<&Process> {
+    /// The process judged among those `matches` selects: one that is what
+    /// its name says (see `Process::standing`), the lowest PID when several
+    /// are. Which processes run a component is the platform's knowledge
+    /// (`Platform::process`).
+    pub fn judged(&self, matches: impl Fn(&Process) -> bool) -> Option<&Process> {
         self.processes
             .iter()
-            .filter(|p| p.component == component && p.standing().is_ok())
+            .filter(|p| matches(p) && p.standing().is_ok())
             .min_by_key(|p| p.pid)
+    }
+
+    /// The process judged among those named `name` (any subcommand).
+    pub fn process_named(&self, name: &str) -> Option<&Process> {
+        self.judged(|p| p.name == name)
     }
 
     /// Every component process that is not judged as its component, in PID
@@ -325,15 +338,15 @@ impl Facts {
                 let reason = match p.standing() {
                     Err(reason) => reason,
                     Ok(_) => {
-                        let judged = self.process(p.component)?;
+                        let judged = self.judged(|q| q.name == p.name && q.argv.get(1) == p.argv.get(1))?;
                         if judged.pid == p.pid {
                             return None;
                         }
-                        format!("another {} process (pid {}) is the one judged", p.component, judged.pid)
+                        format!("another {} process (pid {}) is the one judged", p.name, judged.pid)
                     }
                 };
                 Some(Impostor {
-                    component: p.component,
+                    component: p.name.clone(),
                     pid: p.pid,
                     uid: p.owner.as_ref().map(|o| o.uid),
                     argv0: p.argv.first().cloned().unwrap_or_default(),
@@ -343,7 +356,7 @@ impl Facts {
                 })
             })
             .collect();
-        found.sort_by_key(|i| (i.pid, i.component));
+        found.sort_by(|a, b| (a.pid, &a.component).cmp(&(b.pid, &b.component)));
         found
     }
 }
@@ -373,6 +386,7 @@ pub struct SavedFacts {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::component::Component;
 
     #[test]
     fn what_started_a_process_by_its_cgroup() {
@@ -401,7 +415,7 @@ pub(crate) mod tests {
     /// A process of `component` as `uid` in `cgroup` (also for other modules' tests).
     pub(crate) fn process(component: Component, pid: u32, uid: u32, cgroup: &str) -> Process {
         Process {
-            component,
+            name: component.name().into(),
             pid,
             argv: vec![component.name().into()],
             cwd: None,
@@ -453,8 +467,8 @@ pub(crate) mod tests {
             ],
             ..Facts::default()
         };
-        assert_eq!(facts.process(Component::KubeApiserver).map(|p| p.pid), Some(58));
-        assert_eq!(facts.process(Component::Kubelet), None);
+        assert_eq!(facts.process_named("kube-apiserver").map(|p| p.pid), Some(58));
+        assert_eq!(facts.process_named("kubelet"), None);
         let found: Vec<(u32, Option<u32>, bool)> =
             facts.impostors().iter().map(|i| (i.pid, i.uid, i.reason.contains("not root"))).collect();
         assert_eq!(found, [(70, Some(0), false), (900, Some(1000), true), (1005, Some(65534), true)]);

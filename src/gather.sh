@@ -7,9 +7,19 @@
 #
 # Portable POSIX sh: dash and busybox ash, with GNU or busybox tools.
 #
-# Arguments (see src/facts/plan.rs): `s:PATH` stat PATH; `t:DIR` list every
-# entry below DIR recursively and stat each; `r:PATH` read PATH (a directory:
-# every regular file directly inside it). Before them, the transport's own
+# The script knows no platform and no benchmark: what to look for arrives as
+# arguments (see src/facts/plan.rs), made from the platform and benchmark
+# definitions. `p:NAME` report the processes whose argv[0] has the basename
+# NAME; `f:NAME:FLAG:A` a process NAME's flag (or environment variable) FLAG
+# names a file to treat with action A (r read, d read the directory's
+# config files, p read through the process's root, x fingerprint; any other
+# path-like value is stat'ed); `e:NAME:PREFIX` report process NAME's
+# environment variables that start with PREFIX; `i:NAME:MANIFEST` NAME's
+# version is the image tag of the static pod MANIFEST; `v:NAME` else ask
+# the binary of process NAME for its version. `s:PATH` stat PATH; `t:DIR`
+# list every entry below DIR recursively and stat each; `r:PATH` read PATH
+# (a directory: every regular file directly inside it); `x:PATH`
+# fingerprint the certificate PATH. Before them, the transport's own
 # (src/transport/ssh.rs): `m:BYTES` caps the stream (the script stops with
 # status 3 rather than write past it), and `w:stdin` says that stdin stays
 # open until the script ends, so EOF there means that hardbench hung up.
@@ -23,8 +33,8 @@
 #   HARDBENCH-FACTS 1                                 header, first line
 #   IDENTITY <hostname|-> <machine-id|-> <user|->
 #   PROBLEM <text>                                    not tied to one fact
-#   PROC <pid> <component> <raw cmdline> <cwd|-> <uid> <euid> <cgroup|->
-#   ENV <pid> <name> <value>                          etcd ETCD_* variables only
+#   PROC <pid> <name> <raw cmdline> <cwd|-> <uid> <euid> <cgroup|->
+#   ENV <pid> <name> <value>                 variables with the plan's prefixes
 #   STAT <path> present <f|d|l|o> <octal mode> <uid> <gid> <user|-> <group|->
 #   STAT <path> missing
 #   STAT <path> error <reason>
@@ -32,9 +42,9 @@
 #   LIST <dir> missing | LIST <dir> error <reason>
 #   DOC <path> text <0|1 truncated> <redacted content>
 #   DOC <path> missing | DOC <path> error <reason>
-#   VERSION <component> image <image> <manifest>    a static pod's image
-#   VERSION <component> executed <text> <binary>     `<binary> --version`
-#   VERSION <component> error <reason>
+#   VERSION <name> image <image> <manifest>    a static pod's image
+#   VERSION <name> executed <text> <binary>     `<binary> --version`
+#   VERSION <name> error <reason>
 #   CERT <path> x509-sha256 <hex>     sha256 of the certificate's DER (openssl)
 #   CERT <path> file-sha256 <hex>     sha256 of the file's bytes (no openssl)
 #   CERT <path> missing | CERT <path> error <reason>
@@ -115,6 +125,24 @@ fi
 
 redact_program
 
+# What to look for: process names, their flag and environment tables, and
+# where versions come from. Names are checked here, as the argument
+# scanner's `case` and the prefilter's regex use them.
+NAMES=' '
+FLAGS=$NL
+EPFX=$NL
+IMAGES=
+VERSIONS=
+for hb_arg in "$@"; do
+    case $hb_arg in
+        p:*) plan_name "${hb_arg#p:}" && NAMES="$NAMES${hb_arg#p:} " ;;
+        f:*:*:[rdpx]) plan_name "${hb_arg#f:}" && FLAGS="$FLAGS${hb_arg#f:}$NL" ;;
+        e:*:*) plan_name "${hb_arg#e:}" && EPFX="$EPFX${hb_arg#e:}$NL" ;;
+        i:*:/*) plan_name "${hb_arg#i:}" && IMAGES="$IMAGES${hb_arg#i:}$NL" ;;
+        v:*) plan_name "${hb_arg#v:}" && VERSIONS="$VERSIONS${hb_arg#v:} " ;;
+    esac
+done
+
 gather_identity
 gather_processes
 gather_versions
@@ -126,6 +154,8 @@ for hb_arg in "$@"; do
         s:?*) stat_path "$hb_path" "$B" ;;
         t:?*) list_tree "$hb_path" "$B" ;;
         r:?*) read_arg "$hb_path" "$B" ;;
+        x:/*) stat_path "$hb_path" "$B"; cert_fingerprint "$hb_path" "$B" ;;
+        [pfeiv]:*) ;;
         *)
             b64v "unknown argument: $hb_arg"
             emit PROBLEM "$B"
@@ -233,16 +263,32 @@ b64s() {
     fi
 }
 
-# comp_var COMPONENT: sets V to the component's name as a variable name
-# (dashes become underscores), without a process.
+# plan_name NAME[:REST]: whether the name before the first `:` is a
+# process name (letters, digits, `._-`, beginning with a letter or digit);
+# a PROBLEM when it is not.
+plan_name() {
+    pn_name=${1%%:*}
+    case $pn_name in
+        '' | [!A-Za-z0-9]* | *[!A-Za-z0-9._-]*)
+            b64v "unusable plan argument: $1"
+            emit PROBLEM "$B"
+            return 1
+            ;;
+    esac
+    return 0
+}
+
+# comp_var NAME: sets V to a process name as a variable name (dashes and
+# dots become underscores), without a process.
 comp_var() {
     V=
     cv_rest=$1
     while :; do
         case $cv_rest in
-            *-*)
-                V=$V${cv_rest%%-*}_
-                cv_rest=${cv_rest#*-}
+            *[-.]*)
+                cv_head=${cv_rest%%[-.]*}
+                V=$V${cv_head}_
+                cv_rest=${cv_rest#"$cv_head"?}
                 ;;
             *)
                 V=$V$cv_rest
@@ -312,20 +358,26 @@ b() {
 # turns each NUL of /proc/PID/cmdline into a newline and each newline into
 # SOH ($1). A shell variable cannot hold NUL, and `xargs -0` would drop or
 # split an argv longer than its buffer (128 KiB); a pipe has no such limit.
-# It prints `C <component>` when the basename of argv[0] is a component,
-# then one `<action> <base64 path>` line per path-like flag value: s stat,
-# r read, d read the directory's config files, x fingerprint, p read the
-# file as the process sees it, through its root (kube-proxy runs in a
-# container: kubeadm mounts its --config from a ConfigMap there, not on the
-# host); upper case is relative to the process's cwd. A value with SOH in it
-# (a newline, or SOH itself) names no path it could be told from: it is not
-# followed.
+# It prints `C <name>` when the basename of argv[0] is one of the plan's
+# names ($2, space-separated), then one `<action> <base64 path>` line per
+# path-like flag value: s stat, or the action the plan's flag table ($3,
+# lines `name:flag:action`) gives: r read, d read the directory's config
+# files, x fingerprint, p read the file as the process sees it, through its
+# root (kube-proxy runs in a container: kubeadm mounts its --config from a
+# ConfigMap there, not on the host); upper case is relative to the
+# process's cwd. A value with SOH in it (a newline, or SOH itself) names no
+# path it could be told from: it is not followed.
 ARGSCAN="$FIELD"'
 soh=$1
+nl="
+"
 IFS= read -r a0 || [ -n "$a0" ] || exit 0
 a0=${a0##*/}
 case $a0 in
-    kube-apiserver|kube-controller-manager|kube-scheduler|etcd|kubelet|kube-proxy) ;;
+    "" | *" "*) exit 0 ;;
+esac
+case $2 in
+    *" $a0 "*) ;;
     *) exit 0 ;;
 esac
 echo "C $a0"
@@ -342,11 +394,11 @@ while IFS= read -r a || [ -n "$a" ]; do
     [ -n "$val" ] || continue
     case $val in *"$soh"*) continue ;; esac
     act=s
-    case $a0:$flag in
-        kubelet:--config|etcd:--config-file|kube-apiserver:--encryption-provider-config|kube-apiserver:--audit-policy-file) act=r ;;
-        kube-proxy:--config) act=p ;;
-        kubelet:--config-dir) act=d ;;
-        etcd:--trusted-ca-file|kube-apiserver:--client-ca-file|kubelet:--client-ca-file) act=x ;;
+    case $3 in
+        *"$nl$a0:$flag:"?"$nl"*)
+            act=${3#*"$nl$a0:$flag:"}
+            act=${act%%"$nl"*}
+            ;;
     esac
     case $val in
         unix:///*) echo "s $(b "${val#unix://}")" ;;
@@ -375,17 +427,32 @@ while IFS= read -r a || [ -n "$a" ]; do
 done
 '
 
-# The environment scanner, for etcd: only ETCD_* variables leave the host.
+# The environment scanner: only variables with the plan's prefix for the
+# process ($1) leave the host, and never one whose name says it holds a
+# secret. The flag table ($2, `name:flag:action` lines, $3 the name) gives
+# the action for a variable that names a path, as for flags.
 ENVSCAN="$FIELD"'
+pfx=$1 table=$2 name=$3
+shift 3
+nl="
+"
 for a do
     case $a in
-        ETCD_*=*)
+        "$pfx"*=*)
             k=${a%%=*}; v=${a#*=}
+            case $k in
+                *[!A-Z0-9_]* | *TOKEN* | *PASSWORD* | *PASSWD* | *SECRET* | *CREDENTIAL*) continue ;;
+            esac
             echo "e $(b "$k") $(b "$v")"
-            case $k:$v in
-                ETCD_CONFIG_FILE:/*) echo "r $(b "$v")" ;;
-                ETCD_TRUSTED_CA_FILE:/*) echo "x $(b "$v")" ;;
-                *:/*) echo "s $(b "$v")" ;;
+            act=s
+            case $table in
+                *"$nl$name:$k:"?"$nl"*)
+                    act=${table#*"$nl$name:$k:"}
+                    act=${act%%"$nl"*}
+                    ;;
+            esac
+            case $v in
+                /*) echo "$act $(b "$v")" ;;
             esac
             ;;
     esac
@@ -404,11 +471,24 @@ gather_processes() {
     # audit's own sudo and shells, whose arguments mention component paths
     # (each candidate costs a tr and a sh). A grep without -z (status 2,
     # no output) falls back to any mention of kube or etcd.
-    gp_cands=$(grep -l -s -z -E \
-        -e '^(.*/)?(kube-apiserver|kube-controller-manager|kube-scheduler|etcd|kubelet|kube-proxy)$' \
-        /proc/[0-9]*/cmdline 2>/dev/null)
+    [ "$NAMES" != ' ' ] || return
+    # The names as one alternation; `.` is the only one of their characters
+    # that means something in a regex.
+    gp_re=
+    gp_fixed=
+    for gp_name in $NAMES; do
+        gp_fixed="$gp_fixed -e $gp_name"
+        while :; do
+            case $gp_name in
+                *.*) gp_re="$gp_re${gp_name%%.*}\\."; gp_name=${gp_name#*.} ;;
+                *) gp_re="$gp_re$gp_name|"; break ;;
+            esac
+        done
+    done
+    gp_cands=$(grep -l -s -z -E -e "^(.*/)?(${gp_re%|})\$" /proc/[0-9]*/cmdline 2>/dev/null)
     if [ "$?" -eq 2 ] && [ -z "$gp_cands" ]; then
-        gp_cands=$(grep -l -F -e kube -e etcd /proc/[0-9]*/cmdline 2>/dev/null)
+        # $gp_fixed is `-e NAME` words: names hold no space or glob character.
+        gp_cands=$(grep -l -F $gp_fixed /proc/[0-9]*/cmdline 2>/dev/null)
     fi
     set -f
     IFS=$NL
@@ -425,7 +505,7 @@ scan_process() {
     sp_pid=${1#/proc/}
     sp_pid=${sp_pid%/cmdline}
     case $sp_pid in '' | *[!0-9]*) return ;; esac
-    sp_scan=$(tr '\n\000' "$SOH"'\n' <"$1" 2>/dev/null | sh -c "$ARGSCAN" sh "$SOH" 2>/dev/null) || return
+    sp_scan=$(tr '\n\000' "$SOH"'\n' <"$1" 2>/dev/null | sh -c "$ARGSCAN" sh "$SOH" "$NAMES" "$FLAGS" 2>/dev/null) || return
     case $sp_scan in "C "*) ;; *) return ;; esac
     sp_comp=${sp_scan%%"$NL"*}
     sp_comp=${sp_comp#C }
@@ -456,18 +536,22 @@ scan_process() {
         eval "PID_$V=\$sp_pid"
     fi
     SP_PID=$sp_pid
-    if [ "$sp_comp" = etcd ]; then
-        # 2>&1 first, so that a failed open of environ is captured too.
-        if [ -z "$HAVE_xargs" ]; then
-            b64v "etcd $sp_pid: environment not read: xargs: not found"
-            emit PROBLEM "$B"
-        elif sp_env=$( { xargs -0 sh -c "$ENVSCAN" sh 2>/dev/null; } 2>&1 <"/proc/$sp_pid/environ"); then
-            process_actions "$sp_env"
-        else
-            b64v "etcd $sp_pid: environment not read: $sp_env"
-            emit PROBLEM "$B"
-        fi
-    fi
+    case $EPFX in
+        *"$NL$sp_comp:"*)
+            sp_pfx=${EPFX#*"$NL$sp_comp:"}
+            sp_pfx=${sp_pfx%%"$NL"*}
+            # 2>&1 first, so that a failed open of environ is captured too.
+            if [ -z "$HAVE_xargs" ]; then
+                b64v "$sp_comp $sp_pid: environment not read: xargs: not found"
+                emit PROBLEM "$B"
+            elif sp_env=$( { xargs -0 sh -c "$ENVSCAN" sh "$sp_pfx" "$FLAGS" "$sp_comp" 2>/dev/null; } 2>&1 <"/proc/$sp_pid/environ"); then
+                process_actions "$sp_env"
+            else
+                b64v "$sp_comp $sp_pid: environment not read: $sp_env"
+                emit PROBLEM "$B"
+            fi
+            ;;
+    esac
     process_actions "$sp_scan"
 }
 
@@ -1135,12 +1219,20 @@ cert_fingerprint() {
 # open meanwhile, so that a PID reused or a path replaced in between cannot
 # substitute another.
 gather_versions() {
-    for gv_comp in kube-apiserver kube-controller-manager kube-scheduler etcd kubelet kube-proxy; do
-        case $gv_comp in
-            kube-apiserver | kube-controller-manager | kube-scheduler | etcd)
-                manifest_image "/etc/kubernetes/manifests/$gv_comp.yaml" && continue
-                ;;
-        esac
+    gv_done=' '
+    set -f
+    IFS=$NL
+    for gv_arg in $IMAGES; do
+        IFS=$DEFAULT_IFS
+        gv_comp=${gv_arg%%:*}
+        case $gv_done in *" $gv_comp "*) continue ;; esac
+        manifest_image "${gv_arg#*:}" && gv_done="$gv_done$gv_comp "
+    done
+    IFS=$DEFAULT_IFS
+    set +f
+    for gv_comp in $VERSIONS; do
+        case $gv_done in *" $gv_comp "*) continue ;; esac
+        gv_done="$gv_done$gv_comp "
         comp_var "$gv_comp"
         eval "gv_pid=\${PID_$V-}"
         [ -n "$gv_pid" ] || continue

@@ -133,15 +133,10 @@ struct CommandLine {
     env: Vec<(String, String)>,
 }
 
-/// Components kubeadm runs as static pods.
-fn has_static_pod(component: Component) -> bool {
-    matches!(
-        component,
-        Component::KubeApiserver
-            | Component::KubeControllerManager
-            | Component::KubeScheduler
-            | Component::Etcd
-    )
+/// The static pod manifest the platform starts the component from, if it
+/// runs it as a static pod.
+fn manifest_path(benchmark: &Benchmark, component: Component) -> Option<String> {
+    benchmark.platform_def().component(component)?.manifest.clone()
 }
 
 fn syntax(component: Component) -> Syntax {
@@ -166,7 +161,7 @@ fn parse_args(benchmark: &Benchmark, component: Component, argv: &[String]) -> A
 /// The command line, derived once per host (`HostContext::command_line`).
 fn derive_command_line(host: &HostContext<'_>, component: Component) -> Result<CommandLine, String> {
     let benchmark = host.benchmark;
-    if let Some(process) = host.facts.process(component) {
+    if let Some(process) = benchmark.platform_def().process(host.facts, component) {
         return Ok(CommandLine {
             args: parse_args(benchmark, component, &process.argv),
             manifest: None,
@@ -175,10 +170,9 @@ fn derive_command_line(host: &HostContext<'_>, component: Component) -> Result<C
             env: process.env.clone(),
         });
     }
-    if !has_static_pod(component) {
+    let Some(path) = manifest_path(benchmark, component) else {
         return Err(format!("{component} is not running"));
-    }
-    let path = manifest::path(component);
+    };
     match config::read(host.facts, &path) {
         Doc::Text(text) => {
             let argv = manifest::argv(text).map_err(|e| {
@@ -233,7 +227,7 @@ pub fn observe(host: &HostContext<'_>, setting: &Setting) -> Result<Observation,
         _ => from_flag(line)
             .unwrap_or_else(|| defaulted(setting, setting.default.as_ref(), line, "default")),
     };
-    if line.manifest.is_none() && has_static_pod(component) {
+    if line.manifest.is_none() {
         if let Some(note) = manifest_disagreement(host, setting, line) {
             observation.notes.push(note);
         }
@@ -579,7 +573,7 @@ fn manifest_disagreement(
     setting: &Setting,
     running: &CommandLine,
 ) -> Option<String> {
-    let path = manifest::path(setting.component);
+    let path = manifest_path(host.benchmark, setting.component)?;
     let planned = host.planned(setting.component);
     let planned = match planned.as_ref() {
         None => return None,
@@ -608,7 +602,8 @@ fn manifest_disagreement(
 /// derived once per host (`HostContext::planned`); `None` when the manifest
 /// is not there as text.
 fn derive_planned(host: &HostContext<'_>, component: Component) -> Option<Result<Args, String>> {
-    let Doc::Text(text) = config::read(host.facts, &manifest::path(component)) else {
+    let path = manifest_path(host.benchmark, component)?;
+    let Doc::Text(text) = config::read(host.facts, &path) else {
         return None;
     };
     Some(manifest::argv(text).map(|argv| parse_args(host.benchmark, component, &argv)))

@@ -20,6 +20,7 @@ pub mod kube;
 mod names;
 pub mod outcome;
 pub mod output;
+pub mod platform;
 pub mod progress;
 pub mod report;
 pub mod run;

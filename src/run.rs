@@ -110,7 +110,7 @@ fn audit_and_save(candidates: &Arc<Candidates>, evidence: Option<Arc<Staging>>) 
 fn script(candidates: &Candidates) -> Script {
     let mut plan = plan::Plan::default();
     for benchmark in &candidates.benchmarks {
-        plan.merge(&plan::for_benchmark(benchmark));
+        plan.merge(&plan::for_benchmark(benchmark, benchmark.platform_def()));
     }
     Script { text: crate::GATHER_SCRIPT.as_bytes(), args: plan.args() }
 }

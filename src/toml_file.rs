@@ -383,6 +383,65 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
+    /// The sub-table at `key` (`[components]`, an inline table), or a
+    /// problem when it is something else.
+    pub fn table(&mut self, file: &mut TomlFile<'_>, key: &'static str, required: bool) -> Option<Table<'t, 'i>> {
+        let path = self.key_path(key);
+        let Some(v) = self.get(key) else {
+            if required {
+                self.missing(file, key);
+            }
+            return None;
+        };
+        match v.get_ref().as_table() {
+            Some(t) => Some(Table::new(t, v.span(), path)),
+            None => {
+                file.problem(&v.span(), Some(&path), expected("a table", v.get_ref()));
+                None
+            }
+        }
+    }
+
+    /// Every entry of this table whose key is not a known key, for tables
+    /// whose keys are data (`files = { "--config" = "read" }`): the key and
+    /// its string value, each with its location. A value that is not a
+    /// string is a problem.
+    pub fn string_entries(&self, file: &mut TomlFile<'_>) -> Vec<(L<String>, L<String>)> {
+        let mut out = Vec::new();
+        for (key, value) in self.table.iter() {
+            let name = key.get_ref().as_ref();
+            let path = self.key_path(name);
+            let span = if key.span().is_empty() { value.span() } else { key.span() };
+            match value.get_ref().as_str() {
+                Some(text) => out.push((
+                    L { value: name.to_string(), loc: file.loc(&span, Some(&path)) },
+                    L { value: text.to_string(), loc: file.loc(&value.span(), Some(&path)) },
+                )),
+                None => file.problem(&value.span(), Some(&path), expected("a string", value.get_ref())),
+            }
+        }
+        out
+    }
+
+    /// The keys of this table that are not known keys, with their
+    /// sub-tables, for tables keyed by data (`[components.kube-apiserver]`).
+    pub fn sub_tables(&self, file: &mut TomlFile<'_>) -> Vec<(L<String>, Table<'t, 'i>)> {
+        let mut out = Vec::new();
+        for (key, value) in self.table.iter() {
+            let name = key.get_ref().as_ref();
+            let path = self.key_path(name);
+            let span = if key.span().is_empty() { value.span() } else { key.span() };
+            match value.get_ref().as_table() {
+                Some(t) => out.push((
+                    L { value: name.to_string(), loc: file.loc(&span, Some(&path)) },
+                    Table::new(t, value.span(), path),
+                )),
+                None => file.problem(&value.span(), Some(&path), expected("a table", value.get_ref())),
+            }
+        }
+        out
+    }
+
     /// An array of tables, each handed to `read` with its key path
     /// (`hosts[3]`). `None` when the key is absent or not an array.
     pub fn tables<T>(

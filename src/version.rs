@@ -25,9 +25,15 @@ pub struct Seen {
 /// server's if it runs one, else the kubelet's, else kube-proxy's, else the
 /// controller manager's (etcd's own version is not a Kubernetes version).
 pub fn seen(facts: &Facts) -> Option<Seen> {
-    [Component::KubeApiserver, Component::Kubelet, Component::KubeProxy, Component::KubeControllerManager]
+    // Then a distribution's own binary (`k3s`, `rke2`), whose version is
+    // the Kubernetes version it embeds (`v1.33.5+k3s1`).
+    let components = [Component::KubeApiserver, Component::Kubelet, Component::KubeProxy, Component::KubeControllerManager]
+        .map(Component::name);
+    let others = facts.versions.keys().map(String::as_str).filter(|n| !components.contains(n) && *n != Component::Etcd.name());
+    components
         .into_iter()
-        .find_map(|component| match facts.versions.get(&component) {
+        .chain(others)
+        .find_map(|component| match facts.versions.get(component) {
             Some(VersionFact::Reported { text, source }) => VERSION.find(text).map(|m| {
                 let v = m.as_str();
                 let version = if v.starts_with('v') { v.to_string() } else { format!("v{v}") };
@@ -131,16 +137,16 @@ mod tests {
         let reported = |text: &str| VersionFact::Reported { text: text.into(), source: None };
         let mut facts = Facts {
             versions: BTreeMap::from([
-                (Component::Kubelet, reported("Kubernetes v1.32.9")),
-                (Component::KubeApiserver, reported("Kubernetes v1.33.4\n")),
-                (Component::Etcd, reported("etcd Version: 3.4.23")),
+                ("kubelet".to_string(), reported("Kubernetes v1.32.9")),
+                ("kube-apiserver".to_string(), reported("Kubernetes v1.33.4\n")),
+                ("etcd".to_string(), reported("etcd Version: 3.4.23")),
             ]),
             ..Facts::default()
         };
         assert_eq!(seen(&facts).map(|s| s.version).as_deref(), Some("v1.33.4"));
-        facts.versions.remove(&Component::KubeApiserver);
+        facts.versions.remove("kube-apiserver");
         assert_eq!(seen(&facts).map(|s| s.version).as_deref(), Some("v1.32.9"));
-        facts.versions.remove(&Component::Kubelet);
+        facts.versions.remove("kubelet");
         assert_eq!(seen(&facts).map(|s| s.version), None);
     }
 
@@ -155,11 +161,11 @@ mod tests {
         };
         // etcd's image tag is etcd's version, never taken for Kubernetes'.
         let mut facts =
-            Facts { versions: BTreeMap::from([(Component::Etcd, image("etcd", "3.5.21-0"))]), ..Facts::default() };
+            Facts { versions: BTreeMap::from([("etcd".to_string(), image("etcd", "3.5.21-0"))]), ..Facts::default() };
         assert_eq!(seen(&facts), None);
-        facts.versions.insert(Component::KubeControllerManager, image("kube-controller-manager", "v1.32.2"));
+        facts.versions.insert("kube-controller-manager".to_string(), image("kube-controller-manager", "v1.32.2"));
         facts.versions.insert(
-            Component::Kubelet,
+            "kubelet".into(),
             VersionFact::Reported {
                 text: "Kubernetes v1.33.4".into(),
                 source: Some(VersionSource::Executed { binary: "/usr/bin/kubelet".into() }),
@@ -169,7 +175,7 @@ mod tests {
             seen(&facts),
             Some(Seen { version: "v1.33.4".into(), source: "kubelet: /usr/bin/kubelet --version".into() })
         );
-        facts.versions.insert(Component::KubeApiserver, image("kube-apiserver", "v1.33.5"));
+        facts.versions.insert("kube-apiserver".to_string(), image("kube-apiserver", "v1.33.5"));
         assert_eq!(
             seen(&facts),
             Some(Seen {
@@ -178,7 +184,7 @@ mod tests {
                     .into()
             })
         );
-        facts.versions.retain(|c, _| *c == Component::KubeControllerManager);
+        facts.versions.retain(|c, _| c == "kube-controller-manager");
         assert_eq!(seen(&facts).map(|s| s.version).as_deref(), Some("v1.32.2"));
     }
 }

@@ -251,9 +251,17 @@ fn absolute_shell(shell: &str) -> String {
     format!("{} {rest}", String::from_utf8(found.stdout).unwrap().trim_end())
 }
 
-/// The plan arguments every run passes, relative to the fixture root.
+/// What kubeadm's platform asks the script to look for, without its paths.
+fn looking_for() -> Vec<String> {
+    let kubeadm = hardbench::platform::get("kubeadm").unwrap();
+    hardbench::facts::plan::for_platform(kubeadm).args().into_iter().filter(|a| !a.starts_with("s:")).collect()
+}
+
+/// The plan arguments every run passes: what kubeadm's platform asks the
+/// script to look for (processes, their flag files, etcd's environment,
+/// versions), then paths relative to the fixture root.
 fn args(root: &str) -> Vec<String> {
-    vec![
+    looking_for().into_iter().chain([
         format!("s:{root}/bin/suid"),
         format!("s:{root}/tmp"),
         format!("s:{root}/bin/ca-link"),
@@ -267,7 +275,8 @@ fn args(root: &str) -> Vec<String> {
         format!("r:{root}/missing.yaml"),
         format!("r:{root}/etc/redaction.yaml"),
         format!("r:{root}/etc/big.yaml"),
-    ]
+    ])
+    .collect()
 }
 
 fn run(shell: &str, tools: Tools, as_nobody: bool) -> Run {
@@ -335,7 +344,7 @@ fn check_root_run(run: &Run) {
     assert_eq!(facts.identity.effective_user.as_deref(), Some("root"));
     assert!(facts.identity.hostname.is_some());
 
-    let kubelet = facts.process(Component::Kubelet).expect("kubelet found");
+    let kubelet = facts.process_named(Component::Kubelet.name()).expect("kubelet found");
     assert_eq!(
         kubelet.argv,
         [
@@ -356,7 +365,7 @@ fn check_root_run(run: &Run) {
     );
     assert_eq!(kubelet.cwd, Some(r("var/lib/kubelet")));
     assert!(kubelet.env.is_empty());
-    let etcd = facts.process(Component::Etcd).expect("etcd found");
+    let etcd = facts.process_named(Component::Etcd.name()).expect("etcd found");
     let mut env = etcd.env.clone();
     env.sort();
     assert_eq!(
@@ -371,17 +380,17 @@ fn check_root_run(run: &Run) {
 
     // An argv element of almost 128 KiB (more than xargs' buffer) loses
     // nothing: the process is there, whole, and the flag after it was followed.
-    let scheduler = facts.process(Component::KubeScheduler).expect("the kube-scheduler with a huge argv element");
+    let scheduler = facts.process_named(Component::KubeScheduler.name()).expect("the kube-scheduler with a huge argv element");
     assert_eq!(scheduler.argv.len(), 3);
     assert_eq!(scheduler.argv[1].len(), "--feature-gates=".len() + 131000);
     assert_eq!(run.stat(&facts, "etc/kubernetes/scheduler.conf").mode, 0o640);
 
     // The impostor: recorded with its owner, never judged as kube-apiserver,
     // never followed, never run.
-    assert_eq!(facts.process(Component::KubeApiserver), None, "an impostor was judged");
+    assert_eq!(facts.process_named(Component::KubeApiserver.name()), None, "an impostor was judged");
     let impostors = facts.impostors();
     assert_eq!(impostors.len(), 1, "{impostors:?}");
-    assert_eq!(impostors[0].component, Component::KubeApiserver);
+    assert_eq!(impostors[0].component, "kube-apiserver");
     assert_eq!((impostors[0].uid, impostors[0].argv0.clone()), (Some(65534), r("tmp/kube-apiserver")));
     assert!(impostors[0].reason.contains("not root"), "{}", impostors[0].reason);
     assert!(!run.planted_ran, "the planted program was run");
@@ -475,19 +484,19 @@ fn check_root_run(run: &Run) {
     // its own mount namespace), so it is run; the kubelet's lies below the
     // world-writable /tmp, so it is not; the impostor's never.
     assert_eq!(
-        facts.versions.get(&Component::Etcd),
+        facts.versions.get(Component::Etcd.name()),
         Some(&VersionFact::Reported {
             text: "Kubernetes v1.33.4".into(),
             source: Some(VersionSource::Executed { binary: "/usr/local/bin/etcd".into() })
         })
     );
-    match facts.versions.get(&Component::Kubelet) {
+    match facts.versions.get(Component::Kubelet.name()) {
         Some(VersionFact::Error { reason }) => {
             assert_eq!(reason, "not run for its version: the directory /tmp/ is writable by group or others (mode 1777)")
         }
         other => panic!("kubelet version: {other:?}"),
     }
-    assert_eq!(facts.versions.get(&Component::KubeApiserver), None, "{:?}", facts.versions);
+    assert_eq!(facts.versions.get(Component::KubeApiserver.name()), None, "{:?}", facts.versions);
 
     // No planted secret leaves the host, in any field.
     let json = serde_json::to_string(&facts).unwrap();
@@ -541,10 +550,10 @@ fn missing_stat_is_reported_per_fact_and_the_script_goes_on() {
     assert_eq!(facts.files[&run.path("bin/suid")], not_found);
     assert_eq!(facts.files[&run.path("etc/kubernetes/kubelet.conf")], not_found);
     // The rest of the gathering still happened.
-    assert!(facts.process(Component::Kubelet).is_some());
+    assert!(facts.process_named(Component::Kubelet.name()).is_some());
     assert!(matches!(facts.documents[&run.path("var/lib/kubelet/config.yaml")], Document::Text { .. }));
     assert!(matches!(facts.listings[&run.path("etc/kubernetes/manifests")], Listing::Entries { .. }));
-    assert!(matches!(&facts.versions[&Component::Etcd], VersionFact::Error { reason } if reason.contains("readlink and stat are needed")));
+    assert!(matches!(&facts.versions[Component::Etcd.name()], VersionFact::Error { reason } if reason.contains("readlink and stat are needed")));
     // Neither openssl nor sha256sum is among these tools.
     assert_eq!(
         facts.certificates[&run.path("etc/kubernetes/pki/ca.crt")],
@@ -569,12 +578,12 @@ fn permission_denied_is_an_error_with_the_hosts_reason() {
     assert!(doc_denied("var/lib/kubelet/config.d/10-drop-in.json"), "{:?}", facts.documents);
     // Another user's process: its cwd is not readable, so the relative
     // --config=config.yaml cannot be resolved, and its environment neither.
-    let kubelet = facts.process(Component::Kubelet).expect("kubelet found");
+    let kubelet = facts.process_named(Component::Kubelet.name()).expect("kubelet found");
     assert_eq!(kubelet.cwd, None);
     assert!(!facts.documents.contains_key(&run.path("var/lib/kubelet/config.yaml")));
-    assert!(facts.process(Component::Etcd).unwrap().env.is_empty());
+    assert!(facts.process_named(Component::Etcd.name()).unwrap().env.is_empty());
     assert!(facts.problems.iter().any(|p| p.contains("environment not read")), "{:?}", facts.problems);
-    assert!(matches!(facts.versions[&Component::Kubelet], VersionFact::Error { .. }), "{:?}", facts.versions);
+    assert!(matches!(facts.versions[Component::Kubelet.name()], VersionFact::Error { .. }), "{:?}", facts.versions);
 }
 
 /// A kube-proxy as kubeadm runs it: in a container whose mount namespace
@@ -614,7 +623,7 @@ done
 # Outside the container the file does not exist.
 [ ! -e "$R/var/lib/kube-proxy/config.conf" ]
 set +e
-$GATHER_SHELL -s <"$SCRIPT" >"$OUT/stdout" 2>"$OUT/stderr"
+$GATHER_SHELL -s -- "$@" <"$SCRIPT" >"$OUT/stdout" 2>"$OUT/stderr"
 echo "$?" >"$OUT/status"
 set -e
 kill "$PROXY"
@@ -642,6 +651,7 @@ fn kube_proxy_config_is_read_through_the_process_root() {
         };
         let status = Command::new("unshare")
             .args(["--mount", "--pid", "--fork", "--mount-proc", "sh", "-c", PROXY_DRIVER, "driver"])
+            .args(looking_for())
             .env("R", &root)
             .env("OUT", &out)
             .env("FAKE", &fake)
@@ -655,7 +665,7 @@ fn kube_proxy_config_is_read_through_the_process_root() {
         let stderr = std::fs::read_to_string(out.join("stderr")).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("status")).unwrap().trim(), "0", "{shell}: {stderr}");
         let facts = parse(&stdout).unwrap_or_else(|e| panic!("{shell}: {e}"));
-        let proxy = facts.process(Component::KubeProxy).expect("kube-proxy found");
+        let proxy = facts.process_named(Component::KubeProxy.name()).expect("kube-proxy found");
         let p = format!("{}/var/lib/kube-proxy", root.display());
         let rooted = |name: &str| format!("/proc/{}/root{p}/{name}", proxy.pid);
         // The last --config counts; `./` is dropped as kube.rs drops it.

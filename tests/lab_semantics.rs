@@ -143,11 +143,17 @@ fn semantics_over_ssh() {
     // gathered stream.
     assert_no_secret("the reports and saved facts", &audit.everything());
     let script = std::fs::File::open(repo().join("src/gather.sh")).unwrap();
+    // What kubeadm's platform looks for (processes and the files their
+    // flags name), then the directories.
+    let kubeadm = hardbench::platform::get("kubeadm").unwrap();
+    let looking_for = hardbench::facts::plan::for_platform(kubeadm).args();
     let raw = Command::new("ssh")
         .args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])
         .arg("-o").arg(format!("UserKnownHostsFile={}", lab.dir.join("known_hosts").display()))
         .arg("-i").arg(lab.dir.join("id_ed25519"))
-        .args(["hbaudit@127.0.20.1", "sudo", "-n", "sh", "-s", "--", "t:/etc/kubernetes/pki", "r:/etc/kubernetes/manifests", "r:/etc/kubernetes"])
+        .args(["hbaudit@127.0.20.1", "sudo", "-n", "sh", "-s", "--"])
+        .args(looking_for)
+        .args(["t:/etc/kubernetes/pki", "r:/etc/kubernetes/manifests", "r:/etc/kubernetes"])
         .stdin(script)
         .output()
         .expect("ssh runs");

@@ -8,6 +8,7 @@
 use super::detect_roles;
 use crate::component::{Component, Role};
 use crate::facts::Facts;
+use crate::platform::Platform;
 use crate::outcome::{CheckResult, Status};
 
 /// What the running components show about a host's roles.
@@ -18,16 +19,12 @@ pub(super) struct Seen {
 }
 
 impl Seen {
-    pub(super) fn of(facts: &Facts) -> Seen {
-        let roles = detect_roles(facts);
-        let mut components: Vec<Component> = facts
-            .processes
-            .iter()
-            .map(|p| p.component)
-            .filter(|c| roles.contains(&c.role()))
+    pub(super) fn of(facts: &Facts, platform: &Platform) -> Seen {
+        let roles = detect_roles(facts, platform);
+        let components: Vec<Component> = Component::ALL
+            .into_iter()
+            .filter(|&c| platform.process(facts, c).is_some())
             .collect();
-        components.sort();
-        components.dedup();
         Seen { roles, components }
     }
 }
@@ -93,7 +90,7 @@ mod tests {
         let mut facts = Facts::default();
         for (pid, &component) in (100..).zip(components) {
             facts.processes.push(Process {
-                component,
+                name: component.name().to_owned(),
                 pid,
                 argv: vec![component.name().to_owned()],
                 cwd: None,
@@ -184,7 +181,8 @@ mod tests {
             ),
         ];
         for (declared, running, results, expected) in cases {
-            let got = note(declared, &Seen::of(&facts(running)), results);
+            let kubeadm = crate::platform::get("kubeadm").unwrap();
+            let got = note(declared, &Seen::of(&facts(running), kubeadm), results);
             assert_eq!(got.as_deref(), expected, "{declared:?} {running:?}");
         }
     }

@@ -108,7 +108,15 @@ fn validate_header(
 ) -> (String, String, String, Vec<String>) {
     let id = h.id.map(|l| l.value).unwrap_or_default();
     let title = h.title.map(|l| l.value).unwrap_or_default();
-    let platform = h.platform.map(|l| l.value).unwrap_or_default();
+    let platform = match h.platform {
+        Some(l) if crate::platform::get(&l.value).is_none() => {
+            let known = crate::platform::builtin_ids().join(", ");
+            problems.push(Problem::at(&l.loc, format!("unknown platform {:?}: expected one of {known}", l.value)));
+            String::new()
+        }
+        Some(l) => l.value,
+        None => String::new(),
+    };
     let mut kubernetes = Vec::new();
     if let Some(list) = h.kubernetes {
         let minor = regex::Regex::new(r"^[0-9]+\.[0-9]+$").expect("static regex");

@@ -10,7 +10,6 @@ use super::{
     CertFact, Document, Facts, FileFact, FileKind, FileStat, FingerprintMethod, Listing, Owner, Process, StartedBy,
     VersionFact, VersionSource,
 };
-use crate::component::Component;
 use base64::Engine;
 
 /// The first line of every stream this parser understands.
@@ -118,10 +117,9 @@ impl State {
     }
 
     fn process(&mut self, rest: &[&str]) -> Result<(), String> {
-        let [pid, component, argv, cwd, uid, euid, cgroup] = arity::<7>("PROC", rest)?;
+        let [pid, name, argv, cwd, uid, euid, cgroup] = arity::<7>("PROC", rest)?;
         let pid = number(pid, "pid")?;
-        let component = Component::from_name(component)
-            .ok_or_else(|| format!("unknown component `{}`", shown(component.as_bytes())))?;
+        let name = process_name(name)?;
         let raw = bytes(argv)?;
         // /proc/PID/cmdline ends each element with NUL, the last one too.
         let raw = raw.strip_suffix(b"\0").unwrap_or(&raw);
@@ -137,7 +135,7 @@ impl State {
             started_by: StartedBy::from_cgroup(cgroup.as_deref()),
             cgroup,
         };
-        self.facts.processes.push(Process { component, pid, argv, cwd, env: Vec::new(), owner: Some(owner) });
+        self.facts.processes.push(Process { name, pid, argv, cwd, env: Vec::new(), owner: Some(owner) });
         Ok(())
     }
 
@@ -145,10 +143,11 @@ impl State {
         let [pid, name, value] = arity::<3>("ENV", rest)?;
         let pid: u32 = number(pid, "pid")?;
         let (name, value) = (text(name)?, text(value)?);
-        // The script filters on the host; refusing here too means a wrong
-        // script can never put another variable into the facts.
-        if !name.starts_with("ETCD_") {
-            return Err(format!("ENV variable `{name}` is not an ETCD_ variable"));
+        // The script sends only the variables the plan's prefixes name,
+        // never one whose name says it holds a secret; refusing such a name
+        // here too means a wrong script cannot put one into the facts.
+        if !is_env_name(&name) || is_secret_env_name(&name) {
+            return Err(format!("ENV variable `{}` is not one a plan can ask for", shown(name.as_bytes())));
         }
         let process = self
             .facts
@@ -157,9 +156,6 @@ impl State {
             .rev()
             .find(|p| p.pid == pid)
             .ok_or_else(|| format!("ENV for process {pid}, which has no PROC record before it"))?;
-        if process.component != Component::Etcd {
-            return Err(format!("ENV for process {pid}, which is {} and not etcd", process.component));
-        }
         process.env.push((name, value));
         Ok(())
     }
@@ -248,9 +244,8 @@ impl State {
             [component, "error", reason] => (component, VersionFact::Error { reason: text(reason)? }),
             _ => return Err(shape_error("VERSION", rest, "<component> image|executed|error ...")),
         };
-        let component = Component::from_name(component)
-            .ok_or_else(|| format!("unknown component `{}`", shown(component.as_bytes())))?;
-        self.facts.versions.entry(component).or_insert(version);
+        let name = process_name(component)?;
+        self.facts.versions.entry(name).or_insert(version);
         Ok(())
     }
 
@@ -379,6 +374,30 @@ fn shown(raw: &[u8]) -> String {
     }
 }
 
+/// A process or component name as the plan gives it: letters, digits and
+/// `._-`, beginning with a letter or digit (`src/platform.rs` ProcessMatch).
+fn process_name(field: &str) -> Result<String, String> {
+    let valid = field.len() <= 64
+        && field.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && field.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if valid {
+        Ok(field.to_string())
+    } else {
+        Err(format!("`{}` is not a process name", shown(field.as_bytes())))
+    }
+}
+
+fn is_env_name(name: &str) -> bool {
+    name.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+        && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Names that say they hold a secret (`K3S_TOKEN`, `..._PASSWORD`): never
+/// facts, whatever prefix a platform names (gather.sh refuses them too).
+pub fn is_secret_env_name(name: &str) -> bool {
+    ["TOKEN", "PASSWORD", "PASSWD", "SECRET", "CREDENTIAL"].iter().any(|word| name.contains(word))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,21 +479,21 @@ mod tests {
         assert_eq!(facts.identity.machine_id.as_deref(), Some("0123abcd"));
         assert_eq!(facts.identity.effective_user.as_deref(), Some("root"));
 
-        let kubelet = facts.process(Component::Kubelet).unwrap();
+        let kubelet = facts.process_named("kubelet").unwrap();
         assert_eq!(kubelet.pid, 42);
         assert_eq!(kubelet.argv, ["/usr/bin/kubelet", "--config=/var/lib/kubelet/config.yaml", "--v=2"]);
         assert_eq!(kubelet.cwd.as_deref(), Some("/"));
         let owner = kubelet.owner.as_ref().unwrap();
         assert_eq!((owner.uid, owner.euid), (0, 0));
         assert_eq!(owner.started_by, StartedBy::Service { unit: "kubelet.service".into() });
-        let etcd = facts.process(Component::Etcd).unwrap();
+        let etcd = facts.process_named("etcd").unwrap();
         assert_eq!(etcd.cwd, None);
         assert_eq!(etcd.env, [("ETCD_DATA_DIR".to_string(), "/var/lib/etcd".to_string())]);
         assert_eq!(etcd.owner.as_ref().unwrap().uid, 998);
         // A nobody-owned kube-apiserver from no service is recorded, and
         // never judged as the component.
         assert_eq!(facts.processes.len(), 3);
-        assert_eq!(facts.process(Component::KubeApiserver), None);
+        assert_eq!(facts.process_named("kube-apiserver"), None);
         let impostors = facts.impostors();
         assert_eq!(impostors.len(), 1, "{impostors:?}");
         assert_eq!((impostors[0].pid, impostors[0].uid, impostors[0].argv0.as_str()), (1005, Some(65534), "kube-apiserver"));
@@ -509,14 +528,14 @@ mod tests {
         assert_eq!(facts.documents["/etc/empty.yaml"], Document::Text { content: String::new(), truncated: false });
         assert_eq!(facts.documents["/etc/none.yaml"], Document::Missing);
         assert_eq!(
-            facts.versions[&Component::Kubelet],
+            facts.versions["kubelet"],
             VersionFact::Reported {
                 text: "Kubernetes v1.33.4".into(),
                 source: Some(VersionSource::Executed { binary: "/usr/bin/kubelet".into() })
             }
         );
         assert_eq!(
-            facts.versions[&Component::KubeApiserver],
+            facts.versions["kube-apiserver"],
             VersionFact::Reported {
                 text: "v1.33.4".into(),
                 source: Some(VersionSource::ManifestImage {
@@ -525,7 +544,7 @@ mod tests {
                 })
             }
         );
-        assert_eq!(facts.versions[&Component::Etcd], VersionFact::Error { reason: "timed out after 10s".into() });
+        assert_eq!(facts.versions["etcd"], VersionFact::Error { reason: "timed out after 10s".into() });
         assert_eq!(facts.problems, ["timeout: not found"]);
     }
 
@@ -629,7 +648,8 @@ mod tests {
         case_record_error("PROBLEM ~a\"b", "bad literal");
         case_record_error("STAT ~/p* missing", "bad literal");
         case_record_error(&format!("PROC x kubelet {argv} - 0 0 -"), "pid `x`");
-        case_record_error(&format!("PROC 1 kubectl {argv} - 0 0 -"), "unknown component `kubectl`");
+        case_record_error(&format!("PROC 1 kube/ctl {argv} - 0 0 -"), "`kube/ctl` is not a process name");
+        case_record_error(&format!("PROC 1 . {argv} - 0 0 -"), "`.` is not a process name");
         case_record_error("PROC 1 kubelet . - 0 0 -", "empty argv");
         case_record_error(&format!("PROC 1 kubelet {argv} -"), "expected 7 fields");
         case_record_error(&format!("PROC 1 kubelet {argv} - - 0 -"), "uid `-`");
@@ -639,7 +659,11 @@ mod tests {
         case_record_error(&format!("ENTRY {p} {p}"), "no `LIST entries` record");
         case_record_error(&format!("DOC {p} text 2 ."), "truncated flag `2`");
         case_record_error(&format!("DOC {p} text 0"), "DOC: expected");
-        case_record_error(&format!("VERSION kubectl executed {p} {p}"), "unknown component");
+        case_record_error(&format!("VERSION kube:ctl executed {p} {p}"), "not a process name");
+        for name in [&b"K3S_TOKEN"[..], b"ETCD_PEER_PASSWORD", b"etcd_x", b"9X"] {
+            let records = [format!("PROC 1 etcd {argv} - 0 0 -"), format!("ENV 1 {} {}", b64(name), b64(b"y"))];
+            case_error(&stream(&records), 3, "not one a plan can ask for");
+        }
         case_record_error(&format!("VERSION kubelet said {p}"), "VERSION: expected");
         case_record_error(&format!("VERSION kubelet reported {p}"), "VERSION: expected");
         case_record_error(&format!("VERSION kubelet executed {p}"), "VERSION: expected");
@@ -700,9 +724,9 @@ mod tests {
             "files":{},"listings":{},"documents":{},
             "versions":{"kubelet":{"state":"reported","text":"Kubernetes v1.33.4"}},"problems":[]}"#;
         let facts: Facts = serde_json::from_str(old).unwrap();
-        assert_eq!(facts.versions[&Component::Kubelet], VersionFact::Reported { text: "Kubernetes v1.33.4".into(), source: None });
+        assert_eq!(facts.versions["kubelet"], VersionFact::Reported { text: "Kubernetes v1.33.4".into(), source: None });
         // Without owners every process stands; the lowest PID is judged.
-        assert_eq!(facts.process(Component::KubeApiserver).unwrap().pid, 58);
+        assert_eq!(facts.process_named("kube-apiserver").unwrap().pid, 58);
         let json = serde_json::to_string(&facts).unwrap();
         assert!(!json.contains("owner") && !json.contains("source"), "{json}");
     }
@@ -716,12 +740,15 @@ mod tests {
     }
 
     #[test]
-    fn env_is_etcd_only() {
-        let proc_line = |component: &str| format!("PROC 5 {component} {} - 0 0 -", b64(b"x\0"));
-        let env = format!("ENV 5 {} {}", b64(b"PATH"), b64(b"/bin"));
-        case_error(&stream(&[proc_line("etcd"), env]), 3, "not an ETCD_ variable");
-        let env = format!("ENV 5 {} {}", b64(b"ETCD_X"), b64(b"y"));
-        case_error(&stream(&[proc_line("kubelet"), env]), 3, "not etcd");
+    fn env_names_a_plan_may_ask_for() {
+        let proc_line = |name: &str| format!("PROC 5 {name} {} - 0 0 -", b64(b"x\0"));
+        let env = |name: &[u8]| format!("ENV 5 {} {}", b64(name), b64(b"y"));
+        // Any process may have variables reported (the platform names the
+        // prefix), but never one whose name says it is a secret.
+        let facts = parse(&stream(&[proc_line("k3s"), env(b"K3S_NODE_NAME")])).unwrap();
+        assert_eq!(facts.processes[0].env, [("K3S_NODE_NAME".to_string(), "y".to_string())]);
+        case_error(&stream(&[proc_line("k3s"), env(b"K3S_AGENT_TOKEN")]), 3, "not one a plan can ask for");
+        case_error(&stream(&[proc_line("etcd"), env(b"PATH=x")]), 3, "not one a plan can ask for");
     }
 
     #[test]

@@ -2,10 +2,23 @@
 //! benchmark names. The plan is data, passed to the fixed script as
 //! arguments; it never carries code.
 
+use crate::benchmark::{Benchmark, Test};
+use crate::platform::{ArgsSource, Platform};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
+    /// Process names (argv[0] basenames) to report.
+    pub processes: BTreeSet<String>,
+    /// `(process name, flag or variable, action letter)`: what to do with
+    /// a file a process's flag names (`src/gather.sh`, ARGSCAN).
+    pub flags: BTreeSet<(String, String, char)>,
+    /// `(process name, prefix)`: environment variables to report.
+    pub env: BTreeSet<(String, String)>,
+    /// `(name, manifest)`: a version from a static pod's image.
+    pub images: BTreeSet<(String, String)>,
+    /// Process names whose binary is asked for its version.
+    pub versions: BTreeSet<String>,
     /// Paths to `stat`.
     pub stat: BTreeSet<String>,
     /// Directories whose every entry, recursively, is listed and `stat`ed.
@@ -13,42 +26,89 @@ pub struct Plan {
     /// Files whose (redacted, capped) contents are read. A directory here
     /// means every regular file directly inside it.
     pub read: BTreeSet<String>,
+    /// Certificates to fingerprint.
+    pub fingerprint: BTreeSet<String>,
 }
 
 impl Plan {
-    /// The script's arguments: one `s:`, `t:` or `r:` prefixed path each, in
-    /// a stable order.
+    /// The script's arguments, in a stable order: what to look for first
+    /// (`p:`, `f:`, `e:`, `i:`, `v:`), then the paths (`s:`, `t:`, `r:`, `x:`).
     pub fn args(&self) -> Vec<String> {
-        let stat = self.stat.iter().map(|p| format!("s:{p}"));
-        let tree = self.tree.iter().map(|p| format!("t:{p}"));
-        let read = self.read.iter().map(|p| format!("r:{p}"));
-        stat.chain(tree).chain(read).collect()
+        let mut args = Vec::new();
+        args.extend(self.processes.iter().map(|n| format!("p:{n}")));
+        args.extend(self.flags.iter().map(|(n, f, a)| format!("f:{n}:{f}:{a}")));
+        args.extend(self.env.iter().map(|(n, p)| format!("e:{n}:{p}")));
+        args.extend(self.images.iter().map(|(n, m)| format!("i:{n}:{m}")));
+        args.extend(self.versions.iter().map(|n| format!("v:{n}")));
+        args.extend(self.stat.iter().map(|p| format!("s:{p}")));
+        args.extend(self.tree.iter().map(|p| format!("t:{p}")));
+        args.extend(self.read.iter().map(|p| format!("r:{p}")));
+        args.extend(self.fingerprint.iter().map(|p| format!("x:{p}")));
+        args
     }
 
     pub fn merge(&mut self, other: &Plan) {
+        self.processes.extend(other.processes.iter().cloned());
+        self.flags.extend(other.flags.iter().cloned());
+        self.env.extend(other.env.iter().cloned());
+        self.images.extend(other.images.iter().cloned());
+        self.versions.extend(other.versions.iter().cloned());
         self.stat.extend(other.stat.iter().cloned());
         self.tree.extend(other.tree.iter().cloned());
         self.read.extend(other.read.iter().cloned());
+        self.fingerprint.extend(other.fingerprint.iter().cloned());
     }
 }
 
-/// Where kubeadm (and the kubelet's default `staticPodPath`) keeps the static
-/// pod manifests, read by `kube::manifest`.
-pub const MANIFEST_DIR: &str = "/etc/kubernetes/manifests";
+/// What finding and recognising a platform's components needs: their
+/// processes, the files their flags name, their versions, the platform's
+/// markers, its distribution configuration and its fixed paths.
+pub fn for_platform(platform: &Platform) -> Plan {
+    let mut plan = Plan::default();
+    for process in platform.processes() {
+        plan.processes.insert(process.name.clone());
+        plan.versions.insert(process.name.clone());
+    }
+    for (component, def) in &platform.components {
+        let name = &def.process.name;
+        for (flag, action) in &def.files {
+            plan.flags.insert((name.clone(), flag.clone(), action.letter()));
+        }
+        if let Some(prefix) = &def.env_prefix {
+            plan.env.insert((name.clone(), prefix.clone()));
+        }
+        if let Some(manifest) = &def.manifest {
+            plan.images.insert((component.name().to_string(), manifest.clone()));
+            plan.stat.insert(manifest.clone());
+        }
+    }
+    plan.stat.extend(platform.recognise.markers.iter().cloned());
+    if let Some(distribution) = &platform.distribution {
+        plan.read.insert(distribution.config.clone());
+        plan.read.extend(distribution.drop_ins.iter().cloned());
+        for unit in &distribution.units {
+            plan.read.insert(unit.clone());
+            plan.read.insert(format!("{unit}.d"));
+        }
+    }
+    plan.read.extend(platform.gather.read.iter().cloned());
+    plan.stat.extend(platform.gather.stat.iter().cloned());
+    plan.fingerprint.extend(platform.gather.fingerprint.iter().cloned());
+    plan
+}
 
-/// What a benchmark needs beyond the script's built-in gathering: the static
-/// pod manifests (to read control-plane flags when a component is not
-/// running, and to compare them when it is), the candidate paths of file
-/// tests, and the absolute defaults of settings that name files.
-pub fn for_benchmark(benchmark: &crate::benchmark::Benchmark) -> Plan {
-    use crate::benchmark::Test;
-    use crate::component::Component;
-
-    fn walk(benchmark: &crate::benchmark::Benchmark, test: &Test, plan: &mut Plan) {
+/// What a benchmark needs beyond finding the components: the static pod
+/// manifests of the components its settings read (their flags when the
+/// component is not running, and to compare when it is), the candidate
+/// paths of file tests, and the absolute defaults of settings that name
+/// files.
+pub fn for_benchmark(benchmark: &Benchmark, platform: &Platform) -> Plan {
+    fn walk(benchmark: &Benchmark, platform: &Platform, test: &Test, plan: &mut Plan) {
         let mut setting = |id| {
             let setting = benchmark.setting(id);
-            if !matches!(setting.component, Component::Kubelet | Component::KubeProxy) {
-                plan.read.insert(MANIFEST_DIR.to_string());
+            let def = platform.component(setting.component);
+            if let Some(manifest) = def.filter(|d| d.args == ArgsSource::Argv).and_then(|d| d.manifest.as_ref()) {
+                plan.read.insert(manifest.clone());
             }
             setting
         };
@@ -75,14 +135,14 @@ pub fn for_benchmark(benchmark: &crate::benchmark::Benchmark) -> Plan {
                 setting(*other);
             }
             Test::All(tests) | Test::Any(tests) => {
-                tests.iter().for_each(|t| walk(benchmark, t, plan))
+                tests.iter().for_each(|t| walk(benchmark, platform, t, plan))
             }
         }
     }
 
-    let mut plan = Plan::default();
+    let mut plan = for_platform(platform);
     for test in benchmark.checks.iter().filter_map(|c| c.test.as_ref()) {
-        walk(benchmark, test, &mut plan);
+        walk(benchmark, platform, test, &mut plan);
     }
     plan
 }
@@ -94,15 +154,34 @@ mod tests {
     #[test]
     fn cis_1_12_plan() {
         let benchmark = crate::benchmark::load_builtin("cis-1.12").unwrap();
-        let plan = for_benchmark(&benchmark);
-        assert_eq!(
-            plan.args(),
-            vec![
-                "s:/etc/kubernetes/admin.conf",
-                "s:/etc/kubernetes/manifests/etcd.yaml",
-                "s:/etc/kubernetes/manifests/kube-apiserver.yaml",
-                "s:/etc/kubernetes/manifests/kube-controller-manager.yaml",
-                "s:/etc/kubernetes/manifests/kube-scheduler.yaml",
+        let plan = for_benchmark(&benchmark, benchmark.platform_def());
+        let m = "/etc/kubernetes/manifests";
+        let components = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-proxy", "kube-scheduler", "kubelet"];
+        let mut expected: Vec<String> = components.iter().map(|c| format!("p:{c}")).collect();
+        expected.extend(
+            [
+                "f:etcd:--config-file:r",
+                "f:etcd:--trusted-ca-file:x",
+                "f:etcd:ETCD_CONFIG_FILE:r",
+                "f:etcd:ETCD_TRUSTED_CA_FILE:x",
+                "f:kube-apiserver:--audit-policy-file:r",
+                "f:kube-apiserver:--client-ca-file:x",
+                "f:kube-apiserver:--encryption-provider-config:r",
+                "f:kube-proxy:--config:p",
+                "f:kubelet:--client-ca-file:x",
+                "f:kubelet:--config:r",
+                "f:kubelet:--config-dir:d",
+                "e:etcd:ETCD_",
+            ]
+            .map(String::from),
+        );
+        let static_pods = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"];
+        expected.extend(static_pods.iter().map(|c| format!("i:{c}:{m}/{c}.yaml")));
+        expected.extend(components.iter().map(|c| format!("v:{c}")));
+        expected.push("s:/etc/kubernetes/admin.conf".into());
+        expected.extend(static_pods.iter().map(|c| format!("s:{m}/{c}.yaml")));
+        expected.extend(
+            [
                 "s:/etc/kubernetes/super-admin.conf",
                 "s:/etc/systemd/system/kubelet.service",
                 "s:/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
@@ -112,8 +191,10 @@ mod tests {
                 "s:/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
                 "t:/etc/cni/net.d",
                 "t:/etc/kubernetes/pki",
-                "r:/etc/kubernetes/manifests",
             ]
+            .map(String::from),
         );
+        expected.extend(static_pods.iter().map(|c| format!("r:{m}/{c}.yaml")));
+        assert_eq!(plan.args(), expected);
     }
 }

@@ -87,7 +87,7 @@ mod tests {
         let benchmark = load_builtin("cis-1.12").unwrap();
         let mut facts = Facts::default();
         facts.processes.push(Process {
-            component: Component::Kubelet,
+            name: Component::Kubelet.name().into(),
             pid: 7,
             argv: vec!["kubelet".into(), "--config=/k.yaml".into()],
             cwd: None,

@@ -1,13 +1,8 @@
-//! Static pod manifests: the command line a kubeadm control-plane
-//! component is started with, used when the component is not running.
+//! Static pod manifests: the command line a control-plane component is
+//! started with, used when the component is not running. Where a
+//! platform keeps each manifest is platform data (`platforms/*.toml`).
 
-use crate::component::Component;
-use crate::facts::plan::MANIFEST_DIR;
 use crate::kube::config;
-
-pub fn path(component: Component) -> String {
-    format!("{MANIFEST_DIR}/{}.yaml", component.name())
-}
 
 /// The container's argv: `spec.containers[0].command` followed by `args`.
 /// When `command` is absent (the image's entrypoint runs), argv[0] is

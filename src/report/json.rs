@@ -198,7 +198,7 @@ struct Host<'a> {
 /// A process carrying a component's name that was not judged as it.
 #[derive(Serialize)]
 struct ImpostorProcess<'a> {
-    component: &'static str,
+    component: &'a str,
     pid: u32,
     uid: Option<u32>,
     argv0: &'a str,
@@ -210,7 +210,7 @@ struct ImpostorProcess<'a> {
 impl<'a> From<&'a Impostor> for ImpostorProcess<'a> {
     fn from(impostor: &'a Impostor) -> Self {
         ImpostorProcess {
-            component: impostor.component.name(),
+            component: impostor.component.as_str(),
             pid: impostor.pid,
             uid: impostor.uid,
             argv0: &impostor.argv0,

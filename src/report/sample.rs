@@ -104,7 +104,7 @@ pub(crate) fn ok_host(
 pub(crate) fn impostor() -> Impostor {
     let cgroup = "/user.slice/user-1000.slice/session-3.scope";
     Impostor {
-        component: Component::KubeApiserver,
+        component: Component::KubeApiserver.name().to_string(),
         pid: 1005,
         uid: Some(65534),
         argv0: "/tmp/kube-apiserver".to_owned(),
