@@ -373,8 +373,11 @@ nl="
 "
 IFS= read -r a0 || [ -n "$a0" ] || exit 0
 a0=${a0##*/}
+# A process title rewritten in place (k3s and rke2 write "k3s server" over
+# their argv area as one string): its name is the first word.
+a0=${a0%% *}
 case $a0 in
-    "" | *" "*) exit 0 ;;
+    "") exit 0 ;;
 esac
 case $2 in
     *" $a0 "*) ;;
@@ -485,7 +488,7 @@ gather_processes() {
             esac
         done
     done
-    gp_cands=$(grep -l -s -z -E -e "^(.*/)?(${gp_re%|})\$" /proc/[0-9]*/cmdline 2>/dev/null)
+    gp_cands=$(grep -l -s -z -E -e "^(.*/)?(${gp_re%|})( .*)?\$" /proc/[0-9]*/cmdline 2>/dev/null)
     if [ "$?" -eq 2 ] && [ -z "$gp_cands" ]; then
         # $gp_fixed is `-e NAME` words: names hold no space or glob character.
         gp_cands=$(grep -l -F $gp_fixed /proc/[0-9]*/cmdline 2>/dev/null)

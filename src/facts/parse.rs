@@ -126,7 +126,7 @@ impl State {
         if raw.is_empty() {
             return Err(format!("process {pid} has an empty argv"));
         }
-        let argv = raw.split(|&b| b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        let argv = title_words(raw.split(|&b| b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect());
         let cwd = optional_text(cwd)?;
         let cgroup = optional_text(cgroup)?;
         let owner = Owner {
@@ -371,6 +371,20 @@ fn shown(raw: &[u8]) -> String {
     match text.char_indices().nth(60) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
         None => text,
+    }
+}
+
+/// argv as the process shows it. A process that rewrote its title in place
+/// (k3s and rke2 write `/usr/local/bin/k3s server` over their whole argv
+/// area, as one string, with NULs after it: gspt.SetProcTitle in
+/// pkg/cli/server/server.go) shows one element with spaces and empty ones
+/// after it; its words are its argv.
+fn title_words(argv: Vec<String>) -> Vec<String> {
+    let rewritten = argv.len() > 1 && argv[0].contains(' ') && argv[1..].iter().all(String::is_empty);
+    if rewritten {
+        argv[0].split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+    } else {
+        argv
     }
 }
 
@@ -737,6 +751,21 @@ mod tests {
         let facts: Facts = serde_json::from_str(old).unwrap();
         assert!(facts.certificates.is_empty());
         assert!(!serde_json::to_string(&facts).unwrap().contains("certificates"));
+    }
+
+    #[test]
+    fn a_rewritten_process_title_is_split_into_words() {
+        let case = |raw: &[u8], want: &[&str]| {
+            let record = format!("PROC 5 k3s {} - 0 0 -", b64(raw));
+            let facts = parse(&stream(&[record])).unwrap();
+            assert_eq!(facts.processes[0].argv, want, "{raw:?}");
+        };
+        // k3s and rke2: one string over the whole argv area, NULs after.
+        case(b"/usr/local/bin/k3s server\0\0\0\0\0\0", &["/usr/local/bin/k3s", "server"]);
+        case(b"/usr/local/bin/rke2 agent\0\0", &["/usr/local/bin/rke2", "agent"]);
+        // A path with a space and nothing rewritten stays whole.
+        case(b"/opt/my app/k3s\0", &["/opt/my app/k3s"]);
+        case(b"/opt/my app/k3s\0server\0", &["/opt/my app/k3s", "server"]);
     }
 
     #[test]
