@@ -93,6 +93,7 @@ while IFS= read -r line || [[ -n $line ]]; do
         case $src in
         @pki/*) from=$state/pki/${src#@pki/} ;;
         @hostpki/*) from=$hostdir/pki/${src#@hostpki/} ;;
+        @raw/*) from=$profiles/${src#@raw/} ;; # bytes as they are (a sqlite file)
         *) from=$profiles/$src ;;
         esac
         [[ -f $from ]] || die "$where: source $from does not exist"
