@@ -123,7 +123,6 @@ echo "rke2_version=$(/proc/$(pgrep -x rke2)/exe --version | head -n1)"
 echo "apiserver=$(cmdline $(pgrep -x kube-apiserver))"
 echo "etcd=$(cmdline $(pgrep -x etcd))"
 echo "etcd_exe=$(readlink /proc/$(pgrep -x etcd)/exe)"
-echo "etcd_user=$(ps -o user= -C etcd)"
 echo "kubelet=$(cmdline $(pgrep -x kubelet))"
 echo "kubelet_exe=$(readlink /proc/$(pgrep -x kubelet)/exe)"
 echo "kubelet_version=$(/proc/$(pgrep -x kubelet)/exe --version)"
@@ -150,7 +149,6 @@ echo "dropin=$(ls /var/lib/rancher/rke2/agent/etc/kubelet.conf.d | tr '\n' ' ')"
     assert!(apiserver.contains("|--audit-log-maxage=30|") && apiserver.contains("|--audit-log-maxage=7|"), "{out}");
     assert_eq!(f["etcd"], "etcd|--config-file=/var/lib/rancher/rke2/server/db/etcd/config|", "{out}");
     assert_eq!(f["etcd_exe"], "/usr/bin/etcd", "{out}");
-    assert_eq!(f["etcd_user"], "etcd", "profile: cis runs etcd as the etcd user: {out}");
     assert!(f["kubelet"].starts_with("kubelet|--volume-plugin-dir=/var/lib/kubelet/volumeplugins|"), "{out}");
     assert!(f["kubelet"].contains("|--config-dir=/var/lib/rancher/rke2/agent/etc/kubelet.conf.d|"), "{out}");
     assert_eq!(f["kubelet_exe"], "/var/lib/rancher/rke2/data/v1.33.5-rke2r1-9c0f4be3a7d1/bin/kubelet", "{out}");

@@ -225,7 +225,7 @@ exec -a "$2" "$1" "${@:3}"
 '
 start_configmap=() # DIR MOUNTPOINT FILE=SOURCE... of the next start() (configmap)
 start_env=() # VAR=VALUE words the next start() exports (envexec)
-start_as=()  # the setpriv words the next start() runs under (user, a pod's runAsUser)
+start_as=()  # the setpriv words the next start() runs under (user)
 start() { # start NAME ARGV... : run the binary for NAME with exactly ARGV
     local comp=$1 exe
     shift
@@ -259,11 +259,7 @@ start() { # start NAME ARGV... : run the binary for NAME with exactly ARGV
         export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
         for v in "${start_env[@]}"; do export "${v?}"; done
         case $comp in
-        etcd)
-            # As another user (setpriv finds the bare name `etcd` on PATH: /usr/bin/etcd).
-            ((${#start_as[@]} == 0)) || exec "${start_as[@]}" "$1" "${@:2}"
-            exec -a "$1" "$exe" "${@:2}"
-            ;;
+        etcd) exec -a "$1" "$exe" "${@:2}" ;;
         # shellcheck disable=SC2016 # expanded by the inner bash
         planted) exec "${start_as[@]}" bash -c 'exec -a "$0" "$@"' "$1" "$exe" "${@:2}" ;;
         *)
@@ -292,19 +288,7 @@ while IFS= read -r line || [[ -n $line ]]; do
         [[ ${#words[@]} == 2 ]] || die "$where: manifest takes one path"
         mapfile -t argv < <(manifest_command "${words[1]}")
         ((${#argv[@]} > 0)) || die "$where: no spec.containers[0].command in ${words[1]}"
-        # A pod-level securityContext runAsUser/runAsGroup (RKE2's etcd under
-        # `profile: cis`) is who the container runs as. In its container the
-        # hostPath volumes are mounted at their paths, so the host's 0700
-        # parents (/var/lib/rancher/rke2/server) do not stop it: here
-        # CAP_DAC_READ_SEARCH stands in for that view.
-        read -r run_uid run_gid < <(awk '
-            /^spec:/ { spec = 1 } /^  securityContext:/ && spec { on = 1; next } /^  [a-zA-Z]/ { on = 0 }
-            on && /^    runAsUser:/ { u = $2 } on && /^    runAsGroup:/ { g = $2 }
-            END { print (u == "" ? "-" : u), (g == "" ? "-" : g) }' "${words[1]}")
-        [[ $run_uid == - ]] || start_as=(setpriv "--reuid=$run_uid" "--regid=${run_gid/-/$run_uid}" --clear-groups
-            --inh-caps=+dac_read_search --ambient-caps=+dac_read_search)
         start "${argv[0]##*/}" "${argv[@]}"
-        start_as=()
         ;;
     exec)
         ((${#words[@]} >= 3)) || die "$where: exec takes a name and an argv"
