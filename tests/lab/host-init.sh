@@ -31,13 +31,16 @@ trap 'log "SIGTERM: stopping"; exit 0' TERM INT
 # The directories this host owns. Everything the profile installs must lie
 # under one of them, so nothing is ever written to the machine's own files.
 # up.sh creates a missing mountpoint (an empty directory) beforehand.
-mounts=(/etc/kubernetes /var/lib/kubelet /var/lib/etcd
-    /etc/systemd/system/kubelet.service.d /etc/sudoers.d /run)
+# /etc/systemd/system is the host's own (kubelet.service.d and the k3s,
+# RKE2 and EKS units live there), hidden from no one but this namespace.
+mounts=(/etc/kubernetes /var/lib/kubelet /var/lib/etcd /etc/systemd/system /etc/sudoers.d /run
+    /var/lib/rancher /etc/rancher /etc/eks /usr/local/lib/systemd/system)
 for m in "${mounts[@]}"; do
     [[ -d $m ]] || die "mountpoint $m is missing on the machine (up.sh creates it)"
-    # etcd preallocates a 64 MiB write-ahead log: its tmpfs needs room.
+    # etcd preallocates a 64 MiB write-ahead log: its tmpfs needs room
+    # (RKE2's etcd data lives under /var/lib/rancher).
     size=16m
-    [[ $m == /var/lib/etcd ]] && size=256m
+    [[ $m == /var/lib/etcd || $m == /var/lib/rancher ]] && size=256m
     mount -t tmpfs -o "mode=0755,size=$size,nosuid,nodev" "hblab-$name" "$m" ||
         die "cannot mount tmpfs on $m"
 done
@@ -56,8 +59,12 @@ subst() { # text with the host's placeholders replaced
     s=${s//@HOST_NAME@/$name}
     s=${s//@HOST_ADDR@/$addr}
     s=${s//@BIN@/$bin}
+    s=${s//@ETCD_UID@/$etcd_uid}
+    s=${s//@ETCD_GID@/$etcd_gid}
     printf '%s' "$s"
 }
+# RKE2's `profile: cis` runs etcd as the etcd user: its manifest names the ids.
+etcd_uid=$(id -u etcd) etcd_gid=$(id -g etcd)
 
 # --- files -----------------------------------------------------------------
 # chmod and chown are batched per mode and per owner: one fork each, not one
@@ -86,6 +93,7 @@ while IFS= read -r line || [[ -n $line ]]; do
         case $src in
         @pki/*) from=$state/pki/${src#@pki/} ;;
         @hostpki/*) from=$hostdir/pki/${src#@hostpki/} ;;
+        @raw/*) from=$profiles/${src#@raw/} ;; # bytes as they are (a sqlite file)
         *) from=$profiles/$src ;;
         esac
         [[ -f $from ]] || die "$where: source $from does not exist"
@@ -159,16 +167,30 @@ fi
 rootbin=$hostdir/rootbin
 mkdir -p "$rootbin"
 mount -t tmpfs -o mode=0755,size=16m,nodev "hblab-$name-bin" "$rootbin" || die "cannot mount tmpfs on $rootbin"
-for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
-    cp "$bin/fake-component" "$rootbin/$c"
+fake=$bin/fake-component
+[[ -f $bin/fake-component.$profile ]] && fake=$bin/fake-component.$profile # its `versions`
+for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy k3s rke2; do
+    cp "$fake" "$rootbin/$c"
     chmod 0755 "$rootbin/$c"
 done
 
-manifest_command() { # the spec.containers[0].command list of a static pod manifest
+# The spec.containers[0] command list, then its args list, of a static pod
+# manifest: what the container runs. kubeadm writes everything into
+# `command`; RKE2 (sigs.k8s.io/yaml, keys sorted) writes `args` before
+# `command: [NAME]`.
+manifest_command() {
     awk '
-        /^  - command:$/ || /^    command:$/ { on = 1; next }
-        on && /^    - / { v = substr($0, 7); if (v ~ /^".*"$/) v = substr(v, 2, length(v) - 2); print v; next }
-        on { exit }
+        /^  - [a-zA-Z]/ { n++ }
+        n == 1 && (/^  - command:$/ || /^    command:$/) { key = "c"; next }
+        n == 1 && (/^  - args:$/ || /^    args:$/) { key = "a"; next }
+        key != "" && /^    - / {
+            v = substr($0, 7)
+            if (v ~ /^".*"$/) v = substr(v, 2, length(v) - 2)
+            if (key == "c") c[nc++] = v; else a[na++] = v
+            next
+        }
+        { key = "" }
+        END { for (i = 0; i < nc; i++) print c[i]; for (i = 0; i < na; i++) print a[i] }
     ' "$1"
 }
 
@@ -213,6 +235,13 @@ start() { # start NAME ARGV... : run the binary for NAME with exactly ARGV
         [[ -x $exe ]] || die "no binary $exe for $comp"
         ;;
     planted) exe=$planted ;;
+    *=/*)
+        # NAME=PATH: the binary is PATH, whatever argv[0] says (RKE2 runs
+        # `kubelet` found on its PATH in its data directory).
+        exe=${comp#*=} comp=${comp%%=*}
+        [[ ${exe##*/} == "$comp" && -d ${exe%/*} ]] ||
+            die "binary $exe of $comp: its directory must exist and its name be $comp"
+        ;;
     *)
         # The path argv[0] names (/usr/local/bin/NAME for a bare name, as
         # in the images), in the component's own mount namespace.

@@ -14,9 +14,10 @@
 #
 # Left on this machine after down.sh: the users hbaudit and etcd (created
 # when missing), and any of /etc/kubernetes /var/lib/kubelet /var/lib/etcd
-# /etc/systemd/system/kubelet.service.d /etc/sudoers.d /run that was missing,
-# as an empty directory (each host mounts its own tmpfs over them; nothing is
-# written into the machine's own).
+# /etc/systemd/system /etc/sudoers.d /run /var/lib/rancher /etc/rancher
+# /etc/eks /usr/local/lib/systemd/system that was missing, as an empty
+# directory (each host mounts its own tmpfs over them; nothing is written
+# into the machine's own).
 set -euo pipefail
 
 lab=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -98,8 +99,8 @@ fi
 # host-init.sh mounts a tmpfs on each of these inside its namespace. A mount
 # needs an existing directory, so a missing one is created here, empty, on
 # the machine itself (and left there).
-for m in /etc/kubernetes /var/lib/kubelet /var/lib/etcd \
-    /etc/systemd/system/kubelet.service.d /etc/sudoers.d /run; do
+for m in /etc/kubernetes /var/lib/kubelet /var/lib/etcd /etc/systemd/system /etc/sudoers.d /run \
+    /var/lib/rancher /etc/rancher /etc/eks /usr/local/lib/systemd/system; do
     [[ -d $m ]] || { mkdir -p "$m" && echo "up.sh: created empty mountpoint $m on this machine"; }
 done
 
@@ -110,6 +111,20 @@ gcc -O2 -Wall -Wextra -o "$dir/bin/fake-component" "$lab/fake-component.c"
 gcc -O2 -Wall -Wextra -DVERSION_MARKER="\"$dir/planted-ran\"" -o "$dir/bin/planted" "$lab/fake-component.c"
 for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
     ln "$dir/bin/fake-component" "$dir/bin/$c"
+done
+# A profile's `versions` file (`NAME TEXT`, `\n` for a line break) gives its
+# components' `--version` text: that profile gets a copy of the fake built
+# with it, bin/fake-component.PROFILE (host-init.sh uses it).
+for profile in $(printf '%s\n' "${profiles[@]}" | sort -u); do
+    vf=$lab/profiles/$profile/versions
+    [[ -f $vf ]] || continue
+    while read -r vname vtext; do
+        [[ -n $vname && $vname != \#* ]] || continue
+        [[ $vname =~ ^[a-z0-9-]+$ && $vtext =~ ^[][A-Za-z0-9\ .:+()/_\\-]+$ ]] ||
+            die "$vf: '$vname $vtext' is not NAME TEXT (letters, digits, spaces and .:+()/_-\\n)"
+        printf '{"%s", "%s"},\n' "$vname" "$vtext"
+    done <"$vf" | { printf '#define HB_PROFILE_VERSIONS \\\n'; sed 's/$/ \\/'; echo; } >"$dir/bin/versions-$profile.h"
+    gcc -O2 -Wall -Wextra -include "$dir/bin/versions-$profile.h" -o "$dir/bin/fake-component.$profile" "$lab/fake-component.c"
 done
 
 # --- keys ------------------------------------------------------------------------
