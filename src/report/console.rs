@@ -156,7 +156,12 @@ struct Heading<'a>(&'a CheckResult);
 
 impl std::fmt::Display for Heading<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", sanitize(&self.0.id), sanitize(&self.0.title))
+        write!(f, "{} {}", sanitize(&self.0.id), sanitize(&self.0.title))?;
+        // Level 1 is the common case; only the exception is marked.
+        if self.0.level > 1 {
+            write!(f, " [Level {}]", self.0.level)?;
+        }
+        Ok(())
     }
 }
 
@@ -327,6 +332,17 @@ w (10.0.0.5) worker: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
 1 host (1 ok, 0 error), benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
 ";
         assert_eq!(render(&report, PLAIN), expected);
+    }
+
+    #[test]
+    fn only_a_level_2_check_is_marked_with_its_level() {
+        let mut level_2 = sample::check("4.2.8", "Event QPS", Role::Worker, Status::Manual, "", "5");
+        level_2.level = 2;
+        let level_1 = sample::check("4.2.4", "Read-only port", Role::Worker, Status::Manual, "", "0");
+        let report = sample::run(vec![sample::ok_host("w", "10.0.0.5", vec![Role::Worker], vec![level_1, level_2])]);
+        let text = render(&report, PLAIN);
+        assert!(text.contains("  MANUAL 4.2.4 Read-only port; observed: 0\n"), "{text}");
+        assert!(text.contains("  MANUAL 4.2.8 Event QPS [Level 2]; observed: 5\n"), "{text}");
     }
 
     #[test]

@@ -145,7 +145,8 @@ fn check_case(host: &str, result: &CheckResult) -> TestCase {
     // Evaluation is a pure function of facts gathered once per host, so a
     // check takes no time of its own; the host's suite carries the time.
     case.set_classname(&*sanitize(&format!("{host}.{}", result.section)))
-        .set_time(Duration::ZERO);
+        .set_time(Duration::ZERO)
+        .add_property(Property::new("level", result.level.to_string()));
     if !outcome.notes.is_empty() {
         let notes: Vec<_> = outcome
             .notes
@@ -301,6 +302,24 @@ mod tests {
         );
         let source = suite.properties.iter().find(|p| p.name.as_str() == "kubernetes-version-source").unwrap();
         assert!(source.value.as_str().starts_with("kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4"));
+    }
+
+    #[test]
+    fn each_case_carries_its_check_level_as_a_property() {
+        let mut level_2 = sample::check("4.2.8", "Event QPS", Role::Worker, Status::Manual, "", "5");
+        level_2.level = 2;
+        let level_1 = sample::check("4.2.4", "Read-only port", Role::Worker, Status::Pass, "0", "0");
+        let report = sample::run(vec![sample::ok_host("w", "10.0.0.5", vec![Role::Worker], vec![level_1, level_2])]);
+        let junit = parse(&render(&report));
+        let levels: Vec<(String, String)> = junit.test_suites[0]
+            .test_cases
+            .iter()
+            .map(|case| {
+                let level = case.properties.iter().find(|p| p.name.as_str() == "level").expect("a level property");
+                (case.name.to_string(), level.value.to_string())
+            })
+            .collect();
+        assert_eq!(levels, [("4.2.4 Read-only port".to_string(), "1".to_string()), ("4.2.8 Event QPS".to_string(), "2".to_string())]);
     }
 
     #[test]
