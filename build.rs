@@ -1,7 +1,8 @@
-//! Embeds every built-in benchmark: each directory `benchmarks/<id>/` with
-//! its `*.toml` files, found here at build time, so that adding a benchmark
-//! directory needs no change to the Rust code. Writes `$OUT_DIR/builtin.rs`,
-//! included by `src/benchmark.rs`.
+//! Embeds every built-in benchmark and platform, found here at build time,
+//! so that adding one needs no change to the Rust code: each directory
+//! `benchmarks/<id>/` with its `*.toml` files (`$OUT_DIR/builtin.rs`,
+//! included by `src/benchmark.rs`), and each `platforms/<id>.toml`
+//! (`$OUT_DIR/platforms.rs`, included by `src/platform.rs`).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -42,6 +43,30 @@ fn main() {
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin.rs");
+    std::fs::write(dest, out).expect("OUT_DIR is writable");
+    platforms();
+}
+
+/// `platforms/<id>.toml`, in id order.
+fn platforms() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("platforms");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&root).expect("platforms/ is readable") {
+        let entry = entry.expect("platforms/ is readable");
+        let name = entry.file_name().into_string().expect("platform file names are UTF-8");
+        if let Some(id) = name.strip_suffix(".toml").filter(|_| entry.path().is_file()) {
+            found.push((id.to_string(), entry.path().to_str().expect("paths are UTF-8").to_string()));
+        }
+    }
+    found.sort();
+    let mut out = String::from("/// Every built-in platform: its id and its definition's text, in id order.\n");
+    out.push_str("const BUILTIN: &[(&str, &str)] = &[\n");
+    for (id, path) in &found {
+        writeln!(out, "    ({id:?}, include_str!({path:?})),").unwrap();
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("platforms.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
 }
 

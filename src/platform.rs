@@ -199,8 +199,8 @@ pub fn builtin_ids() -> Vec<&'static str> {
     BUILTIN.iter().map(|(id, _)| *id).collect()
 }
 
-/// The embedded definitions, by id.
-const BUILTIN: &[(&str, &str)] = &[("kubeadm", include_str!("../platforms/kubeadm.toml"))];
+// The embedded definitions, found by build.rs.
+include!(concat!(env!("OUT_DIR"), "/platforms.rs"));
 
 /// A built-in platform by id, read from its embedded definition.
 pub fn load_builtin(id: &str) -> Result<Platform, LoadErrors> {
@@ -233,6 +233,17 @@ pub fn get(id: &str) -> Option<&'static Platform> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_platform_file_is_built_in_under_its_own_id() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("platforms");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.unwrap().file_name().into_string().unwrap().strip_suffix(".toml").map(String::from))
+            .collect();
+        files.sort();
+        assert_eq!(builtin_ids(), files);
+    }
 
     #[test]
     fn every_builtin_platform_loads() {
