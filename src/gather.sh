@@ -1145,14 +1145,60 @@ redact_program() {
     REDACT=
     [ -n "$HAVE_sed" ] || return 0
     rp_i=0
-    for rp_key in secret token password client-key-data client-certificate-data; do
+    # k3s and RKE2 keep their join tokens, datastore URL (with its
+    # password) and S3 credentials under these keys in config.yaml.
+    for rp_key in secret token password client-key-data client-certificate-data \
+        agent-token datastore-endpoint etcd-s3-access-key etcd-s3-secret-key; do
         rp_i=$((rp_i + 1))
         replace_all "$REDACT_TEMPLATE" KEY "$rp_key"
         replace_all "$R" SQ "'"
         replace_all "$R" LBL "$rp_i"
         REDACT=$REDACT$R
     done
+    REDACT=$REDACT$REDACT_ASSIGNMENTS
 }
+
+# Secrets in shell-style assignments and on command lines: the service
+# units' environment files and Environment= lines (K3S_TOKEN=...,
+# RKE2_DATASTORE_ENDPOINT=...) and ExecStart flags (--token x,
+# --datastore-endpoint=...). A flag is matched only when its name ends in
+# the word, so --token-auth-file and --secrets-encryption keep their values.
+# Per name: a double-quoted value, a single-quoted one, a bare one. The
+# name's prefix is bounded: an unbounded `[A-Za-z0-9_]*TOKEN` makes a
+# backtracking sed (busybox) quadratic on a long line.
+REDACT_ASSIGNMENTS='
+s/\([A-Za-z0-9_]\{0,64\}TOKEN[A-Za-z0-9_]*=\)"[^"]*"/\1"REDACTED"/g
+s/\([A-Za-z0-9_]\{0,64\}TOKEN[A-Za-z0-9_]*=\)'"'"'[^'"'"']*'"'"'/\1'"'"'REDACTED'"'"'/g
+s/\([A-Za-z0-9_]\{0,64\}TOKEN[A-Za-z0-9_]*=\)[^"'"'"'[:space:]\\][^"'"'"'[:space:]\\]*/\1REDACTED/g
+s/\([A-Za-z0-9_]\{0,64\}PASSWORD[A-Za-z0-9_]*=\)"[^"]*"/\1"REDACTED"/g
+s/\([A-Za-z0-9_]\{0,64\}PASSWORD[A-Za-z0-9_]*=\)'"'"'[^'"'"']*'"'"'/\1'"'"'REDACTED'"'"'/g
+s/\([A-Za-z0-9_]\{0,64\}PASSWORD[A-Za-z0-9_]*=\)[^"'"'"'[:space:]\\][^"'"'"'[:space:]\\]*/\1REDACTED/g
+s/\([A-Za-z0-9_]\{0,64\}SECRET[A-Za-z0-9_]*=\)"[^"]*"/\1"REDACTED"/g
+s/\([A-Za-z0-9_]\{0,64\}SECRET[A-Za-z0-9_]*=\)'"'"'[^'"'"']*'"'"'/\1'"'"'REDACTED'"'"'/g
+s/\([A-Za-z0-9_]\{0,64\}SECRET[A-Za-z0-9_]*=\)[^"'"'"'[:space:]\\][^"'"'"'[:space:]\\]*/\1REDACTED/g
+s/\([A-Za-z0-9_]\{0,64\}DATASTORE_ENDPOINT=\)"[^"]*"/\1"REDACTED"/g
+s/\([A-Za-z0-9_]\{0,64\}DATASTORE_ENDPOINT=\)'"'"'[^'"'"']*'"'"'/\1'"'"'REDACTED'"'"'/g
+s/\([A-Za-z0-9_]\{0,64\}DATASTORE_ENDPOINT=\)[^"'"'"'[:space:]\\][^"'"'"'[:space:]\\]*/\1REDACTED/g
+s/\([A-Za-z0-9_]\{0,64\}ACCESS_KEY[A-Za-z0-9_]*=\)"[^"]*"/\1"REDACTED"/g
+s/\([A-Za-z0-9_]\{0,64\}ACCESS_KEY[A-Za-z0-9_]*=\)'"'"'[^'"'"']*'"'"'/\1'"'"'REDACTED'"'"'/g
+s/\([A-Za-z0-9_]\{0,64\}ACCESS_KEY[A-Za-z0-9_]*=\)[^"'"'"'[:space:]\\][^"'"'"'[:space:]\\]*/\1REDACTED/g
+s/\(--[a-z0-9-]\{0,64\}token[= ][[:space:]]*\)"[^"]*"/\1"REDACTED"/g
+s/\(--[a-z0-9-]\{0,64\}token[= ][[:space:]]*\)'"'"'[^'"'"']*'"'"'/\1'"'"'REDACTED'"'"'/g
+s/\(--[a-z0-9-]\{0,64\}token[= ][[:space:]]*\)[^"'"'"'[:space:]\\][^"'"'"'[:space:]\\]*/\1REDACTED/g
+s/\(--[a-z0-9-]\{0,64\}password[= ][[:space:]]*\)"[^"]*"/\1"REDACTED"/g
+s/\(--[a-z0-9-]\{0,64\}password[= ][[:space:]]*\)'"'"'[^'"'"']*'"'"'/\1'"'"'REDACTED'"'"'/g
+s/\(--[a-z0-9-]\{0,64\}password[= ][[:space:]]*\)[^"'"'"'[:space:]\\][^"'"'"'[:space:]\\]*/\1REDACTED/g
+s/\(--[a-z0-9-]\{0,64\}secret-key[= ][[:space:]]*\)"[^"]*"/\1"REDACTED"/g
+s/\(--[a-z0-9-]\{0,64\}secret-key[= ][[:space:]]*\)'"'"'[^'"'"']*'"'"'/\1'"'"'REDACTED'"'"'/g
+s/\(--[a-z0-9-]\{0,64\}secret-key[= ][[:space:]]*\)[^"'"'"'[:space:]\\][^"'"'"'[:space:]\\]*/\1REDACTED/g
+s/\(--[a-z0-9-]\{0,64\}access-key[= ][[:space:]]*\)"[^"]*"/\1"REDACTED"/g
+s/\(--[a-z0-9-]\{0,64\}access-key[= ][[:space:]]*\)'"'"'[^'"'"']*'"'"'/\1'"'"'REDACTED'"'"'/g
+s/\(--[a-z0-9-]\{0,64\}access-key[= ][[:space:]]*\)[^"'"'"'[:space:]\\][^"'"'"'[:space:]\\]*/\1REDACTED/g
+s/\(--datastore-endpoint[= ][[:space:]]*\)"[^"]*"/\1"REDACTED"/g
+s/\(--datastore-endpoint[= ][[:space:]]*\)'"'"'[^'"'"']*'"'"'/\1'"'"'REDACTED'"'"'/g
+s/\(--datastore-endpoint[= ][[:space:]]*\)[^"'"'"'[:space:]\\][^"'"'"'[:space:]\\]*/\1REDACTED/g
+'
+
 
 # replace_all TEXT FROM TO: sets R to TEXT with every FROM replaced by TO,
 # in the shell (this runs 15 times per audit; sed would be 15 processes).

@@ -88,6 +88,18 @@ printf '%s\n' \
     'kind: secret' \
     '{"secret": {"k": "SENTINEL-object"}, "token": ["SENTINEL-array"], "x": 1}' \
     'after: kept' >"$R/etc/redaction.yaml"
+printf '%s\n' \
+    'agent-token: SENTINEL-agent-token' \
+    'datastore-endpoint: "postgres://u:SENTINEL-dsn@db:5432/k3s"' \
+    'etcd-s3-secret-key: SENTINEL-s3' \
+    'secrets-encryption: true' \
+    'kube-apiserver-arg:' \
+    '  - "token-auth-file=/etc/tokens.csv"' \
+    'K3S_TOKEN=SENTINEL-env-token' \
+    'export RKE2_DATASTORE_ENDPOINT="mysql://u:SENTINEL-env-dsn@tcp(db)/k"' \
+    'Environment="K3S_AGENT_TOKEN=SENTINEL-environment" "K3S_NODE_NAME=n1"' \
+    'ExecStart=/usr/local/bin/k3s server --token SENTINEL-flag-space --agent-token=SENTINEL-flag-eq --datastore-endpoint=SENTINEL-flag-dsn --token-auth-file=/etc/tokens.csv' \
+    >"$R/etc/distribution.conf"
 head -c 300000 /dev/zero | tr '\0' a >"$R/etc/big.yaml"
 printf 'secret\n' >"$R/private/hidden"
 ln -s ../etc/kubernetes/pki/ca.crt "$R/bin/ca-link"
@@ -274,6 +286,7 @@ fn args(root: &str) -> Vec<String> {
         format!("r:{root}/private/hidden"),
         format!("r:{root}/missing.yaml"),
         format!("r:{root}/etc/redaction.yaml"),
+        format!("r:{root}/etc/distribution.conf"),
         format!("r:{root}/etc/big.yaml"),
     ])
     .collect()
@@ -454,6 +467,23 @@ fn check_root_run(run: &Run) {
         matches!(&facts.documents[&r("etc/kubernetes/pki/bundle.pem")], Document::Error { reason } if reason.contains("private key"))
     );
     assert_eq!(facts.documents[&r("missing.yaml")], Document::Missing);
+    // k3s and RKE2: config.yaml keys, environment files, unit lines.
+    assert_eq!(
+        text("etc/distribution.conf"),
+        [
+            "agent-token: REDACTED",
+            "datastore-endpoint: REDACTED",
+            "etcd-s3-secret-key: REDACTED",
+            "secrets-encryption: true",
+            "kube-apiserver-arg:",
+            "  - \"token-auth-file=/etc/tokens.csv\"",
+            "K3S_TOKEN=REDACTED",
+            "export RKE2_DATASTORE_ENDPOINT=\"REDACTED\"",
+            "Environment=\"K3S_AGENT_TOKEN=REDACTED\" \"K3S_NODE_NAME=n1\"",
+            "ExecStart=/usr/local/bin/k3s server --token REDACTED --agent-token=REDACTED --datastore-endpoint=REDACTED --token-auth-file=/etc/tokens.csv\n",
+        ]
+        .join("\n")
+    );
     assert_eq!(
         text("etc/redaction.yaml"),
         [
