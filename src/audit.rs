@@ -1,14 +1,14 @@
-//! One host's audit, assembled from its gathered facts: which roles it is
-//! audited as, which checks apply, and their outcomes. Pure: time and facts
-//! come in, a `HostReport` goes out; under `--benchmark auto`, one for each
-//! benchmark the run may still choose (`Audited`).
+//! One host's audit, assembled from its gathered facts: which benchmark
+//! judges it (under `--benchmark auto`, the one for its platform and
+//! version), which roles it is audited as, which checks apply, and their
+//! outcomes. Pure: time and facts come in, a `HostReport` goes out.
 
 use crate::benchmark::Benchmark;
 use crate::component::{Component, Role};
 use crate::eval;
 use crate::facts::Facts;
 use crate::gather::Gathering;
-use crate::outcome::{CheckResult, HostReport, Outcome, Status};
+use crate::outcome::{BenchmarkInfo, CheckResult, HostReport, Outcome, Status};
 use crate::select::{Disposition, Selection};
 use crate::transport::{HostError, HostErrorKind};
 use crate::version;
@@ -42,46 +42,57 @@ pub fn detect_roles(facts: &Facts) -> Vec<Role> {
     roles
 }
 
-/// The benchmarks the run may use (one, or every built-in one for
-/// `--benchmark auto`), each with the checks selected in it.
+/// The benchmarks the run may use (the one `--benchmark` named, or every
+/// built-in one for `--benchmark auto`), each with the checks selected in it.
 #[derive(Clone, Debug)]
 pub struct Candidates {
     pub benchmarks: Vec<Benchmark>,
     /// One per benchmark, in the same order.
     pub selections: Vec<Selection>,
+    /// `--benchmark auto`: each host gets the benchmark of its platform and
+    /// version (`version::choose`); otherwise the one benchmark judges every host.
+    pub auto: bool,
 }
 
-/// One host's results under every candidate benchmark, so that its facts
-/// can be dropped as soon as it is audited: `--benchmark auto` chooses
-/// once every host's version is known.
-#[derive(Clone, Debug)]
-pub struct Audited {
-    /// One report per candidate, in the candidates' order.
-    pub reports: Vec<HostReport>,
+/// The platform a host runs, and what showed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Platform {
+    pub id: String,
+    /// In words, for `selected_by`.
+    pub evidence: String,
 }
 
-impl Audited {
-    /// The Kubernetes version the host reported: every candidate's report
-    /// holds the same one.
-    pub fn kubernetes_version(&self) -> Option<&str> {
-        self.reports.first()?.kubernetes_version.as_deref()
+/// The platform `facts` show. Every host is kubeadm for now: kubeadm is the
+/// platform recognised when no other is, and no other is known yet. Platform
+/// recognition from data (`platform::recognise`) replaces this function,
+/// the one place the choice of benchmark learns a host's platform.
+pub fn platform_of(_facts: &Facts) -> Platform {
+    Platform { id: "kubeadm".to_string(), evidence: "no other platform recognised".to_string() }
+}
+
+/// Which candidate judges the host, and why: the one `--benchmark` named,
+/// else the one for its platform and version. A host whose facts could not
+/// be gathered is judged by none under `auto`; one no benchmark fits is an
+/// error of its own, and every other host is still audited.
+fn choose(
+    candidates: &Candidates,
+    facts: Option<&Facts>,
+    seen: Option<&version::Seen>,
+) -> Result<Option<version::Choice>, HostError> {
+    if !candidates.auto {
+        return Ok(Some(version::Choice { index: 0, why: "--benchmark".to_string(), covered: true }));
     }
+    let Some(facts) = facts else { return Ok(None) };
+    let platform = platform_of(facts);
+    let choice = version::choose(&candidates.benchmarks, &platform.id, seen)
+        .map_err(|no| HostError::new(HostErrorKind::NoBenchmark, no.to_string()))?;
+    let why = format!("auto: platform {} ({}); {}", platform.id, platform.evidence, choice.why);
+    Ok(Some(version::Choice { why, ..choice }))
 }
 
-pub fn against_candidates(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates) -> Audited {
-    Audited {
-        reports: (candidates.benchmarks.iter().zip(&candidates.selections))
-            .map(|(benchmark, selection)| host_report(host, gathering, benchmark, selection))
-            .collect(),
-    }
-}
-
-fn host_report(
-    host: &HostIdentity,
-    gathering: &Gathering,
-    benchmark: &Benchmark,
-    selection: &Selection,
-) -> HostReport {
+/// Audits one host under the benchmark chosen for it, so that its facts
+/// can be dropped as soon as it is audited.
+pub fn audit(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates) -> HostReport {
     let (roles, roles_detected) = match (&host.roles, &gathering.result) {
         (Some(roles), _) => (roles.clone(), false),
         (None, Ok(facts)) => (detect_roles(facts), true),
@@ -91,7 +102,23 @@ fn host_report(
     let k8s_version = gathering.result.as_ref().ok().and_then(version::seen);
     let impostors = gathering.result.as_ref().map(Facts::impostors).unwrap_or_default();
     let seen = gathering.result.as_ref().ok().map(role_hint::Seen::of);
+    let chosen = choose(candidates, gathering.result.as_ref().ok(), k8s_version.as_ref());
+    let choice = chosen.as_ref().ok().and_then(Option::as_ref);
+    let benchmark = choice.map(|choice| {
+        let benchmark = &candidates.benchmarks[choice.index];
+        BenchmarkInfo {
+            id: benchmark.id.clone(),
+            title: benchmark.title.clone(),
+            sha256: benchmark.sha256.clone(),
+            selected_by: choice.why.clone(),
+        }
+    });
+    // A benchmark standing in for the host's version is said beside the results.
+    let stand_in = choice
+        .filter(|choice| !choice.covered)
+        .map(|choice| format!("judged by {}: {}", candidates.benchmarks[choice.index].id, choice.why));
     let result = gathering.result.as_ref().map_err(Clone::clone).and_then(|facts| {
+        let index = chosen?.expect("a host with facts gets a benchmark or an error").index;
         if roles.is_empty() {
             return Err(HostError::new(
                 HostErrorKind::NoRoles,
@@ -101,6 +128,7 @@ fn host_report(
                 ),
             ));
         }
+        let (benchmark, selection) = (&candidates.benchmarks[index], &candidates.selections[index]);
         // One host, one benchmark: what its checks derive from the facts
         // is derived once.
         Ok(crate::kube::memo::for_host(|| {
@@ -108,10 +136,11 @@ fn host_report(
         }))
     });
     // Declared roles that disagree with what runs get one note.
-    let notes = match (&host.roles, &seen, &result) {
-        (Some(declared), Some(seen), Ok(results)) => role_hint::note(declared, seen, results).into_iter().collect(),
-        _ => Vec::new(),
+    let role_note = match (&host.roles, &seen, &result) {
+        (Some(declared), Some(seen), Ok(results)) => role_hint::note(declared, seen, results),
+        _ => None,
     };
+    let notes = stand_in.into_iter().chain(role_note).collect();
     HostReport {
         name: host.name.clone(),
         address: host.address.clone(),
@@ -124,6 +153,7 @@ fn host_report(
         reported_hostname: identity.hostname,
         machine_id: identity.machine_id,
         host_key: gathering.host_key.clone(),
+        benchmark,
         kubernetes_version: k8s_version.as_ref().map(|s| s.version.clone()),
         kubernetes_version_source: k8s_version.map(|s| s.source),
         impostors,

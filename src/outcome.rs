@@ -19,6 +19,10 @@ named_enum! {
         Warn = "warn",
         /// The recommendation needs a human; `actual` still says what was observed.
         Manual = "manual",
+        /// The check does not apply to this host (the file, directory or
+        /// component it is about is not there); `actual` says why. Never a
+        /// pass, and never the user's `--skip`.
+        NotApplicable = "not-applicable",
         /// Not evaluated on this host (deselected with --skip).
         Skip = "skip",
         /// A fact the check needs could not be collected; never a verdict.
@@ -108,6 +112,11 @@ pub struct HostReport {
     pub reported_hostname: Option<String>,
     pub machine_id: Option<String>,
     pub host_key: Option<HostKeyInfo>,
+    /// The benchmark the host was judged by: the one `--benchmark` named,
+    /// or the one `auto` chose for it; `None` under `auto` when there was
+    /// nothing to choose from (the host could not be gathered, or no
+    /// benchmark fits it: then `result` says so).
+    pub benchmark: Option<BenchmarkInfo>,
     /// Kubernetes version seen on the host, if any component reported one.
     pub kubernetes_version: Option<String>,
     /// Where that version was read: the component and its source.
@@ -131,6 +140,7 @@ pub struct Summary {
     pub fail: usize,
     pub warn: usize,
     pub manual: usize,
+    pub not_applicable: usize,
     pub skip: usize,
     pub error: usize,
     pub hosts_ok: usize,
@@ -144,6 +154,7 @@ impl Summary {
             Status::Fail => self.fail += 1,
             Status::Warn => self.warn += 1,
             Status::Manual => self.manual += 1,
+            Status::NotApplicable => self.not_applicable += 1,
             Status::Skip => self.skip += 1,
             Status::Error => self.error += 1,
         }
@@ -158,14 +169,16 @@ impl Summary {
     }
 }
 
-/// The benchmark a run used.
+/// The benchmark a host was judged by.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BenchmarkInfo {
     pub id: String,
     pub title: String,
     /// sha256 over the benchmark's definition files, in file-name order.
     pub sha256: String,
-    /// How it was chosen: "--benchmark" or "auto: kubernetes v1.33.4".
+    /// How it was chosen: "--benchmark", or under `auto` what was seen on
+    /// the host and why this benchmark ("auto: platform kubeadm (...);
+    /// kubernetes v1.33.4 (...); cis-1.12 covers 1.32–1.34").
     pub selected_by: String,
 }
 
@@ -173,7 +186,6 @@ pub struct BenchmarkInfo {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     pub hardbench_version: String,
-    pub benchmark: BenchmarkInfo,
     pub started_at: chrono::DateTime<chrono::FixedOffset>,
     pub finished_at: chrono::DateTime<chrono::FixedOffset>,
     pub hosts: Vec<HostReport>,
@@ -187,7 +199,7 @@ pub struct Report {
 /// Process exit codes; the numbers are a documented interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitCode {
-    /// Every evaluated check passed (warn and manual allowed).
+    /// Every evaluated check passed (warn, manual and not-applicable allowed).
     Compliant,
     /// At least one check failed, or a host runs an impostor process.
     NonCompliant,
@@ -217,6 +229,27 @@ impl ExitCode {
 }
 
 impl Report {
+    /// The benchmark of the whole run: the one every host that was judged
+    /// was judged by, `None` when hosts used different ones (or none was
+    /// judged under `auto`). Its `selected_by` is the hosts' own when they
+    /// all say the same, else it says that each host's says why.
+    pub fn benchmark(&self) -> Option<BenchmarkInfo> {
+        let mut used = self.hosts.iter().filter_map(|host| host.benchmark.as_ref());
+        let first = used.next()?;
+        let mut same_reason = true;
+        for other in used {
+            if other.id != first.id || other.sha256 != first.sha256 {
+                return None;
+            }
+            same_reason &= other.selected_by == first.selected_by;
+        }
+        let mut common = first.clone();
+        if !same_reason {
+            common.selected_by = "auto: chosen for each host (see each host's benchmark.selected_by)".to_string();
+        }
+        Some(common)
+    }
+
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
         for host in &self.hosts {
