@@ -219,6 +219,124 @@ mod tests {
         assert_eq!(detect_roles(&facts), [Role::Etcd, Role::Worker]);
     }
 
+    /// Two benchmarks for kubeadm: the built-in cis-1.12 and, built here,
+    /// an older one for 1.29–1.31 that lacks 4.2.1 (so which one judged a
+    /// host shows in its results).
+    fn two_benchmarks(auto: bool) -> Candidates {
+        let newer = crate::benchmark::load_builtin("cis-1.12").unwrap();
+        let mut older = newer.clone();
+        older.id = "test-1.11".into();
+        older.title = "An older test benchmark".into();
+        older.sha256 = "b".repeat(64);
+        older.kubernetes = vec!["1.29".into(), "1.30".into(), "1.31".into()];
+        older.checks.retain(|check| &*check.id != "4.2.1");
+        let benchmarks = if auto { vec![newer, older] } else { vec![older] };
+        let selections = benchmarks.iter().map(|b| Selection::new(b, &[], &[]).unwrap()).collect();
+        Candidates { benchmarks, selections, auto }
+    }
+
+    /// A worker whose kubelet reports `version` (none: no version read),
+    /// or one that could not be gathered.
+    fn worker(version: Option<&str>, reachable: bool) -> Gathering {
+        use crate::facts::VersionFact;
+        let mut facts =
+            Facts { processes: vec![process(Component::Kubelet, 58, 0, "/system.slice/kubelet.service")], ..Facts::default() };
+        if let Some(version) = version {
+            let reported = VersionFact::Reported { text: format!("Kubernetes {version}"), source: None };
+            facts.versions.insert(Component::Kubelet, reported);
+        }
+        Gathering {
+            started_at: chrono::DateTime::parse_from_rfc3339("2026-11-29T16:00:00+00:00").unwrap(),
+            duration: std::time::Duration::from_millis(10),
+            host_key: None,
+            result: if reachable { Ok(facts) } else { Err(HostError::new(HostErrorKind::Connect, "refused")) },
+        }
+    }
+
+    fn identity(name: &str) -> HostIdentity {
+        HostIdentity { name: name.into(), address: "192.0.2.1".into(), port: 22, user: "audit".into(), sudo: true, roles: None }
+    }
+
+    /// One inventory, several clusters: each host is judged by the
+    /// benchmark of its own version, and only by it; a host no benchmark
+    /// fits is an error of its own.
+    #[test]
+    fn each_host_is_judged_by_the_benchmark_for_its_version() {
+        let candidates = two_benchmarks(true);
+        let kubelet = "kubelet: kubelet --version";
+        // (kubernetes version, reachable, benchmark id, selected_by, note, error)
+        type Case<'a> = (Option<&'a str>, bool, Option<&'a str>, String, Option<&'a str>, Option<&'a str>);
+        let auto = "auto: platform kubeadm (no other platform recognised); ";
+        let cases: [Case; 6] = [
+            (Some("v1.33.4"), true, Some("cis-1.12"), format!("{auto}kubernetes v1.33.4 ({kubelet}); cis-1.12 covers 1.32–1.34"), None, None),
+            (Some("v1.30.4"), true, Some("test-1.11"), format!("{auto}kubernetes v1.30.4 ({kubelet}); test-1.11 covers 1.29–1.31"), None, None),
+            (
+                Some("v1.36.0"),
+                true,
+                Some("cis-1.12"),
+                format!("{auto}kubernetes v1.36.0 ({kubelet}) is newer than every benchmark for kubeadm; the newest: cis-1.12 covers 1.32–1.34"),
+                Some("judged by cis-1.12: auto: platform kubeadm"),
+                None,
+            ),
+            (
+                None,
+                true,
+                Some("cis-1.12"),
+                format!("{auto}no Kubernetes version could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.34"),
+                Some("judged by cis-1.12: auto: platform kubeadm (no other platform recognised); no Kubernetes version could be read"),
+                None,
+            ),
+            (
+                Some("v1.28.9"),
+                true,
+                None,
+                String::new(),
+                None,
+                Some("[no-benchmark] kubernetes v1.28.9 (kubelet: kubelet --version) is older than every benchmark for platform kubeadm this hardbench knows (the oldest: test-1.11 covers 1.29–1.31); choose one explicitly with --benchmark"),
+            ),
+            (Some("v1.33.4"), false, None, String::new(), None, Some("[connect] refused")),
+        ];
+        for (version, reachable, id, selected_by, note, error) in cases {
+            let report = audit(&identity("w"), &worker(version, reachable), &candidates);
+            let context = format!("{version:?} reachable={reachable}: {report:#?}");
+            assert_eq!(report.benchmark.as_ref().map(|b| b.id.as_str()), id, "{context}");
+            if let Some(benchmark) = &report.benchmark {
+                assert_eq!(benchmark.selected_by, selected_by, "{context}");
+                let judged = candidates.benchmarks.iter().find(|b| b.id == benchmark.id).unwrap();
+                assert_eq!((&benchmark.title, &benchmark.sha256), (&judged.title, &judged.sha256));
+                // Judged by that benchmark alone: the older one has no 4.2.1.
+                let results = report.result.as_ref().unwrap();
+                let has_4_2_1 = results.iter().any(|r| &*r.id == "4.2.1");
+                assert_eq!(has_4_2_1, benchmark.id == "cis-1.12", "{context}");
+            }
+            match note {
+                Some(note) => assert!(report.notes.iter().any(|n| n.starts_with(note)), "{context}"),
+                None => assert!(report.notes.is_empty(), "{context}"),
+            }
+            match (error, &report.result) {
+                (Some(error), Err(e)) => assert_eq!(format!("[{}] {}", e.kind, e.message), error),
+                (None, Ok(_)) => {}
+                _ => panic!("{context}"),
+            }
+            // The version seen is reported whether or not a benchmark fits it.
+            assert_eq!(report.kubernetes_version.as_deref(), version.filter(|_| reachable), "{context}");
+        }
+    }
+
+    /// `--benchmark ID` judges every host by it, whatever its version,
+    /// even one that could not be gathered (it would have been judged by it).
+    #[test]
+    fn a_named_benchmark_judges_every_host() {
+        let candidates = two_benchmarks(false);
+        for (version, reachable) in [(Some("v1.33.4"), true), (Some("v1.28.9"), true), (None, true), (None, false)] {
+            let report = audit(&identity("w"), &worker(version, reachable), &candidates);
+            let benchmark = report.benchmark.as_ref().expect("named");
+            assert_eq!((benchmark.id.as_str(), benchmark.selected_by.as_str()), ("test-1.11", "--benchmark"));
+            assert_eq!(report.result.is_ok(), reachable, "{report:#?}");
+            assert!(report.notes.is_empty(), "{report:#?}");
+        }
+    }
+
     /// With only an impostor running, the component is not running: it is
     /// judged from its static pod manifest, and the impostor's insecure
     /// flags count for nothing.
