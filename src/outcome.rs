@@ -287,3 +287,38 @@ impl Report {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    /// A check that does not apply is neither a failure nor an incomplete
+    /// audit: alone, it leaves the run compliant.
+    #[test]
+    fn not_applicable_never_fails_the_gate() {
+        let check = |status| sample::check("4.3.1", "kube-proxy metrics", Role::Worker, status, "", "");
+        let mut report = sample::run(vec![sample::ok_host(
+            "w",
+            "10.0.0.5",
+            vec![Role::Worker],
+            vec![check(Status::NotApplicable), check(Status::Pass)],
+        )]);
+        assert_eq!(report.exit_code(), ExitCode::Compliant);
+        assert_eq!((report.summary().not_applicable, report.summary().pass), (1, 1));
+        report.hosts[0].result.as_mut().unwrap().push(check(Status::Fail));
+        assert_eq!(report.exit_code(), ExitCode::NonCompliant);
+    }
+
+    /// The run's benchmark is the one every judged host used; hosts judged
+    /// by none (unreachable under `auto`) do not count.
+    #[test]
+    fn the_run_has_a_benchmark_only_when_its_hosts_share_one() {
+        let mut report = sample::report();
+        assert_eq!(report.benchmark().map(|b| b.id), Some("cis-1.12".to_string()));
+        report.hosts[1].benchmark.as_mut().unwrap().sha256 = "c".repeat(64);
+        assert_eq!(report.benchmark(), None, "same id, other definition");
+        report.hosts.truncate(0);
+        assert_eq!(report.benchmark(), None);
+    }
+}

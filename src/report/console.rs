@@ -371,6 +371,28 @@ w (10.0.0.5) worker, benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 err
         assert_eq!(render(&report, PLAIN), expected);
     }
 
+    /// Each host line names its benchmark; the total line names every
+    /// benchmark used when they differ, and none when no host was judged.
+    #[test]
+    fn each_host_names_its_benchmark() {
+        let mut report = sample::run(vec![
+            sample::ok_host("new", "10.0.0.1", vec![Role::Worker], Vec::new()),
+            sample::ok_host("old", "10.0.0.2", vec![Role::Worker], Vec::new()),
+            sample::error_host("gone", "10.0.0.3", HostErrorKind::Connect, "refused"),
+        ]);
+        report.hosts[1].benchmark.as_mut().unwrap().id = "cis-1.11".into();
+        let expected = "\
+new (10.0.0.1) worker, benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
+
+old (10.0.0.2) worker, benchmark cis-1.11: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
+
+gone (10.0.0.3): ERROR [connect] refused
+
+3 hosts (2 ok, 1 error), benchmarks cis-1.11, cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
+";
+        assert_eq!(render(&report, PLAIN), expected);
+    }
+
     #[test]
     fn notes_follow_the_values() {
         let mut result = sample::check(

@@ -488,6 +488,28 @@ mod tests {
         );
     }
 
+    /// Each suite names the benchmark that judged its host, and why.
+    #[test]
+    fn each_suite_names_its_hosts_benchmark() {
+        let mut report = sample::run(vec![
+            sample::ok_host("new", "10.0.0.1", vec![Role::Worker], Vec::new()),
+            sample::ok_host("old", "10.0.0.2", vec![Role::Worker], Vec::new()),
+        ]);
+        let older = report.hosts[1].benchmark.as_mut().unwrap();
+        older.id = "cis-1.11".into();
+        older.selected_by = "auto: platform kubeadm (no other platform recognised); kubernetes v1.30.4 \
+                             (kubelet: kubelet --version); cis-1.11 covers 1.29–1.31"
+            .into();
+        let junit = parse(&render(&report));
+        let property = |suite: usize, name: &str| {
+            let properties = &junit.test_suites[suite].properties;
+            properties.iter().find(|p| p.name.as_str() == name).map(|p| p.value.as_str().to_owned())
+        };
+        assert_eq!(property(0, "benchmark").as_deref(), Some("cis-1.12"));
+        assert_eq!(property(1, "benchmark").as_deref(), Some("cis-1.11"));
+        assert_eq!(property(1, "benchmark-selected-by"), report.hosts[1].benchmark.as_ref().map(|b| b.selected_by.clone()));
+    }
+
     #[test]
     fn hostile_output_stays_well_formed_and_visible() {
         let report = sample::hostile();
