@@ -172,7 +172,7 @@ pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selec
         .iter()
         .filter(|check| roles.contains(&check.target))
         .filter_map(|check| {
-            let outcome = match selection.disposition(&check.id) {
+            let outcome = match selection.disposition(check) {
                 Disposition::Omit => return None,
                 Disposition::Skip => Outcome {
                     status: Status::Skip,
@@ -190,6 +190,7 @@ pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selec
                 target: check.target,
                 automated: check.automated,
                 scored: check.scored,
+                level: check.level.number(),
                 remediation: benchmark.remediation_for(check, &outcome),
                 outcome,
             })
@@ -231,7 +232,7 @@ mod tests {
         older.kubernetes = vec!["1.29".into(), "1.30".into(), "1.31".into()];
         older.checks.retain(|check| &*check.id != "4.2.1");
         let benchmarks = if auto { vec![newer, older] } else { vec![older] };
-        let selections = benchmarks.iter().map(|b| Selection::new(b, &[], &[]).unwrap()).collect();
+        let selections = benchmarks.iter().map(|b| Selection::new(b, &[], &[], None).unwrap()).collect();
         Candidates { benchmarks, selections, auto }
     }
 
@@ -268,13 +269,13 @@ mod tests {
         type Case<'a> = (Option<&'a str>, bool, Option<&'a str>, String, Option<&'a str>, Option<&'a str>);
         let auto = "auto: platform kubeadm (no other platform recognised); ";
         let cases: [Case; 6] = [
-            (Some("v1.33.4"), true, Some("cis-1.12"), format!("{auto}kubernetes v1.33.4 ({kubelet}); cis-1.12 covers 1.32–1.34"), None, None),
+            (Some("v1.33.4"), true, Some("cis-1.12"), format!("{auto}kubernetes v1.33.4 ({kubelet}); cis-1.12 covers 1.32–1.33"), None, None),
             (Some("v1.30.4"), true, Some("test-1.11"), format!("{auto}kubernetes v1.30.4 ({kubelet}); test-1.11 covers 1.29–1.31"), None, None),
             (
                 Some("v1.36.0"),
                 true,
                 Some("cis-1.12"),
-                format!("{auto}kubernetes v1.36.0 ({kubelet}) is newer than every benchmark for kubeadm; the newest: cis-1.12 covers 1.32–1.34"),
+                format!("{auto}kubernetes v1.36.0 ({kubelet}) is newer than every benchmark for kubeadm; the newest: cis-1.12 covers 1.32–1.33"),
                 Some("judged by cis-1.12: auto: platform kubeadm"),
                 None,
             ),
@@ -282,7 +283,7 @@ mod tests {
                 None,
                 true,
                 Some("cis-1.12"),
-                format!("{auto}no Kubernetes version could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.34"),
+                format!("{auto}no Kubernetes version could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.33"),
                 Some("judged by cis-1.12: auto: platform kubeadm (no other platform recognised); no Kubernetes version could be read"),
                 None,
             ),
@@ -345,7 +346,7 @@ mod tests {
         use crate::facts::Document;
         use crate::outcome::Source;
         let benchmark = crate::benchmark::load_builtin("cis-1.12").unwrap();
-        let selection = Selection::new(&benchmark, &["1.2.6".to_string()], &[]).unwrap();
+        let selection = Selection::new(&benchmark, &["1.2.6".to_string()], &[], None).unwrap();
         let mut impostor = process(Component::KubeApiserver, 1005, 65534, "/user.slice/user-1000.slice/session-3.scope");
         impostor.argv.push("--authorization-mode=AlwaysAllow".into());
         let manifest = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --authorization-mode=Node,RBAC\n";

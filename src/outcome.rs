@@ -78,6 +78,8 @@ pub struct CheckResult {
     pub target: Role,
     pub automated: bool,
     pub scored: bool,
+    /// The CIS profile level of the check: 1 or 2.
+    pub level: u8,
     /// The check's own remediation, or a copy with `{path}` filled in.
     pub remediation: Arc<str>,
     pub outcome: Outcome,
@@ -178,7 +180,7 @@ pub struct BenchmarkInfo {
     pub sha256: String,
     /// How it was chosen: "--benchmark", or under `auto` what was seen on
     /// the host and why this benchmark ("auto: platform kubeadm (...);
-    /// kubernetes v1.33.4 (...); cis-1.12 covers 1.32–1.34").
+    /// kubernetes v1.33.4 (...); cis-1.12 covers 1.32–1.33").
     pub selected_by: String,
 }
 

@@ -154,7 +154,7 @@ fn auto_refuses_only_the_host_whose_version_no_benchmark_covers() {
             assert_eq!(
                 host["error"]["message"],
                 "kubernetes v1.28.9 (kubelet: kubelet --version) is older than every benchmark for platform \
-                 kubeadm this hardbench knows (the oldest: cis-1.12 covers 1.32–1.34); choose one explicitly with --benchmark"
+                 kubeadm this hardbench knows (the oldest: cis-1.12 covers 1.32–1.33); choose one explicitly with --benchmark"
             );
             assert_eq!(host["benchmark"], serde_json::Value::Null);
             assert_eq!(host["kubernetes_version"], "v1.28.9");
@@ -190,7 +190,7 @@ fn auto_picks_cis_1_12_for_the_version_seen() {
     assert_eq!(
         cp["benchmark"]["selected_by"],
         "auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 (kube-apiserver: kube-apiserver \
-         --version); cis-1.12 covers 1.32–1.34"
+         --version); cis-1.12 covers 1.32–1.33"
     );
     let console = String::from_utf8_lossy(&output.stdout);
     assert!(console.contains("cp-good (127.0.31.1) control-plane,etcd,worker, benchmark cis-1.12: "), "{console}");
@@ -210,7 +210,7 @@ fn one_inventory_yields_two_benchmarks() {
     older.title = "A test benchmark for 1.27 and 1.28".into();
     older.kubernetes = vec!["1.27".into(), "1.28".into()];
     let benchmarks = vec![newer, older];
-    let selections = benchmarks.iter().map(|b| hardbench::select::Selection::new(b, &[], &[]).unwrap()).collect();
+    let selections = benchmarks.iter().map(|b| hardbench::select::Selection::new(b, &[], &[], None).unwrap()).collect();
     let candidates = Candidates { benchmarks, selections, auto: true };
     let set = mixed_set();
     let set = SavedSet::open(set.path()).unwrap();

@@ -261,6 +261,7 @@ struct CheckResult<'a> {
     target: &'static str,
     automated: bool,
     scored: bool,
+    level: u8,
     status: &'static str,
     expected: &'a str,
     actual: &'a str,
@@ -418,6 +419,7 @@ impl<'a> From<&'a outcome::CheckResult> for CheckResult<'a> {
             target: role(result.target),
             automated: result.automated,
             scored: result.scored,
+            level: result.level,
             status: status(result.outcome.status),
             expected: &result.outcome.expected,
             actual: &result.outcome.actual,
@@ -582,7 +584,7 @@ mod tests {
     "id": "cis-1.12",
     "title": "CIS Kubernetes Benchmark v1.12.0",
     "sha256": "5d41402abc4b2a76b9719d911017c592c2d1d3c6a3b8d5b1a0e2c0f4e5d6a7b8",
-    "selected_by": "auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 (kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml); cis-1.12 covers 1.32–1.34"
+    "selected_by": "auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 (kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml); cis-1.12 covers 1.32–1.33"
   },
   "started_at": "2026-11-22T16:40:00+00:00",
   "finished_at": "2026-11-22T16:40:07.500+00:00",
@@ -611,7 +613,7 @@ mod tests {
         "id": "cis-1.12",
         "title": "CIS Kubernetes Benchmark v1.12.0",
         "sha256": "5d41402abc4b2a76b9719d911017c592c2d1d3c6a3b8d5b1a0e2c0f4e5d6a7b8",
-        "selected_by": "auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 (kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml); cis-1.12 covers 1.32–1.34"
+        "selected_by": "auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 (kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml); cis-1.12 covers 1.32–1.33"
       },
       "kubernetes_version": "v1.33.4",
       "kubernetes_version_source": "kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml",
@@ -647,6 +649,7 @@ mod tests {
           "target": "control-plane",
           "automated": true,
           "scored": true,
+          "level": 1,
           "status": "fail",
           "expected": "false",
           "actual": "true",
@@ -844,7 +847,7 @@ mod tests {
         assert_eq!(
             hosts[1]["benchmark"]["selected_by"],
             "auto: platform kubeadm (no other platform recognised); no Kubernetes version could be read; \
-             the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.34"
+             the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.33"
         );
         assert_eq!(hosts[2]["benchmark"], Value::Null, "an unreachable host was judged by none");
         assert_eq!(

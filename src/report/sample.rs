@@ -40,6 +40,7 @@ pub(crate) fn check(
         target,
         automated: status != Status::Manual,
         scored: status != Status::Warn,
+        level: 1,
         remediation: format!("Remediate {id}.").into(),
         outcome: Outcome {
             status,
@@ -63,7 +64,7 @@ pub(crate) fn benchmark() -> BenchmarkInfo {
         sha256: "5d41402abc4b2a76b9719d911017c592c2d1d3c6a3b8d5b1a0e2c0f4e5d6a7b8".to_owned(),
         selected_by: "auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 \
                       (kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in \
-                      /etc/kubernetes/manifests/kube-apiserver.yaml); cis-1.12 covers 1.32–1.34"
+                      /etc/kubernetes/manifests/kube-apiserver.yaml); cis-1.12 covers 1.32–1.33"
             .to_owned(),
     }
 }
@@ -298,7 +299,7 @@ pub(crate) fn report() -> Report {
     worker.kubernetes_version_source = None;
     if let Some(benchmark) = &mut worker.benchmark {
         benchmark.selected_by = "auto: platform kubeadm (no other platform recognised); no Kubernetes version \
-                                 could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.34"
+                                 could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.33"
             .to_owned();
     }
     run(vec![
