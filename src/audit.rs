@@ -70,24 +70,26 @@ pub fn platform_of(_facts: &Facts) -> Platform {
     Platform { id: "kubeadm".to_string(), evidence: "no other platform recognised".to_string() }
 }
 
-/// Which candidate judges the host, and why: the one `--benchmark` named,
-/// else the one for its platform and version. A host whose facts could not
-/// be gathered is judged by none under `auto`; one no benchmark fits is an
-/// error of its own, and every other host is still audited.
+/// Which candidate judges the host, and the whole reason (its
+/// `selected_by`): the one `--benchmark` named, else the one for its
+/// platform and version. A host whose facts could not be gathered is judged
+/// by none under `auto`; one no benchmark fits is an error of its own, and
+/// every other host is still audited.
 fn choose(
     candidates: &Candidates,
     facts: Option<&Facts>,
     seen: Option<&version::Seen>,
-) -> Result<Option<version::Choice>, HostError> {
+) -> Result<Option<(version::Choice, String)>, HostError> {
     if !candidates.auto {
-        return Ok(Some(version::Choice { index: 0, why: "--benchmark".to_string(), covered: true }));
+        let named = version::Choice { index: 0, why: "--benchmark".to_string(), covered: true };
+        return Ok(Some((named, "--benchmark".to_string())));
     }
     let Some(facts) = facts else { return Ok(None) };
     let platform = platform_of(facts);
     let choice = version::choose(&candidates.benchmarks, &platform.id, seen)
         .map_err(|no| HostError::new(HostErrorKind::NoBenchmark, no.to_string()))?;
-    let why = format!("auto: platform {} ({}); {}", platform.id, platform.evidence, choice.why);
-    Ok(Some(version::Choice { why, ..choice }))
+    let selected_by = format!("auto: platform {} ({}); {}", platform.id, platform.evidence, choice.why);
+    Ok(Some((choice, selected_by)))
 }
 
 /// Audits one host under the benchmark chosen for it, so that its facts
@@ -104,21 +106,21 @@ pub fn audit(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates
     let seen = gathering.result.as_ref().ok().map(role_hint::Seen::of);
     let chosen = choose(candidates, gathering.result.as_ref().ok(), k8s_version.as_ref());
     let choice = chosen.as_ref().ok().and_then(Option::as_ref);
-    let benchmark = choice.map(|choice| {
+    let benchmark = choice.map(|(choice, selected_by)| {
         let benchmark = &candidates.benchmarks[choice.index];
         BenchmarkInfo {
             id: benchmark.id.clone(),
             title: benchmark.title.clone(),
             sha256: benchmark.sha256.clone(),
-            selected_by: choice.why.clone(),
+            selected_by: selected_by.clone(),
         }
     });
     // A benchmark standing in for the host's version is said beside the results.
     let stand_in = choice
-        .filter(|choice| !choice.covered)
-        .map(|choice| format!("judged by {}: {}", candidates.benchmarks[choice.index].id, choice.why));
+        .filter(|(choice, _)| !choice.covered)
+        .map(|(choice, _)| format!("judged by {}: {}", candidates.benchmarks[choice.index].id, choice.why));
     let result = gathering.result.as_ref().map_err(Clone::clone).and_then(|facts| {
-        let index = chosen?.expect("a host with facts gets a benchmark or an error").index;
+        let index = chosen?.expect("a host with facts gets a benchmark or an error").0.index;
         if roles.is_empty() {
             return Err(HostError::new(
                 HostErrorKind::NoRoles,
@@ -276,7 +278,7 @@ mod tests {
                 true,
                 Some("cis-1.12"),
                 format!("{auto}kubernetes v1.36.0 ({kubelet}) is newer than every benchmark for kubeadm; the newest: cis-1.12 covers 1.32–1.33"),
-                Some("judged by cis-1.12: auto: platform kubeadm"),
+                Some("judged by cis-1.12: kubernetes v1.36.0 (kubelet: kubelet --version) is newer than every benchmark for kubeadm; the newest: cis-1.12 covers 1.32–1.33"),
                 None,
             ),
             (
@@ -284,7 +286,7 @@ mod tests {
                 true,
                 Some("cis-1.12"),
                 format!("{auto}no Kubernetes version could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.33"),
-                Some("judged by cis-1.12: auto: platform kubeadm (no other platform recognised); no Kubernetes version could be read"),
+                Some("judged by cis-1.12: no Kubernetes version could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.33"),
                 None,
             ),
             (
@@ -311,7 +313,7 @@ mod tests {
                 assert_eq!(has_4_2_1, benchmark.id == "cis-1.12", "{context}");
             }
             match note {
-                Some(note) => assert!(report.notes.iter().any(|n| n.starts_with(note)), "{context}"),
+                Some(note) => assert_eq!(report.notes, [note], "{context}"),
                 None => assert!(report.notes.is_empty(), "{context}"),
             }
             match (error, &report.result) {
