@@ -43,7 +43,7 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
             Verdict::Error => "error",
-            Verdict::NotApplicable => "not applicable",
+            Verdict::NotApplicable => "not-applicable",
         }
     }
 }
@@ -1121,7 +1121,7 @@ mod tests {
         let mut no_cni = host();
         no_cni.0.listings.insert("/etc/cni/net.d".into(), crate::facts::Listing::Missing);
         let o = case(&no_cni, "1.1.9", Status::Manual, "not applicable: directory /etc/cni/net.d does not exist on this host");
-        assert_eq!(o.notes, ["automated evaluation would be: not applicable"]);
+        assert_eq!(o.notes, ["automated evaluation would be: not-applicable"]);
     }
 
     const ENC: &str = "/etc/kubernetes/enc/encryption.yaml";
