@@ -1,7 +1,7 @@
-//! One host's audit, assembled from its gathered facts: which roles it is
-//! audited as, which checks apply, and their outcomes. Pure: time and facts
-//! come in, a `HostReport` goes out; under `--benchmark auto`, one for each
-//! benchmark the run may still choose (`Audited`).
+//! One host's audit, assembled from its gathered facts: which benchmark
+//! judges it (under `--benchmark auto`, the one for its platform and
+//! version), which roles it is audited as, which checks apply, and their
+//! outcomes. Pure: time and facts come in, a `HostReport` goes out.
 
 use crate::benchmark::Benchmark;
 use crate::component::{Component, Role};
@@ -9,8 +9,8 @@ use crate::eval;
 use crate::facts::Facts;
 use crate::gather::Gathering;
 use crate::kube;
-use crate::outcome::{CheckResult, HostReport, Outcome, Status};
-use crate::platform::Platform;
+use crate::outcome::{BenchmarkInfo, CheckResult, HostReport, Outcome, Status};
+use crate::platform::{self, Platform};
 use crate::select::{Disposition, Selection};
 use crate::transport::{HostError, HostErrorKind};
 use crate::version;
@@ -44,56 +44,100 @@ pub fn detect_roles(facts: &Facts, platform: &Platform) -> Vec<Role> {
     roles
 }
 
-/// The benchmarks the run may use (one, or every built-in one for
-/// `--benchmark auto`), each with the checks selected in it.
+/// The benchmarks the run may use (the one `--benchmark` named, or every
+/// built-in one for `--benchmark auto`), each with the checks selected in it.
 #[derive(Clone, Debug)]
 pub struct Candidates {
     pub benchmarks: Vec<Benchmark>,
     /// One per benchmark, in the same order.
     pub selections: Vec<Selection>,
+    /// `--benchmark auto`: each host gets the benchmark of its platform and
+    /// version (`version::choose`); otherwise the one benchmark judges every host.
+    pub auto: bool,
 }
 
-/// One host's results under every candidate benchmark, so that its facts
-/// can be dropped as soon as it is audited: `--benchmark auto` chooses
-/// once every host's version is known.
-#[derive(Clone, Debug)]
-pub struct Audited {
-    /// One report per candidate, in the candidates' order.
-    pub reports: Vec<HostReport>,
+/// The platform a host runs, and what showed it: the one its facts show
+/// (`platform::recognise`), or, under `--benchmark ID`, that benchmark's.
+struct Recognised {
+    platform: &'static Platform,
+    evidence: String,
+    notes: Vec<String>,
 }
 
-impl Audited {
-    /// The Kubernetes version the host reported: every candidate's report
-    /// holds the same one.
-    pub fn kubernetes_version(&self) -> Option<&str> {
-        self.reports.first()?.kubernetes_version.as_deref()
+fn recognise(candidates: &Candidates, facts: &Facts) -> Recognised {
+    if !candidates.auto {
+        let platform = candidates.benchmarks[0].platform_def();
+        return Recognised { platform, evidence: "the platform of --benchmark".into(), notes: Vec::new() };
+    }
+    match platform::recognise::recognise(facts, platform::all()) {
+        Some(seen) => Recognised { platform: seen.platform, evidence: seen.evidence, notes: seen.notes },
+        None => unreachable!("kubeadm's definition asks for no evidence: it is the fallback platform"),
     }
 }
 
-pub fn against_candidates(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates) -> Audited {
-    Audited {
-        reports: (candidates.benchmarks.iter().zip(&candidates.selections))
-            .map(|(benchmark, selection)| host_report(host, gathering, benchmark, selection))
-            .collect(),
+/// Which candidate judges the host, and the whole reason (its
+/// `selected_by`): the one `--benchmark` named, else the one for its
+/// platform and version. One no benchmark fits is an error of its own, and
+/// every other host is still audited.
+fn choose(
+    candidates: &Candidates,
+    recognised: &Recognised,
+    seen: Option<&version::Seen>,
+) -> Result<(version::Choice, String), HostError> {
+    if !candidates.auto {
+        return Ok(named());
     }
+    let id = &recognised.platform.id;
+    let choice = version::choose(&candidates.benchmarks, id, seen)
+        .map_err(|no| HostError::new(HostErrorKind::NoBenchmark, no.to_string()))?;
+    let selected_by = format!("auto: platform {id} ({}); {}", recognised.evidence, choice.why);
+    Ok((choice, selected_by))
 }
 
-fn host_report(
-    host: &HostIdentity,
-    gathering: &Gathering,
-    benchmark: &Benchmark,
-    selection: &Selection,
-) -> HostReport {
-    let (roles, roles_detected) = match (&host.roles, &gathering.result) {
-        (Some(roles), _) => (roles.clone(), false),
-        (None, Ok(facts)) => (detect_roles(facts, benchmark.platform_def()), true),
-        (None, Err(_)) => (Vec::new(), true),
+/// The choice `--benchmark ID` makes: its one candidate.
+fn named() -> (version::Choice, String) {
+    (version::Choice { index: 0, why: "--benchmark".to_string(), covered: true }, "--benchmark".to_string())
+}
+
+/// Audits one host under the benchmark chosen for it, so that its facts
+/// can be dropped as soon as it is audited.
+pub fn audit(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates) -> HostReport {
+    let facts = gathering.result.as_ref().ok();
+    let recognised = facts.map(|facts| recognise(candidates, facts));
+    let (roles, roles_detected) = match (&host.roles, facts, &recognised) {
+        (Some(roles), _, _) => (roles.clone(), false),
+        (None, Some(facts), Some(seen)) => (detect_roles(facts, seen.platform), true),
+        _ => (Vec::new(), true),
     };
-    let identity = gathering.result.as_ref().map(|f| f.identity.clone()).unwrap_or_default();
-    let k8s_version = gathering.result.as_ref().ok().and_then(version::seen);
-    let impostors = gathering.result.as_ref().map(Facts::impostors).unwrap_or_default();
-    let seen = gathering.result.as_ref().ok().map(|f| role_hint::Seen::of(f, benchmark.platform_def()));
+    let identity = facts.map(|f| f.identity.clone()).unwrap_or_default();
+    let k8s_version = facts.and_then(version::seen);
+    let impostors = facts.map(Facts::impostors).unwrap_or_default();
+    let seen = facts.zip(recognised.as_ref()).map(|(f, r)| role_hint::Seen::of(f, r.platform));
+    // Under --benchmark ID even a host that could not be gathered is one
+    // that benchmark would have judged.
+    let chosen = match &recognised {
+        Some(r) => Some(choose(candidates, r, k8s_version.as_ref())),
+        None if !candidates.auto => Some(Ok(named())),
+        None => None,
+    };
+    let choice = chosen.as_ref().and_then(|c| c.as_ref().ok());
+    let benchmark = choice.map(|(choice, selected_by)| {
+        let benchmark = &candidates.benchmarks[choice.index];
+        BenchmarkInfo {
+            id: benchmark.id.clone(),
+            title: benchmark.title.clone(),
+            sha256: benchmark.sha256.clone(),
+            selected_by: selected_by.clone(),
+        }
+    });
+    // A benchmark standing in for the host's version is said beside the
+    // results, and so is a host that shows signs of several platforms.
+    let stand_in = choice
+        .filter(|(choice, _)| !choice.covered)
+        .map(|(choice, _)| format!("judged by {}: {}", candidates.benchmarks[choice.index].id, choice.why));
+    let platform_notes = recognised.as_ref().map(|r| r.notes.clone()).unwrap_or_default();
     let result = gathering.result.as_ref().map_err(Clone::clone).and_then(|facts| {
+        let index = chosen.expect("a host with facts has a recognised platform")?.0.index;
         if roles.is_empty() {
             return Err(HostError::new(
                 HostErrorKind::NoRoles,
@@ -103,13 +147,15 @@ fn host_report(
                 ),
             ));
         }
+        let (benchmark, selection) = (&candidates.benchmarks[index], &candidates.selections[index]);
         Ok(evaluate_host(facts, &roles, benchmark, selection))
     });
     // Declared roles that disagree with what runs get one note.
-    let notes = match (&host.roles, &seen, &result) {
-        (Some(declared), Some(seen), Ok(results)) => role_hint::note(declared, seen, results).into_iter().collect(),
-        _ => Vec::new(),
+    let role_note = match (&host.roles, &seen, &result) {
+        (Some(declared), Some(seen), Ok(results)) => role_hint::note(declared, seen, results),
+        _ => None,
     };
+    let notes = stand_in.into_iter().chain(platform_notes).chain(role_note).collect();
     HostReport {
         name: host.name.clone(),
         address: host.address.clone(),
@@ -122,6 +168,7 @@ fn host_report(
         reported_hostname: identity.hostname,
         machine_id: identity.machine_id,
         host_key: gathering.host_key.clone(),
+        benchmark,
         kubernetes_version: k8s_version.as_ref().map(|s| s.version.clone()),
         kubernetes_version_source: k8s_version.map(|s| s.source),
         impostors,
@@ -190,6 +237,125 @@ mod tests {
         // etcd as user etcd under its own service is etcd.
         facts.processes.push(process(Component::Etcd, 70, 998, "/system.slice/etcd.service"));
         assert_eq!(detect_roles(&facts, kubeadm), [Role::Etcd, Role::Worker]);
+    }
+
+    /// Two benchmarks for kubeadm: the built-in cis-1.12 and, built here,
+    /// an older one for 1.29–1.31 that lacks 4.2.1 (so which one judged a
+    /// host shows in its results).
+    fn two_benchmarks(auto: bool) -> Candidates {
+        let newer = crate::benchmark::load_builtin("cis-1.12").unwrap();
+        let mut older = newer.clone();
+        older.id = "test-1.11".into();
+        older.title = "An older test benchmark".into();
+        older.sha256 = "b".repeat(64);
+        older.kubernetes = vec!["1.29".into(), "1.30".into(), "1.31".into()];
+        older.checks.retain(|check| &*check.id != "4.2.1");
+        let benchmarks = if auto { vec![newer, older] } else { vec![older] };
+        let selections = benchmarks.iter().map(|b| Selection::new(b, &[], &[], None).unwrap()).collect();
+        Candidates { benchmarks, selections, auto }
+    }
+
+    /// A worker whose kubelet reports `version` (none: no version read),
+    /// or one that could not be gathered.
+    fn worker(version: Option<&str>, reachable: bool) -> Gathering {
+        use crate::facts::VersionFact;
+        let mut facts =
+            Facts { processes: vec![process(Component::Kubelet, 58, 0, "/system.slice/kubelet.service")], ..Facts::default() };
+        if let Some(version) = version {
+            let reported = VersionFact::Reported { text: format!("Kubernetes {version}"), source: None };
+            facts.versions.insert(Component::Kubelet.name().into(), reported);
+        }
+        Gathering {
+            started_at: chrono::DateTime::parse_from_rfc3339("2026-11-29T16:00:00+00:00").unwrap(),
+            duration: std::time::Duration::from_millis(10),
+            host_key: None,
+            result: if reachable { Ok(facts) } else { Err(HostError::new(HostErrorKind::Connect, "refused")) },
+        }
+    }
+
+    fn identity(name: &str) -> HostIdentity {
+        HostIdentity { name: name.into(), address: "192.0.2.1".into(), port: 22, user: "audit".into(), sudo: true, roles: None }
+    }
+
+    /// One inventory, several clusters: each host is judged by the
+    /// benchmark of its own version, and only by it; a host no benchmark
+    /// fits is an error of its own.
+    #[test]
+    fn each_host_is_judged_by_the_benchmark_for_its_version() {
+        let candidates = two_benchmarks(true);
+        let kubelet = "kubelet: kubelet --version";
+        // (kubernetes version, reachable, benchmark id, selected_by, note, error)
+        type Case<'a> = (Option<&'a str>, bool, Option<&'a str>, String, Option<&'a str>, Option<&'a str>);
+        let fallback = crate::platform::recognise::recognise(&Facts::default(), crate::platform::all()).unwrap();
+        let auto = format!("auto: platform kubeadm ({}); ", fallback.evidence);
+        let cases: [Case; 6] = [
+            (Some("v1.33.4"), true, Some("cis-1.12"), format!("{auto}kubernetes v1.33.4 ({kubelet}); cis-1.12 covers 1.32–1.33"), None, None),
+            (Some("v1.30.4"), true, Some("test-1.11"), format!("{auto}kubernetes v1.30.4 ({kubelet}); test-1.11 covers 1.29–1.31"), None, None),
+            (
+                Some("v1.36.0"),
+                true,
+                Some("cis-1.12"),
+                format!("{auto}kubernetes v1.36.0 ({kubelet}) is newer than every benchmark for kubeadm; the newest: cis-1.12 covers 1.32–1.33"),
+                Some("judged by cis-1.12: kubernetes v1.36.0 (kubelet: kubelet --version) is newer than every benchmark for kubeadm; the newest: cis-1.12 covers 1.32–1.33"),
+                None,
+            ),
+            (
+                None,
+                true,
+                Some("cis-1.12"),
+                format!("{auto}no Kubernetes version could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.33"),
+                Some("judged by cis-1.12: no Kubernetes version could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.33"),
+                None,
+            ),
+            (
+                Some("v1.28.9"),
+                true,
+                None,
+                String::new(),
+                None,
+                Some("[no-benchmark] kubernetes v1.28.9 (kubelet: kubelet --version) is older than every benchmark for platform kubeadm this hardbench knows (the oldest: test-1.11 covers 1.29–1.31); choose one explicitly with --benchmark"),
+            ),
+            (Some("v1.33.4"), false, None, String::new(), None, Some("[connect] refused")),
+        ];
+        for (version, reachable, id, selected_by, note, error) in cases {
+            let report = audit(&identity("w"), &worker(version, reachable), &candidates);
+            let context = format!("{version:?} reachable={reachable}: {report:#?}");
+            assert_eq!(report.benchmark.as_ref().map(|b| b.id.as_str()), id, "{context}");
+            if let Some(benchmark) = &report.benchmark {
+                assert_eq!(benchmark.selected_by, selected_by, "{context}");
+                let judged = candidates.benchmarks.iter().find(|b| b.id == benchmark.id).unwrap();
+                assert_eq!((&benchmark.title, &benchmark.sha256), (&judged.title, &judged.sha256));
+                // Judged by that benchmark alone: the older one has no 4.2.1.
+                let results = report.result.as_ref().unwrap();
+                let has_4_2_1 = results.iter().any(|r| &*r.id == "4.2.1");
+                assert_eq!(has_4_2_1, benchmark.id == "cis-1.12", "{context}");
+            }
+            match note {
+                Some(note) => assert_eq!(report.notes, [note], "{context}"),
+                None => assert!(report.notes.is_empty(), "{context}"),
+            }
+            match (error, &report.result) {
+                (Some(error), Err(e)) => assert_eq!(format!("[{}] {}", e.kind, e.message), error),
+                (None, Ok(_)) => {}
+                _ => panic!("{context}"),
+            }
+            // The version seen is reported whether or not a benchmark fits it.
+            assert_eq!(report.kubernetes_version.as_deref(), version.filter(|_| reachable), "{context}");
+        }
+    }
+
+    /// `--benchmark ID` judges every host by it, whatever its version,
+    /// even one that could not be gathered (it would have been judged by it).
+    #[test]
+    fn a_named_benchmark_judges_every_host() {
+        let candidates = two_benchmarks(false);
+        for (version, reachable) in [(Some("v1.33.4"), true), (Some("v1.28.9"), true), (None, true), (None, false)] {
+            let report = audit(&identity("w"), &worker(version, reachable), &candidates);
+            let benchmark = report.benchmark.as_ref().expect("named");
+            assert_eq!((benchmark.id.as_str(), benchmark.selected_by.as_str()), ("test-1.11", "--benchmark"));
+            assert_eq!(report.result.is_ok(), reachable, "{report:#?}");
+            assert!(report.notes.is_empty(), "{report:#?}");
+        }
     }
 
     /// With only an impostor running, the component is not running: it is
