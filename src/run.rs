@@ -146,6 +146,7 @@ fn stop_if_interrupted(interrupt: &Interrupt, dir: &Path) -> Result<(), Error> {
 fn list_checks(args: &ListChecksArgs, stdout: &mut dyn Write) -> Result<ExitCode, Error> {
     let (benchmark, chosen) = if args.benchmark == "auto" {
         let mut all = benchmark::builtin_ids().iter().map(|id| load_benchmark(id)).collect::<Result<Vec<_>, _>>()?;
+        all.retain(is_auto_candidate);
         let (newest, _) = version::choose(&all, &[]).map_err(Error::UnsupportedVersion)?;
         (all.swap_remove(newest), " (auto: the newest benchmark known)")
     } else {
@@ -230,7 +231,7 @@ fn warn(stderr: &mut dyn Write, warnings: &[inventory::InventoryError]) {
 
 /// The benchmarks `--benchmark` allows: the one named, or every built-in one for `auto`.
 fn candidates(selection: &SelectionArgs) -> Result<Candidates, Error> {
-    let benchmarks = if selection.benchmark == "auto" {
+    let mut benchmarks = if selection.benchmark == "auto" {
         benchmark::builtin_ids().iter().map(|id| load_benchmark(id)).collect::<Result<Vec<_>, _>>()?
     } else {
         vec![load_benchmark(&selection.benchmark)?]
@@ -238,8 +239,18 @@ fn candidates(selection: &SelectionArgs) -> Result<Candidates, Error> {
     // Check ids must mean something in one of the benchmarks the run may choose.
     let level = selection.level.and_then(Level::from_number);
     let chosen = Selection::for_candidates(&benchmarks, &selection.check, &selection.skip, level)?;
+    if selection.benchmark == "auto" {
+        benchmarks.retain(is_auto_candidate);
+    }
     let selections = vec![chosen; benchmarks.len()];
     Ok(Candidates { benchmarks, selections })
+}
+
+/// Whether `auto` may choose the benchmark: kubeadm's, the platform of a host
+/// where no other is recognised, until the platform is recognised per host
+/// (a version alone cannot tell an RKE2 or EKS node from a kubeadm one).
+fn is_auto_candidate(benchmark: &Benchmark) -> bool {
+    benchmark.platform == "kubeadm"
 }
 
 /// A built-in benchmark by id, else a benchmark directory by path.
