@@ -22,7 +22,7 @@ struct Answers {
 }
 
 const STATUSES: [&str; 6] = ["pass", "fail", "not-applicable", "manual", "error", "—"];
-const WOULD: [&str; 4] = ["would pass:", "would fail:", "would error:", "no automated evaluation"];
+const WOULD: [&str; 5] = ["would pass:", "would fail:", "would error:", "would not apply:", "no automated evaluation"];
 
 fn parse(file: &str, text: &str) -> Answers {
     let mut benchmark = None;
