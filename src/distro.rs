@@ -20,11 +20,14 @@
 //!    checks apply;
 //! 5. `journal`: optional confirmation from a "Running <component>" start-up
 //!    line, never a source of values.
+//!
+//! `host` runs steps 1 to 4 for one host over its gathered documents.
 
 pub mod component_args;
 pub mod config_yaml;
 pub mod datastore;
 pub mod defaults;
+pub mod host;
 pub mod journal;
 pub mod options;
 pub mod source;
