@@ -142,7 +142,7 @@ pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selec
         .iter()
         .filter(|check| roles.contains(&check.target))
         .filter_map(|check| {
-            let outcome = match selection.disposition(&check.id) {
+            let outcome = match selection.disposition(check) {
                 Disposition::Omit => return None,
                 Disposition::Skip => Outcome {
                     status: Status::Skip,
@@ -160,6 +160,7 @@ pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selec
                 target: check.target,
                 automated: check.automated,
                 scored: check.scored,
+                level: check.level.number(),
                 remediation: benchmark.remediation_for(check, &outcome),
                 outcome,
             })
@@ -197,7 +198,7 @@ mod tests {
         use crate::facts::Document;
         use crate::outcome::Source;
         let benchmark = crate::benchmark::load_builtin("cis-1.12").unwrap();
-        let selection = Selection::new(&benchmark, &["1.2.6".to_string()], &[]).unwrap();
+        let selection = Selection::new(&benchmark, &["1.2.6".to_string()], &[], None).unwrap();
         let mut impostor = process(Component::KubeApiserver, 1005, 65534, "/user.slice/user-1000.slice/session-3.scope");
         impostor.argv.push("--authorization-mode=AlwaysAllow".into());
         let manifest = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --authorization-mode=Node,RBAC\n";

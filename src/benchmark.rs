@@ -2,8 +2,12 @@
 //! its CIS identity and a declarative test over typed facts, plus the
 //! settings (component flags with their types and documented defaults) the
 //! tests read. Definitions are TOML data: `raw.rs` reads them with spans,
+//! `inherit.rs` lays a derived benchmark over the one it `extends`, and
 //! `validate.rs` turns them into this model and reports every problem.
+//! The built-in benchmarks are the directories of `benchmarks/`, embedded
+//! by `build.rs`.
 
+mod inherit;
 mod raw;
 mod validate;
 
@@ -81,6 +85,8 @@ pub struct Check {
     /// The CIS section the check belongs to ("1.2"; "2" for "2.1").
     pub section: Arc<str>,
     pub target: Role,
+    /// The CIS profile level of the recommendation.
+    pub level: Level,
     pub automated: bool,
     pub scored: bool,
     pub remediation: Arc<str>,
@@ -199,6 +205,35 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// A CIS profile level. Level 2 is Level 1 plus the recommendations
+    /// that may cost function or performance; a run at level 1 selects the
+    /// Level 1 checks only, one at level 2 every check.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Level {
+        One = "1",
+        Two = "2",
+    }
+}
+
+impl Level {
+    pub fn number(self) -> u8 {
+        match self {
+            Level::One => 1,
+            Level::Two => 2,
+        }
+    }
+
+    /// `--level N`: `None` for a number that is no level.
+    pub fn from_number(number: u8) -> Option<Level> {
+        match number {
+            1 => Some(Level::One),
+            2 => Some(Level::Two),
+            _ => None,
+        }
+    }
+}
+
 /// Every problem found in a benchmark's definitions, in file then position
 /// order. Never empty.
 #[derive(Debug, thiserror::Error)]
@@ -210,38 +245,24 @@ impl fmt::Display for LoadErrors {
     }
 }
 
-/// The ids of the benchmarks embedded in this binary.
+include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+
+/// The ids of the benchmarks embedded in this binary, in version order
+/// (cis-1.9 before cis-1.10).
 pub fn builtin_ids() -> &'static [&'static str] {
-    &["cis-1.12"]
+    static IDS: std::sync::LazyLock<Vec<&'static str>> =
+        std::sync::LazyLock::new(|| BUILTIN.iter().map(|(id, _)| *id).collect());
+    &IDS
 }
 
-/// The embedded definition files, by benchmark id, in file-name order.
-fn builtin_files(id: &str) -> Option<Vec<(&'static str, &'static str)>> {
-    match id {
-        "cis-1.12" => Some(vec![
-            (
-                "benchmark.toml",
-                include_str!("../benchmarks/cis-1.12/benchmark.toml"),
-            ),
-            (
-                "control-plane.toml",
-                include_str!("../benchmarks/cis-1.12/control-plane.toml"),
-            ),
-            (
-                "etcd.toml",
-                include_str!("../benchmarks/cis-1.12/etcd.toml"),
-            ),
-            (
-                "settings.toml",
-                include_str!("../benchmarks/cis-1.12/settings.toml"),
-            ),
-            (
-                "worker.toml",
-                include_str!("../benchmarks/cis-1.12/worker.toml"),
-            ),
-        ]),
-        _ => None,
-    }
+/// The embedded definition files of a built-in benchmark, named as the
+/// repository's `benchmarks/<id>/` in problems.
+fn builtin_files(id: &str) -> Option<validate::Files> {
+    let (id, files) = BUILTIN.iter().find(|(builtin, _)| *builtin == id)?;
+    Some(validate::Files {
+        dir: Path::new("benchmarks").join(id),
+        files: files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+    })
 }
 
 pub fn load_builtin(id: &str) -> Result<Benchmark, LoadErrors> {
@@ -249,15 +270,12 @@ pub fn load_builtin(id: &str) -> Result<Benchmark, LoadErrors> {
         let message = format!("no such built-in benchmark; built in: {}", builtin_ids().join(", "));
         LoadErrors(vec![Problem::in_file(Path::new(id), message)])
     })?;
-    let files: Vec<(String, String)> = files
-        .into_iter()
-        .map(|(n, t)| (n.to_string(), t.to_string()))
-        .collect();
-    validate::load(&files)
+    validate::load(&files, &builtin_files, builtin_ids())
 }
 
 /// Loads a benchmark from a directory of `*.toml` definition files, with the
-/// same validation as the built-in ones.
+/// same validation as the built-in ones; its `extends` may name a built-in
+/// benchmark.
 pub fn load_dir(path: &Path) -> Result<Benchmark, LoadErrors> {
     let cannot = |path: &Path, e: std::io::Error| LoadErrors(vec![Problem::read(path, &e)]);
     let mut files = Vec::new();
@@ -270,7 +288,8 @@ pub fn load_dir(path: &Path) -> Result<Benchmark, LoadErrors> {
         }
     }
     files.sort();
-    validate::load(&files)
+    let files = validate::Files { dir: path.to_path_buf(), files };
+    validate::load(&files, &builtin_files, builtin_ids())
 }
 
 #[cfg(test)]

@@ -52,9 +52,13 @@ pub enum Command {
         "  hardbench evaluate --facts evidence/ --check 4.2 --json report.json\n\n",
         "Exit codes are those of `run`."))]
     Evaluate(EvaluateArgs),
-    /// List the checks of a benchmark: id, target, automated or manual, scored, title.
-    #[command(after_help = "Examples:\n  hardbench list-checks\n  hardbench list-checks --benchmark cis-1.12")]
+    /// List the checks of a benchmark: id, target, automated or manual, scored, level, title.
+    #[command(after_help = "Examples:\n  hardbench list-checks\n  hardbench list-checks --benchmark cis-1.11 --level 1\n  \
+hardbench list-checks --benchmark ./my-benchmark/")]
     ListChecks(ListChecksArgs),
+    /// List the built-in benchmarks: id, platform, Kubernetes versions, checks, title.
+    #[command(after_help = "Example:\n  hardbench list-benchmarks")]
+    ListBenchmarks,
     /// Check an inventory and the benchmark definitions without contacting anything.
     #[command(after_help = "Example:\n  hardbench validate --inventory inventory/example.toml\n\n\
 Exit code 0 when both are valid, 2 otherwise (every problem is listed with file, line and key).")]
@@ -97,10 +101,15 @@ pub struct EvaluateArgs {
 
 #[derive(Debug, Args)]
 pub struct SelectionArgs {
-    /// The benchmark id, or `auto` to choose from the Kubernetes version seen on the hosts,
-    /// e.g. `--benchmark cis-1.12`.
-    #[arg(long, value_name = "ID|auto", default_value = "auto")]
+    /// The benchmark id (`hardbench list-benchmarks`), the path of a benchmark directory of
+    /// your own (docs/adding-a-benchmark.md), or `auto` to choose from the Kubernetes version
+    /// seen on the hosts, e.g. `--benchmark cis-1.12`.
+    #[arg(long, value_name = "ID|PATH|auto", default_value = "auto")]
     pub benchmark: String,
+    /// The CIS profile level: `1` evaluates the Level 1 checks only, `2` every check (Level 2
+    /// includes Level 1); all checks when absent.
+    #[arg(long, value_name = "1|2", value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub level: Option<u8>,
     /// Evaluate only these checks: ids or section prefixes, comma-separated, e.g. `--check 1.2,4.2.*,2.1`.
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub check: Vec<String>,
@@ -125,10 +134,14 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct ListChecksArgs {
-    /// The benchmark id, e.g. `--benchmark cis-1.12`, or `auto` for the newest benchmark known
-    /// (the one `run --benchmark auto` uses when the cluster's version is newer than any).
-    #[arg(long, value_name = "ID|auto", default_value = "auto")]
+    /// The benchmark id, e.g. `--benchmark cis-1.12`, the path of a benchmark directory, or
+    /// `auto` for the newest benchmark known (the one `run --benchmark auto` uses when the
+    /// cluster's version is newer than any).
+    #[arg(long, value_name = "ID|PATH|auto", default_value = "auto")]
     pub benchmark: String,
+    /// List only the checks of this CIS profile level or lower, e.g. `--level 1`.
+    #[arg(long, value_name = "1|2", value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub level: Option<u8>,
 }
 
 #[derive(Debug, Args)]

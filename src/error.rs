@@ -16,8 +16,8 @@ pub enum Error {
     /// `--limit` names hosts the inventory does not have.
     #[error(transparent)]
     UnknownHosts(#[from] UnknownHosts),
-    /// `--benchmark` names no built-in benchmark.
-    #[error("unknown benchmark {id:?}; known: {}, or auto", known.join(", "))]
+    /// `--benchmark` names no built-in benchmark and no directory.
+    #[error("unknown benchmark {id:?}; known: {}, auto, or the path of a benchmark directory", known.join(", "))]
     UnknownBenchmark { id: String, known: Vec<&'static str> },
     /// A benchmark's definitions are invalid.
     #[error(transparent)]
@@ -58,6 +58,6 @@ mod tests {
         let message = error.to_string();
         let problem = "benchmark.toml:2:1: unknown_key";
         assert_eq!(message.matches(problem).count(), 1, "{message}");
-        assert_eq!(message.matches("settings.toml").count(), 1, "{message}");
+        assert_eq!(message.matches("missing key \"platform\"").count(), 1, "{message}");
     }
 }

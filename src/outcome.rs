@@ -74,6 +74,8 @@ pub struct CheckResult {
     pub target: Role,
     pub automated: bool,
     pub scored: bool,
+    /// The CIS profile level of the check: 1 or 2.
+    pub level: u8,
     /// The check's own remediation, or a copy with `{path}` filled in.
     pub remediation: Arc<str>,
     pub outcome: Outcome,

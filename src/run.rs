@@ -6,7 +6,7 @@
 //! `evaluate` does the same from a saved set, one host at a time, without SSH.
 
 use crate::audit::{self, Audited, Candidates, HostIdentity};
-use crate::benchmark::{self, Benchmark};
+use crate::benchmark::{self, Benchmark, Level};
 use crate::cli::{Cli, Command, EvaluateArgs, ListChecksArgs, OutputArgs, RunArgs, SelectionArgs, ValidateArgs};
 use crate::error::Error;
 use crate::evidence::{EvidenceError, HostRecord, SavedSet, Staging};
@@ -49,6 +49,7 @@ pub fn execute(
         Command::Run(args) => run(&args, transport, interrupt, console),
         Command::Evaluate(args) => evaluate(&args, interrupt, console),
         Command::ListChecks(args) => list_checks(&args, console.stdout),
+        Command::ListBenchmarks => list_benchmarks(console.stdout),
         Command::Validate(args) => validate(&args, console),
     }
 }
@@ -139,8 +140,9 @@ fn stop_if_interrupted(interrupt: &Interrupt, dir: &Path) -> Result<(), Error> {
     }
 }
 
-/// Lists the checks of one benchmark; `auto` lists the newest one known,
-/// the one `run --benchmark auto` uses for a Kubernetes newer than any.
+/// Lists the checks of one benchmark (of a level or lower, with
+/// `--level`); `auto` lists the newest one known, the one `run --benchmark
+/// auto` uses for a Kubernetes newer than any.
 fn list_checks(args: &ListChecksArgs, stdout: &mut dyn Write) -> Result<ExitCode, Error> {
     let (benchmark, chosen) = if args.benchmark == "auto" {
         let mut all = benchmark::builtin_ids().iter().map(|id| load_benchmark(id)).collect::<Result<Vec<_>, _>>()?;
@@ -149,16 +151,42 @@ fn list_checks(args: &ListChecksArgs, stdout: &mut dyn Write) -> Result<ExitCode
     } else {
         (load_benchmark(&args.benchmark)?, "")
     };
-    let mut text = format!("{} ({} checks){chosen}\n", benchmark.title, benchmark.checks.len());
-    text.push_str(&format!("{:<8} {:<14} {:<9} {:<8} {}\n", "ID", "TARGET", "TYPE", "SCORED", "TITLE"));
-    for check in &benchmark.checks {
+    let level = args.level.and_then(Level::from_number);
+    let checks: Vec<_> = benchmark.checks.iter().filter(|c| level.is_none_or(|level| c.level <= level)).collect();
+    let mut text = format!("{} ({} checks){chosen}\n", benchmark.title, checks.len());
+    text.push_str(&format!("{:<8} {:<14} {:<9} {:<8} {:<6} {}\n", "ID", "TARGET", "TYPE", "SCORED", "LEVEL", "TITLE"));
+    for check in checks {
         text.push_str(&format!(
-            "{:<8} {:<14} {:<9} {:<8} {}\n",
+            "{:<8} {:<14} {:<9} {:<8} {:<6} {}\n",
             check.id,
             check.target.name(),
             if check.automated { "automated" } else { "manual" },
             if check.scored { "yes" } else { "no" },
+            check.level.number(),
             check.title
+        ));
+    }
+    write_stdout(stdout, text.as_bytes())?;
+    Ok(ExitCode::Compliant)
+}
+
+/// Lists the built-in benchmarks, in version order.
+fn list_benchmarks(stdout: &mut dyn Write) -> Result<ExitCode, Error> {
+    let row = |id: &str, platform: &str, kubernetes: &str, checks: &str, automated: &str, manual: &str, title: &str| {
+        format!("{id:<16} {platform:<10} {kubernetes:<16} {checks:>6} {automated:>9} {manual:>6}  {title}\n")
+    };
+    let mut text = row("ID", "PLATFORM", "KUBERNETES", "CHECKS", "AUTOMATED", "MANUAL", "TITLE");
+    for id in benchmark::builtin_ids() {
+        let b = load_benchmark(id)?;
+        let automated = b.checks.iter().filter(|c| c.automated).count();
+        text.push_str(&row(
+            &b.id,
+            &b.platform,
+            &b.kubernetes.join(","),
+            &b.checks.len().to_string(),
+            &automated.to_string(),
+            &(b.checks.len() - automated).to_string(),
+            &b.title,
         ));
     }
     write_stdout(stdout, text.as_bytes())?;
@@ -207,19 +235,23 @@ fn candidates(selection: &SelectionArgs) -> Result<Candidates, Error> {
     } else {
         vec![load_benchmark(&selection.benchmark)?]
     };
-    // Check ids must mean something in every benchmark the run may choose.
-    let selections = benchmarks
-        .iter()
-        .map(|b| Selection::new(b, &selection.check, &selection.skip))
-        .collect::<Result<Vec<_>, _>>()?;
+    // Check ids must mean something in one of the benchmarks the run may choose.
+    let level = selection.level.and_then(Level::from_number);
+    let chosen = Selection::for_candidates(&benchmarks, &selection.check, &selection.skip, level)?;
+    let selections = vec![chosen; benchmarks.len()];
     Ok(Candidates { benchmarks, selections })
 }
 
+/// A built-in benchmark by id, else a benchmark directory by path.
 fn load_benchmark(id: &str) -> Result<Benchmark, Error> {
-    if !benchmark::builtin_ids().contains(&id) {
-        return Err(Error::UnknownBenchmark { id: id.to_string(), known: benchmark::builtin_ids().to_vec() });
+    if benchmark::builtin_ids().contains(&id) {
+        return Ok(benchmark::load_builtin(id)?);
     }
-    Ok(benchmark::load_builtin(id)?)
+    let path = Path::new(id);
+    if path.is_dir() {
+        return Ok(benchmark::load_dir(path)?);
+    }
+    Err(Error::UnknownBenchmark { id: id.to_string(), known: benchmark::builtin_ids().to_vec() })
 }
 
 /// Where the reports go: each path checked, alone and against the others

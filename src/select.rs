@@ -1,9 +1,11 @@
 //! Which checks a run evaluates and which it reports as skipped, from
-//! `--check` and `--skip`. Pure. A pattern is a check id (`1.2.15`) or a
-//! section prefix (`1.2`, `4.2.*`); a pattern that matches no check of the
-//! benchmark is an error, so a typo cannot silently select nothing.
+//! `--check`, `--skip` and `--level`. Pure. A pattern is a check id
+//! (`1.2.15`) or a section prefix (`1.2`, `4.2.*`); a pattern that matches
+//! no check of any benchmark the run may use is an error, so a typo cannot
+//! silently select nothing. `--level 1` leaves the Level 2 checks out;
+//! Level 2 is every check, as the CIS profiles are defined.
 
-use crate::benchmark::Benchmark;
+use crate::benchmark::{Benchmark, Check, Level};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pattern {
@@ -39,8 +41,9 @@ pub enum Disposition {
 pub enum SelectionError {
     #[error("{flag} {text:?} is not a check id or section (expected e.g. 1.2.15, 1.2 or 4.2.*)")]
     NotAPattern { flag: &'static str, text: String },
-    #[error("{flag} {text}: no check of {benchmark} has this id or section")]
-    NoSuchCheck { flag: &'static str, text: String, benchmark: String },
+    /// `benchmarks`: the ids of the benchmarks the run may use.
+    #[error("{flag} {text}: no check of {benchmarks} has this id or section")]
+    NoSuchCheck { flag: &'static str, text: String, benchmarks: String },
 }
 
 /// Every problem of `--check` and `--skip`, in command-line order. Never empty.
@@ -52,24 +55,43 @@ pub struct SelectionErrors(pub Vec<SelectionError>);
 pub struct Selection {
     only: Vec<Pattern>,
     skip: Vec<Pattern>,
+    /// `--level`: the highest profile level selected; `None` selects all.
+    level: Option<Level>,
 }
 
 impl Selection {
-    /// Parses and validates `--check` and `--skip` against a benchmark,
+    /// Parses and validates `--check` and `--skip` against one benchmark,
     /// returning every problem at once.
-    pub fn new(benchmark: &Benchmark, only: &[String], skip: &[String]) -> Result<Selection, SelectionErrors> {
+    pub fn new(
+        benchmark: &Benchmark,
+        only: &[String],
+        skip: &[String],
+        level: Option<Level>,
+    ) -> Result<Selection, SelectionErrors> {
+        Selection::for_candidates(std::slice::from_ref(benchmark), only, skip, level)
+    }
+
+    /// The same for a run that may use any of `benchmarks` (`--benchmark
+    /// auto`): a pattern must name a check of at least one of them, since
+    /// a check a later version added (1.2.30) is a fair thing to ask for.
+    pub fn for_candidates(
+        benchmarks: &[Benchmark],
+        only: &[String],
+        skip: &[String],
+        level: Option<Level>,
+    ) -> Result<Selection, SelectionErrors> {
         let mut errors = Vec::new();
         let mut parse_all = |flag: &'static str, texts: &[String]| -> Vec<Pattern> {
             let mut patterns = Vec::new();
             for text in texts {
                 match Pattern::parse(text) {
-                    Some(pattern) if benchmark.checks.iter().any(|c| pattern.matches(&c.id)) => {
+                    Some(pattern) if benchmarks.iter().flat_map(|b| &b.checks).any(|c| pattern.matches(&c.id)) => {
                         patterns.push(pattern)
                     }
                     Some(_) => errors.push(SelectionError::NoSuchCheck {
                         flag,
                         text: text.clone(),
-                        benchmark: benchmark.id.clone(),
+                        benchmarks: benchmarks.iter().map(|b| b.id.as_str()).collect::<Vec<_>>().join(", "),
                     }),
                     None => errors.push(SelectionError::NotAPattern { flag, text: text.clone() }),
                 }
@@ -79,14 +101,16 @@ impl Selection {
         let only = parse_all("--check", only);
         let skip = parse_all("--skip", skip);
         if errors.is_empty() {
-            Ok(Selection { only, skip })
+            Ok(Selection { only, skip, level })
         } else {
             Err(SelectionErrors(errors))
         }
     }
 
-    pub fn disposition(&self, id: &str) -> Disposition {
-        if !self.only.is_empty() && !self.only.iter().any(|p| p.matches(id)) {
+    pub fn disposition(&self, check: &Check) -> Disposition {
+        let id = &*check.id;
+        let above_level = self.level.is_some_and(|level| check.level > level);
+        if above_level || (!self.only.is_empty() && !self.only.iter().any(|p| p.matches(id))) {
             Disposition::Omit
         } else if self.skip.iter().any(|p| p.matches(id)) {
             Disposition::Skip

@@ -53,7 +53,9 @@ fn bad_selections_are_exit_2_before_any_host_is_contacted() {
     assert_bad_input(&["run", "--inventory", &broken], "hosts[0].roles");
     assert_bad_input(&["validate", "--inventory", &broken], "errors in the inventory");
     assert_bad_input(&["run", "--inventory", &good, "--benchmark", "cis-0.1"], "unknown benchmark \"cis-0.1\"");
-    assert_bad_input(&["run", "--inventory", &good, "--check", "9.9"], "--check 9.9: no check of cis-1.12");
+    // Under auto, a check id must be one of some benchmark the run may use.
+    let every = hardbench::benchmark::builtin_ids().join(", ");
+    assert_bad_input(&["run", "--inventory", &good, "--check", "9.9"], &format!("--check 9.9: no check of {every} has"));
     assert_bad_input(&["run", "--inventory", &good, "--skip", "1.x"], "is not a check id or section");
     assert_bad_input(&["run", "--inventory", &good, "--limit", "cp-9"], "cp-9");
     assert_bad_input(&["run", "--inventory", &good, "--concurrency", "0"], "--concurrency");
@@ -90,7 +92,7 @@ fn validate_and_list_checks_work_without_contacting_anything() {
 
 #[test]
 fn every_subcommand_explains_its_flags_with_examples_and_exit_codes() {
-    for subcommand in ["run", "evaluate", "list-checks", "validate"] {
+    for subcommand in ["run", "evaluate", "list-checks", "list-benchmarks", "validate"] {
         let output = hardbench(&[subcommand, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{}", text(&output));
         let help = String::from_utf8_lossy(&output.stdout);
@@ -199,7 +201,102 @@ fn list_checks_takes_auto_as_the_newest_benchmark_and_names_the_known_ones() {
     let output = hardbench(&["list-checks", "--benchmark", "cis-0.1"]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr, "hardbench: unknown benchmark \"cis-0.1\"; known: cis-1.12, or auto\n");
+    let known = hardbench::benchmark::builtin_ids().join(", ");
+    assert_eq!(
+        stderr,
+        format!("hardbench: unknown benchmark \"cis-0.1\"; known: {known}, auto, or the path of a benchmark directory\n")
+    );
+}
+
+#[test]
+fn list_benchmarks_names_every_built_in_one_and_list_checks_takes_each_id() {
+    let output = hardbench(&["list-benchmarks"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let listing = String::from_utf8_lossy(&output.stdout);
+    let mut lines = listing.lines();
+    assert_eq!(lines.next().unwrap().split_whitespace().collect::<Vec<_>>(), ["ID", "PLATFORM", "KUBERNETES", "CHECKS", "AUTOMATED", "MANUAL", "TITLE"]);
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split_whitespace().collect()).collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+    assert_eq!(ids, hardbench::benchmark::builtin_ids(), "every built-in benchmark, in version order");
+    let row = |id: &str| rows.iter().find(|r| r[0] == id).unwrap().clone();
+    assert_eq!(row("cis-1.12")[..6], ["cis-1.12", "kubeadm", "1.32,1.33", "97", "65", "32"]);
+    for id in hardbench::benchmark::builtin_ids() {
+        let output = hardbench(&["list-checks", "--benchmark", id]);
+        assert_eq!(output.status.code(), Some(0), "{id}: {}", text(&output));
+        let listing = String::from_utf8_lossy(&output.stdout);
+        let count = listing.lines().count() - 2;
+        assert_eq!(listing.lines().next().unwrap(), format!("{} ({count} checks)", row(id)[6..].join(" ")));
+        assert_eq!(count.to_string(), row(id)[3], "{id}");
+    }
+}
+
+#[test]
+fn level_1_leaves_the_level_2_checks_out() {
+    let all = String::from_utf8_lossy(&hardbench(&["list-checks", "--benchmark", "cis-1.12"]).stdout).to_string();
+    let level_1 = String::from_utf8_lossy(&hardbench(&["list-checks", "--benchmark", "cis-1.12", "--level", "1"]).stdout).to_string();
+    assert!(all.contains("4.2.8    worker         manual    no       2      "), "{all}");
+    assert!(!level_1.contains("4.2.8 "), "{level_1}");
+    assert_eq!(all.lines().count(), level_1.lines().count() + 1, "only 4.2.8 is Level 2 in cis-1.12");
+    let level_2 = String::from_utf8_lossy(&hardbench(&["list-checks", "--benchmark", "cis-1.12", "--level", "2"]).stdout).to_string();
+    assert_eq!(level_2, all, "Level 2 includes Level 1");
+
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("r.json");
+    let facts = fixtures();
+    for (level, expected) in [(None, true), (Some("1"), false), (Some("2"), true)] {
+        let mut args = vec!["evaluate", "--facts", &facts, "--benchmark", "cis-1.12", "--json", json.to_str().unwrap()];
+        args.extend(level.iter().flat_map(|l| ["--level", *l]));
+        let output = hardbench(&args);
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output));
+        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        let worker = report["hosts"].as_array().unwrap().iter().find(|h| h["name"] == "worker-good").unwrap();
+        let results = worker["results"].as_array().unwrap();
+        let found = results.iter().find(|r| r["id"] == "4.2.8");
+        assert_eq!(found.is_some(), expected, "--level {level:?}");
+        if let Some(result) = found {
+            assert_eq!(result["level"], 2);
+        }
+        assert!(results.iter().filter(|r| r["id"] != "4.2.8").all(|r| r["level"] == 1));
+    }
+    assert_bad_input(&["list-checks", "--level", "3"], "--level");
+}
+
+#[test]
+fn a_benchmark_directory_of_ones_own_extends_a_built_in_one_with_the_same_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("tailored");
+    std::fs::create_dir(&own).unwrap();
+    std::fs::write(
+        own.join("benchmark.toml"),
+        "id = \"acme-1.12\"\ntitle = \"ACME tailoring of CIS v1.12\"\nkubernetes = [\"1.33\"]\nextends = \"cis-1.12\"\ndrop = [\"1.1.12\"]\n",
+    )
+    .unwrap();
+    std::fs::write(own.join("ours.toml"), "[[checks]]\nid = \"1.2.17\"\ntitle = \"Audit logs kept 90 days\"\ntest = { setting = \"kube-apiserver --audit-log-maxage\", op = \"gte\", value = 90 }\n").unwrap();
+    let path = own.to_str().unwrap();
+    let output = hardbench(&["list-checks", "--benchmark", path]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let listing = String::from_utf8_lossy(&output.stdout);
+    assert!(listing.starts_with("ACME tailoring of CIS v1.12 (96 checks)\n"), "{listing}");
+    assert!(listing.contains("1.2.17   control-plane  automated yes      1      Audit logs kept 90 days"), "{listing}");
+    assert!(!listing.contains("1.1.12 "), "{listing}");
+
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("r.json");
+    let facts = fixtures();
+    let output = hardbench(&["evaluate", "--facts", &facts, "--benchmark", path, "--json", json.to_str().unwrap()]);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["benchmark"]["id"], "acme-1.12");
+    let cp = report["hosts"].as_array().unwrap().iter().find(|h| h["name"] == "cp-good").unwrap();
+    let maxage = cp["results"].as_array().unwrap().iter().find(|r| r["id"] == "1.2.17").unwrap();
+    assert_eq!(maxage["status"], "fail", "cp-good keeps 30 days, the tailoring asks for 90: {maxage}");
+
+    // The same strict validation: a problem names the user's file, line and key.
+    std::fs::write(own.join("ours.toml"), "[[checks]]\nid = \"1.2.17\"\nlevel = 4\n").unwrap();
+    let output = hardbench(&["list-checks", "--benchmark", path]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{path}/ours.toml:3:9: checks[0].level: level \"4\": the CIS profile level is 1 or 2")), "{stderr}");
 }
 
 /// The kubeadm fixtures: four saved hosts, cp-bad and worker-bad failing.

@@ -120,7 +120,7 @@ fn auto_refuses_a_kubernetes_version_no_benchmark_covers() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("kubernetes v1.28.9 is older than any benchmark this hardbench knows (cis-1.12 covers 1.32–1.34); choose one explicitly with --benchmark"),
+        stderr.contains("kubernetes v1.28.9 is older than any benchmark this hardbench knows (cis-1.12 covers 1.32–1.33); choose one explicitly with --benchmark"),
         "{}",
         text(&output)
     );

@@ -112,6 +112,7 @@ mod tests {
             target,
             automated: true,
             scored: true,
+            level: 1,
             remediation: Arc::from(""),
             outcome: Outcome {
                 status,

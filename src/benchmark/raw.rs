@@ -9,13 +9,24 @@ use crate::toml_file::{expected, no_hint, Loc, Problem, Table, TomlFile, L};
 pub struct RawBenchmark {
     pub id: Option<L<String>>,
     pub title: Option<L<String>>,
+    /// Required unless inherited (`extends`); `validate.rs` says so.
     pub platform: Option<L<String>>,
     pub kubernetes: Option<L<Vec<String>>>,
+    /// The built-in benchmark this one is derived from (`inherit.rs`).
+    pub extends: Option<L<String>>,
+    /// The parent's check ids this one removes.
+    pub drop: Option<L<Vec<String>>>,
 }
 
-/// One `[[settings]]` entry of `settings.toml`.
+/// One `[[settings]]` entry. Only `name` is required here: an entry that
+/// overrides an inherited setting gives just the keys it changes, so
+/// whether the merged setting is complete is checked in `validate.rs`.
 pub struct RawSetting {
-    pub name: Option<L<String>>,
+    pub loc: Loc,
+    /// Whether `type` is written, whatever its value: a value of the wrong
+    /// type is a problem of its own, not a missing key.
+    pub has_type: bool,
+    pub name: L<String>,
     pub kind: Option<L<String>>,
     pub repeats: Option<L<bool>>,
     pub default: Option<L<String>>,
@@ -26,16 +37,31 @@ pub struct RawSetting {
     pub env: Option<L<String>>,
 }
 
-/// One `[[checks]]` entry.
+/// One `[[checks]]` entry. Every key is optional here, for the same reason
+/// as settings: an override gives only what it changes.
 pub struct RawCheck {
     pub loc: Loc,
+    /// The keys of `CHECK_KEYS` the entry writes, whatever their values.
+    pub present: Vec<&'static str>,
     pub id: Option<L<String>>,
     pub title: Option<L<String>>,
     pub target: Option<L<String>>,
     pub automated: Option<L<bool>>,
     pub scored: Option<L<bool>>,
+    /// The CIS profile level, "1" or "2" (`level = 1` in the file).
+    pub level: Option<L<String>>,
     pub remediation: Option<L<String>>,
     pub test: Option<RawTest>,
+}
+
+/// The keys every check has once merged with what it inherits.
+pub const CHECK_KEYS: [&str; 7] = ["id", "title", "target", "automated", "scored", "level", "remediation"];
+
+/// The `[[settings]]` and `[[checks]]` entries of one definition file.
+#[derive(Default)]
+pub struct RawDefinitions {
+    pub settings: Vec<RawSetting>,
+    pub checks: Vec<RawCheck>,
 }
 
 pub struct RawTest {
@@ -77,62 +103,75 @@ pub fn read_benchmark(file: &mut TomlFile<'_>) -> Option<RawBenchmark> {
     let raw = RawBenchmark {
         id: table.string(file, "id", true),
         title: table.string(file, "title", true),
-        platform: table.string(file, "platform", true),
+        platform: table.string(file, "platform", false),
         kubernetes: table.strings(file, "kubernetes", true),
+        extends: table.string(file, "extends", false),
+        drop: table.strings(file, "drop", false),
     };
     table.finish(file, no_hint);
     Some(raw)
 }
 
-pub fn read_settings(file: &mut TomlFile<'_>) -> Vec<RawSetting> {
+/// A definition file other than `benchmark.toml`: `[[settings]]`,
+/// `[[checks]]` or both.
+pub fn read_definitions(file: &mut TomlFile<'_>) -> RawDefinitions {
     let Some(doc) = file.parse() else {
-        return Vec::new();
+        return RawDefinitions::default();
     };
     let mut root = Table::root(&doc);
     let settings = root.tables(file, "settings", "an array of tables ([[settings]])", |file, mut t| {
-        let setting = RawSetting {
-            name: t.string(file, "name", true),
-            kind: t.string(file, "type", true),
-            repeats: t.boolean(file, "repeats", false),
-            default: t.scalar(file, "default"),
-            reference: t.string(file, "reference", false),
-            config_key: t.string(file, "config-key", false),
-            config_default: t.scalar(file, "config-default"),
-            config_reference: t.string(file, "config-reference", false),
-            env: t.string(file, "env", false),
-        };
+        let loc = t.loc(file);
+        let has_type = t.has("type");
+        let name = t.string(file, "name", true);
+        let kind = t.string(file, "type", false);
+        let repeats = t.boolean(file, "repeats", false);
+        let default = t.scalar(file, "default");
+        let reference = t.string(file, "reference", false);
+        let config_key = t.string(file, "config-key", false);
+        let config_default = t.scalar(file, "config-default");
+        let config_reference = t.string(file, "config-reference", false);
+        let env = t.string(file, "env", false);
         t.finish(file, no_hint);
-        Some(setting)
+        Some(RawSetting {
+            loc,
+            has_type,
+            name: name?,
+            kind,
+            repeats,
+            default,
+            reference,
+            config_key,
+            config_default,
+            config_reference,
+            env,
+        })
     });
-    root.finish(file, no_hint);
-    settings.unwrap_or_default()
-}
-
-pub fn read_checks(file: &mut TomlFile<'_>) -> Vec<RawCheck> {
-    let Some(doc) = file.parse() else {
-        return Vec::new();
-    };
-    let mut root = Table::root(&doc);
     let checks = root.tables(file, "checks", "an array of tables ([[checks]])", |file, mut t| {
         let loc = t.loc(file);
+        let present = CHECK_KEYS.into_iter().filter(|k| t.has(k)).collect();
         let check = RawCheck {
-            id: t.string(file, "id", true),
-            title: t.string(file, "title", true),
-            target: t.string(file, "target", true),
-            automated: t.boolean(file, "automated", true),
-            scored: t.boolean(file, "scored", true),
-            remediation: t.string(file, "remediation", true),
+            present,
+            id: t.string(file, "id", false),
+            title: t.string(file, "title", false),
+            target: t.string(file, "target", false),
+            automated: t.boolean(file, "automated", false),
+            scored: t.boolean(file, "scored", false),
+            level: t.scalar(file, "level"),
+            remediation: t.string(file, "remediation", false),
             test: read_test_key(file, &mut t, "test"),
             loc,
         };
         t.finish(file, no_hint);
         Some(check)
     });
-    if checks.is_none() {
-        file.push(Problem::at(&root.loc(file), "no [[checks]] in this file"));
+    if settings.is_none() && checks.is_none() {
+        file.push(Problem::at(&root.loc(file), "no [[checks]] or [[settings]] in this file"));
     }
     root.finish(file, no_hint);
-    checks.unwrap_or_default()
+    RawDefinitions {
+        settings: settings.unwrap_or_default(),
+        checks: checks.unwrap_or_default(),
+    }
 }
 
 fn read_test_key(

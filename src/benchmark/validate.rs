@@ -4,15 +4,16 @@
 //! setting, duplicate or malformed ids, unknown target...) and reported
 //! together, each with its file, line, column and key path.
 
-use super::raw::{self, RawCheck, RawSetting, RawSubject, RawTest};
-use super::{Benchmark, Check, DefaultValue, LoadErrors, Setting, SettingId, Test, ValueKind};
+use super::inherit::{self, Merged, Origin};
+use super::raw::{self, RawCheck, RawDefinitions, RawSetting, RawSubject, RawTest};
+use super::{Benchmark, Check, DefaultValue, Level, LoadErrors, Setting, SettingId, Test, ValueKind};
 use crate::component::{Component, Role};
 use crate::eval::operator::{Operator, Predicate};
 use crate::kube::value::Value;
-use crate::toml_file::{self, Loc, Problem, TomlFile, L};
+use crate::toml_file::{self, Problem, TomlFile, L};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::LazyLock;
 
 // Compiled once, not once per check: compiling them for every check was
@@ -23,57 +24,51 @@ static PLACEHOLDER: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"\{[a-z][a-z-]*\}").expect("static regex"));
 
 pub const BENCHMARK_FILE: &str = "benchmark.toml";
-pub const SETTINGS_FILE: &str = "settings.toml";
 
-/// Validates a benchmark from its definition files (name, text), given in
-/// file-name order.
-pub fn load(files: &[(String, String)]) -> Result<Benchmark, LoadErrors> {
+/// One benchmark's own definition files: the directory that names them in
+/// problems, and each file's name and text, in file-name order.
+pub struct Files {
+    pub dir: PathBuf,
+    pub files: Vec<(String, String)>,
+}
+
+/// Validates a benchmark from its definition files; `builtin` gives the
+/// files of the built-in benchmark an `extends` names, and `builtin_ids`
+/// the ids there are.
+pub fn load(
+    own: &Files,
+    builtin: &dyn Fn(&str) -> Option<Files>,
+    builtin_ids: &[&str],
+) -> Result<Benchmark, LoadErrors> {
     let mut problems = Vec::new();
     let mut hasher = Sha256::new();
-    for (_, text) in files {
-        hasher.update(text.as_bytes());
-    }
+    let mut chain = Vec::new();
+    let resolver = Resolver { builtin, builtin_ids };
+    let (header, merged, platform) = resolver.layered(own, &mut chain, &mut hasher, &mut problems);
     let sha256 = hex(&hasher.finalize());
 
-    let find = |name: &str| files.iter().find(|(n, _)| n == name);
-    let missing = |name: &str| Problem::in_file(Path::new(name), "missing: every benchmark needs one");
-    let mut header = None;
-    match find(BENCHMARK_FILE) {
-        Some((name, text)) => {
-            let mut file = TomlFile::new(Path::new(name), text);
-            header = raw::read_benchmark(&mut file);
-            problems.extend(file.into_problems());
-        }
-        None => problems.push(missing(BENCHMARK_FILE)),
-    }
-    let mut raw_settings = Vec::new();
-    match find(SETTINGS_FILE) {
-        Some((name, text)) => {
-            let mut file = TomlFile::new(Path::new(name), text);
-            raw_settings = raw::read_settings(&mut file);
-            problems.extend(file.into_problems());
-        }
-        None => problems.push(missing(SETTINGS_FILE)),
-    }
-    let mut raw_checks = Vec::new();
-    for (name, text) in files
-        .iter()
-        .filter(|(n, _)| n != BENCHMARK_FILE && n != SETTINGS_FILE)
-    {
-        let mut file = TomlFile::new(Path::new(name), text);
-        raw_checks.extend(raw::read_checks(&mut file));
-        problems.extend(file.into_problems());
-    }
-
-    let (id, title, platform, kubernetes) = match header {
+    // Without a readable header its own problem says enough, and an
+    // `extends` that names nothing has its own problem too.
+    let names_platform = header.as_ref().is_some_and(|h| h.extends.is_none());
+    let (id, title, kubernetes) = match header {
         Some(h) => validate_header(h, &mut problems),
         None => Default::default(),
     };
-    let (settings, by_name) = validate_settings(raw_settings, &mut problems);
+    let platform = match platform {
+        Some(platform) => platform,
+        None if !names_platform => String::new(),
+        None => {
+            problems.push(Problem::in_file(
+                &own.dir.join(BENCHMARK_FILE),
+                "missing key \"platform\": a benchmark that extends no other names its platform",
+            ));
+            String::new()
+        }
+    };
+    let (settings, by_name) = validate_settings(merged.settings, &mut problems);
     let mut checks = Vec::new();
-    let mut seen: BTreeMap<String, Loc> = BTreeMap::new();
-    for raw in raw_checks {
-        if let Some(check) = validate_check(raw, &settings, &by_name, &mut seen, &mut problems) {
+    for (raw, origin) in merged.checks {
+        if let Some(check) = validate_check(raw, &origin, &settings, &by_name, &mut problems) {
             checks.push(check);
         }
     }
@@ -93,6 +88,99 @@ pub fn load(files: &[(String, String)]) -> Result<Benchmark, LoadErrors> {
     })
 }
 
+/// Finds and merges the benchmarks an `extends` chain names.
+struct Resolver<'a> {
+    builtin: &'a dyn Fn(&str) -> Option<Files>,
+    builtin_ids: &'a [&'a str],
+}
+
+impl Resolver<'_> {
+    /// Reads `files`, and the ancestors its `extends` names (whose texts go
+    /// into the hash first), and merges them. Returns the benchmark's own
+    /// header, the merged definitions and the platform, its own or
+    /// inherited. `chain` holds the ids being loaded, to refuse a cycle.
+    fn layered(
+        &self,
+        files: &Files,
+        chain: &mut Vec<String>,
+        hasher: &mut Sha256,
+        problems: &mut Vec<Problem>,
+    ) -> (Option<raw::RawBenchmark>, Merged, Option<String>) {
+        let (header, definitions) = read(files, problems);
+        let mut parent = None;
+        let mut platform = None;
+        if let Some(header) = &header {
+            let own_id = header.id.as_ref().map_or_else(|| files.dir.display().to_string(), |id| id.value.clone());
+            if let Some(name) = &header.extends {
+                chain.push(own_id);
+                parent = self.parent(name, chain, hasher, problems);
+                chain.pop();
+            }
+            platform = header.platform.as_ref().map(|p| p.value.clone());
+        }
+        for (_, text) in &files.files {
+            hasher.update(text.as_bytes());
+        }
+        let drop = header.as_ref().and_then(|h| h.drop.as_ref());
+        let parent = parent.map(|(id, merged, inherited)| {
+            platform = platform.take().or(inherited);
+            (id, merged)
+        });
+        let merged = inherit::merge(parent, drop, definitions, problems);
+        (header, merged, platform)
+    }
+
+    /// The merged definitions of the benchmark `name` names, its id and
+    /// its platform; `None` (with the problem recorded) when there is none
+    /// or extending it would make a cycle.
+    fn parent(
+        &self,
+        name: &L<String>,
+        chain: &mut Vec<String>,
+        hasher: &mut Sha256,
+        problems: &mut Vec<Problem>,
+    ) -> Option<(String, Merged, Option<String>)> {
+        if chain.contains(&name.value) {
+            let cycle = format!("{} -> {}", chain.join(" -> "), name.value);
+            problems.push(Problem::at(&name.loc, format!("extending {:?} makes a cycle: {cycle}", name.value)));
+            return None;
+        }
+        let Some(files) = (self.builtin)(&name.value) else {
+            problems.push(Problem::at(
+                &name.loc,
+                format!("no built-in benchmark {:?} to extend; built in: {}", name.value, self.builtin_ids.join(", ")),
+            ));
+            return None;
+        };
+        let (_, merged, platform) = self.layered(&files, chain, hasher, problems);
+        Some((name.value.clone(), merged, platform))
+    }
+}
+
+/// A benchmark's own files: its header, and the `[[settings]]` and
+/// `[[checks]]` of every other file, in file order.
+fn read(files: &Files, problems: &mut Vec<Problem>) -> (Option<raw::RawBenchmark>, RawDefinitions) {
+    let mut header = None;
+    let mut definitions = RawDefinitions::default();
+    let mut found_header = false;
+    for (name, text) in &files.files {
+        let path = files.dir.join(name);
+        let mut file = TomlFile::new(&path, text);
+        if name == BENCHMARK_FILE {
+            found_header = true;
+            header = raw::read_benchmark(&mut file);
+        } else {
+            let read = raw::read_definitions(&mut file);
+            definitions.settings.extend(read.settings);
+            definitions.checks.extend(read.checks);
+        }
+        problems.extend(file.into_problems());
+    }
+    if !found_header {
+        problems.push(Problem::in_file(&files.dir.join(BENCHMARK_FILE), "missing: every benchmark needs one"));
+    }
+    (header, definitions)
+}
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -103,13 +191,9 @@ fn id_numbers(id: &str) -> Vec<u64> {
         .collect()
 }
 
-fn validate_header(
-    h: raw::RawBenchmark,
-    problems: &mut Vec<Problem>,
-) -> (String, String, String, Vec<String>) {
+fn validate_header(h: raw::RawBenchmark, problems: &mut Vec<Problem>) -> (String, String, Vec<String>) {
     let id = h.id.map(|l| l.value).unwrap_or_default();
     let title = h.title.map(|l| l.value).unwrap_or_default();
-    let platform = h.platform.map(|l| l.value).unwrap_or_default();
     let mut kubernetes = Vec::new();
     if let Some(list) = h.kubernetes {
         let minor = regex::Regex::new(r"^[0-9]+\.[0-9]+$").expect("static regex");
@@ -129,7 +213,7 @@ fn validate_header(
         }
         kubernetes = list.value;
     }
-    (id, title, platform, kubernetes)
+    (id, title, kubernetes)
 }
 
 fn validate_settings(
@@ -163,7 +247,10 @@ fn validate_setting(
     problems: &mut Vec<Problem>,
 ) -> Option<Setting> {
     let before = problems.len();
-    let name = r.name?;
+    let name = r.name;
+    if !r.has_type {
+        problems.push(Problem::at(&r.loc, "missing key \"type\""));
+    }
     let parsed = parse_setting_name(&name.value);
     let (component, flag) = match parsed {
         Ok(p) => p,
@@ -328,11 +415,24 @@ fn parse_setting_name(text: &str) -> Result<(Component, String), String> {
 
 fn validate_check(
     r: RawCheck,
+    origin: &Origin,
     settings: &[Setting],
     by_name: &BTreeMap<String, SettingId>,
-    seen: &mut BTreeMap<String, Loc>,
     problems: &mut Vec<Problem>,
 ) -> Option<Check> {
+    let mut complete = true;
+    let keys = raw::CHECK_KEYS.iter().filter(|_| *origin != Origin::Duplicate);
+    for key in keys.filter(|k| !r.present.contains(k)) {
+        complete = false;
+        let message = match (origin, &r.id) {
+            (Origin::New { parent }, Some(id)) => format!(
+                "missing key {key:?}: {parent} has no check {:?}, so this is a new check and needs every key",
+                id.value
+            ),
+            _ => format!("missing key {key:?}"),
+        };
+        problems.push(Problem::at(&r.loc, message));
+    }
     let before = problems.len();
     let mut section = String::new();
     if let Some(id) = &r.id {
@@ -347,21 +447,14 @@ fn validate_check(
                 None => id.value.clone(),
             };
         }
-        if let Some(first) = seen.get(&id.value) {
-            problems.push(Problem::at(
-                &id.loc,
-                format!(
-                    "duplicate check id {:?}: first defined at {}:{}:{}",
-                    id.value,
-                    first.file.display(),
-                    first.position.line,
-                    first.position.column
-                ),
-            ));
-        } else {
-            seen.insert(id.value.clone(), id.loc.clone());
-        }
     }
+    let level = r.level.as_ref().and_then(|l| {
+        let level = Level::from_name(&l.value);
+        if level.is_none() {
+            problems.push(Problem::at(&l.loc, format!("level {:?}: the CIS profile level is 1 or 2", l.value)));
+        }
+        level
+    });
     let target = r.target.as_ref().and_then(|t| {
         let role = Role::from_name(&t.value);
         if role.is_none() {
@@ -399,10 +492,11 @@ fn validate_check(
     if let Some(remediation) = &r.remediation {
         check_placeholders(remediation, test.as_ref(), problems);
     }
-    if problems.len() > before {
+    if problems.len() > before || !complete {
         return None;
     }
     Some(Check {
+        level: level?,
         id: r.id?.value.into(),
         title: r.title?.value.into(),
         section: section.into(),
@@ -675,12 +769,18 @@ mod tests {
     const HEADER: &str = "id = \"t\"\ntitle = \"T\"\nplatform = \"kubeadm\"\nkubernetes = [\"1.34\"]\n";
     const SETTINGS: &str = "[[settings]]\nname = \"kube-apiserver --profiling\"\ntype = \"bool\"\ndefault = true\nreference = \"r\"\n";
 
+    /// Validates files given as (name, text), with no built-in benchmark
+    /// to extend.
+    fn load_files(files: &[(&str, &str)]) -> Result<Benchmark, LoadErrors> {
+        let files = Files {
+            dir: PathBuf::new(),
+            files: files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+        };
+        load(&files, &|_| None, &[])
+    }
+
     fn load_with(checks: &str) -> Result<Benchmark, LoadErrors> {
-        load(&[
-            ("benchmark.toml".into(), HEADER.into()),
-            ("checks.toml".into(), checks.into()),
-            ("settings.toml".into(), SETTINGS.into()),
-        ])
+        load_files(&[("benchmark.toml", HEADER), ("checks.toml", checks), ("settings.toml", SETTINGS)])
     }
 
     #[test]
@@ -708,7 +808,9 @@ mod tests {
         let automated = benchmark.checks.iter().filter(|c| c.automated).count();
         assert_eq!(automated, 65);
         assert_eq!(benchmark.id, "cis-1.12");
-        assert_eq!(benchmark.kubernetes, ["1.32", "1.33", "1.34"]);
+        assert_eq!(benchmark.kubernetes, ["1.32", "1.33"]);
+        let level_2: Vec<&str> = benchmark.checks.iter().filter(|c| c.level == Level::Two).map(|c| &*c.id).collect();
+        assert_eq!(level_2, ["4.2.8"]);
         assert_eq!(benchmark.sha256.len(), 64);
         let check = benchmark.check("1.2.15").unwrap();
         assert_eq!(&*check.section, "1.2");
@@ -777,10 +879,12 @@ remediation = "r"
         assert_eq!(
             errors,
             [
+                "checks.toml:2:1: checks[0]: missing key \"level\"",
                 "checks.toml:4:9: checks[0].title: drop the (Automated) suffix: `automated` says it",
                 "checks.toml:5:10: checks[0].target: unknown target \"master\": expected one of control-plane, etcd, worker",
-                "checks.toml:9:1: checks[0].colour: unknown key \"colour\": expected one of id, title, target, automated, scored, remediation, test",
+                "checks.toml:9:1: checks[0].colour: unknown key \"colour\": expected one of id, title, target, automated, scored, level, remediation, test",
                 "checks.toml:10:55: checks[0].test.op: unknown operator \"equals\": expected one of eq, ne, gt, gte, lt, lte, set, unset, contains, not-contains, subset-of, matches, mode-at-most, owner, exists",
+                "checks.toml:12:1: checks[1]: missing key \"level\"",
                 "checks.toml:13:6: checks[1].id: \"1.2.x\" is not a CIS number like 1.2.15",
                 "checks.toml:17:10: checks[1].scored: expected a boolean, found a string",
                 "checks.toml:19:55: checks[1].test.op: operator gte does not apply to a bool setting",
@@ -793,6 +897,7 @@ remediation = "r"
                 "checks.toml:33:27: checks[2].test.all[4].op: operator eq does not apply to a file; use mode-at-most, owner or exists",
                 "checks.toml:34:27: checks[2].test.all[5].op: operator mode-at-most needs a `value`",
                 "checks.toml:37:1: checks[3]: missing key \"title\"",
+                "checks.toml:37:1: checks[3]: missing key \"level\"",
                 "checks.toml:37:1: checks[3]: an automated check needs a `test`",
             ]
         );
@@ -807,22 +912,20 @@ title = "t"
 target = "worker"
 automated = true
 scored = true
+level = 1
 remediation = "r"
 test = { file = "/etc/x", op = "exists", if-running = true }
 "#;
         let errors = load_with(checks).unwrap_err().0.iter().map(ToString::to_string).collect::<Vec<_>>();
-        assert_eq!(errors, ["checks.toml:9:55: checks[0].test.if-running: `if-running` applies to `setting` tests only"]);
+        assert_eq!(errors, ["checks.toml:10:55: checks[0].test.if-running: `if-running` applies to `setting` tests only"]);
     }
 
     #[test]
     fn settings_and_syntax_problems() {
         let settings = "[[settings]]\nname = \"kube-apiserver --profiling\"\ntype = \"boolean\"\n\n[[settings]]\nname = \"kubectl --x\"\ntype = \"int\"\n\n[[settings]]\nname = \"kube-apiserver --audit-log-maxage\"\ntype = \"int\"\ndefault = \"thirty\"\nreference = \"r\"\nenv = \"X\"\n";
-        let errors = load(&[
-            (
-                "benchmark.toml".into(),
-                "id = \"t\"\ntitle = \"T\"\nplatform = \"kubeadm\"\nkubernetes = [\"v1.34\"]\nextra = 1 = 2\n".into(),
-            ),
-            ("settings.toml".into(), settings.into()),
+        let errors = load_files(&[
+            ("benchmark.toml", "id = \"t\"\ntitle = \"T\"\nplatform = \"kubeadm\"\nkubernetes = [\"v1.34\"]\nextra = 1 = 2\n"),
+            ("settings.toml", settings),
         ])
         .unwrap_err()
         .0
@@ -858,7 +961,7 @@ test = { file = "/etc/x", op = "exists", if-running = true }
     #[test]
     fn remediation_placeholders() {
         let check = |remediation: &str, test: &str| {
-            format!("[[checks]]\nid = \"1.1.1\"\ntitle = \"t\"\ntarget = \"control-plane\"\nautomated = true\nscored = true\nremediation = \"{remediation}\"\ntest = {test}\n")
+            format!("[[checks]]\nid = \"1.1.1\"\ntitle = \"t\"\ntarget = \"control-plane\"\nautomated = true\nscored = true\nlevel = 1\nremediation = \"{remediation}\"\ntest = {test}\n")
         };
         let file = r#"{ file = ["/a", "/b"], op = "mode-at-most", value = "600" }"#;
         let setting = r#"{ setting = "kube-apiserver --profiling", op = "eq", value = false }"#;
@@ -892,11 +995,169 @@ test = { file = "/etc/x", op = "exists", if-running = true }
     #[test]
     fn sorts_checks_in_cis_order() {
         let check = |id: &str| {
-            format!("[[checks]]\nid = \"{id}\"\ntitle = \"t\"\ntarget = \"control-plane\"\nautomated = false\nscored = false\nremediation = \"r\"\n\n")
+            format!("[[checks]]\nid = \"{id}\"\ntitle = \"t\"\ntarget = \"control-plane\"\nautomated = false\nscored = false\nlevel = 1\nremediation = \"r\"\n\n")
         };
         let benchmark = load_with(&[check("1.10"), check("1.2"), check("1.2.1")].concat()).unwrap();
         let ids: Vec<&str> = benchmark.checks.iter().map(|c| &*c.id).collect();
         assert_eq!(ids, ["1.2", "1.2.1", "1.10"]);
         assert_eq!(&*benchmark.checks[0].section, "1");
+    }
+
+    const BASE_CHECKS: &str = r#"
+[[checks]]
+id = "1.2.15"
+title = "Profiling off"
+target = "control-plane"
+automated = true
+scored = true
+level = 1
+remediation = "Set --profiling=false"
+test = { setting = "kube-apiserver --profiling", op = "eq", value = false }
+
+[[checks]]
+id = "1.2.16"
+title = "Profiling checked by hand"
+target = "control-plane"
+automated = false
+scored = false
+level = 2
+remediation = "Look"
+"#;
+
+    /// Built-in benchmarks for the inheritance tests: "base", "middle"
+    /// (extends base) and "loop-a"/"loop-b" (extend each other).
+    fn builtin(id: &str) -> Option<Files> {
+        let files: Vec<(&str, String)> = match id {
+            "base" => vec![
+                ("benchmark.toml", "id = \"base\"\ntitle = \"B\"\nplatform = \"kubeadm\"\nkubernetes = [\"1.33\"]\n".into()),
+                ("checks.toml", BASE_CHECKS.into()),
+                ("settings.toml", SETTINGS.into()),
+            ],
+            "middle" => vec![(
+                "benchmark.toml",
+                "id = \"middle\"\ntitle = \"M\"\nkubernetes = [\"1.31\"]\nextends = \"base\"\n".into(),
+            )],
+            "loop-a" | "loop-b" => {
+                let other = if id == "loop-a" { "loop-b" } else { "loop-a" };
+                vec![("benchmark.toml", format!("id = \"{id}\"\ntitle = \"L\"\nkubernetes = [\"1.1\"]\nextends = \"{other}\"\n"))]
+            }
+            _ => return None,
+        };
+        Some(Files {
+            dir: PathBuf::from(id),
+            files: files.into_iter().map(|(n, t)| (n.to_string(), t)).collect(),
+        })
+    }
+
+    /// A derived benchmark: `header` lines after the id, title and
+    /// kubernetes; `checks` as its only other file.
+    fn derived(header: &str, checks: &str) -> Result<Benchmark, Vec<String>> {
+        let mut files = vec![(
+            "benchmark.toml".to_string(),
+            format!("id = \"d\"\ntitle = \"D\"\nkubernetes = [\"1.30\"]\n{header}"),
+        )];
+        if !checks.is_empty() {
+            files.push(("overrides.toml".to_string(), checks.to_string()));
+        }
+        let files = Files { dir: PathBuf::from("d"), files };
+        load(&files, &builtin, &["base", "middle", "loop-a", "loop-b"])
+            .map_err(|e| e.0.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn a_derived_benchmark_overrides_key_by_key_adds_and_drops() {
+        let checks = r#"
+[[checks]]
+id = "1.2.15"
+title = "Profiling off, v1.30 words"
+test = { setting = "kube-apiserver --profiling", op = "eq", value = true }
+
+[[checks]]
+id = "1.2.40"
+title = "New"
+target = "worker"
+automated = false
+scored = false
+level = 1
+remediation = "r"
+
+[[settings]]
+name = "kube-apiserver --profiling"
+default = false
+reference = "older docs"
+"#;
+        let b = derived("extends = \"middle\"\ndrop = [\"1.2.16\"]\n", checks).unwrap();
+        assert_eq!(b.platform, "kubeadm", "inherited through middle from base");
+        assert_eq!(b.kubernetes, ["1.30"]);
+        let ids: Vec<&str> = b.checks.iter().map(|c| &*c.id).collect();
+        assert_eq!(ids, ["1.2.15", "1.2.40"]);
+        let c = b.check("1.2.15").unwrap();
+        assert_eq!(&*c.title, "Profiling off, v1.30 words");
+        assert_eq!(&*c.remediation, "Set --profiling=false", "a key not given is inherited");
+        assert_eq!(c.level, Level::One);
+        let Some(Test::Setting { setting, predicate, .. }) = &c.test else { panic!("{:?}", c.test) };
+        assert_eq!(format!("{predicate:?}"), format!("{:?}", Predicate::compile(Operator::Eq, Some(ValueKind::Bool), "true").unwrap()));
+        let setting = b.setting(*setting);
+        assert_eq!(setting.kind, ValueKind::Bool, "the type is inherited");
+        assert_eq!(setting.default.as_ref().map(|d| d.reference.as_str()), Some("older docs"));
+
+        // The hash covers the ancestors' files: the same own files over
+        // another parent hash differently.
+        let over_base = derived("extends = \"base\"\ndrop = [\"1.2.16\"]\n", checks).unwrap();
+        assert_ne!(b.sha256, over_base.sha256);
+        assert_eq!(b.checks.len(), over_base.checks.len());
+    }
+
+    #[test]
+    fn inheritance_problems_name_file_line_and_key() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "extends = \"nowhere\"\n",
+                "",
+                &["d/benchmark.toml:4:11: extends: no built-in benchmark \"nowhere\" to extend; built in: base, middle, loop-a, loop-b"],
+            ),
+            (
+                "extends = \"loop-a\"\n",
+                "",
+                &["loop-b/benchmark.toml:4:11: extends: extending \"loop-a\" makes a cycle: d -> loop-a -> loop-b -> loop-a"],
+            ),
+            (
+                "extends = \"base\"\ndrop = [\"9.9\", \"1.2.15\"]\n",
+                "[[checks]]\nid = \"1.2.15\"\ntitle = \"t\"\n",
+                &[
+                    "d/benchmark.toml:5:8: drop: base has no check \"9.9\" to drop",
+                    "d/overrides.toml:2:6: checks[0].id: check \"1.2.15\" is both dropped (`drop` in benchmark.toml) and defined here",
+                ],
+            ),
+            (
+                "drop = [\"1.2.15\"]\nplatform = \"kubeadm\"\n",
+                "",
+                &["d/benchmark.toml:4:8: drop: `drop` removes checks of the benchmark this one `extends`; there is none"],
+            ),
+            ("", "", &["d/benchmark.toml: missing key \"platform\": a benchmark that extends no other names its platform"]),
+            (
+                "extends = \"base\"\n",
+                "[[checks]]\nid = \"1.2.51\"\ntitle = \"typo of an id\"\nlevel = 3\n",
+                &[
+                    "d/overrides.toml:1:1: checks[0]: missing key \"target\": base has no check \"1.2.51\", so this is a new check and needs every key",
+                    "d/overrides.toml:1:1: checks[0]: missing key \"automated\": base has no check \"1.2.51\", so this is a new check and needs every key",
+                    "d/overrides.toml:1:1: checks[0]: missing key \"scored\": base has no check \"1.2.51\", so this is a new check and needs every key",
+                    "d/overrides.toml:1:1: checks[0]: missing key \"remediation\": base has no check \"1.2.51\", so this is a new check and needs every key",
+                    "d/overrides.toml:4:9: checks[0].level: level \"3\": the CIS profile level is 1 or 2",
+                ],
+            ),
+            (
+                "extends = \"base\"\n",
+                "[[checks]]\nid = \"1.2.15\"\ntest = { setting = \"kube-apiserver --profiling\", op = \"gte\", value = 1 }\n\n[[checks]]\nid = \"1.2.15\"\ntitle = \"again\"\n\n[[settings]]\nname = \"kube-apiserver --new-flag\"\n",
+                &[
+                    "d/overrides.toml:3:55: checks[0].test.op: operator gte does not apply to a bool setting",
+                    "d/overrides.toml:6:6: checks[1].id: duplicate check id \"1.2.15\": first defined at d/overrides.toml:2:6",
+                    "d/overrides.toml:9:1: settings[0]: missing key \"type\"",
+                ],
+            ),
+        ];
+        for (header, checks, expected) in cases {
+            assert_eq!(derived(header, checks).unwrap_err(), *expected, "for {header:?} with {checks:?}");
+        }
     }
 }

@@ -156,7 +156,12 @@ struct Heading<'a>(&'a CheckResult);
 
 impl std::fmt::Display for Heading<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", sanitize(&self.0.id), sanitize(&self.0.title))
+        write!(f, "{} {}", sanitize(&self.0.id), sanitize(&self.0.title))?;
+        // Level 1 is the common case; only the exception is marked.
+        if self.0.level > 1 {
+            write!(f, " [Level {}]", self.0.level)?;
+        }
+        Ok(())
     }
 }
 

@@ -145,7 +145,8 @@ fn check_case(host: &str, result: &CheckResult) -> TestCase {
     // Evaluation is a pure function of facts gathered once per host, so a
     // check takes no time of its own; the host's suite carries the time.
     case.set_classname(&*sanitize(&format!("{host}.{}", result.section)))
-        .set_time(Duration::ZERO);
+        .set_time(Duration::ZERO)
+        .add_property(Property::new("level", result.level.to_string()));
     if !outcome.notes.is_empty() {
         let notes: Vec<_> = outcome
             .notes

@@ -40,6 +40,7 @@ pub(crate) fn check(
         target,
         automated: status != Status::Manual,
         scored: status != Status::Warn,
+        level: 1,
         remediation: format!("Remediate {id}.").into(),
         outcome: Outcome {
             status,
