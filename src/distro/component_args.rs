@@ -60,6 +60,9 @@ pub enum NotRunning {
     NotInSubcommand { subcommand: String },
     /// An option turns it off (`disable-scheduler`).
     Disabled { option: String, source: Source },
+    /// A condition of the data does not hold (`storage:embedded-etcd`: etcd
+    /// runs only with embedded etcd).
+    ConditionUnmet { condition: String },
 }
 
 /// The components k3s runs in this process, each with its arguments or the
@@ -140,6 +143,11 @@ pub fn compute(
         };
         value != negated
     };
+    if let Some(condition) = data.when.iter().find(|c| !holds(c)) {
+        return Err(NotRunning::ConditionUnmet {
+            condition: condition.clone(),
+        });
+    }
     let citation = format!(
         "platforms/{}/defaults-{}.toml, from k3s {}",
         defaults.distribution, defaults.minor, data.source
@@ -433,6 +441,33 @@ mod tests {
     }
 
     #[test]
+    fn embedded_etcd_reads_the_config_file_k3s_writes() {
+        let o = options(
+            "server",
+            &["--data-dir=/srv/k3s"],
+            &[(MAIN, "cluster-init: true\n")],
+        );
+        let e = args(Component::Etcd, &o, Some(Kind::EmbeddedEtcd)).unwrap();
+        assert_eq!(e.argv(), ["--config-file=/srv/k3s/server/db/etcd/config"]);
+        let o = options(
+            "server",
+            &[],
+            &[(MAIN, "cluster-init: true\ndisable-etcd: true\n")],
+        );
+        assert!(matches!(
+            args(Component::Etcd, &o, Some(Kind::EmbeddedEtcd)),
+            Err(NotRunning::Disabled { .. })
+        ));
+        let o = options("server", &[], &[]);
+        for kind in [Kind::Sqlite, Kind::ExternalEtcd, Kind::ExternalKine] {
+            assert!(matches!(
+                args(Component::Etcd, &o, Some(kind)),
+                Err(NotRunning::ConditionUnmet { .. })
+            ));
+        }
+    }
+
+    #[test]
     fn user_config_files_turn_k3s_defaults_off() {
         let o = options(
             "server",
@@ -502,6 +537,7 @@ mod tests {
         assert_eq!(
             names,
             [
+                "etcd",
                 "kube-apiserver",
                 "kube-controller-manager",
                 "kube-proxy",
@@ -510,5 +546,11 @@ mod tests {
             ]
         );
         assert_eq!(all.iter().filter(|(_, r)| r.is_ok()).count(), 4);
+        assert_eq!(
+            all[0].1,
+            Err(NotRunning::ConditionUnmet {
+                condition: "storage:embedded-etcd".into()
+            })
+        );
     }
 }

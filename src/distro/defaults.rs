@@ -61,6 +61,9 @@ pub struct ComponentDefaults {
     pub disabled_by: Option<String>,
     /// The kubelet's drop-in directory the distribution manages.
     pub config_dir: Option<String>,
+    /// Conditions (as for an argument) under which the component runs.
+    #[serde(default)]
+    pub when: Vec<String>,
     pub args: Vec<DefaultArg>,
 }
 
@@ -144,6 +147,9 @@ pub fn parse(text: &str) -> Result<Defaults, DefaultsError> {
         message,
     };
     for (name, component) in &defaults.components {
+        for condition in &component.when {
+            check_condition(condition, &defaults).map_err(|m| invalid(format!("{name}: {m}")))?;
+        }
         for arg in &component.args {
             for placeholder in placeholders_in(&arg.value) {
                 if !defaults.placeholders.contains_key(placeholder) {
