@@ -174,6 +174,7 @@ pub fn compute(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::distro::component_args::NotRunning;
     use crate::distro::datastore::Kind;
     use crate::distro::defaults;
     use crate::distro::source::Source;
@@ -323,6 +324,148 @@ mod tests {
         assert!(kubelet
             .argv()
             .contains(&"--streaming-connection-idle-timeout=5m".to_string()));
+    }
+
+    /// The lab's k3s-server profile (tests/lab/profiles/k3s-server): the
+    /// installer's unit, config.yaml with the hardening guide's entries, and
+    /// two drop-ins, the second turning profiling and the read-only port
+    /// back on.
+    #[test]
+    fn the_lab_k3s_server_profile() {
+        let mut host = Host::default();
+        host.docs.insert(
+            UNIT,
+            "[Service]\nType=notify\nEnvironmentFile=-/etc/default/%N\nEnvironmentFile=-/etc/sysconfig/%N\n\
+EnvironmentFile=-/etc/systemd/system/k3s.service.env\nKillMode=process\n\
+ExecStartPre=/bin/sh -xc '! /usr/bin/systemctl is-enabled --quiet nm-cloud-setup.service 2>/dev/null'\n\
+ExecStart=/usr/local/bin/k3s \\\n    server \\\n\t'--write-kubeconfig-mode=0600' \\\n\t'--disable=traefik' \\\n\
+\t'--kube-controller-manager-arg=terminated-pod-gc-threshold=10' \\\n\t'--kube-scheduler-arg=bind-address=0.0.0.0' \\\n\n",
+        );
+        host.docs.insert(
+            "/etc/systemd/system/k3s.service.env",
+            "K3S_TOKEN=K10::server:HBSENTINEL\n",
+        );
+        host.docs.insert(
+            "/etc/rancher/k3s/config.yaml",
+            concat!(
+                "write-kubeconfig-mode: \"0644\"\n",
+                "protect-kernel-defaults: true\n",
+                "secrets-encryption: true\n",
+                "kube-apiserver-arg:\n",
+                "  - \"admission-control-config-file=/var/lib/rancher/k3s/server/psa.yaml\"\n",
+                "  - \"audit-log-path=/var/lib/rancher/k3s/server/logs/audit.log\"\n",
+                "  - \"audit-policy-file=/var/lib/rancher/k3s/server/audit.yaml\"\n",
+                "  - \"audit-log-maxage=30\"\n",
+                "  - \"audit-log-maxbackup=10\"\n",
+                "  - \"audit-log-maxsize=100\"\n",
+                "kubelet-arg:\n",
+                "  - \"streaming-connection-idle-timeout=5m\"\n",
+            ),
+        );
+        host.docs.insert(
+            "/etc/rancher/k3s/config.yaml.d/10-token-expiration.yaml",
+            "kube-apiserver-arg+:\n  - \"service-account-extend-token-expiration=false\"\n",
+        );
+        host.docs.insert(
+            "/etc/rancher/k3s/config.yaml.d/20-debug.yaml",
+            "kube-apiserver-arg+:\n  - \"profiling=true\"\nkubelet-arg+:\n  - \"read-only-port=10255\"\n",
+        );
+        host.present.push("/var/lib/rancher/k3s/server/db/state.db");
+        let d = defaults::builtin("k3s", "1.33").unwrap().defaults;
+        let c = compute(&d, UNIT, DIRS, &host).unwrap();
+        assert_eq!(
+            c.options.scalar("write-kubeconfig-mode").unwrap().value,
+            "0600"
+        );
+        let ds = c.datastore.as_ref().unwrap();
+        assert_eq!(ds.kind, Kind::Sqlite);
+        assert!(ds
+            .evidence
+            .contains(&"/var/lib/rancher/k3s/server/db/state.db exists".to_string()));
+        let component = |which: Component| {
+            c.components
+                .iter()
+                .find(|(comp, _)| *comp == which)
+                .and_then(|(_, r)| r.as_ref().ok())
+                .unwrap()
+        };
+        let values = |which: Component, flag: &str| -> Vec<String> {
+            component(which)
+                .args
+                .iter()
+                .filter(|a| a.flag == flag)
+                .map(|a| a.value.clone())
+                .collect()
+        };
+        let api = Component::KubeApiserver;
+        // (check, flag, values): what cis-1.12's tests read.
+        let table: &[(Component, &str, &[&str])] = &[
+            (api, "anonymous-auth", &["false"]),
+            (api, "profiling", &["true"]),
+            (api, "service-account-extend-token-expiration", &["false"]),
+            (api, "audit-log-maxage", &["30"]),
+            (
+                api,
+                "encryption-provider-config",
+                &["/var/lib/rancher/k3s/server/cred/encryption-config.json"],
+            ),
+            (api, "etcd-servers", &["unix://kine.sock"]),
+            (api, "etcd-certfile", &[]),
+            (api, "enable-admission-plugins", &["NodeRestriction"]),
+            (api, "authorization-mode", &["Node,RBAC"]),
+            (
+                Component::KubeControllerManager,
+                "terminated-pod-gc-threshold",
+                &["10"],
+            ),
+            (
+                Component::KubeControllerManager,
+                "kubeconfig",
+                &["/var/lib/rancher/k3s/server/cred/controller.kubeconfig"],
+            ),
+            (Component::KubeScheduler, "bind-address", &["0.0.0.0"]),
+            (Component::KubeScheduler, "profiling", &["false"]),
+            (Component::Kubelet, "read-only-port", &["10255"]),
+            (
+                Component::Kubelet,
+                "streaming-connection-idle-timeout",
+                &["5m"],
+            ),
+            (
+                Component::Kubelet,
+                "config-dir",
+                &["/var/lib/rancher/k3s/agent/etc/kubelet.conf.d"],
+            ),
+            (
+                Component::KubeProxy,
+                "kubeconfig",
+                &["/var/lib/rancher/k3s/agent/kubeproxy.kubeconfig"],
+            ),
+        ];
+        for (which, flag, expected) in table {
+            assert_eq!(values(*which, flag), *expected, "{} --{flag}", which.name());
+        }
+        let profiling = component(api)
+            .args
+            .iter()
+            .find(|a| a.flag == "profiling")
+            .unwrap();
+        assert_eq!(
+            profiling.source,
+            Source::ConfigFile {
+                path: "/etc/rancher/k3s/config.yaml.d/20-debug.yaml".into(),
+                key: "kube-apiserver-arg+".into(),
+                index: Some(0)
+            }
+        );
+        assert!(matches!(
+            c.components
+                .iter()
+                .find(|(comp, _)| *comp == Component::Etcd)
+                .unwrap()
+                .1,
+            Err(NotRunning::ConditionUnmet { .. })
+        ));
     }
 
     #[test]
