@@ -20,7 +20,7 @@
 use crate::component::Component;
 use crate::distro::config_yaml::Item;
 use crate::distro::datastore::Kind;
-use crate::distro::defaults::{placeholders_in, ComponentDefaults, Defaults};
+use crate::distro::defaults::{placeholders_in, ComponentDefaults, Defaults, HostDefault};
 use crate::distro::options::Options;
 use crate::distro::source::Source;
 
@@ -65,34 +65,41 @@ pub enum NotRunning {
     ConditionUnmet { condition: String },
 }
 
+/// What the computation knows of the host beside its options.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostContext<'a> {
+    /// The datastore of a server; `None` on an agent.
+    pub datastore: Option<Kind>,
+    /// The host's name, for the node name k3s derives from it.
+    pub hostname: Option<&'a str>,
+}
+
 /// The components k3s runs in this process, each with its arguments or the
 /// reason it does not run, in the order of the data (by name).
 pub fn compute_all(
     defaults: &Defaults,
     options: &Options,
-    datastore: Option<Kind>,
+    host: HostContext,
 ) -> Vec<(Component, Result<ComponentArgs, NotRunning>)> {
     defaults
         .components
         .iter()
         .filter_map(|(name, data)| {
             let component = Component::from_name(name)?;
-            Some((
-                component,
-                compute(defaults, data, component, options, datastore),
-            ))
+            Some((component, compute(defaults, data, component, options, host)))
         })
         .collect()
 }
 
-/// One component's arguments. `datastore` is `None` on an agent.
+/// One component's arguments.
 pub fn compute(
     defaults: &Defaults,
     data: &ComponentDefaults,
     component: Component,
     options: &Options,
-    datastore: Option<Kind>,
+    host: HostContext,
 ) -> Result<ComponentArgs, NotRunning> {
+    let datastore = host.datastore;
     let subcommand = options.subcommand.clone().unwrap_or_default();
     if !data.runs_in.contains(&subcommand) {
         return Err(NotRunning::NotInSubcommand { subcommand });
@@ -118,10 +125,13 @@ pub fn compute(
         .collect();
     let placeholder = |name: &str| -> String {
         let p = &defaults.placeholders[name];
-        options
-            .scalar(&p.option)
-            .filter(|i| !i.value.is_empty())
-            .map_or_else(|| p.default.clone(), |i| i.value.clone())
+        if let Some(item) = options.scalar(&p.option).filter(|i| !i.value.is_empty()) {
+            return item.value.clone();
+        }
+        match (p.host_default, host.hostname) {
+            (Some(HostDefault::HostnameLower), Some(h)) if !h.is_empty() => h.to_lowercase(),
+            _ => p.default.clone(),
+        }
     };
     let holds = |condition: &str| -> bool {
         let (negated, body) = match condition.strip_prefix('!') {
@@ -134,6 +144,8 @@ pub fn compute(
             user_flags.contains(&flag)
         } else if let Some(option) = body.strip_prefix("set:") {
             options.is_set(option)
+        } else if let Some(name) = body.strip_prefix("known:") {
+            !placeholder(name).is_empty()
         } else if let Some((name, v)) = body.split_once("!=") {
             placeholder(name) != v
         } else if let Some((name, v)) = body.split_once('=') {
@@ -295,7 +307,10 @@ mod tests {
             &d.components[component.name()],
             component,
             options,
-            datastore,
+            HostContext {
+                datastore,
+                hostname: None,
+            },
         )
     }
 
@@ -441,6 +456,35 @@ mod tests {
     }
 
     #[test]
+    fn the_node_name_is_the_option_else_the_lower_cased_host_name() {
+        let d = defaults::builtin("k3s", "1.33").unwrap().defaults;
+        let kubelet = |o: &Options, hostname| {
+            compute(
+                &d,
+                &d.components["kubelet"],
+                Component::Kubelet,
+                o,
+                HostContext {
+                    datastore: None,
+                    hostname,
+                },
+            )
+            .unwrap()
+        };
+        let plain = options("agent", &[], &[]);
+        assert_eq!(
+            flag(&kubelet(&plain, Some("Node-A8")), "hostname-override"),
+            ["node-a8"]
+        );
+        assert!(flag(&kubelet(&plain, None), "hostname-override").is_empty());
+        let named = options("agent", &["--node-name=worker-1"], &[]);
+        assert_eq!(
+            flag(&kubelet(&named, Some("Node-A8")), "hostname-override"),
+            ["worker-1"]
+        );
+    }
+
+    #[test]
     fn embedded_etcd_reads_the_config_file_k3s_writes() {
         let o = options(
             "server",
@@ -532,7 +576,14 @@ mod tests {
             })
         );
         let d = defaults::builtin("k3s", "1.33").unwrap().defaults;
-        let all = compute_all(&d, &server, Some(Kind::Sqlite));
+        let all = compute_all(
+            &d,
+            &server,
+            HostContext {
+                datastore: Some(Kind::Sqlite),
+                hostname: None,
+            },
+        );
         let names: Vec<&str> = all.iter().map(|(c, _)| c.name()).collect();
         assert_eq!(
             names,

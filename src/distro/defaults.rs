@@ -46,6 +46,15 @@ pub struct OptionScheme {
 pub struct Placeholder {
     pub option: String,
     pub default: String,
+    /// A value from the host when the option is not given:
+    /// `hostname-lower`, the host's name in lower case.
+    pub host_default: Option<HostDefault>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostDefault {
+    HostnameLower,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -188,6 +197,14 @@ fn check_condition(condition: &str, defaults: &Defaults) -> Result<(), String> {
     }
     if body.starts_with("arg:") || body.starts_with("set:") {
         return Ok(());
+    }
+    if let Some(name) = body.strip_prefix("known:") {
+        return match defaults.placeholders.contains_key(name) {
+            true => Ok(()),
+            false => Err(format!(
+                "condition {condition:?} names {name}, which is no placeholder"
+            )),
+        };
     }
     if let Some((name, _)) = body.split_once("!=").or_else(|| body.split_once('=')) {
         return match defaults.placeholders.contains_key(name) {

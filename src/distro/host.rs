@@ -6,7 +6,7 @@
 //! (which the facts implement), so it stays free of I/O.
 
 use crate::component::Component;
-use crate::distro::component_args::{self, ComponentArgs, NotRunning};
+use crate::distro::component_args::{self, ComponentArgs, HostContext, NotRunning};
 use crate::distro::config_yaml::{self, ConfigError, ConfigText};
 use crate::distro::datastore::{self, Detection, OnDisk};
 use crate::distro::defaults::Defaults;
@@ -30,6 +30,8 @@ pub trait HostFiles {
     fn list(&self, dir: &str) -> Option<Vec<String>>;
     /// Whether a path exists; `None` when not known.
     fn exists(&self, path: &str) -> Option<bool>;
+    /// The host's name as it reports it; `None` when not known.
+    fn hostname(&self) -> Option<&str>;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -159,8 +161,14 @@ pub fn compute(
             },
         )
     });
-    let components =
-        component_args::compute_all(defaults, &options, datastore.as_ref().map(|d| d.kind));
+    let components = component_args::compute_all(
+        defaults,
+        &options,
+        HostContext {
+            datastore: datastore.as_ref().map(|d| d.kind),
+            hostname: files.hostname(),
+        },
+    );
     Ok(Computed {
         command,
         config_path,
@@ -208,6 +216,9 @@ mod tests {
         }
         fn exists(&self, path: &str) -> Option<bool> {
             Some(self.present.contains(&path) || self.docs.contains_key(path))
+        }
+        fn hostname(&self) -> Option<&str> {
+            Some("lab-K3S-server")
         }
     }
 
@@ -441,6 +452,7 @@ ExecStart=/usr/local/bin/k3s \\\n    server \\\n\t'--write-kubeconfig-mode=0600'
                 "kubeconfig",
                 &["/var/lib/rancher/k3s/agent/kubeproxy.kubeconfig"],
             ),
+            (Component::Kubelet, "hostname-override", &["lab-k3s-server"]),
         ];
         for (which, flag, expected) in table {
             assert_eq!(values(*which, flag), *expected, "{} --{flag}", which.name());
