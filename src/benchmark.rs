@@ -310,10 +310,33 @@ mod tests {
         let errors = load_builtin("cis-9.9").unwrap_err();
         assert_eq!(
             errors.to_string(),
-            format!(
-                "cis-9.9: no such built-in benchmark; built in: {}\n1 error in the benchmark definitions",
-                builtin_ids().join(", ")
-            )
+            format!("cis-9.9: no such built-in benchmark; built in: {}\n1 error in the benchmark definitions", builtin_ids().join(", "))
         );
+    }
+
+    /// Every directory of benchmarks/ is embedded, in version order, and
+    /// loads as the benchmark its directory names.
+    #[test]
+    fn every_benchmark_directory_is_built_in_under_its_own_id() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks");
+        let mut dirs: Vec<String> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().unwrap().is_dir())
+            .map(|e| e.file_name().into_string().unwrap())
+            .collect();
+        dirs.sort();
+        let mut ids: Vec<&str> = builtin_ids().to_vec();
+        let ordered = ids.clone();
+        ids.sort();
+        assert_eq!(ids, dirs);
+        let position = |id: &str| ordered.iter().position(|b| *b == id);
+        assert!(position("cis-1.9") < position("cis-1.10") && position("cis-1.12") < position("cis-2.0"), "{ordered:?}");
+        for id in builtin_ids() {
+            let benchmark = load_builtin(id).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(benchmark.id, *id);
+            let from_disk = load_dir(&root.join(id)).unwrap();
+            assert_eq!(from_disk.sha256, benchmark.sha256, "{id}");
+        }
     }
 }

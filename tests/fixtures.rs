@@ -1,11 +1,25 @@
 //! Saved facts replayed without SSH: every scenario under tests/fixtures/
-//! (a set as `run --save-facts` writes it, `<host>.json` and `_index.json`;
-//! beside it `<scenario>.expected.tsv`) is evaluated by the built binary,
-//! and every check's status and `actual` must be exactly the expected ones.
-//! Together the scenarios give every automated check of cis-1.12 a host
-//! where it passes and one where it fails. tests/fixtures/generate.py
-//! derives the edited scenarios from the captured lab hosts, and writes
-//! each scenario's index.
+//! (a set as `run --save-facts` writes it, `<host>.json` and `_index.json`)
+//! is evaluated by the built binary under each benchmark that has an
+//! expectation file `<scenario>.<benchmark>.expected.tsv` beside it, and
+//! every check's status and `actual` must be exactly the expected ones.
+//! Together a benchmark's scenarios give each of its automated checks a
+//! host where it passes and one where it fails; the coverage test holds
+//! every built-in benchmark to that. tests/fixtures/generate.py derives the
+//! edited scenarios from the captured lab hosts, and writes each
+//! scenario's index.
+//!
+//! An expectation file holds tab-separated lines `host, check id, status,
+//! actual`. A manual check's status is `manual/<verdict>`, the verdict its
+//! automated evaluation would have given: two versions that word a check
+//! differently can give the same observation and differ only there. Lines
+//! starting with `#` are comments, except two directives:
+//! - `#base <benchmark>`: the outcomes of the same scenario under that
+//!   benchmark's file, which this file's lines replace or add to; a line
+//!   whose status is `absent` says the check is not reported at all. A
+//!   derived benchmark reuses its parent's expectations this way and
+//!   states only what its version changes.
+//! - `#check <ids>`: evaluate only these checks (`--check`).
 
 mod common;
 
@@ -13,47 +27,96 @@ use common::{hardbench, repo, text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const SCENARIOS: [&str; 2] = ["kubeadm", "edited"];
-
 /// (host, check id) → (status, actual).
 type Outcomes = BTreeMap<(String, String), (String, String)>;
 
-fn scenario(name: &str) -> PathBuf {
-    repo().join("tests/fixtures").join(name)
+fn fixtures_dir() -> PathBuf {
+    repo().join("tests/fixtures")
 }
 
-fn expected(dir: &Path) -> Outcomes {
-    let tsv = dir.with_extension("expected.tsv");
+fn scenario(name: &str) -> PathBuf {
+    fixtures_dir().join(name)
+}
+
+/// Every expectation file: (scenario, benchmark id), in name order.
+fn expectation_files() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(fixtures_dir()).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".expected.tsv") {
+            let (scenario, benchmark) = stem.split_once('.').unwrap_or_else(|| panic!("{name}: expected <scenario>.<benchmark>.expected.tsv"));
+            files.push((scenario.to_string(), benchmark.to_string()));
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The expectations of a scenario under a benchmark, with its `#base`
+/// resolved, and the `--check` ids of its `#check` directive.
+fn expected(scenario: &str, benchmark: &str) -> (Outcomes, Vec<String>) {
+    let tsv = fixtures_dir().join(format!("{scenario}.{benchmark}.expected.tsv"));
     let text = std::fs::read_to_string(&tsv).unwrap_or_else(|e| panic!("{}: {e}", tsv.display()));
     let mut outcomes = Outcomes::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.starts_with('#') && !l.is_empty()) {
+    let mut checks = Vec::new();
+    let mut own = BTreeSet::new();
+    for (n, line) in text.lines().enumerate() {
+        if let Some(base) = line.strip_prefix("#base ") {
+            let (inherited, base_checks) = expected(scenario, base.trim());
+            outcomes.extend(inherited);
+            checks = base_checks;
+            continue;
+        }
+        if let Some(ids) = line.strip_prefix("#check ") {
+            checks = ids.trim().split(',').map(str::to_string).collect();
+            continue;
+        }
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
         let fields: Vec<&str> = line.split('\t').collect();
         let [host, id, status, actual] = fields[..] else {
-            panic!("{}:{}: expected 4 tab-separated fields", dir.display(), n + 1)
+            panic!("{}:{}: expected 4 tab-separated fields", tsv.display(), n + 1)
         };
-        let previous = outcomes.insert((host.into(), id.into()), (status.into(), actual.into()));
-        assert!(previous.is_none(), "{}:{}: {host} {id} listed twice", dir.display(), n + 1);
+        let key = (host.to_string(), id.to_string());
+        assert!(own.insert(key.clone()), "{}:{}: {host} {id} listed twice", tsv.display(), n + 1);
+        if status == "absent" {
+            assert!(outcomes.remove(&key).is_some(), "{}:{}: {host} {id} is absent from no base", tsv.display(), n + 1);
+        } else {
+            outcomes.insert(key, (status.into(), actual.into()));
+        }
     }
-    outcomes
+    (outcomes, checks)
 }
 
-fn evaluated(dir: &Path) -> Outcomes {
+fn evaluated(dir: &Path, benchmark: &str, checks: &[String]) -> Outcomes {
     let out = tempfile::tempdir().unwrap();
     let json = out.path().join("report.json");
-    let output = hardbench(&[
-        "evaluate",
-        "--facts", dir.to_str().unwrap(),
-        "--benchmark", "cis-1.12",
-        "--json", json.to_str().unwrap(),
-    ]);
+    let mut args = vec![
+        "evaluate".to_string(),
+        "--facts".into(), dir.to_str().unwrap().into(),
+        "--benchmark".into(), benchmark.into(),
+        "--json".into(), json.to_str().unwrap().into(),
+    ];
+    if !checks.is_empty() {
+        args.extend(["--check".to_string(), checks.join(",")]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = hardbench(&args);
     assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["benchmark"]["id"], benchmark);
     let mut outcomes = Outcomes::new();
     for host in report["hosts"].as_array().unwrap() {
         assert_eq!(host["status"], "ok", "{host}");
         for result in host["results"].as_array().unwrap() {
             let key = (host["name"].as_str().unwrap().to_string(), result["id"].as_str().unwrap().to_string());
-            let value = (result["status"].as_str().unwrap().to_string(), result["actual"].as_str().unwrap().to_string());
+            let mut status = result["status"].as_str().unwrap().to_string();
+            let would_be = result["notes"].as_array().into_iter().flatten().filter_map(|n| n.as_str()?.strip_prefix("automated evaluation would be: ")).next();
+            if let (Some(would_be), "manual") = (would_be, status.as_str()) {
+                status = format!("manual/{would_be}");
+            }
+            let value = (status, result["actual"].as_str().unwrap().to_string());
             outcomes.insert(key, value);
         }
     }
@@ -62,9 +125,11 @@ fn evaluated(dir: &Path) -> Outcomes {
 
 #[test]
 fn every_scenario_gives_exactly_the_expected_outcomes() {
-    for name in SCENARIOS {
-        let dir = scenario(name);
-        let (want, got) = (expected(&dir), evaluated(&dir));
+    let files = expectation_files();
+    assert!(files.len() >= 2, "{files:?}");
+    for (name, benchmark) in files {
+        let (want, checks) = expected(&name, &benchmark);
+        let got = evaluated(&scenario(&name), &benchmark, &checks);
         let mut wrong = Vec::new();
         for (key, value) in &want {
             match got.get(key) {
@@ -74,35 +139,65 @@ fn every_scenario_gives_exactly_the_expected_outcomes() {
             }
         }
         for key in got.keys().filter(|k| !want.contains_key(*k)) {
-            wrong.push(format!("{} {}: reported but not in {name}.expected.tsv", key.0, key.1));
+            wrong.push(format!("{} {}: reported but not in {name}.{benchmark}.expected.tsv", key.0, key.1));
         }
-        assert!(wrong.is_empty(), "scenario {name}:\n{}", wrong.join("\n"));
+        assert!(wrong.is_empty(), "scenario {name} under {benchmark}:\n{}", wrong.join("\n"));
     }
 }
 
 #[test]
-fn every_automated_check_has_a_passing_and_a_failing_fixture() {
-    let benchmark = hardbench::benchmark::load_builtin("cis-1.12").unwrap();
-    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
-    for name in SCENARIOS {
-        for ((_, id), (status, _)) in expected(&scenario(name)) {
-            seen.insert((id, status));
-        }
-    }
+fn every_automated_check_of_every_benchmark_has_a_passing_and_a_failing_fixture() {
+    let files = expectation_files();
     let mut missing = Vec::new();
-    for check in benchmark.checks.iter().filter(|c| c.automated) {
-        for status in ["pass", "fail"] {
-            if !seen.contains(&(check.id.to_string(), status.to_string())) {
-                missing.push(format!("{} has no {status} fixture", check.id));
+    for id in hardbench::benchmark::builtin_ids() {
+        let benchmark = hardbench::benchmark::load_builtin(id).unwrap();
+        let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+        for (name, _) in files.iter().filter(|(_, b)| b == id) {
+            for ((_, check), (status, _)) in expected(name, id).0 {
+                seen.insert((check, status));
+            }
+        }
+        if seen.is_empty() {
+            missing.push(format!("{id}: no tests/fixtures/<scenario>.{id}.expected.tsv"));
+        }
+        for check in benchmark.checks.iter().filter(|c| c.automated) {
+            for status in ["pass", "fail"] {
+                if !seen.contains(&(check.id.to_string(), status.to_string())) {
+                    missing.push(format!("{id}: {} has no {status} fixture", check.id));
+                }
             }
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
+/// The scenarios that tell the versions apart do. versions.verdicts.tsv
+/// lists, for the checks the versions word differently, the verdict each
+/// benchmark's expectations give on a host (`absent`: not in that
+/// benchmark); each must be what the expectation files say, and each check
+/// must get two different verdicts on its host.
+#[test]
+fn the_version_scenarios_tell_the_versions_apart() {
+    let table = std::fs::read_to_string(fixtures_dir().join("versions.verdicts.tsv")).unwrap();
+    let mut verdicts: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for line in table.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let [host, id, benchmark, verdict] = line.split('\t').collect::<Vec<_>>()[..] else {
+            panic!("versions.verdicts.tsv: {line:?}: expected 4 tab-separated fields")
+        };
+        let (outcomes, _) = expected("versions", benchmark);
+        let got = outcomes.get(&(host.to_string(), id.to_string())).map_or("absent", |(status, _)| status.as_str());
+        assert_eq!(got, verdict, "{host} {id} under {benchmark}");
+        verdicts.entry((host.into(), id.into())).or_default().insert(verdict.into());
+    }
+    assert!(verdicts.len() >= 5, "{verdicts:?}");
+    for ((host, id), seen) in verdicts {
+        assert!(seen.len() >= 2, "{host} {id}: the same verdict {seen:?} under every benchmark listed");
+    }
+}
+
 #[test]
 fn fixtures_hold_no_secret_material() {
-    for name in SCENARIOS.iter().chain(["old-version"].iter()) {
+    for name in ["kubeadm", "edited", "versions", "old-version"] {
         for entry in std::fs::read_dir(scenario(name)).unwrap() {
             let path = entry.unwrap().path();
             let content = std::fs::read_to_string(&path).unwrap();
@@ -120,7 +215,7 @@ fn auto_refuses_a_kubernetes_version_no_benchmark_covers() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("kubernetes v1.28.9 is older than any benchmark this hardbench knows (cis-1.12 covers 1.32–1.33); choose one explicitly with --benchmark"),
+        stderr.contains("kubernetes v1.26.9 is older than any benchmark this hardbench knows (cis-2.0 covers 1.34–1.35); choose one explicitly with --benchmark"),
         "{}",
         text(&output)
     );
@@ -131,7 +226,7 @@ fn auto_refuses_a_kubernetes_version_no_benchmark_covers() {
     assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(report["benchmark"]["id"], "cis-1.12");
-    assert_eq!(report["hosts"][0]["kubernetes_version"], "v1.28.9");
+    assert_eq!(report["hosts"][0]["kubernetes_version"], "v1.26.9");
 }
 
 #[test]

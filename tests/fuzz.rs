@@ -173,7 +173,7 @@ fn the_definition_loader_never_panics_and_always_names_the_file() {
                 assert!(!errors.0.is_empty());
                 for error in &errors.0 {
                     assert!(
-                        files.iter().any(|(name, _)| error.to_string().starts_with(&format!("{name}:"))),
+                        files.iter().any(|(name, _)| error.to_string().starts_with(&format!("{}:", scratch.path().join(name).display()))),
                         "the error names no definition file: {error}"
                     );
                 }

@@ -1160,4 +1160,33 @@ reference = "older docs"
             assert_eq!(derived(header, checks).unwrap_err(), *expected, "for {header:?} with {checks:?}");
         }
     }
+
+    /// The derived CIS versions have the checks coverage.md counts for
+    /// sections 1 to 4 (all / automated), and the ids their versions add
+    /// or lack.
+    #[test]
+    fn the_derived_cis_versions_have_their_versions_checks() {
+        for (id, total, automated, kubernetes, has, lacks) in [
+            ("cis-1.10", 95, 64, &["1.28"][..], &["1.2.29"][..], &["1.2.30", "4.2.14", "4.2.15"][..]),
+            ("cis-1.11", 98, 65, &["1.29", "1.30", "1.31"], &["1.2.30", "4.2.14", "4.2.15"], &[]),
+            ("cis-2.0", 97, 65, &["1.34", "1.35"], &["1.2.30", "4.2.14"], &["4.2.15"]),
+        ] {
+            let b = load_builtin(id).unwrap();
+            assert_eq!(b.checks.len(), total, "{id}");
+            assert_eq!(b.checks.iter().filter(|c| c.automated).count(), automated, "{id}");
+            assert_eq!(b.kubernetes, kubernetes, "{id}");
+            assert_eq!(b.platform, "kubeadm", "{id}: inherited");
+            for check in has {
+                assert!(b.check(check).is_some(), "{id} has {check}");
+            }
+            for check in lacks {
+                assert!(b.check(check).is_none(), "{id} lacks {check}");
+            }
+        }
+        let v10 = load_builtin("cis-1.10").unwrap();
+        let v12 = load_builtin("cis-1.12").unwrap();
+        assert!(v10.check("1.1.20").unwrap().title.contains("600"));
+        assert!(v12.check("1.1.20").unwrap().title.contains("644"));
+        assert_eq!(v10.check("4.2.8").unwrap().level, Level::Two, "levels are inherited");
+    }
 }

@@ -335,6 +335,17 @@ w (10.0.0.5) worker: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
     }
 
     #[test]
+    fn only_a_level_2_check_is_marked_with_its_level() {
+        let mut level_2 = sample::check("4.2.8", "Event QPS", Role::Worker, Status::Manual, "", "5");
+        level_2.level = 2;
+        let level_1 = sample::check("4.2.4", "Read-only port", Role::Worker, Status::Manual, "", "0");
+        let report = sample::run(vec![sample::ok_host("w", "10.0.0.5", vec![Role::Worker], vec![level_1, level_2])]);
+        let text = render(&report, PLAIN);
+        assert!(text.contains("  MANUAL 4.2.4 Read-only port; observed: 0\n"), "{text}");
+        assert!(text.contains("  MANUAL 4.2.8 Event QPS [Level 2]; observed: 5\n"), "{text}");
+    }
+
+    #[test]
     fn notes_follow_the_values() {
         let mut result = sample::check(
             "4.2.4",

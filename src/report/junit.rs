@@ -305,6 +305,24 @@ mod tests {
     }
 
     #[test]
+    fn each_case_carries_its_check_level_as_a_property() {
+        let mut level_2 = sample::check("4.2.8", "Event QPS", Role::Worker, Status::Manual, "", "5");
+        level_2.level = 2;
+        let level_1 = sample::check("4.2.4", "Read-only port", Role::Worker, Status::Pass, "0", "0");
+        let report = sample::run(vec![sample::ok_host("w", "10.0.0.5", vec![Role::Worker], vec![level_1, level_2])]);
+        let junit = parse(&render(&report));
+        let levels: Vec<(String, String)> = junit.test_suites[0]
+            .test_cases
+            .iter()
+            .map(|case| {
+                let level = case.properties.iter().find(|p| p.name.as_str() == "level").expect("a level property");
+                (case.name.to_string(), level.value.to_string())
+            })
+            .collect();
+        assert_eq!(levels, [("4.2.4 Read-only port".to_string(), "1".to_string()), ("4.2.8 Event QPS".to_string(), "2".to_string())]);
+    }
+
+    #[test]
     fn sample_report_maps_each_status() {
         let xml = render(&sample::report());
         assert_python_parses(&xml);
