@@ -1,14 +1,14 @@
-//! One host's audit, assembled from its gathered facts: which roles it is
-//! audited as, which checks apply, and their outcomes. Pure: time and facts
-//! come in, a `HostReport` goes out; under `--benchmark auto`, one for each
-//! benchmark the run may still choose (`Audited`).
+//! One host's audit, assembled from its gathered facts: which benchmark
+//! judges it (under `--benchmark auto`, the one for its platform and
+//! version), which roles it is audited as, which checks apply, and their
+//! outcomes. Pure: time and facts come in, a `HostReport` goes out.
 
 use crate::benchmark::Benchmark;
 use crate::component::{Component, Role};
 use crate::eval;
 use crate::facts::Facts;
 use crate::gather::Gathering;
-use crate::outcome::{CheckResult, HostReport, Outcome, Status};
+use crate::outcome::{BenchmarkInfo, CheckResult, HostReport, Outcome, Status};
 use crate::select::{Disposition, Selection};
 use crate::transport::{HostError, HostErrorKind};
 use crate::version;
@@ -42,46 +42,59 @@ pub fn detect_roles(facts: &Facts) -> Vec<Role> {
     roles
 }
 
-/// The benchmarks the run may use (one, or every built-in one for
-/// `--benchmark auto`), each with the checks selected in it.
+/// The benchmarks the run may use (the one `--benchmark` named, or every
+/// built-in one for `--benchmark auto`), each with the checks selected in it.
 #[derive(Clone, Debug)]
 pub struct Candidates {
     pub benchmarks: Vec<Benchmark>,
     /// One per benchmark, in the same order.
     pub selections: Vec<Selection>,
+    /// `--benchmark auto`: each host gets the benchmark of its platform and
+    /// version (`version::choose`); otherwise the one benchmark judges every host.
+    pub auto: bool,
 }
 
-/// One host's results under every candidate benchmark, so that its facts
-/// can be dropped as soon as it is audited: `--benchmark auto` chooses
-/// once every host's version is known.
-#[derive(Clone, Debug)]
-pub struct Audited {
-    /// One report per candidate, in the candidates' order.
-    pub reports: Vec<HostReport>,
+/// The platform a host runs, and what showed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Platform {
+    pub id: String,
+    /// In words, for `selected_by`.
+    pub evidence: String,
 }
 
-impl Audited {
-    /// The Kubernetes version the host reported: every candidate's report
-    /// holds the same one.
-    pub fn kubernetes_version(&self) -> Option<&str> {
-        self.reports.first()?.kubernetes_version.as_deref()
+/// The platform `facts` show. Every host is kubeadm for now: kubeadm is the
+/// platform recognised when no other is, and no other is known yet. Platform
+/// recognition from data (`platform::recognise`) replaces this function,
+/// the one place the choice of benchmark learns a host's platform.
+pub fn platform_of(_facts: &Facts) -> Platform {
+    Platform { id: "kubeadm".to_string(), evidence: "no other platform recognised".to_string() }
+}
+
+/// Which candidate judges the host, and the whole reason (its
+/// `selected_by`): the one `--benchmark` named, else the one for its
+/// platform and version. A host whose facts could not be gathered is judged
+/// by none under `auto`; one no benchmark fits is an error of its own, and
+/// every other host is still audited.
+fn choose(
+    candidates: &Candidates,
+    facts: Option<&Facts>,
+    seen: Option<&version::Seen>,
+) -> Result<Option<(version::Choice, String)>, HostError> {
+    if !candidates.auto {
+        let named = version::Choice { index: 0, why: "--benchmark".to_string(), covered: true };
+        return Ok(Some((named, "--benchmark".to_string())));
     }
+    let Some(facts) = facts else { return Ok(None) };
+    let platform = platform_of(facts);
+    let choice = version::choose(&candidates.benchmarks, &platform.id, seen)
+        .map_err(|no| HostError::new(HostErrorKind::NoBenchmark, no.to_string()))?;
+    let selected_by = format!("auto: platform {} ({}); {}", platform.id, platform.evidence, choice.why);
+    Ok(Some((choice, selected_by)))
 }
 
-pub fn against_candidates(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates) -> Audited {
-    Audited {
-        reports: (candidates.benchmarks.iter().zip(&candidates.selections))
-            .map(|(benchmark, selection)| host_report(host, gathering, benchmark, selection))
-            .collect(),
-    }
-}
-
-fn host_report(
-    host: &HostIdentity,
-    gathering: &Gathering,
-    benchmark: &Benchmark,
-    selection: &Selection,
-) -> HostReport {
+/// Audits one host under the benchmark chosen for it, so that its facts
+/// can be dropped as soon as it is audited.
+pub fn audit(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates) -> HostReport {
     let (roles, roles_detected) = match (&host.roles, &gathering.result) {
         (Some(roles), _) => (roles.clone(), false),
         (None, Ok(facts)) => (detect_roles(facts), true),
@@ -91,7 +104,23 @@ fn host_report(
     let k8s_version = gathering.result.as_ref().ok().and_then(version::seen);
     let impostors = gathering.result.as_ref().map(Facts::impostors).unwrap_or_default();
     let seen = gathering.result.as_ref().ok().map(role_hint::Seen::of);
+    let chosen = choose(candidates, gathering.result.as_ref().ok(), k8s_version.as_ref());
+    let choice = chosen.as_ref().ok().and_then(Option::as_ref);
+    let benchmark = choice.map(|(choice, selected_by)| {
+        let benchmark = &candidates.benchmarks[choice.index];
+        BenchmarkInfo {
+            id: benchmark.id.clone(),
+            title: benchmark.title.clone(),
+            sha256: benchmark.sha256.clone(),
+            selected_by: selected_by.clone(),
+        }
+    });
+    // A benchmark standing in for the host's version is said beside the results.
+    let stand_in = choice
+        .filter(|(choice, _)| !choice.covered)
+        .map(|(choice, _)| format!("judged by {}: {}", candidates.benchmarks[choice.index].id, choice.why));
     let result = gathering.result.as_ref().map_err(Clone::clone).and_then(|facts| {
+        let index = chosen?.expect("a host with facts gets a benchmark or an error").0.index;
         if roles.is_empty() {
             return Err(HostError::new(
                 HostErrorKind::NoRoles,
@@ -101,6 +130,7 @@ fn host_report(
                 ),
             ));
         }
+        let (benchmark, selection) = (&candidates.benchmarks[index], &candidates.selections[index]);
         // One host, one benchmark: what its checks derive from the facts
         // is derived once.
         Ok(crate::kube::memo::for_host(|| {
@@ -108,10 +138,11 @@ fn host_report(
         }))
     });
     // Declared roles that disagree with what runs get one note.
-    let notes = match (&host.roles, &seen, &result) {
-        (Some(declared), Some(seen), Ok(results)) => role_hint::note(declared, seen, results).into_iter().collect(),
-        _ => Vec::new(),
+    let role_note = match (&host.roles, &seen, &result) {
+        (Some(declared), Some(seen), Ok(results)) => role_hint::note(declared, seen, results),
+        _ => None,
     };
+    let notes = stand_in.into_iter().chain(role_note).collect();
     HostReport {
         name: host.name.clone(),
         address: host.address.clone(),
@@ -124,6 +155,7 @@ fn host_report(
         reported_hostname: identity.hostname,
         machine_id: identity.machine_id,
         host_key: gathering.host_key.clone(),
+        benchmark,
         kubernetes_version: k8s_version.as_ref().map(|s| s.version.clone()),
         kubernetes_version_source: k8s_version.map(|s| s.source),
         impostors,
@@ -188,6 +220,124 @@ mod tests {
         // etcd as user etcd under its own service is etcd.
         facts.processes.push(process(Component::Etcd, 70, 998, "/system.slice/etcd.service"));
         assert_eq!(detect_roles(&facts), [Role::Etcd, Role::Worker]);
+    }
+
+    /// Two benchmarks for kubeadm: the built-in cis-1.12 and, built here,
+    /// an older one for 1.29–1.31 that lacks 4.2.1 (so which one judged a
+    /// host shows in its results).
+    fn two_benchmarks(auto: bool) -> Candidates {
+        let newer = crate::benchmark::load_builtin("cis-1.12").unwrap();
+        let mut older = newer.clone();
+        older.id = "test-1.11".into();
+        older.title = "An older test benchmark".into();
+        older.sha256 = "b".repeat(64);
+        older.kubernetes = vec!["1.29".into(), "1.30".into(), "1.31".into()];
+        older.checks.retain(|check| &*check.id != "4.2.1");
+        let benchmarks = if auto { vec![newer, older] } else { vec![older] };
+        let selections = benchmarks.iter().map(|b| Selection::new(b, &[], &[], None).unwrap()).collect();
+        Candidates { benchmarks, selections, auto }
+    }
+
+    /// A worker whose kubelet reports `version` (none: no version read),
+    /// or one that could not be gathered.
+    fn worker(version: Option<&str>, reachable: bool) -> Gathering {
+        use crate::facts::VersionFact;
+        let mut facts =
+            Facts { processes: vec![process(Component::Kubelet, 58, 0, "/system.slice/kubelet.service")], ..Facts::default() };
+        if let Some(version) = version {
+            let reported = VersionFact::Reported { text: format!("Kubernetes {version}"), source: None };
+            facts.versions.insert(Component::Kubelet, reported);
+        }
+        Gathering {
+            started_at: chrono::DateTime::parse_from_rfc3339("2026-11-29T16:00:00+00:00").unwrap(),
+            duration: std::time::Duration::from_millis(10),
+            host_key: None,
+            result: if reachable { Ok(facts) } else { Err(HostError::new(HostErrorKind::Connect, "refused")) },
+        }
+    }
+
+    fn identity(name: &str) -> HostIdentity {
+        HostIdentity { name: name.into(), address: "192.0.2.1".into(), port: 22, user: "audit".into(), sudo: true, roles: None }
+    }
+
+    /// One inventory, several clusters: each host is judged by the
+    /// benchmark of its own version, and only by it; a host no benchmark
+    /// fits is an error of its own.
+    #[test]
+    fn each_host_is_judged_by_the_benchmark_for_its_version() {
+        let candidates = two_benchmarks(true);
+        let kubelet = "kubelet: kubelet --version";
+        // (kubernetes version, reachable, benchmark id, selected_by, note, error)
+        type Case<'a> = (Option<&'a str>, bool, Option<&'a str>, String, Option<&'a str>, Option<&'a str>);
+        let auto = "auto: platform kubeadm (no other platform recognised); ";
+        let cases: [Case; 6] = [
+            (Some("v1.33.4"), true, Some("cis-1.12"), format!("{auto}kubernetes v1.33.4 ({kubelet}); cis-1.12 covers 1.32–1.33"), None, None),
+            (Some("v1.30.4"), true, Some("test-1.11"), format!("{auto}kubernetes v1.30.4 ({kubelet}); test-1.11 covers 1.29–1.31"), None, None),
+            (
+                Some("v1.36.0"),
+                true,
+                Some("cis-1.12"),
+                format!("{auto}kubernetes v1.36.0 ({kubelet}) is newer than every benchmark for kubeadm; the newest: cis-1.12 covers 1.32–1.33"),
+                Some("judged by cis-1.12: kubernetes v1.36.0 (kubelet: kubelet --version) is newer than every benchmark for kubeadm; the newest: cis-1.12 covers 1.32–1.33"),
+                None,
+            ),
+            (
+                None,
+                true,
+                Some("cis-1.12"),
+                format!("{auto}no Kubernetes version could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.33"),
+                Some("judged by cis-1.12: no Kubernetes version could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.33"),
+                None,
+            ),
+            (
+                Some("v1.28.9"),
+                true,
+                None,
+                String::new(),
+                None,
+                Some("[no-benchmark] kubernetes v1.28.9 (kubelet: kubelet --version) is older than every benchmark for platform kubeadm this hardbench knows (the oldest: test-1.11 covers 1.29–1.31); choose one explicitly with --benchmark"),
+            ),
+            (Some("v1.33.4"), false, None, String::new(), None, Some("[connect] refused")),
+        ];
+        for (version, reachable, id, selected_by, note, error) in cases {
+            let report = audit(&identity("w"), &worker(version, reachable), &candidates);
+            let context = format!("{version:?} reachable={reachable}: {report:#?}");
+            assert_eq!(report.benchmark.as_ref().map(|b| b.id.as_str()), id, "{context}");
+            if let Some(benchmark) = &report.benchmark {
+                assert_eq!(benchmark.selected_by, selected_by, "{context}");
+                let judged = candidates.benchmarks.iter().find(|b| b.id == benchmark.id).unwrap();
+                assert_eq!((&benchmark.title, &benchmark.sha256), (&judged.title, &judged.sha256));
+                // Judged by that benchmark alone: the older one has no 4.2.1.
+                let results = report.result.as_ref().unwrap();
+                let has_4_2_1 = results.iter().any(|r| &*r.id == "4.2.1");
+                assert_eq!(has_4_2_1, benchmark.id == "cis-1.12", "{context}");
+            }
+            match note {
+                Some(note) => assert_eq!(report.notes, [note], "{context}"),
+                None => assert!(report.notes.is_empty(), "{context}"),
+            }
+            match (error, &report.result) {
+                (Some(error), Err(e)) => assert_eq!(format!("[{}] {}", e.kind, e.message), error),
+                (None, Ok(_)) => {}
+                _ => panic!("{context}"),
+            }
+            // The version seen is reported whether or not a benchmark fits it.
+            assert_eq!(report.kubernetes_version.as_deref(), version.filter(|_| reachable), "{context}");
+        }
+    }
+
+    /// `--benchmark ID` judges every host by it, whatever its version,
+    /// even one that could not be gathered (it would have been judged by it).
+    #[test]
+    fn a_named_benchmark_judges_every_host() {
+        let candidates = two_benchmarks(false);
+        for (version, reachable) in [(Some("v1.33.4"), true), (Some("v1.28.9"), true), (None, true), (None, false)] {
+            let report = audit(&identity("w"), &worker(version, reachable), &candidates);
+            let benchmark = report.benchmark.as_ref().expect("named");
+            assert_eq!((benchmark.id.as_str(), benchmark.selected_by.as_str()), ("test-1.11", "--benchmark"));
+            assert_eq!(report.result.is_ok(), reachable, "{report:#?}");
+            assert!(report.notes.is_empty(), "{report:#?}");
+        }
     }
 
     /// With only an impostor running, the component is not running: it is

@@ -97,25 +97,27 @@ pub struct Check {
 /// A declarative test. Leaves read one fact; `All`/`Any` combine.
 #[derive(Clone, Debug)]
 pub enum Test {
-    /// A component setting's effective value. With `if_running`, a host
-    /// where the component does not run passes: the recommendation is about
-    /// a component the host does not have (kube-proxy on a cluster that
-    /// replaced it), and "not collected" would make every audit incomplete.
+    /// A component setting's effective value. With `if_running`, the check
+    /// does not apply to a host where the component does not run: the
+    /// recommendation is about a component the host does not have
+    /// (kube-proxy on a cluster that replaced it), and "not collected" would
+    /// make every audit incomplete.
     Setting {
         setting: SettingId,
         predicate: Predicate,
         if_running: bool,
     },
     /// The metadata of the first candidate path that exists. With
-    /// `if_exists`, no candidate existing passes.
+    /// `if_exists`, the check does not apply when no candidate exists
+    /// (without, that fails).
     File {
         paths: Vec<String>,
         predicate: Predicate,
         if_exists: bool,
     },
     /// The metadata of the file a setting's effective value names. With
-    /// `if_set`, a setting that is absent (and has no default) passes; with
-    /// `if_exists`, a named file that does not exist passes.
+    /// `if_set`, the check does not apply when the setting is absent (and
+    /// has no default); with `if_exists`, when the named file does not exist.
     FileFrom {
         setting: SettingId,
         predicate: Predicate,
@@ -124,8 +126,8 @@ pub enum Test {
     },
     /// The metadata of every entry below a directory (recursively), or only
     /// of the regular files whose name ends with `suffix`; the directory
-    /// itself is judged too when there is no suffix. With `if_exists`, a
-    /// directory that does not exist passes.
+    /// itself is judged too when there is no suffix. With `if_exists`, the
+    /// check does not apply when the directory does not exist.
     Tree {
         dir: String,
         suffix: Option<String>,

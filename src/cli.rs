@@ -7,10 +7,11 @@ use std::path::PathBuf;
 macro_rules! exit_codes {
     () => {
         "Exit codes:\n  \
-         0  every evaluated check passed (warn and manual allowed)\n  \
+         0  every evaluated check passed (warn, manual and not-applicable allowed)\n  \
          1  at least one check failed, or a host runs an impostor process\n  \
          2  bad input (inventory, benchmark, flags or output paths); nothing was contacted\n  \
-         3  at least one host, or one check's facts, could not be audited\n  \
+         3  at least one host, or one check's facts, could not be audited (under --benchmark auto, \
+         a host no benchmark fits is one)\n  \
          4  a report (JSON, JUnit, console or saved facts) could not be written; the others were \
          (outranks 0, 1, 3, 130 and 143)\n  \
          130, 143  interrupted by SIGINT or SIGTERM before the reports were begun: they are still \
@@ -101,9 +102,9 @@ pub struct EvaluateArgs {
 
 #[derive(Debug, Args)]
 pub struct SelectionArgs {
-    /// The benchmark id (`hardbench list-benchmarks`), the path of a benchmark directory of
-    /// your own (docs/adding-a-benchmark.md), or `auto` to choose from the Kubernetes version
-    /// seen on the hosts, e.g. `--benchmark cis-1.12`.
+    /// The benchmark id for every host (`hardbench list-benchmarks`), the path of a benchmark
+    /// directory of your own (docs/adding-a-benchmark.md), or `auto` to choose for each host from
+    /// its platform and the Kubernetes version seen on it, e.g. `--benchmark cis-1.12`.
     #[arg(long, value_name = "ID|PATH|auto", default_value = "auto")]
     pub benchmark: String,
     /// The CIS profile level: `1` evaluates the Level 1 checks only, `2` every check (Level 2

@@ -32,9 +32,6 @@ pub enum Error {
     /// directory that is not ours to replace (`evidence.rs`).
     #[error(transparent)]
     Evidence(#[from] crate::evidence::EvidenceError),
-    /// No benchmark fits the Kubernetes version the hosts run.
-    #[error("{0}")]
-    UnsupportedVersion(String),
     /// Everything `validate` found, each in its own words.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<Error>),

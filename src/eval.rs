@@ -1,13 +1,19 @@
 //! Evaluates one check against one host's facts. Pure: no IO, no clock, no
 //! logging; one `Check` serves every host.
 //!
-//! A test yields a three-valued verdict: pass, fail, or error (a fact it
-//! needs could not be collected, with the host's reason). Combinations use
-//! Kleene logic: `all` fails if any part fails, else errors if any part
-//! errors; `any` passes if any part passes, else errors if any part errors.
-//! Then the check's kind decides the status: automated → pass/fail (warn
-//! when unscored) or error; manual → `manual`, with what was observed and
-//! what automated evaluation would have said in a note.
+//! A test yields a verdict: pass, fail, error (a fact it needs could not be
+//! collected, with the host's reason), or not applicable (what it is about
+//! is not on this host: a file or directory an `if-exists` test names, the
+//! file an `if-set` setting would name, a component an `if-running` test
+//! is about; with the reason). Combinations use Kleene logic: `all` fails
+//! if any part fails, else errors if any part errors; `any` passes if any
+//! part passes, else errors if any part errors; a part that does not apply
+//! counts for nothing, and a combination none of whose parts applies does
+//! not apply. Then the check's kind decides the status: automated →
+//! pass/fail (warn when unscored), not-applicable or error; manual →
+//! `manual`, with what was observed and what automated evaluation would
+//! have said in a note (a person still looks: a manual check's test looks
+//! at the usual place only).
 
 mod ca;
 mod combine;
@@ -16,8 +22,9 @@ pub mod operator;
 mod tree;
 
 use crate::benchmark::{Benchmark, Check, Setting, Test};
+use crate::component::Component;
 use crate::facts::{Facts, FileFact, FileKind, FileStat};
-use crate::kube::{self, kubelet, value::Value};
+use crate::kube::{self, kubelet, manifest, value::Value};
 use crate::outcome::{Outcome, Source, Status};
 use operator::{mode_text, Predicate};
 
@@ -26,6 +33,8 @@ enum Verdict {
     Pass,
     Fail,
     Error,
+    /// The check does not apply to the host; the judgement's `actual` says why.
+    NotApplicable,
 }
 
 impl Verdict {
@@ -34,6 +43,7 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
             Verdict::Error => "error",
+            Verdict::NotApplicable => "not-applicable",
         }
     }
 }
@@ -69,6 +79,12 @@ impl Judgement {
             actual,
         )
     }
+
+    /// The check does not apply to the host, for `reason` (what is absent
+    /// from it), which `actual` gives.
+    fn not_applicable(expected: String, reason: &str) -> Judgement {
+        Judgement::new(Verdict::NotApplicable, expected, format!("not applicable: {reason}"))
+    }
 }
 
 pub fn evaluate(facts: &Facts, benchmark: &Benchmark, check: &Check) -> Outcome {
@@ -89,6 +105,7 @@ pub fn evaluate(facts: &Facts, benchmark: &Benchmark, check: &Check) -> Outcome 
             Verdict::Fail if check.scored => Status::Fail,
             Verdict::Fail => Status::Warn,
             Verdict::Error => Status::Error,
+            Verdict::NotApplicable => Status::NotApplicable,
         }
     } else {
         notes.push(format!(
@@ -111,10 +128,9 @@ fn judge(facts: &Facts, benchmark: &Benchmark, test: &Test) -> Judgement {
         Test::Setting { setting, predicate, if_running } => {
             let setting = benchmark.setting(*setting);
             if *if_running && facts.process(setting.component).is_none() {
-                return Judgement::passed(
-                    true,
+                return Judgement::not_applicable(
                     predicate.expected(&setting.flag()),
-                    format!("{} does not run on this host", setting.component),
+                    &format!("{} does not run on this host", setting.component),
                 );
             }
             judge_setting(facts, benchmark, setting, predicate)
@@ -233,11 +249,14 @@ fn judge_file(
         judgement.subject = Some(path.clone());
         return judgement;
     }
-    let actual = match paths {
-        [one] => format!("file {one} does not exist"),
-        many => format!("none of {} exists", many.join(", ")),
+    let mut judgement = match paths {
+        [one] if if_exists => Judgement::not_applicable(expected, &missing_file(one)),
+        [one] => Judgement::new(Verdict::Fail, expected, format!("file {one} does not exist")),
+        many if if_exists => {
+            Judgement::not_applicable(expected, &format!("none of {} exists on this host", many.join(", ")))
+        }
+        many => Judgement::new(Verdict::Fail, expected, format!("none of {} exists", many.join(", "))),
     };
-    let mut judgement = Judgement::passed(if_exists, expected, actual);
     judgement.sources = paths
         .iter()
         .map(|p| Source::File { path: p.clone() })
@@ -246,6 +265,17 @@ fn judge_file(
         judgement.subject = Some(one.clone());
     }
     judgement
+}
+
+/// Why an `if-exists` test of `path` does not apply: it is not there, and
+/// for a static pod manifest what that means.
+fn missing_file(path: &str) -> String {
+    match Component::ALL.into_iter().find(|&c| manifest::path(c) == path) {
+        Some(component) => {
+            format!("{path} does not exist on this host ({component} does not run as a static pod here)")
+        }
+        None => format!("{path} does not exist on this host"),
+    }
 }
 
 fn judge_stat(path: &str, stat: &FileStat, predicate: &Predicate, expected: String) -> Judgement {
@@ -290,7 +320,11 @@ fn judge_file_from(
     let source = observation.source(setting);
     let Some(path) = observation.value.as_deref().filter(|p| !p.is_empty()) else {
         let actual = format!("{} runs without {}", setting.component, setting.flag());
-        let mut judgement = Judgement::passed(if_set, expected, actual);
+        let mut judgement = if if_set {
+            Judgement::not_applicable(expected, &actual)
+        } else {
+            Judgement::new(Verdict::Fail, expected, actual)
+        };
         judgement.sources.push(source);
         return judgement;
     };
@@ -887,8 +921,8 @@ mod tests {
         case(
             &host().file_state(APISERVER, FileFact::Missing),
             "1.1.1",
-            Status::Pass,
-            "file /etc/kubernetes/manifests/kube-apiserver.yaml does not exist",
+            Status::NotApplicable,
+            "not applicable: /etc/kubernetes/manifests/kube-apiserver.yaml does not exist on this host (kube-apiserver does not run as a static pod here)",
         );
         case(
             &host(),
@@ -973,7 +1007,7 @@ mod tests {
             &older,
             "1.1.14",
             Status::Pass,
-            "/etc/kubernetes/admin.conf: owner root:root; file /etc/kubernetes/super-admin.conf does not exist",
+            "/etc/kubernetes/admin.conf: owner root:root; not applicable: /etc/kubernetes/super-admin.conf does not exist on this host",
         );
         assert_eq!(o.expected, "/etc/kubernetes/admin.conf and /etc/kubernetes/super-admin.conf: owner root:root");
     }
@@ -1028,14 +1062,14 @@ mod tests {
         case(
             &host().run(K, ""),
             "4.1.9",
-            Status::Pass,
-            "kubelet runs without --config",
+            Status::NotApplicable,
+            "not applicable: kubelet runs without --config",
         );
         case(
             &host().run(K, ""),
             "4.1.5",
-            Status::Pass,
-            "kubelet runs without --kubeconfig",
+            Status::NotApplicable,
+            "not applicable: kubelet runs without --kubeconfig",
         );
         let kubeconfig = host()
             .run(K, "--kubeconfig=/etc/kubernetes/kubelet.conf")
@@ -1086,8 +1120,8 @@ mod tests {
         case(&gone, "1.1.19", Status::Fail, "directory /etc/kubernetes/pki does not exist");
         let mut no_cni = host();
         no_cni.0.listings.insert("/etc/cni/net.d".into(), crate::facts::Listing::Missing);
-        let o = case(&no_cni, "1.1.9", Status::Manual, "directory /etc/cni/net.d does not exist");
-        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+        let o = case(&no_cni, "1.1.9", Status::Manual, "not applicable: directory /etc/cni/net.d does not exist on this host");
+        assert_eq!(o.notes, ["automated evaluation would be: not-applicable"]);
     }
 
     const ENC: &str = "/etc/kubernetes/enc/encryption.yaml";
@@ -1206,7 +1240,7 @@ mod tests {
     fn kube_proxy_config_file_replaces_flags() {
         use Component::KubeProxy as P;
         // A worker whose CNI replaced kube-proxy has nothing to judge.
-        case(&host(), "4.3.1", Status::Pass, "kube-proxy does not run on this host");
+        case(&host(), "4.3.1", Status::NotApplicable, "not applicable: kube-proxy does not run on this host");
         case(&host().run(P, ""), "4.3.1", Status::Pass, "absent (kube-proxy default: 127.0.0.1:10249)");
         case(&host().run(P, "--metrics-bind-address=0.0.0.0:10249"), "4.3.1", Status::Fail, "--metrics-bind-address=0.0.0.0:10249");
         let o = case(

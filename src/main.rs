@@ -61,7 +61,6 @@ fn exit_code(error: &Error) -> ExitCode {
         | Error::Selection(_)
         | Error::Output(_)
         | Error::Evidence(_)
-        | Error::UnsupportedVersion(_)
         | Error::Invalid(_) => ExitCode::BadInput,
     }
 }

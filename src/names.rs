@@ -131,7 +131,7 @@ mod tests {
             &Status::ALL,
             Status::name,
             Status::from_name,
-            &["pass", "fail", "warn", "manual", "skip", "error"],
+            &["pass", "fail", "warn", "manual", "not-applicable", "skip", "error"],
         );
         agree(
             &HostErrorKind::ALL,
@@ -148,6 +148,7 @@ mod tests {
                 "parse",
                 "interrupted",
                 "no-roles",
+                "no-benchmark",
                 "bastion",
                 "internal",
             ],

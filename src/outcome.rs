@@ -19,6 +19,10 @@ named_enum! {
         Warn = "warn",
         /// The recommendation needs a human; `actual` still says what was observed.
         Manual = "manual",
+        /// The check does not apply to this host (the file, directory or
+        /// component it is about is not there); `actual` says why. Never a
+        /// pass, and never the user's `--skip`.
+        NotApplicable = "not-applicable",
         /// Not evaluated on this host (deselected with --skip).
         Skip = "skip",
         /// A fact the check needs could not be collected; never a verdict.
@@ -110,6 +114,11 @@ pub struct HostReport {
     pub reported_hostname: Option<String>,
     pub machine_id: Option<String>,
     pub host_key: Option<HostKeyInfo>,
+    /// The benchmark the host was judged by: the one `--benchmark` named,
+    /// or the one `auto` chose for it; `None` under `auto` when there was
+    /// nothing to choose from (the host could not be gathered, or no
+    /// benchmark fits it: then `result` says so).
+    pub benchmark: Option<BenchmarkInfo>,
     /// Kubernetes version seen on the host, if any component reported one.
     pub kubernetes_version: Option<String>,
     /// Where that version was read: the component and its source.
@@ -133,6 +142,7 @@ pub struct Summary {
     pub fail: usize,
     pub warn: usize,
     pub manual: usize,
+    pub not_applicable: usize,
     pub skip: usize,
     pub error: usize,
     pub hosts_ok: usize,
@@ -146,6 +156,7 @@ impl Summary {
             Status::Fail => self.fail += 1,
             Status::Warn => self.warn += 1,
             Status::Manual => self.manual += 1,
+            Status::NotApplicable => self.not_applicable += 1,
             Status::Skip => self.skip += 1,
             Status::Error => self.error += 1,
         }
@@ -160,14 +171,16 @@ impl Summary {
     }
 }
 
-/// The benchmark a run used.
+/// The benchmark a host was judged by.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BenchmarkInfo {
     pub id: String,
     pub title: String,
     /// sha256 over the benchmark's definition files, in file-name order.
     pub sha256: String,
-    /// How it was chosen: "--benchmark" or "auto: kubernetes v1.33.4".
+    /// How it was chosen: "--benchmark", or under `auto` what was seen on
+    /// the host and why this benchmark ("auto: platform kubeadm (...);
+    /// kubernetes v1.33.4 (...); cis-1.12 covers 1.32–1.33").
     pub selected_by: String,
 }
 
@@ -175,7 +188,6 @@ pub struct BenchmarkInfo {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     pub hardbench_version: String,
-    pub benchmark: BenchmarkInfo,
     pub started_at: chrono::DateTime<chrono::FixedOffset>,
     pub finished_at: chrono::DateTime<chrono::FixedOffset>,
     pub hosts: Vec<HostReport>,
@@ -189,7 +201,7 @@ pub struct Report {
 /// Process exit codes; the numbers are a documented interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitCode {
-    /// Every evaluated check passed (warn and manual allowed).
+    /// Every evaluated check passed (warn, manual and not-applicable allowed).
     Compliant,
     /// At least one check failed, or a host runs an impostor process.
     NonCompliant,
@@ -219,6 +231,27 @@ impl ExitCode {
 }
 
 impl Report {
+    /// The benchmark of the whole run: the one every host that was judged
+    /// was judged by, `None` when hosts used different ones (or none was
+    /// judged under `auto`). Its `selected_by` is the hosts' own when they
+    /// all say the same, else it says that each host's says why.
+    pub fn benchmark(&self) -> Option<BenchmarkInfo> {
+        let mut used = self.hosts.iter().filter_map(|host| host.benchmark.as_ref());
+        let first = used.next()?;
+        let mut same_reason = true;
+        for other in used {
+            if other.id != first.id || other.sha256 != first.sha256 {
+                return None;
+            }
+            same_reason &= other.selected_by == first.selected_by;
+        }
+        let mut common = first.clone();
+        if !same_reason {
+            common.selected_by = "auto: chosen for each host (see each host's benchmark.selected_by)".to_string();
+        }
+        Some(common)
+    }
+
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
         for host in &self.hosts {
@@ -254,5 +287,40 @@ impl Report {
         } else {
             ExitCode::Compliant
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    /// A check that does not apply is neither a failure nor an incomplete
+    /// audit: alone, it leaves the run compliant.
+    #[test]
+    fn not_applicable_never_fails_the_gate() {
+        let check = |status| sample::check("4.3.1", "kube-proxy metrics", Role::Worker, status, "", "");
+        let mut report = sample::run(vec![sample::ok_host(
+            "w",
+            "10.0.0.5",
+            vec![Role::Worker],
+            vec![check(Status::NotApplicable), check(Status::Pass)],
+        )]);
+        assert_eq!(report.exit_code(), ExitCode::Compliant);
+        assert_eq!((report.summary().not_applicable, report.summary().pass), (1, 1));
+        report.hosts[0].result.as_mut().unwrap().push(check(Status::Fail));
+        assert_eq!(report.exit_code(), ExitCode::NonCompliant);
+    }
+
+    /// The run's benchmark is the one every judged host used; hosts judged
+    /// by none (unreachable under `auto`) do not count.
+    #[test]
+    fn the_run_has_a_benchmark_only_when_its_hosts_share_one() {
+        let mut report = sample::report();
+        assert_eq!(report.benchmark().map(|b| b.id), Some("cis-1.12".to_string()));
+        report.hosts[1].benchmark.as_mut().unwrap().sha256 = "c".repeat(64);
+        assert_eq!(report.benchmark(), None, "same id, other definition");
+        report.hosts.truncate(0);
+        assert_eq!(report.benchmark(), None);
     }
 }

@@ -6,6 +6,6 @@ pub mod console;
 pub mod json;
 pub mod junit;
 #[cfg(test)]
-mod sample;
+pub(crate) mod sample;
 mod sanitize;
 mod source;

@@ -2,10 +2,11 @@
 //! can be wrong before any host is contacted (inventory, benchmark, check
 //! selection, output paths, the saved-facts directory), gather from every
 //! host in parallel, audit and save each host as soon as it is gathered
-//! (keeping only its results), choose the benchmark, and write the reports.
+//! (under the benchmark chosen for it, keeping only its results), and write
+//! the reports.
 //! `evaluate` does the same from a saved set, one host at a time, without SSH.
 
-use crate::audit::{self, Audited, Candidates, HostIdentity};
+use crate::audit::{self, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark, Level};
 use crate::cli::{Cli, Command, EvaluateArgs, ListChecksArgs, OutputArgs, RunArgs, SelectionArgs, ValidateArgs};
 use crate::error::Error;
@@ -14,7 +15,7 @@ use crate::facts::plan;
 use crate::gather::{self, Script};
 use crate::interrupt::{self, Interrupt};
 use crate::inventory::{self, Become, Host};
-use crate::outcome::{BenchmarkInfo, ExitCode, Report};
+use crate::outcome::{ExitCode, HostReport, Report};
 use crate::output::{self, Destination};
 use crate::progress::Progress;
 use crate::report;
@@ -80,11 +81,11 @@ fn run(
     );
     progress.finish();
 
-    let (audited, records): (Vec<Audited>, Vec<Saved>) = done.into_iter().unzip();
+    let (audited, records): (Vec<HostReport>, Vec<Saved>) = done.into_iter().unzip();
     // Every host is done (or interrupted): the set is complete. A set that
     // cannot be written does not cost the reports: they say it is missing.
     let saved = evidence.map_or(Ok(()), |set| set.commit(records.into_iter().flatten().collect()));
-    let mut report = assemble(started_at, &candidates, &args.selection, audited)?;
+    let mut report = assemble(started_at, audited);
     if let Err(error) = saved {
         missing(&mut report, console, &error);
     }
@@ -95,13 +96,13 @@ fn run(
 type Saved = Option<Result<HostRecord, EvidenceError>>;
 
 /// A host's work once its gathering ended, on its worker thread: audit it
-/// under every candidate benchmark and save its facts, so that only its
+/// under the benchmark chosen for it and save its facts, so that only its
 /// results outlive it.
-fn audit_and_save(candidates: &Arc<Candidates>, evidence: Option<Arc<Staging>>) -> gather::Finish<(Audited, Saved)> {
+fn audit_and_save(candidates: &Arc<Candidates>, evidence: Option<Arc<Staging>>) -> gather::Finish<(HostReport, Saved)> {
     let candidates = Arc::clone(candidates);
     Arc::new(move |host, gathering| {
         let identity = identity(host);
-        let audited = audit::against_candidates(&identity, &gathering, &candidates);
+        let audited = audit::audit(&identity, &gathering, &candidates);
         let saved = evidence.as_ref().map(|set| set.save(&identity, gathering));
         (audited, saved)
     })
@@ -125,10 +126,10 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
     for record in set.records() {
         stop_if_interrupted(interrupt, set.dir())?;
         let (identity, gathering) = set.load(record)?;
-        audited.push(audit::against_candidates(&identity, &gathering, &candidates));
+        audited.push(audit::audit(&identity, &gathering, &candidates));
     }
     stop_if_interrupted(interrupt, set.dir())?;
-    let report = assemble(started_at, &candidates, &args.selection, audited)?;
+    let report = assemble(started_at, audited);
     Ok(finish(report, &outputs, interrupt, console))
 }
 
@@ -146,7 +147,7 @@ fn stop_if_interrupted(interrupt: &Interrupt, dir: &Path) -> Result<(), Error> {
 fn list_checks(args: &ListChecksArgs, stdout: &mut dyn Write) -> Result<ExitCode, Error> {
     let (benchmark, chosen) = if args.benchmark == "auto" {
         let mut all = benchmark::builtin_ids().iter().map(|id| load_benchmark(id)).collect::<Result<Vec<_>, _>>()?;
-        let (newest, _) = version::choose(&all, &[]).map_err(Error::UnsupportedVersion)?;
+        let newest = version::choose(&all, "kubeadm", None).expect("a kubeadm benchmark is built in").index;
         (all.swap_remove(newest), " (auto: the newest benchmark known)")
     } else {
         (load_benchmark(&args.benchmark)?, "")
@@ -239,7 +240,7 @@ fn candidates(selection: &SelectionArgs) -> Result<Candidates, Error> {
     let level = selection.level.and_then(Level::from_number);
     let chosen = Selection::for_candidates(&benchmarks, &selection.check, &selection.skip, level)?;
     let selections = vec![chosen; benchmarks.len()];
-    Ok(Candidates { benchmarks, selections })
+    Ok(Candidates { benchmarks, selections, auto: selection.benchmark == "auto" })
 }
 
 /// A built-in benchmark by id, else a benchmark directory by path.
@@ -273,37 +274,16 @@ fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
     })
 }
 
-/// The report, once every host is audited: `--benchmark auto` chooses from
-/// the versions the hosts reported, and each host's results under that
-/// benchmark are kept.
-fn assemble(
-    started_at: DateTime<FixedOffset>,
-    candidates: &Candidates,
-    selection_args: &SelectionArgs,
-    audited: Vec<Audited>,
-) -> Result<Report, Error> {
-    let (index, selected_by) = if selection_args.benchmark == "auto" {
-        let seen: Vec<String> = audited.iter().filter_map(|a| a.kubernetes_version().map(str::to_string)).collect();
-        version::choose(&candidates.benchmarks, &seen).map_err(Error::UnsupportedVersion)?
-    } else {
-        (0, "--benchmark".to_string())
-    };
-    let benchmark = &candidates.benchmarks[index];
-    let hosts = audited.into_iter().map(|mut host| host.reports.swap_remove(index)).collect();
-    Ok(Report {
+/// The report, once every host is audited (each under its own benchmark).
+fn assemble(started_at: DateTime<FixedOffset>, hosts: Vec<HostReport>) -> Report {
+    Report {
         hardbench_version: env!("CARGO_PKG_VERSION").to_string(),
-        benchmark: BenchmarkInfo {
-            id: benchmark.id.clone(),
-            title: benchmark.title.clone(),
-            sha256: benchmark.sha256.clone(),
-            selected_by,
-        },
         started_at,
         finished_at: now(),
         hosts,
         interrupted_by: None,
         report_missing: false,
-    })
+    }
 }
 
 /// Decides the run's status, writes every report it can, and returns the

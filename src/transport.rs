@@ -63,6 +63,9 @@ named_enum! {
         /// The inventory gives no roles and no Kubernetes component runs, so
         /// there is nothing to audit: never read as "compliant".
         NoRoles = "no-roles",
+        /// Under `--benchmark auto`, no benchmark fits the host's platform
+        /// and Kubernetes version; the message names `--benchmark`.
+        NoBenchmark = "no-benchmark",
         /// The bastion itself failed (out of file descriptors): nothing is
         /// known about the host, which is never blamed for it.
         Bastion = "bastion",

@@ -1,6 +1,6 @@
-//! Kubernetes versions as hosts report them, and `--benchmark auto`: the
-//! benchmark for the version the control plane (or, lacking one, the
-//! kubelet) runs. Pure.
+//! Kubernetes versions as hosts report them, and `--benchmark auto`: for
+//! each host, the benchmark of its platform for the version its control
+//! plane (or, lacking one, its kubelet) runs. Pure.
 
 use crate::benchmark::Benchmark;
 use crate::component::Component;
@@ -51,34 +51,84 @@ fn minors(benchmark: &Benchmark) -> impl Iterator<Item = (u32, u32)> + '_ {
     })
 }
 
-/// Chooses among `candidates` for the versions seen. Returns the index of the
-/// benchmark and the words saying why, or why none fits.
-pub fn choose(candidates: &[Benchmark], seen: &[String]) -> Result<(usize, String), String> {
-    let newest = |bs: &[Benchmark]| {
-        (0..bs.len()).max_by_key(|&i| minors(&bs[i]).max()).expect("at least one benchmark is built in")
+/// "cis-1.12 covers 1.32–1.34".
+fn covers(benchmark: &Benchmark) -> String {
+    let covered = &benchmark.kubernetes;
+    let range = match (covered.first(), covered.last()) {
+        (Some(first), Some(last)) if first != last => format!("{first}–{last}"),
+        (Some(only), _) => only.clone(),
+        _ => "no version".to_string(),
     };
-    // The highest version seen decides: during an upgrade the control plane
-    // is upgraded first, and its benchmark is the one that applies.
-    let Some((version, minor)) =
-        seen.iter().filter_map(|v| minor_of(v).map(|m| (v, m))).max_by_key(|(_, m)| *m)
-    else {
-        let i = newest(candidates);
-        return Ok((i, format!("auto: no Kubernetes version could be read; newest known, {}", candidates[i].id)));
+    format!("{} covers {range}", benchmark.id)
+}
+
+/// Why no benchmark judges a host under `--benchmark auto`: an error for
+/// that host alone, which names the way out.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NoBenchmark {
+    #[error("no benchmark this hardbench knows is for platform {platform}; choose one explicitly with --benchmark")]
+    Platform { platform: String },
+    #[error(
+        "kubernetes {version} ({seen_from}) is older than every benchmark for platform {platform} this hardbench \
+         knows (the oldest: {oldest}); choose one explicitly with --benchmark"
+    )]
+    Older { version: String, seen_from: String, platform: String, oldest: String },
+    #[error(
+        "kubernetes {version} ({seen_from}) falls between the benchmarks for platform {platform} this hardbench \
+         knows ({known}); choose one explicitly with --benchmark"
+    )]
+    Between { version: String, seen_from: String, platform: String, known: String },
+}
+
+/// The benchmark chosen for a host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// Its index among the candidates.
+    pub index: usize,
+    /// What was seen and why this benchmark, in words.
+    pub why: String,
+    /// Whether the benchmark covers the host's version; if not (a version
+    /// newer than all, or none read), the newest stands in, and the host's
+    /// report says so.
+    pub covered: bool,
+}
+
+/// Chooses for one host, among the `candidates` whose platform is
+/// `platform`, the benchmark for the Kubernetes version `seen` on it: the
+/// one whose minors hold it (the newest such, should two); for a version
+/// newer than all, the newest, saying so; with no version read, the newest,
+/// saying why.
+pub fn choose(candidates: &[Benchmark], platform: &str, seen: Option<&Seen>) -> Result<Choice, NoBenchmark> {
+    let for_platform: Vec<usize> = (0..candidates.len()).filter(|&i| candidates[i].platform == platform).collect();
+    let newest_of = |indices: &mut dyn Iterator<Item = usize>| indices.max_by_key(|&i| minors(&candidates[i]).max());
+    let Some(newest) = newest_of(&mut for_platform.iter().copied()) else {
+        return Err(NoBenchmark::Platform { platform: platform.to_string() });
     };
-    if let Some(i) = candidates.iter().position(|b| minors(b).any(|m| m == minor)) {
-        return Ok((i, format!("auto: kubernetes {version}")));
+    let Some((seen, minor)) = seen.and_then(|s| minor_of(&s.version).map(|m| (s, m))) else {
+        let why = format!(
+            "no Kubernetes version could be read; the newest benchmark for {platform}: {}",
+            covers(&candidates[newest])
+        );
+        return Ok(Choice { index: newest, why, covered: false });
+    };
+    let what = format!("kubernetes {} ({})", seen.version, seen.source);
+    let fits = newest_of(&mut for_platform.iter().copied().filter(|&i| minors(&candidates[i]).any(|m| m == minor)));
+    if let Some(i) = fits {
+        return Ok(Choice { index: i, why: format!("{what}; {}", covers(&candidates[i])), covered: true });
     }
-    let i = newest(candidates);
-    let covered = &candidates[i].kubernetes;
-    let range = format!("{}–{}", covered.first().map_or("", |s| s), covered.last().map_or("", |s| s));
-    if minors(&candidates[i]).max().is_some_and(|newest| minor > newest) {
-        Ok((i, format!("auto: kubernetes {version} is newer than any known benchmark; using {} (for {range})", candidates[i].id)))
+    if minors(&candidates[newest]).max().is_some_and(|max| minor > max) {
+        let why = format!("{what} is newer than every benchmark for {platform}; the newest: {}", covers(&candidates[newest]));
+        return Ok(Choice { index: newest, why, covered: false });
+    }
+    let oldest = for_platform.iter().copied().min_by_key(|&i| minors(&candidates[i]).min()).expect("not empty");
+    let (version, seen_from, platform) = (seen.version.clone(), seen.source.clone(), platform.to_string());
+    if minors(&candidates[oldest]).min().is_none_or(|min| minor < min) {
+        Err(NoBenchmark::Older { version, seen_from, platform, oldest: covers(&candidates[oldest]) })
     } else {
-        Err(format!(
-            "kubernetes {version} is older than any benchmark this hardbench knows ({} covers {range}); \
-             choose one explicitly with --benchmark",
-            candidates[i].id
-        ))
+        let mut known = for_platform;
+        known.sort_by_key(|&i| minors(&candidates[i]).min());
+        let known = known.iter().map(|&i| covers(&candidates[i])).collect::<Vec<_>>().join(", ");
+        Err(NoBenchmark::Between { version, seen_from, platform, known })
     }
 }
 
@@ -88,11 +138,11 @@ mod tests {
     use crate::facts::VersionSource;
     use std::collections::BTreeMap;
 
-    fn benchmark(id: &str, minors: &[&str]) -> Benchmark {
+    fn benchmark(id: &str, platform: &str, minors: &[&str]) -> Benchmark {
         Benchmark {
             id: id.into(),
             title: id.into(),
-            platform: "kubeadm".into(),
+            platform: platform.into(),
             kubernetes: minors.iter().map(|s| s.to_string()).collect(),
             sha256: String::new(),
             checks: Vec::new(),
@@ -100,30 +150,60 @@ mod tests {
         }
     }
 
-    #[track_caller]
-    fn case(seen: &[&str], expected: Result<(usize, &str), &str>) {
-        let candidates = [benchmark("cis-1.11", &["1.29", "1.30", "1.31"]), benchmark("cis-1.12", &["1.32", "1.33", "1.34"])];
-        let seen: Vec<String> = seen.iter().map(|s| s.to_string()).collect();
-        let got = choose(&candidates, &seen);
-        match (got, expected) {
-            (Ok((i, why)), Ok((ei, ewhy))) => {
-                assert_eq!(i, ei);
-                assert!(why.contains(ewhy), "{why:?} should contain {ewhy:?}");
-            }
-            (Err(why), Err(ewhy)) => assert!(why.contains(ewhy), "{why:?} should contain {ewhy:?}"),
-            (got, expected) => panic!("got {got:?}, expected {expected:?}"),
-        }
-    }
-
+    /// Platform × version: in range, newer, older, between, no version, and
+    /// a platform no benchmark is for; two platforms share the minors.
     #[test]
-    fn benchmarks_follow_the_reference_tools_mapping() {
-        case(&["v1.33.4"], Ok((1, "auto: kubernetes v1.33.4")));
-        case(&["v1.32.0"], Ok((1, "v1.32.0")));
-        case(&["v1.30.2"], Ok((0, "v1.30.2")));
-        case(&["v1.36.1"], Ok((1, "newer than any known benchmark; using cis-1.12")));
-        case(&["v1.28.9"], Err("older than any benchmark"));
-        case(&[], Ok((1, "no Kubernetes version could be read")));
-        case(&["v1.30.2", "v1.33.1"], Ok((1, "v1.33.1")));
+    fn each_host_gets_the_benchmark_of_its_platform_and_version() {
+        let candidates = [
+            benchmark("rke2-cis-1.12", "rke2", &["1.32", "1.33"]),
+            benchmark("cis-1.9", "kubeadm", &["1.27"]),
+            benchmark("cis-1.12", "kubeadm", &["1.32", "1.33", "1.34"]),
+            benchmark("cis-1.11", "kubeadm", &["1.29", "1.30", "1.31"]),
+        ];
+        let seen = |version: &str| Seen { version: version.into(), source: "kubelet: /usr/bin/kubelet --version".into() };
+        // (platform, version seen, Ok(chosen id, words, covered) or Err(words))
+        type Case<'a> = (&'a str, Option<&'a str>, Result<(&'a str, &'a str, bool), &'a str>);
+        let cases: [Case; 11] = [
+            ("kubeadm", Some("v1.30.4"), Ok(("cis-1.11", "kubernetes v1.30.4 (kubelet: /usr/bin/kubelet --version); cis-1.11 covers 1.29–1.31", true))),
+            ("kubeadm", Some("v1.33.1"), Ok(("cis-1.12", "kubernetes v1.33.1 (kubelet: /usr/bin/kubelet --version); cis-1.12 covers 1.32–1.34", true))),
+            ("kubeadm", Some("v1.27.3"), Ok(("cis-1.9", "kubernetes v1.27.3 (kubelet: /usr/bin/kubelet --version); cis-1.9 covers 1.27", true))),
+            ("rke2", Some("v1.33.1+rke2r1"), Ok(("rke2-cis-1.12", "cis-1.12 covers 1.32–1.33", true))),
+            (
+                "kubeadm",
+                Some("v1.36.0"),
+                Ok(("cis-1.12", "kubernetes v1.36.0 (kubelet: /usr/bin/kubelet --version) is newer than every benchmark for kubeadm; the newest: cis-1.12 covers 1.32–1.34", false)),
+            ),
+            ("rke2", Some("v1.35.2+rke2r1"), Ok(("rke2-cis-1.12", "is newer than every benchmark for rke2; the newest: rke2-cis-1.12 covers 1.32–1.33", false))),
+            (
+                "kubeadm",
+                None,
+                Ok(("cis-1.12", "no Kubernetes version could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.34", false)),
+            ),
+            ("kubeadm", Some("not a version"), Ok(("cis-1.12", "no Kubernetes version could be read", false))),
+            (
+                "kubeadm",
+                Some("v1.26.9"),
+                Err("kubernetes v1.26.9 (kubelet: /usr/bin/kubelet --version) is older than every benchmark for platform kubeadm this hardbench knows (the oldest: cis-1.9 covers 1.27); choose one explicitly with --benchmark"),
+            ),
+            (
+                "kubeadm",
+                Some("v1.28.2"),
+                Err("kubernetes v1.28.2 (kubelet: /usr/bin/kubelet --version) falls between the benchmarks for platform kubeadm this hardbench knows (cis-1.9 covers 1.27, cis-1.11 covers 1.29–1.31, cis-1.12 covers 1.32–1.34); choose one explicitly with --benchmark"),
+            ),
+            ("k3s", Some("v1.33.1+k3s1"), Err("no benchmark this hardbench knows is for platform k3s; choose one explicitly with --benchmark")),
+        ];
+        for (platform, version, expected) in cases {
+            let got = choose(&candidates, platform, version.map(seen).as_ref());
+            match (&got, expected) {
+                (Ok(choice), Ok((id, words, covered))) => {
+                    assert_eq!(candidates[choice.index].id, id, "{platform} {version:?}: {choice:?}");
+                    assert!(choice.why.contains(words), "{platform} {version:?}: {choice:?} should contain {words:?}");
+                    assert_eq!(choice.covered, covered, "{platform} {version:?}");
+                }
+                (Err(error), Err(words)) => assert_eq!(error.to_string(), words, "{platform} {version:?}"),
+                (got, expected) => panic!("{platform} {version:?}: got {got:?}, expected {expected:?}"),
+            }
+        }
     }
 
     #[test]

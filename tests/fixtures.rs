@@ -208,24 +208,102 @@ fn fixtures_hold_no_secret_material() {
     }
 }
 
+/// One inventory, three clusters: a saved set holding every host of the
+/// `kubeadm` scenario (v1.33.4), the `old-version` one's (a kubelet
+/// reporting v1.26.9, older than every benchmark), and `worker-130`,
+/// worker-good's facts with its kubelet and kube-proxy reporting v1.30.4.
+fn mixed_set() -> tempfile::TempDir {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().unwrap();
+    let read = |path: PathBuf| -> serde_json::Value { serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap() };
+    let mut index = read(scenario("kubeadm").join("_index.json"));
+    let old = read(scenario("old-version").join("_index.json"));
+    for name in ["kubeadm", "old-version"] {
+        for entry in std::fs::read_dir(scenario(name)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().unwrap() != "_index.json" {
+                std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let mut worker = read(scenario("kubeadm").join("worker-good.json"));
+    worker["host"] = "worker-130".into();
+    for component in ["kubelet", "kube-proxy"] {
+        worker["facts"]["versions"][component]["text"] = "Kubernetes v1.30.4".into();
+    }
+    let bytes = serde_json::to_vec_pretty(&worker).unwrap();
+    std::fs::write(dir.path().join("worker-130.json"), &bytes).unwrap();
+    let hosts = index["hosts"].as_array_mut().unwrap();
+    let mut record = hosts.iter().find(|h| h["host"] == "worker-good").unwrap().clone();
+    record["host"] = "worker-130".into();
+    record["file"] = "worker-130.json".into();
+    record["sha256"] = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>().into();
+    hosts.push(record);
+    hosts.extend(old["hosts"].as_array().unwrap().iter().cloned());
+    std::fs::write(dir.path().join("_index.json"), serde_json::to_vec_pretty(&index).unwrap()).unwrap();
+    dir
+}
+
+/// Under `auto`, each host is judged by the benchmark of its own version:
+/// the JSON gives each its benchmark and why, and none for the run (the
+/// hosts used two); the console names each host's. A host whose version is
+/// older than every benchmark is an error of its own, naming
+/// `--benchmark`; every other host is still audited.
 #[test]
-fn auto_refuses_a_kubernetes_version_no_benchmark_covers() {
-    let dir = scenario("old-version");
-    let output = hardbench(&["evaluate", "--facts", dir.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("kubernetes v1.26.9 is older than any benchmark this hardbench knows (cis-2.0 covers 1.34–1.35); choose one explicitly with --benchmark"),
-        "{}",
-        text(&output)
-    );
-    // Naming the benchmark is the way out, and it is recorded as chosen.
+fn one_inventory_is_judged_by_the_benchmark_of_each_hosts_version() {
+    let set = mixed_set();
     let out = tempfile::tempdir().unwrap();
     let json = out.path().join("r.json");
-    let output = hardbench(&["evaluate", "--facts", dir.to_str().unwrap(), "--benchmark", "cis-1.12", "--json", json.to_str().unwrap()]);
+    let output = hardbench(&["evaluate", "--facts", set.path().to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let hosts = report["hosts"].as_array().unwrap();
+    let chosen: BTreeMap<&str, &serde_json::Value> = hosts.iter().map(|h| (h["name"].as_str().unwrap(), &h["benchmark"]["id"])).collect();
+    assert_eq!(
+        chosen,
+        BTreeMap::from([
+            ("cp-bad", &"cis-1.12".into()),
+            ("cp-good", &"cis-1.12".into()),
+            ("old-node", &serde_json::Value::Null),
+            ("worker-130", &"cis-1.11".into()),
+            ("worker-bad", &"cis-1.12".into()),
+            ("worker-good", &"cis-1.12".into()),
+        ])
+    );
+    assert_eq!(report["benchmark"], serde_json::Value::Null, "two benchmarks: the run has none of its own");
+    let host = |name: &str| hosts.iter().find(|h| h["name"] == name).unwrap();
+    assert_eq!(
+        host("worker-130")["benchmark"]["selected_by"],
+        "auto: platform kubeadm (no other platform recognised); kubernetes v1.30.4 (kubelet: kubelet --version); \
+         cis-1.11 covers 1.29–1.31"
+    );
+    assert_eq!(host("worker-130")["benchmark"]["title"], "CIS Kubernetes Benchmark v1.11.1");
+    assert_eq!(host("worker-130")["status"], "ok");
+    let old = host("old-node");
+    assert_eq!((&old["status"], &old["error"]["kind"]), (&"error".into(), &"no-benchmark".into()));
+    assert_eq!(
+        old["error"]["message"],
+        "kubernetes v1.26.9 (kubelet: kubelet --version) is older than every benchmark for platform kubeadm this \
+         hardbench knows (the oldest: cis-1.9 covers 1.27); choose one explicitly with --benchmark"
+    );
+    assert_eq!(old["kubernetes_version"], "v1.26.9");
+    let console = String::from_utf8_lossy(&output.stdout);
+    for line in [
+        "worker-130 (127.0.31.3) worker (detected), benchmark cis-1.11: ",
+        "worker-good (127.0.31.3) worker (detected), benchmark cis-1.12: ",
+        "old-node (127.0.31.14): ERROR [no-benchmark] kubernetes v1.26.9",
+        "6 hosts (5 ok, 1 error), benchmarks cis-1.11, cis-1.12: ",
+    ] {
+        assert!(console.contains(line), "{line:?} not in\n{console}");
+    }
+
+    // Naming the benchmark is the way out, and it is recorded as chosen.
+    let output = hardbench(&["evaluate", "--facts", scenario("old-version").to_str().unwrap(), "--benchmark", "cis-1.12", "--json", json.to_str().unwrap()]);
     assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(report["benchmark"]["id"], "cis-1.12");
+    assert_eq!(report["benchmark"]["selected_by"], "--benchmark");
+    assert_eq!(report["hosts"][0]["benchmark"]["selected_by"], "--benchmark");
     assert_eq!(report["hosts"][0]["kubernetes_version"], "v1.26.9");
 }
 
@@ -237,5 +315,12 @@ fn auto_picks_cis_1_12_for_the_version_seen() {
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(report["benchmark"]["id"], "cis-1.12");
-    assert_eq!(report["benchmark"]["selected_by"], "auto: kubernetes v1.33.4");
+    let cp = report["hosts"].as_array().unwrap().iter().find(|h| h["name"] == "cp-good").unwrap();
+    assert_eq!(
+        cp["benchmark"]["selected_by"],
+        "auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 (kube-apiserver: kube-apiserver \
+         --version); cis-1.12 covers 1.32–1.33"
+    );
+    let console = String::from_utf8_lossy(&output.stdout);
+    assert!(console.contains("cp-good (127.0.31.1) control-plane,etcd,worker, benchmark cis-1.12: "), "{console}");
 }

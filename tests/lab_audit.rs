@@ -24,7 +24,7 @@ struct Table {
     cells: BTreeMap<(String, String), Option<String>>,
 }
 
-const STATUSES: [&str; 6] = ["pass", "fail", "warn", "manual", "skip", "error"];
+const STATUSES: [&str; 7] = ["pass", "fail", "warn", "manual", "not-applicable", "skip", "error"];
 
 fn expected_verdicts() -> Table {
     let readme = std::fs::read_to_string(repo().join("tests/lab/README.md")).unwrap();
@@ -141,7 +141,17 @@ fn the_demo_audits_the_lab_over_ssh_as_its_readme_says() {
     assert_eq!(report["hardbench"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(report["benchmark"]["id"], "cis-1.12");
     assert_eq!(report["benchmark"]["sha256"].as_str().unwrap().len(), 64);
-    assert!(report["benchmark"]["selected_by"].as_str().unwrap().contains("v1.33.4"), "{}", report["benchmark"]);
+    for host in report["hosts"].as_array().unwrap() {
+        // Each host says what was seen on it and why this benchmark.
+        assert_eq!(host["benchmark"]["id"], "cis-1.12", "{}", host["name"]);
+        let selected_by = host["benchmark"]["selected_by"].as_str().unwrap();
+        assert!(
+            selected_by.starts_with("auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 (")
+                && selected_by.ends_with("); cis-1.12 covers 1.32–1.33"),
+            "{}: {selected_by}",
+            host["name"]
+        );
+    }
     for key in ["started_at", "finished_at"] {
         chrono::DateTime::parse_from_rfc3339(report[key].as_str().unwrap()).expect("RFC 3339 with offset");
     }

@@ -57,7 +57,7 @@ const EXPECTED: &[(&str, &str, &str, &str, &[&str])] = &[
     ("kubelet-flags", "4.2.3", "pass", "--client-ca-file /etc/kubernetes/pki/ca.crt", &["flag"]),
     ("kubelet-flags", "4.2.4", "manual", "absent (kubelet default without --config: 10255)", &["default"]),
     ("kubelet-flags", "4.2.10", "pass", "--rotate-certificates", &["flag"]),
-    ("kubelet-flags", "4.1.9", "pass", "kubelet runs without --config", &["unset"]),
+    ("kubelet-flags", "4.1.9", "not-applicable", "not applicable: kubelet runs without --config", &["unset"]),
     ("kubelet-flags", "4.3.1", "fail", "--metrics-bind-address 0.0.0.0:10249", &["flag"]),
     // Zero values in a config file, as the component's defaulting reads them.
     ("proxy-configmap", "4.2.5", "manual", "streamingConnectionIdleTimeout: 0s (in /var/lib/kubelet/config.yaml), which kubelet reads as 4h0m0s", &["config-file"]),

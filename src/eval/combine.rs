@@ -14,10 +14,14 @@ pub(super) fn combine(parts: Vec<Judgement>, all: bool) -> Judgement {
     } else {
         (Verdict::Pass, Verdict::Fail)
     };
+    // A part that does not apply counts for nothing either way; when none
+    // applies, neither does the whole.
     let verdict = if has(decisive) {
         decisive
     } else if has(Verdict::Error) {
         Verdict::Error
+    } else if parts.iter().all(|p| p.verdict == Verdict::NotApplicable) {
+        Verdict::NotApplicable
     } else {
         fallback
     };
@@ -91,7 +95,7 @@ mod tests {
 
     #[test]
     fn words_of_combined_parts() {
-        use Verdict::{Error as E, Fail as F, Pass as P};
+        use Verdict::{Error as E, Fail as F, NotApplicable as N, Pass as P};
         // (parts, all, verdict, expected, actual)
         type Case<'a> = (Vec<Judgement>, bool, Verdict, &'a str, &'a str);
         let cases: Vec<Case> = vec![
@@ -151,6 +155,39 @@ mod tests {
                 F,
                 "--x is not set or --x does not include AlwaysAdmit",
                 "--x=AlwaysAdmit",
+            ),
+            // A part that does not apply counts for nothing: the other decides.
+            (
+                vec![
+                    part(P, Some(ADMIN), PERMS, "permissions 600"),
+                    part(N, Some(SUPER), PERMS, "not applicable: /etc/kubernetes/super-admin.conf does not exist on this host"),
+                ],
+                true,
+                P,
+                "/etc/kubernetes/admin.conf and /etc/kubernetes/super-admin.conf: permissions 600 or more restrictive",
+                "/etc/kubernetes/admin.conf: permissions 600; not applicable: /etc/kubernetes/super-admin.conf does not exist on this host",
+            ),
+            (
+                vec![part(N, Some(SUPER), PERMS, "not applicable: gone"), part(F, Some(ADMIN), PERMS, "permissions 644")],
+                false,
+                F,
+                "/etc/kubernetes/super-admin.conf or /etc/kubernetes/admin.conf: permissions 600 or more restrictive",
+                "/etc/kubernetes/super-admin.conf: not applicable: gone; /etc/kubernetes/admin.conf: permissions 644",
+            ),
+            // When no part applies, neither does the whole, `all` or `any`.
+            (
+                vec![part(N, None, "--x is set", "not applicable: a"), part(N, None, "--y is set", "not applicable: b")],
+                true,
+                N,
+                "--x is set and --y is set",
+                "not applicable: a; not applicable: b",
+            ),
+            (
+                vec![part(N, None, "--x is set", "not applicable: a")],
+                false,
+                N,
+                "--x is set",
+                "not applicable: a",
             ),
             // The same requirement twice on one unnamed subject reads once.
             (

@@ -28,11 +28,12 @@ pub(super) fn judge_tree(
             expected,
             format!("{dir} could not be listed: {reason}"),
         ),
-        Some(Listing::Missing) => Judgement::passed(
-            if_exists,
-            expected,
-            format!("directory {dir} does not exist"),
-        ),
+        Some(Listing::Missing) if if_exists => {
+            Judgement::not_applicable(expected, &format!("directory {dir} does not exist on this host"))
+        }
+        Some(Listing::Missing) => {
+            Judgement::new(Verdict::Fail, expected, format!("directory {dir} does not exist"))
+        }
         Some(Listing::Entries { entries }) => {
             let candidates = suffix
                 .is_none()

@@ -1,7 +1,8 @@
 //! The console report, for the person at the bastion: one summary line per
-//! host, then the checks that need attention (fail, warn, error) with what
-//! was expected, what was found and where, and the remediation; manual
-//! checks compactly after them; a total line at the end.
+//! host (with the benchmark that judged it), then the checks that need
+//! attention (fail, warn, error) with what was expected, what was found and
+//! where, and the remediation; manual and not-applicable checks compactly
+//! after them; a total line at the end.
 //!
 //! Terminal safety: every string from a host or the report goes through
 //! `sanitize`, so no control character, escape sequence, newline or bidi
@@ -38,14 +39,29 @@ pub fn write(report: &Report, out: &mut dyn io::Write, style: Style) -> io::Resu
     let hosts = summary.hosts_ok + summary.hosts_error;
     writeln!(
         out,
-        "{} {} ({} ok, {}), benchmark {}: {}",
+        "{} {} ({} ok, {}), {}: {}",
         hosts,
         if hosts == 1 { "host" } else { "hosts" },
         summary.hosts_ok,
         count(style, Status::Error, summary.hosts_error),
-        sanitize(&report.benchmark.id),
+        sanitize(&benchmarks(report)),
         counts(style, &summary),
     )
+}
+
+/// "benchmark cis-1.12" when every judged host used it, else each used once
+/// ("benchmarks cis-1.11, cis-1.12"), or "no benchmark".
+fn benchmarks(report: &Report) -> String {
+    if let Some(common) = report.benchmark() {
+        return format!("benchmark {}", common.id);
+    }
+    let mut ids: Vec<&str> = report.hosts.iter().filter_map(|h| h.benchmark.as_ref()).map(|b| b.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    match ids.as_slice() {
+        [] => "no benchmark".to_owned(),
+        ids => format!("benchmarks {}", ids.join(", ")),
+    }
 }
 
 fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
@@ -66,9 +82,10 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
             );
         }
     };
+    let benchmark = host.benchmark.as_ref().map_or_else(String::new, |b| format!(", benchmark {}", sanitize(&b.id)));
     writeln!(
         out,
-        "{label} {}: {}",
+        "{label} {}{benchmark}: {}",
         roles(host),
         counts(style, &Summary::of_results(results))
     )?;
@@ -83,7 +100,7 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
     for result in results {
         match result.outcome.status {
             Status::Fail | Status::Warn | Status::Error => write_check(result, out, style)?,
-            Status::Pass | Status::Manual | Status::Skip => {}
+            Status::Pass | Status::Manual | Status::NotApplicable | Status::Skip => {}
         }
     }
     for result in results
@@ -96,6 +113,19 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
             label_of(style, Status::Manual),
             Heading(result),
             sanitize(&source::observed(&result.outcome))
+        )?;
+    }
+    for result in results
+        .iter()
+        .filter(|result| result.outcome.status == Status::NotApplicable)
+    {
+        let actual = &result.outcome.actual;
+        writeln!(
+            out,
+            "  {} {}; {}",
+            label_of(style, Status::NotApplicable),
+            Heading(result),
+            sanitize(actual.strip_prefix("not applicable: ").unwrap_or(actual))
         )?;
     }
     Ok(())
@@ -190,8 +220,9 @@ fn roles(host: &HostReport) -> String {
     roles
 }
 
-/// "14 pass, 2 fail, 0 warn, 2 manual, 0 error"; skip only when some were
-/// skipped, since skipping is something the user asked for.
+/// "14 pass, 2 fail, 0 warn, 2 manual, 0 error"; N/A only when some checks
+/// did not apply, and skip only when some were skipped, since skipping is
+/// something the user asked for.
 fn counts(style: Style, summary: &Summary) -> String {
     let mut parts = vec![
         count(style, Status::Pass, summary.pass),
@@ -199,6 +230,9 @@ fn counts(style: Style, summary: &Summary) -> String {
         count(style, Status::Warn, summary.warn),
         count(style, Status::Manual, summary.manual),
     ];
+    if summary.not_applicable > 0 {
+        parts.push(count(style, Status::NotApplicable, summary.not_applicable));
+    }
     if summary.skip > 0 {
         parts.push(count(style, Status::Skip, summary.skip));
     }
@@ -207,7 +241,10 @@ fn counts(style: Style, summary: &Summary) -> String {
 }
 
 fn count(style: Style, status: Status, n: usize) -> String {
-    let text = format!("{n} {status}");
+    let text = match status {
+        Status::NotApplicable => format!("{n} N/A"),
+        _ => format!("{n} {status}"),
+    };
     if n == 0 {
         text
     } else {
@@ -254,13 +291,17 @@ fn color(status: Status) -> &'static str {
         Status::Fail => "31",
         Status::Warn => "33",
         Status::Manual => "36",
-        Status::Skip => "2",
+        Status::NotApplicable | Status::Skip => "2",
         Status::Error => "35",
     }
 }
 
 fn label_of(style: Style, status: Status) -> String {
-    paint(style, color(status), &status.name().to_ascii_uppercase())
+    let label = match status {
+        Status::NotApplicable => "N/A".to_owned(),
+        _ => status.name().to_ascii_uppercase(),
+    };
+    paint(style, color(status), &label)
 }
 
 fn paint(style: Style, sgr: &str, text: &str) -> String {
@@ -291,7 +332,7 @@ mod tests {
     #[test]
     fn sample_report_reads_as_expected() {
         let expected = "\
-cp-good (127.0.10.1) control-plane,etcd,worker: 2 pass, 1 fail, 1 warn, 1 manual, 1 skip, 1 error
+cp-good (127.0.10.1) control-plane,etcd,worker, benchmark cis-1.12: 2 pass, 1 fail, 1 warn, 1 manual, 1 skip, 1 error
   ERROR 1.1.12 Ensure that the etcd data directory ownership is set to etcd:etcd
       reason: the etcd data directory could not be found: etcd has no --data-dir
   FAIL 1.2.15 Ensure that the --profiling argument is set to false
@@ -307,15 +348,16 @@ cp-good (127.0.10.1) control-plane,etcd,worker: 2 pass, 1 fail, 1 warn, 1 manual
       remediation: Remediate 1.2.6.
   MANUAL 1.2.1 Ensure that the --anonymous-auth argument is set to false; observed: true (default per kube-apiserver --help)
 
-worker-1 (10.0.0.12:2222) worker (detected): 1 pass, 1 fail, 0 warn, 0 manual, 0 error
+worker-1 (10.0.0.12:2222) worker (detected), benchmark cis-1.12: 1 pass, 1 fail, 0 warn, 0 manual, 1 N/A, 0 error
   FAIL 4.2.2 Ensure that the --authorization-mode argument is not set to AlwaysAllow
       expected: not AlwaysAllow
       actual: AlwaysAllow (flag --config; config /var/lib/kubelet/config.yaml: authorization.mode)
       remediation: Remediate 4.2.2.
+  N/A 4.3.1 Ensure that the kube-proxy metrics service is bound to localhost; kube-proxy does not run on this host
 
 worker-3 (10.0.0.13): ERROR [connect] worker-3 (10.0.0.13:22): connection refused
 
-3 hosts (2 ok, 1 error), benchmark cis-1.12: 3 pass, 2 fail, 1 warn, 1 manual, 1 skip, 1 error
+3 hosts (2 ok, 1 error), benchmark cis-1.12: 3 pass, 2 fail, 1 warn, 1 manual, 1 N/A, 1 skip, 1 error
 ";
         assert_eq!(render(&sample::report(), PLAIN), expected);
     }
@@ -325,11 +367,33 @@ worker-3 (10.0.0.13): ERROR [connect] worker-3 (10.0.0.13:22): connection refuse
         let mut report = sample::run(vec![sample::ok_host("w", "10.0.0.5", vec![Role::Worker], Vec::new())]);
         report.hosts[0].impostors = vec![sample::impostor()];
         let expected = "\
-w (10.0.0.5) worker: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
+w (10.0.0.5) worker, benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
   IMPOSTOR kube-apiserver process pid 1005 (uid 65534): /tmp/kube-apiserver
       not judged as kube-apiserver: runs as uid 65534, not root, and neither kube-apiserver.service nor the kubelet started it (cgroup /user.slice/user-1000.slice/session-3.scope)
 
 1 host (1 ok, 0 error), benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
+";
+        assert_eq!(render(&report, PLAIN), expected);
+    }
+
+    /// Each host line names its benchmark; the total line names every
+    /// benchmark used when they differ, and none when no host was judged.
+    #[test]
+    fn each_host_names_its_benchmark() {
+        let mut report = sample::run(vec![
+            sample::ok_host("new", "10.0.0.1", vec![Role::Worker], Vec::new()),
+            sample::ok_host("old", "10.0.0.2", vec![Role::Worker], Vec::new()),
+            sample::error_host("gone", "10.0.0.3", HostErrorKind::Connect, "refused"),
+        ]);
+        report.hosts[1].benchmark.as_mut().unwrap().id = "cis-1.11".into();
+        let expected = "\
+new (10.0.0.1) worker, benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
+
+old (10.0.0.2) worker, benchmark cis-1.11: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
+
+gone (10.0.0.3): ERROR [connect] refused
+
+3 hosts (2 ok, 1 error), benchmarks cis-1.11, cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
 ";
         assert_eq!(render(&report, PLAIN), expected);
     }
@@ -363,7 +427,7 @@ w (10.0.0.5) worker: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
             vec![result],
         )]);
         let expected = "\
-w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
+w (10.0.0.5) worker, benchmark cis-1.12: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
   FAIL 4.2.4 Read-only port
       expected: 0
       actual: 10255
@@ -384,11 +448,12 @@ w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
         for painted in [
             "\x1b[1mcp-good\x1b[0m (127.0.10.1)",
             "\x1b[32m2 pass\x1b[0m, \x1b[31m1 fail\x1b[0m, \x1b[33m1 warn\x1b[0m, \x1b[36m1 manual\x1b[0m, \x1b[2m1 skip\x1b[0m, \x1b[35m1 error\x1b[0m",
-            "0 warn, 0 manual, 0 error",
             "  \x1b[31mFAIL\x1b[0m 1.2.15",
             "  \x1b[33mWARN\x1b[0m 1.2.6",
             "  \x1b[35mERROR\x1b[0m 1.1.12",
             "  \x1b[36mMANUAL\x1b[0m 1.2.1",
+            "  \x1b[2mN/A\x1b[0m 4.3.1",
+            "0 manual, \x1b[2m1 N/A\x1b[0m, 0 error",
             ": \x1b[35mERROR\x1b[0m [connect]",
             "(2 ok, \x1b[35m1 error\x1b[0m)",
         ] {
@@ -494,6 +559,7 @@ w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
                     "  WARN ",
                     "  ERROR ",
                     "  MANUAL ",
+                    "  N/A ",
                     "  IMPOSTOR ",
                     DETAIL,
                     "3 hosts (2 ok, 1 error), benchmark cis-1.12: ",
@@ -519,7 +585,7 @@ w (10.0.0.5) worker: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
         assert_eq!(
             render(&report, PLAIN),
             "w\\x1b[2J (10.0.0.9): ERROR [sudo] w: sudo: a password is required\\nfake line\n\n\
-             1 host (0 ok, 1 error), benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error\n"
+             1 host (0 ok, 1 error), no benchmark: 0 pass, 0 fail, 0 warn, 0 manual, 0 error\n"
         );
     }
 }

@@ -5,6 +5,13 @@
 //! removed or retyped. Strings keep every character, but those that could
 //! act on a terminal showing the file (`cat report.json`) are written as
 //! `\uXXXX` escapes, which any JSON parser reads back as the character.
+//!
+//! Each host has its own `benchmark` object (`id`, `title`, `sha256`,
+//! `selected_by`: what was seen on the host and why that benchmark), `null`
+//! when none judged it (under `--benchmark auto`, a host that could not be
+//! gathered or that no benchmark fits). The top-level `benchmark` is the one
+//! every judged host used; it is `null` when hosts used different ones
+//! (one inventory may hold clusters of several kinds): read each host's.
 
 use crate::component::Role;
 use crate::facts::{Impostor, StartedBy};
@@ -148,7 +155,7 @@ impl Formatter for Inert {
 struct Document<'a> {
     schema: &'static str,
     hardbench: Tool<'a>,
-    benchmark: Benchmark<'a>,
+    benchmark: Option<Benchmark>,
     started_at: String,
     finished_at: String,
     hosts: Each<'a, outcome::HostReport, Host<'a>>,
@@ -162,11 +169,23 @@ struct Tool<'a> {
 }
 
 #[derive(Serialize)]
-struct Benchmark<'a> {
-    id: &'a str,
-    title: &'a str,
-    sha256: &'a str,
-    selected_by: &'a str,
+struct Benchmark<S = String> {
+    id: S,
+    title: S,
+    sha256: S,
+    selected_by: S,
+}
+
+impl<'a> From<&'a outcome::BenchmarkInfo> for Benchmark<&'a str> {
+    fn from(info: &'a outcome::BenchmarkInfo) -> Self {
+        Benchmark { id: &info.id, title: &info.title, sha256: &info.sha256, selected_by: &info.selected_by }
+    }
+}
+
+impl From<outcome::BenchmarkInfo> for Benchmark {
+    fn from(info: outcome::BenchmarkInfo) -> Self {
+        Benchmark { id: info.id, title: info.title, sha256: info.sha256, selected_by: info.selected_by }
+    }
 }
 
 #[derive(Serialize)]
@@ -186,6 +205,7 @@ struct Host<'a> {
     reported_hostname: Option<&'a str>,
     machine_id: Option<&'a str>,
     host_key: Option<HostKey<'a>>,
+    benchmark: Option<Benchmark<&'a str>>,
     kubernetes_version: Option<&'a str>,
     kubernetes_version_source: Option<&'a str>,
     impostor_processes: Each<'a, Impostor, ImpostorProcess<'a>>,
@@ -311,6 +331,7 @@ struct Counts {
     fail: usize,
     warn: usize,
     manual: usize,
+    not_applicable: usize,
     skip: usize,
     error: usize,
 }
@@ -322,6 +343,7 @@ struct Totals {
     fail: usize,
     warn: usize,
     manual: usize,
+    not_applicable: usize,
     skip: usize,
     error: usize,
     hosts_ok: usize,
@@ -335,12 +357,7 @@ impl<'a> From<&'a Report> for Document<'a> {
             hardbench: Tool {
                 version: &report.hardbench_version,
             },
-            benchmark: Benchmark {
-                id: &report.benchmark.id,
-                title: &report.benchmark.title,
-                sha256: &report.benchmark.sha256,
-                selected_by: &report.benchmark.selected_by,
-            },
+            benchmark: report.benchmark().map(Benchmark::from),
             started_at: timestamp(&report.started_at),
             finished_at: timestamp(&report.finished_at),
             hosts: Each::new(&report.hosts),
@@ -381,6 +398,7 @@ impl<'a> From<&'a outcome::HostReport> for Host<'a> {
                 algorithm: &key.algorithm,
                 fingerprint: &key.fingerprint,
             }),
+            benchmark: host.benchmark.as_ref().map(Benchmark::from),
             kubernetes_version: host.kubernetes_version.as_deref(),
             kubernetes_version_source: host.kubernetes_version_source.as_deref(),
             impostor_processes: Each::new(&host.impostors),
@@ -439,6 +457,7 @@ impl From<Summary> for Counts {
             fail: s.fail,
             warn: s.warn,
             manual: s.manual,
+            not_applicable: s.not_applicable,
             skip: s.skip,
             error: s.error,
         }
@@ -452,6 +471,7 @@ impl From<Summary> for Totals {
             fail: s.fail,
             warn: s.warn,
             manual: s.manual,
+            not_applicable: s.not_applicable,
             skip: s.skip,
             error: s.error,
             hosts_ok: s.hosts_ok,
@@ -475,6 +495,7 @@ fn status(status: Status) -> &'static str {
         Status::Fail => "fail",
         Status::Warn => "warn",
         Status::Manual => "manual",
+        Status::NotApplicable => "not-applicable",
         Status::Skip => "skip",
         Status::Error => "error",
     }
@@ -500,6 +521,7 @@ fn error_kind(kind: HostErrorKind) -> &'static str {
         HostErrorKind::Parse => "parse",
         HostErrorKind::Interrupted => "interrupted",
         HostErrorKind::NoRoles => "no-roles",
+        HostErrorKind::NoBenchmark => "no-benchmark",
         HostErrorKind::Bastion => "bastion",
         HostErrorKind::Internal => "internal",
     }
@@ -562,7 +584,7 @@ mod tests {
     "id": "cis-1.12",
     "title": "CIS Kubernetes Benchmark v1.12.0",
     "sha256": "5d41402abc4b2a76b9719d911017c592c2d1d3c6a3b8d5b1a0e2c0f4e5d6a7b8",
-    "selected_by": "auto: kubernetes v1.33.4"
+    "selected_by": "auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 (kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml); cis-1.12 covers 1.32–1.33"
   },
   "started_at": "2026-11-22T16:40:00+00:00",
   "finished_at": "2026-11-22T16:40:07.500+00:00",
@@ -587,6 +609,12 @@ mod tests {
         "algorithm": "ssh-ed25519",
         "fingerprint": "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
       },
+      "benchmark": {
+        "id": "cis-1.12",
+        "title": "CIS Kubernetes Benchmark v1.12.0",
+        "sha256": "5d41402abc4b2a76b9719d911017c592c2d1d3c6a3b8d5b1a0e2c0f4e5d6a7b8",
+        "selected_by": "auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 (kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml); cis-1.12 covers 1.32–1.33"
+      },
       "kubernetes_version": "v1.33.4",
       "kubernetes_version_source": "kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml",
       "impostor_processes": [
@@ -609,6 +637,7 @@ mod tests {
         "fail": 1,
         "warn": 0,
         "manual": 0,
+        "not_applicable": 0,
         "skip": 0,
         "error": 0
       },
@@ -657,6 +686,7 @@ mod tests {
       "reported_hostname": null,
       "machine_id": null,
       "host_key": null,
+      "benchmark": null,
       "kubernetes_version": null,
       "kubernetes_version_source": null,
       "impostor_processes": [],
@@ -667,6 +697,7 @@ mod tests {
         "fail": 0,
         "warn": 0,
         "manual": 0,
+        "not_applicable": 0,
         "skip": 0,
         "error": 0
       },
@@ -678,6 +709,7 @@ mod tests {
     "fail": 1,
     "warn": 0,
     "manual": 0,
+    "not_applicable": 0,
     "skip": 0,
     "error": 0,
     "hosts_ok": 1,
@@ -754,7 +786,7 @@ mod tests {
         let doc = parse(&sample::report());
         assert_eq!(
             doc["summary"],
-            json!({"pass": 3, "fail": 2, "warn": 1, "manual": 1, "skip": 1, "error": 1, "hosts_ok": 2, "hosts_error": 1})
+            json!({"pass": 3, "fail": 2, "warn": 1, "manual": 1, "not_applicable": 1, "skip": 1, "error": 1, "hosts_ok": 2, "hosts_error": 1})
         );
         assert_eq!(doc["exit_code"], 3);
         let hosts = doc["hosts"].as_array().expect("hosts is an array");
@@ -764,7 +796,7 @@ mod tests {
         let cp = &hosts[0];
         assert_eq!(
             cp["summary"],
-            json!({"pass": 2, "fail": 1, "warn": 1, "manual": 1, "skip": 1, "error": 1})
+            json!({"pass": 2, "fail": 1, "warn": 1, "manual": 1, "not_applicable": 0, "skip": 1, "error": 1})
         );
         let statuses: Vec<_> = cp["results"]
             .as_array()
@@ -803,6 +835,63 @@ mod tests {
             json!({"kind": "connect", "message": "worker-3 (10.0.0.13:22): connection refused"})
         );
         assert_eq!(unreachable["results"], json!([]));
+    }
+
+    /// Hosts judged by one benchmark for different reasons share the
+    /// top-level object, which sends the reader to each host's reason.
+    #[test]
+    fn each_host_says_which_benchmark_judged_it_and_why() {
+        let doc = parse(&sample::report());
+        let hosts = doc["hosts"].as_array().unwrap();
+        assert_eq!(hosts[0]["benchmark"]["selected_by"], sample::benchmark().selected_by);
+        assert_eq!(
+            hosts[1]["benchmark"]["selected_by"],
+            "auto: platform kubeadm (no other platform recognised); no Kubernetes version could be read; \
+             the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.33"
+        );
+        assert_eq!(hosts[2]["benchmark"], Value::Null, "an unreachable host was judged by none");
+        assert_eq!(
+            doc["benchmark"],
+            json!({
+                "id": "cis-1.12",
+                "title": "CIS Kubernetes Benchmark v1.12.0",
+                "sha256": sample::benchmark().sha256,
+                "selected_by": "auto: chosen for each host (see each host's benchmark.selected_by)",
+            })
+        );
+        assert_eq!(hosts[1]["results"][2]["status"], "not-applicable");
+        assert_eq!(hosts[1]["results"][2]["actual"], "not applicable: kube-proxy does not run on this host");
+        assert_eq!(hosts[1]["summary"]["not_applicable"], 1);
+    }
+
+    /// Two hosts, two benchmarks: each host has its own object, and the
+    /// run has none of its own (`null`), so nobody reads one for both.
+    #[test]
+    fn hosts_judged_by_different_benchmarks_have_no_common_one() {
+        let pass = sample::check("4.2.1", "Anonymous auth off", Role::Worker, Status::Pass, "false", "false");
+        let mut report = sample::run(vec![
+            sample::ok_host("new", "10.0.0.1", vec![Role::Worker], vec![pass.clone()]),
+            sample::ok_host("old", "10.0.0.2", vec![Role::Worker], vec![pass]),
+        ]);
+        let older = outcome::BenchmarkInfo {
+            id: "cis-1.11".into(),
+            title: "CIS Kubernetes Benchmark v1.11.1".into(),
+            sha256: "a".repeat(64),
+            selected_by: "auto: platform kubeadm (no other platform recognised); kubernetes v1.30.4 \
+                          (kubelet: /usr/bin/kubelet --version); cis-1.11 covers 1.29–1.31"
+                .into(),
+        };
+        report.hosts[1].benchmark = Some(older.clone());
+        let doc = parse(&report);
+        assert_eq!(doc["benchmark"], Value::Null);
+        assert_eq!(doc["hosts"][0]["benchmark"]["id"], "cis-1.12");
+        assert_eq!(
+            doc["hosts"][1]["benchmark"],
+            json!({"id": older.id, "title": older.title, "sha256": older.sha256, "selected_by": older.selected_by})
+        );
+        // The same benchmark everywhere, for the same reason: that reason.
+        report.hosts[0].benchmark = Some(older.clone());
+        assert_eq!(parse(&report)["benchmark"]["selected_by"], older.selected_by.as_str());
     }
 
     #[test]
@@ -847,6 +936,8 @@ mod tests {
             (HostErrorKind::Output, "output"),
             (HostErrorKind::Parse, "parse"),
             (HostErrorKind::Interrupted, "interrupted"),
+            (HostErrorKind::NoRoles, "no-roles"),
+            (HostErrorKind::NoBenchmark, "no-benchmark"),
             (HostErrorKind::Bastion, "bastion"),
         ];
         for (kind, name) in kinds {
@@ -876,7 +967,7 @@ mod tests {
         assert!(text.contains(r"nul:\u0000 bel:\u0007"), "{text}");
         let doc: Value = serde_json::from_str(&text).expect("the output is valid JSON");
 
-        assert_eq!(doc["benchmark"]["title"], report.benchmark.title.as_str());
+        assert_eq!(doc["benchmark"]["title"], report.benchmark().unwrap().title.as_str());
         for (json_host, host) in doc["hosts"].as_array().unwrap().iter().zip(&report.hosts) {
             assert_eq!(json_host["name"], host.name.as_str());
             assert_eq!(json_host["address"], host.address.as_str());

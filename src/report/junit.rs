@@ -1,9 +1,11 @@
 //! The JUnit XML report, for CI systems: a `<testsuites name="hardbench">`
 //! root, one `<testsuite>` per host (named after it), one `<testcase>` per
 //! check. A failed check is a `<failure>` whose message gives expected and
-//! actual and whose text is the remediation; warn, manual and skip are
-//! `<skipped>`, saying which; an error is an `<error>`. A host that could not
-//! be audited is a suite with a single "<host> reachable" case in error.
+//! actual and whose text is the remediation; warn, manual, not-applicable
+//! and skip are `<skipped>`, saying which (`not applicable: REASON`); an
+//! error is an `<error>`. A host that could not be audited is a suite with a
+//! single "<host> reachable" case in error. Each suite's properties name the
+//! benchmark that judged the host and why.
 //!
 //! quick-junit writes the XML and escapes markup, but it silently drops
 //! control characters and ANSI escapes and lets U+FFFE/U+FFFF through, which
@@ -11,7 +13,7 @@
 //! stays visible as an escape, and the document is always well-formed.
 
 use crate::facts::Impostor;
-use crate::outcome::{BenchmarkInfo, CheckResult, HostReport, Outcome, Report, Status};
+use crate::outcome::{CheckResult, HostReport, Outcome, Report, Status};
 use crate::report::sanitize::{sanitize, sanitize_multiline};
 use crate::report::source;
 use chrono::{DateTime, FixedOffset};
@@ -35,19 +37,19 @@ fn to_junit(report: &Report) -> quick_junit::Report {
             report
                 .hosts
                 .iter()
-                .map(|host| host_suite(&report.benchmark, host)),
+                .map(host_suite),
         );
     junit
 }
 
-fn host_suite(benchmark: &BenchmarkInfo, host: &HostReport) -> TestSuite {
+fn host_suite(host: &HostReport) -> TestSuite {
     let name = sanitize(&host.name);
     let mut suite = TestSuite::new(&*name);
     suite.set_timestamp(host.started_at).set_time(host.duration);
     suite
         .extra
         .insert("hostname".into(), sanitize(&host.address).into());
-    suite.add_properties(host_properties(benchmark, host));
+    suite.add_properties(host_properties(host));
     match &host.result {
         Ok(results) => {
             suite.add_test_cases(results.iter().map(|result| check_case(&host.name, result)));
@@ -66,7 +68,7 @@ fn host_suite(benchmark: &BenchmarkInfo, host: &HostReport) -> TestSuite {
     suite
 }
 
-fn host_properties(benchmark: &BenchmarkInfo, host: &HostReport) -> Vec<Property> {
+fn host_properties(host: &HostReport) -> Vec<Property> {
     let mut roles = host
         .roles
         .iter()
@@ -76,14 +78,18 @@ fn host_properties(benchmark: &BenchmarkInfo, host: &HostReport) -> Vec<Property
     if host.roles_detected {
         roles.push_str(" (detected)");
     }
-    let mut properties = vec![
-        Property::new("benchmark", sanitize(&benchmark.id)),
+    let mut properties = Vec::new();
+    if let Some(benchmark) = &host.benchmark {
+        properties.push(Property::new("benchmark", sanitize(&benchmark.id)));
+        properties.push(Property::new("benchmark-selected-by", sanitize(&benchmark.selected_by)));
+    }
+    properties.extend([
         Property::new("address", sanitize(&host.address)),
         Property::new("port", host.port.to_string()),
         Property::new("roles", roles),
         Property::new("user", sanitize(&host.user)),
         Property::new("sudo", host.sudo.to_string()),
-    ];
+    ]);
     if let Some(key) = &host.host_key {
         properties.push(Property::new(
             "host-key",
@@ -127,6 +133,7 @@ fn check_case(host: &str, result: &CheckResult) -> TestCase {
         }
         Status::Warn => skipped(format!("warn: {}", expected_actual(outcome))),
         Status::Manual => skipped(format!("manual: observed: {}", source::observed(outcome))),
+        Status::NotApplicable => skipped(outcome.actual.clone()),
         Status::Skip => skipped(format!("skip: {}", outcome.actual)),
         Status::Error => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
@@ -268,7 +275,6 @@ mod tests {
 <testsuites name="hardbench" tests="1" skipped="0" failures="0" errors="1" timestamp="2026-11-22T16:40:00.000+00:00" time="7.500">
     <testsuite name="worker-3" tests="1" skipped="0" errors="1" failures="0" timestamp="2026-11-22T16:40:00.300+00:00" time="5.002" hostname="10.0.0.13">
         <properties>
-            <property name="benchmark" value="cis-1.12"/>
             <property name="address" value="10.0.0.13"/>
             <property name="port" value="22"/>
             <property name="roles" value="worker"/>
@@ -328,10 +334,11 @@ mod tests {
         assert_python_parses(&xml);
         let junit = parse(&xml);
         assert_eq!(junit.name.as_deref(), Some("hardbench"));
-        // 7 + 2 checks and one "reachable" case; warn, manual and skip are skipped.
+        // 7 + 3 checks and one "reachable" case; warn, manual, not-applicable
+        // and skip are skipped.
         assert_eq!(
             (junit.tests, junit.failures, junit.errors, junit.skipped),
-            (10, 2, 2, 3)
+            (11, 2, 2, 4)
         );
 
         let suites: Vec<_> = junit
@@ -343,7 +350,7 @@ mod tests {
             suites,
             [
                 ("cp-good", (7, 1, 1, 3)),
-                ("worker-1", (2, 1, 0, 0)),
+                ("worker-1", (3, 1, 0, 1)),
                 ("worker-3", (1, 0, 1, 0))
             ]
         );
@@ -362,6 +369,7 @@ mod tests {
             properties,
             [
                 ("benchmark", "cis-1.12"),
+                ("benchmark-selected-by", sample::benchmark().selected_by.as_str()),
                 ("address", "127.0.10.1"),
                 ("port", "22"),
                 ("roles", "control-plane,etcd,worker"),
@@ -474,6 +482,11 @@ mod tests {
             cp.test_cases[6].system_out.as_deref(),
             Some("note: the kubelet config has a drop-in directory")
         );
+        let not_applicable = &junit.test_suites[1].test_cases[2];
+        assert_eq!(
+            status_of(not_applicable),
+            ("skipped", Some("not applicable: kube-proxy does not run on this host"), Some("not-applicable"), None)
+        );
         let unreachable = &junit.test_suites[2].test_cases[0];
         assert_eq!(
             (
@@ -492,6 +505,28 @@ mod tests {
                 )
             )
         );
+    }
+
+    /// Each suite names the benchmark that judged its host, and why.
+    #[test]
+    fn each_suite_names_its_hosts_benchmark() {
+        let mut report = sample::run(vec![
+            sample::ok_host("new", "10.0.0.1", vec![Role::Worker], Vec::new()),
+            sample::ok_host("old", "10.0.0.2", vec![Role::Worker], Vec::new()),
+        ]);
+        let older = report.hosts[1].benchmark.as_mut().unwrap();
+        older.id = "cis-1.11".into();
+        older.selected_by = "auto: platform kubeadm (no other platform recognised); kubernetes v1.30.4 \
+                             (kubelet: kubelet --version); cis-1.11 covers 1.29–1.31"
+            .into();
+        let junit = parse(&render(&report));
+        let property = |suite: usize, name: &str| {
+            let properties = &junit.test_suites[suite].properties;
+            properties.iter().find(|p| p.name.as_str() == name).map(|p| p.value.as_str().to_owned())
+        };
+        assert_eq!(property(0, "benchmark").as_deref(), Some("cis-1.12"));
+        assert_eq!(property(1, "benchmark").as_deref(), Some("cis-1.11"));
+        assert_eq!(property(1, "benchmark-selected-by"), report.hosts[1].benchmark.as_ref().map(|b| b.selected_by.clone()));
     }
 
     #[test]
@@ -514,7 +549,7 @@ mod tests {
         let junit = parse(&xml);
         assert_eq!(
             (junit.tests, junit.failures, junit.errors, junit.skipped),
-            (12, 4, 2, 3),
+            (13, 4, 2, 4),
             "the checks, and one impostor per audited host"
         );
         for (suite, host) in junit.test_suites.iter().zip(&report.hosts) {

@@ -62,7 +62,10 @@ pub(crate) fn benchmark() -> BenchmarkInfo {
         id: "cis-1.12".to_owned(),
         title: "CIS Kubernetes Benchmark v1.12.0".to_owned(),
         sha256: "5d41402abc4b2a76b9719d911017c592c2d1d3c6a3b8d5b1a0e2c0f4e5d6a7b8".to_owned(),
-        selected_by: "auto: kubernetes v1.33.4".to_owned(),
+        selected_by: "auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 \
+                      (kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in \
+                      /etc/kubernetes/manifests/kube-apiserver.yaml); cis-1.12 covers 1.32–1.33"
+            .to_owned(),
     }
 }
 
@@ -88,6 +91,7 @@ pub(crate) fn ok_host(
             algorithm: "ssh-ed25519".to_owned(),
             fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".to_owned(),
         }),
+        benchmark: Some(benchmark()),
         kubernetes_version: Some("v1.33.4".to_owned()),
         kubernetes_version_source: Some(
             "kube-apiserver: image registry.k8s.io/kube-apiserver:v1.33.4 in /etc/kubernetes/manifests/kube-apiserver.yaml"
@@ -136,6 +140,8 @@ pub(crate) fn error_host(
         reported_hostname: None,
         machine_id: None,
         host_key: None,
+        // Under `--benchmark auto`, a host that could not be gathered is judged by none.
+        benchmark: None,
         kubernetes_version: None,
         kubernetes_version_source: None,
         impostors: Vec::new(),
@@ -149,7 +155,6 @@ pub(crate) fn error_host(
 pub(crate) fn run(hosts: Vec<HostReport>) -> Report {
     Report {
         hardbench_version: "0.1.0".to_owned(),
-        benchmark: benchmark(),
         started_at: time("2026-11-22T16:40:00+00:00"),
         finished_at: time("2026-11-22T16:40:07.5+00:00"),
         hosts,
@@ -277,12 +282,26 @@ pub(crate) fn report() -> Report {
                     },
                 ],
             ),
+            check(
+                "4.3.1",
+                "Ensure that the kube-proxy metrics service is bound to localhost",
+                Role::Worker,
+                Status::NotApplicable,
+                "--metrics-bind-address matches localhost",
+                "not applicable: kube-proxy does not run on this host",
+            ),
         ],
     );
     worker.port = 2222;
     worker.roles_detected = true;
     worker.sudo = false;
     worker.kubernetes_version = None;
+    worker.kubernetes_version_source = None;
+    if let Some(benchmark) = &mut worker.benchmark {
+        benchmark.selected_by = "auto: platform kubeadm (no other platform recognised); no Kubernetes version \
+                                 could be read; the newest benchmark for kubeadm: cis-1.12 covers 1.32–1.33"
+            .to_owned();
+    }
     run(vec![
         cp_good,
         worker,
@@ -300,9 +319,11 @@ pub(crate) fn report() -> Report {
 pub(crate) fn hostile() -> Report {
     let h = |label: &str| format!("{label} {HOSTILE}");
     let mut report = report();
-    report.benchmark.title = h("title");
-    report.benchmark.selected_by = h("selected");
     for host in &mut report.hosts {
+        if let Some(benchmark) = &mut host.benchmark {
+            benchmark.title = h("title");
+            benchmark.selected_by = h("selected");
+        }
         host.name = h(&host.name);
         host.address = h(&host.address);
         host.user = h("user");
