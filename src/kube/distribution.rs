@@ -136,3 +136,101 @@ fn not_running(computed: &Computed, component: Component, why: &NotRunning) -> S
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{Document, Owner, Process};
+
+    fn text(content: &str) -> Document {
+        Document::Text { content: content.into(), truncated: false }
+    }
+
+    /// A k3s agent as the gathering sees it: its process (title rewritten),
+    /// the unit and its environment file, config.yaml and the kubelet's
+    /// drop-in directory.
+    fn agent(cgroup: &str) -> Facts {
+        let mut facts = Facts::default();
+        facts.processes.push(Process {
+            name: "k3s".into(),
+            pid: 900,
+            argv: vec!["/usr/local/bin/k3s".into(), "agent".into()],
+            cwd: Some("/".into()),
+            env: Vec::new(),
+            owner: Some(Owner { uid: 0, euid: 0, cgroup: Some(cgroup.into()), started_by: StartedBy::from_cgroup(Some(cgroup)) }),
+        });
+        let docs = [
+            (
+                "/etc/systemd/system/k3s-agent.service",
+                "[Service]\nEnvironmentFile=-/etc/systemd/system/k3s-agent.service.env\nExecStart=/usr/local/bin/k3s agent\n",
+            ),
+            ("/etc/systemd/system/k3s-agent.service.env", "K3S_URL=https://10.0.0.1:6443\n"),
+            ("/etc/rancher/k3s/config.yaml", "kubelet-arg:\n  - read-only-port=10255\n"),
+            ("/var/lib/rancher/k3s/agent/etc/kubelet.conf.d/00-k3s-defaults.conf", "readOnlyPort: 0\n"),
+        ];
+        for (path, content) in docs {
+            facts.documents.insert(path.into(), text(content));
+        }
+        for path in ["/etc/systemd/system/k3s.service", "/etc/systemd/system/k3s-agent.service.d", "/etc/rancher/k3s/config.yaml.d"] {
+            facts.documents.insert(path.into(), Document::Missing);
+        }
+        facts.versions.insert(
+            "k3s".into(),
+            crate::facts::VersionFact::Reported { text: "k3s version v1.33.5+k3s1 (a1b2)".into(), source: None },
+        );
+        facts
+    }
+
+    #[test]
+    fn a_k3s_agent_runs_the_kubelet_with_its_arguments_and_no_apiserver() {
+        let k3s = crate::platform::get("k3s").unwrap();
+        // The unit found by the process's cgroup, and by its subcommand when
+        // the cgroup names no service.
+        for cgroup in ["/system.slice/k3s-agent.service", "/user.slice/user-0.slice/session-1.scope"] {
+            let facts = agent(cgroup);
+            let computed = compute(&facts, k3s).expect("k3s runs").expect("computed");
+            let kubelet = component(&computed, Component::Kubelet).unwrap();
+            assert!(kubelet.argv().contains(&"--read-only-port=10255".to_string()), "{:?}", kubelet.argv());
+            assert_eq!(
+                component(&computed, Component::KubeApiserver).unwrap_err(),
+                "kube-apiserver does not run in `agent`"
+            );
+            assert!(runs(&facts, k3s, Some(&Ok(computed.clone())), Component::Kubelet));
+            assert!(!runs(&facts, k3s, Some(&Ok(computed)), Component::KubeApiserver));
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_computed_says_why() {
+        let k3s = crate::platform::get("k3s").unwrap();
+        // No k3s process: nothing to compute.
+        assert_eq!(compute(&Facts::default(), k3s), None);
+        // The unit the cgroup names is not among those gathered.
+        let facts = agent("/system.slice/k3s-custom.service");
+        let err = compute(&facts, k3s).unwrap().unwrap_err();
+        assert!(err.starts_with("k3s runs from k3s-custom.service, which was not found among"), "{err}");
+        // A drop-in that could not be read makes the computation fail, not
+        // silently ignore it.
+        let mut facts = agent("/system.slice/k3s-agent.service");
+        facts.documents.insert("/etc/rancher/k3s/config.yaml.d/50-x.yaml".into(), Document::Error { reason: "Permission denied".into() });
+        let err = compute(&facts, k3s).unwrap().unwrap_err();
+        assert!(err.contains("50-x.yaml") && err.contains("Permission denied"), "{err}");
+        // kubeadm runs no component in a process of its own.
+        assert_eq!(compute(&facts, crate::platform::get("kubeadm").unwrap()), None);
+    }
+
+    #[test]
+    fn a_directory_read_whole_lists_its_files() {
+        let mut facts = Facts::default();
+        for path in ["/d/a.yaml", "/d/b.yaml", "/d/sub/c.yaml", "/dx/e.yaml"] {
+            facts.documents.insert(path.into(), text("x"));
+        }
+        let gathered = Gathered(&facts);
+        assert_eq!(gathered.list("/d"), Some(vec!["a.yaml".to_string(), "b.yaml".to_string()]));
+        assert_eq!(gathered.list("/d/"), Some(vec!["a.yaml".to_string(), "b.yaml".to_string()]));
+        assert_eq!(gathered.list("/none"), None);
+        facts.files.insert("/gone".into(), FileFact::Missing);
+        assert_eq!(Gathered(&facts).exists("/gone"), Some(false));
+        assert_eq!(Gathered(&facts).exists("/unknown"), None);
+    }
+}
