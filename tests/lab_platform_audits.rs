@@ -14,7 +14,7 @@
 mod common;
 
 use common::{repo, text, Audit, Lab};
-use hardbench::benchmark::load_builtin;
+use hardbench::benchmark::{load_builtin, Benchmark, Check};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -110,7 +110,7 @@ fn cp_v130() -> Answers {
     let (old, new) = (load_builtin("cis-1.11").unwrap(), load_builtin("cis-1.12").unwrap());
     let mut checks = BTreeMap::new();
     for check in &old.checks {
-        let alike = new.check(&check.id).is_some_and(|c| format!("{c:?}") == format!("{check:?}"));
+        let alike = new.check(&check.id).is_some_and(|c| described(&new, c) == described(&old, check));
         if !alike {
             continue;
         }
@@ -121,8 +121,22 @@ fn cp_v130() -> Answers {
         };
         checks.insert(check.id.to_string(), Expected { status: Some(status), would: None, reason });
     }
-    assert!(checks.len() >= 100, "cis-1.11 and cis-1.12 agree on most checks: {}", checks.len());
+    assert!(checks.len() >= 90, "cis-1.11 and cis-1.12 agree on all but a few checks: {}", checks.len());
     Answers { benchmark: "cis-1.11".into(), roles: vec!["control-plane".into(), "etcd".into(), "worker".into()], checks }
+}
+
+/// A check as its benchmark defines it, each setting it reads spelled out
+/// (a `SettingId` is only an index into its own benchmark's settings).
+fn described(benchmark: &Benchmark, check: &Check) -> String {
+    let debug = format!("{check:?}");
+    let mut parts = debug.split("SettingId(");
+    let mut out = parts.next().unwrap().to_string();
+    for part in parts {
+        let (index, rest) = part.split_once(')').unwrap();
+        out += &format!("{:?}", benchmark.settings[index.parse::<usize>().unwrap()]);
+        out += rest;
+    }
+    out
 }
 
 /// Every disagreement between the report's `host` and `answers`. For a
