@@ -180,7 +180,7 @@ fn disagreements(name: &str, host: &Value, answers: &Answers, whole: bool) -> Ve
             .into_iter()
             .flatten()
             .filter_map(|n| n.as_str()?.strip_prefix("automated evaluation would be: "))
-            .last();
+            .next_back();
         if automated != would.as_deref() {
             wrong.push(format!(
                 "{name} {id}: manual, expected its automated evaluation {}, got {} ({}); table: {}",
