@@ -274,7 +274,7 @@ fn one_inventory_is_judged_by_the_benchmark_of_each_hosts_version() {
     let host = |name: &str| hosts.iter().find(|h| h["name"] == name).unwrap();
     assert_eq!(
         host("worker-130")["benchmark"]["selected_by"],
-        "auto: platform kubeadm (no other platform recognised); kubernetes v1.30.4 (kubelet: kubelet --version); \
+        "auto: platform kubeadm (no sign of aks, eks, k3s, rke2); kubernetes v1.30.4 (kubelet: kubelet --version); \
          cis-1.11 covers 1.29–1.31"
     );
     assert_eq!(host("worker-130")["benchmark"]["title"], "CIS Kubernetes Benchmark v1.11.1");
@@ -318,7 +318,7 @@ fn auto_picks_cis_1_12_for_the_version_seen() {
     let cp = report["hosts"].as_array().unwrap().iter().find(|h| h["name"] == "cp-good").unwrap();
     assert_eq!(
         cp["benchmark"]["selected_by"],
-        "auto: platform kubeadm (no other platform recognised); kubernetes v1.33.4 (kube-apiserver: kube-apiserver \
+        "auto: platform kubeadm (no sign of aks, eks, k3s, rke2); kubernetes v1.33.4 (kube-apiserver: kube-apiserver \
          --version); cis-1.12 covers 1.32–1.33"
     );
     let console = String::from_utf8_lossy(&output.stdout);
