@@ -33,16 +33,19 @@ pub struct HostIdentity {
 /// The roles a host plays, judged from the components running on it, as
 /// its platform runs them. A process that only carries a component's name
 /// (`Facts::impostors`) gives no role.
-pub fn detect_roles(facts: &Facts, platform: &Platform) -> Vec<Role> {
+pub fn detect_roles(facts: &Facts, platform: &Platform, distribution: Option<&Distribution>) -> Vec<Role> {
     let mut roles: Vec<Role> = Component::ALL
         .into_iter()
-        .filter(|&component| platform.process(facts, component).is_some())
+        .filter(|&component| kube::distribution::runs(facts, platform, distribution, component))
         .map(Component::role)
         .collect();
     roles.sort();
     roles.dedup();
     roles
 }
+
+/// A distribution's computed configuration on a host (`kube::distribution`).
+pub type Distribution = Result<crate::distro::host::Computed, String>;
 
 /// The benchmarks the run may use (the one `--benchmark` named, or every
 /// built-in one for `--benchmark auto`), each with the checks selected in it.
@@ -104,15 +107,17 @@ fn named() -> (version::Choice, String) {
 pub fn audit(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates) -> HostReport {
     let facts = gathering.result.as_ref().ok();
     let recognised = facts.map(|facts| recognise(candidates, facts));
+    // Computed once per host, for its roles and every check.
+    let distribution = facts.zip(recognised.as_ref()).and_then(|(f, r)| kube::distribution::compute(f, r.platform));
     let (roles, roles_detected) = match (&host.roles, facts, &recognised) {
         (Some(roles), _, _) => (roles.clone(), false),
-        (None, Some(facts), Some(seen)) => (detect_roles(facts, seen.platform), true),
+        (None, Some(facts), Some(seen)) => (detect_roles(facts, seen.platform, distribution.as_ref()), true),
         _ => (Vec::new(), true),
     };
     let identity = facts.map(|f| f.identity.clone()).unwrap_or_default();
     let k8s_version = facts.and_then(version::seen);
     let impostors = facts.map(Facts::impostors).unwrap_or_default();
-    let seen = facts.zip(recognised.as_ref()).map(|(f, r)| role_hint::Seen::of(f, r.platform));
+    let seen = facts.zip(recognised.as_ref()).map(|(f, r)| role_hint::Seen::of(f, r.platform, distribution.as_ref()));
     // Under --benchmark ID even a host that could not be gathered is one
     // that benchmark would have judged.
     let chosen = match &recognised {
@@ -148,7 +153,7 @@ pub fn audit(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates
             ));
         }
         let (benchmark, selection) = (&candidates.benchmarks[index], &candidates.selections[index]);
-        Ok(evaluate_host(facts, &roles, benchmark, selection))
+        Ok(evaluate_host(facts, &roles, benchmark, selection, distribution.as_ref()))
     });
     // Declared roles that disagree with what runs get one note.
     let role_note = match (&host.roles, &seen, &result) {
@@ -181,10 +186,16 @@ pub fn audit(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates
 
 /// Every selected check whose target is one of the host's roles, in
 /// benchmark order.
-pub fn evaluate_host(facts: &Facts, roles: &[Role], benchmark: &Benchmark, selection: &Selection) -> Vec<CheckResult> {
+pub fn evaluate_host(
+    facts: &Facts,
+    roles: &[Role],
+    benchmark: &Benchmark,
+    selection: &Selection,
+    distribution: Option<&Distribution>,
+) -> Vec<CheckResult> {
     // One host, one benchmark: what its checks derive from the facts is
     // derived once, in this context.
-    let host = kube::HostContext::new(facts, benchmark);
+    let host = kube::HostContext::new(facts, benchmark, distribution);
     benchmark
         .checks
         .iter()
@@ -233,10 +244,10 @@ mod tests {
             ..Facts::default()
         };
         let kubeadm = crate::platform::get("kubeadm").unwrap();
-        assert_eq!(detect_roles(&facts, kubeadm), [Role::Worker]);
+        assert_eq!(detect_roles(&facts, kubeadm, None), [Role::Worker]);
         // etcd as user etcd under its own service is etcd.
         facts.processes.push(process(Component::Etcd, 70, 998, "/system.slice/etcd.service"));
-        assert_eq!(detect_roles(&facts, kubeadm), [Role::Etcd, Role::Worker]);
+        assert_eq!(detect_roles(&facts, kubeadm, None), [Role::Etcd, Role::Worker]);
     }
 
     /// Two benchmarks for kubeadm: the built-in cis-1.12 and, built here,
@@ -379,7 +390,7 @@ mod tests {
             .into(),
             ..Facts::default()
         };
-        let results = evaluate_host(&facts, &[Role::ControlPlane], &benchmark, &selection);
+        let results = evaluate_host(&facts, &[Role::ControlPlane], &benchmark, &selection, None);
         assert_eq!(results.len(), 1);
         let outcome = &results[0].outcome;
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");

@@ -26,6 +26,7 @@
 pub mod audit_policy;
 pub mod config;
 pub mod defaulting;
+pub mod distribution;
 pub mod encryption;
 pub mod etcd;
 pub mod flags;
@@ -35,6 +36,7 @@ pub mod manifest;
 mod process_path;
 pub mod yaml;
 
+use crate::platform::ArgsSource;
 use crate::benchmark::{Benchmark, Setting};
 use crate::component::Component;
 use crate::outcome::Source;
@@ -131,6 +133,10 @@ struct CommandLine {
     pid: Option<u32>,
     cwd: Option<String>,
     env: Vec<(String, String)>,
+    /// For a command line a distribution computed: where each flag came
+    /// from (`/etc/rancher/k3s/config.yaml: kube-apiserver-arg[2]`, a
+    /// built-in default), by flag name.
+    computed: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The static pod manifest the platform starts the component from, if it
@@ -161,13 +167,18 @@ fn parse_args(benchmark: &Benchmark, component: Component, argv: &[String]) -> A
 /// The command line, derived once per host (`HostContext::command_line`).
 fn derive_command_line(host: &HostContext<'_>, component: Component) -> Result<CommandLine, String> {
     let benchmark = host.benchmark;
-    if let Some(process) = benchmark.platform_def().process(host.facts, component) {
+    let platform = benchmark.platform_def();
+    if platform.component(component).is_some_and(|d| d.args == ArgsSource::Distribution) {
+        return distribution_command_line(host, component);
+    }
+    if let Some(process) = platform.process(host.facts, component) {
         return Ok(CommandLine {
             args: parse_args(benchmark, component, &process.argv),
             manifest: None,
             pid: Some(process.pid),
             cwd: process.cwd.clone(),
             env: process.env.clone(),
+            computed: None,
         });
     }
     let Some(path) = manifest_path(benchmark, component) else {
@@ -184,6 +195,7 @@ fn derive_command_line(host: &HostContext<'_>, component: Component) -> Result<C
                 pid: None,
                 cwd: None,
                 env: Vec::new(),
+                computed: None,
             })
         }
         Doc::Missing => Err(format!(
@@ -191,6 +203,25 @@ fn derive_command_line(host: &HostContext<'_>, component: Component) -> Result<C
         )),
         Doc::Unavailable(reason) => Err(format!("{component} is not running and {path} {reason}")),
     }
+}
+
+/// The command line a distribution computed for a component it runs in
+/// its own process (`distribution`), each flag's origin kept for the report.
+fn distribution_command_line(host: &HostContext<'_>, component: Component) -> Result<CommandLine, String> {
+    let computed = host.distribution().ok_or_else(|| format!("{component} is not running"))?;
+    let computed = computed.as_ref().map_err(|e| format!("{component}'s arguments could not be computed: {e}"))?;
+    let args = distribution::component(computed, component)?;
+    let mut argv = vec![component.name().to_string()];
+    argv.extend(args.argv());
+    let origins = args.args.iter().map(|a| (a.flag.clone(), a.source.to_string())).collect();
+    Ok(CommandLine {
+        args: parse_args(host.benchmark, component, &argv),
+        manifest: None,
+        pid: None,
+        cwd: Some("/".to_string()),
+        env: Vec::new(),
+        computed: Some(origins),
+    })
 }
 
 /// The effective value of a setting on this host, or why it cannot be known.
@@ -207,7 +238,10 @@ pub fn observe(host: &HostContext<'_>, setting: &Setting) -> Result<Observation,
             Some(path) => Origin::Manifest { path: path.clone() },
             None => Origin::Flag,
         };
-        let shown = line.args.written(&setting.name).unwrap_or_default();
+        let mut shown = line.args.written(&setting.name).unwrap_or_default();
+        if let Some(from) = line.computed.as_ref().and_then(|c| c.get(&setting.name)) {
+            shown = format!("{shown} (from {from})");
+        }
         Some(Observation {
             value: Some(value),
             origin,

@@ -44,6 +44,11 @@ pub fn seen(facts: &Facts) -> Option<Seen> {
         })
 }
 
+/// The minor version (`1.33`) of a version string such as `v1.33.4+k3s1`.
+pub fn minor(version: &str) -> Option<String> {
+    minor_of(version).map(|(major, minor)| format!("{major}.{minor}"))
+}
+
 /// `(major, minor)` of a version string such as `v1.33.4`.
 fn minor_of(version: &str) -> Option<(u32, u32)> {
     let caps = VERSION.captures(version)?;

@@ -100,6 +100,9 @@ printf '%s\n' \
     'Environment="K3S_AGENT_TOKEN=SENTINEL-environment" "K3S_NODE_NAME=n1"' \
     'ExecStart=/usr/local/bin/k3s server --token SENTINEL-flag-space --agent-token=SENTINEL-flag-eq --datastore-endpoint=SENTINEL-flag-dsn --token-auth-file=/etc/tokens.csv' \
     >"$R/etc/distribution.conf"
+printf 'kube-apiserver-arg+:\n  - service-account-extend-token-expiration=false\ntoken: SENTINEL-dropin-token\n' \
+    >"$R/etc/10-token-expiration.yaml"
+printf 'SENTINEL-token-file\n' >"$R/etc/node-token"
 head -c 300000 /dev/zero | tr '\0' a >"$R/etc/big.yaml"
 printf 'secret\n' >"$R/private/hidden"
 ln -s ../etc/kubernetes/pki/ca.crt "$R/bin/ca-link"
@@ -287,6 +290,8 @@ fn args(root: &str) -> Vec<String> {
         format!("r:{root}/missing.yaml"),
         format!("r:{root}/etc/redaction.yaml"),
         format!("r:{root}/etc/distribution.conf"),
+        format!("r:{root}/etc/10-token-expiration.yaml"),
+        format!("r:{root}/etc/node-token"),
         format!("r:{root}/etc/big.yaml"),
     ])
     .collect()
@@ -467,6 +472,17 @@ fn check_root_run(run: &Run) {
         matches!(&facts.documents[&r("etc/kubernetes/pki/bundle.pem")], Document::Error { reason } if reason.contains("private key"))
     );
     assert_eq!(facts.documents[&r("missing.yaml")], Document::Missing);
+    // A YAML document named for tokens is read, its secrets redacted; a
+    // file named for a token is not read at all.
+    assert_eq!(
+        text("etc/10-token-expiration.yaml"),
+        "kube-apiserver-arg+:\n  - service-account-extend-token-expiration=false\ntoken: REDACTED\n"
+    );
+    assert!(
+        matches!(&facts.documents[&r("etc/node-token")], Document::Error { reason } if reason.contains("token")),
+        "{:?}",
+        facts.documents.get(&r("etc/node-token"))
+    );
     // k3s and RKE2: config.yaml keys, environment files, unit lines.
     assert_eq!(
         text("etc/distribution.conf"),
@@ -721,7 +737,7 @@ fn kube_proxy_config_is_read_through_the_process_root() {
         assert!(!String::from_utf8_lossy(&stdout).contains("SENTINEL"), "{shell}: a secret left the host");
 
         let benchmark = hardbench::benchmark::load_builtin("cis-1.12").unwrap();
-        let outcome = hardbench::eval::evaluate(&hardbench::kube::HostContext::new(&facts, &benchmark), benchmark.check("4.3.1").unwrap());
+        let outcome = hardbench::eval::evaluate(&hardbench::kube::HostContext::new(&facts, &benchmark, None), benchmark.check("4.3.1").unwrap());
         assert_eq!(outcome.status, hardbench::outcome::Status::Fail, "{shell}: {outcome:#?}");
         assert_eq!(
             outcome.actual,

@@ -5,7 +5,8 @@
 //! inventory's roles disagree with the roles the running components show,
 //! the host gets one note saying how, and what to do about it.
 
-use super::detect_roles;
+use super::{detect_roles, Distribution};
+use crate::kube::distribution::runs;
 use crate::component::{Component, Role};
 use crate::facts::Facts;
 use crate::platform::Platform;
@@ -19,12 +20,10 @@ pub(super) struct Seen {
 }
 
 impl Seen {
-    pub(super) fn of(facts: &Facts, platform: &Platform) -> Seen {
-        let roles = detect_roles(facts, platform);
-        let components: Vec<Component> = Component::ALL
-            .into_iter()
-            .filter(|&c| platform.process(facts, c).is_some())
-            .collect();
+    pub(super) fn of(facts: &Facts, platform: &Platform, distribution: Option<&Distribution>) -> Seen {
+        let roles = detect_roles(facts, platform, distribution);
+        let components: Vec<Component> =
+            Component::ALL.into_iter().filter(|&c| runs(facts, platform, distribution, c)).collect();
         Seen { roles, components }
     }
 }
@@ -183,7 +182,7 @@ mod tests {
         ];
         for (declared, running, results, expected) in cases {
             let kubeadm = crate::platform::get("kubeadm").unwrap();
-            let got = note(declared, &Seen::of(&facts(running), kubeadm), results);
+            let got = note(declared, &Seen::of(&facts(running), kubeadm, None), results);
             assert_eq!(got.as_deref(), expected, "{declared:?} {running:?}");
         }
     }

@@ -376,11 +376,16 @@ fn shown(raw: &[u8]) -> String {
 
 /// argv as the process shows it. A process that rewrote its title in place
 /// (k3s and rke2 write `/usr/local/bin/k3s server` over their whole argv
-/// area, as one string, with NULs after it: gspt.SetProcTitle in
-/// pkg/cli/server/server.go) shows one element with spaces and empty ones
-/// after it; its words are its argv.
+/// area, as one string, with NULs after it when the original argv was
+/// longer: gspt.SetProcTitle in pkg/cli/server/server.go) shows one element
+/// with a space in its basename, and only empty ones after it; its words
+/// are its argv.
 fn title_words(argv: Vec<String>) -> Vec<String> {
-    let rewritten = argv.len() > 1 && argv[0].contains(' ') && argv[1..].iter().all(String::is_empty);
+    // The title's first word is the binary's path, so the space is in the
+    // basename; a path with a space in a directory (`/opt/my app/k3s`) is
+    // not a title.
+    let basename = argv[0].rsplit('/').next().unwrap_or("");
+    let rewritten = basename.contains(' ') && argv[1..].iter().all(String::is_empty);
     if rewritten {
         argv[0].split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
     } else {
@@ -763,6 +768,8 @@ mod tests {
         // k3s and rke2: one string over the whole argv area, NULs after.
         case(b"/usr/local/bin/k3s server\0\0\0\0\0\0", &["/usr/local/bin/k3s", "server"]);
         case(b"/usr/local/bin/rke2 agent\0\0", &["/usr/local/bin/rke2", "agent"]);
+        // The title exactly as long as the argv it replaced: no padding.
+        case(b"/usr/local/bin/k3s agent\0", &["/usr/local/bin/k3s", "agent"]);
         // A path with a space and nothing rewritten stays whole.
         case(b"/opt/my app/k3s\0", &["/opt/my app/k3s"]);
         case(b"/opt/my app/k3s\0server\0", &["/opt/my app/k3s", "server"]);

@@ -14,6 +14,7 @@ use super::flags::Args;
 use super::{config, derive_command_line, derive_planned, CommandLine};
 use crate::benchmark::Benchmark;
 use crate::component::Component;
+use crate::distro::host::Computed;
 use crate::facts::Facts;
 use serde_json::Value as Json;
 use std::cell::RefCell;
@@ -26,6 +27,10 @@ type PerComponent<T> = RefCell<BTreeMap<Component, Rc<T>>>;
 pub struct HostContext<'f> {
     pub facts: &'f Facts,
     pub benchmark: &'f Benchmark,
+    /// What the platform's distribution computed for the components it runs
+    /// in its own process (`kube::distribution`), computed once per host by
+    /// whoever builds the context; `None` when it runs none here.
+    distribution: Option<&'f Result<Computed, String>>,
     /// Per component: the command line it runs with, or would run with.
     command_lines: PerComponent<Result<CommandLine, String>>,
     /// Per component: the command line its static pod manifest would start
@@ -36,14 +41,28 @@ pub struct HostContext<'f> {
 }
 
 impl<'f> HostContext<'f> {
-    pub fn new(facts: &'f Facts, benchmark: &'f Benchmark) -> HostContext<'f> {
+    pub fn new(
+        facts: &'f Facts,
+        benchmark: &'f Benchmark,
+        distribution: Option<&'f Result<Computed, String>>,
+    ) -> HostContext<'f> {
         HostContext {
             facts,
             benchmark,
+            distribution,
             command_lines: RefCell::default(),
             planned: RefCell::default(),
             parsed: RefCell::default(),
         }
+    }
+
+    /// Whether the component runs on this host, as its platform runs it.
+    pub fn runs(&self, component: Component) -> bool {
+        super::distribution::runs(self.facts, self.benchmark.platform_def(), self.distribution, component)
+    }
+
+    pub(super) fn distribution(&self) -> Option<&'f Result<Computed, String>> {
+        self.distribution
     }
 
     pub(super) fn command_line(&self, component: Component) -> Rc<Result<CommandLine, String>> {
@@ -95,14 +114,14 @@ mod tests {
             owner: None,
         });
         facts.documents.insert("/k.yaml".into(), Document::Text { content: "a: 1\n".into(), truncated: false });
-        let host = HostContext::new(&facts, &benchmark);
+        let host = HostContext::new(&facts, &benchmark, None);
         let first = host.command_line(Component::Kubelet);
         assert!(Rc::ptr_eq(&first, &host.command_line(Component::Kubelet)));
         assert!(!Rc::ptr_eq(&first, &host.command_line(Component::Etcd)));
         let parsed = host.parse("/k.yaml", "a: 1\n").unwrap();
         assert!(Rc::ptr_eq(&parsed, &host.parse("/k.yaml", "a: 1\n").unwrap()));
         // Another host (another context) derives afresh.
-        let next = HostContext::new(&facts, &benchmark);
+        let next = HostContext::new(&facts, &benchmark, None);
         assert!(!Rc::ptr_eq(&first, &next.command_line(Component::Kubelet)));
         assert!(!Rc::ptr_eq(&parsed, &next.parse("/k.yaml", "a: 1\n").unwrap()));
     }
