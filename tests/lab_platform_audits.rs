@@ -10,6 +10,7 @@
 //! tests/lab/README.md wherever cis-1.11 and cis-1.12 judge a check alike.
 //! A mismatch names the host, the check, what was expected, what was
 //! reported and the table's reason, so it can be traced to a planted file.
+//! No planted secret may appear in anything the run leaves.
 
 mod common;
 
@@ -218,6 +219,13 @@ fn each_platform_host_gets_its_benchmark_and_its_answer_table() {
         wrong.extend(disagreements(profile, host, &answers, whole));
     }
     assert!(wrong.is_empty(), "{} disagreements:\n{}\n{}", wrong.len(), wrong.join("\n"), text(&audit.output));
+    // The platforms' secret files read for these checks (k3s's and RKE2's
+    // encryption configs, tokens in config.yaml and unit environments) are
+    // redacted: no sentinel of tests/lab/README.md leaves a host.
+    let everything = audit.everything();
+    for sentinel in ["HBSENTINEL", "SEJTRU5USU5FTC", "PRIVATE KEY"] {
+        assert!(!everything.contains(sentinel), "{sentinel} left a host");
+    }
     eprintln!("the platform audits took {:.1} s", started.elapsed().as_secs_f64());
 }
 
