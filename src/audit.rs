@@ -140,7 +140,13 @@ pub fn audit(host: &HostIdentity, gathering: &Gathering, candidates: &Candidates
     let stand_in = choice
         .filter(|(choice, _)| !choice.covered)
         .map(|(choice, _)| format!("judged by {}: {}", candidates.benchmarks[choice.index].id, choice.why));
-    let platform_notes = recognised.as_ref().map(|r| r.notes.clone()).unwrap_or_default();
+    let mut platform_notes = recognised.as_ref().map(|r| r.notes.clone()).unwrap_or_default();
+    // A distribution without etcd on the host (k3s on SQLite) says why the
+    // etcd checks are not there.
+    if let Some(Ok(computed)) = &distribution {
+        let no_etcd = computed.datastore.as_ref().and_then(|d| d.etcd_not_applicable.as_ref());
+        platform_notes.extend(no_etcd.map(|reason| format!("the etcd checks do not apply: {reason}")));
+    }
     let result = gathering.result.as_ref().map_err(Clone::clone).and_then(|facts| {
         let index = chosen.expect("a host with facts has a recognised platform")?.0.index;
         if roles.is_empty() {

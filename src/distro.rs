@@ -18,8 +18,6 @@
 //!    in `platforms/k3s/`) overridden by the `<component>-arg` options;
 //! 4. `datastore`: which datastore the server uses, and so whether the etcd
 //!    checks apply;
-//! 5. `journal`: optional confirmation from a "Running <component>" start-up
-//!    line, never a source of values.
 //!
 //! `host` runs steps 1 to 4 for one host over its gathered documents.
 
@@ -28,7 +26,6 @@ pub mod config_yaml;
 pub mod datastore;
 pub mod defaults;
 pub mod host;
-pub mod journal;
 pub mod options;
 pub mod source;
 pub mod systemd_unit;
