@@ -233,4 +233,17 @@ mod tests {
         let all: Vec<Platform> = platforms().into_iter().filter(|p| p.id != "kubeadm").collect();
         assert_eq!(recognise(&Facts::default(), &all), None);
     }
+
+    /// The built-in data: an empty /etc/eks directory (a mount point, a
+    /// leftover; every lab host has one) is no sign of EKS, the AMI's
+    /// /etc/eks/release is.
+    #[test]
+    fn an_empty_etc_eks_is_no_sign_of_eks_but_its_release_file_is() {
+        let id = |files: &[&str]| {
+            let facts = Facts { files: files.iter().map(|f| (f.to_string(), present())).collect(), ..Facts::default() };
+            recognise(&facts, crate::platform::all()).unwrap().platform.id.clone()
+        };
+        assert_eq!(id(&["/etc/eks"]), "kubeadm");
+        assert_eq!(id(&["/etc/eks", "/etc/eks/release"]), "eks");
+    }
 }
