@@ -470,10 +470,14 @@ gather_processes() {
     fi
     # A cheap prefilter; every candidate is then checked exactly by ARGSCAN.
     # grep -z reads each NUL-terminated argv element as a line, so only a
-    # process with an element that names a component is a candidate: not the
-    # audit's own sudo and shells, whose arguments mention component paths
-    # (each candidate costs a tr and a sh). A grep without -z (status 2,
-    # no output) falls back to any mention of kube or etcd.
+    # process with an element that names a component is a candidate (each
+    # candidate costs a tr and a sh). The audit's own processes are no
+    # candidates: its shells, sudo and the login's shell carry the plan's
+    # paths in their argv (`s:/var/lib/rancher/k3s` ends with a name), so
+    # their PIDs (this script's ancestors, and its subshells) are set aside
+    # first, read from /proc by the shell. A grep without -z (status 2, no
+    # output) falls back to any mention of the names.
+    own_pids
     [ "$NAMES" != ' ' ] || return
     # The names as one alternation; `.` is the only one of their characters
     # that means something in a regex.
@@ -504,10 +508,47 @@ gather_processes() {
     set +f
 }
 
+# own_pids: sets OWN to " PID ... ", this script and its ancestors up to
+# PID 1 (sudo, the login's shell, sshd), from the PPid: line of each one's
+# /proc/PID/status, read by the shell.
+own_pids() {
+    OWN=" "
+    op_pid=$HB_PID
+    while [ -n "$op_pid" ] && [ "$op_pid" != 0 ] && [ "$op_pid" != 1 ]; do
+        case $OWN in *" $op_pid "*) break ;; esac
+        OWN="$OWN$op_pid "
+        op_next=
+        {
+            while IFS= read -r op_l; do
+                case $op_l in
+                    PPid:*) set -- ${op_l#PPid:}; op_next=${1-}; break ;;
+                esac
+            done <"/proc/$op_pid/status"
+        } 2>/dev/null
+        op_pid=$op_next
+    done
+}
+
+# own_child PID: whether PID is a subshell of this script (its parent is
+# this script): such a process has this script's argv.
+own_child() {
+    oc_ppid=
+    {
+        while IFS= read -r oc_l; do
+            case $oc_l in
+                PPid:*) set -- ${oc_l#PPid:}; oc_ppid=${1-}; break ;;
+            esac
+        done <"/proc/$1/status"
+    } 2>/dev/null
+    [ "$oc_ppid" = "$HB_PID" ]
+}
+
 scan_process() {
     sp_pid=${1#/proc/}
     sp_pid=${sp_pid%/cmdline}
     case $sp_pid in '' | *[!0-9]*) return ;; esac
+    case $OWN in *" $sp_pid "*) return ;; esac
+    own_child "$sp_pid" && return
     sp_scan=$(tr '\n\000' "$SOH"'\n' <"$1" 2>/dev/null | sh -c "$ARGSCAN" sh "$SOH" "$NAMES" "$FLAGS" 2>/dev/null) || return
     case $sp_scan in "C "*) ;; *) return ;; esac
     sp_comp=${sp_scan%%"$NL"*}
