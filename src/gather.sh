@@ -508,39 +508,30 @@ gather_processes() {
     set +f
 }
 
+# ppid_of PID: sets PPID_OF to PID's parent, from the PPid: line of
+# /proc/PID/status, read by the shell (empty when it cannot be read).
+ppid_of() {
+    PPID_OF=
+    {
+        while IFS= read -r pp_l; do
+            case $pp_l in
+                PPid:*) set -- ${pp_l#PPid:}; PPID_OF=${1-}; break ;;
+            esac
+        done <"/proc/$1/status"
+    } 2>/dev/null
+}
+
 # own_pids: sets OWN to " PID ... ", this script and its ancestors up to
-# PID 1 (sudo, the login's shell, sshd), from the PPid: line of each one's
-# /proc/PID/status, read by the shell.
+# PID 1 (sudo, the login's shell, sshd).
 own_pids() {
     OWN=" "
     op_pid=$HB_PID
     while [ -n "$op_pid" ] && [ "$op_pid" != 0 ] && [ "$op_pid" != 1 ]; do
         case $OWN in *" $op_pid "*) break ;; esac
         OWN="$OWN$op_pid "
-        op_next=
-        {
-            while IFS= read -r op_l; do
-                case $op_l in
-                    PPid:*) set -- ${op_l#PPid:}; op_next=${1-}; break ;;
-                esac
-            done <"/proc/$op_pid/status"
-        } 2>/dev/null
-        op_pid=$op_next
+        ppid_of "$op_pid"
+        op_pid=$PPID_OF
     done
-}
-
-# own_child PID: whether PID is a subshell of this script (its parent is
-# this script): such a process has this script's argv.
-own_child() {
-    oc_ppid=
-    {
-        while IFS= read -r oc_l; do
-            case $oc_l in
-                PPid:*) set -- ${oc_l#PPid:}; oc_ppid=${1-}; break ;;
-            esac
-        done <"/proc/$1/status"
-    } 2>/dev/null
-    [ "$oc_ppid" = "$HB_PID" ]
 }
 
 scan_process() {
@@ -548,7 +539,9 @@ scan_process() {
     sp_pid=${sp_pid%/cmdline}
     case $sp_pid in '' | *[!0-9]*) return ;; esac
     case $OWN in *" $sp_pid "*) return ;; esac
-    own_child "$sp_pid" && return
+    # A subshell of this script has this script's argv.
+    ppid_of "$sp_pid"
+    [ "$PPID_OF" != "$HB_PID" ] || return
     sp_scan=$(tr '\n\000' "$SOH"'\n' <"$1" 2>/dev/null | sh -c "$ARGSCAN" sh "$SOH" "$NAMES" "$FLAGS" 2>/dev/null) || return
     case $sp_scan in "C "*) ;; *) return ;; esac
     sp_comp=${sp_scan%%"$NL"*}
