@@ -25,29 +25,19 @@ const STATUSES: [&str; 6] = ["pass", "fail", "not-applicable", "manual", "error"
 const WOULD: [&str; 5] = ["would pass:", "would fail:", "would error:", "would not apply:", "no automated evaluation"];
 
 fn parse(file: &str, text: &str) -> Answers {
-    let mut benchmark = None;
-    let mut roles = None;
-    let mut rows = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let at = format!("{file}:{}", n + 1);
-        if let Some(comment) = line.strip_prefix('#') {
-            let comment = comment.trim();
-            if let Some(id) = comment.strip_prefix("benchmark:") {
-                benchmark = Some(id.trim().to_string());
-            } else if let Some(list) = comment.strip_prefix("roles:") {
-                roles = Some(list.split_whitespace().map(str::to_string).collect());
-            }
-            continue;
-        }
-        let cells: Vec<&str> = line.split('\t').collect();
-        assert_eq!(cells.len(), 3, "{at}: CHECK, STATUS and REASON separated by tabs: {line:?}");
-        assert!(!cells[2].trim().is_empty(), "{at}: the reason is empty");
-        rows.push((cells[0].to_string(), cells[1].to_string(), cells[2].to_string()));
-    }
+    let table = common::answers::read(file, text);
+    let rows = table
+        .rows
+        .into_iter()
+        .map(|(at, [id, status, reason])| {
+            assert!(!reason.trim().is_empty(), "{at}: the reason is empty");
+            (id, status, reason)
+        })
+        .collect();
     Answers {
         file: file.to_string(),
-        benchmark: benchmark.unwrap_or_else(|| panic!("{file}: no `# benchmark:` line")),
-        roles: roles.unwrap_or_else(|| panic!("{file}: no `# roles:` line")),
+        benchmark: table.benchmark.unwrap_or_else(|| panic!("{file}: no `# benchmark:` line")),
+        roles: table.roles.unwrap_or_else(|| panic!("{file}: no `# roles:` line")),
         rows,
     }
 }

@@ -61,31 +61,22 @@ fn would(reason: &str) -> Option<Option<String>> {
 fn table(profile: &str) -> Answers {
     let path = repo().join("tests/lab/answers").join(format!("{profile}.tsv"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let (mut benchmark, mut roles, mut checks) = (None, None, BTreeMap::new());
-    for line in text.lines() {
-        if let Some(comment) = line.strip_prefix('#') {
-            let comment = comment.trim();
-            if let Some(id) = comment.strip_prefix("benchmark:") {
-                benchmark = Some(id.trim().to_string());
-            } else if let Some(list) = comment.strip_prefix("roles:") {
-                roles = Some(list.split_whitespace().map(str::to_string).collect());
-            }
-            continue;
-        }
-        let [id, status, reason]: [&str; 3] = line.split('\t').collect::<Vec<_>>().try_into().unwrap_or_else(|_| panic!("{profile}.tsv: {line:?}"));
+    let table = common::answers::read(&format!("{profile}.tsv"), &text);
+    let mut checks = BTreeMap::new();
+    for (_, [id, status, reason]) in table.rows {
         let expected = Expected {
-            status: (status != "—").then(|| status.to_string()),
+            status: (status != "—").then(|| status.clone()),
             // The table's format requires the automated evaluation of a
             // manual check (tests/lab/answers/README.md): never left unchecked.
             would: (status == "manual")
-                .then(|| would(reason).unwrap_or_else(|| panic!("{profile}.tsv {id}: a manual check's reason names no evaluation: {reason:?}"))),
-            reason: reason.to_string(),
+                .then(|| would(&reason).unwrap_or_else(|| panic!("{profile}.tsv {id}: a manual check's reason names no evaluation: {reason:?}"))),
+            reason,
         };
-        checks.insert(id.to_string(), expected);
+        checks.insert(id, expected);
     }
     Answers {
-        benchmark: benchmark.unwrap_or_else(|| panic!("{profile}.tsv names no benchmark")),
-        roles: roles.unwrap_or_else(|| panic!("{profile}.tsv names no roles")),
+        benchmark: table.benchmark.unwrap_or_else(|| panic!("{profile}.tsv names no benchmark")),
+        roles: table.roles.unwrap_or_else(|| panic!("{profile}.tsv names no roles")),
         checks,
     }
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each integration test binary uses a different part
 
+pub mod answers;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
