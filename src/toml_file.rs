@@ -402,41 +402,39 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
-    /// Every entry of this table whose key is not a known key, for tables
-    /// whose keys are data (`files = { "--config" = "read" }`): the key and
-    /// its string value, each with its location. A value that is not a
-    /// string is a problem.
+    /// Every entry of this table and its string value, each with its
+    /// location, for tables whose keys are data (`files = { "--config" =
+    /// "read" }`). A value that is not a string is a problem.
     pub fn string_entries(&self, file: &mut TomlFile<'_>) -> Vec<(L<String>, L<String>)> {
-        let mut out = Vec::new();
-        for (key, value) in self.table.iter() {
-            let name = key.get_ref().as_ref();
-            let path = self.key_path(name);
-            let span = if key.span().is_empty() { value.span() } else { key.span() };
-            match value.get_ref().as_str() {
-                Some(text) => out.push((
-                    L { value: name.to_string(), loc: file.loc(&span, Some(&path)) },
-                    L { value: text.to_string(), loc: file.loc(&value.span(), Some(&path)) },
-                )),
-                None => file.problem(&value.span(), Some(&path), expected("a string", value.get_ref())),
-            }
-        }
-        out
+        self.data_entries(file, "a string", |value, span, path, file| {
+            value.as_str().map(|text| L { value: text.to_string(), loc: file.loc(&span, Some(&path)) })
+        })
     }
 
-    /// The keys of this table that are not known keys, with their
-    /// sub-tables, for tables keyed by data (`[components.kube-apiserver]`).
+    /// Every key of this table with its sub-table, for tables keyed by data
+    /// (`[components.kube-apiserver]`). A value that is not a table is a
+    /// problem.
     pub fn sub_tables(&self, file: &mut TomlFile<'_>) -> Vec<(L<String>, Table<'t, 'i>)> {
+        self.data_entries(file, "a table", |value, span, path, _| value.as_table().map(|t| Table::new(t, span, path)))
+    }
+
+    /// Every entry, its key with its location and its value made into `T`
+    /// by `extract` (given the value's span and key path), or a problem
+    /// saying the value should have been `what`.
+    fn data_entries<T>(
+        &self,
+        file: &mut TomlFile<'_>,
+        what: &str,
+        extract: impl Fn(&'t DeValue<'i>, Range<usize>, String, &TomlFile<'_>) -> Option<T>,
+    ) -> Vec<(L<String>, T)> {
         let mut out = Vec::new();
         for (key, value) in self.table.iter() {
             let name = key.get_ref().as_ref();
             let path = self.key_path(name);
-            let span = if key.span().is_empty() { value.span() } else { key.span() };
-            match value.get_ref().as_table() {
-                Some(t) => out.push((
-                    L { value: name.to_string(), loc: file.loc(&span, Some(&path)) },
-                    Table::new(t, value.span(), path),
-                )),
-                None => file.problem(&value.span(), Some(&path), expected("a table", value.get_ref())),
+            let key_loc = file.loc(&key_span(key, value), Some(&path));
+            match extract(value.get_ref(), value.span(), path.clone(), file) {
+                Some(found) => out.push((L { value: name.to_string(), loc: key_loc }, found)),
+                None => file.problem(&value.span(), Some(&path), expected(what, value.get_ref())),
             }
         }
         out
@@ -483,14 +481,18 @@ impl<'t, 'i> Table<'t, 'i> {
             let message = hint(name).unwrap_or_else(|| {
                 format!("unknown key {name:?}: expected one of {}", self.asked.join(", "))
             });
-            // Dotted and inline keys may have no span of their own.
-            let span = if key.span().is_empty() {
-                value.span()
-            } else {
-                key.span()
-            };
-            file.problem(&span, Some(&self.key_path(name)), message);
+            file.problem(&key_span(key, value), Some(&self.key_path(name)), message);
         }
+    }
+}
+
+/// Where a key is: its own span, or, for dotted and inline keys that may
+/// have none, its value's.
+fn key_span(key: &Spanned<toml::de::DeString<'_>>, value: &Spanned<DeValue<'_>>) -> Range<usize> {
+    if key.span().is_empty() {
+        value.span()
+    } else {
+        key.span()
     }
 }
 
