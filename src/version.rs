@@ -3,7 +3,7 @@
 //! plane (or, lacking one, its kubelet) runs. Pure.
 
 use crate::benchmark::Benchmark;
-use crate::component::Component;
+use crate::component::{version_rank, Component};
 use crate::facts::{Facts, VersionFact};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -27,21 +27,18 @@ pub struct Seen {
 pub fn seen(facts: &Facts) -> Option<Seen> {
     // Then a distribution's own binary (`k3s`, `rke2`), whose version is
     // the Kubernetes version it embeds (`v1.33.5+k3s1`).
-    let components = [Component::KubeApiserver, Component::Kubelet, Component::KubeProxy, Component::KubeControllerManager]
-        .map(Component::name);
-    let others = facts.versions.keys().map(String::as_str).filter(|n| !components.contains(n) && *n != Component::Etcd.name());
-    components
-        .into_iter()
-        .chain(others)
-        .find_map(|component| match facts.versions.get(component) {
-            Some(VersionFact::Reported { text, source }) => VERSION.find(text).map(|m| {
-                let v = m.as_str();
-                let version = if v.starts_with('v') { v.to_string() } else { format!("v{v}") };
-                let from = source.as_ref().map_or_else(|| format!("{component} --version"), |s| s.describe());
-                Seen { version, source: format!("{component}: {from}") }
-            }),
-            _ => None,
-        })
+    let mut components: Vec<&str> =
+        facts.versions.keys().map(String::as_str).filter(|n| *n != Component::Etcd.name()).collect();
+    components.sort_by_key(|n| version_rank(n));
+    components.into_iter().find_map(|component| match facts.versions.get(component) {
+        Some(VersionFact::Reported { text, source }) => VERSION.find(text).map(|m| {
+            let v = m.as_str();
+            let version = if v.starts_with('v') { v.to_string() } else { format!("v{v}") };
+            let from = source.as_ref().map_or_else(|| format!("{component} --version"), |s| s.describe());
+            Seen { version, source: format!("{component}: {from}") }
+        }),
+        _ => None,
+    })
 }
 
 /// The minor version (`1.33`) of a version string such as `v1.33.4+k3s1`.

@@ -3,6 +3,7 @@
 //! arguments; it never carries code.
 
 use crate::benchmark::{Benchmark, Test};
+use crate::component::version_rank;
 use crate::platform::{ArgsSource, Platform};
 use std::collections::BTreeSet;
 
@@ -17,7 +18,8 @@ pub struct Plan {
     pub env: BTreeSet<(String, String)>,
     /// `(name, manifest)`: a version from a static pod's image.
     pub images: BTreeSet<(String, String)>,
-    /// Process names whose binary is asked for its version.
+    /// Process names whose binary may be asked for its version; the
+    /// script asks them in `version_rank` order, until one answers.
     pub versions: BTreeSet<String>,
     /// Paths to `stat`.
     pub stat: BTreeSet<String>,
@@ -32,14 +34,17 @@ pub struct Plan {
 
 impl Plan {
     /// The script's arguments, in a stable order: what to look for first
-    /// (`p:`, `f:`, `e:`, `i:`, `v:`), then the paths (`s:`, `t:`, `r:`, `x:`).
+    /// (`p:`, `f:`, `e:`, `i:`, `v:`, the last in the order the script
+    /// tries them), then the paths (`s:`, `t:`, `r:`, `x:`).
     pub fn args(&self) -> Vec<String> {
         let mut args = Vec::new();
         args.extend(self.processes.iter().map(|n| format!("p:{n}")));
         args.extend(self.flags.iter().map(|(n, f, a)| format!("f:{n}:{f}:{a}")));
         args.extend(self.env.iter().map(|(n, p)| format!("e:{n}:{p}")));
         args.extend(self.images.iter().map(|(n, m)| format!("i:{n}:{m}")));
-        args.extend(self.versions.iter().map(|n| format!("v:{n}")));
+        let mut versions: Vec<&String> = self.versions.iter().collect();
+        versions.sort_by_key(|n| version_rank(n));
+        args.extend(versions.into_iter().map(|n| format!("v:{n}")));
         args.extend(self.stat.iter().map(|p| format!("s:{p}")));
         args.extend(self.tree.iter().map(|p| format!("t:{p}")));
         args.extend(self.read.iter().map(|p| format!("r:{p}")));
@@ -177,7 +182,10 @@ mod tests {
         );
         let static_pods = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"];
         expected.extend(static_pods.iter().map(|c| format!("i:{c}:{m}/{c}.yaml")));
-        expected.extend(components.iter().map(|c| format!("v:{c}")));
+        // Versions in the order hardbench takes a host's version from them:
+        // the script stops at the first that answers.
+        let by_rank = ["kube-apiserver", "kubelet", "kube-proxy", "kube-controller-manager", "kube-scheduler", "etcd"];
+        expected.extend(by_rank.iter().map(|c| format!("v:{c}")));
         expected.push("s:/etc/kubernetes/admin.conf".into());
         expected.extend(static_pods.iter().map(|c| format!("s:{m}/{c}.yaml")));
         expected.extend(
