@@ -1,19 +1,22 @@
 //! Parses the gathering script's framed output into `Facts`. Pure: no IO.
 //!
 //! The stream format is documented at the top of `src/gather.sh`: a header
-//! line, one record per line with every variable field in base64, and an
-//! `END <count>` trailer. Anything else (a record the script cannot print,
-//! a missing trailer, a wrong count) is a `ParseError` naming the line, so a
-//! truncated or tampered stream is never mistaken for facts.
+//! line, records of space-separated fields ending in a newline, where a
+//! variable field is a `~` literal, base64, or bytes framed by their count
+//! (`=LEN:BYTES`), and an `END <count>` trailer. Anything else (a record the
+//! script cannot print, a missing trailer, a wrong count, a frame that runs
+//! past the stream) is a `ParseError` naming the line, so a truncated or
+//! tampered stream is never mistaken for facts.
 
 use super::{
     CertFact, Document, Facts, FileFact, FileKind, FileStat, FingerprintMethod, Listing, Owner, Process, StartedBy,
     VersionFact, VersionSource,
 };
 use base64::Engine;
+use sha2::Digest;
 
 /// The first line of every stream this parser understands.
-pub const HEADER: &str = "HARDBENCH-FACTS 1";
+pub const HEADER: &str = "HARDBENCH-FACTS 2";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("line {line}: {message}")]
@@ -23,33 +26,29 @@ pub struct ParseError {
 }
 
 pub fn parse(stream: &[u8]) -> Result<Facts, ParseError> {
-    let mut lines: Vec<&[u8]> = stream.split(|&b| b == b'\n').collect();
-    // A complete stream ends with a newline, which leaves one empty piece.
-    if lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
-    }
-    let Some(first) = lines.first() else {
+    let header_end = stream.iter().position(|&b| b == b'\n').unwrap_or(stream.len());
+    let first = &stream[..header_end];
+    if stream.is_empty() {
         return Err(ParseError { line: 1, message: "empty stream: no header".into() });
-    };
-    if *first != HEADER.as_bytes() {
+    }
+    if first != HEADER.as_bytes() {
         return Err(ParseError {
             line: 1,
             message: format!("expected header `{HEADER}`, found `{}`", shown(first)),
         });
     }
     let mut state = State::default();
-    for (index, raw) in lines.iter().enumerate().skip(1) {
-        let line = index + 1;
+    let mut at = header_end + 1;
+    while at < stream.len() {
+        // Errors name the line the record starts on.
+        let line = 1 + stream[..at].iter().filter(|&&b| b == b'\n').count();
         let fail = |message: String| ParseError { line, message };
-        let text = std::str::from_utf8(raw)
-            .ok()
-            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
-            .ok_or_else(|| fail(format!("not a record: `{}`", shown(raw))))?;
-        let fields: Vec<&str> = text.split(' ').collect();
-        if fields[0] == "END" {
+        let (fields, next) = record(stream, at).map_err(fail)?;
+        at = next;
+        if fields[0] == Field::Word("END") {
             let count = state.records;
             finish_end(&fields, count).map_err(fail)?;
-            if index + 1 != lines.len() {
+            if at != stream.len() {
                 return Err(ParseError { line: line + 1, message: "data after the END trailer".into() });
             }
             return Ok(state.finish());
@@ -58,12 +57,73 @@ pub fn parse(stream: &[u8]) -> Result<Facts, ParseError> {
         state.records += 1;
     }
     Err(ParseError {
-        line: lines.len() + 1,
+        line: 1 + stream.iter().filter(|&&b| b == b'\n').count() + usize::from(!stream.ends_with(b"\n")),
         message: "truncated: no END trailer".into(),
     })
 }
 
-fn finish_end(fields: &[&str], count: usize) -> Result<(), String> {
+/// A field of a record: a word (a keyword, a number, `.`, `-`, a `~`
+/// literal or base64), or bytes framed by their count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field<'a> {
+    Word(&'a str),
+    Raw(&'a [u8]),
+}
+
+impl Field<'_> {
+    /// The word, or "" for framed bytes, so that no frame matches a keyword.
+    fn word(&self) -> &str {
+        match self {
+            Field::Word(word) => word,
+            Field::Raw(_) => "",
+        }
+    }
+}
+
+/// The record that starts at `at`: its fields, and where the next one
+/// starts. A word is printable ASCII up to a space or the newline; a field
+/// `=LEN:` takes the LEN bytes after the colon, whatever they are.
+fn record(stream: &[u8], mut at: usize) -> Result<(Vec<Field<'_>>, usize), String> {
+    let mut fields = Vec::new();
+    loop {
+        let rest = &stream[at..];
+        if let Some(frame) = rest.strip_prefix(b"=") {
+            let digits = frame.iter().take_while(|b| b.is_ascii_digit()).count();
+            let len: Option<usize> = std::str::from_utf8(&frame[..digits]).ok().and_then(|d| d.parse().ok());
+            let (Some(len), Some(b':')) = (len.filter(|_| digits > 0 && digits <= 10), frame.get(digits)) else {
+                return Err(format!("bad frame `{}`", shown(&rest[..rest.len().min(24)])));
+            };
+            let start = at + 1 + digits + 1;
+            let end = start.checked_add(len).filter(|&end| end <= stream.len()).ok_or_else(|| {
+                format!("a frame of {len} bytes runs past the end of the stream ({} left)", stream.len() - start.min(stream.len()))
+            })?;
+            fields.push(Field::Raw(&stream[start..end]));
+            at = end;
+        } else {
+            let len = rest.iter().position(|&b| b == b' ' || b == b'\n').unwrap_or(rest.len());
+            let word = std::str::from_utf8(&rest[..len])
+                .ok()
+                .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_graphic()))
+                .ok_or_else(|| format!("not a record: `{}`", shown(line_of(rest))))?;
+            fields.push(Field::Word(word));
+            at += len;
+        }
+        match stream.get(at) {
+            Some(b' ') => at += 1,
+            Some(b'\n') => return Ok((fields, at + 1)),
+            // A complete stream may lack its final newline.
+            None if !matches!(fields.last(), Some(Field::Raw(_))) => return Ok((fields, at)),
+            _ => return Err(format!("not a record: `{}` has no newline at its end", shown(line_of(&stream[at - at.min(60)..])))),
+        }
+    }
+}
+
+/// The text up to the next newline, for messages.
+fn line_of(bytes: &[u8]) -> &[u8] {
+    &bytes[..bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len())]
+}
+
+fn finish_end(fields: &[Field], count: usize) -> Result<(), String> {
     let [_, claimed] = fields else {
         return Err(format!("END: expected 1 field, found {}", fields.len() - 1));
     };
@@ -82,8 +142,8 @@ struct State {
 }
 
 impl State {
-    fn record(&mut self, fields: &[&str]) -> Result<(), String> {
-        let (tag, rest) = (fields[0], &fields[1..]);
+    fn record(&mut self, fields: &[Field]) -> Result<(), String> {
+        let (tag, rest) = (fields[0].word(), &fields[1..]);
         match tag {
             "IDENTITY" => self.identity(rest),
             "PROBLEM" => {
@@ -103,7 +163,7 @@ impl State {
         }
     }
 
-    fn identity(&mut self, rest: &[&str]) -> Result<(), String> {
+    fn identity(&mut self, rest: &[Field]) -> Result<(), String> {
         let [hostname, machine_id, user] = arity::<3>("IDENTITY", rest)?;
         if self.identity_seen {
             return Err("IDENTITY given twice".into());
@@ -116,11 +176,11 @@ impl State {
         Ok(())
     }
 
-    fn process(&mut self, rest: &[&str]) -> Result<(), String> {
+    fn process(&mut self, rest: &[Field]) -> Result<(), String> {
         let [pid, name, argv, cwd, uid, euid, cgroup] = arity::<7>("PROC", rest)?;
         let pid = number(pid, "pid")?;
         let name = process_name(name)?;
-        let raw = bytes(argv)?;
+        let raw = argv_bytes(argv)?;
         // /proc/PID/cmdline ends each element with NUL, the last one too.
         let raw = raw.strip_suffix(b"\0").unwrap_or(&raw);
         if raw.is_empty() {
@@ -139,7 +199,7 @@ impl State {
         Ok(())
     }
 
-    fn env(&mut self, rest: &[&str]) -> Result<(), String> {
+    fn env(&mut self, rest: &[Field]) -> Result<(), String> {
         let [pid, name, value] = arity::<3>("ENV", rest)?;
         let pid: u32 = number(pid, "pid")?;
         let (name, value) = (text(name)?, text(value)?);
@@ -160,11 +220,11 @@ impl State {
         Ok(())
     }
 
-    fn stat(&mut self, rest: &[&str]) -> Result<(), String> {
+    fn stat(&mut self, rest: &[Field]) -> Result<(), String> {
         let (path, fact) = match rest {
-            [path, "missing"] => (path, FileFact::Missing),
-            [path, "error", reason] => (path, FileFact::Error { reason: text(reason)? }),
-            [path, "present", kind, mode, uid, gid, user, group] => {
+            [path, Field::Word("missing")] => (path, FileFact::Missing),
+            [path, Field::Word("error"), reason] => (path, FileFact::Error { reason: text(reason)? }),
+            [path, Field::Word("present"), Field::Word(kind), mode, uid, gid, user, group] => {
                 let kind = match *kind {
                     "f" => FileKind::File,
                     "d" => FileKind::Directory,
@@ -190,18 +250,18 @@ impl State {
         Ok(())
     }
 
-    fn listing(&mut self, rest: &[&str]) -> Result<(), String> {
+    fn listing(&mut self, rest: &[Field]) -> Result<(), String> {
         let (dir, listing) = match rest {
-            [dir, "entries"] => (dir, Listing::Entries { entries: Vec::new() }),
-            [dir, "missing"] => (dir, Listing::Missing),
-            [dir, "error", reason] => (dir, Listing::Error { reason: text(reason)? }),
+            [dir, Field::Word("entries")] => (dir, Listing::Entries { entries: Vec::new() }),
+            [dir, Field::Word("missing")] => (dir, Listing::Missing),
+            [dir, Field::Word("error"), reason] => (dir, Listing::Error { reason: text(reason)? }),
             _ => return Err(shape_error("LIST", rest, "<dir> entries|missing|error ...")),
         };
         self.facts.listings.entry(text(dir)?).or_insert(listing);
         Ok(())
     }
 
-    fn entry(&mut self, rest: &[&str]) -> Result<(), String> {
+    fn entry(&mut self, rest: &[Field]) -> Result<(), String> {
         let [dir, path] = arity::<2>("ENTRY", rest)?;
         let dir = text(dir)?;
         match self.facts.listings.get_mut(&dir) {
@@ -213,9 +273,9 @@ impl State {
         }
     }
 
-    fn document(&mut self, rest: &[&str]) -> Result<(), String> {
+    fn document(&mut self, rest: &[Field]) -> Result<(), String> {
         let (path, document) = match rest {
-            [path, "text", truncated, content] => {
+            [path, Field::Word("text"), Field::Word(truncated), content] => {
                 let truncated = match *truncated {
                     "0" => false,
                     "1" => true,
@@ -223,25 +283,25 @@ impl State {
                 };
                 (path, Document::Text { content: text(content)?, truncated })
             }
-            [path, "missing"] => (path, Document::Missing),
-            [path, "error", reason] => (path, Document::Error { reason: text(reason)? }),
+            [path, Field::Word("missing")] => (path, Document::Missing),
+            [path, Field::Word("error"), reason] => (path, Document::Error { reason: text(reason)? }),
             _ => return Err(shape_error("DOC", rest, "<path> text|missing|error ...")),
         };
         self.facts.documents.entry(text(path)?).or_insert(document);
         Ok(())
     }
 
-    fn version(&mut self, rest: &[&str]) -> Result<(), String> {
+    fn version(&mut self, rest: &[Field]) -> Result<(), String> {
         let (component, version) = match rest {
-            [component, "image", image, manifest] => (component, image_version(text(image)?, text(manifest)?)),
-            [component, "executed", output, binary] => (
+            [component, Field::Word("image"), image, manifest] => (component, image_version(text(image)?, text(manifest)?)),
+            [component, Field::Word("executed"), output, binary] => (
                 component,
                 VersionFact::Reported {
                     text: text(output)?,
                     source: Some(VersionSource::Executed { binary: text(binary)? }),
                 },
             ),
-            [component, "error", reason] => (component, VersionFact::Error { reason: text(reason)? }),
+            [component, Field::Word("error"), reason] => (component, VersionFact::Error { reason: text(reason)? }),
             _ => return Err(shape_error("VERSION", rest, "<component> image|executed|error ...")),
         };
         let name = process_name(component)?;
@@ -249,19 +309,12 @@ impl State {
         Ok(())
     }
 
-    fn certificate(&mut self, rest: &[&str]) -> Result<(), String> {
+    fn certificate(&mut self, rest: &[Field]) -> Result<(), String> {
         let (path, fact) = match rest {
-            [path, "x509-sha256" | "file-sha256", digest] => {
-                let method = if rest[1] == "x509-sha256" {
-                    FingerprintMethod::X509Der
-                } else {
-                    FingerprintMethod::FileBytes
-                };
-                (path, CertFact::Fingerprint { method, sha256: fingerprint(digest)? })
-            }
-            [path, "missing"] => (path, CertFact::Missing),
-            [path, "error", reason] => (path, CertFact::Error { reason: text(reason)? }),
-            _ => return Err(shape_error("CERT", rest, "<path> x509-sha256|file-sha256|missing|error ...")),
+            [path, Field::Word("pem"), pem] => (path, certificate_fingerprint(&bytes(pem)?)),
+            [path, Field::Word("missing")] => (path, CertFact::Missing),
+            [path, Field::Word("error"), reason] => (path, CertFact::Error { reason: text(reason)? }),
+            _ => return Err(shape_error("CERT", rest, "<path> pem|missing|error ...")),
         };
         self.facts.certificates.entry(text(path)?).or_insert(fact);
         Ok(())
@@ -292,31 +345,53 @@ fn image_version(image: String, manifest: String) -> VersionFact {
     }
 }
 
-fn arity<'a, const N: usize>(tag: &str, rest: &[&'a str]) -> Result<[&'a str; N], String> {
-    <[&str; N]>::try_from(rest).map_err(|_| format!("{tag}: expected {N} fields, found {}", rest.len()))
+fn arity<'a, 'f, const N: usize>(tag: &str, rest: &'f [Field<'a>]) -> Result<&'f [Field<'a>; N], String> {
+    <&[Field; N]>::try_from(rest).map_err(|_| format!("{tag}: expected {N} fields, found {}", rest.len()))
 }
 
-fn shape_error(tag: &str, rest: &[&str], expected: &str) -> String {
-    let state = rest.get(1).map(|s| shown(s.as_bytes())).unwrap_or_default();
+fn shape_error(tag: &str, rest: &[Field], expected: &str) -> String {
+    let state = rest.get(1).map(|s| shown(s.word().as_bytes())).unwrap_or_default();
     format!("{tag}: expected `{tag} {expected}`, found {} fields (state `{state}`)", rest.len())
 }
 
 /// The bytes the script writes verbatim behind `~` (see `literal`).
 const LITERAL_BYTES: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._:=,+@-";
 
-/// A field: `.` is the empty string, `~VALUE` is VALUE verbatim (the script
-/// encodes a value made only of `LITERAL_BYTES` that way, without spawning
-/// `base64`), anything else is base64.
-fn bytes(field: &str) -> Result<Vec<u8>, String> {
-    if field == "." {
+/// A field's bytes: `.` is the empty string, `~VALUE` is VALUE verbatim
+/// (the script writes a value made only of `LITERAL_BYTES` that way), a
+/// frame is its bytes, any other word is base64.
+fn bytes(field: &Field) -> Result<Vec<u8>, String> {
+    let word = match field {
+        Field::Raw(raw) => return Ok(raw.to_vec()),
+        Field::Word(word) => *word,
+    };
+    if word == "." {
         return Ok(Vec::new());
     }
-    if let Some(value) = field.strip_prefix('~') {
+    if let Some(value) = word.strip_prefix('~') {
         return literal(value).map(|v| v.as_bytes().to_vec());
     }
     base64::engine::general_purpose::STANDARD
-        .decode(field)
-        .map_err(|e| format!("bad base64 `{}`: {e}", shown(field.as_bytes())))
+        .decode(word)
+        .map_err(|e| format!("bad base64 `{}`: {e}", shown(word.as_bytes())))
+}
+
+/// argv as /proc/PID/cmdline holds it (NUL after each element). The script
+/// frames it as the lines `tr` made of it: a newline after each element,
+/// and byte 1 for a newline inside one; or, when an element holds a
+/// newline and the host has base64, as base64 of cmdline itself.
+fn argv_bytes(field: &Field) -> Result<Vec<u8>, String> {
+    let mut raw = bytes(field)?;
+    if let Field::Raw(_) = field {
+        for byte in &mut raw {
+            *byte = match *byte {
+                b'\n' => 0,
+                1 => b'\n',
+                other => other,
+            };
+        }
+    }
+    Ok(raw)
 }
 
 /// A `~` literal: non-empty and made of `LITERAL_BYTES` only, exactly what
@@ -328,38 +403,53 @@ fn literal(value: &str) -> Result<&str, String> {
     Ok(value)
 }
 
-/// A base64 text field; bytes that are not UTF-8 become U+FFFD.
-fn text(field: &str) -> Result<String, String> {
+/// A text field; bytes that are not UTF-8 become U+FFFD.
+fn text(field: &Field) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&bytes(field)?).into_owned())
 }
 
-/// A base64 text field that may be absent (`-`).
-fn optional_text(field: &str) -> Result<Option<String>, String> {
-    if field == "-" {
+/// A text field that may be absent (`-`).
+fn optional_text(field: &Field) -> Result<Option<String>, String> {
+    if *field == Field::Word("-") {
         return Ok(None);
     }
     text(field).map(Some)
 }
 
-fn number<T: std::str::FromStr>(field: &str, what: &str) -> Result<T, String> {
-    let parsed = field.bytes().all(|b| b.is_ascii_digit()).then(|| field.parse().ok()).flatten();
-    parsed.ok_or_else(|| format!("{what} `{}` is not a number", shown(field.as_bytes())))
+fn number<T: std::str::FromStr>(field: &Field, what: &str) -> Result<T, String> {
+    let word = field.word();
+    let parsed = (!word.is_empty() && word.bytes().all(|b| b.is_ascii_digit())).then(|| word.parse().ok()).flatten();
+    parsed.ok_or_else(|| format!("{what} `{}` is not a number", shown(word.as_bytes())))
 }
 
-/// A SHA-256 digest as hex, with or without colons, in either case:
-/// normalized to upper-case colon-separated pairs.
-fn fingerprint(field: &str) -> Result<String, String> {
-    let hex: String = field.chars().filter(|&c| c != ':').collect();
-    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("fingerprint `{}` is not a SHA-256 digest", shown(field.as_bytes())));
+/// The fingerprint of a certificate file's first PEM certificate: the
+/// SHA-256 of its DER bytes, as `openssl x509 -fingerprint -sha256` gives
+/// it. The host sends the certificate itself (public), and the digest is
+/// made here, with no program run on the host for it.
+fn certificate_fingerprint(pem: &[u8]) -> CertFact {
+    let text = String::from_utf8_lossy(pem);
+    let body = text
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)
+        .and_then(|after| after.split("-----END CERTIFICATE-----").next().filter(|_| after.contains("-----END CERTIFICATE-----")));
+    let Some(body) = body else {
+        return CertFact::Error { reason: "no complete PEM certificate in it".into() };
+    };
+    let base64: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    match base64::engine::general_purpose::STANDARD.decode(base64) {
+        Ok(der) if !der.is_empty() => {
+            let digest = sha2::Sha256::digest(&der);
+            let pairs: Vec<String> = digest.iter().map(|b| format!("{b:02X}")).collect();
+            CertFact::Fingerprint { method: FingerprintMethod::X509Der, sha256: pairs.join(":") }
+        }
+        Ok(_) => CertFact::Error { reason: "an empty PEM certificate".into() },
+        Err(e) => CertFact::Error { reason: format!("a PEM certificate that is not base64: {e}") },
     }
-    let upper = hex.to_ascii_uppercase();
-    let pairs: Vec<&str> = (0..32).map(|i| &upper[2 * i..2 * i + 2]).collect();
-    Ok(pairs.join(":"))
 }
 
 /// `stat %a`: octal permission bits, special bits included (`4755`).
-fn mode_bits(field: &str) -> Result<u32, String> {
+fn mode_bits(field: &Field) -> Result<u32, String> {
+    let field = field.word();
     let valid = !field.is_empty() && field.len() <= 4 && field.bytes().all(|b| (b'0'..=b'7').contains(&b));
     let mode = valid.then(|| u32::from_str_radix(field, 8).ok()).flatten();
     mode.ok_or_else(|| format!("mode `{}` is not octal permission bits", shown(field.as_bytes())))
@@ -395,7 +485,8 @@ fn title_words(argv: Vec<String>) -> Vec<String> {
 
 /// A process or component name as the plan gives it: letters, digits and
 /// `._-`, beginning with a letter or digit (`src/platform.rs` ProcessMatch).
-fn process_name(field: &str) -> Result<String, String> {
+fn process_name(field: &Field) -> Result<String, String> {
+    let field = field.word();
     let valid = field.len() <= 64
         && field.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         && field.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
@@ -608,21 +699,21 @@ mod tests {
         let good = stream(&sample());
         let records = sample().len();
         case_error(b"", 1, "no header");
-        case_error(b"HARDBENCH-FACTS 2\nEND 0\n", 1, "expected header");
+        case_error(b"HARDBENCH-FACTS 1\nEND 0\n", 1, "expected header");
         case_error(b"Last login: today\nHARDBENCH-FACTS 1\nEND 0\n", 1, "expected header");
         // Truncated: the trailer is missing, or the stream stops mid-record.
         case_error(&good[..good.len() - 8], records + 2, "no END trailer");
         let cut = good.len() / 2;
         assert!(parse(&good[..cut]).is_err());
-        case_error(b"HARDBENCH-FACTS 1\nEND 3\n", 2, "claims 3 records");
-        case_error(b"HARDBENCH-FACTS 1\nEND x\n", 2, "not a number");
-        case_error(b"HARDBENCH-FACTS 1\nEND\n", 2, "expected 1 field");
-        case_error(b"HARDBENCH-FACTS 1\nEND 0\nPROBLEM eA==\n", 3, "after the END");
-        case_error(b"HARDBENCH-FACTS 1\n\nEND 0\n", 2, "not a record");
-        case_error(b"HARDBENCH-FACTS 1\nPROBLEM \xff\nEND 1\n", 2, "not a record");
-        case_error(b"HARDBENCH-FACTS 1\nPROBLEM eA==\r\nEND 1\n", 2, "not a record");
+        case_error(b"HARDBENCH-FACTS 2\nEND 3\n", 2, "claims 3 records");
+        case_error(b"HARDBENCH-FACTS 2\nEND x\n", 2, "not a number");
+        case_error(b"HARDBENCH-FACTS 2\nEND\n", 2, "expected 1 field");
+        case_error(b"HARDBENCH-FACTS 2\nEND 0\nPROBLEM eA==\n", 3, "after the END");
+        case_error(b"HARDBENCH-FACTS 2\n\nEND 0\n", 2, "not a record");
+        case_error(b"HARDBENCH-FACTS 2\nPROBLEM \xff\nEND 1\n", 2, "not a record");
+        case_error(b"HARDBENCH-FACTS 2\nPROBLEM eA==\r\nEND 1\n", 2, "not a record");
         // Without the final newline the stream is still complete.
-        assert!(parse(b"HARDBENCH-FACTS 1\nEND 0").is_ok());
+        assert!(parse(b"HARDBENCH-FACTS 2\nEND 0").is_ok());
     }
 
     #[test]
@@ -689,31 +780,70 @@ mod tests {
         case_record_error("IDENTITY - -", "expected 3 fields");
     }
 
+    /// A certificate made by `openssl req -x509` for the tests, and the
+    /// fingerprint `openssl x509 -noout -fingerprint -sha256` gives it.
+    const TEST_CA: &str = include_str!("../../tests/data/test-ca.crt");
+    const TEST_CA_SHA256: &str =
+        "44:C6:BA:E1:5A:A4:5A:E3:53:C4:FD:55:DA:07:5C:FA:20:70:3B:9D:F9:34:FF:62:FC:54:5F:D5:AC:44:79:5B";
+
     #[test]
-    fn certificates() {
-        let hex = "ab".repeat(32);
-        let colons = vec!["0F"; 32].join(":");
+    fn certificates_are_fingerprinted_here_as_openssl_does() {
+        let framed = |text: &str| format!("={}:{text}", text.len());
+        let bundle = format!("{TEST_CA}{}", TEST_CA.replace("MIIB", "MIIC"));
         let facts = parsed(&[
-            format!("CERT {} x509-sha256 {colons}", b64(b"/pki/ca.crt")),
-            format!("CERT {} file-sha256 {hex}", b64(b"/pki/etcd/ca.crt")),
+            format!("CERT {} pem {}", b64(b"/pki/ca.crt"), framed(TEST_CA)),
+            format!("CERT {} pem {}", b64(b"/pki/bundle.crt"), framed(&bundle)),
+            format!("CERT {} pem {}", b64(b"/pki/crlf.crt"), framed(&TEST_CA.replace('\n', "\r\n"))),
+            format!("CERT {} pem {}", b64(b"/pki/cut.crt"), framed(&TEST_CA[..200])),
+            format!("CERT {} pem {}", b64(b"/pki/bad.crt"), framed("-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n")),
             format!("CERT {} missing", b64(b"/gone.crt")),
             format!("CERT {} error {}", b64(b"/root.crt"), b64(b"Permission denied")),
         ]);
-        assert_eq!(
-            facts.certificates["/pki/ca.crt"],
-            CertFact::Fingerprint { method: FingerprintMethod::X509Der, sha256: colons.clone() }
-        );
-        assert_eq!(
-            facts.certificates["/pki/etcd/ca.crt"],
-            CertFact::Fingerprint { method: FingerprintMethod::FileBytes, sha256: vec!["AB"; 32].join(":") }
-        );
+        let fingerprint = CertFact::Fingerprint { method: FingerprintMethod::X509Der, sha256: TEST_CA_SHA256.into() };
+        assert_eq!(facts.certificates["/pki/ca.crt"], fingerprint);
+        // A bundle: its first certificate, as openssl reads it.
+        assert_eq!(facts.certificates["/pki/bundle.crt"], fingerprint);
+        assert_eq!(facts.certificates["/pki/crlf.crt"], fingerprint);
+        assert!(matches!(&facts.certificates["/pki/cut.crt"], CertFact::Error { reason } if reason.contains("no complete")));
+        assert!(matches!(&facts.certificates["/pki/bad.crt"], CertFact::Error { reason } if reason.contains("not base64")));
         assert_eq!(facts.certificates["/gone.crt"], CertFact::Missing);
         assert_eq!(facts.certificates["/root.crt"], CertFact::Error { reason: "Permission denied".into() });
         let p = b64(b"/p");
-        case_record_error(&format!("CERT {p} md5-sha256 {hex}"), "CERT: expected");
-        case_record_error(&format!("CERT {p} x509-sha256 abc"), "not a SHA-256 digest");
-        case_record_error(&format!("CERT {p} x509-sha256 {}", "zz".repeat(32)), "not a SHA-256 digest");
+        case_record_error(&format!("CERT {p} x509-sha256 {}", "ab".repeat(32)), "CERT: expected");
         case_record_error(&format!("CERT {p} missing x"), "CERT: expected");
+    }
+
+    #[test]
+    fn framed_fields_hold_any_byte_and_are_counted_exactly() {
+        let mut stream = b"HARDBENCH-FACTS 2\n".to_vec();
+        stream.extend_from_slice(b"DOC =8:/a b\nc\xff. text 0 =20:STAT ~/x missing\n \x01\n\n");
+        stream.extend_from_slice(b"PROC 7 kubelet =21:/bin/kubelet\n--a=x\x01y\n =1:/ 0 0 -\n");
+        stream.extend_from_slice(b"END 2\n");
+        let facts = parse(&stream).unwrap();
+        assert_eq!(
+            facts.documents["/a b\nc\u{fffd}."],
+            Document::Text { content: "STAT ~/x missing\n \u{1}\n".into(), truncated: false }
+        );
+        assert!(facts.files.is_empty());
+        // Framed argv: a line per element, byte 1 for a newline inside one.
+        assert_eq!(facts.processes[0].argv, ["/bin/kubelet", "--a=x\ny"]);
+        assert_eq!(facts.processes[0].cwd.as_deref(), Some("/"));
+        #[track_caller]
+        fn case(record: &[u8], needle: &str) {
+            let mut stream = b"HARDBENCH-FACTS 2\n".to_vec();
+            stream.extend_from_slice(record);
+            match parse(&stream) {
+                Err(e) => assert!(e.message.contains(needle) && e.line == 2, "{e}"),
+                Ok(facts) => panic!("{:?} parsed: {facts:?}", String::from_utf8_lossy(record)),
+            }
+        }
+        case(b"PROBLEM =5:abc\nEND 1\n", "no newline at its end");
+        case(b"PROBLEM =3:abc", "no newline at its end");
+        case(b"PROBLEM =50:abc\nEND 1\n", "runs past the end");
+        case(b"PROBLEM =:abc\nEND 1\n", "bad frame");
+        case(b"PROBLEM =3abc\nEND 1\n", "bad frame");
+        case(b"PROBLEM =99999999999999999999:x\nEND 1\n", "bad frame");
+        case(b"PROBLEM =-1:x\nEND 1\n", "bad frame");
     }
 
     #[test]
