@@ -4,8 +4,8 @@
 #
 #   bash bench/memory.sh [N] [--concurrency C] [--dir DIR] [--net K] [--baseline BIN]
 #
-# N lab hosts (default 60) of the worker-big profile (worker-min plus 21
-# kubelet drop-ins of 250 KB: 5.25 MB of documents, 7.0 MB of stream) come up
+# N lab hosts (default 60) of the worker-big profile (worker-min plus 28
+# kubelet drop-ins of 250 KB: 7.0 MB of documents and of stream) come up
 # on 127.0.K.x (K default 70). hardbench audits them with --save-facts at
 # concurrency C (default 32): over all N hosts, and, as the baseline of the
 # same run, over the first C hosts only (--limit). Memory bounded by the
