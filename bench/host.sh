@@ -174,9 +174,6 @@ wait_idle() {
     die "this kernel has no /proc/PID/task/PID/children (CONFIG_PROC_CHILDREN)"
 
 # --- the operations ------------------------------------------------------------------
-# Each prints nothing and leaves its wall time in seconds in $wall, its
-# CPU on this machine in ms in $client. An audit
-# must audit its one host (exit 0 or 1, hosts_ok 1); a login must succeed.
 # timed CMD...: runs CMD and sets rc, wall (its wall time in s, from the
 # shell's microsecond clock) and client (its user+system CPU on this
 # machine in ms, from the shell's times for its reaped children).
@@ -193,12 +190,15 @@ timed() {
     client=$(awk 'FNR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += (FILENAME ~ /1$/ ? 1 : -1) * (t[1] * 60 + t[2]) } }
         END { printf "%.0f", s * 1000 }' "$work/times.0" "$work/times.1")
 }
-# op_run BIN TAG
+# The operations print nothing and leave wall and client set. An audit must
+# audit its one host (exit 0 or 1, hosts_ok 1); a login must succeed.
+# op_run BIN TAG: one `BIN run` against the host's inventory.
 op_run() {
     timed "$1" run --inventory "$inv" --no-progress --json "$work/$2.json" >"$work/$2.console" 2>&1
     ((rc <= 1)) || { tail -n 20 "$work/$2.console" >&2; die "$2: hardbench exited $rc"; }
     grep -q '"hosts_ok": 1,' "$work/$2.json" || die "$2: the host was not audited"
 }
+# op_login: one `ssh host true` with the lab's key and known_hosts.
 op_login() {
     timed ssh "${ssh_opts[@]}" "$addr" true </dev/null
     ((rc == 0)) || die "ssh $addr true failed (exit $rc)"
@@ -213,8 +213,10 @@ op() {
 }
 
 # trace NAME: the programs one operation executes on the host, by strace on
-# the sshd listener; prints "TOTAL FAILED name:count ..." (successful
-# execve calls, failed ones, and the successful ones by program, most first).
+# the sshd listener (-f follows a process that PID 1 adopts, too). Sets
+# total and failed (successful and failed execve calls) and writes them to
+# $work/trace.HOST.NAME.sum, and the successful ones by program, "count
+# name" lines, most first, to $work/trace.HOST.NAME.progs.
 trace() {
     local out=$work/trace.$host.$1 i tracer
     wait_idle
@@ -322,7 +324,7 @@ echo
 echo "Programs executed on the host per session: strace -f on the host's sshd listener, every successful"
 echo "execve of the session: sshd's re-exec, the login shell, sudo, env, sh and every program the script runs."
 echo "A failed execve (execvp in env or xargs trying a PATH directory without the program) executes"
-echo "nothing: it is counted apart."
+echo "nothing: it is counted apart. (by-fd): a binary executed through an open descriptor (/proc/PID/fd/N)."
 for host in "${hosts[@]}"; do
     for o in "${ops[@]}"; do
         read -r total failed <"$work/trace.$host.$o.sum"
@@ -337,7 +339,9 @@ cat <<EOF
 hardbench host cost: ${hosts[*]}, $rounds rounds, $(nproc) cores, $(date -u +%Y-%m-%d)
 hardbench: $hb${baseline:+
 baseline:  $baseline}
-CPU: the host's sshd listener and PID 1, utime+stime+cutime+cstime, read in ticks of $(awk -v hz="$hz" 'BEGIN { printf "%g", 1000 / hz }') ms, one reading per operation
+Host CPU: the host's sshd listener and PID 1, utime+stime+cutime+cstime before and after each operation, in
+ticks of $(awk -v hz="$hz" 'BEGIN { printf "%g", 1000 / hz }') ms (a median moves in those steps; a mean of $rounds rounds resolves finer). Client CPU: the
+command's user+system CPU on this machine. Wall: the command's, from bash's EPOCHREALTIME.
 | host        | operation     | execs | failed execve | host CPU median | host CPU mean | client CPU mean | wall median |
 |-------------|---------------|-------|---------------|-----------------|---------------|-----------------|-------------|
 EOF
