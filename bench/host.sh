@@ -149,26 +149,37 @@ ticks() {
     done
     echo "$t"
 }
-# children PID: PID's children (zombies too), sorted.
+# children PID: PID's children, zombies too, into the array kids (builtins
+# only: wait_idle polls it).
 children() {
     local c
     # The file has no line break: read fails at its end, yet sets c.
     read -r c <"/proc/$1/task/$1/children" || true
-    tr ' ' '\n' <<<"$c" | grep . | sort -n | tr '\n' ' '
+    read -r -a kids <<<"$c"
 }
 # wait_idle: waits until the listener has no child left, not even a zombie,
-# and PID 1 only the children it had at the start (the lab's components, the
-# listener): every process of the session has been reaped, and its CPU is in
-# the cutime and cstime of one of them. At most 10 s.
+# and PID 1 only the children it had at the start (the lab's components and
+# the listener, which run for the whole benchmark, so a count tells): every
+# process of the session has been reaped, and its CPU is in the cutime and
+# cstime of one of them. At most 10 s.
 wait_idle() {
-    local i now extra=
-    for ((i = 0; i < 1000; i++)); do
-        now=$(children "$init")
-        [[ -n $(children "$listener") || $now != "$init_children" ]] || return 0
+    local deadline n1
+    # EPOCHREALTIME without its decimal point: microseconds.
+    deadline=$((${EPOCHREALTIME//[.,]/} + 10000000))
+    while :; do
+        children "$init"
+        n1=${#kids[@]}
+        children "$listener"
+        ((${#kids[@]} || n1 != init_children)) || return 0
+        ((${EPOCHREALTIME//[.,]/} < deadline)) || break
         sleep 0.01
     done
-    extra=$(comm -13 <(tr ' ' '\n' <<<"$init_children" | sort) <(tr ' ' '\n' <<<"$now" | sort) | tr '\n' ' ')
-    die "the session has not ended 10 s after the operation: sshd $listener's children: $(children "$listener")- PID 1's new children: $extra"
+    # A process the session left running keeps the benchmark from measuring it.
+    children "$init"
+    local left=("${kids[@]:init_children}")
+    children "$listener"
+    left+=("${kids[@]}")
+    die "the session has not ended 10 s after the operation; still there: $(ps -o pid=,args= -p "$(IFS=,; echo "${left[*]}")" 2>&1 | tr -s ' \n' ' ')"
 }
 [[ -r /proc/$$/task/$$/children ]] ||
     die "this kernel has no /proc/PID/task/PID/children (CONFIG_PROC_CHILDREN)"
@@ -276,7 +287,8 @@ for host in "${hosts[@]}"; do
     init=$(awk '{ print $4 }' "/proc/$listener/stat")
     [[ $(awk '/^NSpid:/ { print $NF }' "/proc/$init/status") == 1 ]] ||
         die "host $host: the parent $init of sshd $listener is not its PID 1"
-    init_children=$(children "$init")
+    children "$init"
+    init_children=${#kids[@]}
     # One untimed pass of each operation: a check that each works, and warm
     # caches on both sides.
     for o in "${ops[@]}"; do
