@@ -13,16 +13,20 @@ bench_binary() {
     [[ -x $hb ]] || die "no hardbench binary at $hb"
 }
 
-# bench_lab NAME PROFILE: sets work to a new scratch directory
-# /tmp/NAME.XXXXXX and brings up count hosts of PROFILE on 127.0.net.x in
-# dir; on exit, the lab goes down (every process it started, by PID) and the
+# bench_lab NAME PROFILE...: sets work to a new scratch directory
+# /tmp/NAME.XXXXXX and brings up count hosts of each PROFILE on 127.0.net.x
+# in dir; on exit, the lab goes down (every process it started, by PID) and the
 # scratch directory is removed.
 bench_lab() {
     work=$(mktemp -d "/tmp/$1.XXXXXX")
     trap bench_cleanup EXIT
     trap 'exit 130' INT TERM
     lab_started=1
-    bash "$repo/tests/lab/up.sh" --dir "$dir" --count "$count" --net "$net" --profile "$2" >"$work/up.log" 2>&1 ||
+    local p profiles=()
+    for p in "${@:2}"; do
+        profiles+=(--profile "$p")
+    done
+    bash "$repo/tests/lab/up.sh" --dir "$dir" --count "$count" --net "$net" "${profiles[@]}" >"$work/up.log" 2>&1 ||
         { cat "$work/up.log" >&2; die "the lab did not come up"; }
 }
 

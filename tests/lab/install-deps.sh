@@ -2,12 +2,13 @@
 # Installs what the lab needs on this machine (Debian): sshd, the real etcd
 # (and etcdctl, for checking it by hand), sudo, openssl for the certificates,
 # gcc for the fake component binary, busybox (the gathering script is
-# tested under busybox sh and busybox tools too) and GNU time (bench/fleet.sh
-# reads peak RSS from it). Idempotent: `apt-get update` runs only
+# tested under busybox sh and busybox tools too), GNU time (bench/fleet.sh
+# reads peak RSS from it) and strace (bench/host.sh counts the programs an
+# audit executes on the host with it). Idempotent: `apt-get update` runs only
 # when a package is missing, and nothing is printed when all are present.
 set -euo pipefail
 
-packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time)
+packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time strace)
 
 missing=()
 for p in "${packages[@]}"; do
