@@ -974,6 +974,12 @@ stat_path() {
             SEEN_STAT="$SEEN_STAT$2 "
             ;;
     esac
+    # A path plainly absent is answered now: most of a plan's paths belong
+    # to platforms the host does not run.
+    if [ -n "$HAVE_stat" ] && [ ! -e "$1" ] && [ ! -L "$1" ] && absent_missing "$1"; then
+        emit STAT "$2" missing
+        return
+    fi
     stat_queue "$1" "$2" 1
 }
 
@@ -996,16 +1002,27 @@ stat_found() {
 # directory), told from its nearest existing ancestor without a process:
 # a searchable directory or a non-directory means missing. Anything else
 # (not searchable, a relative path) returns 1: ask stat for the reason.
+# The absent path just below that ancestor is remembered (AM_LAST): the
+# plan's paths come sorted, and a platform's many paths under one absent
+# directory (/var/lib/rancher/rke2/...) are then answered at once.
+AM_LAST=' '
 absent_missing() {
-    case $1 in /*) ;; *) return 1 ;; esac
+    case $1 in
+        "$AM_LAST"/*) return 0 ;;
+        /*) ;;
+        *) return 1 ;;
+    esac
     am_p=$1
     while :; do
+        am_below=$am_p
         am_p=${am_p%/*}
         [ -n "$am_p" ] || am_p=/
         if [ -e "$am_p" ] || [ -L "$am_p" ]; then
-            [ -d "$am_p" ] || return 0
-            [ -x "$am_p" ]
-            return
+            if [ ! -d "$am_p" ] || [ -x "$am_p" ]; then
+                AM_LAST=$am_below
+                return 0
+            fi
+            return 1
         fi
         [ "$am_p" != / ] || return 1
     done
@@ -1188,6 +1205,13 @@ seen_read() {
 # the caller's).
 queue_read() {
     case $3 in d | c) ! seen_read "$3" "$2" || return ;; esac
+    if [ ! -e "$1" ] && [ ! -L "$1" ] && absent_missing "$1"; then
+        case $3 in
+            d) emit DOC "$2" missing ;;
+            c) emit CERT "$2" missing ;;
+        esac
+        return
+    fi
     stat_queue "$1" - 0
     RQ_N=$((RQ_N + 1))
     eval "RQP_$RQ_N=\$1 RQB_$RQ_N=\$2 RQK_$RQ_N=\$3 RQX_$RQ_N=\${4-} RQS_$RQ_N=\$SI"
