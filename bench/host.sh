@@ -381,11 +381,14 @@ for host in "${hosts[@]}"; do
         t_exec=15 t_cpu=0.7 t_wall=
     fi
     row "$host: programs executed per audit" "$(execs "$host" new)" "$t_exec"
-    row "$host: host CPU, audit / ssh true (means)" \
-        "$(div "$(col "$host" new 4 | mean)" "$(col "$host" ssh 4 | mean)")" "$t_cpu"
+    # The CPU target is judged as issue 10 first measured it: all of the
+    # machine's CPU, the audited host's and the client's. On the host alone
+    # an audit cannot cost less than the login and the sudo it contains.
+    row "$host: host+client CPU, audit / ssh true (means)" "$(div "$(both "$host" new)" "$(both "$host" ssh)")" "$t_cpu"
+    row "$host: host CPU alone, audit / ssh true (means)" \
+        "$(div "$(col "$host" new 4 | mean)" "$(col "$host" ssh 4 | mean)")" ""
     row "$host: wall, audit / ssh true (medians)" \
         "$(div "$(col "$host" new 3 | median)" "$(col "$host" ssh 3 | median)")" "$t_wall"
-    row "$host: host+client CPU, audit / ssh true (means)" "$(div "$(both "$host" new)" "$(both "$host" ssh)")" ""
     if [[ -n $baseline ]]; then
         row "$host: programs executed, new / baseline" "$(div "$(execs "$host" new)" "$(execs "$host" base)")" ""
         row "$host: host CPU, new / baseline (means)" \
