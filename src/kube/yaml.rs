@@ -35,7 +35,7 @@ const MAX_DEPTH: usize = 128;
 pub fn to_json(text: &str) -> Result<Json, String> {
     let events = match block::events(text) {
         Some(events) => Events::Block(events.into_iter()),
-        None => Events::Saphyr(Parser::new_from_str(text)),
+        None => Events::Saphyr(Box::new(Parser::new_from_str(text))),
     };
     let mut decoder = Decoder {
         events,
@@ -62,7 +62,7 @@ pub fn to_json(text: &str) -> Result<Json, String> {
 /// already, or saphyr-parser, as it goes.
 enum Events<'t> {
     Block(std::vec::IntoIter<Event<'t>>),
-    Saphyr(Parser<'t, saphyr_parser::StrInput<'t>>),
+    Saphyr(Box<Parser<'t, saphyr_parser::StrInput<'t>>>),
 }
 
 struct Decoder<'t> {

@@ -226,7 +226,7 @@ fn scalar(text: &str) -> Option<Event<'_>> {
     }
     // `: ` or a final `:` would start a mapping where none may be.
     let plain = plain_start(text) && !text.contains(": ") && !text.ends_with(':');
-    plain.then(|| Event::Scalar(Cow::Borrowed(text), ScalarStyle::Plain, 0, None))
+    plain.then_some(Event::Scalar(Cow::Borrowed(text), ScalarStyle::Plain, 0, None))
 }
 
 /// An item of a one-line flow sequence: quoted without escapes or commas,
@@ -236,7 +236,7 @@ fn flow_scalar(text: &str) -> Option<Event<'_>> {
         return quoted;
     }
     let plain = plain_start(text) && !text.contains(['[', ']', '{', '}', ':', '?']);
-    plain.then(|| Event::Scalar(Cow::Borrowed(text), ScalarStyle::Plain, 0, None))
+    plain.then_some(Event::Scalar(Cow::Borrowed(text), ScalarStyle::Plain, 0, None))
 }
 
 /// `Some` when `text` starts with a quote: the scalar, or `None` (declined)
@@ -247,12 +247,12 @@ fn quoted(text: &str) -> Option<Option<Event<'_>>> {
     Some(inner.and_then(|inner| {
         if quote == b'"' {
             let plain = !inner.contains(['"', '\\']);
-            plain.then(|| Event::Scalar(Cow::Borrowed(inner), ScalarStyle::DoubleQuoted, 0, None))
+            plain.then_some(Event::Scalar(Cow::Borrowed(inner), ScalarStyle::DoubleQuoted, 0, None))
         } else if inner.contains('\'') {
             // `''` is a quote; a lone one would end the scalar early.
             let unquoted = inner.replace("''", "'");
             let whole = unquoted.matches('\'').count() * 2 == inner.matches('\'').count();
-            whole.then(|| Event::Scalar(Cow::Owned(unquoted), ScalarStyle::SingleQuoted, 0, None))
+            whole.then_some(Event::Scalar(Cow::Owned(unquoted), ScalarStyle::SingleQuoted, 0, None))
         } else {
             Some(Event::Scalar(Cow::Borrowed(inner), ScalarStyle::SingleQuoted, 0, None))
         }
