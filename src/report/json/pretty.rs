@@ -62,6 +62,11 @@ impl<W: Write> Pretty<W> {
     fn string(&mut self, text: &str) -> io::Result<()> {
         let bytes = text.as_bytes();
         self.out.write_all(b"\"")?;
+        // Most strings need no escape at all: one look, one copy.
+        if bytes.iter().fold(true, |plain, &b| plain & is_plain(b)) {
+            self.out.write_all(bytes)?;
+            return self.out.write_all(b"\"");
+        }
         let (mut run, mut at) = (0, 0);
         while at < bytes.len() {
             // Sixteen bytes at a time while none needs a look, which is
@@ -342,8 +347,10 @@ impl<W: Write> ser::SerializeStruct for &mut Pretty<W> {
 
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
         self.new_line(!self.has_value)?;
-        self.string(key)?;
-        self.out.write_all(b": ")?;
+        // A field's name is the schema's: plain ASCII, written as it is.
+        self.out.write_all(b"\"")?;
+        self.out.write_all(key.as_bytes())?;
+        self.out.write_all(b"\": ")?;
         value.serialize(&mut **self)?;
         self.has_value = true;
         Ok(())
