@@ -11,7 +11,8 @@ use crate::component::{Component, Role};
 use crate::toml_file::{self, Problem, TomlFile, L};
 use crate::value::{Value, ValueKind};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
@@ -31,18 +32,44 @@ pub struct Files {
     pub files: Vec<(String, String)>,
 }
 
+/// Definition files as `read` made them, by directory, remembered for as
+/// long as the caller keeps them: loading every built-in benchmark reads
+/// cis-1.12, which six others extend, once instead of seven times.
+#[derive(Default)]
+pub struct Reads(RefCell<HashMap<PathBuf, Read>>);
+
+/// One benchmark's files read: its header, its definitions, and the
+/// problems reading them found.
+type Read = (Option<raw::RawBenchmark>, RawDefinitions, Vec<Problem>);
+
+impl Reads {
+    /// `read(files)`, from memory when these files were read already.
+    fn read(&self, files: &Files, problems: &mut Vec<Problem>) -> (Option<raw::RawBenchmark>, RawDefinitions) {
+        let mut reads = self.0.borrow_mut();
+        let (header, definitions, found) = reads.entry(files.dir.clone()).or_insert_with(|| {
+            let mut found = Vec::new();
+            let (header, definitions) = read(files, &mut found);
+            (header, definitions, found)
+        });
+        problems.extend(found.iter().cloned());
+        (header.clone(), definitions.clone())
+    }
+}
+
 /// Validates a benchmark from its definition files; `builtin` gives the
 /// files of the built-in benchmark an `extends` names, and `builtin_ids`
-/// the ids there are.
+/// the ids there are. Files are read through `reads`, so that benchmarks
+/// loaded with the same `reads` read a common ancestor once.
 pub fn load(
     own: &Files,
     builtin: &dyn Fn(&str) -> Option<Files>,
     builtin_ids: &[&str],
+    reads: &Reads,
 ) -> Result<Benchmark, LoadErrors> {
     let mut problems = Vec::new();
     let mut hasher = Sha256::new();
     let mut chain = Vec::new();
-    let resolver = Resolver { builtin, builtin_ids };
+    let resolver = Resolver { builtin, builtin_ids, reads };
     let (header, merged, platform) = resolver.layered(own, &mut chain, &mut hasher, &mut problems);
     let sha256 = hex(&hasher.finalize());
 
@@ -91,6 +118,7 @@ pub fn load(
 struct Resolver<'a> {
     builtin: &'a dyn Fn(&str) -> Option<Files>,
     builtin_ids: &'a [&'a str],
+    reads: &'a Reads,
 }
 
 impl Resolver<'_> {
@@ -105,7 +133,7 @@ impl Resolver<'_> {
         hasher: &mut Sha256,
         problems: &mut Vec<Problem>,
     ) -> (Option<raw::RawBenchmark>, Merged, Option<String>) {
-        let (header, definitions) = read(files, problems);
+        let (header, definitions) = self.reads.read(files, problems);
         let mut parent = None;
         let mut platform = None;
         if let Some(header) = &header {
@@ -779,7 +807,7 @@ mod tests {
             dir: PathBuf::new(),
             files: files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
         };
-        load(&files, &|_| None, &[])
+        load(&files, &|_| None, &[], &Reads::default())
     }
 
     fn load_with(checks: &str) -> Result<Benchmark, LoadErrors> {
@@ -1048,7 +1076,7 @@ remediation = "Look"
             files.push(("overrides.toml".to_string(), checks.to_string()));
         }
         let files = Files { dir: PathBuf::from("d"), files };
-        load(&files, &builtin, &["base", "middle", "loop-a", "loop-b"])
+        load(&files, &builtin, &["base", "middle", "loop-a", "loop-b"], &Reads::default())
             .map_err(|e| e.0.iter().map(ToString::to_string).collect())
     }
 
