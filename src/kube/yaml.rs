@@ -173,6 +173,10 @@ impl<'t> Decoder<'t> {
                 explicit.insert(key_text(key)?, value);
             }
         }
+        // Without a merge key there is nothing to lay the keys over.
+        if merged.is_empty() {
+            return Ok((Json::Object(explicit), size));
+        }
         merged.extend(explicit);
         Ok((Json::Object(merged), size))
     }
