@@ -26,6 +26,7 @@ pub(super) fn events(text: &str) -> Option<Vec<Event<'_>>> {
         return None;
     }
     let mut lines = Vec::new();
+    let mut explicit_start = false;
     for raw in text.split('\n') {
         let content = raw.trim_start_matches(' ');
         if content.is_empty() || content.starts_with('#') {
@@ -36,7 +37,8 @@ pub(super) fn events(text: &str) -> Option<Vec<Event<'_>>> {
         if indent == 0 && is_marker(content) {
             // An explicit start of the first document is all this reader
             // takes of the document markers.
-            if content == "---" && lines.is_empty() {
+            if content == "---" && lines.is_empty() && !explicit_start {
+                explicit_start = true;
                 continue;
             }
             return None;
@@ -50,7 +52,9 @@ pub(super) fn events(text: &str) -> Option<Vec<Event<'_>>> {
     }
     let mut reader = Reader { lines, at: 0, pending: None, events: Vec::new() };
     let Some(first) = reader.peek() else {
-        return Some(vec![Event::StreamEnd]);
+        // An explicit document holds an empty scalar, a stream of only
+        // comments no document.
+        return Some(if explicit_start { vec![empty(), Event::DocumentEnd] } else { vec![Event::StreamEnd] });
     };
     reader.node(first.indent, None, 0)?;
     // Whatever is left is indented where no node can be.
@@ -316,6 +320,8 @@ mod tests {
             "",
             "# only a comment\n\n",
             "---\na: 1\n",
+            "---\n",
+            "# a header\n---\n# and nothing else\n",
             "# a header\n---\na: 1\n",
             "a: 1\nb:\n  c: x\n  d: 'it''s'\ne: \"q\"\n",
             "a:\n- p\n- q\nb: {}\nc: []\n",
@@ -347,6 +353,7 @@ mod tests {
             "<<: {}\n",
             "a: b: c\n",
             "a: 1\n---\nb: 2\n",
+            "---\n---\n",
             "a: 1\n...\n",
             "a: 1\n b: 2\n",
             "- a\nb: 1\n",
@@ -454,7 +461,7 @@ mod tests {
     /// A document, and the same with one byte changed, so that the reader
     /// also meets what is almost what it reads.
     fn document() -> impl Strategy<Value = String> {
-        let edit = prop::sample::select(&[" ", "-", ":", "#", "'", "\"", "[", "\n", "  ", ""][..]);
+        let edit = prop::sample::select(&[" ", "-", ":", "#", "'", "\"", "[", "\n", "  ", "---\n", "# c\n", ""][..]);
         (tree(), prop::collection::vec(any::<bool>(), 64), any::<prop::sample::Index>(), edit, any::<bool>())
             .prop_map(|(node, style, at, edit, mutate)| {
                 let mut text = String::new();
