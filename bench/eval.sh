@@ -46,6 +46,8 @@ for v in hosts rounds; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "--$v must be a positive integer, got '${!v}'"
 done
 [[ -x /usr/bin/time ]] || die "GNU time (/usr/bin/time) is needed; tests/lab/install-deps.sh installs it"
+command -v python3 >/dev/null || die "python3 is needed to build the saved sets"
+[[ -z $baseline ]] || command -v jq >/dev/null || die "jq is needed to compare the two binaries' verdicts"
 bench_binary
 [[ -z $baseline || -x $baseline ]] || die "no baseline binary at $baseline"
 
@@ -100,7 +102,7 @@ replay() {
 # verdicts REPORT: every host's results, without what differs between two
 # runs of the same facts (times, the version of hardbench).
 verdicts() {
-    jq -S 'del(.started_at, .finished_at, .duration_ms, .hardbench_version)' "$1"
+    jq -S 'del(.started_at, .finished_at, .hardbench)' "$1"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -123,9 +125,13 @@ for set in worker cp; do
             printf '  %-6s round %d %-9s %s\n' "$set" "$((r + 1))" "$b" "$(tail -n 1 "$work/$set.$b")" >&2
         done
     done
-    if [[ -n $baseline ]] && ! cmp -s <(verdicts "$work/$set.hardbench.json") <(verdicts "$work/$set.baseline.json"); then
-        diff <(verdicts "$work/$set.baseline.json") <(verdicts "$work/$set.hardbench.json") | head -n 20 >&2
-        die "the two binaries' $set reports differ (above: baseline < > hardbench)"
+    if [[ -n $baseline ]]; then
+        # Files, not process substitutions: a jq that fails stops the script.
+        for b in hardbench baseline; do verdicts "$work/$set.$b.json" >"$work/$set.$b.verdicts"; done
+        if ! cmp -s "$work/$set.hardbench.verdicts" "$work/$set.baseline.verdicts"; then
+            diff "$work/$set.baseline.verdicts" "$work/$set.hardbench.verdicts" | head -n 20 >&2
+            die "the two binaries' $set reports differ (above: baseline < > hardbench)"
+        fi
     fi
 done
 
@@ -134,13 +140,13 @@ wall() { awk '{ print $1 }' "$work/$1.$2" | median; }
 cpu() { awk '{ print $2 }' "$work/$1.$2" | median; }
 rate() { awk -v n="$hosts" -v t="$1" 'BEGIN { printf "%.0f", n / t }'; }
 printf '\nOffline evaluation, %d hosts per set, %d rounds, one core (taskset -c 0), medians\n\n' "$hosts" "$rounds"
-printf '| %-13s | %-9s | %8s | %11s | %10s | %10s |\n' set binary "wall s" "hosts/s" "CPU s" "hosts/s CPU"
-printf '|%s|%s|%s|%s|%s|%s|\n' --------------- ----------- ---------- ------------- ------------ ------------
+printf '| %-13s | %-9s | %8s | %8s | %8s | %11s |\n' set binary "wall s" "hosts/s" "CPU s" "hosts/s CPU"
+printf '|%s|%s|%s|%s|%s|%s|\n' --------------- ----------- ---------- ---------- ---------- -------------
 for set in worker cp; do
     label=$([[ $set == cp ]] && echo control-plane || echo worker)
     for b in "${bins[@]}"; do
         w=$(wall "$set" "$b") c=$(cpu "$set" "$b")
-        printf '| %-13s | %-9s | %8.3f | %11s | %10.3f | %10s |\n' "$label" "$b" "$w" "$(rate "$w")" "$c" "$(rate "$c")"
+        printf '| %-13s | %-9s | %8.3f | %8s | %8.3f | %11s |\n' "$label" "$b" "$w" "$(rate "$w")" "$c" "$(rate "$c")"
     done
 done
 printf '\ntarget: worker >= 5000 host-audits/s (wall): %s\n' \
