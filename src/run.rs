@@ -146,7 +146,7 @@ fn stop_if_interrupted(interrupt: &Interrupt, dir: &Path) -> Result<(), Error> {
 /// auto` uses for a Kubernetes newer than any.
 fn list_checks(args: &ListChecksArgs, stdout: &mut dyn Write) -> Result<ExitCode, Error> {
     let (benchmark, chosen) = if args.benchmark == "auto" {
-        let mut all = benchmark::builtin_ids().iter().map(|id| load_benchmark(id)).collect::<Result<Vec<_>, _>>()?;
+        let mut all = benchmark::load_builtins()?;
         let newest = version::choose(&all, "kubeadm", None).expect("a kubeadm benchmark is built in").index;
         (all.swap_remove(newest), " (auto: the newest benchmark known)")
     } else {
@@ -232,7 +232,7 @@ fn warn(stderr: &mut dyn Write, warnings: &[inventory::InventoryError]) {
 /// The benchmarks `--benchmark` allows: the one named, or every built-in one for `auto`.
 fn candidates(selection: &SelectionArgs) -> Result<Candidates, Error> {
     let benchmarks = if selection.benchmark == "auto" {
-        benchmark::builtin_ids().iter().map(|id| load_benchmark(id)).collect::<Result<Vec<_>, _>>()?
+        benchmark::load_builtins()?
     } else {
         vec![load_benchmark(&selection.benchmark)?]
     };

@@ -6,6 +6,7 @@
 use crate::toml_file::{expected, no_hint, Loc, Problem, Table, TomlFile, L};
 
 /// `benchmark.toml`.
+#[derive(Clone)]
 pub struct RawBenchmark {
     pub id: Option<L<String>>,
     pub title: Option<L<String>>,
@@ -21,6 +22,7 @@ pub struct RawBenchmark {
 /// One `[[settings]]` entry. Only `name` is required here: an entry that
 /// overrides an inherited setting gives just the keys it changes, so
 /// whether the merged setting is complete is checked in `validate.rs`.
+#[derive(Clone)]
 pub struct RawSetting {
     pub loc: Loc,
     /// Whether `type` is written, whatever its value: a value of the wrong
@@ -39,6 +41,7 @@ pub struct RawSetting {
 
 /// One `[[checks]]` entry. Every key is optional here, for the same reason
 /// as settings: an override gives only what it changes.
+#[derive(Clone)]
 pub struct RawCheck {
     pub loc: Loc,
     /// The keys of `CHECK_KEYS` the entry writes, whatever their values.
@@ -58,12 +61,13 @@ pub struct RawCheck {
 pub const CHECK_KEYS: [&str; 7] = ["id", "title", "target", "automated", "scored", "level", "remediation"];
 
 /// The `[[settings]]` and `[[checks]]` entries of one definition file.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct RawDefinitions {
     pub settings: Vec<RawSetting>,
     pub checks: Vec<RawCheck>,
 }
 
+#[derive(Clone)]
 pub struct RawTest {
     pub subject: RawSubject,
     pub op: Option<L<String>>,
@@ -74,6 +78,7 @@ pub struct RawTest {
     pub suffix: Option<L<String>>,
 }
 
+#[derive(Clone)]
 pub enum RawSubject {
     Setting(L<String>),
     File(L<Vec<String>>),

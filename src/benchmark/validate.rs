@@ -11,7 +11,8 @@ use crate::component::{Component, Role};
 use crate::toml_file::{self, Problem, TomlFile, L};
 use crate::value::{Value, ValueKind};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
@@ -31,19 +32,48 @@ pub struct Files {
     pub files: Vec<(String, String)>,
 }
 
+/// Built-in benchmarks' files as `read` made them, by id, remembered for
+/// as long as the caller keeps them: loading every built-in benchmark reads
+/// cis-1.12 as the parent of the six that extend it once, not six times.
+/// Only a parent an `extends` names is remembered, by its id: a directory
+/// of one's own is read afresh whatever its path.
+#[derive(Default)]
+pub struct Reads(RefCell<HashMap<String, Read>>);
+
+/// One benchmark's files read: its header, its definitions, and the
+/// problems reading them found.
+type Read = (Option<raw::RawBenchmark>, RawDefinitions, Vec<Problem>);
+
+impl Reads {
+    /// `read(files)` of the built-in benchmark `id`, from memory when it
+    /// was read already.
+    fn read(&self, id: &str, files: &Files, problems: &mut Vec<Problem>) -> (Option<raw::RawBenchmark>, RawDefinitions) {
+        let mut reads = self.0.borrow_mut();
+        let (header, definitions, found) = reads.entry(id.to_string()).or_insert_with(|| {
+            let mut found = Vec::new();
+            let (header, definitions) = read(files, &mut found);
+            (header, definitions, found)
+        });
+        problems.extend(found.iter().cloned());
+        (header.clone(), definitions.clone())
+    }
+}
+
 /// Validates a benchmark from its definition files; `builtin` gives the
 /// files of the built-in benchmark an `extends` names, and `builtin_ids`
-/// the ids there are.
+/// the ids there are. Built-in parents are read through `reads`, so that
+/// benchmarks loaded with the same `reads` read a common ancestor once.
 pub fn load(
     own: &Files,
     builtin: &dyn Fn(&str) -> Option<Files>,
     builtin_ids: &[&str],
+    reads: &Reads,
 ) -> Result<Benchmark, LoadErrors> {
     let mut problems = Vec::new();
     let mut hasher = Sha256::new();
     let mut chain = Vec::new();
-    let resolver = Resolver { builtin, builtin_ids };
-    let (header, merged, platform) = resolver.layered(own, &mut chain, &mut hasher, &mut problems);
+    let resolver = Resolver { builtin, builtin_ids, reads };
+    let (header, merged, platform) = resolver.layered(own, None, &mut chain, &mut hasher, &mut problems);
     let sha256 = hex(&hasher.finalize());
 
     // Without a readable header its own problem says enough, and an
@@ -91,21 +121,27 @@ pub fn load(
 struct Resolver<'a> {
     builtin: &'a dyn Fn(&str) -> Option<Files>,
     builtin_ids: &'a [&'a str],
+    reads: &'a Reads,
 }
 
 impl Resolver<'_> {
     /// Reads `files`, and the ancestors its `extends` names (whose texts go
     /// into the hash first), and merges them. Returns the benchmark's own
     /// header, the merged definitions and the platform, its own or
-    /// inherited. `chain` holds the ids being loaded, to refuse a cycle.
+    /// inherited. `builtin` is the id of a built-in parent, read through
+    /// `reads`; `chain` holds the ids being loaded, to refuse a cycle.
     fn layered(
         &self,
         files: &Files,
+        builtin: Option<&str>,
         chain: &mut Vec<String>,
         hasher: &mut Sha256,
         problems: &mut Vec<Problem>,
     ) -> (Option<raw::RawBenchmark>, Merged, Option<String>) {
-        let (header, definitions) = read(files, problems);
+        let (header, definitions) = match builtin {
+            Some(id) => self.reads.read(id, files, problems),
+            None => read(files, problems),
+        };
         let mut parent = None;
         let mut platform = None;
         if let Some(header) = &header {
@@ -155,7 +191,7 @@ impl Resolver<'_> {
             ));
             return None;
         };
-        let (_, merged, platform) = self.layered(&files, chain, hasher, problems);
+        let (_, merged, platform) = self.layered(&files, Some(&name.value), chain, hasher, problems);
         Some((name.value.clone(), merged, platform))
     }
 }
@@ -779,7 +815,7 @@ mod tests {
             dir: PathBuf::new(),
             files: files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
         };
-        load(&files, &|_| None, &[])
+        load(&files, &|_| None, &[], &Reads::default())
     }
 
     fn load_with(checks: &str) -> Result<Benchmark, LoadErrors> {
@@ -1048,8 +1084,19 @@ remediation = "Look"
             files.push(("overrides.toml".to_string(), checks.to_string()));
         }
         let files = Files { dir: PathBuf::from("d"), files };
-        load(&files, &builtin, &["base", "middle", "loop-a", "loop-b"])
+        load(&files, &builtin, &["base", "middle", "loop-a", "loop-b"], &Reads::default())
             .map_err(|e| e.0.iter().map(ToString::to_string).collect())
+    }
+
+    /// A benchmark of one's own is read as itself, even from a directory
+    /// named like a built-in benchmark that the same `Reads` read before.
+    #[test]
+    fn a_directory_of_ones_own_is_never_taken_for_a_builtin_read_before() {
+        let (reads, ids) = (Reads::default(), ["base", "middle", "loop-a", "loop-b"]);
+        load(&builtin("middle").unwrap(), &builtin, &ids, &reads).unwrap();
+        let header = "id = \"d\"\ntitle = \"D\"\nkubernetes = [\"1.30\"]\nextends = \"middle\"\n";
+        let own = Files { dir: PathBuf::from("base"), files: vec![("benchmark.toml".into(), header.into())] };
+        assert_eq!(load(&own, &builtin, &ids, &reads).unwrap().id, "d");
     }
 
     #[test]

@@ -91,8 +91,9 @@ impl SavedSet {
             HostStatus::Ok { file, sha256 } => {
                 let path = self.dir.join(file);
                 let bytes = regular::read(&path)?;
-                let digest: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-                if digest != *sha256 {
+                let digest = Sha256::digest(&bytes);
+                if !is_hex_of(sha256, &digest) {
+                    let digest: String = digest.iter().map(|b| format!("{b:02x}")).collect();
                     return Err(EvidenceError::Inconsistent {
                         dir: self.dir.clone(),
                         why: format!("{file} has sha256 {digest}, and {INDEX_FILE} records {sha256}"),
@@ -124,10 +125,34 @@ impl SavedSet {
     }
 }
 
+/// Whether `text` is `bytes` in lower-case hex, as the index records a
+/// digest: compared in place, since formatting each host's digest to
+/// compare it was a small but needless cost per host.
+fn is_hex_of(text: &str, bytes: &[u8]) -> bool {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    text.len() == 2 * bytes.len()
+        && text.as_bytes().chunks(2).zip(bytes).all(|(pair, b)| *pair == [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+}
+
 fn parse<T: serde::de::DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T, EvidenceError> {
     serde_json::from_slice(bytes).map_err(|e| malformed(path, e.to_string()))
 }
 
 fn malformed(path: &Path, why: String) -> EvidenceError {
     EvidenceError::Malformed { path: path.to_path_buf(), why }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_digest_matches_only_its_own_lower_case_hex() {
+        let digest = Sha256::digest(b"facts");
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert!(is_hex_of(&hex, &digest));
+        for other in [hex.to_uppercase(), hex[..62].to_string(), format!("{hex}00"), format!("{}{}", if hex.starts_with('0') { '1' } else { '0' }, &hex[1..]), String::new()] {
+            assert!(!is_hex_of(&other, &digest), "{other}");
+        }
+    }
 }

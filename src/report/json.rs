@@ -16,139 +16,25 @@
 use crate::component::Role;
 use crate::facts::{Impostor, StartedBy};
 use crate::outcome::{self, Report, Status, Summary};
-use crate::report::sanitize::{is_hazard, is_printable_ascii};
 use crate::transport::HostErrorKind;
 use chrono::{DateTime, FixedOffset, SecondsFormat};
+use pretty::Pretty;
 use serde::{Serialize, Serializer};
-use serde_json::ser::Formatter;
 use std::io;
 use std::marker::PhantomData;
 
+mod pretty;
+
 pub const SCHEMA: &str = "hardbench.report/v1";
 
-/// Write `report` as pretty-printed JSON with a trailing newline. Generic
-/// over the sink because the serializer makes a call per token: to a
-/// concrete buffered writer those are inlined copies, through `dyn Write`
-/// each is a virtual call. Give it a buffered sink (not a bare `File`).
+/// Write `report` as pretty-printed JSON with a trailing newline
+/// (`pretty`). Generic over the sink because the writer makes a call per
+/// token: to a concrete buffered writer those are inlined copies, through
+/// `dyn Write` each is a virtual call. Give it a buffered sink (not a bare
+/// `File`).
 pub fn write<W: io::Write + ?Sized>(report: &Report, out: &mut W) -> io::Result<()> {
-    let mut serializer =
-        serde_json::Serializer::with_formatter(&mut *out, Inert::default());
-    Document::from(report).serialize(&mut serializer)?;
+    Document::from(report).serialize(&mut Pretty::new(&mut *out))?;
     out.write_all(b"\n")
-}
-
-/// Pretty-printing laid out as serde_json's `PrettyFormatter` lays it out
-/// (two spaces per level), that also escapes what `sanitize` would:
-/// serde_json escapes only what JSON requires (C0 controls, `"` and `\`),
-/// and leaves DEL, C1 controls and bidi overrides raw. The layout is its own
-/// so that a line break with its indentation is one write, not one per
-/// level: a report is mostly short lines.
-#[derive(Default)]
-struct Inert {
-    /// Arrays and objects open around what is being written.
-    depth: usize,
-    /// Whether the innermost open array or object has a value yet.
-    has_value: bool,
-}
-
-impl Inert {
-    /// A line break (after a comma unless `first`) indented to `depth`.
-    fn new_line<W: ?Sized + io::Write>(&self, writer: &mut W, first: bool) -> io::Result<()> {
-        // Sixteen levels of indentation: more than a report nests.
-        const LINE: &[u8] = b",\n                                ";
-        let start = usize::from(first);
-        match LINE.get(start..2 + 2 * self.depth) {
-            Some(line) => writer.write_all(line),
-            None => {
-                writer.write_all(&LINE[start..2])?;
-                (0..self.depth).try_for_each(|_| writer.write_all(b"  "))
-            }
-        }
-    }
-
-    fn open<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        writer.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.new_line(writer, true)?;
-        }
-        writer.write_all(bracket)
-    }
-}
-
-impl Formatter for Inert {
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        // A large report is mostly printable ASCII: written as it is.
-        if is_printable_ascii(fragment) {
-            return writer.write_all(fragment.as_bytes());
-        }
-        let mut rest = fragment;
-        while let Some(at) = rest.find(is_hazard) {
-            let hazard = rest[at..]
-                .chars()
-                .next()
-                .expect("find returned a char boundary");
-            writer.write_all(&rest.as_bytes()[..at])?;
-            write!(writer, "\\u{:04x}", u32::from(hazard))?;
-            rest = &rest[at + hazard.len_utf8()..];
-        }
-        writer.write_all(rest.as_bytes())
-    }
-
-    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.open(writer, b"[")
-    }
-
-    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.close(writer, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.new_line(writer, first)
-    }
-
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.open(writer, b"{")
-    }
-
-    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.close(writer, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.new_line(writer, first)
-    }
-
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
 }
 
 #[derive(Serialize)]
@@ -531,6 +417,7 @@ fn error_kind(kind: HostErrorKind) -> &'static str {
 mod tests {
     use super::*;
     use crate::report::sample;
+    use crate::report::sanitize::is_hazard;
     use serde_json::{json, Value};
 
     fn render(report: &Report) -> String {
@@ -745,7 +632,7 @@ mod tests {
         for value in [json!([]), json!({}), json!([[]]), json!({"a": {}}), deep] {
             let mut out = Vec::new();
             value
-                .serialize(&mut serde_json::Serializer::with_formatter(&mut out, Inert::default()))
+                .serialize(&mut Pretty::new(&mut out))
                 .unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string_pretty(&value).unwrap());
         }
