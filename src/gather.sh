@@ -980,14 +980,17 @@ stat_path() {
         emit STAT "$2" missing
         return
     fi
-    stat_queue "$1" "$2" 1
+    stat_queue "$1" "$2"
 }
 
-# stat_queue PATH FIELD EMIT: queues PATH for flush_stats, which writes its
-# STAT record when EMIT is 1 and only keeps what it found when it is 0.
+# stat_queue PATH FIELD: queues PATH for flush_stats, which writes its STAT
+# record named FIELD, or, when FIELD is `-`, keeps what it found for
+# stat_found. Every variable of an entry is unset once it is answered:
+# dash looks variables up in chains of a small hash table, so that each
+# one left behind slows every later lookup.
 stat_queue() {
     SQ_N=$((SQ_N + 1))
-    eval "SQP_$SQ_N=\$1 SQB_$SQ_N=\$2 SQE_$SQ_N=\$3"
+    eval "SQP_$SQ_N=\$1 SQB_$SQ_N=\$2"
     SI=$SQ_N
 }
 
@@ -1092,20 +1095,23 @@ flush_stats() {
 # stat_keep INDEX: keeps what stat_probe or stat_fields set for queue entry
 # INDEX, and writes its STAT record when it is one.
 stat_keep() {
-    eval "SQST_$1=\$ST SQK_$1=\${K-} SQS_$1=\${SIZE-} SQR_$1=\${REASON-} SQU_$1=\${SUID-} SQM_$1=\${MODE-}"
-    eval "sk_emit=\$SQE_$1 sk_b=\$SQB_$1"
-    [ "$sk_emit" = 1 ] || return 0
+    eval "sk_b=\$SQB_$1"
+    unset "SQP_$1" "SQB_$1"
+    if [ "$sk_b" = - ]; then
+        eval "SQST_$1=\$ST SQK_$1=\${K-} SQS_$1=\${SIZE-} SQR_$1=\${REASON-} SQU_$1=\${SUID-} SQM_$1=\${MODE-}"
+        return 0
+    fi
     case $ST in
         missing) emit STAT "$sk_b" missing ;;
         error)
-            eval "field \"\$SQR_$1\""
+            field "$REASON"
             emit STAT "$sk_b" error "$B"
             ;;
         present)
             name_field "$SUID" "$UNAME" UN
             sk_u=$B
             name_field "$SGID" "$GNAME" GN
-            eval "emit STAT \"\$sk_b\" present \"\$SQK_$1\" \"\$MODE\" \"\$SUID\" \"\$SGID\" \"\$sk_u\" \"\$B\""
+            emit STAT "$sk_b" present "$K" "$MODE" "$SUID" "$SGID" "$sk_u" "$B"
             ;;
     esac
 }
@@ -1212,7 +1218,7 @@ queue_read() {
         esac
         return
     fi
-    stat_queue "$1" - 0
+    stat_queue "$1" -
     RQ_N=$((RQ_N + 1))
     eval "RQP_$RQ_N=\$1 RQB_$RQ_N=\$2 RQK_$RQ_N=\$3 RQX_$RQ_N=\${4-} RQS_$RQ_N=\$SI"
 }
@@ -1790,12 +1796,12 @@ version_candidates() {
             *) eval "VC_WHY_$V=\"its binary path \$vc_exe is not absolute\""; continue ;;
         esac
         vc_root=/proc/$vc_pid/root
-        stat_queue "$vc_root$vc_exe" - 0
+        stat_queue "$vc_root$vc_exe" -
         eval "VC_FIRST_$V=\$SI"
         vc_p=$vc_exe
         while [ -n "$vc_p" ]; do
             vc_p=${vc_p%/*}
-            stat_queue "$vc_root$vc_p/" - 0
+            stat_queue "$vc_root$vc_p/" -
         done
         eval "VC_LAST_$V=\$SI"
     done
