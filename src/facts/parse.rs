@@ -39,11 +39,13 @@ pub fn parse(stream: &[u8]) -> Result<Facts, ParseError> {
     }
     let mut state = State::default();
     let mut at = header_end + 1;
+    // Errors name the line the record starts on; a framed field may hold
+    // newlines, so lines are counted record by record.
+    let mut line = 2;
     while at < stream.len() {
-        // Errors name the line the record starts on.
-        let line = 1 + stream[..at].iter().filter(|&&b| b == b'\n').count();
         let fail = |message: String| ParseError { line, message };
         let (fields, next) = record(stream, at).map_err(fail)?;
+        let start = at;
         at = next;
         if fields[0] == Field::Word("END") {
             let count = state.records;
@@ -55,6 +57,7 @@ pub fn parse(stream: &[u8]) -> Result<Facts, ParseError> {
         }
         state.record(&fields).map_err(fail)?;
         state.records += 1;
+        line += stream[start..at].iter().filter(|&&b| b == b'\n').count();
     }
     Err(ParseError {
         line: 1 + stream.iter().filter(|&&b| b == b'\n').count() + usize::from(!stream.ends_with(b"\n")),
@@ -837,6 +840,10 @@ mod tests {
                 Ok(facts) => panic!("{:?} parsed: {facts:?}", String::from_utf8_lossy(record)),
             }
         }
+        // A record after a frame that holds newlines is named by its own line
+        // (the frame ends in a newline, and the record after it with one).
+        let after_frame = b"HARDBENCH-FACTS 2\nPROBLEM =4:a\nb\n\nBOGUS x\nEND 2\n";
+        assert_eq!(parse(after_frame).unwrap_err().line, 5);
         case(b"PROBLEM =5:abc\nEND 1\n", "no newline at its end");
         case(b"PROBLEM =3:abc", "no newline at its end");
         case(b"PROBLEM =50:abc\nEND 1\n", "runs past the end");
