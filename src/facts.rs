@@ -260,9 +260,11 @@ pub enum CertFact {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FingerprintMethod {
-    /// SHA-256 of the certificate's DER (`openssl x509 -fingerprint -sha256`).
+    /// SHA-256 of the certificate's DER, as `openssl x509 -fingerprint
+    /// -sha256` gives it: made by hardbench from the PEM the host sends.
     X509Der,
-    /// SHA-256 of the file's bytes (`sha256sum`; the host has no openssl).
+    /// SHA-256 of the file's bytes: what an earlier gathering script sent
+    /// from a host without openssl; still read in saved facts.
     FileBytes,
 }
 
