@@ -25,14 +25,6 @@ hosts=1000
 rounds=5
 baseline=
 
-die() {
-    printf 'eval.sh: error: %s\n' "$*" >&2
-    exit 1
-}
-usage() {
-    sed -n '/^#   bash/p' "${BASH_SOURCE[0]}" | sed 's/^#   /usage: /' >&2
-    exit 2
-}
 while (($#)); do
     case $1 in
     --hosts) hosts=${2:?}; shift 2 ;;

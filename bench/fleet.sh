@@ -33,10 +33,7 @@ dir=/tmp/hardbench-bench
 net=60
 eval_hosts=1000
 
-die() {
-    printf 'fleet.sh: error: %s\n' "$*" >&2
-    exit 1
-}
+# Its usage spans two header lines (bench/lab.sh's usage takes one).
 usage() {
     sed -n '/^#   bash/,/^#  *\[--dir/p' "${BASH_SOURCE[0]}" | sed 's/^#   /usage: /; s/^# *//' >&2
     exit 2

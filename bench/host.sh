@@ -43,14 +43,6 @@ net=62
 baseline=
 hosts=(cp-good worker-good worker-min)
 
-die() {
-    printf 'host.sh: error: %s\n' "$*" >&2
-    exit 1
-}
-usage() {
-    sed -n '/^#   bash/p' "${BASH_SOURCE[0]}" | sed 's/^#   /usage: /' >&2
-    exit 2
-}
 while (($#)); do
     case $1 in
     --rounds) rounds=${2:?}; shift 2 ;;

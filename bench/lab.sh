@@ -1,6 +1,18 @@
-# Sourced by the bench scripts: the hardbench binary they measure, and a lab
-# that is torn down, with the script's scratch directory, on every exit.
-# The script sets repo, dir, count and net, and defines die.
+# Sourced by the bench scripts: their error and usage messages, the hardbench
+# binary they measure, and a lab that is torn down, with the script's scratch
+# directory, on every exit. The script sets repo, dir, count and net.
+
+# die MESSAGE: the script's error, exit 1.
+die() {
+    printf '%s: error: %s\n' "${0##*/}" "$*" >&2
+    exit 1
+}
+
+# usage: the script's usage, its header's `#   bash ...` lines, exit 2.
+usage() {
+    sed -n '/^#   bash/p' "$0" | sed 's/^#   /usage: /' >&2
+    exit 2
+}
 
 # bench_binary: sets hb to $HARDBENCH_BIN, or builds the release binary.
 bench_binary() {

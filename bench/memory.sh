@@ -25,14 +25,6 @@ dir=/tmp/hardbench-bench-memory
 net=70
 baseline=
 
-die() {
-    printf 'memory.sh: error: %s\n' "$*" >&2
-    exit 1
-}
-usage() {
-    sed -n '/^#   bash/p' "${BASH_SOURCE[0]}" | sed 's/^#   /usage: /' >&2
-    exit 2
-}
 while (($#)); do
     case $1 in
     --concurrency) concurrency=${2:?}; shift 2 ;;
