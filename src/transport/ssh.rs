@@ -383,32 +383,53 @@ enum KeyFile {
 /// Sniff the key file's header so an encrypted key is reported instead of
 /// failing with libssh2's misleading "Unsupported private key format".
 fn key_file_kind(text: &str) -> KeyFile {
-    const OPENSSH_BEGIN: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
     if text.contains("Proc-Type: 4,ENCRYPTED")
         || text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
     {
         return KeyFile::Encrypted;
     }
-    let Some(start) = text.find(OPENSSH_BEGIN) else {
-        return KeyFile::Plain;
-    };
+    // openssh-key-v1: the cipher name first; "none" means unencrypted.
+    match openssh_key(text).as_deref().and_then(known_hosts::key_type) {
+        Some(cipher) if cipher != "none" => KeyFile::Encrypted,
+        _ => KeyFile::Plain,
+    }
+}
+
+/// The bytes after the `openssh-key-v1\0` magic of an OpenSSH private key
+/// file, or `None` for any other format.
+fn openssh_key(text: &str) -> Option<Vec<u8>> {
+    const OPENSSH_BEGIN: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
+    let start = text.find(OPENSSH_BEGIN)?;
     let body: String = text[start + OPENSSH_BEGIN.len()..]
         .lines()
         .take_while(|l| !l.starts_with("-----END"))
         .flat_map(|l| l.trim().chars())
         .collect();
-    // openssh-key-v1: magic "openssh-key-v1\0", then the cipher name as an
-    // SSH string; "none" means unencrypted.
-    let Ok(bytes) = STANDARD.decode(body) else {
-        return KeyFile::Plain;
-    };
-    match bytes
-        .strip_prefix(b"openssh-key-v1\0")
-        .and_then(known_hosts::key_type)
-    {
-        Some(cipher) if cipher != "none" => KeyFile::Encrypted,
-        _ => KeyFile::Plain,
-    }
+    STANDARD.decode(body).ok()?.strip_prefix(b"openssh-key-v1\0").map(<[u8]>::to_vec)
+}
+
+/// The public key (`type base64`, as a `.pub` file holds it) that an
+/// OpenSSH private key file carries in clear before its private part:
+/// cipher, kdf name, kdf options, the number of keys, then the first key's
+/// public blob. Given to libssh2, it spares libssh2 deriving it from the
+/// private key, which costs an OpenSSL 3 decoder set up for every host.
+fn openssh_public_key(text: &str) -> Option<String> {
+    let bytes = openssh_key(text)?;
+    let (_cipher, rest) = ssh_string(&bytes)?;
+    let (_kdf, rest) = ssh_string(rest)?;
+    let (_kdf_options, rest) = ssh_string(rest)?;
+    let count = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?);
+    let (blob, _) = ssh_string(rest.get(4..).filter(|_| count > 0)?)?;
+    let key_type = known_hosts::key_type(blob)?;
+    Some(format!("{key_type} {}", STANDARD.encode(blob)))
+}
+
+/// The SSH string (a big-endian u32 length, then the bytes) at the start
+/// of `bytes`, and what follows it.
+fn ssh_string(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let len = usize::try_from(u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?)).ok()?;
+    let end = 4usize.checked_add(len)?;
+    Some((bytes.get(4..end)?, bytes.get(end..)?))
 }
 
 /// Try the identity file, then every identity of the ssh-agent. Each failed
@@ -433,9 +454,17 @@ fn authenticate(
                 encrypted = Some(path);
                 tried.push(format!("identity file {} (encrypted)", path.display()));
             }
-            Ok(_) => {
+            Ok(bytes) => {
                 set_auth_timeout(host, session, deadline)?;
-                match session.userauth_pubkey_file(&host.user, None, path, None) {
+                let text = String::from_utf8_lossy(&bytes);
+                // With the public key given, libssh2 reads the private key
+                // once instead of twice (each read sets up OpenSSL 3's
+                // decoders: a quarter of the client's CPU per host).
+                let outcome = match openssh_public_key(&text) {
+                    Some(public) => session.userauth_pubkey_memory(&host.user, Some(&public), &text, None),
+                    None => session.userauth_pubkey_file(&host.user, None, path, None),
+                };
+                match outcome {
                     Ok(()) if session.authenticated() => return Ok(()),
                     Ok(()) => tried.push(format!(
                         "identity file {} (partial success only)",
@@ -932,6 +961,33 @@ mod tests {
         );
         // A type we cannot negotiate (a DSA key, a CA) adds nothing.
         case(&["ssh-dss"], all);
+    }
+
+    /// The public key read from a private key file is what ssh-keygen
+    /// wrote beside it; a PEM key has none to read (libssh2 derives it).
+    #[test]
+    fn the_public_key_of_an_openssh_private_key_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, keygen) in [
+            ("ed25519", &["-t", "ed25519", "-N", ""][..]),
+            ("ecdsa", &["-t", "ecdsa", "-N", ""][..]),
+            ("rsa", &["-t", "rsa", "-b", "2048", "-N", ""][..]),
+            ("ecdsa-pem", &["-t", "ecdsa", "-N", "", "-m", "PEM"][..]),
+        ] {
+            let path = dir.path().join(name);
+            let status = std::process::Command::new("ssh-keygen")
+                .args(["-q", "-C", "", "-f"])
+                .arg(&path)
+                .args(keygen)
+                .status()
+                .expect("ssh-keygen must be installed");
+            assert!(status.success());
+            let private = std::fs::read_to_string(&path).unwrap();
+            let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
+            let expected = (!name.ends_with("-pem")).then(|| public.trim().to_string());
+            assert_eq!(openssh_public_key(&private), expected, "{name}");
+        }
+        assert_eq!(openssh_public_key("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"), None);
     }
 
     #[test]
