@@ -963,6 +963,20 @@ mod tests {
         case(&["ssh-dss"], all);
     }
 
+    /// A key made by `ssh-keygen -q -C "" -f DIR/NAME ARGS`: its path.
+    #[track_caller]
+    fn keygen_into(dir: &Path, name: &str, args: &[&str]) -> std::path::PathBuf {
+        let path = dir.join(name);
+        let status = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-C", "", "-f"])
+            .arg(&path)
+            .args(args)
+            .status()
+            .expect("ssh-keygen must be installed");
+        assert!(status.success());
+        path
+    }
+
     /// The public key read from a private key file is what ssh-keygen
     /// wrote beside it; a PEM key has none to read (libssh2 derives it).
     #[test]
@@ -974,14 +988,7 @@ mod tests {
             ("rsa", &["-t", "rsa", "-b", "2048", "-N", ""][..]),
             ("ecdsa-pem", &["-t", "ecdsa", "-N", "", "-m", "PEM"][..]),
         ] {
-            let path = dir.path().join(name);
-            let status = std::process::Command::new("ssh-keygen")
-                .args(["-q", "-C", "", "-f"])
-                .arg(&path)
-                .args(keygen)
-                .status()
-                .expect("ssh-keygen must be installed");
-            assert!(status.success());
+            let path = keygen_into(dir.path(), name, keygen);
             let private = std::fs::read_to_string(&path).unwrap();
             let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
             let expected = (!name.ends_with("-pem")).then(|| public.trim().to_string());
@@ -995,14 +1002,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         #[track_caller]
         fn case(dir: &Path, name: &str, keygen: &[&str], expected: KeyFile) {
-            let path = dir.join(name);
-            let status = std::process::Command::new("ssh-keygen")
-                .args(["-q", "-C", "", "-f"])
-                .arg(&path)
-                .args(keygen)
-                .status()
-                .expect("ssh-keygen must be installed");
-            assert!(status.success());
+            let path = keygen_into(dir, name, keygen);
             assert_eq!(
                 key_file_kind(&std::fs::read_to_string(&path).unwrap()),
                 expected,
