@@ -1507,17 +1507,22 @@ function field(s) {
     return "=" length(s) ":" s
 }
 
-# Writes one record, or says X and stops everything when it would pass the cap.
-function out(head, body, tail,    n) {
-    n = length(head) + length(body) + length(tail) + 1
+# room(N): whether a record of N bytes (its newline included) still fits
+# within `left`; counted when it does, and X said when it does not, which
+# stops everything.
+function room(n) {
     if (left >= 0 && written + n > left) {
         printf "X\n" > "/dev/stderr"
-        over = 1
         return 0
     }
-    printf "%s%s%s\n", head, body, tail
     written += n
     records++
+    return 1
+}
+
+function out(record) {
+    if (!room(length(record) + 1)) return 0
+    printf "%s\n", record
     return 1
 }
 
@@ -1548,17 +1553,17 @@ function item(kind, f, path, name,    text, t, n, nl, lines, i, l, kept, total, 
             if (v == "") return 1
             imaged[name] = 1
             printf "I %s\n", name > "/dev/stderr"
-            return out("VERSION " name " image " field(v) " " f, "", "")
+            return out("VERSION " name " image " field(v) " " f)
         }
         return 1
     }
     if (failed) {
-        return out((kind == "c" ? "CERT " : "DOC ") f " error ", field(path ": cannot be read"), "")
+        return out((kind == "c" ? "CERT " : "DOC ") f " error " field(path ": cannot be read"))
     }
     t = 0
     if (length(text) > cap) { text = substr(text, 1, cap); t = 1 }
     if (index(text, "PRIVATE KEY-----")) {
-        return out((kind == "c" ? "CERT " : "DOC ") f " error ", field("not read: holds a private key"), "")
+        return out((kind == "c" ? "CERT " : "DOC ") f " error " field("not read: holds a private key"))
     }
     n = split(text, lines, "\n")
     # A final newline leaves an empty last piece, which is not a line.
@@ -1573,7 +1578,7 @@ function item(kind, f, path, name,    text, t, n, nl, lines, i, l, kept, total, 
             if (c) { kl[++kept] = l; total += length(l) + 1 }
             if (l == "-----END CERTIFICATE-----") c = 0
         }
-        if (!kept) return out("CERT " f " error ", field("no PEM certificate in it"), "")
+        if (!kept) return out("CERT " f " error " field("no PEM certificate in it"))
         return emit_lines("CERT " f " pem ", kept, total, 1)
     }
     kept = 0; total = 0; skip = 0; npaths = 0
@@ -1599,24 +1604,12 @@ function item(kind, f, path, name,    text, t, n, nl, lines, i, l, kept, total, 
 # emit_lines(HEAD, N, TOTAL, NL): one record whose last field is the kept
 # lines kl[1..N], each followed by a newline (the last one only when NL).
 function emit_lines(head, n, total, nl,    i, len) {
-    len = total - (nl || n == 0 ? 0 : 1)
-    if (n == 0) len = 0
-    if (len == 0) return out(head ".", "", "")
-    if (!out_check(length(head) + length(len) + 2 + len + 1)) return 0
+    len = n ? total - !nl : 0
+    if (len == 0) return out(head ".")
+    if (!room(length(head) + length(len) + 2 + len + 1)) return 0
     printf "%s=%d:", head, len
     for (i = 1; i <= n; i++) printf "%s%s", kl[i], (i < n || nl ? "\n" : "")
     printf "\n"
-    written += length(head) + length(len) + 2 + len + 1
-    records++
-    return 1
-}
-
-function out_check(n) {
-    if (left >= 0 && written + n > left) {
-        printf "X\n" > "/dev/stderr"
-        over = 1
-        return 0
-    }
     return 1
 }
 
