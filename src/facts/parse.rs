@@ -432,9 +432,9 @@ fn number<T: std::str::FromStr>(field: &Field, what: &str) -> Result<T, String> 
 fn certificate_fingerprint(pem: &[u8]) -> CertFact {
     let text = String::from_utf8_lossy(pem);
     let body = text
-        .split("-----BEGIN CERTIFICATE-----")
-        .nth(1)
-        .and_then(|after| after.split("-----END CERTIFICATE-----").next().filter(|_| after.contains("-----END CERTIFICATE-----")));
+        .split_once("-----BEGIN CERTIFICATE-----")
+        .and_then(|(_, after)| after.split_once("-----END CERTIFICATE-----"))
+        .map(|(body, _)| body);
     let Some(body) = body else {
         return CertFact::Error { reason: "no complete PEM certificate in it".into() };
     };
