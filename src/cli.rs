@@ -131,6 +131,11 @@ pub struct OutputArgs {
     /// (only one report may go to standard output).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write the HTML report to FILE, e.g. `--html report.html`: one self-contained page for an
+    /// auditor (it makes no request of any kind), with filters and a print layout; `-` and FILE
+    /// as for --json.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -260,10 +260,11 @@ fn load_benchmark(id: &str) -> Result<Benchmark, Error> {
 struct Outputs {
     json: Option<Destination>,
     junit: Option<Destination>,
+    html: Option<Destination>,
 }
 
 fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
-    let named: Vec<(&'static str, &Path)> = [("--json", &output.json), ("--junit", &output.junit)]
+    let named: Vec<(&'static str, &Path)> = [("--json", &output.json), ("--junit", &output.junit), ("--html", &output.html)]
         .into_iter()
         .filter_map(|(flag, path)| path.as_deref().map(|path| (flag, path)))
         .collect();
@@ -271,6 +272,7 @@ fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
     Ok(Outputs {
         json: output.json.as_ref().and_then(|_| checked.next()),
         junit: output.junit.as_ref().and_then(|_| checked.next()),
+        html: output.html.as_ref().and_then(|_| checked.next()),
     })
 }
 
@@ -293,7 +295,7 @@ fn assemble(started_at: DateTime<FixedOffset>, hosts: Vec<HostReport>) -> Report
 /// others are still written, and the status becomes `ReportMissing`.
 ///
 /// Order: the files are written into temporary files, then the console
-/// (on stderr when a report goes to standard output) and a JUnit report
+/// (on stderr when a report goes to standard output) and a JUnit or HTML report
 /// to standard output, then the files are renamed into place together
 /// (`interrupt::publish`), then a JSON report to standard output. The JSON
 /// report holds the status, so it is written after every other report has
@@ -314,12 +316,18 @@ fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console:
         }
         _ => None,
     };
+    let mut html = match &outputs.html {
+        Some(Destination::File(path)) => {
+            output::stage(path, |out| report::html::write(&report, out)).map_err(|e| missing(&mut report, console, &e)).ok()
+        }
+        _ => None,
+    };
     let mut json = match &outputs.json {
         Some(Destination::File(path)) => stage_json(&report, path).map_err(|e| missing(&mut report, console, &e)).ok(),
         _ => None,
     };
 
-    let to_stderr = [&outputs.json, &outputs.junit].into_iter().any(|d| d == &Some(Destination::Stdout));
+    let to_stderr = [&outputs.json, &outputs.junit, &outputs.html].into_iter().any(|d| d == &Some(Destination::Stdout));
     let color = if to_stderr { console.stderr_color } else { console.stdout_color };
     let mut bytes = Vec::new();
     report::console::write(&report, &mut bytes, report::console::Style { color })
@@ -332,6 +340,12 @@ fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console:
         let written = to_stdout(&mut *console.stdout, |out| report::junit::write(&report, out));
         if let Err(source) = written {
             missing(&mut report, console, &output::WriteError { what: "the JUnit report to standard output".into(), source });
+        }
+    }
+    if outputs.html == Some(Destination::Stdout) {
+        let written = to_stdout(&mut *console.stdout, |out| report::html::write(&report, out));
+        if let Err(source) = written {
+            missing(&mut report, console, &output::WriteError { what: "the HTML report to standard output".into(), source });
         }
     }
 
@@ -347,7 +361,7 @@ fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console:
     }
     let mut deferred = None;
     interrupt::publish(|publishing| {
-        if let Some(staged) = junit.take() {
+        for staged in [junit.take(), html.take()].into_iter().flatten() {
             if let Err(e) = staged.publish(publishing) {
                 missing(&mut report, console, &e);
             }

@@ -1,0 +1,687 @@
+//! The HTML report: one self-contained page for an auditor to read, filter
+//! and print to PDF. It holds the run (when, which hardbench, the benchmark
+//! of each host), a summary per host and per section, a host-by-check
+//! matrix, every failed check with what was expected, what was found, where
+//! it was found and the remediation (then the warnings and the checks that
+//! could not be evaluated), impostor processes, manual checks with what was
+//! observed, and the hosts that could not be audited with the reason.
+//!
+//! Markup comes from `maud`: the page is Rust syntax checked at compile
+//! time (a tag left open or an attribute left unquoted does not build), and
+//! every value spliced into it is escaped unless it is wrapped in
+//! `PreEscaped`, which only the page's own stylesheet and script are. Text
+//! from a host or a benchmark is spliced as `Shown` or `Block`, which first
+//! make terminal controls, bidi overrides and the like visible escapes
+//! (`sanitize`): the file may be `cat` to a terminal, and a reordered line
+//! must not deceive its reader either.
+//!
+//! Nothing is fetched: the Content-Security-Policy allows only the inline
+//! stylesheet and script, by their hashes, and `data:` images, so not even a
+//! markup injection could make the page send a request. The status filter is
+//! CSS alone (it works with scripts off); the script adds the host filter.
+//!
+//! Counts carry data attributes (`data-count-status="fail"`, per host and per
+//! section too) so that tests read them back and compare them with the JSON.
+//! The output depends on the report alone: the same report gives the same
+//! bytes.
+
+use crate::facts::Impostor;
+use crate::outcome::{CheckResult, HostReport, Report, Status, Summary};
+use crate::report::sanitize::{sanitize, sanitize_multiline};
+use crate::report::source;
+use base64::Engine as _;
+use maud::{html, Markup, PreEscaped, Render, DOCTYPE};
+use sha2::{Digest, Sha256};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::io;
+
+const STYLE: &str = include_str!("html/report.css");
+const SCRIPT: &str = include_str!("html/report.js");
+
+/// Write `report` as one HTML document. The page is built and written one
+/// part at a time, so memory holds the largest part (the matrix), not the
+/// whole page.
+pub fn write<W: io::Write + ?Sized>(report: &Report, out: &mut W) -> io::Result<()> {
+    let page = Page::new(report);
+    let parts: [fn(&Page) -> Markup; 10] = [
+        head,
+        run,
+        summary,
+        hosts,
+        matrix,
+        findings,
+        impostors,
+        manual,
+        unreachable,
+        tail,
+    ];
+    for part in parts {
+        out.write_all(part(&page).into_string().as_bytes())?;
+    }
+    Ok(())
+}
+
+/// What every part needs: the report, and the checks of the run in id order
+/// (the matrix's columns).
+struct Page<'a> {
+    report: &'a Report,
+    checks: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Page<'a> {
+    fn new(report: &'a Report) -> Page<'a> {
+        let mut checks: BTreeMap<Id<'a>, &'a str> = BTreeMap::new();
+        for result in report.hosts.iter().flat_map(results) {
+            checks.entry(Id(&result.id)).or_insert(&result.title);
+        }
+        Page { report, checks: checks.into_iter().map(|(id, title)| (id.0, title)).collect() }
+    }
+
+    /// Every audited host's results with the host's index.
+    fn results(&self) -> impl Iterator<Item = (usize, &'a HostReport, &'a CheckResult)> {
+        self.report.hosts.iter().enumerate().flat_map(|(i, host)| results(host).iter().map(move |r| (i, host, r)))
+    }
+}
+
+fn results(host: &HostReport) -> &[CheckResult] {
+    host.result.as_deref().unwrap_or_default()
+}
+
+/// Text from a host or a benchmark, on one line: hazards made visible, then
+/// markup escaped.
+struct Shown<'a>(&'a str);
+
+impl Render for Shown<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        sanitize(self.0).render_to(buffer);
+    }
+}
+
+/// Like `Shown`, but line breaks are kept (remediation holds YAML and shell
+/// snippets); it goes into an element laid out with `white-space: pre-wrap`.
+struct Block<'a>(&'a str);
+
+impl Render for Block<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        sanitize_multiline(self.0).render_to(buffer);
+    }
+}
+
+/// A check id or section ordered as the benchmark numbers them: `1.2.10`
+/// after `1.2.9`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Id<'a>(&'a str);
+
+impl Ord for Id<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        fn key(id: &str) -> impl Iterator<Item = (u64, &str)> {
+            id.split('.').map(|part| (part.parse::<u64>().unwrap_or(u64::MAX), part))
+        }
+        key(self.0).cmp(key(other.0))
+    }
+}
+
+impl PartialOrd for Id<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The count of one status in a summary.
+fn count(summary: &Summary, status: Status) -> usize {
+    match status {
+        Status::Pass => summary.pass,
+        Status::Fail => summary.fail,
+        Status::Warn => summary.warn,
+        Status::Manual => summary.manual,
+        Status::NotApplicable => summary.not_applicable,
+        Status::Skip => summary.skip,
+        Status::Error => summary.error,
+    }
+}
+
+/// The one-letter code the matrix shows for a status.
+fn code(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "P",
+        Status::Fail => "F",
+        Status::Warn => "W",
+        Status::Manual => "M",
+        Status::NotApplicable => "N",
+        Status::Skip => "S",
+        Status::Error => "E",
+    }
+}
+
+fn class(status: Status) -> String {
+    format!("st-{}", status.name())
+}
+
+fn badge(status: Status) -> Markup {
+    html! { span class={ "badge " (class(status)) } { (status.name()) } }
+}
+
+/// The hashes the Content-Security-Policy allows the inline stylesheet and
+/// script by.
+fn policy() -> String {
+    let hash = |text: &str| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes()));
+    format!(
+        "default-src 'none'; style-src 'sha256-{}'; script-src 'sha256-{}'; img-src data:; \
+         base-uri 'none'; form-action 'none'",
+        hash(STYLE),
+        hash(SCRIPT)
+    )
+}
+
+fn timestamp(time: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+}
+
+fn duration(duration: std::time::Duration) -> String {
+    format!("{:.1} s", duration.as_secs_f64())
+}
+
+fn endpoint(host: &HostReport) -> String {
+    match (host.port, host.address.contains(':')) {
+        (22, _) => host.address.clone(),
+        (port, true) => format!("[{}]:{port}", host.address),
+        (port, false) => format!("{}:{port}", host.address),
+    }
+}
+
+fn roles(host: &HostReport) -> String {
+    let mut roles = if host.roles.is_empty() {
+        "no roles".to_owned()
+    } else {
+        host.roles.iter().map(|role| role.name()).collect::<Vec<_>>().join(", ")
+    };
+    if host.roles_detected {
+        roles.push_str(" (detected)");
+    }
+    roles
+}
+
+fn head(page: &Page) -> Markup {
+    let report = page.report;
+    let hosts = report.hosts.len();
+    // `html` and `body` are opened here by hand and closed by `tail`: the
+    // parts between them are written one at a time.
+    html! {
+        (DOCTYPE)
+        (PreEscaped("<html lang=\"en\">"))
+        head {
+            meta charset="utf-8";
+            meta http-equiv="Content-Security-Policy" content=(policy());
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            meta name="generator" content={ "hardbench " (Shown(&report.hardbench_version)) };
+            // No icon to fetch either.
+            link rel="icon" href="data:,";
+            title { "hardbench audit report: " (hosts) (if hosts == 1 { " host, " } else { " hosts, " }) (timestamp(&report.started_at)) }
+            style { (PreEscaped(STYLE)) }
+        }
+        (PreEscaped("<body>"))
+        h1 { "hardbench audit report" }
+        (filters(page))
+    }
+}
+
+/// The filter bar: a checkbox per status (CSS alone hides what is
+/// unchecked) and the host selector, which the script shows.
+fn filters(page: &Page) -> Markup {
+    html! {
+        form.filters aria-label="filters" {
+            strong { "Show:" }
+            @for status in Status::ALL {
+                label { input type="checkbox" id={ "show-" (status.name()) } checked; " " (badge(status)) }
+            }
+            label hidden { "Host: "
+                select id="filter-host" {
+                    option value="" selected { "every host" }
+                    @for (i, host) in page.report.hosts.iter().enumerate() {
+                        option value=(i) { (Shown(&host.name)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn run(page: &Page) -> Markup {
+    let report = page.report;
+    let summary = report.summary();
+    let elapsed = (report.finished_at - report.started_at).to_std().unwrap_or_default();
+    let mut benchmarks: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for benchmark in report.hosts.iter().filter_map(|host| host.benchmark.as_ref()) {
+        *benchmarks.entry((&benchmark.id, &benchmark.title)).or_default() += 1;
+    }
+    html! {
+        section #run {
+            h2 { "The run" }
+            p.headline { (headline(report, &summary)) }
+            dl.run {
+                dt { "Started" } dd { (timestamp(&report.started_at)) }
+                dt { "Finished" } dd { (timestamp(&report.finished_at)) " (" (duration(elapsed)) ")" }
+                dt { "hardbench" } dd { "version " (Shown(&report.hardbench_version)) }
+                dt { "Benchmark" }
+                dd {
+                    @if let Some(common) = report.benchmark() {
+                        (Shown(&common.id)) ": " (Shown(&common.title)) br;
+                        span.note { (Shown(&common.selected_by)) } br;
+                        span.mono.note { "sha256 " (Shown(&common.sha256)) }
+                    } @else if benchmarks.is_empty() {
+                        "none: no host was judged"
+                    } @else {
+                        "chosen for each host (see Hosts): "
+                        @for (n, ((id, title), hosts)) in benchmarks.iter().enumerate() {
+                            @if n > 0 { "; " }
+                            (Shown(id)) " (" (Shown(title)) ", " (hosts) (if *hosts == 1 { " host" } else { " hosts" }) ")"
+                        }
+                    }
+                }
+                dt { "Hosts" }
+                dd { (summary.hosts_ok + summary.hosts_error) " (" (summary.hosts_ok) " audited, "
+                     (summary.hosts_error) " could not be audited)" }
+                @if let Some(signal) = report.interrupted_by {
+                    dt { "Interrupted" }
+                    dd { "by signal " (signal) " before the reports were begun: hosts not finished are errors of kind interrupted" }
+                }
+            }
+        }
+    }
+}
+
+/// The run in one sentence: what failed and what could not be audited.
+fn headline(report: &Report, summary: &Summary) -> String {
+    let hosts_failing = report.hosts.iter().filter(|host| results(host).iter().any(|r| r.outcome.status == Status::Fail)).count();
+    let impostors = report.hosts.iter().filter(|host| !host.impostors.is_empty()).count();
+    let mut parts = Vec::new();
+    if summary.fail > 0 {
+        parts.push(format!("{} failed {} on {} {}", summary.fail, plural(summary.fail, "check"), hosts_failing, plural(hosts_failing, "host")));
+    }
+    if impostors > 0 {
+        parts.push(format!("impostor processes on {impostors} {}", plural(impostors, "host")));
+    }
+    if summary.hosts_error > 0 {
+        parts.push(format!("{} {} could not be audited", summary.hosts_error, plural(summary.hosts_error, "host")));
+    }
+    if summary.error > 0 {
+        parts.push(format!("{} {} could not be evaluated", summary.error, plural(summary.error, "check")));
+    }
+    if parts.is_empty() {
+        "Every evaluated check passed.".to_owned()
+    } else {
+        let mut text = parts.join("; ");
+        text.push('.');
+        text[..1].to_ascii_uppercase() + &text[1..]
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// A row of counts, one cell per status, each marked with its status.
+fn counts(summary: &Summary) -> Markup {
+    html! {
+        @for status in Status::ALL {
+            @let n = count(summary, status);
+            td.n.zero[n == 0] data-count-status=(status.name()) { (n) }
+        }
+    }
+}
+
+fn status_headers() -> Markup {
+    html! {
+        @for status in Status::ALL { th class=(class(status)) { (status.name()) } }
+    }
+}
+
+fn summary(page: &Page) -> Markup {
+    let report = page.report;
+    let totals = report.summary();
+    let mut sections: BTreeMap<Id, Summary> = BTreeMap::new();
+    for (_, _, result) in page.results() {
+        sections.entry(Id(&result.section)).or_default().add(result.outcome.status);
+    }
+    html! {
+        section #summary {
+            h2 { "Summary" }
+            table #totals {
+                thead { tr { th { "checks on every host" } (status_headers()) th { "hosts audited" } th { "hosts not audited" } } }
+                tbody { tr { th { "total" } (counts(&totals))
+                    td.n data-count-hosts="ok" { (totals.hosts_ok) }
+                    td.n data-count-hosts="error" { (totals.hosts_error) } } }
+            }
+            h3 { "Per host" }
+            div.wide { table #per-host {
+                thead { tr { th { "host" } th { "roles" } th { "benchmark" } (status_headers()) } }
+                tbody {
+                    @for (i, host) in report.hosts.iter().enumerate() {
+                        tr data-host=(i) {
+                            th { (Shown(&host.name)) }
+                            @match &host.result {
+                                Ok(results) => {
+                                    td { (Shown(&roles(host))) }
+                                    td { @if let Some(b) = &host.benchmark { (Shown(&b.id)) } }
+                                    (counts(&Summary::of_results(results)))
+                                }
+                                Err(error) => {
+                                    td colspan=(2 + Status::ALL.len()) {
+                                        span class={ "badge " (class(Status::Error)) } { "not audited" }
+                                        " " (error.kind.name()) ": " (Shown(&error.message))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+            h3 { "Per section" }
+            @if sections.is_empty() {
+                p.none { "No check was evaluated." }
+            } @else {
+                table #per-section {
+                    thead { tr { th { "section" } (status_headers()) } }
+                    tbody {
+                        @for (section, summary) in &sections {
+                            tr data-section=(Shown(section.0)) { th { (Shown(section.0)) } (counts(summary)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every host: where it is, who audited it, what it said it is, and by
+/// which benchmark it was judged and why.
+fn hosts(page: &Page) -> Markup {
+    html! {
+        section #hosts {
+            h2 { "Hosts" }
+            div.wide { table {
+                thead { tr { th { "host" } th { "address" } th { "roles" } th { "audited as" } th { "identity" }
+                             th { "benchmark" } th { "Kubernetes" } th { "started, duration" } } }
+                tbody {
+                    @for (i, host) in page.report.hosts.iter().enumerate() {
+                        tr data-host=(i) {
+                            th { (Shown(&host.name)) }
+                            td.mono { (Shown(&endpoint(host))) }
+                            td { (Shown(&roles(host))) }
+                            td { (Shown(&host.user)) (if host.sudo { " with sudo -n" } else { "" })
+                                 @if let Some(user) = &host.effective_user { br; "ran as " (Shown(user)) } }
+                            td {
+                                @if let Some(name) = &host.reported_hostname { "hostname " (Shown(name)) br; }
+                                @if let Some(id) = &host.machine_id { span.mono { "machine-id " (Shown(id)) } br; }
+                                @if let Some(key) = &host.host_key { span.mono { (Shown(&key.algorithm)) " " (Shown(&key.fingerprint)) } }
+                            }
+                            td {
+                                @if let Some(b) = &host.benchmark {
+                                    (Shown(&b.id)) br; span.note { (Shown(&b.selected_by)) }
+                                } @else { span.note { "none" } }
+                            }
+                            td {
+                                @if let Some(version) = &host.kubernetes_version {
+                                    (Shown(version))
+                                    @if let Some(source) = &host.kubernetes_version_source { br; span.note { (Shown(source)) } }
+                                } @else { span.note { "no version read" } }
+                            }
+                            td { (timestamp(&host.started_at)) br; (duration(host.duration)) }
+                        }
+                        @for note in &host.notes {
+                            tr data-host=(i) { td {} td colspan="7" { span.note { "note: " (Shown(note)) } } }
+                        }
+                    }
+                }
+            } }
+        }
+    }
+}
+
+fn matrix(page: &Page) -> Markup {
+    let columns: BTreeMap<&str, usize> = page.checks.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
+    html! {
+        section #matrix {
+            h2 { "Hosts by check" }
+            ul.legend {
+                @for status in Status::ALL { li { span class={ "badge " (class(status)) } { (code(status)) } " " (status.name()) } }
+                li { "· not evaluated on the host (not one of its roles, or not in its benchmark)" }
+            }
+            @if page.checks.is_empty() {
+                p.none { "No check was evaluated." }
+            } @else {
+                div.wide { table.matrix {
+                    thead { tr { th { "host" }
+                        @for (id, title) in &page.checks { th.check title=(Shown(title)) { (Shown(id)) } } } }
+                    tbody {
+                        @for (i, host) in page.report.hosts.iter().enumerate() {
+                            tr data-host=(i) {
+                                th.host { (Shown(&host.name)) }
+                                @match &host.result {
+                                    Ok(results) => {
+                                        @for cell in &row(results, &columns) {
+                                            @match cell {
+                                                Some(status) => { td class={ "cell " (class(*status)) } { (code(*status)) } }
+                                                None => { td.cell.absent { "·" } }
+                                            }
+                                        }
+                                    }
+                                    Err(error) => {
+                                        td.unreachable colspan=(page.checks.len()) { "not audited: " (error.kind.name()) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+/// A host's statuses in the matrix's column order; `None` where the host
+/// has no result for the check.
+fn row(results: &[CheckResult], columns: &BTreeMap<&str, usize>) -> Vec<Option<Status>> {
+    let mut row = vec![None; columns.len()];
+    for result in results {
+        if let Some(&column) = columns.get(&*result.id) {
+            row[column] = Some(result.outcome.status);
+        }
+    }
+    row
+}
+
+/// Results of one status grouped by check, in id order, each with its host.
+fn grouped<'a>(page: &Page<'a>, status: Status) -> BTreeMap<Id<'a>, Vec<(usize, &'a HostReport, &'a CheckResult)>> {
+    let mut groups: BTreeMap<Id, Vec<_>> = BTreeMap::new();
+    for (i, host, result) in page.results().filter(|(_, _, result)| result.outcome.status == status) {
+        groups.entry(Id(&result.id)).or_default().push((i, host, result));
+    }
+    groups
+}
+
+fn findings(page: &Page) -> Markup {
+    html! {
+        section #failed {
+            h2 { "Failed checks" }
+            (finding_groups(page, Status::Fail, "No check failed."))
+        }
+        section #warnings {
+            h2 { "Warnings (unscored checks that did not pass)" }
+            (finding_groups(page, Status::Warn, "No warning."))
+        }
+        section #errors {
+            h2 { "Checks that could not be evaluated" }
+            (finding_groups(page, Status::Error, "Every check could be evaluated."))
+        }
+    }
+}
+
+/// Each check with this status: its title, then a row per host with what
+/// was expected, what was found and where, then the remediation (each
+/// distinct text once: `{path}` may differ from host to host).
+fn finding_groups(page: &Page, status: Status, none: &str) -> Markup {
+    let groups = grouped(page, status);
+    html! {
+        @if groups.is_empty() { p.none { (none) } }
+        @for (id, rows) in &groups {
+            @let first = rows[0].2;
+            div.finding {
+                h3 { (badge(status)) " " (Shown(id.0)) " " (Shown(&first.title)) }
+                p.note { (check_kind(first)) }
+                div.wide { table {
+                    thead { tr { th { "host" }
+                        @if status == Status::Error { th { "reason" } } @else { th { "expected" } th { "actual" } }
+                        th { "where from" } th { "notes" } } }
+                    tbody {
+                        @for (i, host, result) in rows {
+                            tr class=(class(status)) data-host=(i) {
+                                th { (Shown(&host.name)) }
+                                @if status != Status::Error { td { (Shown(&result.outcome.expected)) } }
+                                td.mono { (Shown(&result.outcome.actual)) }
+                                td { (sources(result)) }
+                                td { @for note in &result.outcome.notes { span.note { (Shown(note)) } br; } }
+                            }
+                        }
+                    }
+                } }
+                @if status != Status::Error {
+                    @let remediations = distinct(rows.iter().map(|(_, _, r)| &*r.remediation));
+                    @for remediation in remediations {
+                        div.block { "Remediation: " (Block(remediation)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "Level 2, automated, scored", as the benchmark says.
+fn check_kind(result: &CheckResult) -> String {
+    format!(
+        "Level {}, {}, {}; target {}",
+        result.level,
+        if result.automated { "automated" } else { "manual" },
+        if result.scored { "scored" } else { "not scored" },
+        result.target
+    )
+}
+
+/// Where the value came from, as the console says it.
+fn sources(result: &CheckResult) -> Markup {
+    let observed = source::observed(&result.outcome);
+    let from = observed.strip_prefix(result.outcome.actual.as_str()).unwrap_or_default();
+    let from = from.strip_prefix(" (").and_then(|s| s.strip_suffix(')')).unwrap_or(from);
+    html! { span.mono { (Shown(from)) } }
+}
+
+/// Each text once, in the order first seen.
+fn distinct<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for text in texts {
+        if !seen.contains(&text) {
+            seen.push(text);
+        }
+    }
+    seen
+}
+
+fn impostors(page: &Page) -> Markup {
+    let found: Vec<(usize, &HostReport, &Impostor)> = page
+        .report
+        .hosts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, host)| host.impostors.iter().map(move |impostor| (i, host, impostor)))
+        .collect();
+    html! {
+        section #impostors {
+            h2 { "Impostor processes" }
+            p.note { "Processes that carry a component's name but are not judged as it: neither root's, nor in the \
+                      component's own systemd service, nor in a pod. Each makes the run non-compliant." }
+            @if found.is_empty() { p.none { "None." } } @else {
+                div.wide { table {
+                    thead { tr { th { "host" } th { "component" } th { "pid" } th { "uid" } th { "program" } th { "why it was not judged" } } }
+                    tbody {
+                        @for (i, host, impostor) in &found {
+                            tr data-host=(i) {
+                                th { (Shown(&host.name)) }
+                                td { (Shown(&impostor.component)) }
+                                td.n { (impostor.pid) }
+                                td.n { @if let Some(uid) = impostor.uid { (uid) } @else { "unknown" } }
+                                td.mono { (Shown(&impostor.argv0)) }
+                                td { (Shown(&impostor.reason)) }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+fn manual(page: &Page) -> Markup {
+    let groups = grouped(page, Status::Manual);
+    html! {
+        section #manual {
+            h2 { "Manual checks" }
+            p.note { "These recommendations need a person; what hardbench observed is shown for each host." }
+            @if groups.is_empty() { p.none { "No manual check was evaluated." } }
+            @for (id, rows) in &groups {
+                h3 { (Shown(id.0)) " " (Shown(&rows[0].2.title)) }
+                div.wide { table {
+                    thead { tr { th { "host" } th { "expected" } th { "observed" } th { "notes" } } }
+                    tbody {
+                        @for (i, host, result) in rows {
+                            tr class=(class(Status::Manual)) data-host=(i) {
+                                th { (Shown(&host.name)) }
+                                td { (Shown(&result.outcome.expected)) }
+                                td.mono { (Shown(&source::observed(&result.outcome))) }
+                                td { @for note in &result.outcome.notes { span.note { (Shown(note)) } br; } }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+fn unreachable(page: &Page) -> Markup {
+    let failed: Vec<_> =
+        page.report.hosts.iter().enumerate().filter_map(|(i, host)| host.result.as_ref().err().map(|e| (i, host, e))).collect();
+    html! {
+        section #unreachable {
+            h2 { "Hosts that could not be audited" }
+            @if failed.is_empty() { p.none { "Every host was audited." } } @else {
+                div.wide { table {
+                    thead { tr { th { "host" } th { "address" } th { "kind" } th { "reason" } } }
+                    tbody {
+                        @for (i, host, error) in &failed {
+                            tr class=(class(Status::Error)) data-host=(i) {
+                                th { (Shown(&host.name)) }
+                                td.mono { (Shown(&endpoint(host))) }
+                                td { (error.kind.name()) }
+                                td { (Shown(&error.message)) }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+fn tail(_: &Page) -> Markup {
+    html! {
+        footer { p.note { "Written by hardbench. Every text that came from a host or a benchmark is shown with control \
+                          and bidirectional characters as visible escapes (\\x1b, \\u{202e})." } }
+        script { (PreEscaped(SCRIPT)) }
+        (PreEscaped("</body></html>\n"))
+    }
+}
