@@ -685,3 +685,194 @@ fn tail(_: &Page) -> Markup {
         (PreEscaped("</body></html>\n"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+    use crate::report::sanitize::is_hazard;
+
+    fn render(report: &Report) -> String {
+        let mut out = Vec::new();
+        write(report, &mut out).expect("writing to a Vec");
+        String::from_utf8(out).expect("HTML is UTF-8")
+    }
+
+    /// The text of the element that starts with `start` (an opening tag's
+    /// beginning) up to the first `end` after it.
+    fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
+        let from = page.find(start).unwrap_or_else(|| panic!("{start} is missing"));
+        let len = page[from..].find(end).unwrap_or_else(|| panic!("no {end} after {start}"));
+        &page[from..from + len]
+    }
+
+    /// The counts in one table row, by status name.
+    fn counts_in(row: &str) -> BTreeMap<String, usize> {
+        let pattern = regex::Regex::new(r#"data-count-status="([a-z-]+)">(\d+)<"#).unwrap();
+        pattern.captures_iter(row).map(|c| (c[1].to_owned(), c[2].parse().unwrap())).collect()
+    }
+
+    fn expected(summary: &Summary) -> BTreeMap<String, usize> {
+        Status::ALL.iter().map(|&status| (status.name().to_owned(), count(summary, status))).collect()
+    }
+
+    #[test]
+    fn counts_shown_are_the_reports() {
+        let report = sample::report();
+        let page = render(&report);
+        let totals = between(&page, "<table id=\"totals\"", "</table>");
+        assert_eq!(counts_in(totals), expected(&report.summary()));
+        assert!(totals.contains(r#"data-count-hosts="ok">2<"#) && totals.contains(r#"data-count-hosts="error">1<"#), "{totals}");
+        let per_host = between(&page, "<table id=\"per-host\"", "</table>");
+        for (i, host) in report.hosts.iter().enumerate() {
+            let row = between(per_host, &format!("<tr data-host=\"{i}\""), "</tr>");
+            match &host.result {
+                Ok(results) => assert_eq!(counts_in(row), expected(&Summary::of_results(results)), "{row}"),
+                Err(_) => assert!(counts_in(row).is_empty() && row.contains("not audited"), "{row}"),
+            }
+        }
+        // The sections' counts add up to the totals.
+        let per_section = between(&page, "<table id=\"per-section\"", "</table>");
+        let mut sums: BTreeMap<String, usize> = BTreeMap::new();
+        for (status, n) in per_section.split("<tr data-section").skip(1).flat_map(counts_in) {
+            *sums.entry(status).or_default() += n;
+        }
+        assert_eq!(sums, expected(&report.summary()));
+        assert!(per_section.contains(r#"<tr data-section="1.2"><th>1.2</th>"#), "{per_section}");
+    }
+
+    /// Every status is counted, can be filtered, has a color and a code in
+    /// the matrix, and the sample run shows each.
+    #[test]
+    fn every_status_appears() {
+        let page = render(&sample::report());
+        let matrix = between(&page, "<table class=\"matrix\"", "</table>");
+        for status in Status::ALL {
+            let name = status.name();
+            for needle in [
+                format!(r#"data-count-status="{name}""#),
+                format!(r#"<input type="checkbox" id="show-{name}" checked>"#),
+                format!(r#"<th class="st-{name}">{name}</th>"#),
+            ] {
+                assert!(page.contains(&needle), "{needle} is missing");
+            }
+            let cell = format!(r#"<td class="cell st-{name}">{}</td>"#, code(status));
+            assert!(matrix.contains(&cell), "{cell} is missing from the matrix");
+            for rule in [format!("#show-{name}:not(:checked)) .st-{name}:is(tr, li)"), format!(".badge.st-{name}, td.cell.st-{name}")] {
+                assert!(STYLE.contains(&rule), "the stylesheet has no `{rule}`");
+            }
+        }
+        let codes: Vec<&str> = Status::ALL.iter().map(|&s| code(s)).collect();
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len(), "two statuses share a code: {codes:?}");
+    }
+
+    /// A failed check shows what was expected, what was found, where, and
+    /// the remediation with its line breaks; an unreachable host its reason.
+    #[test]
+    fn findings_say_what_where_and_how_to_fix() {
+        let page = render(&sample::report());
+        let failed = between(&page, "<section id=\"failed\">", "</section>");
+        let profiling = between(failed, "1.2.15", "</div></div>");
+        for needle in [
+            "<td>false</td>",
+            "<td class=\"mono\">true</td>",
+            "flag --profiling",
+            "kube-apiserver.yaml on the control plane node and set the below parameter.\n--profiling=false",
+        ] {
+            assert!(profiling.contains(needle), "{needle} is missing from {profiling}");
+        }
+        assert!(failed.contains("config /var/lib/kubelet/config.yaml: authorization.mode"), "{failed}");
+        assert!(!failed.contains("4.2.1 "), "a passing check is no finding: {failed}");
+        let unreachable = between(&page, "<section id=\"unreachable\">", "</section>");
+        assert!(unreachable.contains("<td>connect</td><td>worker-3 (10.0.0.13:22): connection refused</td>"), "{unreachable}");
+        let manual = between(&page, "<section id=\"manual\">", "</section>");
+        assert!(manual.contains("true (default per kube-apiserver --help)"), "{manual}");
+        let errors = between(&page, "<section id=\"errors\">", "</section>");
+        assert!(errors.contains("etcd has no --data-dir") && !errors.contains("Remediation"), "{errors}");
+    }
+
+    #[test]
+    fn hostile_strings_are_escaped_and_made_visible() {
+        let mut report = sample::hostile();
+        let injection = "\"><script>alert(1)</script><img src=x onerror=alert(2)>'";
+        report.hosts[0].name = format!("cp {injection}");
+        report.hosts[0].notes = vec![format!("note {injection}")];
+        if let Ok(results) = &mut report.hosts[0].result {
+            let failed = results.iter_mut().find(|r| r.outcome.status == Status::Fail).expect("a failed check");
+            failed.outcome.actual = format!("actual {injection}");
+            failed.remediation = format!("line one\n{injection}\u{202e}").into();
+        }
+        let page = render(&report);
+        // Our own newlines (in the stylesheet and script) are the only raw hazards.
+        assert!(!page.chars().any(|c| is_hazard(c) && c != '\n'), "raw hazard in the page");
+        assert_eq!(page.matches("<script").count(), 1, "only the page's own script");
+        assert_eq!(page.matches("<img").count(), 0);
+        assert!(page.contains("cp &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;'"));
+        assert!(page.contains(r#"<option value="0">cp &quot;&gt;&lt;script&gt;"#), "the host filter escapes too");
+        assert!(page.contains("line one\n&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;'\\u{202e}"));
+        assert!(page.contains(r"esc:\x1b[31mred\x1b[0m"), "an escape sequence is shown as text");
+        assert!(page.contains(r"rlo:\u{202e} lri:\u{2066} ls:\u{2028}"));
+        assert!(page.contains(r"nul:\x00 bel:\x07 bs:\x08 tab:\t lf:\n cr:\r"));
+        assert!(page.contains("lt:&lt; gt:&gt; amp:&amp; quot:&quot; apos:'"));
+        assert!(!page.contains("lt:<") && !page.contains("amp:& "));
+    }
+
+    /// The policy allows exactly the page's own stylesheet and script, and
+    /// nothing in the page refers to anything outside it.
+    #[test]
+    fn the_policy_allows_only_the_inline_style_and_script() {
+        let page = render(&sample::report());
+        let hash = |text: &str| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes()));
+        let style = between(&page, "<style>", "</style>").trim_start_matches("<style>");
+        let script = between(&page, "<script>", "</script>").trim_start_matches("<script>");
+        let policy = format!(
+            "default-src &#39;none&#39;; style-src &#39;sha256-{}&#39;; script-src &#39;sha256-{}&#39;",
+            hash(style),
+            hash(script)
+        );
+        let meta = between(&page, "<meta http-equiv=\"Content-Security-Policy\"", ">");
+        assert!(meta.replace('\'', "&#39;").contains(&policy), "{meta}\n{policy}");
+        assert!(meta.contains("img-src data:; base-uri 'none'; form-action 'none'"), "{meta}");
+        assert!(page.find("Content-Security-Policy") < page.find("<style>"), "the policy comes first");
+        for needle in ["http:", "https:", "//", "src=", "url(", "@import"] {
+            let outside_script = page.replace(script, "");
+            assert!(!outside_script.contains(needle), "{needle} in the page");
+        }
+        assert_eq!(page.matches("href=").count(), 1, "the data: icon only");
+    }
+
+    #[test]
+    fn the_same_report_gives_the_same_bytes() {
+        let report = sample::report();
+        let page = render(&report);
+        assert_eq!(page, render(&report.clone()));
+        assert!(page.starts_with("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"));
+        assert!(page.ends_with("</script></body></html>\n"));
+    }
+
+    #[test]
+    fn ids_sort_as_the_benchmark_numbers_them() {
+        let mut ids = vec!["4.2.1", "1.2.10", "1.2.9", "1.10", "1.2", "2", "1.1.1", "10.1", "1.x"];
+        ids.sort_by(|a, b| Id(a).cmp(&Id(b)));
+        assert_eq!(ids, ["1.1.1", "1.2", "1.2.9", "1.2.10", "1.10", "1.x", "2", "4.2.1", "10.1"]);
+    }
+
+    #[test]
+    fn the_headline_says_what_failed_and_what_was_not_audited() {
+        let report = sample::report();
+        assert_eq!(
+            headline(&report, &report.summary()),
+            "2 failed checks on 2 hosts; 1 host could not be audited; 1 check could not be evaluated."
+        );
+        let passing = sample::run(vec![sample::ok_host(
+            "w",
+            "10.0.0.5",
+            vec![crate::component::Role::Worker],
+            vec![sample::check("4.2.1", "t", crate::component::Role::Worker, Status::Pass, "", "")],
+        )]);
+        assert_eq!(headline(&passing, &passing.summary()), "Every evaluated check passed.");
+    }
+}
