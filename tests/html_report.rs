@@ -9,7 +9,6 @@ mod common;
 
 use common::{browser, hardbench, read_json, repo, text};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// `hardbench evaluate` of the kubeadm fixtures (two control planes and two
@@ -28,54 +27,12 @@ fn evaluate(out: &Path) -> (PathBuf, Value) {
     (html, read_json(&json))
 }
 
-/// The counts in `row` by status, as the JSON names them (`not_applicable`).
-fn counts(row: &str) -> BTreeMap<String, u64> {
-    let pattern = regex::Regex::new(r#"data-count-status="([a-z-]+)">(\d+)<"#).unwrap();
-    pattern.captures_iter(row).map(|c| (c[1].replace('-', "_"), c[2].parse().unwrap())).collect()
-}
-
-/// The JSON summary's counts of those statuses.
-fn json_counts(summary: &Value, statuses: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
-    statuses.keys().map(|status| (status.clone(), summary[status].as_u64().unwrap_or_else(|| panic!("{status}")))).collect()
-}
-
-fn element<'a>(dom: &'a str, start: &str) -> &'a str {
-    let from = dom.find(start).unwrap_or_else(|| panic!("{start} is not in the page"));
-    let len = dom[from..].find("</table>").expect("the table ends");
-    &dom[from..from + len]
-}
-
-/// Asserts that a loaded report page is clean and that it shows `json`'s counts.
-pub fn check_report_page(page: &Path, json: &Value, scratch: &Path) {
-    let load = browser::load(page, scratch, (1280, 2000));
-    assert!(load.console.is_empty(), "console messages: {:#?}\n{}", load.console, load.log);
-    assert!(load.requests.is_empty(), "the page made requests: {:?}", load.requests);
-    let (colors, ink) = browser::ink(&load.screenshot);
-    assert!(colors >= 16 && ink >= 0.05, "a blank-looking screenshot: {colors} colors, {:.1} % ink", ink * 100.0);
-
-    // The script ran (the policy allowed it): it showed the host filter.
-    assert!(load.dom.contains("<label>Host: <select id=\"filter-host\">"), "the host filter is still hidden");
-    let totals = counts(element(&load.dom, "<table id=\"totals\""));
-    assert!(totals.len() >= 7, "{totals:?}");
-    assert_eq!(totals, json_counts(&json["summary"], &totals), "the totals shown are the JSON's");
-    let per_host = element(&load.dom, "<table id=\"per-host\"");
-    let hosts = json["hosts"].as_array().unwrap();
-    for (i, host) in hosts.iter().enumerate() {
-        let start = format!("<tr data-host=\"{i}\">");
-        let from = per_host.find(&start).unwrap_or_else(|| panic!("no row for host {i}"));
-        let row = &per_host[from..from + per_host[from..].find("</tr>").unwrap()];
-        let shown = counts(row);
-        assert!(row.contains(&format!("<th>{}</th>", host["name"].as_str().unwrap())), "{row}");
-        assert_eq!(shown, json_counts(&host["summary"], &shown), "host {i}: {row}");
-    }
-}
-
 #[test]
 fn the_report_loads_in_chromium_clean_and_shows_the_jsons_counts() {
     let tmp = tempfile::tempdir().unwrap();
     let (page, json) = evaluate(tmp.path());
     assert!(json["summary"]["fail"].as_u64().unwrap() > 0 && json["summary"]["pass"].as_u64().unwrap() > 0);
-    check_report_page(&page, &json, &tmp.path().join("browser"));
+    browser::check_report_page(&page, &json, &tmp.path().join("browser"));
 }
 
 /// The detectors above are not blind: a page with a script error, a

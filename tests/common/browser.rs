@@ -2,10 +2,12 @@
 //! profile, with what a test of the HTML report needs to know about the
 //! load: the DOM after the scripts ran, every console message, every
 //! network request the page made (from chromium's net log), and a
-//! screenshot. Chromium runs in its own process group, killed whole by its
+//! screenshot; and `check_report_page`, what every test of a report page
+//! asserts. Chromium runs in its own process group, killed whole by its
 //! id after a time limit, so a hang fails the test instead of hanging it.
 
-use std::collections::BTreeSet;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -142,4 +144,60 @@ pub fn ink(screenshot: &Path) -> (usize, f64) {
         }
     }
     (colors.len(), inked as f64 / total as f64)
+}
+
+/// The counts in `row` by status, as the JSON names them (`not_applicable`).
+fn counts(row: &str) -> BTreeMap<String, u64> {
+    let pattern = regex::Regex::new(r#"data-count-status="([a-z-]+)">(\d+)<"#).unwrap();
+    pattern.captures_iter(row).map(|c| (c[1].replace('-', "_"), c[2].parse().unwrap())).collect()
+}
+
+/// The JSON summary's counts of those statuses.
+fn json_counts(summary: &Value, statuses: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    statuses.keys().map(|status| (status.clone(), summary[status].as_u64().unwrap_or_else(|| panic!("{status}")))).collect()
+}
+
+fn element<'a>(dom: &'a str, start: &str) -> &'a str {
+    let from = dom.find(start).unwrap_or_else(|| panic!("{start} is not in the page"));
+    let len = dom[from..].find("</table>").expect("the table ends");
+    &dom[from..from + len]
+}
+
+/// Asserts that a loaded report page is clean and that it shows `json`'s counts.
+pub fn check_report_page(page: &Path, json: &Value, scratch: &Path) {
+    let load = load(page, scratch, (1280, 2000));
+    assert!(load.console.is_empty(), "console messages: {:#?}\n{}", load.console, load.log);
+    assert!(load.requests.is_empty(), "the page made requests: {:?}", load.requests);
+    let (colors, ink) = ink(&load.screenshot);
+    assert!(colors >= 16 && ink >= 0.05, "a blank-looking screenshot: {colors} colors, {:.1} % ink", ink * 100.0);
+
+    // The script ran (the policy allowed it): it showed the host filter.
+    assert!(load.dom.contains("<label>Host: <select id=\"filter-host\">"), "the host filter is still hidden");
+    let totals = counts(element(&load.dom, "<table id=\"totals\""));
+    assert!(totals.len() >= 7, "{totals:?}");
+    assert_eq!(totals, json_counts(&json["summary"], &totals), "the totals shown are the JSON's");
+    let per_host = element(&load.dom, "<table id=\"per-host\"");
+    let hosts = json["hosts"].as_array().unwrap();
+    for (i, host) in hosts.iter().enumerate() {
+        let start = format!("<tr data-host=\"{i}\">");
+        let from = per_host.find(&start).unwrap_or_else(|| panic!("no row for host {i}"));
+        let row = &per_host[from..from + per_host[from..].find("</tr>").unwrap()];
+        let shown = counts(row);
+        assert!(row.contains(&format!("<th>{}</th>", host["name"].as_str().unwrap())), "{row}");
+        assert_eq!(shown, json_counts(&host["summary"], &shown), "host {i}: {row}");
+        if host["status"] == "error" {
+            let unreachable = &dom_section(&load.dom, "unreachable");
+            let kind = host["error"]["kind"].as_str().unwrap();
+            assert!(unreachable.contains(&format!("<td>{kind}</td>")), "host {i} is not among the unreachable: {unreachable}");
+        } else {
+            assert!(!shown.is_empty(), "host {i} shows no counts: {row}");
+        }
+    }
+}
+
+/// The section with this id.
+fn dom_section<'a>(dom: &'a str, id: &str) -> &'a str {
+    let start = format!("<section id=\"{id}\">");
+    let from = dom.find(&start).unwrap_or_else(|| panic!("no section {id}"));
+    &dom[from..from + dom[from..].find("</section>").expect("the section ends")]
 }
