@@ -1,8 +1,10 @@
 //! The console report, for the person at the bastion: one summary line per
 //! host (with the benchmark that judged it), then the checks that need
 //! attention (fail, warn, error) with what was expected, what was found and
-//! where, and the remediation; manual and not-applicable checks compactly
-//! after them; a total line at the end.
+//! where, and the remediation; waived, attested, manual and not-applicable
+//! checks compactly after them (a manual check whose automated evaluation
+//! would fail first, marked); the waivers' and attestations' states; a total
+//! line at the end.
 //!
 //! Terminal safety: every string from a host or the report goes through
 //! `sanitize`, so no control character, escape sequence, newline or bidi
@@ -10,7 +12,7 @@
 //! the output are the writer's own colors, and only when `Style::color`.
 
 use crate::facts::Impostor;
-use crate::outcome::{CheckResult, HostReport, Report, Status, Summary};
+use crate::outcome::{CheckResult, Covered, Effect, HostReport, Report, RuleUse, Status, Summary};
 use crate::report::sanitize::sanitize;
 use crate::report::source;
 use std::io;
@@ -32,9 +34,12 @@ const DETAIL: &str = "      ";
 /// Write `report` for a person to read.
 pub fn write(report: &Report, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
     for host in &report.hosts {
-        write_host(host, out, style)?;
+        write_host(report, host, out, style)?;
         writeln!(out)?;
     }
+    let at = |o: &crate::outcome::Origin| format!("{}:{}", o.file.display(), o.line);
+    write_rules(out, "waiver", &report.waiver_uses(), |i| at(&report.waivers[i].origin))?;
+    write_rules(out, "attestation", &report.attestation_uses(), |i| at(&report.attestations[i].origin))?;
     let summary = report.summary();
     let hosts = summary.hosts_ok + summary.hosts_error;
     writeln!(
@@ -64,7 +69,7 @@ fn benchmarks(report: &Report) -> String {
     }
 }
 
-fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+fn write_host(report: &Report, host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
     let label = format!(
         "{} ({})",
         paint(style, BOLD, &sanitize(&host.name)),
@@ -99,21 +104,46 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
     }
     for result in results {
         match result.outcome.status {
-            Status::Fail | Status::Warn | Status::Error => write_check(result, out, style)?,
-            Status::Pass | Status::Manual | Status::NotApplicable | Status::Skip => {}
+            Status::Fail | Status::Warn | Status::Error => write_check(report, result, out, style)?,
+            Status::Pass | Status::Waived | Status::Manual | Status::NotApplicable | Status::Skip => {}
         }
     }
-    for result in results
-        .iter()
-        .filter(|result| result.outcome.status == Status::Manual)
-    {
+    for result in results.iter().filter(|result| result.outcome.status == Status::Waived) {
         writeln!(
             out,
-            "  {} {}; observed: {}",
+            "  {} {}; {}: {}",
+            label_of(style, Status::Waived),
+            Heading(result),
+            result.verdict,
+            sanitize(&source::observed(&result.outcome))
+        )?;
+        write_reviews(report, result, out)?;
+    }
+    let attested = |r: &&CheckResult| r.attestation.is_some_and(|a| a.effect == Effect::Applied);
+    for result in results.iter().filter(attested).filter(|r| r.outcome.status == Status::Pass) {
+        writeln!(out, "  {} {}", label_of(style, Status::Pass), Heading(result))?;
+        write_reviews(report, result, out)?;
+    }
+    // A manual check that automated evaluation would fail comes first, marked.
+    let manual = |would_fail: bool| {
+        results.iter().filter(move |result| {
+            result.outcome.status == Status::Manual && (result.outcome.automated_verdict == Some(Status::Fail)) == would_fail
+        })
+    };
+    for result in manual(true).chain(manual(false)) {
+        let would_fail = if result.outcome.automated_verdict == Some(Status::Fail) {
+            paint(style, color(Status::Fail), " (automated evaluation would fail)")
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  {} {}; observed: {}{would_fail}",
             label_of(style, Status::Manual),
             Heading(result),
             sanitize(&source::observed(&result.outcome))
         )?;
+        write_reviews(report, result, out)?;
     }
     for result in results
         .iter()
@@ -145,7 +175,7 @@ fn write_impostor(impostor: &Impostor, out: &mut dyn io::Write, style: Style) ->
     writeln!(out, "{DETAIL}not judged as {}: {}", impostor.component, sanitize(&impostor.reason))
 }
 
-fn write_check(result: &CheckResult, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+fn write_check(report: &Report, result: &CheckResult, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
     let outcome = &result.outcome;
     writeln!(
         out,
@@ -168,6 +198,7 @@ fn write_check(result: &CheckResult, out: &mut dyn io::Write, style: Style) -> i
     for note in &outcome.notes {
         writeln!(out, "{DETAIL}note: {}", sanitize(note))?;
     }
+    write_reviews(report, result, out)?;
     if outcome.status != Status::Error {
         for line in wrap(
             &format!("{DETAIL}remediation: "),
@@ -178,6 +209,80 @@ fn write_check(result: &CheckResult, out: &mut dyn io::Write, style: Style) -> i
         }
     }
     Ok(())
+}
+
+/// The attestation and the waiver that cover a result, and what each did.
+fn write_reviews(report: &Report, result: &CheckResult, out: &mut dyn io::Write) -> io::Result<()> {
+    if let Some(Covered { index, effect }) = result.attestation {
+        let a = &report.attestations[index];
+        let what = match effect {
+            Effect::Applied => "attested".to_string(),
+            Effect::Expired => format!("attestation expired on {}: the check stays manual; it was", a.expires),
+            Effect::NotNeeded => "not manual, so not changed by the attestation that it was".to_string(),
+        };
+        writeln!(
+            out,
+            "{DETAIL}{what} {} by {} on {} (attestation {}, {}:{}); evidence: {}",
+            a.result,
+            sanitize(&a.attested_by),
+            a.date,
+            index + 1,
+            a.origin.file.display(),
+            a.origin.line,
+            sanitize(&a.evidence)
+        )?;
+    }
+    if let Some(Covered { index, effect }) = result.waiver {
+        let w = &report.waivers[index];
+        let what = match effect {
+            Effect::Applied => format!("waived until {}", w.expires),
+            Effect::Expired => format!("waiver expired on {}: judged normally", w.expires),
+            Effect::NotNeeded => format!("covered by a waiver until {}, not needed: the check is {}", w.expires, result.outcome.status),
+        };
+        writeln!(
+            out,
+            "{DETAIL}{what} (waiver {}, {}:{}): {}; approved by {}",
+            index + 1,
+            w.origin.file.display(),
+            w.origin.line,
+            sanitize(&w.reason),
+            sanitize(&w.approved_by)
+        )?;
+    }
+    Ok(())
+}
+
+/// "waivers: 2 active, 1 expired (w.toml:8, on 2026-10-01), 1 unused (w.toml:15)";
+/// nothing when the run had none.
+fn write_rules(
+    out: &mut dyn io::Write,
+    kind: &str,
+    uses: &[RuleUse<'_>],
+    origin: impl Fn(usize) -> String,
+) -> io::Result<()> {
+    if uses.is_empty() {
+        return Ok(());
+    }
+    let mut parts = Vec::new();
+    for state in crate::outcome::RuleState::ALL {
+        let of: Vec<String> = uses
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| rule.state == state)
+            .map(|(i, rule)| {
+                match state {
+                    crate::outcome::RuleState::Expired => format!("{}, on {}", origin(i), rule.expires),
+                    _ => origin(i),
+                }
+            })
+            .collect();
+        match (state, of.len()) {
+            (_, 0) => {}
+            (crate::outcome::RuleState::Active, n) => parts.push(format!("{n} {state}")),
+            (_, n) => parts.push(format!("{n} {state} ({})", of.join("; "))),
+        }
+    }
+    writeln!(out, "{kind}s: {}", sanitize(&parts.join(", ")))
 }
 
 /// A check's id and title, written where it is shown rather than into a
@@ -230,6 +335,13 @@ fn counts(style: Style, summary: &Summary) -> String {
         count(style, Status::Warn, summary.warn),
         count(style, Status::Manual, summary.manual),
     ];
+    if summary.manual_failing > 0 {
+        let last = parts.pop().expect("manual is counted");
+        parts.push(format!("{last} ({} would fail)", summary.manual_failing));
+    }
+    if summary.waived > 0 {
+        parts.insert(3, count(style, Status::Waived, summary.waived));
+    }
     if summary.not_applicable > 0 {
         parts.push(count(style, Status::NotApplicable, summary.not_applicable));
     }
@@ -290,6 +402,7 @@ fn color(status: Status) -> &'static str {
         Status::Pass => "32",
         Status::Fail => "31",
         Status::Warn => "33",
+        Status::Waived => "34",
         Status::Manual => "36",
         Status::NotApplicable | Status::Skip => "2",
         Status::Error => "35",
