@@ -11,15 +11,55 @@ use common::{browser, hardbench, read_json, repo, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// Waivers: one applied to a failure, one expired, one that covers nothing.
+const WAIVERS: &str = r#"
+[[waivers]]
+checks = ["1.1.1"]
+hosts = ["cp-bad"]
+reason = "The manifest is watched by file integrity monitoring <FIM-7>"
+approved_by = "Security team (CHG-1)"
+expires = 2099-12-31
+
+[[waivers]]
+checks = ["1.1.2"]
+reason = "Vendor fix pending"
+approved_by = "Security team (CHG-2)"
+expires = 2020-01-01
+
+[[waivers]]
+checks = ["1.1.1"]
+hosts = ["worker-good"]
+reason = "Never used: workers have no API server manifest"
+approved_by = "Security team (CHG-3)"
+expires = 2099-12-31
+"#;
+
+/// An attestation that makes a manual check pass.
+const ATTESTATIONS: &str = r#"
+[[attestations]]
+checks = ["1.2.1"]
+result = "pass"
+attested_by = "Jane Auditor"
+date = 2026-11-01
+expires = 2099-12-31
+evidence = "CHG-42: anonymous health checks are needed"
+"#;
+
 /// `hardbench evaluate` of the kubeadm fixtures (two control planes and two
-/// workers, one of each failing) with `--json` and `--html` into `out`.
+/// workers, one of each failing) with waivers and attestations, `--json`
+/// and `--html` into `out`.
 fn evaluate(out: &Path) -> (PathBuf, Value) {
     let (json, html) = (out.join("report.json"), out.join("report.html"));
+    let (waivers, attestations) = (out.join("waivers.toml"), out.join("attestations.toml"));
+    std::fs::write(&waivers, WAIVERS).unwrap();
+    std::fs::write(&attestations, ATTESTATIONS).unwrap();
     let facts = repo().join("tests/fixtures/kubeadm");
     let output = hardbench(&[
         "evaluate",
         "--facts", facts.to_str().unwrap(),
         "--benchmark", "cis-1.12",
+        "--waivers", waivers.to_str().unwrap(),
+        "--attestations", attestations.to_str().unwrap(),
         "--json", json.to_str().unwrap(),
         "--html", html.to_str().unwrap(),
     ]);
@@ -31,7 +71,12 @@ fn evaluate(out: &Path) -> (PathBuf, Value) {
 fn the_report_loads_in_chromium_clean_and_shows_the_jsons_counts() {
     let tmp = tempfile::tempdir().unwrap();
     let (page, json) = evaluate(tmp.path());
-    assert!(json["summary"]["fail"].as_u64().unwrap() > 0 && json["summary"]["pass"].as_u64().unwrap() > 0);
+    let summary = &json["summary"];
+    for count in ["fail", "pass", "waived", "manual_failing"] {
+        assert!(summary[count].as_u64().unwrap() > 0, "the run has no {count}: {summary}");
+    }
+    let states: Vec<&str> = json["waivers"].as_array().unwrap().iter().map(|w| w["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["active", "expired", "unused"]);
     browser::check_report_page(&page, &json, &tmp.path().join("browser"));
 }
 

@@ -3,8 +3,10 @@
 //! of each host), a summary per host and per section, a host-by-check
 //! matrix, every failed check with what was expected, what was found, where
 //! it was found and the remediation (then the warnings and the checks that
-//! could not be evaluated), impostor processes, manual checks with what was
-//! observed, and the hosts that could not be audited with the reason.
+//! could not be evaluated), the waived checks, impostor processes, manual
+//! checks with what was observed (those whose automated evaluation would
+//! fail apart), the waivers and attestations with their state and what each
+//! covered, and the hosts that could not be audited with the reason.
 //!
 //! Markup comes from `maud`: the page is Rust syntax checked at compile
 //! time (a tag left open or an attribute left unquoted does not build), and
@@ -26,7 +28,7 @@
 //! bytes.
 
 use crate::facts::Impostor;
-use crate::outcome::{CheckResult, HostReport, Report, Status, Summary};
+use crate::outcome::{CheckResult, Covered, Effect, HostReport, Invocation, Origin, Report, RuleState, RuleUse, Scope, Status, Summary};
 use crate::report::sanitize::{sanitize, sanitize_multiline};
 use crate::report::source;
 use base64::Engine as _;
@@ -44,7 +46,7 @@ const SCRIPT: &str = include_str!("html/report.js");
 /// whole page.
 pub fn write<W: io::Write + ?Sized>(report: &Report, out: &mut W) -> io::Result<()> {
     let page = Page::new(report);
-    let parts: [fn(&Page) -> Markup; 10] = [
+    let parts: [fn(&Page) -> Markup; 12] = [
         head,
         run,
         summary,
@@ -53,6 +55,8 @@ pub fn write<W: io::Write + ?Sized>(report: &Report, out: &mut W) -> io::Result<
         findings,
         impostors,
         manual,
+        waivers,
+        attestations,
         unreachable,
         tail,
     ];
@@ -134,6 +138,7 @@ fn count(summary: &Summary, status: Status) -> usize {
         Status::Pass => summary.pass,
         Status::Fail => summary.fail,
         Status::Warn => summary.warn,
+        Status::Waived => summary.waived,
         Status::Manual => summary.manual,
         Status::NotApplicable => summary.not_applicable,
         Status::Skip => summary.skip,
@@ -147,6 +152,7 @@ fn code(status: Status) -> &'static str {
         Status::Pass => "P",
         Status::Fail => "F",
         Status::Warn => "W",
+        Status::Waived => "A",
         Status::Manual => "M",
         Status::NotApplicable => "N",
         Status::Skip => "S",
@@ -263,6 +269,7 @@ fn run(page: &Page) -> Markup {
                 dt { "Started" } dd { (timestamp(&report.started_at)) }
                 dt { "Finished" } dd { (timestamp(&report.finished_at)) " (" (duration(elapsed)) ")" }
                 dt { "hardbench" } dd { "version " (Shown(&report.hardbench_version)) }
+                (invocation(&report.invocation))
                 dt { "Benchmark" }
                 dd {
                     @if let Some(common) = report.benchmark() {
@@ -282,12 +289,46 @@ fn run(page: &Page) -> Markup {
                 dt { "Hosts" }
                 dd { (summary.hosts_ok + summary.hosts_error) " (" (summary.hosts_ok) " audited, "
                      (summary.hosts_error) " could not be audited)" }
+                @if !report.waivers.is_empty() || !report.attestations.is_empty() {
+                    dt { "Reviews judged on" } dd { (report.review_date) " (a waiver or attestation expires after its last day)" }
+                }
                 @if let Some(signal) = report.interrupted_by {
                     dt { "Interrupted" }
                     dd { "by signal " (signal) " before the reports were begun: hosts not finished are errors of kind interrupted" }
                 }
             }
         }
+    }
+}
+
+/// What was run, with which files (and their sha256), by whom, where.
+fn invocation(invocation: &Invocation) -> Markup {
+    let mut selected = vec![format!("--benchmark {}", invocation.benchmark)];
+    if let Some(level) = invocation.level {
+        selected.push(format!("--level {level}"));
+    }
+    for (flag, values) in [("--check", &invocation.check), ("--skip", &invocation.skip), ("--limit", &invocation.limit)] {
+        if !values.is_empty() {
+            selected.push(format!("{flag} {}", values.join(",")));
+        }
+    }
+    let file = |label: &'static str, file: &Option<crate::outcome::InputFile>| {
+        html! {
+            @if let Some(file) = file {
+                dt { (label) }
+                dd { span.mono { (Shown(&file.path)) } br; span.mono.note { "sha256 " (Shown(&file.sha256)) } }
+            }
+        }
+    };
+    let unknown = |text: &str| if text.is_empty() { "unknown".to_owned() } else { text.to_owned() };
+    html! {
+        dt { "Command" } dd { span.mono { "hardbench " (Shown(&invocation.command)) } }
+        dt { "Selected" } dd { span.mono { (Shown(&selected.join(" "))) } }
+        (file("Inventory", &invocation.inventory))
+        @if let Some(facts) = &invocation.facts { dt { "Saved facts" } dd { span.mono { (Shown(facts)) } } }
+        (file("Waivers", &invocation.waivers))
+        (file("Attestations", &invocation.attestations))
+        dt { "Run by" } dd { (Shown(&unknown(&invocation.user))) " on " (Shown(&unknown(&invocation.machine))) }
     }
 }
 
@@ -298,6 +339,16 @@ fn headline(report: &Report, summary: &Summary) -> String {
     let mut parts = Vec::new();
     if summary.fail > 0 {
         parts.push(format!("{} failed {} on {} {}", summary.fail, plural(summary.fail, "check"), hosts_failing, plural(hosts_failing, "host")));
+    }
+    if summary.waived > 0 {
+        parts.push(format!("{} {} waived", summary.waived, plural(summary.waived, "result")));
+    }
+    if summary.manual_failing > 0 {
+        parts.push(format!(
+            "{} manual {} whose automated evaluation would fail",
+            summary.manual_failing,
+            plural(summary.manual_failing, "check")
+        ));
     }
     if impostors > 0 {
         parts.push(format!("impostor processes on {impostors} {}", plural(impostors, "host")));
@@ -332,12 +383,14 @@ fn counts(summary: &Summary) -> Markup {
             @let n = count(summary, status);
             td.n.zero[n == 0] data-count-status=(status.name()) { (n) }
         }
+        td.n.zero[summary.manual_failing == 0] data-count-manual-failing="" { (summary.manual_failing) }
     }
 }
 
 fn status_headers() -> Markup {
     html! {
         @for status in Status::ALL { th class=(class(status)) { (status.name()) } }
+        th class=(class(Status::Manual)) { "manual, would fail" }
     }
 }
 
@@ -346,7 +399,7 @@ fn summary(page: &Page) -> Markup {
     let totals = report.summary();
     let mut sections: BTreeMap<Id, Summary> = BTreeMap::new();
     for (_, _, result) in page.results() {
-        sections.entry(Id(&result.section)).or_default().add(result.outcome.status);
+        sections.entry(Id(&result.section)).or_default().add(result);
     }
     html! {
         section #summary {
@@ -371,7 +424,7 @@ fn summary(page: &Page) -> Markup {
                                     (counts(&Summary::of_results(results)))
                                 }
                                 Err(error) => {
-                                    td colspan=(2 + Status::ALL.len()) {
+                                    td colspan=(3 + Status::ALL.len()) {
                                         span class={ "badge " (class(Status::Error)) } { "not audited" }
                                         " " (error.kind.name()) ": " (Shown(&error.message))
                                     }
@@ -450,6 +503,7 @@ fn matrix(page: &Page) -> Markup {
             h2 { "Hosts by check" }
             ul.legend {
                 @for status in Status::ALL { li { span class={ "badge " (class(status)) } { (code(status)) } " " (status.name()) } }
+                li { span class={ "badge would-fail " (class(Status::Manual)) } { (code(Status::Manual)) } " manual, and automated evaluation would fail" }
                 li { "· not evaluated on the host (not one of its roles, or not in its benchmark)" }
             }
             @if page.checks.is_empty() {
@@ -466,7 +520,11 @@ fn matrix(page: &Page) -> Markup {
                                     Ok(results) => {
                                         @for cell in &row(results, &columns) {
                                             @match cell {
-                                                Some(status) => { td class={ "cell " (class(*status)) } { (code(*status)) } }
+                                                Some(result) => {
+                                                    td class={ "cell " (class(result.outcome.status)) (if would_fail(result) { " would-fail" } else { "" }) } {
+                                                        (code(result.outcome.status))
+                                                    }
+                                                }
                                                 None => { td.cell.absent { "·" } }
                                             }
                                         }
@@ -486,14 +544,19 @@ fn matrix(page: &Page) -> Markup {
 
 /// A host's statuses in the matrix's column order; `None` where the host
 /// has no result for the check.
-fn row(results: &[CheckResult], columns: &BTreeMap<&str, usize>) -> Vec<Option<Status>> {
+fn row<'a>(results: &'a [CheckResult], columns: &BTreeMap<&str, usize>) -> Vec<Option<&'a CheckResult>> {
     let mut row = vec![None; columns.len()];
     for result in results {
         if let Some(&column) = columns.get(&*result.id) {
-            row[column] = Some(result.outcome.status);
+            row[column] = Some(result);
         }
     }
     row
+}
+
+/// A manual check whose automated evaluation would fail.
+fn would_fail(result: &CheckResult) -> bool {
+    result.outcome.status == Status::Manual && result.outcome.automated_verdict == Some(Status::Fail)
 }
 
 /// Results of one status grouped by check, in id order, each with its host.
@@ -510,6 +573,11 @@ fn findings(page: &Page) -> Markup {
         section #failed {
             h2 { "Failed checks" }
             (finding_groups(page, Status::Fail, "No check failed."))
+        }
+        section #waived {
+            h2 { "Waived checks (accepted risks)" }
+            p.note { "Each still evaluated: what it would have been is its verdict; the waiver says why it is accepted and until when." }
+            (finding_groups(page, Status::Waived, "No check was waived."))
         }
         section #warnings {
             h2 { "Warnings (unscored checks that did not pass)" }
@@ -531,13 +599,14 @@ fn finding_groups(page: &Page, status: Status, none: &str) -> Markup {
         @if groups.is_empty() { p.none { (none) } }
         @for (id, rows) in &groups {
             @let first = rows[0].2;
+            @let reviewed = rows.iter().any(|(_, _, r)| r.waiver.is_some() || r.attestation.is_some());
             div.finding {
                 h3 { (badge(status)) " " (Shown(id.0)) " " (Shown(&first.title)) }
                 p.note { (check_kind(first)) }
                 div.wide { table {
                     thead { tr { th { "host" }
                         @if status == Status::Error { th { "reason" } } @else { th { "expected" } th { "actual" } }
-                        th { "where from" } th { "notes" } } }
+                        th { "where from" } th { "notes" } @if reviewed { th { "waiver, attestation" } } } }
                     tbody {
                         @for (i, host, result) in rows {
                             tr class=(class(status)) data-host=(i) {
@@ -546,6 +615,7 @@ fn finding_groups(page: &Page, status: Status, none: &str) -> Markup {
                                 td.mono { (Shown(&result.outcome.actual)) }
                                 td { (sources(result)) }
                                 td { @for note in &result.outcome.notes { span.note { (Shown(note)) } br; } }
+                                @if reviewed { td { (reviews(page.report, result)) } }
                             }
                         }
                     }
@@ -627,26 +697,206 @@ fn impostors(page: &Page) -> Markup {
 
 fn manual(page: &Page) -> Markup {
     let groups = grouped(page, Status::Manual);
+    let failing: BTreeMap<_, Vec<_>> = groups
+        .iter()
+        .map(|(id, rows)| (*id, rows.iter().filter(|row| would_fail(row.2)).copied().collect::<Vec<_>>()))
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect();
+    let harmless: BTreeMap<_, Vec<_>> = groups
+        .iter()
+        .map(|(id, rows)| (*id, rows.iter().filter(|row| !would_fail(row.2)).copied().collect::<Vec<_>>()))
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect();
     html! {
         section #manual {
             h2 { "Manual checks" }
-            p.note { "These recommendations need a person; what hardbench observed is shown for each host." }
-            @if groups.is_empty() { p.none { "No manual check was evaluated." } }
-            @for (id, rows) in &groups {
-                h3 { (Shown(id.0)) " " (Shown(&rows[0].2.title)) }
-                div.wide { table {
-                    thead { tr { th { "host" } th { "expected" } th { "observed" } th { "notes" } } }
+            p.note { "These recommendations need a person; what hardbench observed is shown for each host. An attestation \
+                      turns a manual check into a pass or a fail (see Attestations)." }
+            h3 { "Manual checks whose automated evaluation would fail" }
+            div #manual-failing { (manual_groups(page, &failing, "None.")) }
+            h3 { "Other manual checks" }
+            div #manual-other { (manual_groups(page, &harmless, "None.")) }
+        }
+    }
+}
+
+type Rows<'a> = Vec<(usize, &'a HostReport, &'a CheckResult)>;
+
+fn manual_groups(page: &Page, groups: &BTreeMap<Id, Rows>, none: &str) -> Markup {
+    html! {
+        @if groups.is_empty() { p.none { (none) } }
+        @for (id, rows) in groups {
+            @let reviewed = rows.iter().any(|(_, _, r)| r.waiver.is_some() || r.attestation.is_some());
+            h3 { (badge(Status::Manual)) " " (Shown(id.0)) " " (Shown(&rows[0].2.title)) }
+            div.wide { table {
+                thead { tr { th { "host" } th { "expected" } th { "observed" } th { "automated evaluation" } th { "notes" }
+                    @if reviewed { th { "waiver, attestation" } } } }
+                tbody {
+                    @for (i, host, result) in rows {
+                        tr class=(class(Status::Manual)) data-host=(i) {
+                            th { (Shown(&host.name)) }
+                            td { (Shown(&result.outcome.expected)) }
+                            td.mono { (Shown(&source::observed(&result.outcome))) }
+                            td { @match result.outcome.automated_verdict { Some(verdict) => { (badge(verdict)) } None => { span.note { "none" } } } }
+                            td { @for note in &result.outcome.notes { span.note { (Shown(note)) } br; } }
+                            @if reviewed { td { (reviews(page.report, result)) } }
+                        }
+                    }
+                }
+            } }
+        }
+    }
+}
+
+/// The attestation and the waiver that cover a result, and what each did.
+fn reviews(report: &Report, result: &CheckResult) -> Markup {
+    html! {
+        @if let Some(Covered { index, effect }) = result.attestation {
+            @let a = &report.attestations[index];
+            span.review {
+                @match effect {
+                    Effect::Applied => { "attested " (badge(a.result)) }
+                    Effect::Expired => { "attestation expired on " (a.expires) ", the check stays manual; it said " (badge(a.result)) }
+                    Effect::NotNeeded => { "attestation not needed (the check is not manual); it says " (badge(a.result)) }
+                }
+                " by " (Shown(&a.attested_by)) " on " (a.date) " (attestation " (index + 1) ", " (origin(&a.origin)) "); evidence: "
+                (Shown(&a.evidence))
+            }
+            br;
+        }
+        @if let Some(Covered { index, effect }) = result.waiver {
+            @let w = &report.waivers[index];
+            span.review {
+                @match effect {
+                    Effect::Applied => { "waived until " (w.expires) "; verdict " (badge(result.verdict)) }
+                    Effect::Expired => { "waiver expired on " (w.expires) ": judged normally" }
+                    Effect::NotNeeded => { "covered by a waiver until " (w.expires) ", not needed: the check is " (badge(result.outcome.status)) }
+                }
+                " (waiver " (index + 1) ", " (origin(&w.origin)) "): " (Shown(&w.reason)) "; approved by " (Shown(&w.approved_by))
+            }
+        }
+    }
+}
+
+fn origin(origin: &Origin) -> Markup {
+    html! { span.mono { (Shown(&origin.file.to_string_lossy())) ":" (origin.line) } }
+}
+
+fn waivers(page: &Page) -> Markup {
+    let report = page.report;
+    let uses = report.waiver_uses();
+    html! {
+        section #waivers {
+            h2 { "Waivers" }
+            @if uses.is_empty() { p.none { "The run was given no waiver." } } @else {
+                div.wide { table.rules {
+                    thead { tr { th { "waiver" } th { "state" } th { "checks" } th { "on" } th { "reason" } th { "approved by" }
+                                 th { "expires" } th { "covered" } } }
                     tbody {
-                        @for (i, host, result) in rows {
-                            tr class=(class(Status::Manual)) data-host=(i) {
-                                th { (Shown(&host.name)) }
-                                td { (Shown(&result.outcome.expected)) }
-                                td.mono { (Shown(&source::observed(&result.outcome))) }
-                                td { @for note in &result.outcome.notes { span.note { (Shown(note)) } br; } }
+                        @for (i, (waiver, rule)) in report.waivers.iter().zip(&uses).enumerate() {
+                            tr data-rule-state=(rule.state.name()) {
+                                th { (i + 1) br; (origin(&waiver.origin)) }
+                                td { (rule_badge(rule.state)) }
+                                td { (scope_checks(&waiver.scope)) }
+                                td { (scope_hosts(&waiver.scope)) }
+                                td { (Shown(&waiver.reason)) }
+                                td { (Shown(&waiver.approved_by)) }
+                                td { (waiver.expires) }
+                                td { (effects(rule)) }
                             }
                         }
                     }
                 } }
+                (coverage("Waiver", &uses))
+            }
+        }
+    }
+}
+
+fn attestations(page: &Page) -> Markup {
+    let report = page.report;
+    let uses = report.attestation_uses();
+    html! {
+        section #attestations {
+            h2 { "Attestations" }
+            @if uses.is_empty() { p.none { "The run was given no attestation." } } @else {
+                div.wide { table.rules {
+                    thead { tr { th { "attestation" } th { "state" } th { "checks" } th { "on" } th { "result" } th { "attested by" }
+                                 th { "date" } th { "expires" } th { "evidence" } th { "covered" } } }
+                    tbody {
+                        @for (i, (attestation, rule)) in report.attestations.iter().zip(&uses).enumerate() {
+                            tr data-rule-state=(rule.state.name()) {
+                                th { (i + 1) br; (origin(&attestation.origin)) }
+                                td { (rule_badge(rule.state)) }
+                                td { (scope_checks(&attestation.scope)) }
+                                td { (scope_hosts(&attestation.scope)) }
+                                td { (badge(attestation.result)) }
+                                td { (Shown(&attestation.attested_by)) }
+                                td { (attestation.date) }
+                                td { (attestation.expires) }
+                                td { (Shown(&attestation.evidence)) }
+                                td { (effects(rule)) }
+                            }
+                        }
+                    }
+                } }
+                (coverage("Attestation", &uses))
+            }
+        }
+    }
+}
+
+fn rule_badge(state: RuleState) -> Markup {
+    html! { span class={ "badge rule-" (state.name()) } { (state.name()) } }
+}
+
+fn scope_checks(scope: &Scope) -> Markup {
+    html! { span.mono { (Shown(&scope.checks.join(", "))) } }
+}
+
+fn scope_hosts(scope: &Scope) -> Markup {
+    let roles: Vec<&str> = scope.roles.iter().map(|role| role.name()).collect();
+    html! {
+        @if !scope.hosts.is_empty() { "hosts " (Shown(&scope.hosts.join(", "))) br; }
+        @if !roles.is_empty() { "roles " (roles.join(", ")) }
+        @if scope.hosts.is_empty() && roles.is_empty() { "every host" }
+    }
+}
+
+/// "3 applied, 1 not-needed", or "nothing".
+fn effects(rule: &RuleUse) -> String {
+    let parts: Vec<String> = Effect::ALL
+        .iter()
+        .map(|&effect| (effect, rule.covered.iter().filter(|(_, _, e)| *e == effect).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(effect, n)| format!("{n} {effect}"))
+        .collect();
+    if parts.is_empty() {
+        "nothing".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// What each rule covered: per check and effect, the hosts.
+fn coverage(kind: &str, uses: &[RuleUse]) -> Markup {
+    let covered = uses.iter().enumerate().filter(|(_, rule)| !rule.covered.is_empty()).map(|(i, rule)| {
+        let mut by_check: BTreeMap<(Id, &str), Vec<&str>> = BTreeMap::new();
+        for (host, result, effect) in &rule.covered {
+            by_check.entry((Id(&result.id), effect.name())).or_default().push(host);
+        }
+        (i, by_check)
+    });
+    html! {
+        @for (i, by_check) in covered {
+            h3 { (kind) " " (i + 1) " covered" }
+            table {
+                thead { tr { th { "check" } th { "effect" } th { "hosts" } } }
+                tbody {
+                    @for ((id, effect), hosts) in &by_check {
+                        tr { td.mono { (Shown(id.0)) } td { (effect) } td { (Shown(&hosts.join(", "))) } }
+                    }
+                }
             }
         }
     }
@@ -716,18 +966,89 @@ mod tests {
         Status::ALL.iter().map(|&status| (status.name().to_owned(), count(summary, status))).collect()
     }
 
+    fn manual_failing_in(row: &str) -> usize {
+        let pattern = regex::Regex::new(r#"data-count-manual-failing="">(\d+)<"#).unwrap();
+        pattern.captures(row).map(|c| c[1].parse().unwrap()).expect("a manual-failing count")
+    }
+
+    fn covered(index: usize, effect: Effect) -> Option<Covered> {
+        Some(Covered { index, effect })
+    }
+
+    /// `sample::report()` with waivers and attestations: an active waiver
+    /// applied to a failure, an expired one over a failure that stays failed,
+    /// an unused one; an attestation that made a manual check pass, and an
+    /// expired one over a manual check that automated evaluation would fail.
+    fn reviewed() -> Report {
+        let mut report = sample::report();
+        report.invocation = Invocation {
+            command: "run".into(),
+            benchmark: "auto".into(),
+            level: Some(2),
+            check: vec!["1".into(), "4.2.*".into()],
+            skip: vec!["2.1".into()],
+            limit: vec![],
+            inventory: Some(crate::outcome::InputFile { path: "prod.toml".into(), sha256: "ab".repeat(32) }),
+            facts: None,
+            waivers: Some(crate::outcome::InputFile { path: "waivers.toml".into(), sha256: "cd".repeat(32) }),
+            attestations: None,
+            user: "auditor".into(),
+            machine: "bastion-1".into(),
+        };
+        report.waivers = vec![
+            sample::waiver(&["4.2.2"], "2027-03-31"),
+            sample::waiver(&["1.2.15"], "2026-01-01"),
+            sample::waiver(&["9.9"], "2027-03-31"),
+        ];
+        let attestation = |checks: &str, expires: &str| crate::outcome::Attestation {
+            scope: Scope::new(vec![checks.to_owned()], vec![], vec![]),
+            result: Status::Pass,
+            attested_by: "Jane Auditor".to_owned(),
+            date: "2026-11-01".parse().unwrap(),
+            expires: expires.parse().unwrap(),
+            evidence: "CHG-42".to_owned(),
+            origin: Origin { file: "attestations.toml".into(), line: 4 },
+        };
+        report.attestations = vec![attestation("4.1.9", "2027-01-01"), attestation("1.2.1", "2026-01-01")];
+        let cp = report.hosts[0].result.as_mut().unwrap();
+        for result in cp.iter_mut() {
+            match &*result.id {
+                "1.2.15" => result.waiver = covered(1, Effect::Expired),
+                "1.2.1" => {
+                    result.outcome.automated_verdict = Some(Status::Fail);
+                    result.attestation = covered(1, Effect::Expired);
+                }
+                _ => {}
+            }
+        }
+        let worker = report.hosts[1].result.as_mut().unwrap();
+        let failed = worker.iter_mut().find(|r| &*r.id == "4.2.2").unwrap();
+        failed.outcome.status = Status::Waived;
+        failed.waiver = covered(0, Effect::Applied);
+        let mut attested = sample::check("4.1.9", "kubelet config file permissions", crate::component::Role::Worker, Status::Pass, "600", "644");
+        attested.automated = false;
+        attested.verdict = Status::Manual;
+        attested.attestation = covered(0, Effect::Applied);
+        worker.push(attested);
+        report
+    }
+
     #[test]
     fn counts_shown_are_the_reports() {
-        let report = sample::report();
+        let report = reviewed();
         let page = render(&report);
         let totals = between(&page, "<table id=\"totals\"", "</table>");
         assert_eq!(counts_in(totals), expected(&report.summary()));
+        assert_eq!((manual_failing_in(totals), report.summary().manual_failing), (1, 1));
         assert!(totals.contains(r#"data-count-hosts="ok">2<"#) && totals.contains(r#"data-count-hosts="error">1<"#), "{totals}");
         let per_host = between(&page, "<table id=\"per-host\"", "</table>");
         for (i, host) in report.hosts.iter().enumerate() {
             let row = between(per_host, &format!("<tr data-host=\"{i}\""), "</tr>");
             match &host.result {
-                Ok(results) => assert_eq!(counts_in(row), expected(&Summary::of_results(results)), "{row}"),
+                Ok(results) => {
+                    assert_eq!(counts_in(row), expected(&Summary::of_results(results)), "{row}");
+                    assert_eq!(manual_failing_in(row), Summary::of_results(results).manual_failing, "{row}");
+                }
                 Err(_) => assert!(counts_in(row).is_empty() && row.contains("not audited"), "{row}"),
             }
         }
@@ -745,7 +1066,7 @@ mod tests {
     /// the matrix, and the sample run shows each.
     #[test]
     fn every_status_appears() {
-        let page = render(&sample::report());
+        let page = render(&reviewed());
         let matrix = between(&page, "<table class=\"matrix\"", "</table>");
         for status in Status::ALL {
             let name = status.name();
@@ -756,8 +1077,8 @@ mod tests {
             ] {
                 assert!(page.contains(&needle), "{needle} is missing");
             }
-            let cell = format!(r#"<td class="cell st-{name}">{}</td>"#, code(status));
-            assert!(matrix.contains(&cell), "{cell} is missing from the matrix");
+            let cell = regex::Regex::new(&format!(r#"<td class="cell st-{name}( would-fail)?">{}</td>"#, code(status))).unwrap();
+            assert!(cell.is_match(matrix), "{cell} is missing from the matrix");
             for rule in [format!("#show-{name}:not(:checked)) .st-{name}:is(tr, li)"), format!(".badge.st-{name}, td.cell.st-{name}")] {
                 assert!(STYLE.contains(&rule), "the stylesheet has no `{rule}`");
             }
@@ -853,6 +1174,47 @@ mod tests {
         assert!(page.ends_with("</script></body></html>\n"));
     }
 
+    /// Waivers and attestations with their state, what each did to each
+    /// result it covers, and manual checks that would fail apart.
+    #[test]
+    fn reviews_show_their_state_and_effect() {
+        let page = render(&reviewed());
+        let waivers = between(&page, "<section id=\"waivers\">", "</section>");
+        let states: Vec<&str> = waivers.match_indices("data-rule-state=\"").map(|(at, m)| &waivers[at + m.len()..][..6]).collect();
+        assert_eq!(states, ["active", "expire", "unused"]);
+        assert!(waivers.contains("<td>1 applied</td>") && waivers.contains("<td>1 expired</td>") && waivers.contains("<td>nothing</td>"));
+        assert!(waivers.contains("<span class=\"mono\">waivers.toml:1</span>"), "{waivers}");
+        assert!(waivers.contains("<h3>Waiver 1 covered</h3>") && waivers.contains("<td class=\"mono\">4.2.2</td><td>applied</td><td>worker-1</td>"));
+        let waived = between(&page, "<section id=\"waived\">", "</section>");
+        assert!(waived.contains("4.2.2") && waived.contains("AlwaysAllow"), "{waived}");
+        assert!(waived.contains("waived until 2027-03-31; verdict <span class=\"badge st-fail\">fail</span>"), "{waived}");
+        assert!(waived.contains("EventRateLimit breaks our admission webhook; approved by Security team (CHG-1234)"), "{waived}");
+        let failed = between(&page, "<section id=\"failed\">", "</section>");
+        assert!(failed.contains("waiver expired on 2026-01-01: judged normally"), "{failed}");
+        assert!(!failed.contains("4.2.2"), "a waived check is not among the failed: {failed}");
+        let would_fail = between(&page, "<div id=\"manual-failing\">", "<h3>Other manual checks");
+        assert!(would_fail.contains("1.2.1") && would_fail.contains("attestation expired on 2026-01-01"), "{would_fail}");
+        let attestations = between(&page, "<section id=\"attestations\">", "</section>");
+        assert!(attestations.contains("<td class=\"mono\">4.1.9</td><td>applied</td><td>worker-1</td>"), "{attestations}");
+        assert!(attestations.contains("CHG-42") && attestations.contains("Jane Auditor"), "{attestations}");
+        let matrix = between(&page, "<table class=\"matrix\"", "</table>");
+        assert_eq!(matrix.matches("would-fail").count(), 1, "{matrix}");
+        let run = between(&page, "<section id=\"run\">", "</section>");
+        for needle in [
+            "hardbench run",
+            "--benchmark auto --level 2 --check 1,4.2.* --skip 2.1",
+            "prod.toml",
+            &"ab".repeat(32),
+            "waivers.toml",
+            "auditor on bastion-1",
+            "Reviews judged on</dt><dd>2026-11-22",
+        ] {
+            assert!(run.contains(needle), "{needle} is not in {run}");
+        }
+        let none = render(&sample::report());
+        assert!(none.contains("The run was given no waiver.") && none.contains("The run was given no attestation."));
+    }
+
     #[test]
     fn ids_sort_as_the_benchmark_numbers_them() {
         let mut ids = vec!["4.2.1", "1.2.10", "1.2.9", "1.10", "1.2", "2", "1.1.1", "10.1", "1.x"];
@@ -866,6 +1228,12 @@ mod tests {
         assert_eq!(
             headline(&report, &report.summary()),
             "2 failed checks on 2 hosts; 1 host could not be audited; 1 check could not be evaluated."
+        );
+        let reviewed = reviewed();
+        assert_eq!(
+            headline(&reviewed, &reviewed.summary()),
+            "1 failed check on 1 host; 1 result waived; 1 manual check whose automated evaluation would fail; \
+             1 host could not be audited; 1 check could not be evaluated."
         );
         let passing = sample::run(vec![sample::ok_host(
             "w",

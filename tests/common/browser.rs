@@ -152,6 +152,12 @@ fn counts(row: &str) -> BTreeMap<String, u64> {
     pattern.captures_iter(row).map(|c| (c[1].replace('-', "_"), c[2].parse().unwrap())).collect()
 }
 
+/// The count of manual checks whose automated evaluation would fail.
+fn manual_failing(row: &str) -> Option<u64> {
+    let pattern = regex::Regex::new(r#"data-count-manual-failing="">(\d+)<"#).unwrap();
+    pattern.captures(row).map(|c| c[1].parse().unwrap())
+}
+
 /// The JSON summary's counts of those statuses.
 fn json_counts(summary: &Value, statuses: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
     statuses.keys().map(|status| (status.clone(), summary[status].as_u64().unwrap_or_else(|| panic!("{status}")))).collect()
@@ -173,9 +179,20 @@ pub fn check_report_page(page: &Path, json: &Value, scratch: &Path) {
 
     // The script ran (the policy allowed it): it showed the host filter.
     assert!(load.dom.contains("<label>Host: <select id=\"filter-host\">"), "the host filter is still hidden");
-    let totals = counts(element(&load.dom, "<table id=\"totals\""));
-    assert!(totals.len() >= 7, "{totals:?}");
+    let totals_row = element(&load.dom, "<table id=\"totals\"");
+    let totals = counts(totals_row);
+    assert!(totals.len() >= 8, "{totals:?}");
     assert_eq!(totals, json_counts(&json["summary"], &totals), "the totals shown are the JSON's");
+    assert_eq!(manual_failing(totals_row), json["summary"]["manual_failing"].as_u64(), "{totals_row}");
+    for kind in ["waivers", "attestations"] {
+        let mut json_states: Vec<&str> = json[kind].as_array().unwrap().iter().map(|w| w["state"].as_str().unwrap()).collect();
+        let section = dom_section(&load.dom, kind);
+        let pattern = regex::Regex::new(r#"data-rule-state="([a-z]+)""#).unwrap();
+        let mut shown: Vec<&str> = pattern.captures_iter(section).map(|c| c.get(1).unwrap().as_str()).collect();
+        json_states.sort_unstable();
+        shown.sort_unstable();
+        assert_eq!(shown, json_states, "the {kind}' states shown are the JSON's");
+    }
     let per_host = element(&load.dom, "<table id=\"per-host\"");
     let hosts = json["hosts"].as_array().unwrap();
     for (i, host) in hosts.iter().enumerate() {
@@ -185,6 +202,9 @@ pub fn check_report_page(page: &Path, json: &Value, scratch: &Path) {
         let shown = counts(row);
         assert!(row.contains(&format!("<th>{}</th>", host["name"].as_str().unwrap())), "{row}");
         assert_eq!(shown, json_counts(&host["summary"], &shown), "host {i}: {row}");
+        if !shown.is_empty() {
+            assert_eq!(manual_failing(row), host["summary"]["manual_failing"].as_u64(), "host {i}: {row}");
+        }
         if host["status"] == "error" {
             let unreachable = &dom_section(&load.dom, "unreachable");
             let kind = host["error"]["kind"].as_str().unwrap();
