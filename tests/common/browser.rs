@@ -184,11 +184,11 @@ pub fn check_report_page(page: &Path, json: &Value, scratch: &Path) {
     assert!(totals.len() >= 8, "{totals:?}");
     assert_eq!(totals, json_counts(&json["summary"], &totals), "the totals shown are the JSON's");
     assert_eq!(manual_failing(totals_row), json["summary"]["manual_failing"].as_u64(), "{totals_row}");
+    let rule_state = regex::Regex::new(r#"data-rule-state="([a-z]+)""#).unwrap();
     for kind in ["waivers", "attestations"] {
         let mut json_states: Vec<&str> = json[kind].as_array().unwrap().iter().map(|w| w["state"].as_str().unwrap()).collect();
         let section = dom_section(&load.dom, kind);
-        let pattern = regex::Regex::new(r#"data-rule-state="([a-z]+)""#).unwrap();
-        let mut shown: Vec<&str> = pattern.captures_iter(section).map(|c| c.get(1).unwrap().as_str()).collect();
+        let mut shown: Vec<&str> = rule_state.captures_iter(section).map(|c| c.get(1).unwrap().as_str()).collect();
         json_states.sort_unstable();
         shown.sort_unstable();
         assert_eq!(shown, json_states, "the {kind}' states shown are the JSON's");
