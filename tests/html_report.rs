@@ -102,3 +102,16 @@ fn the_browser_checks_catch_an_error_a_request_and_a_blank_page() {
     let (colors, ink) = browser::ink(&load.screenshot);
     assert!(colors < 16 && ink < 0.05, "a blank page passed for a report: {colors} colors, {ink}");
 }
+
+/// `--html -` writes the page to standard output, and the console report
+/// then goes to standard error.
+#[test]
+fn html_to_standard_output_moves_the_console_to_standard_error() {
+    let facts = repo().join("tests/fixtures/kubeadm");
+    let output = hardbench(&["evaluate", "--facts", facts.to_str().unwrap(), "--benchmark", "cis-1.12", "--html", "-"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stdout = String::from_utf8(output.stdout.clone()).expect("UTF-8");
+    assert!(stdout.starts_with("<!DOCTYPE html><html lang=\"en\">") && stdout.ends_with("</body></html>\n"), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cp-bad (") && stderr.contains("4 hosts (4 ok"), "the console report: {stderr}");
+}
