@@ -464,7 +464,7 @@ fn hosts(page: &Page) -> Markup {
                     @for (i, host) in page.report.hosts.iter().enumerate() {
                         tr data-host=(i) {
                             th { (Shown(&host.name)) }
-                            td.mono { (Shown(&endpoint(host))) }
+                            td.mono.nowrap { (Shown(&endpoint(host))) }
                             td { (Shown(&roles(host))) }
                             td { (Shown(&host.user)) (if host.sudo { " with sudo -n" } else { "" })
                                  @if let Some(user) = &host.effective_user { br; "ran as " (Shown(user)) } }
