@@ -11,7 +11,8 @@
 //! Markup comes from `maud`: the page is Rust syntax checked at compile
 //! time (a tag left open or an attribute left unquoted does not build), and
 //! every value spliced into it is escaped unless it is wrapped in
-//! `PreEscaped`, which only the page's own stylesheet and script are. Text
+//! `PreEscaped`, which only the page's own stylesheet and script are, and
+//! table cells maud rendered already (`alike`). Text
 //! from a host or a benchmark is spliced as `Shown` or `Block`, which first
 //! make terminal controls, bidi overrides and the like visible escapes
 //! (`sanitize`): the file may be `cat` to a terminal, and a reordered line
@@ -608,16 +609,13 @@ fn finding_groups(page: &Page, status: Status, none: &str) -> Markup {
                         @if status == Status::Error { th { "reason" } } @else { th { "expected" } th { "actual" } }
                         th { "where from" } th { "notes" } @if reviewed { th { "waiver, attestation" } } } }
                     tbody {
-                        @for (i, host, result) in rows {
-                            tr class=(class(status)) data-host=(i) {
-                                th { (Shown(&host.name)) }
-                                @if status != Status::Error { td { (Shown(&result.outcome.expected)) } }
-                                td.mono { (Shown(&result.outcome.actual)) }
-                                td { (sources(result)) }
-                                td { @for note in &result.outcome.notes { span.note { (Shown(note)) } br; } }
-                                @if reviewed { td { (reviews(page.report, result)) } }
-                            }
-                        }
+                        (alike(rows, status, |result| html! {
+                            @if status != Status::Error { td { (Shown(&result.outcome.expected)) } }
+                            td.mono { (Shown(&result.outcome.actual)) }
+                            td { (sources(result)) }
+                            td { @for note in &result.outcome.notes { span.note { (Shown(note)) } br; } }
+                            @if reviewed { td { (reviews(page.report, result)) } }
+                        }))
                     }
                 } }
                 @if status != Status::Error {
@@ -626,6 +624,38 @@ fn finding_groups(page: &Page, status: Status, none: &str) -> Markup {
                         div.block { "Remediation: " (Block(remediation)) }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// One table row per distinct observation of a check: the hosts that showed
+/// the same (the same cells, as `cells` renders them) share a row, in the
+/// order first seen. A fleet's hosts are mostly alike, and a reader wants
+/// the differences, not two hundred copies. The row's `data-host` lists
+/// every host it stands for.
+fn alike(rows: &[(usize, &HostReport, &CheckResult)], status: Status, cells: impl Fn(&CheckResult) -> Markup) -> Markup {
+    let mut shared: Vec<(String, Vec<(usize, &HostReport)>)> = Vec::new();
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for &(i, host, result) in rows {
+        let markup = cells(result).into_string();
+        match at.get(&markup) {
+            Some(&row) => shared[row].1.push((i, host)),
+            None => {
+                at.insert(markup.clone(), shared.len());
+                shared.push((markup, vec![(i, host)]));
+            }
+        }
+    }
+    html! {
+        @for (markup, hosts) in &shared {
+            @let indexes: Vec<String> = hosts.iter().map(|(i, _)| i.to_string()).collect();
+            tr class=(class(status)) data-host=(indexes.join(" ")) {
+                th {
+                    @if hosts.len() > 1 { (hosts.len()) " hosts: " }
+                    @for (n, (_, host)) in hosts.iter().enumerate() { @if n > 0 { ", " } (Shown(&host.name)) }
+                }
+                (PreEscaped(markup))
             }
         }
     }
@@ -732,16 +762,13 @@ fn manual_groups(page: &Page, groups: &BTreeMap<Id, Rows>, none: &str) -> Markup
                 thead { tr { th { "host" } th { "expected" } th { "observed" } th { "automated evaluation" } th { "notes" }
                     @if reviewed { th { "waiver, attestation" } } } }
                 tbody {
-                    @for (i, host, result) in rows {
-                        tr class=(class(Status::Manual)) data-host=(i) {
-                            th { (Shown(&host.name)) }
-                            td { (Shown(&result.outcome.expected)) }
-                            td.mono { (Shown(&source::observed(&result.outcome))) }
-                            td { @match result.outcome.automated_verdict { Some(verdict) => { (badge(verdict)) } None => { span.note { "none" } } } }
-                            td { @for note in &result.outcome.notes { span.note { (Shown(note)) } br; } }
-                            @if reviewed { td { (reviews(page.report, result)) } }
-                        }
-                    }
+                    (alike(rows, Status::Manual, |result| html! {
+                        td { (Shown(&result.outcome.expected)) }
+                        td.mono { (Shown(&source::observed(&result.outcome))) }
+                        td { @match result.outcome.automated_verdict { Some(verdict) => { (badge(verdict)) } None => { span.note { "none" } } } }
+                        td { @for note in &result.outcome.notes { span.note { (Shown(note)) } br; } }
+                        @if reviewed { td { (reviews(page.report, result)) } }
+                    }))
                 }
             } }
         }
@@ -1213,6 +1240,24 @@ mod tests {
         }
         let none = render(&sample::report());
         assert!(none.contains("The run was given no waiver.") && none.contains("The run was given no attestation."));
+    }
+
+    /// Hosts that showed the same share a row; one that differs has its own.
+    #[test]
+    fn alike_hosts_share_a_row() {
+        let profiling = |actual: &str| {
+            let mut result = sample::check("1.2.15", "Profiling", crate::component::Role::ControlPlane, Status::Fail, "false", actual);
+            result.outcome.sources = vec![crate::outcome::Source::Flag { component: "kube-apiserver".into(), flag: "--profiling".into() }];
+            result
+        };
+        let host = |name: &str, actual: &str| sample::ok_host(name, "10.0.0.1", vec![crate::component::Role::ControlPlane], vec![profiling(actual)]);
+        let report = sample::run(vec![host("cp-1", "true"), host("cp-2", "unset"), host("cp-<3>", "true"), host("cp-4", "true")]);
+        let page = render(&report);
+        let failed = between(&page, "<section id=\"failed\">", "</section>");
+        assert_eq!(failed.matches("<tr class=\"st-fail\"").count(), 2, "{failed}");
+        assert!(failed.contains(r#"<tr class="st-fail" data-host="0 2 3"><th>3 hosts: cp-1, cp-&lt;3&gt;, cp-4</th><td>false</td><td class="mono">true</td>"#), "{failed}");
+        assert!(failed.contains(r#"<tr class="st-fail" data-host="1"><th>cp-2</th><td>false</td><td class="mono">unset</td>"#), "{failed}");
+        assert_eq!(failed.matches("Remediation: ").count(), 1, "{failed}");
     }
 
     #[test]

@@ -9,7 +9,9 @@
   function apply() {
     var host = select.value;
     for (var i = 0; i < items.length; i++) {
-      items[i].hidden = host !== "" && items[i].getAttribute("data-host") !== host;
+      // A row may stand for several hosts: data-host lists them.
+      var hosts = " " + items[i].getAttribute("data-host") + " ";
+      items[i].hidden = host !== "" && hosts.indexOf(" " + host + " ") < 0;
     }
   }
   select.addEventListener("change", apply);
