@@ -131,6 +131,11 @@ pub struct OutputArgs {
     /// (only one report may go to standard output).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write metrics in the Prometheus text format to FILE, for node_exporter's textfile
+    /// collector, e.g. `--metrics /var/lib/node_exporter/textfile/hardbench.prom`; `-` and FILE
+    /// as for --json.
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

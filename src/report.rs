@@ -5,6 +5,7 @@
 pub mod console;
 pub mod json;
 pub mod junit;
+pub mod metrics;
 #[cfg(test)]
 pub(crate) mod sample;
 mod sanitize;
