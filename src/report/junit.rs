@@ -7,6 +7,18 @@
 //! single "<host> reachable" case in error. Each suite's properties name the
 //! benchmark that judged the host and why.
 //!
+//! A case's classname is `<host>.<group>`, and the group never holds a dot:
+//! `section_1_2` for the checks of section 1.2, `processes` for impostors,
+//! `connection` for an unreachable host. So the last dot always separates
+//! the host from the group, whatever dots the host name has: host `cp-1`
+//! with check 1.1.2.3 is `cp-1.section_1_1_2`, host `cp-1.1` with check
+//! 1.2.3 is `cp-1.1.section_1_2`. Jenkins splits a classname at its last
+//! dot into package and class, so it shows the host, whole, as the package
+//! and the group as the class; GitLab shows the classname as the suite and
+//! keys a case on classname and name, so the name (`<check id> <title>`,
+//! unique in a benchmark) keeps every case of a host apart, and the host in
+//! the classname keeps the hosts apart.
+//!
 //! quick-junit writes the XML and escapes markup, but it silently drops
 //! control characters and ANSI escapes and lets U+FFFE/U+FFFF through, which
 //! XML 1.0 forbids. So every string is sanitized first: what a host sent
@@ -61,7 +73,7 @@ fn host_suite(host: &HostReport) -> TestSuite {
                 .set_type(error.kind.name())
                 .set_message(&*sanitize(&error.message));
             let mut case = TestCase::new(format!("{name} reachable"), status);
-            case.set_classname(&*name).set_time(host.duration);
+            case.set_classname(classname(&host.name, "connection")).set_time(host.duration);
             suite.add_test_case(case);
         }
     }
@@ -118,7 +130,7 @@ fn impostor_case(host: &str, impostor: &Impostor) -> TestCase {
         &*sanitize(&format!("impostor process {} {}", impostor.pid, impostor.component)),
         status,
     );
-    case.set_classname(&*sanitize(&format!("{host}.processes"))).set_time(Duration::ZERO);
+    case.set_classname(classname(host, "processes")).set_time(Duration::ZERO);
     case
 }
 
@@ -151,7 +163,7 @@ fn check_case(host: &str, result: &CheckResult) -> TestCase {
     );
     // Evaluation is a pure function of facts gathered once per host, so a
     // check takes no time of its own; the host's suite carries the time.
-    case.set_classname(&*sanitize(&format!("{host}.{}", result.section)))
+    case.set_classname(classname(host, &section_group(&result.section)))
         .set_time(Duration::ZERO)
         .add_property(Property::new("level", result.level.to_string()));
     if !outcome.notes.is_empty() {
@@ -163,6 +175,18 @@ fn check_case(host: &str, result: &CheckResult) -> TestCase {
         case.set_system_out(notes.join("\n"));
     }
     case
+}
+
+/// `<host>.<group>`, sanitized; `group` holds no dot (see the module's doc).
+fn classname(host: &str, group: &str) -> String {
+    debug_assert!(!group.contains('.'), "{group}");
+    sanitize(&format!("{host}.{group}")).into_owned()
+}
+
+/// The classname group of a section: `1.2` is `section_1_2`. Section ids
+/// are CIS numbers (digits and dots), so no two sections share a group.
+fn section_group(section: &str) -> String {
+    format!("section_{}", section.replace('.', "_"))
 }
 
 fn skipped(message: String) -> TestCaseStatus {
@@ -281,7 +305,7 @@ mod tests {
             <property name="user" value="hbaudit"/>
             <property name="sudo" value="true"/>
         </properties>
-        <testcase name="worker-3 reachable" classname="worker-3" time="5.002">
+        <testcase name="worker-3 reachable" classname="worker-3.connection" time="5.002">
             <error message="worker-3 (10.0.0.13:22): connection refused" type="connect"/>
         </testcase>
     </testsuite>
@@ -413,13 +437,13 @@ mod tests {
             [
                 (
                     "1.1.1 Ensure that the API server pod specification file permissions are set to 600 or more restrictive",
-                    Some("cp-good.1.1"),
+                    Some("cp-good.section_1_1"),
                     zero,
                     ("success", None, None, None),
                 ),
                 (
                     "1.2.1 Ensure that the --anonymous-auth argument is set to false",
-                    Some("cp-good.1.2"),
+                    Some("cp-good.section_1_2"),
                     zero,
                     (
                         "skipped",
@@ -430,7 +454,7 @@ mod tests {
                 ),
                 (
                     "1.1.12 Ensure that the etcd data directory ownership is set to etcd:etcd",
-                    Some("cp-good.1.1"),
+                    Some("cp-good.section_1_1"),
                     zero,
                     (
                         "error",
@@ -441,7 +465,7 @@ mod tests {
                 ),
                 (
                     "1.2.15 Ensure that the --profiling argument is set to false",
-                    Some("cp-good.1.2"),
+                    Some("cp-good.section_1_2"),
                     zero,
                     (
                         "failure",
@@ -455,7 +479,7 @@ mod tests {
                 ),
                 (
                     "1.2.6 Ensure that the --kubelet-certificate-authority argument is set as appropriate",
-                    Some("cp-good.1.2"),
+                    Some("cp-good.section_1_2"),
                     zero,
                     (
                         "skipped",
@@ -466,13 +490,13 @@ mod tests {
                 ),
                 (
                     "2.1 Ensure that the --cert-file and --key-file arguments are set as appropriate",
-                    Some("cp-good.2"),
+                    Some("cp-good.section_2"),
                     zero,
                     ("skipped", Some("skip: deselected with --skip"), Some("skip"), None),
                 ),
                 (
                     "4.2.1 Ensure that the --anonymous-auth argument is set to false",
-                    Some("cp-good.4.2"),
+                    Some("cp-good.section_4_2"),
                     zero,
                     ("success", None, None, None),
                 ),
@@ -496,7 +520,7 @@ mod tests {
             ),
             (
                 "worker-3 reachable",
-                Some("worker-3"),
+                Some("worker-3.connection"),
                 (
                     "error",
                     Some("worker-3 (10.0.0.13:22): connection refused"),
@@ -597,6 +621,64 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The classname reads one way only: split at its last dot (as Jenkins
+    /// does), it gives back the host, whole, and the group.
+    #[test]
+    fn a_classname_names_its_host_unambiguously() {
+        #[track_caller]
+        fn case(host: &str, section: &str, expected: &str) {
+            let got = classname(host, &section_group(section));
+            assert_eq!(got, expected, "host {host:?}, section {section:?}");
+            let (package, class) = got.rsplit_once('.').expect("a dot before the group");
+            assert_eq!((package, class), (host, &*format!("section_{}", section.replace('.', "_"))));
+        }
+        // Before, both were "cp-1.1.1.2".
+        case("cp-1", "1.1.2", "cp-1.section_1_1_2");
+        case("cp-1.1", "1.2", "cp-1.1.section_1_2");
+        case("cp-1.1", "1.1.2", "cp-1.1.section_1_1_2");
+        case("cp-1", "1.2", "cp-1.section_1_2");
+        case("cp-1.prod.example.com", "4.2", "cp-1.prod.example.com.section_4_2");
+        case("cp-1.prod.example", "com.4.2", "cp-1.prod.example.section_com_4_2");
+        case("10.0.0.1", "5", "10.0.0.1.section_5");
+        case("a.section_1_2", "4.2", "a.section_1_2.section_4_2");
+        case("cp_1", "1.2", "cp_1.section_1_2");
+        assert_eq!(classname("cp-1.example.com", "processes"), "cp-1.example.com.processes");
+        assert_eq!(classname("cp-1.example.com", "connection"), "cp-1.example.com.connection");
+    }
+
+    /// Hosts whose old classnames were the same (`cp-1` with 1.1.2.x and
+    /// `cp-1.1` with 1.2.x), FQDNs and an unreachable host: every case has a
+    /// classname and name of its own in the whole report (GitLab keeps one
+    /// of two equal ones), and its classname gives back its suite's host.
+    #[test]
+    fn every_case_is_unique_and_names_its_host() {
+        let check = |id: &str| sample::check(id, "Title", Role::ControlPlane, Status::Fail, "a", "b");
+        let mut report = sample::run(vec![
+            sample::ok_host("cp-1", "10.0.0.1", vec![Role::ControlPlane], vec![check("1.1.2.1"), check("1.2.1"), check("1.1.2")]),
+            sample::ok_host("cp-1.1", "10.0.0.2", vec![Role::ControlPlane], vec![check("1.2.1"), check("1.1.2.1")]),
+            sample::ok_host("cp-1.prod.example.com", "10.0.0.3", vec![Role::ControlPlane], vec![check("1.2.1")]),
+            sample::ok_host("cp-1.prod", "10.0.0.4", vec![Role::ControlPlane], vec![check("1.2.1")]),
+            sample::error_host("cp-2.prod.example.com", "10.0.0.5", HostErrorKind::Connect, "refused"),
+        ]);
+        report.hosts[2].impostors = vec![sample::impostor()];
+        report.hosts.extend(sample::report().hosts);
+        let junit = parse(&render(&report));
+        let mut seen = std::collections::BTreeSet::new();
+        for suite in &junit.test_suites {
+            for case in &suite.test_cases {
+                let classname = case.classname.as_deref().expect("every case has a classname");
+                let key = (classname.to_owned(), case.name.to_string());
+                assert!(seen.insert(key.clone()), "{key:?} twice");
+                assert_eq!(classname.rsplit_once('.').map(|(host, _)| host), Some(suite.name.as_str()), "{key:?}");
+            }
+        }
+        assert_eq!(seen.len(), junit.tests);
+        let cp_1: Vec<_> = junit.test_suites[0].test_cases.iter().map(|c| c.classname.as_deref().unwrap()).collect();
+        assert_eq!(cp_1, ["cp-1.section_1_1_2", "cp-1.section_1_2", "cp-1.section_1_1"]);
+        let cp_1_1: Vec<_> = junit.test_suites[1].test_cases.iter().map(|c| c.classname.as_deref().unwrap()).collect();
+        assert_eq!(cp_1_1, ["cp-1.1.section_1_2", "cp-1.1.section_1_1_2"]);
     }
 
     #[test]
