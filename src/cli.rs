@@ -136,6 +136,10 @@ pub struct OutputArgs {
     /// as for --json.
     #[arg(long, value_name = "FILE")]
     pub metrics: Option<PathBuf>,
+    /// Shorten the console report to one line per host and the total line (no check), followed,
+    /// as always, by the hosts that failed or could not be audited.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 #[derive(Debug, Args)]

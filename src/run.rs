@@ -261,6 +261,8 @@ struct Outputs {
     json: Option<Destination>,
     junit: Option<Destination>,
     metrics: Option<Destination>,
+    /// The console report as `--summary` asks.
+    summary: bool,
 }
 
 fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
@@ -274,6 +276,7 @@ fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
         json: output.json.as_ref().and_then(|_| checked.next()),
         junit: output.junit.as_ref().and_then(|_| checked.next()),
         metrics: output.metrics.as_ref().and_then(|_| checked.next()),
+        summary: output.summary,
     })
 }
 
@@ -331,7 +334,7 @@ fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console:
     let to_stderr = [&outputs.json, &outputs.junit, &outputs.metrics].into_iter().any(|d| d == &Some(Destination::Stdout));
     let color = if to_stderr { console.stderr_color } else { console.stdout_color };
     let mut bytes = Vec::new();
-    report::console::write(&report, &mut bytes, report::console::Style { color })
+    report::console::write(&report, &mut bytes, report::console::Style { color, summary: outputs.summary })
         .expect("writing to memory cannot fail");
     let (sink, what) = if to_stderr { (&mut *console.stderr, "standard error") } else { (&mut *console.stdout, "standard output") };
     if let Err(source) = sink.write_all(&bytes).and_then(|()| sink.flush()) {
