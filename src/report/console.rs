@@ -442,6 +442,61 @@ mod tests {
         String::from_utf8(out).expect("the console report is UTF-8")
     }
 
+    /// Waived, attested and manual-that-would-fail checks each read as
+    /// such, with their rule; the rules' states close the report.
+    #[test]
+    fn waivers_attestations_and_manual_checks_that_would_fail_read_apart() {
+        use crate::outcome::{Attestation, Covered, Effect, Origin, Scope};
+        let covered = |index, effect| Some(Covered { index, effect });
+        let mut waived = sample::check("1.2.16", "EventRateLimit", Role::ControlPlane, Status::Waived, "set", "absent");
+        waived.verdict = Status::Fail;
+        waived.waiver = covered(0, Effect::Applied);
+        let mut expired = sample::check("1.2.15", "Profiling off", Role::ControlPlane, Status::Fail, "false", "true");
+        expired.waiver = covered(1, Effect::Expired);
+        let mut would_fail = sample::check("1.2.1", "Anonymous auth", Role::ControlPlane, Status::Manual, "", "true");
+        would_fail.outcome.automated_verdict = Some(Status::Fail);
+        let harmless = sample::check("1.1.9", "CNI files", Role::ControlPlane, Status::Manual, "", "all 1 comply");
+        let mut attested = sample::check("1.1.10", "CNI owner", Role::ControlPlane, Status::Pass, "", "root:root");
+        attested.verdict = Status::Manual;
+        attested.attestation = covered(0, Effect::Applied);
+        let results = vec![harmless, would_fail, waived, expired, attested];
+        let mut report = sample::run(vec![sample::ok_host("cp-1", "10.0.0.10", vec![Role::ControlPlane], results)]);
+        report.waivers = vec![
+            sample::waiver(&["1.2.16"], "2027-03-31"),
+            sample::waiver(&["1.2.15"], "2026-11-01"),
+            sample::waiver(&["4.2.1"], "2027-03-31"),
+        ];
+        report.waivers[1].origin.line = 7;
+        report.waivers[2].origin.line = 13;
+        report.attestations = vec![Attestation {
+            scope: Scope::new(vec!["1.1.10".into()], vec![], vec![]),
+            result: Status::Pass,
+            attested_by: "J. Doe".into(),
+            date: "2026-11-20".parse().unwrap(),
+            expires: "2027-05-20".parse().unwrap(),
+            evidence: "CHG-99".into(),
+            origin: Origin { file: "attested.toml".into(), line: 1 },
+        }];
+        let text = render(&report, PLAIN);
+        let expected = [
+            "cp-1 (10.0.0.10) control-plane, benchmark cis-1.12: 1 pass, 1 fail, 0 warn, 1 waived, 2 manual (1 would fail), 0 error",
+            "  FAIL 1.2.15 Profiling off",
+            "      waiver expired on 2026-11-01: judged normally (waiver 2, waivers.toml:7): EventRateLimit breaks our admission webhook; approved by Security team (CHG-1234)",
+            "  WAIVED 1.2.16 EventRateLimit; fail: absent",
+            "      waived until 2027-03-31 (waiver 1, waivers.toml:1): EventRateLimit breaks our admission webhook; approved by Security team (CHG-1234)",
+            "  PASS 1.1.10 CNI owner",
+            "      attested pass by J. Doe on 2026-11-20 (attestation 1, attested.toml:1); evidence: CHG-99",
+            "  MANUAL 1.2.1 Anonymous auth; observed: true (automated evaluation would fail)",
+            "  MANUAL 1.1.9 CNI files; observed: all 1 comply",
+            "waivers: 1 active, 1 expired (waivers.toml:7, on 2026-11-01), 1 unused (waivers.toml:13)",
+            "attestations: 1 active",
+        ];
+        let mut lines = text.lines();
+        for line in expected {
+            assert!(lines.any(|l| l == line), "missing, or out of order: {line}\n{text}");
+        }
+    }
+
     #[test]
     fn sample_report_reads_as_expected() {
         let expected = "\
