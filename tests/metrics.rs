@@ -50,13 +50,19 @@ fn samples(text: &str) -> BTreeMap<String, f64> {
 
 /// Evaluates `set` writing the metrics and the JSON report into `out`.
 fn evaluate(set: &Path, out: &Path) -> (String, Value) {
+    evaluate_with(set, out, &[])
+}
+
+fn evaluate_with(set: &Path, out: &Path, extra: &[&str]) -> (String, Value) {
     let (metrics, json) = (out.join("hardbench.prom"), out.join("report.json"));
-    let output = hardbench(&[
+    let mut args = vec![
         "evaluate",
         "--facts", set.to_str().unwrap(),
         "--metrics", metrics.to_str().unwrap(),
         "--json", json.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let output = hardbench(&args);
     assert_eq!(output.status.code(), Some(1), "the fixtures have failing hosts: {}", text(&output));
     (std::fs::read_to_string(&metrics).unwrap(), read_json(&json))
 }
@@ -74,10 +80,10 @@ fn metrics_of_saved_facts_pass_promtool_and_equal_the_json_report() {
         .as_object()
         .unwrap()
         .keys()
-        .filter(|key| !key.starts_with("hosts_"))
+        .filter(|key| !key.starts_with("hosts_") && *key != "manual_failing")
         .map(String::as_str)
         .collect();
-    assert!(statuses.len() >= 7, "{statuses:?}");
+    assert_eq!(statuses.len(), 8, "{statuses:?}");
     for host in hosts {
         let name = host["name"].as_str().unwrap();
         for status in &statuses {
@@ -86,6 +92,8 @@ fn metrics_of_saved_facts_pass_promtool_and_equal_the_json_report() {
             let expected = host["summary"][status].as_f64().unwrap();
             assert_eq!(samples.get(&series), Some(&expected), "{series}\n{metrics}");
         }
+        let manual_failing = format!("hardbench_host_manual_failing_checks{{host=\"{name}\"}}");
+        assert_eq!(samples.get(&manual_failing), host["summary"]["manual_failing"].as_f64().as_ref(), "{manual_failing}");
         assert_eq!(samples[&format!("hardbench_host_reachable{{host=\"{name}\"}}")], 1.0);
         let duration = samples[&format!("hardbench_host_audit_duration_seconds{{host=\"{name}\"}}")];
         assert_eq!(duration, host["duration_ms"].as_f64().unwrap() / 1000.0);
@@ -98,10 +106,48 @@ fn metrics_of_saved_facts_pass_promtool_and_equal_the_json_report() {
         let series = format!("hardbench_run_checks{{status=\"{}\"}}", status.replace('_', "-"));
         assert_eq!(samples.get(&series), report["summary"][status].as_f64().as_ref(), "{series}");
     }
+    assert_eq!(samples["hardbench_run_manual_failing_checks"], report["summary"]["manual_failing"].as_f64().unwrap());
+    assert!(samples["hardbench_run_manual_failing_checks"] > 0.0, "the fixtures have manual checks that would fail");
     let finished = chrono::DateTime::parse_from_rfc3339(report["finished_at"].as_str().unwrap()).unwrap();
     let ended = samples["hardbench_run_last_timestamp_seconds"];
     assert_eq!(ended, finished.timestamp_millis() as f64 / 1000.0);
     assert_eq!(samples["hardbench_host_last_run_timestamp_seconds{host=\"cp-bad\"}"], ended);
+}
+
+/// Waived checks are counted as waived, and each waiver in its state.
+#[test]
+fn waived_checks_and_waiver_states_are_metrics_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let waivers = dir.path().join("waivers.toml");
+    std::fs::write(
+        &waivers,
+        r#"
+[[waivers]]
+checks = ["1.2.*"]
+hosts = ["cp-bad"]
+reason = "tracked in OPS-1"
+approved_by = "Security team"
+expires = 2099-01-01
+
+[[waivers]]
+checks = ["1.2.16"]
+hosts = ["worker-good"]
+reason = "a worker runs no API server"
+approved_by = "Security team"
+expires = 2099-01-01
+"#,
+    )
+    .unwrap();
+    let (metrics, report) = evaluate_with(&repo().join("tests/fixtures/kubeadm"), dir.path(), &["--waivers", waivers.to_str().unwrap()]);
+    assert_promtool_accepts(&metrics);
+    let samples = samples(&metrics);
+    let waived = report["summary"]["waived"].as_f64().unwrap();
+    assert!(waived > 0.0, "{}", report["summary"]);
+    assert_eq!(samples["hardbench_host_checks{host=\"cp-bad\",status=\"waived\"}"], waived);
+    assert_eq!(samples["hardbench_run_checks{status=\"waived\"}"], waived);
+    assert_eq!(samples["hardbench_run_waivers{state=\"active\"}"], 1.0);
+    assert_eq!(samples["hardbench_run_waivers{state=\"unused\"}"], 1.0);
+    assert_eq!(samples["hardbench_run_waivers{state=\"expired\"}"], 0.0);
 }
 
 /// A copy of the kubeadm set in which worker-good is called `name`.

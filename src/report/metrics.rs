@@ -3,7 +3,9 @@
 //! can be graphed and alerted on. Per host: the checks by status (every
 //! status, zeros included), whether the host could be audited, the audit's
 //! duration, when the run ended, the benchmark that judged it (an info
-//! metric's label); and the same counts for the whole run.
+//! metric's label), the manual checks whose automated evaluation would
+//! fail; the same counts for the whole run, and the waivers and
+//! attestations by state.
 //!
 //! Written by hand rather than with the `prometheus-client` crate: its
 //! encoder writes OpenMetrics (an `info` type and a `# EOF` line the 0.0.4
@@ -17,7 +19,7 @@
 //! Every label value also goes through `sanitize` first, as in every other
 //! report, so a control character a host name carries reaches no dashboard.
 
-use crate::outcome::{HostReport, Report, Status};
+use crate::outcome::{HostReport, Report, RuleState, RuleUse, Status, Summary};
 use crate::report::sanitize::sanitize;
 use chrono::{DateTime, FixedOffset};
 use std::borrow::Cow;
@@ -34,6 +36,13 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         for status in Status::ALL {
             out.sample("hardbench_host_checks", &[("host", &host.name), ("status", status.name())], host.count(status) as f64)?;
         }
+    }
+    out.family(
+        "hardbench_host_manual_failing_checks",
+        "Manual checks on the host whose automated evaluation would fail (also counted as status manual).",
+    )?;
+    for host in &hosts {
+        out.sample("hardbench_host_manual_failing_checks", &[("host", &host.name)], host.manual_failing() as f64)?;
     }
     out.family("hardbench_host_impostor_processes", "Processes on the host that carry a component's name and were not judged as it.")?;
     for host in &hosts {
@@ -64,6 +73,12 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         let count: usize = hosts.iter().map(|host| host.count(status)).sum();
         out.sample("hardbench_run_checks", &[("status", status.name())], count as f64)?;
     }
+    out.family("hardbench_run_manual_failing_checks", "Manual checks in the run whose automated evaluation would fail.")?;
+    out.sample("hardbench_run_manual_failing_checks", &[], total.manual_failing as f64)?;
+    out.family("hardbench_run_waivers", "Waivers given to the run, by state: active (applied or covering), expired, unused.")?;
+    write_rule_states(&mut out, "hardbench_run_waivers", &report.waiver_uses())?;
+    out.family("hardbench_run_attestations", "Attestations given to the run, by state: active, expired, unused.")?;
+    write_rule_states(&mut out, "hardbench_run_attestations", &report.attestation_uses())?;
     out.family("hardbench_run_hosts", "Hosts in the run: audited, or not (they could not be audited).")?;
     out.sample("hardbench_run_hosts", &[("audited", "true")], total.hosts_ok as f64)?;
     out.sample("hardbench_run_hosts", &[("audited", "false")], total.hosts_error as f64)?;
@@ -76,14 +91,24 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     out.sample("hardbench_run_info", &[("version", &sanitize(&report.hardbench_version))], 1.0)
 }
 
+/// How many rules (waivers or attestations) are in each state, every state
+/// included.
+fn write_rule_states(out: &mut Exposition<'_>, name: &str, uses: &[RuleUse<'_>]) -> io::Result<()> {
+    for state in RuleState::ALL {
+        let count = uses.iter().filter(|rule| rule.state == state).count();
+        out.sample(name, &[("state", state.name())], count as f64)?;
+    }
+    Ok(())
+}
+
 /// One host, with its label value and its counts computed once.
 struct Host<'a> {
     report: &'a HostReport,
     /// The `host` label's value, sanitized.
     name: Cow<'a, str>,
-    /// Checks by status, in `Status::ALL` order; `None` when the host could
-    /// not be audited.
-    counts: Option<[usize; Status::ALL.len()]>,
+    /// Checks by status, in `Status::ALL` order, and its summary; `None`
+    /// when the host could not be audited.
+    counts: Option<([usize; Status::ALL.len()], Summary)>,
 }
 
 impl<'a> Host<'a> {
@@ -93,13 +118,17 @@ impl<'a> Host<'a> {
             for result in results {
                 counts[position(result.outcome.status)] += 1;
             }
-            counts
+            (counts, Summary::of_results(results))
         });
         Host { report, name: sanitize(&report.name), counts }
     }
 
     fn count(&self, status: Status) -> usize {
-        self.counts.as_ref().map_or(0, |counts| counts[position(status)])
+        self.counts.as_ref().map_or(0, |(counts, _)| counts[position(status)])
+    }
+
+    fn manual_failing(&self) -> usize {
+        self.counts.as_ref().map_or(0, |(_, summary)| summary.manual_failing)
     }
 }
 
@@ -222,7 +251,7 @@ mod tests {
     #[test]
     fn sample_report_reads_as_expected() {
         let mut expected = String::new();
-        let checks = |host: &str, counts: [usize; 7]| -> String {
+        let checks = |host: &str, counts: [usize; Status::ALL.len()]| -> String {
             Status::ALL
                 .iter()
                 .zip(counts)
@@ -230,10 +259,17 @@ mod tests {
                 .collect()
         };
         expected += "# HELP hardbench_host_checks Checks evaluated on the host, by status (0 for every status when the host could not be audited).\n# TYPE hardbench_host_checks gauge\n";
-        expected += &checks("cp-good", [2, 1, 1, 1, 0, 1, 1]);
-        expected += &checks("worker-1", [1, 1, 0, 0, 1, 0, 0]);
-        expected += &checks("worker-3", [0; 7]);
+        // pass, fail, warn, waived, manual, not-applicable, skip, error
+        assert_eq!(Status::ALL.len(), 8, "{:?}", Status::ALL);
+        expected += &checks("cp-good", [2, 1, 1, 0, 1, 0, 1, 1]);
+        expected += &checks("worker-1", [1, 1, 0, 0, 0, 1, 0, 0]);
+        expected += &checks("worker-3", [0; 8]);
         expected += "\
+# HELP hardbench_host_manual_failing_checks Manual checks on the host whose automated evaluation would fail (also counted as status manual).
+# TYPE hardbench_host_manual_failing_checks gauge
+hardbench_host_manual_failing_checks{host=\"cp-good\"} 0
+hardbench_host_manual_failing_checks{host=\"worker-1\"} 0
+hardbench_host_manual_failing_checks{host=\"worker-3\"} 0
 # HELP hardbench_host_impostor_processes Processes on the host that carry a component's name and were not judged as it.
 # TYPE hardbench_host_impostor_processes gauge
 hardbench_host_impostor_processes{host=\"cp-good\"} 0
@@ -262,10 +298,23 @@ hardbench_host_info{host=\"worker-3\",benchmark=\"\",kubernetes_version=\"\"} 1
 # HELP hardbench_run_checks Checks evaluated in the run over every host, by status.
 # TYPE hardbench_run_checks gauge
 ";
-        for (status, n) in Status::ALL.iter().zip([3, 2, 1, 1, 1, 1, 1]) {
+        for (status, n) in Status::ALL.iter().zip([3, 2, 1, 0, 1, 1, 1, 1]) {
             expected += &format!("hardbench_run_checks{{status=\"{status}\"}} {n}\n");
         }
         expected += "\
+# HELP hardbench_run_manual_failing_checks Manual checks in the run whose automated evaluation would fail.
+# TYPE hardbench_run_manual_failing_checks gauge
+hardbench_run_manual_failing_checks 0
+# HELP hardbench_run_waivers Waivers given to the run, by state: active (applied or covering), expired, unused.
+# TYPE hardbench_run_waivers gauge
+hardbench_run_waivers{state=\"active\"} 0
+hardbench_run_waivers{state=\"expired\"} 0
+hardbench_run_waivers{state=\"unused\"} 0
+# HELP hardbench_run_attestations Attestations given to the run, by state: active, expired, unused.
+# TYPE hardbench_run_attestations gauge
+hardbench_run_attestations{state=\"active\"} 0
+hardbench_run_attestations{state=\"expired\"} 0
+hardbench_run_attestations{state=\"unused\"} 0
 # HELP hardbench_run_hosts Hosts in the run: audited, or not (they could not be audited).
 # TYPE hardbench_run_hosts gauge
 hardbench_run_hosts{audited=\"true\"} 2
@@ -281,6 +330,49 @@ hardbench_run_last_timestamp_seconds 1795365607.5
 hardbench_run_info{version=\"0.1.0\"} 1
 ";
         assert_eq!(render(&sample::report()), expected);
+    }
+
+    /// A waived check is counted as waived (not as the failure it would
+    /// be), a manual check that would fail both as manual and apart, and
+    /// each waiver in its state.
+    #[test]
+    fn waived_manual_failing_and_waiver_states_are_counted() {
+        use crate::component::Role;
+        use crate::outcome::{Covered, Effect};
+        let covered = |index, effect| Some(Covered { index, effect });
+        let mut waived = sample::check("1.2.16", "EventRateLimit", Role::ControlPlane, Status::Waived, "set", "absent");
+        (waived.verdict, waived.waiver) = (Status::Fail, covered(0, Effect::Applied));
+        let mut expired = sample::check("1.2.15", "Profiling", Role::ControlPlane, Status::Fail, "false", "true");
+        expired.waiver = covered(1, Effect::Expired);
+        let mut would_fail = sample::check("1.2.1", "Anonymous auth", Role::ControlPlane, Status::Manual, "", "true");
+        would_fail.outcome.automated_verdict = Some(Status::Fail);
+        let harmless = sample::check("1.1.9", "CNI files", Role::ControlPlane, Status::Manual, "", "ok");
+        let mut report = sample::run(vec![sample::ok_host(
+            "cp-1",
+            "10.0.0.10",
+            vec![Role::ControlPlane],
+            vec![waived, expired, would_fail, harmless],
+        )]);
+        report.waivers = vec![
+            sample::waiver(&["1.2.16"], "2027-03-31"),
+            sample::waiver(&["1.2.15"], "2026-11-01"),
+            sample::waiver(&["4.2.1"], "2027-03-31"),
+        ];
+        let text = render(&report);
+        for line in [
+            "hardbench_host_checks{host=\"cp-1\",status=\"fail\"} 1",
+            "hardbench_host_checks{host=\"cp-1\",status=\"waived\"} 1",
+            "hardbench_host_checks{host=\"cp-1\",status=\"manual\"} 2",
+            "hardbench_host_manual_failing_checks{host=\"cp-1\"} 1",
+            "hardbench_run_checks{status=\"waived\"} 1",
+            "hardbench_run_manual_failing_checks 1",
+            "hardbench_run_waivers{state=\"active\"} 1",
+            "hardbench_run_waivers{state=\"expired\"} 1",
+            "hardbench_run_waivers{state=\"unused\"} 1",
+            "hardbench_run_attestations{state=\"active\"} 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
+        }
     }
 
     /// The run's counts are the report's own summary.
