@@ -8,11 +8,11 @@
 //! attestations by state.
 //!
 //! Written by hand rather than with the `prometheus-client` crate: its
-//! encoder writes OpenMetrics (an `info` type and a `# EOF` line the 0.0.4
-//! parser of the textfile collector does not take) and writes label values
-//! as they are, unescaped (prometheus/client_rust#151), while host names are
-//! user input; and it wants a registry of live atomic metrics to print a
-//! dozen numbers once. The format is a few lines of grammar: HELP and TYPE
+//! encoder writes OpenMetrics, not this format (its `Info` metric is of
+//! type `info`, which the 0.0.4 parser of the textfile collector refuses),
+//! and writes label values as they are, unescaped
+//! (prometheus/client_rust#151), while host names are user input; and it
+//! wants a registry of live atomic metrics to print a few numbers once. The format is a few lines of grammar: HELP and TYPE
 //! before each family's samples, label values with `\`, `"` and line feed
 //! escaped, no timestamps (the textfile collector refuses them).
 //!
@@ -75,9 +75,9 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     }
     out.family("hardbench_run_manual_failing_checks", "Manual checks in the run whose automated evaluation would fail.")?;
     out.sample("hardbench_run_manual_failing_checks", &[], total.manual_failing as f64)?;
-    out.family("hardbench_run_waivers", "Waivers given to the run, by state: active (applied or covering), expired, unused.")?;
+    out.family("hardbench_run_waivers", "Waivers given to the run, by state: active (covered a result), expired, unused (covered none).")?;
     write_rule_states(&mut out, "hardbench_run_waivers", &report.waiver_uses())?;
-    out.family("hardbench_run_attestations", "Attestations given to the run, by state: active, expired, unused.")?;
+    out.family("hardbench_run_attestations", "Attestations given to the run, by state: active (covered a result), expired, unused (covered none).")?;
     write_rule_states(&mut out, "hardbench_run_attestations", &report.attestation_uses())?;
     out.family("hardbench_run_hosts", "Hosts in the run: audited, or not (they could not be audited).")?;
     out.sample("hardbench_run_hosts", &[("audited", "true")], total.hosts_ok as f64)?;
@@ -305,12 +305,12 @@ hardbench_host_info{host=\"worker-3\",benchmark=\"\",kubernetes_version=\"\"} 1
 # HELP hardbench_run_manual_failing_checks Manual checks in the run whose automated evaluation would fail.
 # TYPE hardbench_run_manual_failing_checks gauge
 hardbench_run_manual_failing_checks 0
-# HELP hardbench_run_waivers Waivers given to the run, by state: active (applied or covering), expired, unused.
+# HELP hardbench_run_waivers Waivers given to the run, by state: active (covered a result), expired, unused (covered none).
 # TYPE hardbench_run_waivers gauge
 hardbench_run_waivers{state=\"active\"} 0
 hardbench_run_waivers{state=\"expired\"} 0
 hardbench_run_waivers{state=\"unused\"} 0
-# HELP hardbench_run_attestations Attestations given to the run, by state: active, expired, unused.
+# HELP hardbench_run_attestations Attestations given to the run, by state: active (covered a result), expired, unused (covered none).
 # TYPE hardbench_run_attestations gauge
 hardbench_run_attestations{state=\"active\"} 0
 hardbench_run_attestations{state=\"expired\"} 0
