@@ -1,14 +1,15 @@
 //! `--metrics`: the Prometheus text that `hardbench evaluate` writes from
-//! saved facts is accepted by `promtool check metrics` without a word
-//! (promtool parses the file with Prometheus's own parser and lints it), its
-//! numbers are the JSON report's, and a host name with the characters the
-//! format must escape stays well-formed. promtool comes with Debian's
+//! saved facts, and `hardbench run` from a real audit of lab hosts (one of
+//! them unreachable; 127.0.48.x), is accepted by `promtool check metrics`
+//! without a word (promtool parses the file with Prometheus's own parser and
+//! lints it), its numbers are the JSON report's, and a host name with the
+//! characters the format must escape stays well-formed. promtool comes with Debian's
 //! `prometheus` package (tests/lab/install-deps.sh); without it these tests
 //! fail, they never skip.
 
 mod common;
 
-use common::{hardbench, read_json, repo, text};
+use common::{hardbench, read_json, repo, text, Audit, Lab};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -112,6 +113,47 @@ fn metrics_of_saved_facts_pass_promtool_and_equal_the_json_report() {
     let ended = samples["hardbench_run_last_timestamp_seconds"];
     assert_eq!(ended, finished.timestamp_millis() as f64 / 1000.0);
     assert_eq!(samples["hardbench_host_last_run_timestamp_seconds{host=\"cp-bad\"}"], ended);
+}
+
+#[test]
+fn a_real_audit_writes_metrics_promtool_accepts() {
+    let state = tempfile::tempdir().unwrap();
+    let lab = Lab::up_on(&state.path().join("lab"), 48, &["worker-good", "worker-bad"]);
+    // One more host, on a port nothing listens on: it cannot be audited.
+    let inventory = state.path().join("inventory.toml");
+    let mut hosts = std::fs::read_to_string(lab.inventory()).unwrap();
+    hosts += "\n[[hosts]]\nname = \"gone.lab.example\"\naddress = \"127.0.48.200\"\nport = 1\nroles = [\"worker\"]\n";
+    std::fs::write(&inventory, hosts).unwrap();
+    let out = state.path().join("out");
+    let metrics = out.join("hardbench.prom");
+    let audit = Audit::run(&inventory, &out, &["--metrics", metrics.to_str().unwrap()]);
+    drop(lab);
+    assert_eq!(audit.output.status.code(), Some(3), "an unreachable host: {}", text(&audit.output));
+    let metrics = std::fs::read_to_string(&metrics).unwrap();
+    assert_promtool_accepts(&metrics);
+
+    let report = audit.report();
+    let samples = samples(&metrics);
+    for host in report["hosts"].as_array().unwrap() {
+        let name = host["name"].as_str().unwrap();
+        let reachable = samples[&format!("hardbench_host_reachable{{host=\"{name}\"}}")];
+        assert_eq!(reachable, if host["status"] == "ok" { 1.0 } else { 0.0 }, "{name}");
+        let fail = samples[&format!("hardbench_host_checks{{host=\"{name}\",status=\"fail\"}}")];
+        assert_eq!(fail, host["summary"]["fail"].as_f64().unwrap_or(0.0), "{name}");
+        let duration = samples[&format!("hardbench_host_audit_duration_seconds{{host=\"{name}\"}}")];
+        assert_eq!(duration, host["duration_ms"].as_f64().unwrap() / 1000.0, "{name}");
+    }
+    assert_eq!(samples["hardbench_host_reachable{host=\"gone.lab.example\"}"], 0.0);
+    assert!(samples["hardbench_host_checks{host=\"worker-bad\",status=\"fail\"}"] > 0.0);
+    assert_eq!(samples["hardbench_run_hosts{audited=\"true\"}"], 2.0);
+    assert_eq!(samples["hardbench_run_hosts{audited=\"false\"}"], 1.0);
+    let finished = chrono::DateTime::parse_from_rfc3339(report["finished_at"].as_str().unwrap()).unwrap();
+    assert_eq!(samples["hardbench_run_last_timestamp_seconds"], finished.timestamp_millis() as f64 / 1000.0);
+    // The console ends with the hosts to look at.
+    let console = String::from_utf8_lossy(&audit.output.stdout);
+    assert!(console.contains("\nfailed: worker-bad ("), "{console}");
+    let last = console.lines().last().unwrap_or_default();
+    assert!(last.starts_with("not audited: gone.lab.example [connect] ") && last.contains("refused"), "{console}");
 }
 
 /// Waived checks are counted as waived, and each waiver in its state.

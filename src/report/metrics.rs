@@ -54,7 +54,7 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     }
     out.family("hardbench_host_audit_duration_seconds", "How long the host's audit took, from connecting to its last result.")?;
     for host in &hosts {
-        out.sample("hardbench_host_audit_duration_seconds", &[("host", &host.name)], host.report.duration.as_secs_f64())?;
+        out.sample("hardbench_host_audit_duration_seconds", &[("host", &host.name)], seconds(host.report.duration))?;
     }
     out.family("hardbench_host_last_run_timestamp_seconds", "When the run that audited the host ended, in seconds since the Unix epoch.")?;
     for host in &hosts {
@@ -84,7 +84,7 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     out.sample("hardbench_run_hosts", &[("audited", "false")], total.hosts_error as f64)?;
     out.family("hardbench_run_duration_seconds", "How long the whole run took.")?;
     let took = (report.finished_at - report.started_at).to_std().unwrap_or_default();
-    out.sample("hardbench_run_duration_seconds", &[], took.as_secs_f64())?;
+    out.sample("hardbench_run_duration_seconds", &[], seconds(took))?;
     out.family("hardbench_run_last_timestamp_seconds", "When the run ended, in seconds since the Unix epoch.")?;
     out.sample("hardbench_run_last_timestamp_seconds", &[], ended)?;
     out.family("hardbench_run_info", "Always 1: the hardbench version that wrote these metrics.")?;
@@ -186,6 +186,12 @@ fn escape_label_value(value: &str) -> Cow<'_, str> {
     Cow::Owned(escaped)
 }
 
+/// A duration in seconds, to the millisecond: the JSON report's precision,
+/// so that the two reports give the same figure.
+fn seconds(duration: std::time::Duration) -> f64 {
+    duration.as_millis() as f64 / 1000.0
+}
+
 /// A time as seconds since the epoch, to the millisecond.
 fn seconds_since_epoch(time: DateTime<FixedOffset>) -> f64 {
     time.timestamp_millis() as f64 / 1000.0
@@ -242,7 +248,8 @@ mod tests {
         case(0.0, "0");
         case(97.0, "97");
         case(1.234, "1.234");
-        case(std::time::Duration::from_micros(5_002_000).as_secs_f64(), "5.002");
+        case(seconds(std::time::Duration::from_micros(5_002_999)), "5.002");
+        case(seconds(std::time::Duration::from_nanos(483_582_543)), "0.483");
         case(seconds_since_epoch(sample::time("2026-11-22T16:40:07.5+00:00")), "1795365607.5");
         // The offset of the local clock changes nothing.
         case(seconds_since_epoch(sample::time("2026-11-22T17:40:07.5+01:00")), "1795365607.5");
