@@ -98,7 +98,10 @@ fn write_hosts_to_look_at(report: &Report, out: &mut dyn io::Write, style: Style
         let Ok(results) = &host.result else { continue };
         let summary = Summary::of_results(results);
         if summary.fail > 0 || !host.impostors.is_empty() {
-            let mut what = vec![format!("{} fail", summary.fail)];
+            let mut what = Vec::new();
+            if summary.fail > 0 {
+                what.push(format!("{} fail", summary.fail));
+            }
             if !host.impostors.is_empty() {
                 what.push(format!("{} impostor", host.impostors.len()));
             }
@@ -658,7 +661,7 @@ w (10.0.0.5) worker, benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 err
 
 1 host (1 ok, 0 error), benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
 
-failed: w (0 fail, 1 impostor)
+failed: w (1 impostor)
 ";
         assert_eq!(render(&report, PLAIN), expected);
     }
