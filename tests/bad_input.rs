@@ -114,6 +114,7 @@ fn bad_inventories_and_outputs_are_refused_before_any_host_is_contacted() {
         (&["--junit", twice, "--html", twice], "--junit and --html both name"),
         (&["--html", "-", "--json", "-"], "--json and --html both write to standard output"),
         (&["--html", "/dev/null"], "--html /dev/null: is a character device"),
+        (&["--junit", twice, "--metrics", &twice_again], "--junit and --metrics both name"),
     ] {
         let mut all = vec!["run", "--inventory", &good];
         all.extend_from_slice(args);

@@ -198,3 +198,110 @@ fn read_roles(file: &mut TomlFile<'_>, roles: L<Vec<String>>) -> Vec<Role> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
+    }
+
+    fn with_file<T>(text: &str, read: impl FnOnce(&Path, &Known<'_>) -> T) -> T {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rules.toml");
+        std::fs::write(&path, text).unwrap();
+        let benchmarks = [crate::benchmark::load_builtin("cis-1.12").unwrap()];
+        let hosts = ["cp-1".to_string(), "cp-2".to_string(), "w-1".to_string()];
+        read(&path, &Known { benchmarks: &benchmarks, hosts: Some(&hosts), today: today() })
+    }
+
+    /// The problems of a file, each as `line:column: key: message` (the
+    /// directory left out).
+    fn problems(text: &str, attestations: bool) -> Vec<String> {
+        with_file(text, |path, known| {
+            let errors = if attestations {
+                load_attestations(path, known).map(drop).unwrap_err()
+            } else {
+                load_waivers(path, known).map(drop).unwrap_err()
+            };
+            let file = path.display().to_string();
+            errors.problems.iter().map(|p| p.to_string().replacen(&format!("{file}:"), "", 1).trim_start().to_string()).collect()
+        })
+    }
+
+    const WAIVER: &str = "[[waivers]]\nchecks = [\"1.2.16\", \"4.2.*\"]\nhosts = [\"cp-2\"]\n\
+reason = \"EventRateLimit breaks our webhook\"\napproved_by = \"Security (CHG-1234)\"\nexpires = 2027-03-31\n";
+
+    #[test]
+    fn a_waiver_is_read_with_its_scope_and_origin() {
+        let loaded = with_file(&format!("# accepted risks\n{WAIVER}"), |path, known| load_waivers(path, known).unwrap());
+        let [waiver] = loaded.rules.as_slice() else { panic!("{:?}", loaded.rules) };
+        assert_eq!(waiver.scope.checks, ["1.2.16", "4.2.*"]);
+        assert_eq!(waiver.scope.hosts, ["cp-2"]);
+        assert_eq!(waiver.expires, NaiveDate::from_ymd_opt(2027, 3, 31).unwrap());
+        assert_eq!(waiver.origin.line, 2);
+        assert!(waiver.scope.covers("cp-2", &[], "4.2.10"));
+        assert_eq!(loaded.file.sha256.len(), 64);
+    }
+
+    #[test]
+    fn every_problem_of_a_waivers_file_is_named_with_its_line_and_key() {
+        let cases: &[(&str, &[&str])] = &[
+            ("", &["no [[waivers]] table: the file covers nothing"]),
+            ("[[waivers]]\nchecks = 1\n", &[
+                "2:10: waivers[0].checks: expected a string or an array of strings, found an integer",
+                "1:1: waivers[0]: missing key \"reason\"",
+                "1:1: waivers[0]: missing key \"approved_by\"",
+                "1:1: waivers[0]: missing key \"expires\"",
+            ]),
+            (&WAIVER.replace("2027-03-31", "\"2027-03-31\""), &[
+                "6:11: waivers[0].expires: expected a date such as 2027-03-31 (a TOML date: no quotes, no time), found a string",
+            ]),
+            (&WAIVER.replace("2027-03-31", "2027-03-31T10:00:00Z"), &[
+                "6:11: waivers[0].expires: expected a date such as 2027-03-31 (a TOML date: no quotes, no time), found a datetime",
+            ]),
+            (&WAIVER.replace("\"1.2.16\"", "\"1.2.99\", \"x\""), &[
+                "2:10: waivers[0].checks: 1.2.99: no check of cis-1.12 has this id or section",
+                "2:10: waivers[0].checks: \"x\" is not a check id or section (expected e.g. 1.2.15, 1.2 or 4.2.*)",
+            ]),
+            (&WAIVER.replace("cp-2", "cp-9"), &["3:9: waivers[0].hosts: no host is named \"cp-9\"; known: cp-1, cp-2, w-1"]),
+            (&WAIVER.replace("hosts = [\"cp-2\"]", "hosts = [\"cp-2\"]\nroles = [\"worker\", \"master\"]"), &[
+                "4:9: waivers[0].roles: \"master\" is not a role: expected one of control-plane, etcd, worker",
+                "3:9: waivers[0].hosts: give hosts or roles, not both",
+            ]),
+            (&WAIVER.replace("EventRateLimit breaks our webhook", " "), &["4:10: waivers[0].reason: is empty: say it"]),
+            (&format!("{WAIVER}approver = \"x\"\n"), &[
+                "7:1: waivers[0].approver: unknown key \"approver\": expected one of checks, hosts, roles, reason, approved_by, expires",
+            ]),
+            (&format!("{WAIVER}[[attestations]]\n"), &[
+                "7:3: attestations: [[attestations]] belong in their own file, given with --attestations",
+            ]),
+            ("[[waivers]\n", &["1:11: TOML syntax error: unclosed array table, expected `]`"]),
+        ];
+        for (text, expected) in cases {
+            let mut found = problems(text, false);
+            let mut expected: Vec<String> = expected.iter().map(|e| e.to_string()).collect();
+            found.sort();
+            expected.sort();
+            assert_eq!(found, expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_problem_of_an_attestations_file_is_named() {
+        let good = "[[attestations]]\nchecks = [\"1.1.9\"]\nroles = [\"control-plane\"]\nresult = \"pass\"\n\
+attested_by = \"J. Doe\"\ndate = 2026-11-20\nexpires = 2027-05-20\nevidence = \"CHG-99: CNI reviewed\"\n";
+        let loaded = with_file(good, |path, known| load_attestations(path, known).unwrap());
+        assert_eq!((loaded.rules[0].result, loaded.rules[0].scope.roles.as_slice()), (Status::Pass, &[Role::ControlPlane][..]));
+        let cases: &[(&str, &[&str])] = &[
+            (&good.replace("\"pass\"", "\"ok\""), &["4:10: attestations[0].result: \"ok\" is not a result: expected \"pass\" or \"fail\""]),
+            (&good.replace("2026-11-20", "2026-11-30"), &["6:8: attestations[0].date: 2026-11-30 is after today (2026-11-29): attest what was reviewed"]),
+            (&good.replace("2027-05-20", "2026-11-19"), &["7:11: attestations[0].expires: 2026-11-19 is before the attestation's date 2026-11-20"]),
+            (&good.replace("evidence = \"CHG-99: CNI reviewed\"\n", ""), &["1:1: attestations[0]: missing key \"evidence\""]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(problems(text, true), *expected, "{text}");
+        }
+    }
+}

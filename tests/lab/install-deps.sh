@@ -4,12 +4,14 @@
 # gcc for the fake component binary, busybox (the gathering script is
 # tested under busybox sh and busybox tools too), GNU time (bench/fleet.sh
 # reads peak RSS from it) and strace (bench/host.sh counts the programs an
-# audit executes on the host with it), and chromium (tests/html_report.rs
-# loads the HTML report in it, headless). Idempotent: `apt-get update` runs only
-# when a package is missing, and nothing is printed when all are present.
+# audit executes on the host with it), prometheus for promtool (tests/metrics.rs
+# checks the --metrics output with `promtool check metrics`) and chromium
+# (tests/html_report.rs loads the HTML report in it, headless). Idempotent:
+# `apt-get update` runs only when a package is missing, and nothing is printed
+# when all are present.
 set -euo pipefail
 
-packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time strace chromium)
+packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time strace prometheus chromium)
 
 missing=()
 for p in "${packages[@]}"; do
