@@ -11,9 +11,10 @@
 //! Markup comes from `maud`: the page is Rust syntax checked at compile
 //! time (a tag left open or an attribute left unquoted does not build), and
 //! every value spliced into it is escaped unless it is wrapped in
-//! `PreEscaped`, which only the page's own stylesheet and script are, and
-//! table cells maud rendered already (`alike`). Text
-//! from a host or a benchmark is spliced as `Shown` or `Block`, which first
+//! `PreEscaped`: only the page's own stylesheet and script, the `<html>` and
+//! `<body>` tags the parts are written between, and table cells maud rendered
+//! already (`alike`) are. Text from a host or a benchmark is spliced as
+//! `Shown` or `Block`, which first
 //! make terminal controls, bidi overrides and the like visible escapes
 //! (`sanitize`): the file may be `cat` to a terminal, and a reordered line
 //! must not deceive its reader either.
@@ -674,10 +675,7 @@ fn check_kind(result: &CheckResult) -> String {
 
 /// Where the value came from, as the console says it.
 fn sources(result: &CheckResult) -> Markup {
-    let observed = source::observed(&result.outcome);
-    let from = observed.strip_prefix(result.outcome.actual.as_str()).unwrap_or_default();
-    let from = from.strip_prefix(" (").and_then(|s| s.strip_suffix(')')).unwrap_or(from);
-    html! { span.mono { (Shown(from)) } }
+    html! { span.mono { (Shown(&source::described(&result.outcome.sources))) } }
 }
 
 /// Each text once, in the order first seen.
