@@ -80,6 +80,30 @@ fn the_report_loads_in_chromium_clean_and_shows_the_jsons_counts() {
     browser::check_report_page(&page, &json, &tmp.path().join("browser"));
 }
 
+/// The host filter (the page's script): opened at `#host=1`, the page
+/// hides every row of other hosts and shows every row that stands for host
+/// 1, alone or among others.
+#[test]
+fn the_host_filter_shows_one_host_from_the_address() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (page, json) = evaluate(tmp.path());
+    let load = browser::load_url(&format!("{}#host=1", browser::url(&page)), &tmp.path().join("browser"), (1280, 2000));
+    assert!(load.console.is_empty(), "console messages: {:#?}", load.console);
+    assert_eq!(json["hosts"][1]["name"], "cp-good");
+    let row = regex::Regex::new(r#"<tr ([^>]*)data-host="([0-9 ]+)"([^>]*)>"#).unwrap();
+    let (mut shown, mut hidden, mut shared) = (0, 0, 0);
+    for caps in row.captures_iter(&load.dom) {
+        let hosts: Vec<&str> = caps[2].split(' ').collect();
+        let is_hidden = caps[1].contains("hidden") || caps[3].contains("hidden");
+        assert_eq!(is_hidden, !hosts.contains(&"1"), "{}", &caps[0]);
+        if is_hidden { hidden += 1 } else { shown += 1 }
+        if !is_hidden && hosts.len() > 1 {
+            shared += 1;
+        }
+    }
+    assert!(shown > 10 && hidden > 10 && shared > 0, "shown {shown}, hidden {hidden}, shared {shared}");
+}
+
 /// The detectors above are not blind: a page with a script error, a
 /// request to 127.0.0.1:1 and nothing to see trips each of them.
 #[test]

@@ -34,11 +34,20 @@ pub struct Load {
 /// Loads `page` (a local file) in headless chromium, with `scratch` for
 /// the profile, the net log and the screenshot.
 pub fn load(page: &Path, scratch: &Path, window: (u32, u32)) -> Load {
+    load_url(&url(page), scratch, window)
+}
+
+/// The `file://` URL of a local page.
+pub fn url(page: &Path) -> String {
+    format!("file://{}", std::fs::canonicalize(page).expect("the page exists").display())
+}
+
+/// Loads `url` as `load` does.
+pub fn load_url(url: &str, scratch: &Path, window: (u32, u32)) -> Load {
     let profile = scratch.join("profile");
     std::fs::create_dir_all(&profile).expect("a profile directory");
     let net_log = scratch.join("net-log.json");
     let screenshot = scratch.join("screenshot.png");
-    let url = format!("file://{}", std::fs::canonicalize(page).expect("the page exists").display());
     let mut command = Command::new("chromium");
     command
         .args([
@@ -59,7 +68,7 @@ pub fn load(page: &Path, scratch: &Path, window: (u32, u32)) -> Load {
         .arg(format!("--log-net-log={}", net_log.display()))
         .arg(format!("--screenshot={}", screenshot.display()))
         .arg(format!("--window-size={},{}", window.0, window.1))
-        .arg(&url)
+        .arg(url)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
