@@ -652,8 +652,8 @@ fn alike(rows: &[(usize, &HostReport, &CheckResult)], status: Status, cells: imp
         @for (markup, hosts) in &shared {
             @let indexes: Vec<String> = hosts.iter().map(|(i, _)| i.to_string()).collect();
             tr class=(class(status)) data-host=(indexes.join(" ")) {
-                th {
-                    @if hosts.len() > 1 { (hosts.len()) " hosts: " }
+                th.hosts {
+                    @if hosts.len() > 1 { strong { (hosts.len()) " hosts:" } " " }
                     @for (n, (_, host)) in hosts.iter().enumerate() { @if n > 0 { ", " } (Shown(&host.name)) }
                 }
                 (PreEscaped(markup))
@@ -1253,8 +1253,8 @@ mod tests {
         let page = render(&report);
         let failed = between(&page, "<section id=\"failed\">", "</section>");
         assert_eq!(failed.matches("<tr class=\"st-fail\"").count(), 2, "{failed}");
-        assert!(failed.contains(r#"<tr class="st-fail" data-host="0 2 3"><th>3 hosts: cp-1, cp-&lt;3&gt;, cp-4</th><td>false</td><td class="mono">true</td>"#), "{failed}");
-        assert!(failed.contains(r#"<tr class="st-fail" data-host="1"><th>cp-2</th><td>false</td><td class="mono">unset</td>"#), "{failed}");
+        assert!(failed.contains(r#"<tr class="st-fail" data-host="0 2 3"><th class="hosts"><strong>3 hosts:</strong> cp-1, cp-&lt;3&gt;, cp-4</th><td>false</td><td class="mono">true</td>"#), "{failed}");
+        assert!(failed.contains(r#"<tr class="st-fail" data-host="1"><th class="hosts">cp-2</th><td>false</td><td class="mono">unset</td>"#), "{failed}");
         assert_eq!(failed.matches("Remediation: ").count(), 1, "{failed}");
     }
 
