@@ -755,7 +755,7 @@ fn manual_groups(page: &Page, groups: &BTreeMap<Id, Rows>, none: &str) -> Markup
         @if groups.is_empty() { p.none { (none) } }
         @for (id, rows) in groups {
             @let reviewed = rows.iter().any(|(_, _, r)| r.waiver.is_some() || r.attestation.is_some());
-            h3 { (badge(Status::Manual)) " " (Shown(id.0)) " " (Shown(&rows[0].2.title)) }
+            h4 { (badge(Status::Manual)) " " (Shown(id.0)) " " (Shown(&rows[0].2.title)) }
             div.wide { table {
                 thead { tr { th { "host" } th { "expected" } th { "observed" } th { "automated evaluation" } th { "notes" }
                     @if reviewed { th { "waiver, attestation" } } } }
