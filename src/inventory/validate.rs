@@ -553,7 +553,7 @@ impl<'a> Validator<'a> {
                 identity_file: own.identity_file.is_some() || defaults.identity_file.is_some(),
                 known_hosts: own.known_hosts.is_some() || defaults.known_hosts.is_some(),
             };
-            let Some(ssh) = self.from_ssh_config(name.get_ref(), &address, given) else {
+            let Some(ssh) = self.ssh_config_for(name.get_ref(), &address, given) else {
                 continue;
             };
             let set_but_invalid = |key: &str| own.is_invalid(key) || defaults.is_invalid(key);

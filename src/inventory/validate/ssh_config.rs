@@ -84,7 +84,7 @@ impl Validator<'_> {
 
     /// What ssh_config gives host `name` at `address`; `None` when that
     /// is an error (recorded).
-    pub(super) fn from_ssh_config(&mut self, name: &str, address: &str, given: Given) -> Option<FromSshConfig> {
+    pub(super) fn ssh_config_for(&mut self, name: &str, address: &str, given: Given) -> Option<FromSshConfig> {
         let mut out = FromSshConfig::default();
         let Some((_, config)) = &self.ssh_config else {
             return Some(out);
