@@ -133,7 +133,7 @@ struct Validator<'a> {
     /// Files already warned about: one warning per file, not per host.
     warned: HashSet<PathBuf>,
     /// The OpenSSH client configuration in force, if any.
-    ssh_config: Option<(PathBuf, crate::transport::ssh_config::SshConfig)>,
+    ssh_config: Option<ssh_config::InForce>,
 }
 
 impl<'a> Validator<'a> {

@@ -151,12 +151,16 @@ impl SshConfig {
     /// What applies to `host` (the name as given to ssh). Fails on a value
     /// whose tokens cannot be expanded, naming its line.
     pub fn resolve(&self, host: &str, context: &Context) -> Result<Resolved, Problem> {
-        let applies = |directive: &&Directive| {
-            directive.under.iter().all(|&block| match &self.blocks[block] {
+        // Each block is matched once, not once per line under it.
+        let matches: Vec<bool> = self
+            .blocks
+            .iter()
+            .map(|block| match block {
                 Block::Host(patterns) => pattern::host_matches(patterns, host),
                 Block::Match => false,
             })
-        };
+            .collect();
+        let applies = |directive: &&Directive| directive.under.iter().all(|&block| matches[block]);
         let mut raw = Raw::default();
         for directive in self.directives.iter().filter(applies) {
             raw.take(directive);

@@ -11,12 +11,21 @@
 use super::{Set, Validator};
 use crate::inventory::{address, Probe};
 use crate::toml_file::{Problem, Value};
-use crate::transport::ssh_config::{Context, Found};
+use crate::transport::ssh_config::{Context, Found, SshConfig};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use toml::de::DeValue;
 
 /// The default file, when it exists.
 const DEFAULT_SSH_CONFIG: &str = "~/.ssh/config";
+
+/// The ssh_config file in force.
+pub(super) struct InForce {
+    config: SshConfig,
+    /// The warnings given so far, as shown: many hosts share a line, and
+    /// its warning is given once.
+    warned: HashSet<String>,
+}
 
 /// What the ssh_config file gives one host; `None` where it gives nothing
 /// or the inventory already did.
@@ -63,10 +72,8 @@ impl Validator<'_> {
         let Some(path) = path else { return };
         match (self.env.read_ssh_config)(&path, self.env.home.as_deref()) {
             Ok(config) => {
-                for warning in &config.warnings {
-                    self.warn_once(warning.clone());
-                }
-                self.ssh_config = Some((path, config));
+                self.warnings.extend(config.warnings.iter().cloned());
+                self.ssh_config = Some(InForce { config, warned: HashSet::new() });
             }
             Err(problems) => {
                 for problem in problems {
@@ -77,7 +84,8 @@ impl Validator<'_> {
     }
 
     fn warn_once(&mut self, warning: Problem) {
-        if !self.warnings.contains(&warning) {
+        let first = self.ssh_config.as_mut().is_none_or(|in_force| in_force.warned.insert(warning.to_string()));
+        if first {
             self.warnings.push(warning);
         }
     }
@@ -86,7 +94,7 @@ impl Validator<'_> {
     /// is an error (recorded).
     pub(super) fn ssh_config_for(&mut self, name: &str, address: &str, given: Given) -> Option<FromSshConfig> {
         let mut out = FromSshConfig::default();
-        let Some((_, config)) = &self.ssh_config else {
+        let Some(InForce { config, .. }) = &self.ssh_config else {
             return Some(out);
         };
         let context = Context {

@@ -41,21 +41,20 @@ pub fn host_matches(patterns: &[HostPattern], host: &str) -> bool {
     matched
 }
 
-/// `*` and `?` matching of a whole string, without backtracking blow-up:
-/// after a `*`, a mismatch retries from the character after the last place
-/// the `*` was tried.
+/// `*` and `?` matching of a whole string, byte by byte as OpenSSH's
+/// `match_pattern` does, without backtracking blow-up: after a `*`, a
+/// mismatch retries from the byte after the last place the `*` was tried.
 pub fn wildcard(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
+    let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
         match pattern.get(p) {
-            Some('*') => {
+            Some(b'*') => {
                 star = Some((p, t));
                 p += 1;
             }
-            Some(&c) if c == '?' || c == text[t] => {
+            Some(&c) if c == b'?' || c == text[t] => {
                 p += 1;
                 t += 1;
             }
@@ -69,7 +68,7 @@ pub fn wildcard(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
