@@ -383,13 +383,17 @@ fn errors_name_the_file_and_line() {
 #[test]
 fn agrees_with_ssh_minus_g() {
     let files = [
-        (".ssh/config", format!("{FIRST_WINS}Include conf.d/*\n")),
+        // A comma is no separator on a Host line.
+        (".ssh/config", format!(
+            "Host cp-3,cp-4\n  User comma\nHOST=quoted\n  HOSTNAME=\"Q.lan\"\n  user 'x y'\n  Port = 2022 # a comment\n\
+             {FIRST_WINS}Include conf.d/*\n"
+        )),
         (".ssh/conf.d/a", "Host *.lan !bastion.lan\n  IdentityFile ~/.ssh/lan\n  ProxyJump j@b:22,c\nHost *\n  IdentityFile ~/.ssh/all\n".to_string()),
         (".ssh/conf.d/b", "Host worker-*\n  User late\n  UserKnownHostsFile ~/.ssh/kh1 ~/.ssh/kh2\n".to_string()),
     ];
     let home = Home::new(&files.iter().map(|(path, text)| (*path, text.as_str())).collect::<Vec<_>>());
     let config = home.config();
-    for host in ["cp-1", "cp-2", "worker-1", "x.lan", "bastion.lan", "CP-1"] {
+    for host in ["cp-1", "cp-2", "cp-3", "worker-1", "x.lan", "bastion.lan", "CP-1", "quoted"] {
         let output = std::process::Command::new("ssh")
             .args(["-G", "-F"])
             .arg(home.path().join(".ssh/config"))
