@@ -10,8 +10,9 @@
 //! rather than a bundle that fails verification later.
 
 use super::agent::{Agent, AgentError};
+use ssh_key::private::{KeypairData, RsaKeypair};
 use ssh_key::public::KeyData;
-use ssh_key::{Algorithm, EcdsaCurve, HashAlg, PrivateKey, PublicKey, Signature};
+use ssh_key::{Algorithm, EcdsaCurve, HashAlg, Mpint, PrivateKey, PublicKey, Signature};
 use std::path::{Path, PathBuf};
 
 /// `--sign-key agent:`: the first identity of the ssh-agent.
@@ -141,8 +142,13 @@ impl Signer {
     /// The SSH signature of `data`, checked against the public key.
     pub(super) fn sign(&self, data: &[u8]) -> Result<Signature, SignerError> {
         let signature = match &self.source {
-            Source::File { key, .. } => signature::Signer::try_sign(key.as_ref(), data)
-                .map_err(|e| SignerError::Sign { origin: self.origin(), why: e.to_string() })?,
+            Source::File { key, .. } => {
+                let signed = match key.key_data() {
+                    KeypairData::Rsa(rsa) => sign_rsa(rsa, data),
+                    other => signature::Signer::try_sign(other, data).map_err(|e| e.to_string()),
+                };
+                signed.map_err(|why| SignerError::Sign { origin: self.origin(), why })?
+            }
             Source::Agent { socket } => Agent::connect(socket)?.sign(self.public.key_data(), data)?,
         };
         signature::Verifier::verify(self.public.key_data(), data, &signature)
@@ -159,6 +165,21 @@ impl Signer {
             Err(SignerError::Unsupported { origin: self.origin(), algorithm: self.public.algorithm().to_string() })
         }
     }
+}
+
+/// An rsa-sha2-512 signature (PKCS#1 v1.5 with SHA-512), made with the
+/// `rsa` crate from the key's components: ssh-key 0.6.7's own conversion
+/// takes the first prime twice, and that key cannot sign.
+fn sign_rsa(key: &RsaKeypair, data: &[u8]) -> Result<Signature, String> {
+    let int = |m: &Mpint| m.as_positive_bytes().map(rsa::BigUint::from_bytes_be).ok_or("a negative RSA component");
+    let (public, private) = (&key.public, &key.private);
+    let primes = vec![int(&private.p)?, int(&private.q)?];
+    let private = rsa::RsaPrivateKey::from_components(int(&public.n)?, int(&public.e)?, int(&private.d)?, primes)
+        .map_err(|e| e.to_string())?;
+    let signing = rsa::pkcs1v15::SigningKey::<sha2::Sha512>::new(private);
+    let signature = signature::Signer::try_sign(&signing, data).map_err(|e| e.to_string())?;
+    let algorithm = Algorithm::Rsa { hash: Some(HashAlg::Sha512) };
+    Signature::new(algorithm, signature::SignatureEncoding::to_vec(&signature)).map_err(|e| e.to_string())
 }
 
 /// Ed25519, RSA and ECDSA P-256: what this build verifies too.
