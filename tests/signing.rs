@@ -7,8 +7,8 @@
 //! a socket there.
 
 use hardbench::signing::{
-    dsse_envelope, sign_sshsig, verify_dsse, verify_sshsig, AllowedSigners, DsseError, NotAllowed, Signer,
-    SignerError, VerifyError, IN_TOTO_PAYLOAD_TYPE, NAMESPACE,
+    dsse_envelope, sign_sshsig, verify_dsse, verify_sshsig, AllowedSigners, DsseError, NotAllowed, Signer, SignerError,
+    Statement, Subject, TestResult, TestVerdict, VerifyError, IN_TOTO_PAYLOAD_TYPE, NAMESPACE,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -109,9 +109,13 @@ fn our_signatures_verify_with_openssh_for_every_key_type() {
 
         let verified = openssh_verify(&allowed, &principal, NAMESPACE, &signature, MESSAGE);
         assert!(ok(&verified), "{kind}: ssh-keygen -Y verify: {}", text(&verified));
-        assert!(text(&verified).contains(&format!("Good \"{NAMESPACE}\" signature for {principal}")), "{}", text(&verified));
+        assert!(
+            text(&verified).contains(&format!("Good \"{NAMESPACE}\" signature for {principal}")),
+            "{}",
+            text(&verified)
+        );
         let ours = verify_sshsig(&read_allowed(&allowed), NAMESPACE, MESSAGE, &signature, now()).unwrap();
-        assert_eq!(ours.principals, [principal.clone()], "{kind}");
+        assert_eq!(ours.principals, [principal.as_str()], "{kind}");
 
         let mut changed = MESSAGE.to_vec();
         changed[0] ^= 1;
@@ -153,7 +157,12 @@ fn a_key_file_hardbench_cannot_use_is_a_clear_error() {
     assert!(matches!(error, SignerError::Encrypted { .. }), "{error}");
     let message = error.to_string();
     let path = encrypted.display().to_string();
-    for part in [format!("{path} is encrypted"), format!("`ssh-add {path}`"), "`--sign-key agent:`".into(), format!("`--sign-key {path}.pub`")] {
+    for part in [
+        format!("{path} is encrypted"),
+        format!("`ssh-add {path}`"),
+        "`--sign-key agent:`".into(),
+        format!("`--sign-key {path}.pub`"),
+    ] {
         assert!(message.contains(&part), "{part:?} in {message}");
     }
 
@@ -231,6 +240,8 @@ impl Drop for Agent {
 fn the_agent_signs_for_agent_and_for_a_public_key_file() {
     let dir = tempfile::tempdir().unwrap();
     let agent = Agent::start(dir.path());
+    let empty = Signer::open_with_agent("agent:", Some(&agent.socket)).err().unwrap();
+    assert!(matches!(empty, SignerError::AgentEmpty { .. }), "{empty}");
     // The operator's usual case: an encrypted key, unlocked once into the agent.
     let first = keygen(dir.path(), "first", "ed25519", "correct horse", &[]);
     agent.add(&first, "correct horse");
@@ -282,7 +293,12 @@ fn python_verify(envelope: &str, public_key: &Path) -> Output {
 #[test]
 fn an_independent_verifier_checks_our_dsse_envelopes() {
     let dir = tempfile::tempdir().unwrap();
-    let statement = br#"{"_type":"https://in-toto.io/Statement/v1","predicate":{"result":"FAILED"}}"#;
+    let predicate = TestResult::new(
+        [("cp-1/1.1.1".to_string(), TestVerdict::Passed), ("w-1/4.1.1".to_string(), TestVerdict::Failed)],
+        vec![Subject::sha256("benchmark/benchmark.toml", "ab".repeat(32))],
+        None,
+    );
+    let statement = &Statement::test_result(vec![Subject::sha256("report.json", "cd".repeat(32))], predicate).to_json();
     for (kind, extra) in KEY_TYPES {
         let key = keygen(dir.path(), kind, kind, "", extra);
         let envelope = dsse_envelope(&file_signer(&key), IN_TOTO_PAYLOAD_TYPE, statement).unwrap();

@@ -176,7 +176,8 @@ fn parse_line(line: &str, line_number: usize) -> Result<Entry, String> {
         return Err("no key after the principals".into());
     }
     // The options are optional: a key type where they would be means none.
-    let (options, key_text) = if Algorithm::new(first).is_ok() { (Options::default(), rest) } else { (parse_options(first)?, after) };
+    let (options, key_text) =
+        if Algorithm::new(first).is_ok() { (Options::default(), rest) } else { (parse_options(first)?, after) };
     if key_text.is_empty() {
         return Err("no key after the options".into());
     }
@@ -299,34 +300,37 @@ mod tests {
 
     #[test]
     fn lines_parse_in_their_common_forms() {
-        let table: [(String, Vec<&str>, Option<&str>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, bool); 6] = [
-            (format!("auditor@example.com {KEY_A}"), vec!["auditor@example.com"], None, None, None, false),
-            (format!("a@x,b@y {KEY_A} a comment with spaces"), vec!["a@x", "b@y"], None, None, None, false),
+        let none = Options::default();
+        let table = [
+            (format!("auditor@example.com {KEY_A}"), vec!["auditor@example.com"], none.clone()),
+            (format!("a@x,b@y {KEY_A} a comment with spaces"), vec!["a@x", "b@y"], none.clone()),
             (
                 format!("a@x namespaces=\"hardbench-evidence,git\" {KEY_A}"),
                 vec!["a@x"],
-                Some("hardbench-evidence,git"),
-                None,
-                None,
-                false,
+                Options { namespaces: Some("hardbench-evidence,git".into()), ..none.clone() },
             ),
             (
                 format!("a@x valid-after=20260101Z,VALID-BEFORE=\"20270630120000Z\" {KEY_A}"),
                 vec!["a@x"],
-                None,
-                Some(utc(2026, 1, 1, 0, 0, 0)),
-                Some(utc(2027, 6, 30, 12, 0, 0)),
-                false,
+                Options {
+                    valid_after: Some(utc(2026, 1, 1, 0, 0, 0)),
+                    valid_before: Some(utc(2027, 6, 30, 12, 0, 0)),
+                    ..none.clone()
+                },
             ),
-            (format!("*@example.com cert-authority {KEY_A}"), vec!["*@example.com"], None, None, None, true),
-            (format!("  a@x\t{KEY_A}  "), vec!["a@x"], None, None, None, false),
+            (
+                format!("*@example.com cert-authority {KEY_A}"),
+                vec!["*@example.com"],
+                Options { cert_authority: true, ..none.clone() },
+            ),
+            (format!("  a@x\t{KEY_A}  "), vec!["a@x"], none.clone()),
         ];
-        for (line, principals, namespaces, valid_after, valid_before, cert_authority) in table {
+        for (line, principals, options) in table {
             let file = parse(&format!("# trust\n\n{line}\n"));
             let expected = Entry {
                 line: 3,
                 principals: principals.into_iter().map(str::to_string).collect(),
-                options: Options { cert_authority, namespaces: namespaces.map(str::to_string), valid_after, valid_before },
+                options,
                 key: key(KEY_A),
             };
             assert_eq!(file.entries, [expected], "{line}");

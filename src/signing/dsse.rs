@@ -96,8 +96,7 @@ pub fn dsse_envelope(signer: &Signer, payload_type: &str, payload: &[u8]) -> Res
 /// The payload of `envelope` (JSON), if one of its signatures is by a key
 /// that `allowed` authorizes for hardbench's evidence at time `at`.
 pub fn verify_dsse(envelope: &str, allowed: &AllowedSigners, at: DateTime<Utc>) -> Result<VerifiedEnvelope, DsseError> {
-    let envelope: Envelope =
-        serde_json::from_str(envelope).map_err(|e| DsseError::Malformed { why: e.to_string() })?;
+    let envelope: Envelope = serde_json::from_str(envelope).map_err(|e| DsseError::Malformed { why: e.to_string() })?;
     if envelope.signatures.is_empty() {
         return Err(DsseError::Unsigned);
     }
@@ -178,7 +177,11 @@ mod tests {
     fn pae_is_the_specs() {
         let table: [(&str, &[u8], &[u8]); 3] = [
             // The DSSE protocol's own example.
-            ("http://example.com/HelloWorld", b"hello world", b"DSSEv1 29 http://example.com/HelloWorld 11 hello world"),
+            (
+                "http://example.com/HelloWorld",
+                b"hello world",
+                b"DSSEv1 29 http://example.com/HelloWorld 11 hello world",
+            ),
             ("", b"", b"DSSEv1 0  0 "),
             // Lengths count bytes, not characters.
             ("t\u{e9}", b"\x00\x01", b"DSSEv1 3 t\xc3\xa9 2 \x00\x01"),

@@ -123,8 +123,10 @@ mod tests {
             vec![Subject::sha256("benchmark/cis-1.10/benchmark.toml", "bb")],
             None,
         );
-        let statement =
-            Statement::test_result(vec![Subject::sha256("report.json", "22"), Subject::sha256("facts/cp-1.json", "11")], predicate);
+        let statement = Statement::test_result(
+            vec![Subject::sha256("report.json", "22"), Subject::sha256("facts/cp-1.json", "11")],
+            predicate,
+        );
         let json: serde_json::Value = serde_json::from_slice(&statement.to_json()).unwrap();
         assert_eq!(
             json,
