@@ -321,3 +321,39 @@ fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// Our reading of allowed_signers options agrees with OpenSSH's: for each
+/// line, `ssh-keygen -Y verify` and `verify_sshsig` accept the same
+/// signature, or both refuse it.
+#[test]
+fn allowed_signers_lines_mean_to_us_what_they_mean_to_openssh() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "key", "ed25519", "", &[]);
+    let public_key = std::fs::read_to_string(public(&key)).unwrap();
+    let signature = sign_sshsig(&file_signer(&key), NAMESPACE, MESSAGE).unwrap();
+    let table = [
+        ("p namespaces=\"hardbench-evidence\"", true),
+        ("p namespaces=\"git,file\"", false),
+        ("p namespaces=\"hardbench-*,!git\"", true),
+        ("p namespaces=\"*,!hardbench-*\"", false),
+        ("p valid-after=\"20000101\",valid-before=\"20990101\"", true),
+        ("p valid-after=\"20990101\"", false),
+        ("p valid-before=\"20000101Z\"", false),
+        ("p valid-after=\"209901011200\"", false),
+        ("p valid-after=20000101", false),
+        ("p cert-authority", false),
+        ("\"p\"", true),
+        ("q,p", true),
+        ("p NAMESPACES=\"hardbench-evidence\"", true),
+    ];
+    for (prefix, expected) in table {
+        let path = dir.path().join("allowed_signers");
+        std::fs::write(&path, format!("{prefix} {public_key}")).unwrap();
+        let openssh = openssh_verify(&path, "p", NAMESPACE, &signature, MESSAGE);
+        assert_eq!(ok(&openssh), expected, "OpenSSH on {prefix:?}: {}", text(&openssh));
+        let ours = AllowedSigners::read(&path).map_err(|e| e.to_string()).and_then(|allowed| {
+            verify_sshsig(&allowed, NAMESPACE, MESSAGE, &signature, now()).map_err(|e| e.to_string())
+        });
+        assert_eq!(ours.is_ok(), expected, "hardbench on {prefix:?}: {ours:?}");
+    }
+}

@@ -7,9 +7,9 @@
 //!
 //! `principals` is a comma-separated list; `options` a comma-separated
 //! list of `cert-authority`, `namespaces="pattern-list"`,
-//! `valid-after=TIME` and `valid-before=TIME` (TIME is `YYYYMMDD[HHMM[SS]]`,
-//! local time, or UTC with a trailing `Z`). Blank lines and `#` comments are
-//! skipped. A line that does not parse is an error naming it, where OpenSSH
+//! `valid-after="TIME"` and `valid-before="TIME"` (TIME is
+//! `YYYYMMDD[HHMM[SS]]`, local time, or UTC with a trailing `Z`); values are
+//! quoted, as OpenSSH requires. Blank lines and `#` comments are skipped. A line that does not parse is an error naming it, where OpenSSH
 //! would pass over it: an auditor's trust file with a typo should not
 //! silently trust less, or more, than its author meant.
 //!
@@ -167,7 +167,8 @@ impl AllowedSigners {
 /// One signer line, already trimmed and not a comment.
 fn parse_line(line: &str, line_number: usize) -> Result<Entry, String> {
     let (principals, rest) = split_token(line);
-    let principals: Vec<String> = principals.split(',').map(str::to_string).collect();
+    // Quotes group, and are not part of a principal (OpenSSH's strdelimw).
+    let principals: Vec<String> = principals.replace('"', "").split(',').map(str::to_string).collect();
     if principals.iter().any(String::is_empty) {
         return Err("an empty principal".into());
     }
@@ -221,6 +222,11 @@ fn parse_options(text: &str) -> Result<Options, String> {
             }
         }
     }
+    if let (Some(after), Some(before)) = (options.valid_after, options.valid_before) {
+        if before <= after {
+            return Err("valid-before is not after valid-after".into());
+        }
+    }
     Ok(options)
 }
 
@@ -242,12 +248,10 @@ fn split_outside_quotes(text: &str) -> Vec<&str> {
     items
 }
 
+/// An option's value: in double quotes, as OpenSSH requires.
 fn unquote(value: &str) -> Result<&str, String> {
-    match value.strip_prefix('"') {
-        Some(inner) => inner.strip_suffix('"').ok_or_else(|| format!("unbalanced quotes in {value}")),
-        None if value.contains('"') => Err(format!("unbalanced quotes in {value}")),
-        None => Ok(value),
-    }
+    let inner = value.strip_prefix('"').ok_or_else(|| format!("the value {value} is not in double quotes"))?;
+    inner.strip_suffix('"').filter(|v| !v.contains('"')).ok_or_else(|| format!("unbalanced quotes in {value}"))
 }
 
 /// OpenSSH's absolute time: `YYYYMMDD`, `YYYYMMDDHHMM` or
@@ -310,7 +314,7 @@ mod tests {
                 Options { namespaces: Some("hardbench-evidence,git".into()), ..none.clone() },
             ),
             (
-                format!("a@x valid-after=20260101Z,VALID-BEFORE=\"20270630120000Z\" {KEY_A}"),
+                format!("a@x valid-after=\"20260101Z\",VALID-BEFORE=\"20270630120000Z\" {KEY_A}"),
                 vec!["a@x"],
                 Options {
                     valid_after: Some(utc(2026, 1, 1, 0, 0, 0)),
@@ -324,6 +328,7 @@ mod tests {
                 Options { cert_authority: true, ..none.clone() },
             ),
             (format!("  a@x\t{KEY_A}  "), vec!["a@x"], none.clone()),
+            (format!("\"a b@x\",c@x {KEY_A}"), vec!["a b@x", "c@x"], none.clone()),
         ];
         for (line, principals, options) in table {
             let file = parse(&format!("# trust\n\n{line}\n"));
@@ -342,8 +347,10 @@ mod tests {
         let table = [
             (format!("a@x badoption {KEY_A}"), "unknown option"),
             (format!("a@x namespaces {KEY_A}"), "namespaces needs a value"),
-            (format!("a@x valid-after=2026 {KEY_A}"), "is not a time"),
-            (format!("a@x valid-after=20261301 {KEY_A}"), "is not a time"),
+            (format!("a@x valid-after=\"2026\" {KEY_A}"), "is not a time"),
+            (format!("a@x valid-after=20260101 {KEY_A}"), "is not in double quotes"),
+            (format!("a@x valid-after=\"20270101Z\",valid-before=\"20260101Z\" {KEY_A}"), "valid-before is not after"),
+            (format!("a@x valid-after=\"20261301\" {KEY_A}"), "is not a time"),
             (format!("a@x namespaces=\"git {KEY_A}"), "unbalanced quotes"),
             ("a@x ssh-ed25519 AAAA-not-base64".to_string(), "not a public key"),
             ("a@x".to_string(), "no key after the principals"),
@@ -361,7 +368,7 @@ mod tests {
         let file = parse(&format!(
             "first@x namespaces=\"hardbench-*\" {KEY_A}\n\
              git@x namespaces=\"git\" {KEY_A}\n\
-             later@x valid-after=20300101Z {KEY_A}\n\
+             later@x valid-after=\"20300101Z\" {KEY_A}\n\
              second@x,first@x {KEY_A}\n\
              other@x {KEY_B}\n"
         ));
@@ -393,7 +400,7 @@ mod tests {
             NotAllowed::Namespace { line: 1, .. }
         ));
         assert_eq!(
-            refuse(format!("a@x valid-after=20261130Z {KEY_A}\n")),
+            refuse(format!("a@x valid-after=\"20261130Z\" {KEY_A}\n")),
             NotAllowed::NotYetValid {
                 origin: "allowed_signers".into(),
                 line: 1,
@@ -402,11 +409,11 @@ mod tests {
             }
         );
         assert!(matches!(
-            refuse(format!("a@x valid-before=202611291159Z {KEY_A}\n")),
+            refuse(format!("a@x valid-before=\"202611291159Z\" {KEY_A}\n")),
             NotAllowed::Expired { line: 1, .. }
         ));
         // Inside the window on both sides.
-        let window = parse(&format!("a@x valid-after=202611291159Z,valid-before=202611291201Z {KEY_A}\n"));
+        let window = parse(&format!("a@x valid-after=\"202611291159Z\",valid-before=\"202611291201Z\" {KEY_A}\n"));
         assert!(window.authorize(&key(KEY_A), "hardbench-evidence", now).is_ok());
     }
 
