@@ -72,9 +72,11 @@ Exit code 0 when both are valid, 2 otherwise (every problem is listed with file,
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The inventory file (TOML), e.g. `--inventory inventory/example.toml`.
+    /// The inventory file (TOML, or an Ansible inventory), e.g. `--inventory inventory/example.toml`.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
+    #[command(flatten)]
+    pub inventory_kind: InventoryKindArgs,
     #[command(flatten)]
     pub selection: SelectionArgs,
     #[command(flatten)]
@@ -200,4 +202,20 @@ pub struct ValidateArgs {
     /// The inventory file to check, e.g. `--inventory inventory/example.toml`.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
+    #[command(flatten)]
+    pub inventory_kind: InventoryKindArgs,
+}
+
+/// How `--inventory` is read (README, "Ansible inventories").
+#[derive(Debug, Args)]
+pub struct InventoryKindArgs {
+    /// `ansible`: an Ansible inventory (INI, YAML, or the JSON `ansible-inventory --list`
+    /// prints); `auto` tells it from a TOML inventory by the file's name and content.
+    #[arg(long, value_name = "auto|toml|ansible", default_value = "auto", value_parser = ["auto", "toml", "ansible"])]
+    pub inventory_format: String,
+    /// For an Ansible inventory: a TOML file mapping groups to roles (`[ansible] groups = {
+    /// my_cp = ["control-plane", "etcd"] }`) and, in `[defaults]`, the settings Ansible has no
+    /// variable for (known_hosts, host_key_policy, timeouts), e.g. `--role-map roles.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub role_map: Option<PathBuf>,
 }
