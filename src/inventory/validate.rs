@@ -110,8 +110,8 @@ pub(super) fn defaults<'a>(
         warned: HashSet::new(),
     };
     let (mut settings, mut span) = (Settings::default(), 0..0);
-    match table {
-        Some(value) => match value.get_ref() {
+    if let Some(value) = table {
+        match value.get_ref() {
             DeValue::Table(inner) => {
                 span = value.span();
                 let mut table = Table::new(inner, value.span(), "defaults".to_string());
@@ -119,8 +119,7 @@ pub(super) fn defaults<'a>(
                 table.finish(&mut validator.toml, password_hint);
             }
             _ => validator.type_error(value, "defaults", "a table ([defaults])"),
-        },
-        None => {}
+        }
     }
     let host_key_policy = settings.host_key_policy.unwrap_or(HostKeyPolicy::Strict);
     let known_hosts = match settings.known_hosts {

@@ -99,6 +99,8 @@ impl Builder<'_> {
         }
         let address = match self.text(host, ADDRESS, &mut valid) {
             Some((text, var)) => self.check_address(&text, Some(var)).map_err(drop),
+            // An invalid name has its error already.
+            None if !valid => Err(()),
             None => self.check_address(&host.name, None).map_err(|message| {
                 // The name stands for the address: say where the name is.
                 self.problem(host.at, None, format!("{message} (the host name, used as its address: set ansible_host)"));

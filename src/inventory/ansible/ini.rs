@@ -212,7 +212,8 @@ mod tests {
 
     #[test]
     fn words_split_as_a_shell_would() {
-        let cases: &[(&str, Result<&[(&str, usize)], (usize, &str)>)] = &[
+        type Words<'a> = Result<&'a [(&'a str, usize)], (usize, &'a str)>;
+        let cases: &[(&str, Words)] = &[
             ("a b=c", Ok(&[("a", 0), ("b=c", 2)])),
             ("a  k='x y' # c=d", Ok(&[("a", 0), ("k=x y", 3)])),
             ("a k=\"-o 'P=j'\"", Ok(&[("a", 0), ("k=-o 'P=j'", 2)])),

@@ -268,8 +268,10 @@ mod tests {
         Var { name: name.into(), value: Scalar::Text(value.into()), at: at(line) }
     }
 
-    /// Host name → (variable → value), and groups.
-    fn table(resolved: &[Resolved]) -> Vec<(String, Vec<(String, String)>, Vec<String>)> {
+    /// A host's name, its variables as (name, "value@line"), its groups.
+    type Row = (String, Vec<(String, String)>, Vec<String>);
+
+    fn table(resolved: &[Resolved]) -> Vec<Row> {
         resolved
             .iter()
             .map(|host| {

@@ -335,7 +335,8 @@ mod tests {
         read(text, &mut model, &mut problems);
         assert_eq!(problems, []);
         let hosts = model.resolve().unwrap();
-        let summary: Vec<(String, Vec<(String, Scalar, usize)>)> = hosts
+        type Row = (String, Vec<(String, Scalar, usize)>);
+        let summary: Vec<Row> = hosts
             .iter()
             .map(|h| (h.name.clone(), h.vars.values().map(|v| (v.name.clone(), v.value.clone(), v.at.line)).collect()))
             .collect();
