@@ -361,4 +361,25 @@ mod tests {
         );
         assert_eq!(inventory.hosts.len(), 5);
     }
+
+    #[test]
+    fn many_hosts_take_linear_time() {
+        // 40,000 hosts, half of them in a second group too, and a range.
+        let mut ini = String::from("[all:vars]\nansible_user=ops\n[kube_node]\n");
+        let mut yaml = String::from("all:\n  vars:\n    ansible_user: ops\n  children:\n    kube_node:\n      hosts:\n");
+        for i in 0..20_000 {
+            ini += &format!("n{i} ansible_host=10.0.{}.{}\n", i / 256, i % 256);
+            yaml += &format!("        n{i}:\n          ansible_host: 10.0.{}.{}\n", i / 256, i % 256);
+        }
+        ini += "[etcd]\nn[0:9999]\nm[0:19999]\n";
+        yaml += "    etcd:\n      hosts:\n        n[0:9999]:\n        m[0:19999]:\n";
+        for text in [ini, yaml] {
+            let started = std::time::Instant::now();
+            let inventory = valid(&text, None);
+            let took = started.elapsed();
+            assert_eq!(inventory.hosts.len(), 40_000);
+            assert_eq!(inventory.hosts[0].roles, Some(vec![Role::Etcd, Role::Worker]));
+            assert!(took < Duration::from_secs(20), "40,000 hosts took {took:?}");
+        }
+    }
 }

@@ -7,7 +7,7 @@
 //! no group but `all` are in `ungrouped`, as in Ansible.
 
 use crate::toml_file::Position;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A variable's value, as far as a connection setting needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +63,9 @@ pub struct Model {
     group_index: HashMap<String, usize>,
     hosts: Vec<HostEntry>,
     host_index: HashMap<String, usize>,
+    /// (group, host) pairs already recorded: a set, so that a group of
+    /// thousands of hosts is filled in linear time.
+    members: HashSet<(usize, usize)>,
 }
 
 pub const ALL: &str = "all";
@@ -96,7 +99,7 @@ impl Model {
                 self.hosts.len() - 1
             }
         };
-        if !self.groups[group].hosts.contains(&index) {
+        if self.members.insert((group, index)) {
             self.groups[group].hosts.push(index);
         }
         index
