@@ -340,8 +340,9 @@ mod tests {
 
     #[test]
     fn ignored_variables_and_jump_hosts_are_warned_about_once() {
-        let text = "[g]\na ansible_password=x ansible_connection=ssh ansible_ssh_private_key_file=open_key\n\
-                    b ansible_connection=ssh ansible_ssh_private_key_file=open_key\n\
+        let text = "[g]\na ansible_password=x ansible_connection=paramiko ansible_ssh_private_key_file=open_key\n\
+                    b ansible_connection=local ansible_ssh_private_key_file=open_key ansible_become_method=sudo\n\
+                    f ansible_connection=ssh ansible_python_interpreter=/usr/bin/python3 ansible_become_user=root\n\
                     c ansible_ssh_common_args='-o ProxyJump=ops@jump'\nd ansible_ssh_common_args='-o ProxyJump=ops@jump'\n\
                     e ansible_ssh_common_args='-o StrictHostKeyChecking=no'\n";
         let inventory = valid(text, None);
@@ -352,14 +353,14 @@ mod tests {
                 "/inv/hosts:2:3: ansible_password: ignored: hardbench never uses passwords; use key-based auth and NOPASSWD sudo",
                 "/inv/hosts:2:22: ansible_connection: ignored: hardbench connects with ansible_host, ansible_port, ansible_user, \
                  ansible_ssh_private_key_file and ansible_become only",
-                "/inv/hosts:2:45: ansible_ssh_private_key_file: identity file /inv/open_key has mode 0644: group or others can \
+                "/inv/hosts:2:50: ansible_ssh_private_key_file: identity file /inv/open_key has mode 0644: group or others can \
                  access this private key, and OpenSSH refuses such a key (chmod 600 /inv/open_key)",
-                "/inv/hosts:4:3: ansible_ssh_common_args: 2 hosts are reached through ProxyJump ops@jump: hardbench does not use \
+                "/inv/hosts:5:3: ansible_ssh_common_args: 2 hosts are reached through ProxyJump ops@jump: hardbench does not use \
                  jump hosts yet and will connect to them directly",
-                "/inv/hosts:6:3: ansible_ssh_common_args: ignored (hardbench takes only a ProxyJump from it)",
+                "/inv/hosts:7:3: ansible_ssh_common_args: ignored (hardbench takes only a ProxyJump from it)",
             ]
         );
-        assert_eq!(inventory.hosts.len(), 5);
+        assert_eq!(inventory.hosts.len(), 6);
     }
 
     #[test]

@@ -8,8 +8,11 @@
 //! unset: the defaults', sudo unless the role map says otherwise), and
 //! `ansible_ssh_common_args` for a ProxyJump only. Other `ansible_`
 //! variables would change how Ansible connects, so each one is named in
-//! one warning; variables of the playbooks (`ip`, `k3s_version`) are not
-//! about connecting and are left alone.
+//! one warning, unless it says what hardbench does anyway
+//! (`ansible_connection=ssh`, `ansible_become_method=sudo`,
+//! `ansible_become_user=root`) or is about the remote Python
+//! (`ansible_python_interpreter`); variables of the playbooks (`ip`,
+//! `k3s_version`) are not about connecting and are left alone.
 
 use super::super::validate::{check_name, expand_path, identity_file_problem, Defaults};
 use super::super::{address, Become, Env, Host, InventoryError, Position, Probe};
@@ -134,7 +137,7 @@ impl Builder<'_> {
             let used = [ADDRESS, PORT, USER, KEY, &[BECOME]].iter().any(|names| names.contains(&var.name.as_str()));
             if var.name == COMMON_ARGS {
                 self.common_args(var);
-            } else if var.name.starts_with("ansible_") && !used {
+            } else if var.name.starts_with("ansible_") && !used && !harmless(var) {
                 self.ignored.entry(var.name.clone()).or_insert(var.at);
             }
         }
@@ -270,6 +273,22 @@ impl Builder<'_> {
             .collect();
         Built { hosts, problems, warnings: self.warnings }
     }
+}
+
+/// An `ansible_` variable not worth a warning: one that says what
+/// hardbench does anyway, or one about the remote Python, which hardbench
+/// does not use.
+fn harmless(var: &Var) -> bool {
+    let value = match &var.value {
+        Scalar::Text(text) => text.as_str(),
+        Scalar::Null => return true,
+        Scalar::Collection => return false,
+    };
+    var.name.ends_with("_interpreter")
+        || matches!(
+            (var.name.as_str(), value),
+            ("ansible_connection", "ssh") | ("ansible_become_method", "sudo") | ("ansible_become_user", "root")
+        )
 }
 
 /// Ansible's booleans, as its `boolean` filter reads them.

@@ -3,7 +3,7 @@
 //! ranges), `[group:vars]` sections of `key=value` lines and
 //! `[group:children]` sections of group names. Host lines before any
 //! section are in `ungrouped`. `#` and `;` start a comment line; on a host
-//! line `#` after a space ends it. Values are split and unquoted as a
+//! line `#` outside quotes ends it. Values are split and unquoted as a
 //! shell would (Ansible uses shlex), and `key=value` in `:vars` keeps
 //! everything after the `=`, less one pair of enclosing quotes.
 
@@ -124,7 +124,7 @@ fn host_line(content: &str, at: &dyn Fn(usize) -> Position, group: usize, model:
 }
 
 /// `host:2222` is host on port 2222; a colon inside a range is the range's.
-fn split_port(pattern: &str) -> (&str, Option<&str>) {
+pub fn split_port(pattern: &str) -> (&str, Option<&str>) {
     match pattern.rsplit_once(':') {
         Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !port.contains(']') && !host.ends_with('[') && host.matches('[').count() == host.matches(']').count() => {
             (host, Some(port))
@@ -166,12 +166,19 @@ pub fn split(line: &str) -> Result<Vec<(String, usize)>, (usize, String)> {
             break;
         }
         let mut word = String::new();
+        let mut comment = false;
         while let Some(&(offset, c)) = chars.peek() {
             if c.is_whitespace() {
                 break;
             }
             chars.next();
             match c {
+                // As in shlex: a `#` outside quotes starts a comment, even
+                // inside a word.
+                '#' => {
+                    comment = true;
+                    break;
+                }
                 '\'' => loop {
                     match chars.next() {
                         Some((_, '\'')) => break,
@@ -202,6 +209,9 @@ pub fn split(line: &str) -> Result<Vec<(String, usize)>, (usize, String)> {
             }
         }
         words.push((word, start));
+        if comment {
+            break;
+        }
     }
     Ok(words)
 }
@@ -219,7 +229,8 @@ mod tests {
             ("a k=\"-o 'P=j'\"", Ok(&[("a", 0), ("k=-o 'P=j'", 2)])),
             ("a k=\"\\\"q\\\"\"", Ok(&[("a", 0), ("k=\"q\"", 2)])),
             ("a k=x\\ y", Ok(&[("a", 0), ("k=x y", 2)])),
-            ("a#b", Ok(&[("a#b", 0)])),
+            ("a#b c", Ok(&[("a", 0)])),
+            ("a k='#x'", Ok(&[("a", 0), ("k=#x", 2)])),
             ("a k='x", Err((4, "unterminated ' quote"))),
             ("a k=\"x", Err((4, "unterminated \" quote"))),
         ];

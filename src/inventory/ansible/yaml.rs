@@ -1,11 +1,13 @@
 //! Ansible YAML inventories (the `yaml` inventory plugin's format), and
 //! the tree of YAML nodes with their positions that this reader and the
 //! JSON one (JSON is YAML's flow style) read. A group is a mapping with
-//! `hosts` (a mapping of host names, or host ranges, to their variables),
+//! `hosts` (a mapping of host names, or host ranges, with an optional
+//! `:port`, to their variables),
 //! `vars` and `children` (a mapping of groups); a null group or host is an
 //! empty one. Anchors and aliases are expanded within a node budget.
 
 use super::model::{Model, Scalar, Var};
+use super::ini::split_port;
 use super::ranges;
 use crate::toml_file::Position;
 use saphyr_parser::{Event, Parser, ScalarStyle};
@@ -207,6 +209,7 @@ fn group(name: &str, at: Position, node: &Node, model: &mut Model, problems: &mu
             "hosts" => {
                 for (host_key, vars) in value_entries {
                     let Ok(pattern) = key_text(host_key).map_err(|p| problems.push(p)) else { continue };
+                    let (pattern, port) = split_port(pattern);
                     let names = match ranges::expand(pattern) {
                         Ok(names) => names,
                         Err(message) => {
@@ -215,9 +218,10 @@ fn group(name: &str, at: Position, node: &Node, model: &mut Model, problems: &mu
                         }
                     };
                     let vars = mapping(vars, &format!("host {pattern:?}"), problems).unwrap_or_default();
+                    let port = port.map(|port| Var { name: "ansible_port".into(), value: Scalar::Text(port.into()), at: host_key.at() });
                     for host_name in names {
                         let host = model.host(index, &host_name, host_key.at());
-                        for var in variables(vars, problems) {
+                        for var in port.iter().cloned().chain(variables(vars, problems)) {
                             model.host_var(host, var);
                         }
                     }
@@ -328,8 +332,8 @@ mod tests {
 
     #[test]
     fn groups_hosts_vars_and_children() {
-        let text = "all:\n  vars:\n    ansible_user: ops\n  children:\n    cp:\n      hosts:\n        cp[1:2]:\n          ansible_port: 2222\n\
-                    \x20   workers:\n      hosts:\n        w1:\n        cp1:\n      vars:\n        ansible_user: ~\n";
+        let text = "all:\n  vars:\n    ansible_user: ops\n  children:\n    cp:\n      hosts:\n        cp[1:2]:2200:\n          ansible_port: 2222\n\
+                    \x20   workers:\n      hosts:\n        w1:2201:\n        cp1:\n      vars:\n        ansible_user: ~\n";
         let mut model = Model::default();
         let mut problems = Vec::new();
         read(text, &mut model, &mut problems);
@@ -346,7 +350,7 @@ mod tests {
             [
                 ("cp1".into(), vec![("ansible_port".into(), text("2222"), 8), ("ansible_user".into(), Scalar::Null, 14)]),
                 ("cp2".into(), vec![("ansible_port".into(), text("2222"), 8), ("ansible_user".into(), text("ops"), 3)]),
-                ("w1".into(), vec![("ansible_user".into(), Scalar::Null, 14)]),
+                ("w1".into(), vec![("ansible_port".into(), text("2201"), 11), ("ansible_user".into(), Scalar::Null, 14)]),
             ]
         );
     }
