@@ -43,7 +43,8 @@ pub enum Command {
         "Examples:\n",
         "  hardbench run --inventory inventory/example.toml\n",
         "  hardbench run --inventory prod.toml --json report.json --junit report.xml --no-progress\n",
-        "  hardbench run --inventory prod.toml --limit cp-1,cp-2 --check 1.2 --skip 1.2.1\n\n",
+        "  hardbench run --inventory prod.toml --limit cp-1,cp-2 --check 1.2 --skip 1.2.1\n",
+        "  hardbench run --inventory kubespray/inventory.ini --role-map roles.toml\n\n",
         exit_codes!()))]
     Run(RunArgs),
     /// Evaluate facts saved by `run --save-facts` again, offline, without contacting any host.
