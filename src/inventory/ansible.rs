@@ -61,27 +61,11 @@ pub struct RoleMapFile<'a> {
 
 /// Validates Ansible inventory `text`, read from `path`.
 pub fn parse(path: &Path, text: &str, role_map: Option<RoleMapFile>, env: &Env) -> Result<Inventory, InventoryErrors> {
-    let loaded = match role_map {
-        Some(file) => roles::parse(file.path, file.text, env).map_err(InventoryErrors)?,
-        None => {
-            // The built-in defaults: a problem with them (no HOME) has no
-            // line to point at.
-            let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-            let (toml, defaults, warnings) = validate::defaults(TomlFile::new(path, ""), env, base_dir, None);
-            let problems: Vec<InventoryError> = toml
-                .into_problems()
-                .into_iter()
-                .map(|problem| InventoryError {
-                    position: None,
-                    message: format!("{} (of a --role-map file)", problem.message),
-                    ..problem
-                })
-                .collect();
-            if !problems.is_empty() {
-                return Err(InventoryErrors(problems));
-            }
-            roles::Loaded { map: roles::RoleMap::default(), defaults, warnings }
-        }
+    // Problems with the role map and with the inventory are all reported
+    // at once; hosts are built only when both are sound.
+    let (loaded, mut errors) = match defaults(path, role_map, env) {
+        Ok(loaded) => (Some(loaded), Vec::new()),
+        Err(problems) => (None, problems),
     };
     let mut model = model::Model::default();
     let mut problems = Vec::new();
@@ -97,14 +81,23 @@ pub fn parse(path: &Path, text: &str, role_map: Option<RoleMapFile>, env: &Env) 
         key: None,
         message,
     };
-    if !problems.is_empty() {
-        return Err(InventoryErrors(problems.into_iter().map(at).collect()));
-    }
-    let resolved = model.resolve().map_err(|problems| InventoryErrors(problems.into_iter().map(at).collect()))?;
-    if resolved.is_empty() {
+    let resolved = if problems.is_empty() {
+        model.resolve().unwrap_or_else(|loops| {
+            errors.extend(loops.into_iter().map(at));
+            Vec::new()
+        })
+    } else {
+        errors.extend(problems.into_iter().map(at));
+        Vec::new()
+    };
+    if errors.is_empty() && resolved.is_empty() {
         let message = "no hosts: an Ansible inventory with no host in any group";
-        return Err(InventoryErrors(vec![InventoryError::in_file(path, message)]));
+        errors.push(InventoryError::in_file(path, message));
     }
+    let Some(loaded) = loaded.filter(|_| errors.is_empty()) else {
+        crate::toml_file::sort(&mut errors);
+        return Err(InventoryErrors(errors));
+    };
     let built = hosts::build(path, resolved, &loaded.defaults, &loaded.map, env);
     if !built.problems.is_empty() {
         return Err(InventoryErrors(built.problems));
@@ -112,6 +105,31 @@ pub fn parse(path: &Path, text: &str, role_map: Option<RoleMapFile>, env: &Env) 
     let mut warnings = loaded.warnings;
     warnings.extend(built.warnings);
     Ok(Inventory { path: path.to_path_buf(), hosts: built.hosts, warnings })
+}
+
+/// The role map and the defaults: from the `--role-map` file, or the
+/// built-in ones.
+fn defaults(path: &Path, role_map: Option<RoleMapFile>, env: &Env) -> Result<roles::Loaded, Vec<InventoryError>> {
+    if let Some(file) = role_map {
+        return roles::parse(file.path, file.text, env);
+    }
+    // A problem with the built-in defaults (no HOME) has no line to point at.
+    let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let (toml, defaults, warnings) = validate::defaults(TomlFile::new(path, ""), env, base_dir, None);
+    let problems: Vec<InventoryError> = toml
+        .into_problems()
+        .into_iter()
+        .map(|problem| InventoryError {
+            position: None,
+            message: format!("{} (of a --role-map file)", problem.message),
+            ..problem
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(roles::Loaded { map: roles::RoleMap::default(), defaults, warnings })
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -319,6 +337,17 @@ mod tests {
             "2:3: ansible_port: port 0 is out of range 1-65535",
             "3:3: ansible_become: invalid ansible_become \"maybe\": expected true or false",
         ]);
+    }
+
+    #[test]
+    fn problems_in_the_role_map_and_the_inventory_come_together() {
+        assert_eq!(
+            parse_in(&env(), "[g]\na ansible_port=1\n[g:kids]\n", Some("[defaults]\nport = 0\n")).unwrap_err(),
+            [
+                "/inv/hosts:3:1: unknown section type \"kids\" in \"[g:kids]\": expected [g], [g:vars] or [g:children]",
+                "/inv/roles.toml:2:8: defaults.port: port 0 is out of range 1-65535",
+            ]
+        );
     }
 
     #[test]
