@@ -12,7 +12,11 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn data(name: &str) -> String {
-    repo().join("tests/data/ansible").join(name).display().to_string()
+    repo()
+        .join("tests/data/ansible")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 #[track_caller]
@@ -22,7 +26,14 @@ fn validate(args: &[&str]) -> (Option<i32>, String) {
     let output = hardbench(&all);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let first = stdout.lines().next().unwrap_or_default().to_string();
-    (output.status.code(), if first.is_empty() { text(&output) } else { first })
+    (
+        output.status.code(),
+        if first.is_empty() {
+            text(&output)
+        } else {
+            first
+        },
+    )
 }
 
 #[test]
@@ -30,9 +41,25 @@ fn validate_accepts_the_kubespray_and_k3s_ansible_sample_layouts() {
     let defaults = data("defaults.toml");
     for (file, hosts) in [("kubespray-inventory.ini", 6), ("k3s-inventory.yml", 3)] {
         let inventory = data(file);
-        let valid = (Some(0), format!("inventory {inventory}: {hosts} hosts, valid"));
-        assert_eq!(validate(&["--inventory", &inventory, "--role-map", &defaults]), valid);
-        assert_eq!(validate(&["--inventory", &inventory, "--role-map", &defaults, "--inventory-format", "ansible"]), valid);
+        let valid = (
+            Some(0),
+            format!("inventory {inventory}: {hosts} hosts, valid"),
+        );
+        assert_eq!(
+            validate(&["--inventory", &inventory, "--role-map", &defaults]),
+            valid
+        );
+        assert_eq!(
+            validate(&[
+                "--inventory",
+                &inventory,
+                "--role-map",
+                &defaults,
+                "--inventory-format",
+                "ansible"
+            ]),
+            valid
+        );
     }
 }
 
@@ -41,21 +68,47 @@ fn the_format_flags_and_errors_name_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let defaults = data("defaults.toml");
     // Read as TOML, the INI sample is a TOML syntax error.
-    let (code, output) = validate(&["--inventory", &data("kubespray-inventory.ini"), "--inventory-format", "toml"]);
+    let (code, output) = validate(&[
+        "--inventory",
+        &data("kubespray-inventory.ini"),
+        "--inventory-format",
+        "toml",
+    ]);
     assert_eq!(code, Some(2), "{output}");
-    assert!(output.contains("kubespray-inventory.ini:4:7: TOML syntax error"), "{output}");
+    assert!(
+        output.contains("kubespray-inventory.ini:4:7: TOML syntax error"),
+        "{output}"
+    );
     // A TOML inventory with a role map.
     let toml = repo().join("inventory/example.toml").display().to_string();
     let (code, output) = validate(&["--inventory", &toml, "--role-map", &defaults]);
     assert_eq!(code, Some(2), "{output}");
-    assert!(output.contains(&format!("{defaults}: --role-map is for Ansible inventories, and {toml} is a TOML inventory")), "{output}");
+    assert!(
+        output.contains(&format!(
+            "{defaults}: --role-map is for Ansible inventories, and {toml} is a TOML inventory"
+        )),
+        "{output}"
+    );
     // An error in an INI inventory and one in the role map, each at its place.
     let ini = dir.path().join("hosts");
-    std::fs::write(&ini, "[kube_node]\nnode1 ansible_host=127.0.31.1\nnode2 ansible_port=65536\n").unwrap();
+    std::fs::write(
+        &ini,
+        "[kube_node]\nnode1 ansible_host=127.0.31.1\nnode2 ansible_port=65536\n",
+    )
+    .unwrap();
     let map = dir.path().join("roles.toml");
-    std::fs::write(&map, "[ansible]\ngroups = { kube_node = [\"node\"] }\n[defaults]\nknown_hosts = \"kh\"\n").unwrap();
+    std::fs::write(
+        &map,
+        "[ansible]\ngroups = { kube_node = [\"node\"] }\n[defaults]\nknown_hosts = \"kh\"\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("kh"), "127.0.31.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICskVB8UplXO4z5bfvdgqT3gLtl8OHgq9jDKNbGgFfIR\n").unwrap();
-    let (code, output) = validate(&["--inventory", ini.to_str().unwrap(), "--role-map", map.to_str().unwrap()]);
+    let (code, output) = validate(&[
+        "--inventory",
+        ini.to_str().unwrap(),
+        "--role-map",
+        map.to_str().unwrap(),
+    ]);
     assert_eq!(code, Some(2), "{output}");
     assert!(
         output.contains(&format!(
@@ -65,9 +118,20 @@ fn the_format_flags_and_errors_name_file_and_line() {
         "{output}"
     );
     std::fs::write(&map, "[defaults]\nknown_hosts = \"kh\"\nuser = \"audit\"\n").unwrap();
-    let (code, output) = validate(&["--inventory", ini.to_str().unwrap(), "--role-map", map.to_str().unwrap()]);
+    let (code, output) = validate(&[
+        "--inventory",
+        ini.to_str().unwrap(),
+        "--role-map",
+        map.to_str().unwrap(),
+    ]);
     assert_eq!(code, Some(2), "{output}");
-    assert!(output.contains(&format!("{}:3:7: ansible_port: port 65536 is out of range 1-65535", ini.display())), "{output}");
+    assert!(
+        output.contains(&format!(
+            "{}:3:7: ansible_port: port 65536 is out of range 1-65535",
+            ini.display()
+        )),
+        "{output}"
+    );
 }
 
 /// The lab's TOML inventory as an Ansible INI and YAML inventory and a role
@@ -86,27 +150,63 @@ fn derive(toml_path: &Path, dir: &Path) -> Derived {
     let defaults = toml["defaults"].as_table().unwrap();
     let setting = |key: &str| defaults[key].to_string();
     let vars = [
-        ("ansible_user", defaults["user"].as_str().unwrap().to_string()),
-        ("ansible_port", defaults["port"].as_integer().unwrap().to_string()),
-        ("ansible_ssh_private_key_file", defaults["identity_file"].as_str().unwrap().to_string()),
-        ("ansible_become", (defaults["become"].as_str() == Some("sudo")).to_string()),
+        (
+            "ansible_user",
+            defaults["user"].as_str().unwrap().to_string(),
+        ),
+        (
+            "ansible_port",
+            defaults["port"].as_integer().unwrap().to_string(),
+        ),
+        (
+            "ansible_ssh_private_key_file",
+            defaults["identity_file"].as_str().unwrap().to_string(),
+        ),
+        (
+            "ansible_become",
+            (defaults["become"].as_str() == Some("sudo")).to_string(),
+        ),
     ];
-    let mut groups: Vec<(&str, Vec<(String, String)>)> =
-        vec![("kube_control_plane", vec![]), ("etcd", vec![]), ("kube_node", vec![]), ("lab", vec![])];
+    let mut groups: Vec<(&str, Vec<(String, String)>)> = vec![
+        ("kube_control_plane", vec![]),
+        ("etcd", vec![]),
+        ("kube_node", vec![]),
+        ("lab", vec![]),
+    ];
     for host in toml["hosts"].as_array().unwrap() {
-        let entry = (host["name"].as_str().unwrap().to_string(), host["address"].as_str().unwrap().to_string());
-        let roles: Vec<&str> = host.get("roles").map(|r| r.as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect()).unwrap_or_default();
+        let entry = (
+            host["name"].as_str().unwrap().to_string(),
+            host["address"].as_str().unwrap().to_string(),
+        );
+        let roles: Vec<&str> = host
+            .get("roles")
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_str().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
         let names: Vec<&str> = if roles.is_empty() {
             vec!["lab"]
         } else {
-            roles.iter().map(|role| match *role {
-                "control-plane" => "kube_control_plane",
-                "etcd" => "etcd",
-                _ => "kube_node",
-            }).collect()
+            roles
+                .iter()
+                .map(|role| match *role {
+                    "control-plane" => "kube_control_plane",
+                    "etcd" => "etcd",
+                    _ => "kube_node",
+                })
+                .collect()
         };
         for name in names {
-            groups.iter_mut().find(|(group, _)| *group == name).unwrap().1.push(entry.clone());
+            groups
+                .iter_mut()
+                .find(|(group, _)| *group == name)
+                .unwrap()
+                .1
+                .push(entry.clone());
         }
     }
     let mut ini = String::from("[all:vars]\n");
@@ -131,7 +231,11 @@ fn derive(toml_path: &Path, dir: &Path) -> Derived {
         setting("connect_timeout"),
         setting("command_timeout")
     );
-    let derived = Derived { ini: dir.join("hosts.ini"), yaml: dir.join("hosts.yml"), role_map: dir.join("roles.toml") };
+    let derived = Derived {
+        ini: dir.join("hosts.ini"),
+        yaml: dir.join("hosts.yml"),
+        role_map: dir.join("roles.toml"),
+    };
     std::fs::write(&derived.ini, ini).unwrap();
     std::fs::write(&derived.yaml, yaml).unwrap();
     std::fs::write(&derived.role_map, role_map).unwrap();
@@ -145,12 +249,20 @@ fn verdicts(report: &Value) -> Vec<(String, Vec<(String, String)>)> {
         .unwrap()
         .iter()
         .map(|host| {
-            let head = format!("{} {}:{} {} {}", host["name"], host["address"], host["port"], host["roles"], host["status"]);
+            let head = format!(
+                "{} {}:{} {} {}",
+                host["name"], host["address"], host["port"], host["roles"], host["status"]
+            );
             let results = host["results"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|result| (result["id"].as_str().unwrap().to_string(), result["status"].as_str().unwrap().to_string()))
+                .map(|result| {
+                    (
+                        result["id"].as_str().unwrap().to_string(),
+                        result["status"].as_str().unwrap().to_string(),
+                    )
+                })
                 .collect();
             (head, results)
         })
@@ -160,18 +272,38 @@ fn verdicts(report: &Value) -> Vec<(String, Vec<(String, String)>)> {
 #[test]
 fn an_audit_from_ansible_ini_and_yaml_gives_the_verdicts_of_the_toml_inventory() {
     let state = tempfile::tempdir().unwrap();
-    let lab = Lab::up_on(&state.path().join("lab"), 18, &["worker-good", "worker-bad"]);
+    let lab = Lab::up_on(
+        &state.path().join("lab"),
+        18,
+        &["worker-good", "worker-bad"],
+    );
     let derived = derive(&lab.inventory(), state.path());
     let toml = Audit::run(&lab.inventory(), &state.path().join("toml"), &[]);
     assert_eq!(toml.output.status.code(), Some(1), "{}", text(&toml.output));
     let expected = verdicts(&toml.report());
     assert_eq!(expected.len(), 2);
-    assert!(expected.iter().all(|(_, results)| results.len() > 10), "{expected:?}");
+    assert!(
+        expected.iter().all(|(_, results)| results.len() > 10),
+        "{expected:?}"
+    );
     let role_map = derived.role_map.to_str().unwrap();
     for (name, inventory) in [("ini", &derived.ini), ("yaml", &derived.yaml)] {
-        let audit = Audit::run(inventory, &state.path().join(name), &["--role-map", role_map]);
-        assert_eq!(audit.output.status.code(), Some(1), "{name}: {}", text(&audit.output));
-        assert!(!String::from_utf8_lossy(&audit.output.stderr).contains("ignored"), "{name}: {}", text(&audit.output));
+        let audit = Audit::run(
+            inventory,
+            &state.path().join(name),
+            &["--role-map", role_map],
+        );
+        assert_eq!(
+            audit.output.status.code(),
+            Some(1),
+            "{name}: {}",
+            text(&audit.output)
+        );
+        assert!(
+            !String::from_utf8_lossy(&audit.output.stderr).contains("ignored"),
+            "{name}: {}",
+            text(&audit.output)
+        );
         assert_eq!(verdicts(&audit.report()), expected, "{name}");
     }
 }

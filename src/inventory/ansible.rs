@@ -39,14 +39,20 @@ pub fn syntax(text: &str) -> Syntax {
         .find(|line| !line.is_empty() && !line.starts_with('#'));
     match first {
         Some(line) if line.starts_with('{') => Syntax::Json,
-        Some(line) if line.starts_with("---") || line.starts_with("%YAML") || is_mapping_key(line) => Syntax::Yaml,
+        Some(line)
+            if line.starts_with("---") || line.starts_with("%YAML") || is_mapping_key(line) =>
+        {
+            Syntax::Yaml
+        }
         _ => Syntax::Ini,
     }
 }
 
 /// `name:` or `name: value`, which no INI line is (`host:22` has no space).
 fn is_mapping_key(line: &str) -> bool {
-    let Some((key, rest)) = line.split_once(':') else { return false };
+    let Some((key, rest)) = line.split_once(':') else {
+        return false;
+    };
     let key = key.trim_matches(['"', '\'']);
     !key.is_empty()
         && !key.contains(|c: char| c.is_whitespace() || "[]=;#".contains(c))
@@ -60,7 +66,12 @@ pub struct RoleMapFile<'a> {
 }
 
 /// Validates Ansible inventory `text`, read from `path`.
-pub fn parse(path: &Path, text: &str, role_map: Option<RoleMapFile>, env: &Env) -> Result<Inventory, InventoryErrors> {
+pub fn parse(
+    path: &Path,
+    text: &str,
+    role_map: Option<RoleMapFile>,
+    env: &Env,
+) -> Result<Inventory, InventoryErrors> {
     // Problems with the role map and with the inventory are all reported
     // at once; hosts are built only when both are sound.
     let (loaded, mut errors) = match defaults(path, role_map, env) {
@@ -104,18 +115,27 @@ pub fn parse(path: &Path, text: &str, role_map: Option<RoleMapFile>, env: &Env) 
     }
     let mut warnings = loaded.warnings;
     warnings.extend(built.warnings);
-    Ok(Inventory { path: path.to_path_buf(), hosts: built.hosts, warnings })
+    Ok(Inventory {
+        path: path.to_path_buf(),
+        hosts: built.hosts,
+        warnings,
+    })
 }
 
 /// The role map and the defaults: from the `--role-map` file, or the
 /// built-in ones.
-fn defaults(path: &Path, role_map: Option<RoleMapFile>, env: &Env) -> Result<roles::Loaded, Vec<InventoryError>> {
+fn defaults(
+    path: &Path,
+    role_map: Option<RoleMapFile>,
+    env: &Env,
+) -> Result<roles::Loaded, Vec<InventoryError>> {
     if let Some(file) = role_map {
         return roles::parse(file.path, file.text, env);
     }
     // A problem with the built-in defaults (no HOME) has no line to point at.
     let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-    let (toml, defaults, warnings) = validate::defaults(TomlFile::new(path, ""), env, base_dir, None);
+    let (toml, defaults, warnings) =
+        validate::defaults(TomlFile::new(path, ""), env, base_dir, None);
     let problems: Vec<InventoryError> = toml
         .into_problems()
         .into_iter()
@@ -126,7 +146,11 @@ fn defaults(path: &Path, role_map: Option<RoleMapFile>, env: &Env) -> Result<rol
         })
         .collect();
     if problems.is_empty() {
-        Ok(roles::Loaded { map: roles::RoleMap::default(), defaults, warnings })
+        Ok(roles::Loaded {
+            map: roles::RoleMap::default(),
+            defaults,
+            warnings,
+        })
     } else {
         Err(problems)
     }
@@ -152,19 +176,33 @@ mod tests {
         } else if name.ends_with(".pub") {
             Probe::File { mode: 0o644, start: b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICskVB8UplXO4z5bfvdgqT3gLtl8OHgq9jDKNbGgFfIR\n".to_vec() }
         } else if name.starts_with("open") {
-            Probe::File { mode: 0o644, start: PRIVATE_KEY.to_vec() }
+            Probe::File {
+                mode: 0o644,
+                start: PRIVATE_KEY.to_vec(),
+            }
         } else {
-            Probe::File { mode: 0o600, start: PRIVATE_KEY.to_vec() }
+            Probe::File {
+                mode: 0o600,
+                start: PRIVATE_KEY.to_vec(),
+            }
         }
     }
 
     fn env() -> Env<'static> {
-        Env { home: Some("/home/me".into()), user: Some("me".into()), probe: &probe }
+        Env {
+            home: Some("/home/me".into()),
+            user: Some("me".into()),
+            probe: &probe,
+        }
     }
 
     fn parse_in(env: &Env, text: &str, role_map: Option<&str>) -> Result<Inventory, Vec<String>> {
-        let map = role_map.map(|text| RoleMapFile { path: Path::new("/inv/roles.toml"), text });
-        parse(Path::new("/inv/hosts"), text, map, env).map_err(|errors| errors.0.iter().map(ToString::to_string).collect())
+        let map = role_map.map(|text| RoleMapFile {
+            path: Path::new("/inv/roles.toml"),
+            text,
+        });
+        parse(Path::new("/inv/hosts"), text, map, env)
+            .map_err(|errors| errors.0.iter().map(ToString::to_string).collect())
     }
 
     #[track_caller]
@@ -212,7 +250,10 @@ mod tests {
     #[test]
     fn the_kubespray_sample_layout() {
         use Role::*;
-        let inventory = valid(include_str!("../../tests/data/ansible/kubespray-inventory.ini"), None);
+        let inventory = valid(
+            include_str!("../../tests/data/ansible/kubespray-inventory.ini"),
+            None,
+        );
         let cp_etcd: &[Role] = &[ControlPlane, Etcd];
         let all_three: &[Role] = &[ControlPlane, Etcd, Worker];
         let expected: Vec<Host> = [
@@ -228,16 +269,32 @@ mod tests {
         .map(|(i, (name, roles))| host(name, &format!("127.0.31.{}", i + 1), Some(roles)))
         .collect();
         assert_eq!(inventory.hosts, expected);
-        assert_eq!(inventory.warnings, [], "ip and etcd_member_name are kubespray's, not warned about");
+        assert_eq!(
+            inventory.warnings,
+            [],
+            "ip and etcd_member_name are kubespray's, not warned about"
+        );
     }
 
     #[test]
     fn the_k3s_ansible_sample_layout() {
         use Role::*;
-        let inventory = valid(include_str!("../../tests/data/ansible/k3s-inventory.yml"), None);
-        let server = Host { user: "debian".into(), ..host("127.0.35.11", "127.0.35.11", Some(&[ControlPlane, Worker])) };
-        let agent = |name: &str| Host { user: "debian".into(), ..host(name, name, Some(&[Worker])) };
-        assert_eq!(inventory.hosts, [server, agent("127.0.35.12"), agent("127.0.35.13")]);
+        let inventory = valid(
+            include_str!("../../tests/data/ansible/k3s-inventory.yml"),
+            None,
+        );
+        let server = Host {
+            user: "debian".into(),
+            ..host("127.0.35.11", "127.0.35.11", Some(&[ControlPlane, Worker]))
+        };
+        let agent = |name: &str| Host {
+            user: "debian".into(),
+            ..host(name, name, Some(&[Worker]))
+        };
+        assert_eq!(
+            inventory.hosts,
+            [server, agent("127.0.35.12"), agent("127.0.35.13")]
+        );
         assert_eq!(inventory.warnings, []);
     }
 
@@ -256,12 +313,26 @@ mod tests {
     #[test]
     fn ini_yaml_and_json_give_the_same_hosts() {
         use Role::*;
-        let ops = |host: Host| Host { user: "ops".into(), become_method: Become::None, ..host };
+        let ops = |host: Host| Host {
+            user: "ops".into(),
+            become_method: Become::None,
+            ..host
+        };
         let key = Some(PathBuf::from("/home/me/.ssh/id_audit"));
         let expected = [
-            Host { port: 2222, ..ops(host("cp1", "10.0.0.1", Some(&[ControlPlane, Etcd, Worker]))) },
-            Host { identity_file: key.clone(), ..ops(host("w1", "w1", Some(&[Worker]))) },
-            Host { identity_file: key, become_method: Become::Sudo, ..ops(host("w2", "w2", Some(&[Worker]))) },
+            Host {
+                port: 2222,
+                ..ops(host("cp1", "10.0.0.1", Some(&[ControlPlane, Etcd, Worker])))
+            },
+            Host {
+                identity_file: key.clone(),
+                ..ops(host("w1", "w1", Some(&[Worker])))
+            },
+            Host {
+                identity_file: key,
+                become_method: Become::Sudo,
+                ..ops(host("w2", "w2", Some(&[Worker])))
+            },
             ops(host("spare.lan", "spare.lan", None)),
         ];
         for text in [INI, YAML, JSON] {
@@ -289,7 +360,12 @@ mod tests {
             inventory.hosts,
             [
                 defaults(host("w1", "w1", None)),
-                Host { user: "ops".into(), port: 22, become_method: Become::Sudo, ..defaults(host("w2", "w2", Some(&[ControlPlane, Etcd, Worker]))) },
+                Host {
+                    user: "ops".into(),
+                    port: 22,
+                    become_method: Become::Sudo,
+                    ..defaults(host("w2", "w2", Some(&[ControlPlane, Etcd, Worker])))
+                },
             ]
         );
         assert_eq!(
@@ -302,41 +378,75 @@ mod tests {
 
     #[track_caller]
     fn errors(text: &str, expected: &[&str]) {
-        let expected: Vec<String> = expected.iter().map(|line| format!("/inv/hosts:{line}")).collect();
-        assert_eq!(parse_in(&env(), text, None).err().unwrap_or_default(), expected, "{text}");
+        let expected: Vec<String> = expected
+            .iter()
+            .map(|line| format!("/inv/hosts:{line}"))
+            .collect();
+        assert_eq!(
+            parse_in(&env(), text, None).err().unwrap_or_default(),
+            expected,
+            "{text}"
+        );
     }
 
     #[test]
     fn every_error_names_its_line_and_column() {
-        errors("[g]\na ansible_port=70000\n", &["2:3: ansible_port: port 70000 is out of range 1-65535"]);
+        errors(
+            "[g]\na ansible_port=70000\n",
+            &["2:3: ansible_port: port 70000 is out of range 1-65535"],
+        );
         // A bad group value is one error, however many hosts it reaches.
-        errors("[g]\na\nb\n[g:vars]\nansible_port=x\n", &["5:14: ansible_port: port x is out of range 1-65535"]);
+        errors(
+            "[g]\na\nb\n[g:vars]\nansible_port=x\n",
+            &["5:14: ansible_port: port x is out of range 1-65535"],
+        );
         errors("a ansible_host=http://a\n", &["1:3: ansible_host: address \"http://a\" has a scheme; give a bare host name or IP address"]);
         errors(
             "all:\n  hosts:\n    a:\n      ansible_host: \"{{ ip }}\"\n",
             &["4:21: ansible_host: ansible_host is a Jinja template, which hardbench does not evaluate: give the value itself"],
         );
-        errors("all:\n  hosts:\n    a:\n      ansible_user: [x]\n", &["4:21: ansible_user: ansible_user is a list or a mapping: expected a single value"]);
+        errors(
+            "all:\n  hosts:\n    a:\n      ansible_user: [x]\n",
+            &["4:21: ansible_user: ansible_user is a list or a mapping: expected a single value"],
+        );
         errors("a ansible_user=''\n", &["1:3: ansible_user: user is empty"]);
-        errors("a ansible_become=sudo\n", &["1:3: ansible_become: invalid ansible_become \"sudo\": expected true or false"]);
-        errors("a ansible_ssh_private_key_file=missing_key\n", &["1:3: ansible_ssh_private_key_file: identity file /inv/missing_key does not exist"]);
+        errors(
+            "a ansible_become=sudo\n",
+            &["1:3: ansible_become: invalid ansible_become \"sudo\": expected true or false"],
+        );
+        errors(
+            "a ansible_ssh_private_key_file=missing_key\n",
+            &["1:3: ansible_ssh_private_key_file: identity file /inv/missing_key does not exist"],
+        );
         errors(
             "a ansible_ssh_private_key_file=id.pub\n",
             &["1:3: ansible_ssh_private_key_file: identity file /inv/id.pub holds an OpenSSH public key (ssh-ed25519), not a private key: \
                name the private key file (probably /inv/id)"],
         );
         errors("a ansible_ssh_private_key_file=~x/k\n", &["1:3: ansible_ssh_private_key_file: cannot expand \"~x/k\": only ~ and ~/ are supported, not ~user"]);
-        errors("a!b\n", &["1:1: host name \"a!b\" may contain only letters, digits, '.', '-' and '_'"]);
+        errors(
+            "a!b\n",
+            &["1:1: host name \"a!b\" may contain only letters, digits, '.', '-' and '_'"],
+        );
         errors(
             "[g]\n  -a\n",
             &["2:3: address \"-a\" has a label that starts or ends with '-' (the host name, used as its address: set ansible_host)"],
         );
-        errors("[a:children]\nb\n[b:children]\na\n[b]\nh\n", &["4:1: group \"a\" contains itself: a > b > a"]);
-        errors("# nothing\n[g]\n", &[" no hosts: an Ansible inventory with no host in any group"]);
-        errors("[g]\na ansible_port=0\nb ansible_become=maybe\n", &[
-            "2:3: ansible_port: port 0 is out of range 1-65535",
-            "3:3: ansible_become: invalid ansible_become \"maybe\": expected true or false",
-        ]);
+        errors(
+            "[a:children]\nb\n[b:children]\na\n[b]\nh\n",
+            &["4:1: group \"a\" contains itself: a > b > a"],
+        );
+        errors(
+            "# nothing\n[g]\n",
+            &[" no hosts: an Ansible inventory with no host in any group"],
+        );
+        errors(
+            "[g]\na ansible_port=0\nb ansible_become=maybe\n",
+            &[
+                "2:3: ansible_port: port 0 is out of range 1-65535",
+                "3:3: ansible_become: invalid ansible_become \"maybe\": expected true or false",
+            ],
+        );
     }
 
     #[test]
@@ -352,7 +462,11 @@ mod tests {
 
     #[test]
     fn no_user_and_no_home_are_one_error_each() {
-        let env = Env { home: None, user: None, probe: &probe };
+        let env = Env {
+            home: None,
+            user: None,
+            probe: &probe,
+        };
         assert_eq!(
             parse_in(&env, "a\nb\n", None).unwrap_err(),
             ["/inv/hosts: defaults.known_hosts: cannot expand the default known_hosts ~/.ssh/known_hosts: HOME is not set; \
@@ -363,7 +477,12 @@ mod tests {
             ["/inv/hosts:1:1: no user: set ansible_user (for all hosts, in the vars of group all), or user in the [defaults] \
               of a --role-map file ($USER is not set)"]
         );
-        let inventory = parse_in(&env, "a ansible_user=ops\n", Some("[defaults]\nknown_hosts = \"/kh\"\n")).unwrap();
+        let inventory = parse_in(
+            &env,
+            "a ansible_user=ops\n",
+            Some("[defaults]\nknown_hosts = \"/kh\"\n"),
+        )
+        .unwrap();
         assert_eq!(inventory.hosts[0].user, "ops");
     }
 
@@ -396,10 +515,16 @@ mod tests {
     fn many_hosts_take_linear_time() {
         // 40,000 hosts, half of them in a second group too, and a range.
         let mut ini = String::from("[all:vars]\nansible_user=ops\n[kube_node]\n");
-        let mut yaml = String::from("all:\n  vars:\n    ansible_user: ops\n  children:\n    kube_node:\n      hosts:\n");
+        let mut yaml = String::from(
+            "all:\n  vars:\n    ansible_user: ops\n  children:\n    kube_node:\n      hosts:\n",
+        );
         for i in 0..20_000 {
             ini += &format!("n{i} ansible_host=10.0.{}.{}\n", i / 256, i % 256);
-            yaml += &format!("        n{i}:\n          ansible_host: 10.0.{}.{}\n", i / 256, i % 256);
+            yaml += &format!(
+                "        n{i}:\n          ansible_host: 10.0.{}.{}\n",
+                i / 256,
+                i % 256
+            );
         }
         ini += "[etcd]\nn[0:9999]\nm[0:19999]\n";
         yaml += "    etcd:\n      hosts:\n        n[0:9999]:\n        m[0:19999]:\n";
@@ -408,7 +533,10 @@ mod tests {
             let inventory = valid(&text, None);
             let took = started.elapsed();
             assert_eq!(inventory.hosts.len(), 40_000);
-            assert_eq!(inventory.hosts[0].roles, Some(vec![Role::Etcd, Role::Worker]));
+            assert_eq!(
+                inventory.hosts[0].roles,
+                Some(vec![Role::Etcd, Role::Worker])
+            );
             assert!(took < Duration::from_secs(20), "40,000 hosts took {took:?}");
         }
     }

@@ -25,7 +25,10 @@ fn is_toml(text: &str) -> bool {
     }
     match text.parse::<toml::Table>() {
         Ok(table) => table.contains_key("hosts") || table.contains_key("defaults"),
-        Err(_) => text.lines().map(str::trim).any(|line| line == "[[hosts]]" || line == "[defaults]"),
+        Err(_) => text
+            .lines()
+            .map(str::trim)
+            .any(|line| line == "[[hosts]]" || line == "[defaults]"),
     }
 }
 
@@ -36,15 +39,35 @@ mod tests {
     #[test]
     fn by_name_then_content() {
         let cases: &[(&str, &str, Format)] = &[
-            ("i.toml", "[all]\nnode1 ansible_host=10.0.0.1\n", Format::Toml),
-            ("i", "[defaults]\nuser = \"a\"\n[[hosts]]\nname = \"a\"\naddress = \"10.0.0.1\"\n", Format::Toml),
-            ("i", "# c\n[[hosts]]\nname = \"a\"\naddress = \"10.0.0.1\"\n", Format::Toml),
+            (
+                "i.toml",
+                "[all]\nnode1 ansible_host=10.0.0.1\n",
+                Format::Toml,
+            ),
+            (
+                "i",
+                "[defaults]\nuser = \"a\"\n[[hosts]]\nname = \"a\"\naddress = \"10.0.0.1\"\n",
+                Format::Toml,
+            ),
+            (
+                "i",
+                "# c\n[[hosts]]\nname = \"a\"\naddress = \"10.0.0.1\"\n",
+                Format::Toml,
+            ),
             ("i", "[[hosts]]\nname = \n", Format::Toml),
             ("i", "[defaults]\nuser = \n", Format::Toml),
-            ("i.ini", "[all]\nnode1 ansible_host=10.0.0.1\n", Format::Ansible),
+            (
+                "i.ini",
+                "[all]\nnode1 ansible_host=10.0.0.1\n",
+                Format::Ansible,
+            ),
             ("hosts", "node1\n", Format::Ansible),
             ("hosts", "[kube_control_plane]\n[etcd]\n", Format::Ansible),
-            ("hosts", "[all:vars]\nansible_user=ops\n[all]\nnode1\n", Format::Ansible),
+            (
+                "hosts",
+                "[all:vars]\nansible_user=ops\n[all]\nnode1\n",
+                Format::Ansible,
+            ),
             ("i.yml", "---\nall:\n  hosts:\n", Format::Ansible),
             ("i.yml", "k3s_cluster:\n  children:\n", Format::Ansible),
             ("i.json", "{\"_meta\": {}}", Format::Ansible),

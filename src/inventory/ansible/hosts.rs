@@ -36,7 +36,13 @@ pub struct Built {
     pub warnings: Vec<InventoryError>,
 }
 
-pub fn build(file: &Path, resolved: Vec<Resolved>, defaults: &Defaults, map: &RoleMap, env: &Env) -> Built {
+pub fn build(
+    file: &Path,
+    resolved: Vec<Resolved>,
+    defaults: &Defaults,
+    map: &RoleMap,
+    env: &Env,
+) -> Built {
     let mut builder = Builder {
         file,
         env,
@@ -51,7 +57,9 @@ pub fn build(file: &Path, resolved: Vec<Resolved>, defaults: &Defaults, map: &Ro
     let mut no_user = None;
     let mut hosts = Vec::new();
     for host in resolved {
-        let Some(built) = builder.host(&host, defaults, map) else { continue };
+        let Some(built) = builder.host(&host, defaults, map) else {
+            continue;
+        };
         match built {
             Ok(host) => hosts.push(host),
             Err(NoUser) => {
@@ -61,7 +69,8 @@ pub fn build(file: &Path, resolved: Vec<Resolved>, defaults: &Defaults, map: &Ro
     }
     // One error, not one per host: the fix is one line.
     if let Some(at) = no_user {
-        let message = "no user: set ansible_user (for all hosts, in the vars of group all), or user in \
+        let message =
+            "no user: set ansible_user (for all hosts, in the vars of group all), or user in \
                        the [defaults] of a --role-map file ($USER is not set)";
         builder.problem(at, None, message.to_string());
     }
@@ -89,12 +98,22 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn problem(&mut self, at: Position, key: Option<&str>, message: String) {
-        self.problems.insert((at.line, at.column, key.unwrap_or_default().to_string(), message));
+        self.problems.insert((
+            at.line,
+            at.column,
+            key.unwrap_or_default().to_string(),
+            message,
+        ));
     }
 
     /// The host, `Err(NoUser)` when it has no user, `None` when a value is
     /// invalid (a problem has been recorded).
-    fn host(&mut self, host: &Resolved, defaults: &Defaults, map: &RoleMap) -> Option<Result<Host, NoUser>> {
+    fn host(
+        &mut self,
+        host: &Resolved,
+        defaults: &Defaults,
+        map: &RoleMap,
+    ) -> Option<Result<Host, NoUser>> {
         let mut valid = true;
         if let Err(message) = check_name(&host.name) {
             self.problem(host.at, None, message);
@@ -106,16 +125,26 @@ impl Builder<'_> {
             None if !valid => Err(()),
             None => self.check_address(&host.name, None).map_err(|message| {
                 // The name stands for the address: say where the name is.
-                self.problem(host.at, None, format!("{message} (the host name, used as its address: set ansible_host)"));
+                self.problem(
+                    host.at,
+                    None,
+                    format!("{message} (the host name, used as its address: set ansible_host)"),
+                );
             }),
         };
-        let port = self.text(host, PORT, &mut valid).map(|(text, var)| match text.parse::<u16>() {
-            Ok(port) if port != 0 => Ok(port),
-            _ => {
-                self.problem(var.at, Some(&var.name), format!("port {text} is out of range 1-65535"));
-                Err(())
-            }
-        });
+        let port = self
+            .text(host, PORT, &mut valid)
+            .map(|(text, var)| match text.parse::<u16>() {
+                Ok(port) if port != 0 => Ok(port),
+                _ => {
+                    self.problem(
+                        var.at,
+                        Some(&var.name),
+                        format!("port {text} is out of range 1-65535"),
+                    );
+                    Err(())
+                }
+            });
         let user = self.text(host, USER, &mut valid).map(|(text, var)| {
             if text.trim().is_empty() {
                 self.problem(var.at, Some(&var.name), "user is empty".into());
@@ -123,25 +152,34 @@ impl Builder<'_> {
             }
             Ok(text)
         });
-        let identity_file = self.text(host, KEY, &mut valid).map(|(text, var)| self.identity_file(&text, var));
-        let become_method = self.text(host, &[BECOME], &mut valid).map(|(text, var)| match boolean(&text) {
-            Some(true) => Ok(Become::Sudo),
-            Some(false) => Ok(Become::None),
-            None => {
-                let message = format!("invalid ansible_become {text:?}: expected true or false");
-                self.problem(var.at, Some(&var.name), message);
-                Err(())
-            }
-        });
+        let identity_file = self
+            .text(host, KEY, &mut valid)
+            .map(|(text, var)| self.identity_file(&text, var));
+        let become_method =
+            self.text(host, &[BECOME], &mut valid)
+                .map(|(text, var)| match boolean(&text) {
+                    Some(true) => Ok(Become::Sudo),
+                    Some(false) => Ok(Become::None),
+                    None => {
+                        let message =
+                            format!("invalid ansible_become {text:?}: expected true or false");
+                        self.problem(var.at, Some(&var.name), message);
+                        Err(())
+                    }
+                });
         for var in host.vars.values() {
-            let used = [ADDRESS, PORT, USER, KEY, &[BECOME]].iter().any(|names| names.contains(&var.name.as_str()));
+            let used = [ADDRESS, PORT, USER, KEY, &[BECOME]]
+                .iter()
+                .any(|names| names.contains(&var.name.as_str()));
             if var.name == COMMON_ARGS {
                 self.common_args(var);
             } else if var.name.starts_with("ansible_") && !used && !harmless(var) {
                 self.ignored.entry(var.name.clone()).or_insert(var.at);
             }
         }
-        let (Ok(address), Some(known_hosts)) = (address, defaults.known_hosts.clone()) else { return None };
+        let (Ok(address), Some(known_hosts)) = (address, defaults.known_hosts.clone()) else {
+            return None;
+        };
         let port = port.transpose().ok()?;
         let user = user.transpose().ok()?;
         let identity_file = identity_file.transpose().ok()?;
@@ -149,7 +187,9 @@ impl Builder<'_> {
         if !valid {
             return None;
         }
-        let Some(user) = user.or_else(|| defaults.user.clone()) else { return Some(Err(NoUser)) };
+        let Some(user) = user.or_else(|| defaults.user.clone()) else {
+            return Some(Err(NoUser));
+        };
         Some(Ok(Host {
             name: host.name.clone(),
             address,
@@ -169,12 +209,24 @@ impl Builder<'_> {
     /// The first of `names` the host has, as text with its variable;
     /// `None` when unset or null. A list, a mapping or a template is a
     /// problem (`valid` is cleared).
-    fn text<'h>(&mut self, host: &'h Resolved, names: &[&str], valid: &mut bool) -> Option<(String, &'h Var)> {
+    fn text<'h>(
+        &mut self,
+        host: &'h Resolved,
+        names: &[&str],
+        valid: &mut bool,
+    ) -> Option<(String, &'h Var)> {
         let var = names.iter().find_map(|name| host.vars.get(*name))?;
         match &var.value {
             Scalar::Null => None,
             Scalar::Collection => {
-                self.problem(var.at, Some(&var.name), format!("{} is a list or a mapping: expected a single value", var.name));
+                self.problem(
+                    var.at,
+                    Some(&var.name),
+                    format!(
+                        "{} is a list or a mapping: expected a single value",
+                        var.name
+                    ),
+                );
                 *valid = false;
                 None
             }
@@ -204,11 +256,15 @@ impl Builder<'_> {
         let file = expand_path(text, self.env.home.as_deref(), &self.base_dir)
             .map_err(|message| self.problem(var.at, Some(&var.name), message))?;
         let probe = self.env.probe;
-        let found = self.probes.entry(file.clone()).or_insert_with(|| probe(&file));
+        let found = self
+            .probes
+            .entry(file.clone())
+            .or_insert_with(|| probe(&file));
         match identity_file_problem(&file, found) {
             Ok(warning) => {
                 if let Some(message) = warning.filter(|_| self.warned.insert(file.clone())) {
-                    self.warnings.push(self.at(var.at, Some(&var.name), message));
+                    self.warnings
+                        .push(self.at(var.at, Some(&var.name), message));
                 }
                 Ok(file)
             }
@@ -246,7 +302,8 @@ impl Builder<'_> {
             let message = if name == COMMON_ARGS {
                 "ignored (hardbench takes only a ProxyJump from it)".to_string()
             } else if name.contains("pass") {
-                "ignored: hardbench never uses passwords; use key-based auth and NOPASSWD sudo".to_string()
+                "ignored: hardbench never uses passwords; use key-based auth and NOPASSWD sudo"
+                    .to_string()
             } else {
                 "ignored: hardbench connects with ansible_host, ansible_port, ansible_user, \
                  ansible_ssh_private_key_file and ansible_become only"
@@ -271,7 +328,11 @@ impl Builder<'_> {
                 self.at(Position { line, column }, key, message)
             })
             .collect();
-        Built { hosts, problems, warnings: self.warnings }
+        Built {
+            hosts,
+            problems,
+            warnings: self.warnings,
+        }
     }
 }
 
@@ -287,7 +348,9 @@ fn harmless(var: &Var) -> bool {
     var.name.ends_with("_interpreter")
         || matches!(
             (var.name.as_str(), value),
-            ("ansible_connection", "ssh") | ("ansible_become_method", "sudo") | ("ansible_become_user", "root")
+            ("ansible_connection", "ssh")
+                | ("ansible_become_method", "sudo")
+                | ("ansible_become_user", "root")
         )
 }
 
@@ -303,7 +366,11 @@ fn boolean(text: &str) -> Option<bool> {
 /// The ProxyJump that ssh arguments name: `-J jump`, `-Jjump`,
 /// `-o ProxyJump=jump`, `-oProxyJump=jump`, `-o "ProxyJump jump"`.
 fn proxy_jump(args: &str) -> Option<String> {
-    let words: Vec<String> = split(args).ok()?.into_iter().map(|(word, _)| word).collect();
+    let words: Vec<String> = split(args)
+        .ok()?
+        .into_iter()
+        .map(|(word, _)| word)
+        .collect();
     let mut words = words.iter();
     while let Some(word) = words.next() {
         let (flag, attached) = match word.strip_prefix('-') {

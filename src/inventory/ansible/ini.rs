@@ -28,7 +28,10 @@ pub fn read(text: &str, model: &mut Model, problems: &mut Vec<Problem>) {
         let line = index + 1;
         let indent = raw.len() - raw.trim_start().len();
         let content = raw.trim();
-        let at = |offset: usize| Position { line, column: raw[..indent + offset].chars().count() + 1 };
+        let at = |offset: usize| Position {
+            line,
+            column: raw[..indent + offset].chars().count() + 1,
+        };
         if content.is_empty() || content.starts_with('#') || content.starts_with(';') {
             continue;
         }
@@ -58,7 +61,12 @@ pub fn read(text: &str, model: &mut Model, problems: &mut Vec<Problem>) {
                     model.child(group, child, at(0));
                     Ok(())
                 }
-                _ => Err((at(0), format!("expected one group name per line in a :children section, not {content:?}"))),
+                _ => Err((
+                    at(0),
+                    format!(
+                        "expected one group name per line in a :children section, not {content:?}"
+                    ),
+                )),
             },
         };
         if let Err(problem) = result {
@@ -83,7 +91,10 @@ fn header(content: &str, at: Position, model: &mut Model) -> Result<Section, Pro
         None => (inner, "hosts"),
     };
     if name.is_empty() || name.contains(char::is_whitespace) {
-        return Err((at, format!("invalid group name {name:?} in section header {content:?}")));
+        return Err((
+            at,
+            format!("invalid group name {name:?} in section header {content:?}"),
+        ));
     }
     let group = model.group(name, Some(at));
     match kind {
@@ -95,7 +106,12 @@ fn header(content: &str, at: Position, model: &mut Model) -> Result<Section, Pro
 }
 
 /// `name[:port] key=value ...`.
-fn host_line(content: &str, at: &dyn Fn(usize) -> Position, group: usize, model: &mut Model) -> Result<(), Problem> {
+fn host_line(
+    content: &str,
+    at: &dyn Fn(usize) -> Position,
+    group: usize,
+    model: &mut Model,
+) -> Result<(), Problem> {
     let words = split(content).map_err(|(offset, message)| (at(offset), message))?;
     let Some(((pattern, pattern_at), rest)) = words.split_first() else {
         return Ok(());
@@ -104,14 +120,25 @@ fn host_line(content: &str, at: &dyn Fn(usize) -> Position, group: usize, model:
     let names = ranges::expand(pattern).map_err(|message| (at(*pattern_at), message))?;
     let mut vars = Vec::new();
     if let Some(port) = port {
-        vars.push(Var { name: "ansible_port".into(), value: Scalar::Text(port.into()), at: at(*pattern_at) });
+        vars.push(Var {
+            name: "ansible_port".into(),
+            value: Scalar::Text(port.into()),
+            at: at(*pattern_at),
+        });
     }
     for (word, offset) in rest {
         match word.split_once('=') {
-            Some((name, value)) if !name.is_empty() => {
-                vars.push(Var { name: name.into(), value: Scalar::Text(value.into()), at: at(*offset) })
+            Some((name, value)) if !name.is_empty() => vars.push(Var {
+                name: name.into(),
+                value: Scalar::Text(value.into()),
+                at: at(*offset),
+            }),
+            _ => {
+                return Err((
+                    at(*offset),
+                    format!("expected key=value after the host name, not {word:?}"),
+                ))
             }
-            _ => return Err((at(*offset), format!("expected key=value after the host name, not {word:?}"))),
         }
     }
     for name in names {
@@ -126,7 +153,13 @@ fn host_line(content: &str, at: &dyn Fn(usize) -> Position, group: usize, model:
 /// `host:2222` is host on port 2222; a colon inside a range is the range's.
 pub fn split_port(pattern: &str) -> (&str, Option<&str>) {
     match pattern.rsplit_once(':') {
-        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !port.contains(']') && !host.ends_with('[') && host.matches('[').count() == host.matches(']').count() => {
+        Some((host, port))
+            if !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && !port.contains(']')
+                && !host.ends_with('[')
+                && host.matches('[').count() == host.matches(']').count() =>
+        {
             (host, Some(port))
         }
         _ => (pattern, None),
@@ -136,7 +169,10 @@ pub fn split_port(pattern: &str) -> (&str, Option<&str>) {
 /// `key=value` in a `:vars` section.
 fn vars_line(content: &str, at: &dyn Fn(usize) -> Position) -> Result<Var, Problem> {
     let Some((name, value)) = content.split_once('=') else {
-        return Err((at(0), format!("expected key=value in a :vars section, not {content:?}")));
+        return Err((
+            at(0),
+            format!("expected key=value in a :vars section, not {content:?}"),
+        ));
     };
     let name = name.trim();
     if name.is_empty() || name.contains(char::is_whitespace) {
@@ -145,11 +181,20 @@ fn vars_line(content: &str, at: &dyn Fn(usize) -> Position) -> Result<Var, Probl
     let value = value.trim();
     let value = [('"', '"'), ('\'', '\'')]
         .iter()
-        .find_map(|(open, close)| value.strip_prefix(*open).and_then(|v| v.strip_suffix(*close)).filter(|_| value.len() >= 2))
+        .find_map(|(open, close)| {
+            value
+                .strip_prefix(*open)
+                .and_then(|v| v.strip_suffix(*close))
+                .filter(|_| value.len() >= 2)
+        })
         .unwrap_or(value);
     let offset = content.find('=').expect("found above") + 1;
     let offset = offset + (content[offset..].len() - content[offset..].trim_start().len());
-    Ok(Var { name: name.into(), value: Scalar::Text(value.into()), at: at(offset) })
+    Ok(Var {
+        name: name.into(),
+        value: Scalar::Text(value.into()),
+        at: at(offset),
+    })
 }
 
 /// Splits a host line into words as a shell would (quotes, backslashes,
@@ -236,7 +281,12 @@ mod tests {
         ];
         for (line, expected) in cases {
             let expected = expected
-                .map(|words| words.iter().map(|(w, o)| (w.to_string(), *o)).collect::<Vec<_>>())
+                .map(|words| {
+                    words
+                        .iter()
+                        .map(|(w, o)| (w.to_string(), *o))
+                        .collect::<Vec<_>>()
+                })
                 .map_err(|(o, m)| (o, m.to_string()));
             assert_eq!(split(line), expected, "{line}");
         }
@@ -256,7 +306,10 @@ mod tests {
         let mut model = Model::default();
         let mut problems = Vec::new();
         read(text, &mut model, &mut problems);
-        let mut out: Vec<String> = problems.iter().map(|(at, m)| format!("{}:{}: {m}", at.line, at.column)).collect();
+        let mut out: Vec<String> = problems
+            .iter()
+            .map(|(at, m)| format!("{}:{}: {m}", at.line, at.column))
+            .collect();
         if out.is_empty() {
             for host in model.resolve().unwrap() {
                 let vars: Vec<String> = host
@@ -267,7 +320,12 @@ mod tests {
                         other => format!("{}={other:?}", v.name),
                     })
                     .collect();
-                out.push(format!("{} [{}]: {}", host.name, host.groups.join(","), vars.join(" ")));
+                out.push(format!(
+                    "{} [{}]: {}",
+                    host.name,
+                    host.groups.join(","),
+                    vars.join(" ")
+                ));
             }
         }
         out

@@ -14,7 +14,13 @@ pub fn read(text: &str, model: &mut Model, problems: &mut Vec<Problem>) {
         Err(problem) => return problems.push(problem),
     };
     let Node::Mapping { entries, .. } = &root else {
-        return problems.push((root.at(), format!("the inventory is {}: expected an object of groups", root.kind())));
+        return problems.push((
+            root.at(),
+            format!(
+                "the inventory is {}: expected an object of groups",
+                root.kind()
+            ),
+        ));
     };
     // Groups first, so that hosts take the order the groups list them in.
     let mut hostvars = None;
@@ -26,11 +32,15 @@ pub fn read(text: &str, model: &mut Model, problems: &mut Vec<Problem>) {
         }
     }
     for (key, vars) in hostvars.unwrap_or_default() {
-        let Ok(name) = key_text(key).map_err(|p| problems.push(p)) else { continue };
+        let Ok(name) = key_text(key).map_err(|p| problems.push(p)) else {
+            continue;
+        };
         // A host only in hostvars is in `all`, as Ansible has it.
         let all = model.group(super::model::ALL, None);
         let host = model.host(all, name, key.at());
-        let Some(vars) = object(vars, &format!("_meta.hostvars.{name}"), problems) else { continue };
+        let Some(vars) = object(vars, &format!("_meta.hostvars.{name}"), problems) else {
+            continue;
+        };
         for var in variables(vars, problems) {
             model.host_var(host, var);
         }
@@ -44,7 +54,10 @@ fn meta<'n>(node: &'n Node, problems: &mut Vec<Problem>) -> Option<&'n [(Node, N
     for (key, value) in entries {
         match key_text(key) {
             Ok("hostvars") => hostvars = object(value, "_meta.hostvars", problems),
-            Ok(other) => problems.push((key.at(), format!("unknown key {other:?} in _meta: expected hostvars"))),
+            Ok(other) => problems.push((
+                key.at(),
+                format!("unknown key {other:?} in _meta: expected hostvars"),
+            )),
             Err(problem) => problems.push(problem),
         }
     }
@@ -53,15 +66,28 @@ fn meta<'n>(node: &'n Node, problems: &mut Vec<Problem>) -> Option<&'n [(Node, N
 
 fn group(name: &str, key: &Node, node: &Node, model: &mut Model, problems: &mut Vec<Problem>) {
     let index = model.group(name, Some(key.at()));
-    let Some(entries) = object(node, &format!("group {name:?}"), problems) else { return };
+    let Some(entries) = object(node, &format!("group {name:?}"), problems) else {
+        return;
+    };
     for (key, value) in entries {
-        let Ok(key_name) = key_text(key).map_err(|p| problems.push(p)) else { continue };
+        let Ok(key_name) = key_text(key).map_err(|p| problems.push(p)) else {
+            continue;
+        };
         match key_name {
             "hosts" | "children" => {
-                let Some(names) = list(value, &format!("{key_name} of group {name:?}"), problems) else { continue };
+                let Some(names) = list(value, &format!("{key_name} of group {name:?}"), problems)
+                else {
+                    continue;
+                };
                 for item in names {
                     let Node::Scalar { text, .. } = item else {
-                        problems.push((item.at(), format!("{key_name} of group {name:?} lists {}, not a name", item.kind())));
+                        problems.push((
+                            item.at(),
+                            format!(
+                                "{key_name} of group {name:?} lists {}, not a name",
+                                item.kind()
+                            ),
+                        ));
                         continue;
                     };
                     if key_name == "hosts" {
@@ -72,24 +98,35 @@ fn group(name: &str, key: &Node, node: &Node, model: &mut Model, problems: &mut 
                 }
             }
             "vars" => {
-                let Some(vars) = object(value, &format!("vars of group {name:?}"), problems) else { continue };
+                let Some(vars) = object(value, &format!("vars of group {name:?}"), problems) else {
+                    continue;
+                };
                 for var in variables(vars, problems) {
                     model.group_var(index, var);
                 }
             }
             other => problems.push((
                 key.at(),
-                format!("unknown key {other:?} in group {name:?}: expected hosts, vars or children"),
+                format!(
+                    "unknown key {other:?} in group {name:?}: expected hosts, vars or children"
+                ),
             )),
         }
     }
 }
 
-fn object<'n>(node: &'n Node, what: &str, problems: &mut Vec<Problem>) -> Option<&'n [(Node, Node)]> {
+fn object<'n>(
+    node: &'n Node,
+    what: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<&'n [(Node, Node)]> {
     match node {
         Node::Mapping { entries, .. } => Some(entries),
         other => {
-            problems.push((other.at(), format!("{what} is {}: expected an object", other.kind())));
+            problems.push((
+                other.at(),
+                format!("{what} is {}: expected an object", other.kind()),
+            ));
             None
         }
     }
@@ -99,7 +136,10 @@ fn list<'n>(node: &'n Node, what: &str, problems: &mut Vec<Problem>) -> Option<&
     match node {
         Node::Sequence { items, .. } => Some(items),
         other => {
-            problems.push((other.at(), format!("{what} is {}: expected a list", other.kind())));
+            problems.push((
+                other.at(),
+                format!("{what} is {}: expected a list", other.kind()),
+            ));
             None
         }
     }
@@ -158,17 +198,34 @@ mod tests {
         read(LISTED, &mut model, &mut problems);
         assert_eq!(problems, []);
         let hosts = model.resolve().unwrap();
-        let names: Vec<(&str, Vec<&str>)> = hosts.iter().map(|h| (h.name.as_str(), h.groups.iter().map(String::as_str).collect())).collect();
+        let names: Vec<(&str, Vec<&str>)> = hosts
+            .iter()
+            .map(|h| {
+                (
+                    h.name.as_str(),
+                    h.groups.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
         assert_eq!(
             names,
             [
-                ("node1", vec!["all", "k8s_cluster", "kube_control_plane", "kube_node"]),
+                (
+                    "node1",
+                    vec!["all", "k8s_cluster", "kube_control_plane", "kube_node"]
+                ),
                 ("node2", vec!["all", "k8s_cluster", "kube_node"]),
             ]
         );
         let port = &hosts[0].vars["ansible_port"];
-        assert_eq!((port.value.clone(), port.at.line, port.at.column), (Scalar::Text("2222".into()), 6, 33));
-        assert_eq!(hosts[1].vars["ansible_user"].value, Scalar::Text("ops".into()));
+        assert_eq!(
+            (port.value.clone(), port.at.line, port.at.column),
+            (Scalar::Text("2222".into()), 6, 33)
+        );
+        assert_eq!(
+            hosts[1].vars["ansible_user"].value,
+            Scalar::Text("ops".into())
+        );
     }
 
     #[test]
@@ -185,7 +242,10 @@ mod tests {
         for (text, expected) in cases {
             let mut problems = Vec::new();
             read(text, &mut Model::default(), &mut problems);
-            let problems: Vec<String> = problems.iter().map(|(at, m)| format!("{}:{}: {m}", at.line, at.column)).collect();
+            let problems: Vec<String> = problems
+                .iter()
+                .map(|(at, m)| format!("{}:{}: {m}", at.line, at.column))
+                .collect();
             assert_eq!(problems, *expected, "{text}");
         }
     }

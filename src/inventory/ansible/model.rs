@@ -78,8 +78,12 @@ impl Model {
         let index = match self.group_index.get(name) {
             Some(&index) => index,
             None => {
-                self.groups.push(Group { name: name.to_string(), ..Group::default() });
-                self.group_index.insert(name.to_string(), self.groups.len() - 1);
+                self.groups.push(Group {
+                    name: name.to_string(),
+                    ..Group::default()
+                });
+                self.group_index
+                    .insert(name.to_string(), self.groups.len() - 1);
                 self.groups.len() - 1
             }
         };
@@ -94,8 +98,13 @@ impl Model {
         let index = match self.host_index.get(name) {
             Some(&index) => index,
             None => {
-                self.hosts.push(HostEntry { name: name.to_string(), at, vars: Vec::new() });
-                self.host_index.insert(name.to_string(), self.hosts.len() - 1);
+                self.hosts.push(HostEntry {
+                    name: name.to_string(),
+                    at,
+                    vars: Vec::new(),
+                });
+                self.host_index
+                    .insert(name.to_string(), self.hosts.len() - 1);
                 self.hosts.len() - 1
             }
         };
@@ -116,7 +125,11 @@ impl Model {
     /// Makes group `child` a child of `parent`.
     pub fn child(&mut self, parent: usize, child: &str, at: Position) {
         let child = self.group(child, None);
-        if !self.groups[parent].children.iter().any(|(c, _)| *c == child) {
+        if !self.groups[parent]
+            .children
+            .iter()
+            .any(|(c, _)| *c == child)
+        {
             self.groups[parent].children.push((child, at));
         }
     }
@@ -133,9 +146,13 @@ impl Model {
                 is_child[*child] = true;
             }
         }
-        let top: Vec<usize> = (0..self.groups.len()).filter(|&g| g != all && !is_child[g]).collect();
+        let top: Vec<usize> = (0..self.groups.len())
+            .filter(|&g| g != all && !is_child[g])
+            .collect();
         for group in top {
-            let at = self.groups[group].at.unwrap_or(Position { line: 1, column: 1 });
+            let at = self.groups[group]
+                .at
+                .unwrap_or(Position { line: 1, column: 1 });
             self.groups[all].children.push((group, at));
         }
         let depth = self.depths(all)?;
@@ -163,15 +180,29 @@ impl Model {
                     stack.extend(parents[group].iter().copied());
                 }
             }
-            groups.sort_by(|&a, &b| (depth[a], &self.groups[a].name).cmp(&(depth[b], &self.groups[b].name)));
+            groups.sort_by(|&a, &b| {
+                (depth[a], &self.groups[a].name).cmp(&(depth[b], &self.groups[b].name))
+            });
             let mut vars = BTreeMap::new();
             let own = entry.vars.iter();
-            for var in groups.iter().flat_map(|&g| self.groups[g].vars.iter()).chain(own) {
+            for var in groups
+                .iter()
+                .flat_map(|&g| self.groups[g].vars.iter())
+                .chain(own)
+            {
                 vars.insert(var.name.clone(), var.clone());
             }
-            let mut names: Vec<String> = groups.iter().map(|&g| self.groups[g].name.clone()).collect();
+            let mut names: Vec<String> = groups
+                .iter()
+                .map(|&g| self.groups[g].name.clone())
+                .collect();
             names.sort();
-            resolved.push(Resolved { name: entry.name.clone(), at: entry.at, vars, groups: names });
+            resolved.push(Resolved {
+                name: entry.name.clone(),
+                at: entry.at,
+                vars,
+                groups: names,
+            });
         }
         Ok(resolved)
     }
@@ -215,7 +246,13 @@ impl Model {
 
     /// Depth-first from `root`, without recursion (groups may nest deeply):
     /// groups in finishing order, and every loop found.
-    fn search(&self, root: usize, marks: &mut [Mark], order: &mut Vec<usize>, problems: &mut Vec<(Position, String)>) {
+    fn search(
+        &self,
+        root: usize,
+        marks: &mut [Mark],
+        order: &mut Vec<usize>,
+        problems: &mut Vec<(Position, String)>,
+    ) {
         marks[root] = Mark::Open;
         let mut stack = vec![(root, 0)];
         while let Some((group, next)) = stack.last_mut() {
@@ -236,7 +273,10 @@ impl Model {
                                 .collect();
                             path.push(&self.groups[child].name);
                             let name = &self.groups[child].name;
-                            problems.push((at, format!("group {name:?} contains itself: {}", path.join(" > "))));
+                            problems.push((
+                                at,
+                                format!("group {name:?} contains itself: {}", path.join(" > ")),
+                            ));
                         }
                         Mark::Done => {}
                     }
@@ -268,7 +308,11 @@ mod tests {
     }
 
     fn var(name: &str, value: &str, line: usize) -> Var {
-        Var { name: name.into(), value: Scalar::Text(value.into()), at: at(line) }
+        Var {
+            name: name.into(),
+            value: Scalar::Text(value.into()),
+            at: at(line),
+        }
     }
 
     /// A host's name, its variables as (name, "value@line"), its groups.
@@ -320,15 +364,41 @@ mod tests {
         model.host(a, "h3", at(21));
         // In no group but all: ungrouped.
         model.host(all, "h4", at(22));
-        let text = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        let text = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        };
         let names = |groups: &[&str]| groups.iter().map(|g| g.to_string()).collect::<Vec<_>>();
         assert_eq!(
             table(&model.resolve().unwrap()),
             [
-                ("h1".into(), text(&[("k", "host@15"), ("p", "cp@11"), ("u", "cluster@6")]), names(&["all", "cluster", "cp"])),
-                ("h2".into(), text(&[("k", "all@3"), ("p", "cp@11"), ("u", "inner@14")]), names(&["all", "cluster", "cp", "inner"])),
-                ("h3".into(), text(&[("k", "all@3"), ("p", "all@2"), ("s", "b@17"), ("u", "all@1")]), names(&["a", "all", "b"])),
-                ("h4".into(), text(&[("k", "all@3"), ("p", "all@2"), ("u", "all@1")]), names(&["all", "ungrouped"])),
+                (
+                    "h1".into(),
+                    text(&[("k", "host@15"), ("p", "cp@11"), ("u", "cluster@6")]),
+                    names(&["all", "cluster", "cp"])
+                ),
+                (
+                    "h2".into(),
+                    text(&[("k", "all@3"), ("p", "cp@11"), ("u", "inner@14")]),
+                    names(&["all", "cluster", "cp", "inner"])
+                ),
+                (
+                    "h3".into(),
+                    text(&[
+                        ("k", "all@3"),
+                        ("p", "all@2"),
+                        ("s", "b@17"),
+                        ("u", "all@1")
+                    ]),
+                    names(&["a", "all", "b"])
+                ),
+                (
+                    "h4".into(),
+                    text(&[("k", "all@3"), ("p", "all@2"), ("u", "all@1")]),
+                    names(&["all", "ungrouped"])
+                ),
             ]
         );
     }

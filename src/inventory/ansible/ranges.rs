@@ -20,11 +20,18 @@ pub fn expand(pattern: &str) -> Result<Vec<String>, String> {
         .find(']')
         .map(|at| open + at)
         .ok_or_else(|| format!("host range in {pattern:?} has no closing ']'"))?;
-    let (head, range, tail) = (&pattern[..open], &pattern[open + 1..close], &pattern[close + 1..]);
-    let items = range_items(range).map_err(|why| format!("host range [{range}] in {pattern:?}: {why}"))?;
+    let (head, range, tail) = (
+        &pattern[..open],
+        &pattern[open + 1..close],
+        &pattern[close + 1..],
+    );
+    let items =
+        range_items(range).map_err(|why| format!("host range [{range}] in {pattern:?}: {why}"))?;
     let tails = expand(tail)?;
     if items.len().saturating_mul(tails.len()) > MAX_HOSTS {
-        return Err(format!("host pattern {pattern:?} expands to more than {MAX_HOSTS} hosts"));
+        return Err(format!(
+            "host pattern {pattern:?} expands to more than {MAX_HOSTS} hosts"
+        ));
     }
     Ok(items
         .iter()
@@ -117,8 +124,13 @@ mod tests {
             ("n[0:999]-[0:999]", Err("host pattern \"n[0:999]-[0:999]\" expands to more than 100000 hosts")),
         ];
         for (pattern, expected) in cases {
-            let expected = expected.map(|names| names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
-            assert_eq!(expand(pattern), expected.map_err(str::to_string), "{pattern}");
+            let expected =
+                expected.map(|names| names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
+            assert_eq!(
+                expand(pattern),
+                expected.map_err(str::to_string),
+                "{pattern}"
+            );
         }
         assert_eq!(expand("n[0:99999]").unwrap().len(), MAX_HOSTS);
     }

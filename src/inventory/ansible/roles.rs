@@ -63,7 +63,10 @@ impl RoleMap {
             .iter()
             .filter_map(|group| match self.groups.get(group) {
                 Some(roles) => Some(roles.as_slice()),
-                None => BUILT_IN.iter().find(|(name, _)| name == group).map(|(_, roles)| *roles),
+                None => BUILT_IN
+                    .iter()
+                    .find(|(name, _)| name == group)
+                    .map(|(_, roles)| *roles),
             })
             .flatten()
             .copied()
@@ -101,7 +104,11 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Loaded, Vec<Inventory
                         }
                     }
                 }
-                other => toml.problem(&groups.span(), Some("ansible.groups"), expected("a table of group names", other)),
+                other => toml.problem(
+                    &groups.span(),
+                    Some("ansible.groups"),
+                    expected("a table of group names", other),
+                ),
             }
         } else {
             ansible.missing(&mut toml, "groups");
@@ -114,35 +121,58 @@ pub fn parse(path: &Path, text: &str, env: &Env) -> Result<Loaded, Vec<Inventory
     let (toml, defaults, warnings) = validate::defaults(toml, env, base_dir, defaults_table);
     let problems = toml.into_problems();
     if problems.is_empty() {
-        Ok(Loaded { map, defaults, warnings })
+        Ok(Loaded {
+            map,
+            defaults,
+            warnings,
+        })
     } else {
         Err(problems)
     }
 }
 
 /// A group's list of roles; `[]` is allowed (the group gives none).
-fn roles(toml: &mut TomlFile<'_>, value: &toml::Spanned<DeValue<'_>>, key: &str) -> Option<Vec<Role>> {
+fn roles(
+    toml: &mut TomlFile<'_>,
+    value: &toml::Spanned<DeValue<'_>>,
+    key: &str,
+) -> Option<Vec<Role>> {
     let Some(items) = value.get_ref().as_array() else {
-        toml.problem(&value.span(), Some(key), expected("an array of roles", value.get_ref()));
+        toml.problem(
+            &value.span(),
+            Some(key),
+            expected("an array of roles", value.get_ref()),
+        );
         return None;
     };
     let mut roles = Vec::new();
     let mut valid = true;
     for (index, item) in items.iter().enumerate() {
         let key = format!("{key}[{index}]");
-        match item.get_ref().as_str().map(|name| (name, Role::from_name(name))) {
+        match item
+            .get_ref()
+            .as_str()
+            .map(|name| (name, Role::from_name(name)))
+        {
             Some((_, Some(role))) if !roles.contains(&role) => roles.push(role),
             Some((name, Some(_))) => {
                 toml.problem(&item.span(), Some(&key), format!("duplicate role {name:?}"));
                 valid = false;
             }
             Some((name, None)) => {
-                let message = format!("unknown role {name:?}: expected one of {}", Role::names().join(", "));
+                let message = format!(
+                    "unknown role {name:?}: expected one of {}",
+                    Role::names().join(", ")
+                );
                 toml.problem(&item.span(), Some(&key), message);
                 valid = false;
             }
             None => {
-                toml.problem(&item.span(), Some(&key), expected("a role name", item.get_ref()));
+                toml.problem(
+                    &item.span(),
+                    Some(&key),
+                    expected("a role name", item.get_ref()),
+                );
                 valid = false;
             }
         }
@@ -162,13 +192,17 @@ mod tests {
             user: Some("me".into()),
             probe: &|path| match path.file_name().and_then(|n| n.to_str()) {
                 Some(name) if name.starts_with("missing") => Probe::Missing,
-                _ => Probe::File { mode: 0o600, start: b"-----BEGIN OPENSSH PRIVATE KEY-----\n".to_vec() },
+                _ => Probe::File {
+                    mode: 0o600,
+                    start: b"-----BEGIN OPENSSH PRIVATE KEY-----\n".to_vec(),
+                },
             },
         }
     }
 
     fn parse_text(text: &str) -> Result<Loaded, Vec<String>> {
-        parse(Path::new("/etc/hb/roles.toml"), text, &env()).map_err(|problems| problems.iter().map(ToString::to_string).collect())
+        parse(Path::new("/etc/hb/roles.toml"), text, &env())
+            .map_err(|problems| problems.iter().map(ToString::to_string).collect())
     }
 
     fn groups(names: &[&str]) -> Vec<String> {
@@ -180,8 +214,14 @@ mod tests {
         use Role::*;
         let built_in = RoleMap::default();
         let cases: &[(&[&str], Option<&[Role]>)] = &[
-            (&["all", "kube_control_plane", "etcd", "k8s_cluster"], Some(&[ControlPlane, Etcd])),
-            (&["all", "kube-master", "kube-node"], Some(&[ControlPlane, Worker])),
+            (
+                &["all", "kube_control_plane", "etcd", "k8s_cluster"],
+                Some(&[ControlPlane, Etcd]),
+            ),
+            (
+                &["all", "kube-master", "kube-node"],
+                Some(&[ControlPlane, Worker]),
+            ),
             (&["kube_node"], Some(&[Worker])),
             (&["k3s_cluster", "server"], Some(&[ControlPlane, Worker])),
             (&["agent"], Some(&[Worker])),
@@ -191,13 +231,27 @@ mod tests {
             (&["all", "ungrouped", "bastion"], None),
         ];
         for (names, expected) in cases {
-            assert_eq!(built_in.roles(&groups(names)), expected.map(<[Role]>::to_vec), "{names:?}");
+            assert_eq!(
+                built_in.roles(&groups(names)),
+                expected.map(<[Role]>::to_vec),
+                "{names:?}"
+            );
         }
         let text = "[ansible]\ngroups = { my_cp = [\"etcd\", \"control-plane\"], server = [] }\n";
         let map = parse_text(text).unwrap_or_else(|e| panic!("{e:?}")).map;
-        assert_eq!(map.roles(&groups(&["all", "my_cp"])), Some(vec![ControlPlane, Etcd]));
-        assert_eq!(map.roles(&groups(&["server"])), None, "unmapped by the user");
-        assert_eq!(map.roles(&groups(&["server", "kube_node"])), Some(vec![Worker]));
+        assert_eq!(
+            map.roles(&groups(&["all", "my_cp"])),
+            Some(vec![ControlPlane, Etcd])
+        );
+        assert_eq!(
+            map.roles(&groups(&["server"])),
+            None,
+            "unmapped by the user"
+        );
+        assert_eq!(
+            map.roles(&groups(&["server", "kube_node"])),
+            Some(vec![Worker])
+        );
     }
 
     #[test]
@@ -229,12 +283,21 @@ mod tests {
             ),
         ];
         for (text, expected) in cases {
-            assert_eq!(parse_text(text).err().unwrap_or_default(), *expected, "{text}");
+            assert_eq!(
+                parse_text(text).err().unwrap_or_default(),
+                *expected,
+                "{text}"
+            );
         }
         let text = "[ansible]\ngroups = {}\n[defaults]\nuser = \"audit\"\nknown_hosts = \"kh\"\nbecome = \"none\"\nport = 2222\n";
-        let defaults = parse_text(text).unwrap_or_else(|e| panic!("{e:?}")).defaults;
+        let defaults = parse_text(text)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .defaults;
         assert_eq!(defaults.user.as_deref(), Some("audit"));
-        assert_eq!(defaults.known_hosts.as_deref(), Some(Path::new("/etc/hb/kh")));
+        assert_eq!(
+            defaults.known_hosts.as_deref(),
+            Some(Path::new("/etc/hb/kh"))
+        );
         assert_eq!(defaults.become_method, crate::inventory::Become::None);
         assert_eq!(defaults.port, 2222);
     }

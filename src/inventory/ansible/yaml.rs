@@ -6,8 +6,8 @@
 //! `vars` and `children` (a mapping of groups); a null group or host is an
 //! empty one. Anchors and aliases are expanded within a node budget.
 
-use super::model::{Model, Scalar, Var};
 use super::ini::split_port;
+use super::model::{Model, Scalar, Var};
 use super::ranges;
 use crate::toml_file::Position;
 use saphyr_parser::{Event, Parser, ScalarStyle};
@@ -24,9 +24,19 @@ const MAX_DEPTH: usize = 64;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
     /// `plain`: written without quotes, so `~`, `null` and nothing are null.
-    Scalar { text: String, plain: bool, at: Position },
-    Sequence { items: Vec<Node>, at: Position },
-    Mapping { entries: Vec<(Node, Node)>, at: Position },
+    Scalar {
+        text: String,
+        plain: bool,
+        at: Position,
+    },
+    Sequence {
+        items: Vec<Node>,
+        at: Position,
+    },
+    Mapping {
+        entries: Vec<(Node, Node)>,
+        at: Position,
+    },
 }
 
 impl Node {
@@ -66,13 +76,22 @@ pub type Problem = (Position, String);
 /// The first document of `text` as a tree; an empty document is null.
 /// `language` ("YAML", "JSON") names the syntax in syntax errors.
 pub fn tree(text: &str, language: &'static str) -> Result<Node, Problem> {
-    let mut builder = Builder { parser: Parser::new_from_str(text), anchors: HashMap::new(), nodes: 0, language };
+    let mut builder = Builder {
+        parser: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+        nodes: 0,
+        language,
+    };
     loop {
         let (event, at) = builder.next()?;
         match event {
             Event::StreamStart | Event::DocumentStart(_) => {}
             Event::StreamEnd | Event::DocumentEnd => {
-                return Ok(Node::Scalar { text: String::new(), plain: true, at });
+                return Ok(Node::Scalar {
+                    text: String::new(),
+                    plain: true,
+                    at,
+                });
             }
             event => return builder.node(event, at, 0),
         }
@@ -90,15 +109,24 @@ impl<'t> Builder<'t> {
     fn next(&mut self) -> Result<(Event<'t>, Position), Problem> {
         match self.parser.next_event() {
             Some(Ok((event, span))) => Ok((event, position(span.start.line(), span.start.col()))),
-            Some(Err(e)) => Err((position(e.marker().line(), e.marker().col()), format!("{} syntax error: {}", self.language, e.info()))),
-            None => Err((Position { line: 1, column: 1 }, format!("{} syntax error: unexpected end", self.language))),
+            Some(Err(e)) => Err((
+                position(e.marker().line(), e.marker().col()),
+                format!("{} syntax error: {}", self.language, e.info()),
+            )),
+            None => Err((
+                Position { line: 1, column: 1 },
+                format!("{} syntax error: unexpected end", self.language),
+            )),
         }
     }
 
     fn count(&mut self, nodes: usize, at: Position) -> Result<(), Problem> {
         self.nodes += nodes;
         if self.nodes > NODE_BUDGET {
-            return Err((at, format!("the document expands to more than {NODE_BUDGET} nodes")));
+            return Err((
+                at,
+                format!("the document expands to more than {NODE_BUDGET} nodes"),
+            ));
         }
         Ok(())
     }
@@ -111,7 +139,14 @@ impl<'t> Builder<'t> {
         let (node, anchor) = match event {
             Event::Scalar(text, style, anchor, _) => {
                 self.count(1, at)?;
-                (Node::Scalar { text: text.into_owned(), plain: style == ScalarStyle::Plain, at }, anchor)
+                (
+                    Node::Scalar {
+                        text: text.into_owned(),
+                        plain: style == ScalarStyle::Plain,
+                        at,
+                    },
+                    anchor,
+                )
             }
             Event::SequenceStart(anchor, _) => {
                 self.count(1, at)?;
@@ -138,7 +173,11 @@ impl<'t> Builder<'t> {
                 (Node::Mapping { entries, at }, anchor)
             }
             Event::Alias(id) => {
-                let (node, size) = self.anchors.get(&id).cloned().ok_or((at, "an alias refers to an unknown anchor".to_string()))?;
+                let (node, size) = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or((at, "an alias refers to an unknown anchor".to_string()))?;
                 self.count(size, at)?;
                 return Ok(node);
             }
@@ -146,7 +185,8 @@ impl<'t> Builder<'t> {
         };
         // The parser numbers anchors from 1; 0 is "no anchor".
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), self.nodes - start));
+            self.anchors
+                .insert(anchor, (node.clone(), self.nodes - start));
         }
         Ok(node)
     }
@@ -154,7 +194,10 @@ impl<'t> Builder<'t> {
 
 /// saphyr's 1-based line and 0-based column as a position.
 fn position(line: usize, col: usize) -> Position {
-    Position { line, column: col + 1 }
+    Position {
+        line,
+        column: col + 1,
+    }
 }
 
 /// The text of a mapping key; keys that are not scalars are problems.
@@ -181,7 +224,13 @@ pub fn read(text: &str, model: &mut Model, problems: &mut Vec<Problem>) {
             }
         }
         _ if root.is_null() => {}
-        other => problems.push((other.at(), format!("the inventory is {}: expected a mapping of groups", other.kind()))),
+        other => problems.push((
+            other.at(),
+            format!(
+                "the inventory is {}: expected a mapping of groups",
+                other.kind()
+            ),
+        )),
     }
 }
 
@@ -191,7 +240,13 @@ fn group(name: &str, at: Position, node: &Node, model: &mut Model, problems: &mu
         Node::Mapping { entries, .. } => entries,
         _ if node.is_null() => return,
         other => {
-            return problems.push((other.at(), format!("group {name:?} is {}: expected a mapping with hosts, vars or children", other.kind())));
+            return problems.push((
+                other.at(),
+                format!(
+                    "group {name:?} is {}: expected a mapping with hosts, vars or children",
+                    other.kind()
+                ),
+            ));
         }
     };
     for (key, value) in entries {
@@ -202,13 +257,17 @@ fn group(name: &str, at: Position, node: &Node, model: &mut Model, problems: &mu
                 continue;
             }
         };
-        let Some(value_entries) = mapping(value, &format!("{key_name} of group {name:?}"), problems) else {
+        let Some(value_entries) =
+            mapping(value, &format!("{key_name} of group {name:?}"), problems)
+        else {
             continue;
         };
         match key_name {
             "hosts" => {
                 for (host_key, vars) in value_entries {
-                    let Ok(pattern) = key_text(host_key).map_err(|p| problems.push(p)) else { continue };
+                    let Ok(pattern) = key_text(host_key).map_err(|p| problems.push(p)) else {
+                        continue;
+                    };
                     let (pattern, port) = split_port(pattern);
                     let names = match ranges::expand(pattern) {
                         Ok(names) => names,
@@ -217,8 +276,13 @@ fn group(name: &str, at: Position, node: &Node, model: &mut Model, problems: &mu
                             continue;
                         }
                     };
-                    let vars = mapping(vars, &format!("host {pattern:?}"), problems).unwrap_or_default();
-                    let port = port.map(|port| Var { name: "ansible_port".into(), value: Scalar::Text(port.into()), at: host_key.at() });
+                    let vars =
+                        mapping(vars, &format!("host {pattern:?}"), problems).unwrap_or_default();
+                    let port = port.map(|port| Var {
+                        name: "ansible_port".into(),
+                        value: Scalar::Text(port.into()),
+                        at: host_key.at(),
+                    });
                     for host_name in names {
                         let host = model.host(index, &host_name, host_key.at());
                         for var in port.iter().cloned().chain(variables(vars, problems)) {
@@ -234,14 +298,18 @@ fn group(name: &str, at: Position, node: &Node, model: &mut Model, problems: &mu
             }
             "children" => {
                 for (child_key, child) in value_entries {
-                    let Ok(child_name) = key_text(child_key).map_err(|p| problems.push(p)) else { continue };
+                    let Ok(child_name) = key_text(child_key).map_err(|p| problems.push(p)) else {
+                        continue;
+                    };
                     model.child(index, child_name, child_key.at());
                     group(child_name, child_key.at(), child, model, problems);
                 }
             }
             other => problems.push((
                 key.at(),
-                format!("unknown key {other:?} in group {name:?}: expected hosts, vars or children"),
+                format!(
+                    "unknown key {other:?} in group {name:?}: expected hosts, vars or children"
+                ),
             )),
         }
     }
@@ -249,12 +317,19 @@ fn group(name: &str, at: Position, node: &Node, model: &mut Model, problems: &mu
 
 /// The entries of a mapping; null is an empty one; anything else is a
 /// problem about `what`.
-fn mapping<'n>(node: &'n Node, what: &str, problems: &mut Vec<Problem>) -> Option<&'n [(Node, Node)]> {
+fn mapping<'n>(
+    node: &'n Node,
+    what: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<&'n [(Node, Node)]> {
     match node {
         Node::Mapping { entries, .. } => Some(entries),
         _ if node.is_null() => Some(&[]),
         other => {
-            problems.push((other.at(), format!("{what} is {}: expected a mapping", other.kind())));
+            problems.push((
+                other.at(),
+                format!("{what} is {}: expected a mapping", other.kind()),
+            ));
             None
         }
     }
@@ -265,7 +340,11 @@ pub fn variables(entries: &[(Node, Node)], problems: &mut Vec<Problem>) -> Vec<V
     let mut vars = Vec::new();
     for (key, value) in entries {
         match key_text(key) {
-            Ok(name) => vars.push(Var { name: name.to_string(), value: value.scalar(), at: value.at() }),
+            Ok(name) => vars.push(Var {
+                name: name.to_string(),
+                value: value.scalar(),
+                at: value.at(),
+            }),
             Err(problem) => problems.push(problem),
         }
     }
@@ -287,25 +366,46 @@ mod tests {
     #[test]
     fn the_tree_keeps_positions_and_expands_aliases() {
         let node = tree_yaml("a: &x\n  b: 1\nc: *x\nd: 'q'\n").unwrap();
-        let Node::Mapping { entries, at: root } = node else { panic!() };
+        let Node::Mapping { entries, at: root } = node else {
+            panic!()
+        };
         assert_eq!(root, at(1, 1));
         assert_eq!(entries[0].0.at(), at(1, 1));
         assert_eq!(entries[0].1, entries[1].1, "the alias is the anchored node");
-        assert_eq!(entries[2].1, Node::Scalar { text: "q".into(), plain: false, at: at(4, 4) });
+        assert_eq!(
+            entries[2].1,
+            Node::Scalar {
+                text: "q".into(),
+                plain: false,
+                at: at(4, 4)
+            }
+        );
         assert!(tree_yaml("").unwrap().is_null());
         assert_eq!(tree_yaml("a: [1\n").unwrap_err().0.line, 2);
         let bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n\
                     d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n";
-        assert_eq!(tree_yaml(bomb).unwrap_err(), (at(6, 26), format!("the document expands to more than {NODE_BUDGET} nodes")));
+        assert_eq!(
+            tree_yaml(bomb).unwrap_err(),
+            (
+                at(6, 26),
+                format!("the document expands to more than {NODE_BUDGET} nodes")
+            )
+        );
         let deep = "[".repeat(100) + &"]".repeat(100);
-        assert_eq!(tree_yaml(&deep).unwrap_err().1, format!("nesting is deeper than {MAX_DEPTH} levels"));
+        assert_eq!(
+            tree_yaml(&deep).unwrap_err().1,
+            format!("nesting is deeper than {MAX_DEPTH} levels")
+        );
     }
 
     /// `text` read as a YAML inventory: the problems, as "line:column: message".
     fn problems(text: &str) -> Vec<String> {
         let mut problems = Vec::new();
         read(text, &mut Model::default(), &mut problems);
-        problems.iter().map(|(at, message)| format!("{}:{}: {message}", at.line, at.column)).collect()
+        problems
+            .iter()
+            .map(|(at, message)| format!("{}:{}: {message}", at.line, at.column))
+            .collect()
     }
 
     #[test]
@@ -342,15 +442,41 @@ mod tests {
         type Row = (String, Vec<(String, Scalar, usize)>);
         let summary: Vec<Row> = hosts
             .iter()
-            .map(|h| (h.name.clone(), h.vars.values().map(|v| (v.name.clone(), v.value.clone(), v.at.line)).collect()))
+            .map(|h| {
+                (
+                    h.name.clone(),
+                    h.vars
+                        .values()
+                        .map(|v| (v.name.clone(), v.value.clone(), v.at.line))
+                        .collect(),
+                )
+            })
             .collect();
         let text = |s: &str| Scalar::Text(s.into());
         assert_eq!(
             summary,
             [
-                ("cp1".into(), vec![("ansible_port".into(), text("2222"), 8), ("ansible_user".into(), Scalar::Null, 14)]),
-                ("cp2".into(), vec![("ansible_port".into(), text("2222"), 8), ("ansible_user".into(), text("ops"), 3)]),
-                ("w1".into(), vec![("ansible_port".into(), text("2201"), 11), ("ansible_user".into(), Scalar::Null, 14)]),
+                (
+                    "cp1".into(),
+                    vec![
+                        ("ansible_port".into(), text("2222"), 8),
+                        ("ansible_user".into(), Scalar::Null, 14)
+                    ]
+                ),
+                (
+                    "cp2".into(),
+                    vec![
+                        ("ansible_port".into(), text("2222"), 8),
+                        ("ansible_user".into(), text("ops"), 3)
+                    ]
+                ),
+                (
+                    "w1".into(),
+                    vec![
+                        ("ansible_port".into(), text("2201"), 11),
+                        ("ansible_user".into(), Scalar::Null, 14)
+                    ]
+                ),
             ]
         );
     }
