@@ -1,5 +1,6 @@
 //! Ansible inventories with the binary: `validate` accepts inventories
 //! laid out as kubespray's and k3s-ansible's samples (tests/data/ansible),
+//! and what `ansible-inventory --list` prints for them,
 //! the format flags behave, a bad one is exit 2 naming file and line; and
 //! on the lab (127.0.18.x) an audit from an Ansible INI and from an Ansible
 //! YAML inventory, derived from the lab's TOML one, gives the same verdicts
@@ -39,7 +40,15 @@ fn validate(args: &[&str]) -> (Option<i32>, String) {
 #[test]
 fn validate_accepts_the_kubespray_and_k3s_ansible_sample_layouts() {
     let defaults = data("defaults.toml");
-    for (file, hosts) in [("kubespray-inventory.ini", 6), ("k3s-inventory.yml", 3)] {
+    // The .json files are what ansible-core 2.19's `ansible-inventory --list`
+    // prints for the .ini and the .yml.
+    let files = [
+        ("kubespray-inventory.ini", 6),
+        ("kubespray-inventory.json", 6),
+        ("k3s-inventory.yml", 3),
+        ("k3s-inventory.json", 3),
+    ];
+    for (file, hosts) in files {
         let inventory = data(file);
         let valid = (
             Some(0),

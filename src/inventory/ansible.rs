@@ -269,6 +269,12 @@ mod tests {
         .map(|(i, (name, roles))| host(name, &format!("127.0.31.{}", i + 1), Some(roles)))
         .collect();
         assert_eq!(inventory.hosts, expected);
+        // What ansible-core 2.19's `ansible-inventory --list` prints for it.
+        let listed = valid(
+            include_str!("../../tests/data/ansible/kubespray-inventory.json"),
+            None,
+        );
+        assert_eq!(listed.hosts, expected);
         assert_eq!(
             inventory.warnings,
             [],
@@ -291,11 +297,15 @@ mod tests {
             user: "debian".into(),
             ..host(name, name, Some(&[Worker]))
         };
-        assert_eq!(
-            inventory.hosts,
-            [server, agent("127.0.35.12"), agent("127.0.35.13")]
-        );
+        let expected = [server, agent("127.0.35.12"), agent("127.0.35.13")];
+        assert_eq!(inventory.hosts, expected);
         assert_eq!(inventory.warnings, []);
+        // What ansible-core 2.19's `ansible-inventory --list` prints for it.
+        let listed = valid(
+            include_str!("../../tests/data/ansible/k3s-inventory.json"),
+            None,
+        );
+        assert_eq!(listed.hosts, expected);
     }
 
     /// One inventory in the three forms.

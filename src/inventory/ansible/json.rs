@@ -22,46 +22,50 @@ pub fn read(text: &str, model: &mut Model, problems: &mut Vec<Problem>) {
             ),
         ));
     };
-    // Groups first, so that hosts take the order the groups list them in.
-    let mut hostvars = None;
+    // `_meta.hostvars` first: it lists the hosts in Ansible's order, which
+    // the groups (sorted by name) do not keep.
+    for (key, value) in entries {
+        if key_text(key) == Ok("_meta") {
+            hostvars(value, model, problems);
+        }
+    }
     for (key, value) in entries {
         match key_text(key) {
-            Ok("_meta") => hostvars = meta(value, problems),
+            Ok("_meta") => {}
             Ok(name) => group(name, key, value, model, problems),
             Err(problem) => problems.push(problem),
         }
     }
-    for (key, vars) in hostvars.unwrap_or_default() {
-        let Ok(name) = key_text(key).map_err(|p| problems.push(p)) else {
-            continue;
-        };
-        // A host only in hostvars is in `all`, as Ansible has it.
-        let all = model.group(super::model::ALL, None);
-        let host = model.host(all, name, key.at());
-        let Some(vars) = object(vars, &format!("_meta.hostvars.{name}"), problems) else {
-            continue;
-        };
-        for var in variables(vars, problems) {
-            model.host_var(host, var);
-        }
-    }
 }
 
-/// `_meta.hostvars`'s entries.
-fn meta<'n>(node: &'n Node, problems: &mut Vec<Problem>) -> Option<&'n [(Node, Node)]> {
-    let entries = object(node, "_meta", problems)?;
-    let mut hostvars = None;
+/// The hosts of `_meta.hostvars` with their variables. Other keys of
+/// `_meta` (`profile`, which ansible-core 2.19 adds) say nothing about hosts.
+fn hostvars(meta: &Node, model: &mut Model, problems: &mut Vec<Problem>) {
+    let Some(entries) = object(meta, "_meta", problems) else {
+        return;
+    };
     for (key, value) in entries {
-        match key_text(key) {
-            Ok("hostvars") => hostvars = object(value, "_meta.hostvars", problems),
-            Ok(other) => problems.push((
-                key.at(),
-                format!("unknown key {other:?} in _meta: expected hostvars"),
-            )),
-            Err(problem) => problems.push(problem),
+        if key_text(key) != Ok("hostvars") {
+            continue;
+        }
+        let Some(hosts) = object(value, "_meta.hostvars", problems) else {
+            continue;
+        };
+        for (key, vars) in hosts {
+            let Ok(name) = key_text(key).map_err(|p| problems.push(p)) else {
+                continue;
+            };
+            // A host only in hostvars is in `all`, as Ansible has it.
+            let all = model.group(super::model::ALL, None);
+            let host = model.host(all, name, key.at());
+            let Some(vars) = object(vars, &format!("_meta.hostvars.{name}"), problems) else {
+                continue;
+            };
+            for var in variables(vars, problems) {
+                model.host_var(host, var);
+            }
         }
     }
-    hostvars
 }
 
 fn group(name: &str, key: &Node, node: &Node, model: &mut Model, problems: &mut Vec<Problem>) {
@@ -235,7 +239,7 @@ mod tests {
             ("{\"g\": {\"hosts\": \"a\"}}", &["1:17: hosts of group \"g\" is a scalar: expected a list"]),
             ("{\"g\": {\"hosts\": [{}]}}", &["1:18: hosts of group \"g\" lists a mapping, not a name"]),
             ("{\"g\": {\"host\": []}}", &["1:8: unknown key \"host\" in group \"g\": expected hosts, vars or children"]),
-            ("{\"_meta\": {\"hostvar\": {}}}", &["1:12: unknown key \"hostvar\" in _meta: expected hostvars"]),
+            ("{\"_meta\": {\"profile\": \"inventory_legacy\", \"x\": 1}}", &[]),
             ("{\"_meta\": {\"hostvars\": {\"a\": 1}}}", &["1:30: _meta.hostvars.a is a scalar: expected an object"]),
             ("{\"g\": {\"hosts\": [\n", &["2:1: JSON syntax error: while parsing a node, did not find expected node content"]),
         ];
