@@ -308,6 +308,31 @@ mod tests {
         assert_eq!(listed.hosts, expected);
     }
 
+    /// Variables set at every level of nested groups, siblings at one depth
+    /// included, resolve as ansible-core 2.19 resolves them: the values
+    /// below are what its `ansible-inventory --list` prints for the INI
+    /// and the YAML (precedence.json is that output).
+    #[test]
+    fn precedence_is_ansible_s() {
+        let at = |name: &str, address: &str, port: u16, user: &str| Host {
+            port,
+            user: user.into(),
+            ..host(name, address, None)
+        };
+        let expected = [
+            at("h1", "127.0.0.9", 1004, "from_inner"),
+            at("h2", "h2", 1999, "from_inner"),
+            at("h3", "127.0.0.9", 1004, "from_outer"),
+        ];
+        for text in [
+            include_str!("../../tests/data/ansible/precedence.ini"),
+            include_str!("../../tests/data/ansible/precedence.yml"),
+            include_str!("../../tests/data/ansible/precedence.json"),
+        ] {
+            assert_eq!(valid(text, None).hosts, expected, "{text}");
+        }
+    }
+
     /// One inventory in the three forms.
     const INI: &str = "[all:vars]\nansible_user=ops\nansible_become=false\n\n[rke2_servers]\ncp1 ansible_host=10.0.0.1 ansible_port=2222\n\n\
                        [rke2_agents]\nw[1:2] ansible_ssh_private_key_file=~/.ssh/id_audit\n\n[lab]\nw2 ansible_become=yes\nspare.lan\n";
