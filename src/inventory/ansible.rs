@@ -496,6 +496,32 @@ mod tests {
     }
 
     #[test]
+    fn a_kubespray_bastion_is_not_audited() {
+        let text = "[all]\nnode1 ansible_host=10.0.0.1\nbastion ansible_host=10.0.0.254\n\
+                    [bastion]\nbastion\n[kube_node]\nnode1\n";
+        let inventory = valid(text, None);
+        assert_eq!(
+            inventory.hosts,
+            [host("node1", "10.0.0.1", Some(&[Role::Worker]))]
+        );
+        let warnings: Vec<String> = inventory.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            warnings,
+            ["/inv/hosts:3:1: not audited: bastion (kubespray's bastion group: the way in, not a \
+              node; name the group in a --role-map file to audit it)"]
+        );
+        errors(
+            "[bastion]\nbastion ansible_host=10.0.0.254\n",
+            &[
+                "2:1: no hosts to audit: not audited: bastion (kubespray's bastion group: the way \
+               in, not a node; name the group in a --role-map file to audit it)",
+            ],
+        );
+        let audited = valid(text, Some("[ansible]\ngroups = { bastion = [] }\n"));
+        assert_eq!(audited.hosts.len(), 2);
+    }
+
+    #[test]
     fn no_user_and_no_home_are_one_error_each() {
         let env = Env {
             home: None,

@@ -56,7 +56,12 @@ pub fn build(
     };
     let mut no_user = None;
     let mut hosts = Vec::new();
+    let mut bastions: Vec<(Position, String)> = Vec::new();
     for host in resolved {
+        if map.only_bastion(&host.groups) {
+            bastions.push((host.at, host.name));
+            continue;
+        }
         let Some(built) = builder.host(&host, defaults, map) else {
             continue;
         };
@@ -73,6 +78,19 @@ pub fn build(
             "no user: set ansible_user (for all hosts, in the vars of group all), or user in \
                        the [defaults] of a --role-map file ($USER is not set)";
         builder.problem(at, None, message.to_string());
+    }
+    if let Some((at, _)) = bastions.first() {
+        let names: Vec<&str> = bastions.iter().map(|(_, name)| name.as_str()).collect();
+        let message = format!(
+            "not audited: {} (kubespray's bastion group: the way in, not a node; name the group \
+             in a --role-map file to audit it)",
+            names.join(", ")
+        );
+        if hosts.is_empty() && builder.problems.is_empty() {
+            builder.problem(*at, None, format!("no hosts to audit: {message}"));
+        } else {
+            builder.warnings.push(builder.at(*at, None, message));
+        }
     }
     builder.finish(hosts)
 }

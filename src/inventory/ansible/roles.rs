@@ -19,6 +19,8 @@
 //!
 //! A user's mapping of a group replaces the built-in one; an empty list
 //! makes a group give no roles (a `server` group that is not k3s's).
+//! Hosts only in kubespray's `bastion` group are not audited, unless the
+//! user's mapping names that group.
 
 use super::super::validate::{self, Defaults};
 use super::super::{Env, InventoryError};
@@ -76,6 +78,21 @@ impl RoleMap {
         (!roles.is_empty()).then_some(roles)
     }
 }
+
+impl RoleMap {
+    /// Whether a host in `groups` is only a bastion: in kubespray's
+    /// `bastion` group, which the user's map does not name, and in no group
+    /// that gives roles. A bastion is the way in, not a node: it is not
+    /// audited.
+    pub fn only_bastion(&self, groups: &[String]) -> bool {
+        groups.iter().any(|group| group == BASTION)
+            && !self.groups.contains_key(BASTION)
+            && self.roles(groups).is_none()
+    }
+}
+
+/// Kubespray's group of jump hosts (its sample inventory's `[bastion]`).
+pub const BASTION: &str = "bastion";
 
 /// A role map file read: the mapping, the defaults for every host, and
 /// warnings (a key file others can read).
@@ -237,6 +254,9 @@ mod tests {
                 "{names:?}"
             );
         }
+        assert!(built_in.only_bastion(&groups(&["all", "bastion"])));
+        assert!(!built_in.only_bastion(&groups(&["all", "bastion", "kube_node"])));
+        assert!(!built_in.only_bastion(&groups(&["all", "lab"])));
         let text = "[ansible]\ngroups = { my_cp = [\"etcd\", \"control-plane\"], server = [] }\n";
         let map = parse_text(text).unwrap_or_else(|e| panic!("{e:?}")).map;
         assert_eq!(
@@ -251,6 +271,12 @@ mod tests {
         assert_eq!(
             map.roles(&groups(&["server", "kube_node"])),
             Some(vec![Worker])
+        );
+        let text = "[ansible]\ngroups = { bastion = [] }\n";
+        let map = parse_text(text).unwrap_or_else(|e| panic!("{e:?}")).map;
+        assert!(
+            !map.only_bastion(&groups(&["all", "bastion"])),
+            "named by the user"
         );
     }
 
