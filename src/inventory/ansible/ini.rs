@@ -156,14 +156,29 @@ pub fn split_port(pattern: &str) -> (&str, Option<&str>) {
         Some((host, port))
             if !port.is_empty()
                 && port.bytes().all(|b| b.is_ascii_digit())
-                && !port.contains(']')
-                && !host.ends_with('[')
-                && host.matches('[').count() == host.matches(']').count() =>
+                && outside_ranges(host).is_some_and(|outside| !outside.contains(':')) =>
         {
             (host, Some(port))
         }
         _ => (pattern, None),
     }
+}
+
+/// `host` without its `[...]` ranges; `None` when its brackets do not pair.
+/// A colon left outside them is an IPv6 address's, which takes no port.
+fn outside_ranges(host: &str) -> Option<String> {
+    let mut outside = String::new();
+    let mut depth = 0;
+    for c in host.chars() {
+        match c {
+            '[' if depth == 0 => depth = 1,
+            ']' if depth == 1 => depth = 0,
+            '[' | ']' => return None,
+            c if depth == 0 => outside.push(c),
+            _ => {}
+        }
+    }
+    (depth == 0).then_some(outside)
 }
 
 /// `key=value` in a `:vars` section.
@@ -298,6 +313,9 @@ mod tests {
         assert_eq!(split_port("n[1:3]"), ("n[1:3]", None));
         assert_eq!(split_port("n[1:3]:2222"), ("n[1:3]", Some("2222")));
         assert_eq!(split_port("a"), ("a", None));
+        assert_eq!(split_port("2001:db8::1"), ("2001:db8::1", None));
+        assert_eq!(split_port("n[1:3"), ("n[1:3", None));
+        assert_eq!(split_port("n]1:3"), ("n]1:3", None));
     }
 
     /// `text` read: every host with its variables as "name: k=v@line:col",
