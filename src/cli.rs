@@ -43,7 +43,8 @@ pub enum Command {
         "Examples:\n",
         "  hardbench run --inventory inventory/example.toml\n",
         "  hardbench run --inventory prod.toml --json report.json --junit report.xml --no-progress\n",
-        "  hardbench run --inventory prod.toml --limit cp-1,cp-2 --check 1.2 --skip 1.2.1\n\n",
+        "  hardbench run --inventory prod.toml --limit cp-1,cp-2 --check 1.2 --skip 1.2.1\n",
+        "  hardbench run --inventory kubespray/inventory.ini --role-map roles.toml\n\n",
         exit_codes!()))]
     Run(RunArgs),
     /// Evaluate facts saved by `run --save-facts` again, offline, without contacting any host.
@@ -72,7 +73,7 @@ Exit code 0 when both are valid, 2 otherwise (every problem is listed with file,
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The inventory file (TOML), e.g. `--inventory inventory/example.toml`.
+    /// The inventory file (TOML, or an Ansible inventory), e.g. `--inventory inventory/example.toml`.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
     /// The OpenSSH client configuration to read host settings from, instead of the inventory's
@@ -80,6 +81,8 @@ pub struct RunArgs {
     /// `--ssh-config ~/.ssh/audit.conf`.
     #[arg(long, value_name = "FILE")]
     pub ssh_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub inventory_kind: InventoryKindArgs,
     #[command(flatten)]
     pub selection: SelectionArgs,
     #[command(flatten)]
@@ -219,4 +222,20 @@ pub struct ValidateArgs {
     /// `--ssh-config ~/.ssh/audit.conf`.
     #[arg(long, value_name = "FILE")]
     pub ssh_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub inventory_kind: InventoryKindArgs,
+}
+
+/// How `--inventory` is read (README, "Ansible inventories").
+#[derive(Debug, Args)]
+pub struct InventoryKindArgs {
+    /// `ansible`: an Ansible inventory (INI, YAML, or the JSON `ansible-inventory --list`
+    /// prints); `auto` tells it from a TOML inventory by the file's name and content.
+    #[arg(long, value_name = "auto|toml|ansible", default_value = "auto", value_parser = ["auto", "toml", "ansible"])]
+    pub inventory_format: String,
+    /// For an Ansible inventory: a TOML file mapping groups to roles (`[ansible] groups = {
+    /// my_cp = ["control-plane", "etcd"] }`) and, in `[defaults]`, the settings Ansible has no
+    /// variable for (known_hosts, host_key_policy, timeouts), e.g. `--role-map roles.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub role_map: Option<PathBuf>,
 }

@@ -4,10 +4,14 @@
 //! durations parsed, per-host settings merged over `[defaults]`. Validation
 //! (`inventory/validate.rs`) reports every problem at once, each with file,
 //! line, column and key path. Reading the file and the process environment
-//! happens only in `load`; `parse` is pure.
+//! happens only in `load`; `parse` is pure. Ansible inventories (INI, YAML,
+//! `ansible-inventory --list` JSON) are read by `inventory/ansible.rs` into
+//! the same `Inventory`.
 
 mod address;
+mod ansible;
 mod error;
+mod format;
 mod key_file;
 mod quantity;
 mod validate;
@@ -158,19 +162,58 @@ impl Env<'static> {
     }
 }
 
-/// Reads and validates the inventory at `path`.
-pub fn load(path: &Path) -> Result<Inventory, InventoryErrors> {
-    load_with(path, None)
+named_enum! {
+    /// `--inventory-format`: what kind of file the inventory is.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Format {
+        /// TOML or Ansible, told by the file's name and content.
+        Auto = "auto",
+        Toml = "toml",
+        /// An Ansible inventory: INI, YAML or `ansible-inventory --list` JSON.
+        Ansible = "ansible",
+    }
 }
 
-/// `load`, with the ssh_config file the command line names (`--ssh-config`).
-pub fn load_with(path: &Path, ssh_config: Option<&Path>) -> Result<Inventory, InventoryErrors> {
-    let text = crate::toml_file::read(path).map_err(|problem| InventoryErrors(vec![problem]))?;
+/// Reads and validates the inventory at `path`, of any format.
+pub fn load(path: &Path) -> Result<Inventory, InventoryErrors> {
+    load_as(path, Format::Auto, None, None)
+}
+
+/// Reads and validates the inventory at `path` as `format`; `role_map` is
+/// a `--role-map` file, for Ansible inventories only; `ssh_config` the file
+/// `--ssh-config` names, instead of the inventory's own.
+pub fn load_as(
+    path: &Path,
+    format: Format,
+    role_map: Option<&Path>,
+    ssh_config: Option<&Path>,
+) -> Result<Inventory, InventoryErrors> {
+    let read = |path: &Path| crate::toml_file::read(path).map_err(|problem| InventoryErrors(vec![problem]));
+    let text = read(path)?;
+    let format = match format {
+        Format::Auto => format::detect(path, &text),
+        format => format,
+    };
     let env = Env {
         ssh_config: ssh_config.map(Path::to_path_buf),
         ..Env::from_process()
     };
-    parse(path, &text, &env)
+    match (format, role_map) {
+        (Format::Ansible, Some(map)) => {
+            let map_text = read(map)?;
+            let map = ansible::RoleMapFile { path: map, text: &map_text };
+            ansible::parse(path, &text, Some(map), &env)
+        }
+        (Format::Ansible, None) => ansible::parse(path, &text, None, &env),
+        (_, Some(map)) => {
+            let message = format!(
+                "--role-map is for Ansible inventories, and {} is a TOML inventory (set roles per host in it)",
+                path.display()
+            );
+            Err(InventoryErrors(vec![InventoryError::in_file(map, message)]))
+        }
+        (_, None) => parse(path, &text, &env),
+    }
 }
 
 /// Validates inventory `text`, read from `path` (used in error messages and

@@ -9,7 +9,7 @@
 use crate::audit::{self, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark, Level};
 use crate::cli::{
-    Cli, Command, EvaluateArgs, ListChecksArgs, OutputArgs, ReviewArgs, RunArgs, SelectionArgs, ValidateArgs,
+    Cli, Command, EvaluateArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReviewArgs, RunArgs, SelectionArgs, ValidateArgs,
     WaiversCommand, WaiversLintArgs,
 };
 use crate::error::Error;
@@ -68,7 +68,7 @@ fn run(
     console: &mut Console,
 ) -> Result<ExitCode, Error> {
     let started_at = now();
-    let inventory = inventory::load_with(&args.inventory, args.ssh_config.as_deref())?;
+    let inventory = load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref())?;
     warn(console.stderr, &inventory.warnings);
     let hosts = inventory.select(&args.limit)?;
     let candidates = Arc::new(candidates(&args.selection)?);
@@ -235,7 +235,7 @@ fn list_benchmarks(stdout: &mut dyn Write) -> Result<ExitCode, Error> {
 fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Error> {
     let mut problems = Vec::new();
     let mut text = String::new();
-    match inventory::load_with(&args.inventory, args.ssh_config.as_deref()) {
+    match load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref()) {
         Ok(inventory) => {
             warn(console.stderr, &inventory.warnings);
             text.push_str(&format!(
@@ -261,6 +261,15 @@ fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Erro
 }
 
 /// Inventory warnings go to standard error, before anything else happens.
+fn load_inventory(
+    path: &Path,
+    kind: &InventoryKindArgs,
+    ssh_config: Option<&Path>,
+) -> Result<inventory::Inventory, inventory::InventoryErrors> {
+    let format = inventory::Format::from_name(&kind.inventory_format).expect("clap accepts only the format names");
+    inventory::load_as(path, format, kind.role_map.as_deref(), ssh_config)
+}
+
 fn warn(stderr: &mut dyn Write, warnings: &[inventory::InventoryError]) {
     for warning in warnings {
         let _ = writeln!(stderr, "hardbench: warning: {warning}");

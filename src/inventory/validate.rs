@@ -78,6 +78,89 @@ pub(super) fn validate(file: &Path, text: &str, env: &Env) -> Result<Inventory, 
     }
 }
 
+/// `[defaults]` laid over the built-in defaults, for hosts read from
+/// another format (an Ansible inventory), whose own values win.
+pub(super) struct Defaults {
+    /// `None` when neither the table nor $USER give one.
+    pub user: Option<String>,
+    pub port: u16,
+    pub identity_file: Option<PathBuf>,
+    /// `None` when HOME is not set and the table names none (an error has
+    /// then been recorded).
+    pub known_hosts: Option<PathBuf>,
+    pub host_key_policy: HostKeyPolicy,
+    pub become_method: Become,
+    pub connect_timeout: Duration,
+    pub command_timeout: Duration,
+    pub max_output: u64,
+}
+
+/// Reads `table`, a `[defaults]` table of another TOML file (`toml`: the
+/// Ansible role map), with the inventory's keys, checks and messages, and
+/// checks the known_hosts file it leads to; without a table, the built-in
+/// defaults. Relative paths are relative to `base_dir`. Problems go to
+/// `toml`; warnings are returned.
+pub(super) fn defaults<'a>(
+    toml: TomlFile<'a>,
+    env: &'a Env<'a>,
+    base_dir: PathBuf,
+    table: Option<Value<'_, 'a>>,
+) -> (TomlFile<'a>, Defaults, Vec<InventoryError>) {
+    let mut validator = Validator {
+        toml,
+        env,
+        base_dir,
+        probes: HashMap::new(),
+        warnings: Vec::new(),
+        warned: HashSet::new(),
+        // The role map's [defaults] do not name an ssh_config: Ansible
+        // inventories are not looked up in one (README).
+        ssh_config: None,
+    };
+    let (mut settings, mut span) = (Settings::default(), 0..0);
+    if let Some(value) = table {
+        match value.get_ref() {
+            DeValue::Table(inner) => {
+                span = value.span();
+                let mut table = Table::new(inner, value.span(), "defaults".to_string());
+                settings = validator.settings(&mut table);
+                table.finish(&mut validator.toml, password_hint);
+            }
+            _ => validator.type_error(value, "defaults", "a table ([defaults])"),
+        }
+    }
+    let host_key_policy = settings.host_key_policy.unwrap_or(HostKeyPolicy::Strict);
+    let known_hosts = match settings.known_hosts {
+        Some(set) => Some(set),
+        None => expand_path(DEFAULT_KNOWN_HOSTS, env.home.as_deref(), &validator.base_dir)
+            .ok()
+            .map(|value| Set { value, span: span.clone(), key: "defaults.known_hosts".to_string(), origin: None }),
+    };
+    match &known_hosts {
+        Some(set) => validator.check_known_hosts(set, host_key_policy),
+        None if settings.invalid.contains(&"known_hosts") => {}
+        None => {
+            let message = format!(
+                "cannot expand the default known_hosts {DEFAULT_KNOWN_HOSTS}: HOME is not set; \
+                 set known_hosts in [defaults]"
+            );
+            validator.key_error(span, "defaults.known_hosts", message);
+        }
+    }
+    let defaults = Defaults {
+        user: settings.user.or_else(|| env.user.clone()),
+        port: settings.port.unwrap_or(DEFAULT_PORT),
+        identity_file: settings.identity_file,
+        known_hosts: known_hosts.map(|set| set.value),
+        host_key_policy,
+        become_method: settings.become_method.unwrap_or(Become::Sudo),
+        connect_timeout: settings.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+        command_timeout: settings.command_timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT),
+        max_output: settings.max_output.unwrap_or(DEFAULT_MAX_OUTPUT),
+    };
+    (validator.toml, defaults, validator.warnings)
+}
+
 /// A value with where it was set: for problems found when hosts are merged.
 #[derive(Clone)]
 struct Set<T> {
@@ -294,13 +377,7 @@ impl<'a> Validator<'a> {
 
     fn name(&mut self, value: Value<'_, '_>, key: &str) -> Option<Spanned<String>> {
         let name = self.non_empty(value, key, "name")?;
-        // Names are used in --limit lists and in file names for evidence.
-        if !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        {
-            let message =
-                format!("host name {name:?} may contain only letters, digits, '.', '-' and '_'");
+        if let Err(message) = check_name(&name) {
             self.key_error(value.span(), key, message);
             return None;
         }
@@ -411,38 +488,11 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// Whether `file` is a private key: a warning (once per file) when
-    /// group or others can access it, an error when it is no private key.
+    /// Whether `file` is a private key (`identity_file_problem`), its
+    /// warning given once per file.
     fn judge_identity_file(&mut self, file: &Path) -> Result<Option<String>, String> {
-        let shown = file.display();
-        let problem = match &*self.probe(file) {
-            Probe::Missing => format!("identity file {shown} does not exist"),
-            Probe::NotAFile => format!("identity file {shown} is not a regular file"),
-            Probe::Unreadable(why) => format!("cannot read identity file {shown}: {why}"),
-            Probe::File { mode, start } => match key_file::public_key(start) {
-                Some(kind) => {
-                    let private = file
-                        .to_str()
-                        .and_then(|name| name.strip_suffix(".pub"))
-                        .map(|name| format!(" (probably {name})"))
-                        .unwrap_or_default();
-                    format!(
-                        "identity file {shown} holds {kind}, not a private key: \
-                         name the private key file{private}"
-                    )
-                }
-                None => {
-                    let warning = (key_file::too_open(*mode) && self.warned.insert(file.to_path_buf())).then(|| {
-                        format!(
-                            "identity file {shown} has mode {mode:04o}: group or others can access \
-                             this private key, and OpenSSH refuses such a key (chmod 600 {shown})"
-                        )
-                    });
-                    return Ok(warning);
-                }
-            },
-        };
-        Err(problem)
+        let warning = identity_file_problem(file, &self.probe(file))?;
+        Ok(warning.filter(|_| self.warned.insert(file.to_path_buf())))
     }
 
     fn host_key_policy(&mut self, value: Value<'_, '_>, key: &str) -> Option<HostKeyPolicy> {
@@ -630,28 +680,71 @@ impl<'a> Validator<'a> {
     /// start (it would contact hosts only to refuse them); under
     /// `accept-new` it is created.
     fn check_known_hosts(&mut self, known_hosts: &Set<PathBuf>, policy: HostKeyPolicy) {
-        let shown = known_hosts.value.display();
-        let strict = policy == HostKeyPolicy::Strict;
-        let refused = "and with host_key_policy = \"strict\" every host's key would be refused: \
-                       add the hosts' keys to it (after checking their fingerprints), or use \
-                       host_key_policy = \"accept-new\" for a first run";
-        let problem = match &*self.probe(&known_hosts.value) {
-            Probe::File { start, .. } if strict && holds_no_keys(start) => {
-                format!("known_hosts file {shown} holds no host keys, {refused}")
-            }
-            Probe::File { .. } => return,
-            Probe::Missing if !strict => return,
-            Probe::Missing => format!("known_hosts file {shown} does not exist, {refused}"),
-            Probe::NotAFile => format!("known_hosts {shown} is not a regular file"),
-            Probe::Unreadable(why) => format!("cannot read known_hosts {shown}: {why}"),
+        let Some(problem) = known_hosts_problem(&known_hosts.value, &self.probe(&known_hosts.value), policy) else {
+            return;
         };
         match &known_hosts.origin {
+            // Set by ssh_config: the problem is at its line there.
             Some(origin) => self.toml.push(origin.problem(problem)),
             None => {
                 let key = known_hosts.key.clone();
                 self.key_error(known_hosts.span.clone(), &key, problem);
             }
         }
+    }
+}
+
+/// What is wrong with `file`, given what is at it, as an identity file:
+/// `Err` stops the inventory; `Ok(Some(warning))` is a private key that
+/// group or others can access (OpenSSH would refuse it).
+pub(super) fn identity_file_problem(file: &Path, probe: &Probe) -> Result<Option<String>, String> {
+    let shown = file.display();
+    match probe {
+        Probe::Missing => Err(format!("identity file {shown} does not exist")),
+        Probe::NotAFile => Err(format!("identity file {shown} is not a regular file")),
+        Probe::Unreadable(why) => Err(format!("cannot read identity file {shown}: {why}")),
+        Probe::File { mode, start } => match key_file::public_key(start) {
+            Some(kind) => {
+                let private = file
+                    .to_str()
+                    .and_then(|name| name.strip_suffix(".pub"))
+                    .map(|name| format!(" (probably {name})"))
+                    .unwrap_or_default();
+                Err(format!(
+                    "identity file {shown} holds {kind}, not a private key: \
+                     name the private key file{private}"
+                ))
+            }
+            None => Ok(key_file::too_open(*mode).then(|| {
+                format!(
+                    "identity file {shown} has mode {mode:04o}: group or others can access \
+                     this private key, and OpenSSH refuses such a key (chmod 600 {shown})"
+                )
+            })),
+        },
+    }
+}
+
+/// What is wrong with `path`, given what is at it, as the known_hosts file
+/// of hosts under `policy`: it must be one `run` can verify host keys with.
+/// Under `strict`, a missing file refuses every host, so `run` must not
+/// start (it would contact hosts only to refuse them); under `accept-new`
+/// it is created.
+pub(super) fn known_hosts_problem(path: &Path, probe: &Probe, policy: HostKeyPolicy) -> Option<String> {
+    let shown = path.display();
+    let strict = policy == HostKeyPolicy::Strict;
+    let refused = "and with host_key_policy = \"strict\" every host's key would be refused: \
+                   add the hosts' keys to it (after checking their fingerprints), or use \
+                   host_key_policy = \"accept-new\" for a first run";
+    match probe {
+        Probe::File { start, .. } if strict && holds_no_keys(start) => {
+            Some(format!("known_hosts file {shown} holds no host keys, {refused}"))
+        }
+        Probe::File { .. } => None,
+        Probe::Missing if !strict => None,
+        Probe::Missing => Some(format!("known_hosts file {shown} does not exist, {refused}")),
+        Probe::NotAFile => Some(format!("known_hosts {shown} is not a regular file")),
+        Probe::Unreadable(why) => Some(format!("cannot read known_hosts {shown}: {why}")),
     }
 }
 
@@ -679,9 +772,22 @@ fn host_key_hint(name: &str) -> Option<String> {
         .then(|| format!("{name} is set per host, in a [[hosts]] entry"))
 }
 
+/// A host name: names are used in --limit lists and in file names for
+/// evidence.
+pub(super) fn check_name(name: &str) -> Result<(), String> {
+    if name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        Ok(())
+    } else {
+        Err(format!("host name {name:?} may contain only letters, digits, '.', '-' and '_'"))
+    }
+}
+
 /// Expands a leading `~` or `~/` to `home` and resolves a relative path
 /// against `base_dir`.
-fn expand_path(text: &str, home: Option<&Path>, base_dir: &Path) -> Result<PathBuf, String> {
+pub(super) fn expand_path(text: &str, home: Option<&Path>, base_dir: &Path) -> Result<PathBuf, String> {
     let path = if text == "~" || text.starts_with("~/") {
         let home = home.ok_or_else(|| format!("cannot expand {text:?}: HOME is not set"))?;
         match text.strip_prefix("~/") {
