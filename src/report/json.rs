@@ -24,6 +24,7 @@ use std::io;
 use std::marker::PhantomData;
 
 mod pretty;
+pub mod read;
 
 pub const SCHEMA: &str = "hardbench.report/v1";
 
