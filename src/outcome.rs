@@ -3,6 +3,8 @@
 //! (`Report`). These are the only inputs of the report writers. Exit codes
 //! are decided here, in `Report::exit_code`, and nowhere else.
 
+pub mod diff;
+
 use crate::component::Role;
 use crate::names::named_enum;
 use crate::transport::{HostError, HostKeyInfo};
