@@ -23,6 +23,7 @@ use serde::{Serialize, Serializer};
 use std::io;
 use std::marker::PhantomData;
 
+pub mod diff;
 mod pretty;
 pub mod read;
 
