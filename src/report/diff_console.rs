@@ -1,0 +1,189 @@
+//! A diff for the person at the bastion (`hardbench diff`, and the section
+//! the console report ends with under `run --baseline`): grouped by host,
+//! each host with its counts; every regressed and fixed check on a line of
+//! its own; those still failing and those that cannot be compared named in
+//! one line each per host (the latter with why); hosts that could not be
+//! compared as a whole with why; hosts added and removed; a total line.
+//! Every string from a report goes through `sanitize`.
+
+use crate::outcome::diff::{Category, CheckDiff, Compared, Diff, HostDiff, HostIncomparable, Incomparable, Seen, Side};
+use crate::report::console::Style;
+use crate::report::sanitize::sanitize;
+use crate::transport::HostError;
+use std::io;
+
+/// Writes `diff` for a person to read.
+pub fn write(diff: &Diff, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+    writeln!(out, "Changes from {} to {}:", compared(&diff.old), compared(&diff.new))?;
+    for host in &diff.hosts {
+        write_host(host, out, style)?;
+    }
+    if !diff.hosts_added.is_empty() {
+        writeln!(out, "hosts added: {}", names(&diff.hosts_added))?;
+    }
+    if !diff.hosts_removed.is_empty() {
+        writeln!(out, "hosts removed: {}", names(&diff.hosts_removed))?;
+    }
+    let s = diff.summary();
+    writeln!(
+        out,
+        "Diff: {} ({} into fail), {}, {} still failing, {} still passing, {} incomparable; {} {} not compared, {} added, {} removed",
+        paint(style, RED, s.regressed, &format!("{} regressed", s.regressed)),
+        s.regressed_into_fail,
+        paint(style, GREEN, s.fixed, &format!("{} fixed", s.fixed)),
+        s.still_failing,
+        s.still_passing,
+        s.incomparable,
+        s.hosts_incomparable,
+        if s.hosts_incomparable == 1 { "host" } else { "hosts" },
+        s.hosts_added,
+        s.hosts_removed,
+    )
+}
+
+/// "old.json (run of 2026-11-22T16:40:00+00:00)", or "this run".
+fn compared(side: &Compared) -> String {
+    match &side.path {
+        Some(path) => format!("{} (run of {})", sanitize(&path.to_string_lossy()), side.started_at.to_rfc3339()),
+        None => format!("this run (of {})", side.started_at.to_rfc3339()),
+    }
+}
+
+fn write_host(host: &HostDiff, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+    let name = sanitize(&host.name);
+    if let Some(whole) = &host.incomparable {
+        return writeln!(out, "  {name}: not compared: {}", whole_host(whole));
+    }
+    let of = |category| host.checks.iter().filter(move |check| check.category == category);
+    let count = |category| of(category).count();
+    writeln!(
+        out,
+        "  {name}: {} regressed, {} fixed, {} still failing, {} still passing, {} incomparable",
+        count(Category::Regressed),
+        count(Category::Fixed),
+        count(Category::StillFailing),
+        host.still_passing,
+        count(Category::Incomparable),
+    )?;
+    for check in host.checks.iter().filter(|check| matches!(check.category, Category::Regressed | Category::Fixed)) {
+        let (label, sgr) = if check.category == Category::Regressed { ("REGRESSED", RED) } else { ("FIXED", GREEN) };
+        writeln!(
+            out,
+            "    {} {} {}: {} -> {}",
+            paint(style, sgr, 1, &format!("{label:<9}")),
+            sanitize(&check.id),
+            sanitize(&check.title),
+            seen(check.old),
+            seen(check.new),
+        )?;
+    }
+    let still_failing: Vec<String> = of(Category::StillFailing).map(|check| sanitize(&check.id).into_owned()).collect();
+    if !still_failing.is_empty() {
+        writeln!(out, "    still failing: {}", still_failing.join(", "))?;
+    }
+    let incomparable: Vec<String> = of(Category::Incomparable).map(|check| format!("{} ({})", sanitize(&check.id), why(check))).collect();
+    if !incomparable.is_empty() {
+        writeln!(out, "    incomparable: {}", incomparable.join(", "))?;
+    }
+    Ok(())
+}
+
+fn whole_host(whole: &HostIncomparable) -> String {
+    let error = |error: &HostError| format!("{}: {}", error.kind, sanitize(&error.message));
+    match whole {
+        HostIncomparable::Unaudited { old: Some(old), new: Some(new) } => {
+            format!("not audited in either report (old: {}; new: {})", error(old), error(new))
+        }
+        HostIncomparable::Unaudited { old: Some(old), new: None } => format!("not audited in the old report ({})", error(old)),
+        HostIncomparable::Unaudited { old: None, new: Some(new) } => format!("not audited in the new report ({})", error(new)),
+        HostIncomparable::Unaudited { old: None, new: None } => "not audited".to_owned(),
+        HostIncomparable::Benchmark { old, new } => {
+            let id = |id: &Option<String>| id.as_deref().map_or_else(|| "no benchmark".to_owned(), |id| sanitize(id).into_owned());
+            format!("judged by {} in the old report, {} in the new", id(old), id(new))
+        }
+    }
+}
+
+/// "fail", or "waived (verdict fail)" when a waiver or an attestation
+/// changed the status; "none" without a result.
+fn seen(seen: Option<Seen>) -> String {
+    match seen {
+        None => "none".to_owned(),
+        Some(Seen { status, verdict }) if status == verdict => status.to_string(),
+        Some(Seen { status, verdict }) => format!("{status} (verdict {verdict})"),
+    }
+}
+
+/// Why a check cannot be compared, in words.
+fn why(check: &CheckDiff) -> String {
+    let report = |side| match side {
+        Side::Old => "the old report",
+        Side::New => "the new report",
+        Side::Both => "either report",
+    };
+    match &check.incomparable {
+        Some(Incomparable::Missing { side }) => format!("not in {}", report(*side)),
+        Some(Incomparable::NoVerdict { side }) => {
+            format!("{} -> {}: no verdict in {}", seen(check.old), seen(check.new), report(*side))
+        }
+        None => String::new(),
+    }
+}
+
+fn names(names: &[String]) -> String {
+    names.iter().map(|name| sanitize(name)).collect::<Vec<_>>().join(", ")
+}
+
+const RED: &str = "31";
+const GREEN: &str = "32";
+
+/// `text` in color when asked and `n` is not 0.
+fn paint(style: Style, sgr: &str, n: usize, text: &str) -> String {
+    if style.color && n > 0 {
+        format!("\x1b[{sgr}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    fn render(diff: &Diff, color: bool) -> String {
+        let mut out = Vec::new();
+        write(diff, &mut out, Style { color }).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_diff_reads_host_by_host() {
+        let expected = "\
+Changes from old.json (run of 2026-11-22T16:40:00+00:00) to this run (of 2026-11-22T16:40:00+00:00):
+  w-1: 1 regressed, 1 fixed, 0 still failing, 1 still passing, 1 incomparable
+    REGRESSED 4.1.1 title 4.1.1: pass -> fail
+    FIXED     4.2.1 title 4.2.1: fail -> pass
+    incomparable: 4.2.3 (error -> pass: no verdict in the old report)
+  w-2: not compared: not audited in the new report (connect: w-2 (10.0.0.2:22): connection refused)
+  w-3: not compared: judged by cis-1.12 in the old report, cis-1.11 in the new
+hosts added: w-new
+hosts removed: w-old
+Diff: 1 regressed (1 into fail), 1 fixed, 0 still failing, 1 still passing, 1 incomparable; 2 hosts not compared, 1 added, 1 removed
+";
+        assert_eq!(render(&sample::diff(), false), expected);
+        let colored = render(&sample::diff(), true);
+        assert!(colored.contains("\x1b[31mREGRESSED\x1b[0m") && colored.contains("\x1b[32m1 fixed\x1b[0m"), "{colored}");
+    }
+
+    #[test]
+    fn host_strings_cannot_act_on_the_terminal() {
+        let mut diff = sample::diff();
+        diff.hosts[0].name = format!("w-1 {}", sample::HOSTILE);
+        diff.hosts[0].checks[0].title = sample::HOSTILE.to_owned();
+        diff.hosts_added[0] = sample::HOSTILE.to_owned();
+        let text = render(&diff, false);
+        assert!(!text.chars().any(|c| crate::report::sanitize::is_hazard(c) && c != '\n'), "{text}");
+        assert_eq!(text.lines().count(), render(&sample::diff(), false).lines().count(), "no line forged");
+    }
+}
