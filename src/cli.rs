@@ -60,6 +60,18 @@ hardbench list-checks --benchmark ./my-benchmark/")]
     /// List the built-in benchmarks: id, platform, Kubernetes versions, checks, title.
     #[command(after_help = "Example:\n  hardbench list-benchmarks")]
     ListBenchmarks,
+    /// Compare two JSON reports: what regressed, what was fixed, what still fails, what cannot be compared.
+    #[command(after_help = "Examples:\n  hardbench diff last-night.json tonight.json\n  \
+hardbench diff last-night.json tonight.json --json diff.json\n\n\
+Hosts are matched by name, checks by id. regressed: pass before, fail or warn now; fixed: the reverse; \
+a waived result counts by its verdict. incomparable: an error, skip, not-applicable or unattested manual \
+result, or no result, on either side; a host not audited in either report, or judged by benchmarks of \
+different ids, is not compared at all. None of these is ever counted as fixed or regressed.\n\n\
+Exit codes:\n  0  nothing regressed into fail\n  1  at least one check regressed into fail (a regression \
+into warn or waived is listed but does not fail a run, so it does not fail this either)\n  \
+2  bad input: a report unreadable or not a hardbench JSON report, or --json unusable (nothing is written)\n  \
+4  the --json file could not be written")]
+    Diff(DiffArgs),
     /// Check an inventory and the benchmark definitions without contacting anything.
     #[command(after_help = "Example:\n  hardbench validate --inventory inventory/example.toml\n\n\
 Exit code 0 when both are valid, 2 otherwise (every problem is listed with file, line and key).")]
@@ -131,6 +143,20 @@ pub struct OutputArgs {
     /// (only one report may go to standard output).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older JSON report (written by `run --json` or `evaluate --json`), e.g. `last-night.json`.
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The newer JSON report, e.g. `tonight.json`.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// Also write the diff as JSON (schema hardbench.diff/v1) to FILE, e.g. `--json diff.json`;
+    /// `-` writes it to standard output, and the console diff then goes to standard error.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,9 @@
 //! Comparing two reports (`hardbench diff`, `run --baseline`): a pure
 //! function of the two, producing `outcome::diff::Diff` (whose module says
 //! what each category means). Hosts are matched by name, checks by id.
+//! The `hardbench diff` command around it is `command.rs`.
+
+pub mod command;
 
 use crate::outcome::diff::{
     Category, CheckDiff, Compared, Diff, HostDiff, HostIncomparable, Incomparable, Seen, Side,

@@ -60,6 +60,7 @@ fn exit_code(error: &Error) -> ExitCode {
         | Error::Benchmark(_)
         | Error::Selection(_)
         | Error::Output(_)
+        | Error::Report(_)
         | Error::Evidence(_)
         | Error::Invalid(_) => ExitCode::BadInput,
     }

@@ -52,6 +52,7 @@ pub fn execute(
         Command::ListChecks(args) => list_checks(&args, console.stdout),
         Command::ListBenchmarks => list_benchmarks(console.stdout),
         Command::Validate(args) => validate(&args, console),
+        Command::Diff(args) => crate::diff::command::execute(&args, console),
     }
 }
 
