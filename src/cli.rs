@@ -1,5 +1,7 @@
 //! Command-line definitions: clap derive only, no logic.
 
+use crate::outcome::diff::FailOn;
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -87,6 +89,8 @@ pub struct RunArgs {
     pub selection: SelectionArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
     /// How many hosts to audit at once, e.g. `--concurrency 64`.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
@@ -110,6 +114,8 @@ pub struct EvaluateArgs {
     pub selection: SelectionArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +152,26 @@ pub struct OutputArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Compare this run with an earlier JSON report, e.g. `--baseline last-night.json`: the console
+    /// ends with the diff (as `hardbench diff` shows it) and the JSON report holds it (`diff`). The
+    /// file is read and checked before any host is contacted.
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    /// What makes the exit status 1: `fail`, any failing check (the default), or `regression`, only
+    /// a check that regressed into fail since --baseline (which it needs), e.g. `--fail-on regression`.
+    #[arg(
+        long,
+        value_name = "fail|regression",
+        default_value = "fail",
+        requires_if("regression", "baseline"),
+        value_parser = clap::builder::PossibleValuesParser::new(FailOn::names())
+            .map(|name| FailOn::from_name(&name).expect("one of the possible values")),
+    )]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The older JSON report (written by `run --json` or `evaluate --json`), e.g. `last-night.json`.
     #[arg(value_name = "OLD.json")]
@@ -176,4 +202,30 @@ pub struct ValidateArgs {
     /// The inventory file to check, e.g. `--inventory inventory/example.toml`.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from([&["hardbench", "evaluate", "--facts", "f"], args].concat())
+    }
+
+    /// `--fail-on regression` needs a baseline to regress from; `fail`, the
+    /// default, needs none. clap's refusal is exit status 2.
+    #[test]
+    fn fail_on_regression_needs_a_baseline() {
+        let error = parse(&["--fail-on", "regression"]).unwrap_err();
+        assert_eq!((error.kind(), error.exit_code()), (clap::error::ErrorKind::MissingRequiredArgument, 2));
+        assert!(error.to_string().contains("--baseline <OLD.json>"), "{error}");
+        let fail_on = |cli: Cli| match cli.command {
+            Command::Evaluate(args) => (args.baseline.baseline.is_some(), args.baseline.fail_on),
+            _ => unreachable!("an evaluate command line"),
+        };
+        assert_eq!(fail_on(parse(&[]).unwrap()), (false, FailOn::Fail));
+        assert_eq!(fail_on(parse(&["--fail-on", "fail"]).unwrap()), (false, FailOn::Fail));
+        assert_eq!(fail_on(parse(&["--fail-on", "regression", "--baseline", "b.json"]).unwrap()), (true, FailOn::Regression));
+        assert_eq!(parse(&["--fail-on", "regressions"]).unwrap_err().kind(), clap::error::ErrorKind::InvalidValue);
+    }
 }

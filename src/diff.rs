@@ -3,6 +3,7 @@
 //! what each category means). Hosts are matched by name, checks by id.
 //! The `hardbench diff` command around it is `command.rs`.
 
+pub mod baseline;
 pub mod command;
 
 use crate::outcome::diff::{

@@ -9,6 +9,7 @@
 use crate::audit::{self, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark, Level};
 use crate::cli::{Cli, Command, EvaluateArgs, ListChecksArgs, OutputArgs, RunArgs, SelectionArgs, ValidateArgs};
+use crate::diff::baseline::Pending;
 use crate::error::Error;
 use crate::evidence::{EvidenceError, HostRecord, SavedSet, Staging};
 use crate::facts::plan;
@@ -68,6 +69,7 @@ fn run(
     let hosts = inventory.select(&args.limit)?;
     let candidates = Arc::new(candidates(&args.selection)?);
     let outputs = check_outputs(&args.output)?;
+    let baseline = Pending::load(&args.baseline)?;
     let evidence = args.save_facts.as_deref().map(|dir| Staging::create(dir, started_at)).transpose()?.map(Arc::new);
 
     let progress = Arc::new(Progress::new(hosts.len(), !args.no_progress));
@@ -87,6 +89,7 @@ fn run(
     // cannot be written does not cost the reports: they say it is missing.
     let saved = evidence.map_or(Ok(()), |set| set.commit(records.into_iter().flatten().collect()));
     let mut report = assemble(started_at, audited);
+    baseline.attach(&mut report);
     if let Err(error) = saved {
         missing(&mut report, console, &error);
     }
@@ -122,6 +125,7 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
     let started_at = now();
     let candidates = candidates(&args.selection)?;
     let outputs = check_outputs(&args.output)?;
+    let baseline = Pending::load(&args.baseline)?;
     let set = SavedSet::open(&args.facts)?;
     let mut audited = Vec::with_capacity(set.records().len());
     for record in set.records() {
@@ -130,7 +134,8 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
         audited.push(audit::audit(&identity, &gathering, &candidates));
     }
     stop_if_interrupted(interrupt, set.dir())?;
-    let report = assemble(started_at, audited);
+    let mut report = assemble(started_at, audited);
+    baseline.attach(&mut report);
     Ok(finish(report, &outputs, interrupt, console))
 }
 
@@ -284,6 +289,7 @@ fn assemble(started_at: DateTime<FixedOffset>, hosts: Vec<HostReport>) -> Report
         hosts,
         interrupted_by: None,
         report_missing: false,
+        baseline: None,
     }
 }
 

@@ -30,6 +30,19 @@ named_enum! {
 }
 
 named_enum! {
+    /// What fails a run (exit 1) under `--fail-on`.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub enum FailOn {
+        /// Any failing check (or an impostor process): the rule without a baseline.
+        #[default]
+        Fail = "fail",
+        /// Only a check that regressed into `fail` since the baseline: for
+        /// a nightly job that must not page on known failures.
+        Regression = "regression",
+    }
+}
+
+named_enum! {
     /// Which report a reason is about.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub enum Side {
@@ -126,6 +139,13 @@ pub struct Diff {
     pub hosts_added: Vec<String>,
     /// Host names only in the older report, in its order.
     pub hosts_removed: Vec<String>,
+}
+
+/// A run compared with an earlier report (`--baseline`), and what fails it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Baseline {
+    pub diff: Diff,
+    pub fail_on: FailOn,
 }
 
 /// Counts over a whole diff.

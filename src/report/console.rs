@@ -46,7 +46,12 @@ pub fn write(report: &Report, out: &mut dyn io::Write, style: Style) -> io::Resu
         count(style, Status::Error, summary.hosts_error),
         sanitize(&benchmarks(report)),
         counts(style, &summary),
-    )
+    )?;
+    if let Some(baseline) = &report.baseline {
+        writeln!(out)?;
+        crate::report::diff_console::write_baseline(baseline, out, style)?;
+    }
+    Ok(())
 }
 
 /// "benchmark cis-1.12" when every judged host used it, else each used once

@@ -6,7 +6,7 @@
 //! compared as a whole with why; hosts added and removed; a total line.
 //! Every string from a report goes through `sanitize`.
 
-use crate::outcome::diff::{Category, CheckDiff, Compared, Diff, HostDiff, HostIncomparable, Incomparable, Seen, Side};
+use crate::outcome::diff::{Baseline, Category, FailOn, CheckDiff, Compared, Diff, HostDiff, HostIncomparable, Incomparable, Seen, Side};
 use crate::report::console::Style;
 use crate::report::sanitize::sanitize;
 use crate::transport::HostError;
@@ -39,6 +39,19 @@ pub fn write(diff: &Diff, out: &mut dyn io::Write, style: Style) -> io::Result<(
         s.hosts_added,
         s.hosts_removed,
     )
+}
+
+/// The section the console report ends with under `--baseline`: the
+/// diff, and what the exit status follows.
+pub fn write_baseline(baseline: &Baseline, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+    write(&baseline.diff, out, style)?;
+    match baseline.fail_on {
+        FailOn::Fail => Ok(()),
+        FailOn::Regression => writeln!(
+            out,
+            "--fail-on regression: the exit status is 1 only for a check that regressed into fail since the baseline"
+        ),
+    }
 }
 
 /// "old.json (run of 2026-11-22T16:40:00+00:00)", or "this run".

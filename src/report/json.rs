@@ -12,9 +12,14 @@
 //! gathered or that no benchmark fits). The top-level `benchmark` is the one
 //! every judged host used; it is `null` when hosts used different ones
 //! (one inventory may hold clusters of several kinds): read each host's.
+//!
+//! `fail_on` says what `exit_code` follows (`fail`, or `regression` under
+//! `--fail-on regression`); `diff` is the comparison with `--baseline`, the
+//! body of a `hardbench.diff/v1` document (`json/diff.rs`), or `null`.
 
 use crate::component::Role;
 use crate::facts::{Impostor, StartedBy};
+use crate::outcome::diff::FailOn;
 use crate::outcome::{self, Report, Status, Summary};
 use crate::transport::HostErrorKind;
 use chrono::{DateTime, FixedOffset, SecondsFormat};
@@ -48,6 +53,10 @@ struct Document<'a> {
     finished_at: String,
     hosts: Each<'a, outcome::HostReport, Host<'a>>,
     summary: Totals,
+    /// What the exit code follows: `fail` or `regression` (`--fail-on`).
+    fail_on: &'static str,
+    /// The diff against `--baseline` (schema hardbench.diff/v1's body), or null.
+    diff: Option<diff::Body<'a>>,
     exit_code: u8,
 }
 
@@ -250,6 +259,8 @@ impl<'a> From<&'a Report> for Document<'a> {
             finished_at: timestamp(&report.finished_at),
             hosts: Each::new(&report.hosts),
             summary: Totals::from(report.summary()),
+            fail_on: fail_on(report.baseline.as_ref().map_or(FailOn::Fail, |baseline| baseline.fail_on)),
+            diff: report.baseline.as_ref().map(|baseline| diff::Body::from(&baseline.diff)),
             exit_code: report.exit_code().code(),
         }
     }
@@ -386,6 +397,13 @@ fn status(status: Status) -> &'static str {
         Status::NotApplicable => "not-applicable",
         Status::Skip => "skip",
         Status::Error => "error",
+    }
+}
+
+fn fail_on(fail_on: FailOn) -> &'static str {
+    match fail_on {
+        FailOn::Fail => "fail",
+        FailOn::Regression => "regression",
     }
 }
 
@@ -604,6 +622,8 @@ mod tests {
     "hosts_ok": 1,
     "hosts_error": 1
   },
+  "fail_on": "fail",
+  "diff": null,
   "exit_code": 3
 }
 "#;
@@ -622,6 +642,27 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&render(&report)).unwrap();
         assert_eq!(json["exit_code"], 1);
         assert_eq!(json["hosts"][0]["impostor_processes"][0]["pid"], 1005);
+    }
+
+    /// Under `--baseline`, the report holds the diff (the body of a
+    /// hardbench.diff/v1 document) and what the exit code followed.
+    #[test]
+    fn a_run_with_a_baseline_holds_its_diff() {
+        let mut report = sample::report();
+        let diff = sample::diff();
+        report.baseline = Some(outcome::diff::Baseline { diff: diff.clone(), fail_on: FailOn::Regression });
+        let doc = parse(&report);
+        let mut standalone = Vec::new();
+        super::diff::write(&diff, 1, &mut standalone).unwrap();
+        let mut body: Value = serde_json::from_slice(&standalone).unwrap();
+        for key in ["schema", "hardbench", "exit_code"] {
+            body.as_object_mut().unwrap().remove(key);
+        }
+        assert_eq!(doc["diff"], body);
+        // The sample run has errors: incomplete (3) outranks a regression.
+        assert_eq!((&doc["fail_on"], &doc["exit_code"]), (&json!("regression"), &json!(3)));
+        report.baseline.as_mut().unwrap().fail_on = FailOn::Fail;
+        assert_eq!(parse(&report)["fail_on"], "fail");
     }
 
     /// The layout is serde_json's pretty one, at any depth.
@@ -838,6 +879,9 @@ mod tests {
         }
         for r in Role::ALL {
             assert_eq!(role(r), r.name());
+        }
+        for f in FailOn::ALL {
+            assert_eq!(fail_on(f), f.name());
         }
     }
 

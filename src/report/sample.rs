@@ -161,6 +161,7 @@ pub(crate) fn run(hosts: Vec<HostReport>) -> Report {
         hosts,
         interrupted_by: None,
         report_missing: false,
+        baseline: None,
     }
 }
 

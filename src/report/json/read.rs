@@ -271,6 +271,7 @@ impl Document {
             hosts,
             interrupted_by,
             report_missing,
+            baseline: None,
         })
     }
 }
