@@ -10,8 +10,11 @@ macro_rules! exit_codes {
     () => {
         "Exit codes:\n  \
          0  every evaluated check passed (warn, manual and not-applicable allowed)\n  \
-         1  at least one check failed, or a host runs an impostor process\n  \
-         2  bad input (inventory, benchmark, flags or output paths); nothing was contacted\n  \
+         1  at least one check failed, or a host runs an impostor process; under --fail-on regression \
+         instead: a check regressed into fail since --baseline (known failures, impostors and \
+         regressions into warn or waived do not count; 2, 3, 4, 130 and 143 keep their meaning and \
+         order)\n  \
+         2  bad input (inventory, benchmark, baseline, flags or output paths); nothing was contacted\n  \
          3  at least one host, or one check's facts, could not be audited (under --benchmark auto, \
          a host no benchmark fits is one)\n  \
          4  a report (JSON, JUnit, console or saved facts) could not be written; the others were \
@@ -45,7 +48,8 @@ pub enum Command {
         "Examples:\n",
         "  hardbench run --inventory inventory/example.toml\n",
         "  hardbench run --inventory prod.toml --json report.json --junit report.xml --no-progress\n",
-        "  hardbench run --inventory prod.toml --limit cp-1,cp-2 --check 1.2 --skip 1.2.1\n\n",
+        "  hardbench run --inventory prod.toml --limit cp-1,cp-2 --check 1.2 --skip 1.2.1\n",
+        "  hardbench run --inventory prod.toml --baseline last.json --fail-on regression --json last.json\n\n",
         exit_codes!()))]
     Run(RunArgs),
     /// Evaluate facts saved by `run --save-facts` again, offline, without contacting any host.

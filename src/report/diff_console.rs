@@ -2,7 +2,7 @@
 //! the console report ends with under `run --baseline`): grouped by host,
 //! each host with its counts; every regressed and fixed check on a line of
 //! its own; those still failing and those that cannot be compared named in
-//! one line each per host (the latter with why); hosts that could not be
+//! one line each per host (the latter grouped by why); hosts that could not be
 //! compared as a whole with why; hosts added and removed; a total line.
 //! Every string from a report goes through `sanitize`.
 
@@ -94,9 +94,20 @@ fn write_host(host: &HostDiff, out: &mut dyn io::Write, style: Style) -> io::Res
     if !still_failing.is_empty() {
         writeln!(out, "    still failing: {}", still_failing.join(", "))?;
     }
-    let incomparable: Vec<String> = of(Category::Incomparable).map(|check| format!("{} ({})", sanitize(&check.id), why(check))).collect();
-    if !incomparable.is_empty() {
-        writeln!(out, "    incomparable: {}", incomparable.join(", "))?;
+    // Grouped by why, in order of first appearance: one host's manual
+    // checks are a long list with one reason.
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for check in of(Category::Incomparable) {
+        let why = why(check);
+        let id = sanitize(&check.id).into_owned();
+        match groups.iter_mut().find(|(reason, _)| *reason == why) {
+            Some((_, ids)) => ids.push(id),
+            None => groups.push((why, vec![id])),
+        }
+    }
+    if !groups.is_empty() {
+        let groups: Vec<String> = groups.into_iter().map(|(why, ids)| format!("{why}: {}", ids.join(", "))).collect();
+        writeln!(out, "    incomparable: {}", groups.join("; "))?;
     }
     Ok(())
 }
@@ -127,19 +138,14 @@ fn seen(seen: Option<Seen>) -> String {
     }
 }
 
-/// Why a check cannot be compared, in words.
+/// Why a check cannot be compared, in words: the two results (those that
+/// are no verdict are plain to see), or the report that has none.
 fn why(check: &CheckDiff) -> String {
-    let report = |side| match side {
-        Side::Old => "the old report",
-        Side::New => "the new report",
-        Side::Both => "either report",
-    };
     match &check.incomparable {
-        Some(Incomparable::Missing { side }) => format!("not in {}", report(*side)),
-        Some(Incomparable::NoVerdict { side }) => {
-            format!("{} -> {}: no verdict in {}", seen(check.old), seen(check.new), report(*side))
-        }
-        None => String::new(),
+        Some(Incomparable::Missing { side: Side::Old }) => "not in the old report".to_owned(),
+        Some(Incomparable::Missing { side: Side::New }) => "not in the new report".to_owned(),
+        Some(Incomparable::Missing { side: Side::Both }) => "in neither report".to_owned(),
+        Some(Incomparable::NoVerdict { .. }) | None => format!("{} -> {}", seen(check.old), seen(check.new)),
     }
 }
 
@@ -177,7 +183,7 @@ Changes from old.json (run of 2026-11-22T16:40:00+00:00) to this run (of 2026-11
   w-1: 1 regressed, 1 fixed, 0 still failing, 1 still passing, 1 incomparable
     REGRESSED 4.1.1 title 4.1.1: pass -> fail
     FIXED     4.2.1 title 4.2.1: fail -> pass
-    incomparable: 4.2.3 (error -> pass: no verdict in the old report)
+    incomparable: error -> pass: 4.2.3
   w-2: not compared: not audited in the new report (connect: w-2 (10.0.0.2:22): connection refused)
   w-3: not compared: judged by cis-1.12 in the old report, cis-1.11 in the new
 hosts added: w-new
