@@ -215,6 +215,7 @@ pub fn evaluate_host(
                     actual: "skipped with --skip".into(),
                     sources: Vec::new(),
                     notes: Vec::new(),
+                    automated_verdict: None,
                 },
                 Disposition::Evaluate => eval::evaluate(&host, check),
             };
@@ -227,7 +228,10 @@ pub fn evaluate_host(
                 scored: check.scored,
                 level: check.level.number(),
                 remediation: eval::remediation(benchmark, check, &outcome),
+                verdict: outcome.status,
                 outcome,
+                waiver: None,
+                attestation: None,
             })
         })
         .collect()

@@ -66,6 +66,10 @@ hardbench list-checks --benchmark ./my-benchmark/")]
     /// List the built-in benchmarks: id, platform, Kubernetes versions, checks, title.
     #[command(after_help = "Example:\n  hardbench list-benchmarks")]
     ListBenchmarks,
+    /// Check waivers and attestations files: unknown checks and hosts, expired rules, rules
+    /// expiring within 30 days.
+    #[command(subcommand)]
+    Waivers(WaiversCommand),
     /// Compare two JSON reports: what regressed, what was fixed, what still fails, what cannot be compared.
     #[command(after_help = "Examples:\n  hardbench diff last-night.json tonight.json\n  \
 hardbench diff last-night.json tonight.json --json diff.json\n\n\
@@ -92,6 +96,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
     #[command(flatten)]
+    pub review: ReviewArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
     pub baseline: BaselineArgs,
@@ -117,9 +123,53 @@ pub struct EvaluateArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
     #[command(flatten)]
+    pub review: ReviewArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
     pub baseline: BaselineArgs,
+}
+
+/// Waivers and attestations (README, "Waivers and attestations").
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Accepted risks (TOML, `[[waivers]]`: checks, hosts or roles, reason, approved_by,
+    /// expires): a failing check they cover is reported as `waived` and does not fail the run
+    /// until the waiver expires, e.g. `--waivers waivers.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// A person's verdicts on manual checks (TOML, `[[attestations]]`: checks, hosts or roles,
+    /// result, attested_by, date, expires, evidence): a manual check they cover becomes the
+    /// attested pass or fail until the attestation expires, e.g. `--attestations attested.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub attestations: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WaiversCommand {
+    /// Check a waivers file (and an attestations file): every problem with its file, line and
+    /// key; then every rule, expired, expiring within 30 days, or valid.
+    #[command(after_help = "Examples:\n  hardbench waivers lint --waivers waivers.toml\n  \
+hardbench waivers lint --waivers waivers.toml --attestations attested.toml --inventory prod.toml\n\n\
+Exit codes:\n  0  every rule is valid for more than 30 days\n  1  a rule has expired or expires within \
+30 days\n  2  a file is invalid (syntax, unknown key, unknown check id or host): nothing else is judged")]
+    Lint(WaiversLintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WaiversLintArgs {
+    /// The waivers file, e.g. `--waivers waivers.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: PathBuf,
+    /// An attestations file to check as well.
+    #[arg(long, value_name = "FILE")]
+    pub attestations: Option<PathBuf>,
+    /// The inventory whose host names the rules may use; without it, host names are not checked.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// The benchmark whose check ids the rules may use; `auto`: any built-in benchmark's.
+    #[arg(long, value_name = "ID|PATH|auto", default_value = "auto")]
+    pub benchmark: String,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ pub mod command;
 use crate::outcome::diff::{
     Category, CheckDiff, Compared, Diff, HostDiff, HostIncomparable, Incomparable, Seen, Side,
 };
-use crate::outcome::{CheckResult, HostReport, Report, Status};
+use crate::outcome::{Attestation, CheckResult, Covered, Effect, HostReport, Report, Status};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -22,7 +22,7 @@ pub fn compare(old: &Report, old_path: Option<PathBuf>, new: &Report, new_path: 
     let mut hosts_added = Vec::new();
     for host in &new.hosts {
         match old_hosts.get(host.name.as_str()) {
-            Some(before) => hosts.push(compare_host(before, host)),
+            Some(before) => hosts.push(compare_host((before, &old.attestations), (host, &new.attestations))),
             None => hosts_added.push(host.name.clone()),
         }
     }
@@ -41,7 +41,11 @@ fn compared(report: &Report, path: Option<PathBuf>) -> Compared {
     Compared { path, started_at: report.started_at, hardbench_version: report.hardbench_version.clone() }
 }
 
-fn compare_host(old: &HostReport, new: &HostReport) -> HostDiff {
+/// A host of a report, with the report's attestations (which a waived
+/// result may need: `counted`).
+type InReport<'a> = (&'a HostReport, &'a [Attestation]);
+
+fn compare_host((old, old_attestations): InReport, (new, new_attestations): InReport) -> HostDiff {
     let whole = |incomparable| HostDiff {
         name: new.name.clone(),
         incomparable: Some(incomparable),
@@ -70,7 +74,7 @@ fn compare_host(old: &HostReport, new: &HostReport) -> HostDiff {
     let mut checks = Vec::new();
     let mut still_passing = 0;
     for (before, after) in pairs {
-        let check = compare_check(before, after);
+        let check = compare_check(before.map(|r| (r, old_attestations)), after.map(|r| (r, new_attestations)));
         if check.category == Category::StillPassing {
             still_passing += 1;
         } else {
@@ -92,24 +96,40 @@ enum Counts {
     NoVerdict,
 }
 
-fn counts(seen: Seen) -> Counts {
-    match seen.verdict {
+fn counts((result, attestations): (&CheckResult, &[Attestation])) -> Counts {
+    match counted(result, attestations) {
         Status::Pass => Counts::Passing,
         Status::Fail | Status::Warn => Counts::Failing,
-        Status::Manual | Status::NotApplicable | Status::Skip | Status::Error => Counts::NoVerdict,
+        Status::Waived | Status::Manual | Status::NotApplicable | Status::Skip | Status::Error => Counts::NoVerdict,
+    }
+}
+
+/// The status a result is compared by: its own, but for a waived result
+/// the one the waiver hid (a waived failure is still a failure): the
+/// attested result when an attestation decided the manual check, else the
+/// verdict evaluation gave.
+fn counted(result: &CheckResult, attestations: &[Attestation]) -> Status {
+    if result.outcome.status != Status::Waived {
+        return result.outcome.status;
+    }
+    match result.attestation {
+        Some(Covered { index, effect: Effect::Applied }) => attestations.get(index).map_or(result.verdict, |a| a.result),
+        _ => result.verdict,
     }
 }
 
 fn seen(result: &CheckResult) -> Seen {
-    Seen { status: result.outcome.status, verdict: result.outcome.status }
+    Seen { status: result.outcome.status, verdict: result.verdict }
 }
 
 /// Compares one check; at least one side is `Some`.
-fn compare_check(old: Option<&CheckResult>, new: Option<&CheckResult>) -> CheckDiff {
-    let named = new.or(old);
+fn compare_check(
+    old: Option<(&CheckResult, &[Attestation])>,
+    new: Option<(&CheckResult, &[Attestation])>,
+) -> CheckDiff {
+    let named = new.or(old).map(|(result, _)| result);
     let title = named.map(|result| result.title.to_string()).unwrap_or_default();
     let id = named.map(|result| result.id.to_string()).unwrap_or_default();
-    let (old, new) = (old.map(seen), new.map(seen));
     let incomparable = |why| (Category::Incomparable, Some(why));
     let (category, incomparable) = match (old, new) {
         (None, _) => incomparable(Incomparable::Missing { side: Side::Old }),
@@ -124,7 +144,7 @@ fn compare_check(old: Option<&CheckResult>, new: Option<&CheckResult>) -> CheckD
             (Counts::Passing, Counts::Passing) => (Category::StillPassing, None),
         },
     };
-    CheckDiff { id, title, category, incomparable, old, new }
+    CheckDiff { id, title, category, incomparable, old: old.map(|(r, _)| seen(r)), new: new.map(|(r, _)| seen(r)) }
 }
 
 #[cfg(test)]

@@ -25,6 +25,12 @@ pub enum Error {
     /// `--check` or `--skip` is unusable.
     #[error(transparent)]
     Selection(#[from] SelectionErrors),
+    /// A waivers or attestations file is unusable.
+    #[error(transparent)]
+    Review(#[from] crate::review::file::ReviewErrors),
+    /// The selection evaluates no check at all (`--check 1.2.15 --skip 1.2.15`).
+    #[error("the selection evaluates no check: {0}")]
+    NothingSelected(String),
     /// An output path is unusable.
     #[error(transparent)]
     Output(#[from] OutputError),

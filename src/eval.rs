@@ -39,17 +39,6 @@ enum Verdict {
     NotApplicable,
 }
 
-impl Verdict {
-    fn name(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Error => "error",
-            Verdict::NotApplicable => "not-applicable",
-        }
-    }
-}
-
 /// What one test concluded, with its evidence.
 struct Judgement {
     verdict: Verdict,
@@ -99,31 +88,28 @@ pub fn evaluate(host: &HostContext<'_>, check: &Check) -> Outcome {
             actual: "nothing is observed automatically for this recommendation".into(),
             sources: Vec::new(),
             notes: Vec::new(),
+            automated_verdict: None,
         };
     };
     let judgement = judge(host, test);
-    let mut notes = judgement.notes;
-    let status = if check.automated {
-        match judgement.verdict {
-            Verdict::Pass => Status::Pass,
-            Verdict::Fail if check.scored => Status::Fail,
-            Verdict::Fail => Status::Warn,
-            Verdict::Error => Status::Error,
-            Verdict::NotApplicable => Status::NotApplicable,
-        }
-    } else {
-        notes.push(format!(
-            "automated evaluation would be: {}",
-            judgement.verdict.name()
-        ));
-        Status::Manual
+    let verdict = match judgement.verdict {
+        Verdict::Pass => Status::Pass,
+        Verdict::Fail => Status::Fail,
+        Verdict::Error => Status::Error,
+        Verdict::NotApplicable => Status::NotApplicable,
+    };
+    let (status, automated_verdict) = match verdict {
+        _ if !check.automated => (Status::Manual, Some(verdict)),
+        Status::Fail if !check.scored => (Status::Warn, None),
+        _ => (verdict, None),
     };
     Outcome {
         status,
         expected: judgement.expected,
         actual: judgement.actual,
         sources: judgement.sources,
-        notes,
+        notes: judgement.notes,
+        automated_verdict,
     }
 }
 
@@ -567,7 +553,7 @@ mod tests {
             Status::Manual,
             "--anonymous-auth=true",
         );
-        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        assert_eq!(o.automated_verdict, Some(Status::Fail));
     }
 
     #[test]
@@ -636,7 +622,7 @@ mod tests {
         case(&denied, "1.2.15", Status::Error, "kube-apiserver is not running and /etc/kubernetes/manifests/kube-apiserver.yaml could not be read: Permission denied");
         // Manual checks stay manual when facts are missing, saying so.
         let o = case(&host(), "1.2.1", Status::Manual, "kube-apiserver is not running and /etc/kubernetes/manifests/kube-apiserver.yaml was not collected");
-        assert_eq!(o.notes, ["automated evaluation would be: error"]);
+        assert_eq!((o.notes.len(), o.automated_verdict), (0, Some(Status::Error)));
     }
 
     #[test]
@@ -663,14 +649,14 @@ mod tests {
             Status::Manual,
             "--read-only-port 10255",
         );
-        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        assert_eq!(o.automated_verdict, Some(Status::Fail));
         let o = case(
             &host().run(K, ""),
             "4.2.4",
             Status::Manual,
             "absent (kubelet default without --config: 10255)",
         );
-        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        assert_eq!(o.automated_verdict, Some(Status::Fail));
         // With --config: the KubeletConfiguration defaults apply.
         let base = with_config("").doc(
             KUBELET_CONFIG,
@@ -694,7 +680,7 @@ mod tests {
             Status::Manual,
             "absent (kubelet default with --config: 0)",
         );
-        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+        assert_eq!((o.notes.len(), o.automated_verdict), (0, Some(Status::Pass)));
         // The file wins over defaults, flags win over the file.
         let open = with_config("").doc(
             KUBELET_CONFIG,
@@ -1123,7 +1109,7 @@ mod tests {
             .file(&format!("{pki}/etcd"), 0o755, ("hbaudit", 1001), ("hbaudit", 1001));
         case(&bad, "1.1.19", Status::Fail, "2 of 4 fail: /etc/kubernetes/pki/ca.key: owner hbaudit:root (uid 1001, gid 0); /etc/kubernetes/pki/etcd: owner hbaudit:hbaudit (uid 1001, gid 1001)");
         let o = case(&bad, "1.1.21", Status::Manual, "1 of 1 fail: /etc/kubernetes/pki/ca.key: permissions 644");
-        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        assert_eq!(o.automated_verdict, Some(Status::Fail));
         case(&host(), "1.1.19", Status::Error, "/etc/kubernetes/pki was not collected");
         let mut gone = host();
         gone.0.listings.insert(pki.into(), crate::facts::Listing::Missing);
@@ -1131,7 +1117,7 @@ mod tests {
         let mut no_cni = host();
         no_cni.0.listings.insert("/etc/cni/net.d".into(), crate::facts::Listing::Missing);
         let o = case(&no_cni, "1.1.9", Status::Manual, "not applicable: directory /etc/cni/net.d does not exist on this host");
-        assert_eq!(o.notes, ["automated evaluation would be: not-applicable"]);
+        assert_eq!((o.notes.len(), o.automated_verdict), (0, Some(Status::NotApplicable)));
     }
 
     const ENC: &str = "/etc/kubernetes/enc/encryption.yaml";
@@ -1148,12 +1134,12 @@ mod tests {
     #[test]
     fn encryption_at_rest() {
         let o = case(&encrypted("[{aescbc: {keys: [{name: k, secret: REDACTED}]}}, {identity: {}}]"), "1.2.28", Status::Manual, "secrets: aescbc, identity (in /etc/kubernetes/enc/encryption.yaml)");
-        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+        assert_eq!((o.notes.len(), o.automated_verdict), (0, Some(Status::Pass)));
         let o = case(&encrypted("[{identity: {}}, {secretbox: {}}]"), "1.2.28", Status::Manual, "secrets: identity, secretbox (in /etc/kubernetes/enc/encryption.yaml)");
-        assert_eq!(o.notes[1], "automated evaluation would be: fail");
+        assert_eq!((o.notes.len(), o.automated_verdict), (1, Some(Status::Fail)));
         assert!(o.notes[0].contains("identity is the first provider"));
         let o = case(&encrypted("[{kms: {apiVersion: v2, name: v}}]"), "1.2.28", Status::Manual, "secrets: kms v2 (in /etc/kubernetes/enc/encryption.yaml)");
-        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+        assert_eq!((o.notes.len(), o.automated_verdict), (0, Some(Status::Pass)));
         let o = case(&encrypted("[{kms: {name: v}}]"), "1.2.28", Status::Manual, "secrets: kms v1 (in /etc/kubernetes/enc/encryption.yaml)");
         assert!(o.notes[0].contains("KMS v1 is deprecated"));
         let o = case(&encrypted("[{aesgcm: {}}]"), "1.2.28", Status::Manual, "secrets: aesgcm (in /etc/kubernetes/enc/encryption.yaml)");
@@ -1178,9 +1164,9 @@ mod tests {
                 .doc(policy, &format!("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: {rules}\n"))
         };
         let o = case(&with("[{level: Metadata}, {level: None}]"), "3.2.1", Status::Manual, "/etc/kubernetes/audit-policy.yaml: 2 rules, levels used: Metadata, None");
-        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+        assert_eq!((o.notes.len(), o.automated_verdict), (0, Some(Status::Pass)));
         let o = case(&with("[{level: None}]"), "3.2.1", Status::Manual, "/etc/kubernetes/audit-policy.yaml: 1 rules, levels used: None");
-        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        assert_eq!(o.automated_verdict, Some(Status::Fail));
         case(&host().run(Component::KubeApiserver, ""), "3.2.1", Status::Manual, "kube-apiserver runs without --audit-policy-file: nothing is audited");
     }
 
@@ -1198,10 +1184,10 @@ mod tests {
             h
         };
         let o = case(&cluster("/pki/etcd/ca.crt"), "2.7", Status::Manual, "etcd --trusted-ca-file /pki/etcd/ca.crt (sha256 of the certificate BB:BB:BB:BB…) differs from kube-apiserver --client-ca-file /pki/ca.crt (AA:AA:AA:AA…)");
-        assert_eq!(o.notes, ["automated evaluation would be: pass"]);
+        assert_eq!((o.notes.len(), o.automated_verdict), (0, Some(Status::Pass)));
         // A different path to the same certificate is the same CA.
         let o = case(&cluster("/pki/copy.crt"), "2.7", Status::Manual, "etcd --trusted-ca-file /pki/copy.crt (sha256 of the certificate AA:AA:AA:AA…) is the same certificate as kube-apiserver --client-ca-file /pki/ca.crt (AA:AA:AA:AA…)");
-        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        assert_eq!(o.automated_verdict, Some(Status::Fail));
         case(&cluster("/pki/other.crt"), "2.7", Status::Manual, "etcd --trusted-ca-file /pki/other.crt was not fingerprinted on the host");
         let mut mixed = cluster("/pki/etcd/ca.crt");
         mixed.0.certificates.insert("/pki/ca.crt".into(), CertFact::Fingerprint { method: FingerprintMethod::FileBytes, sha256: vec!["AA"; 32].join(":") });
@@ -1220,7 +1206,7 @@ mod tests {
             Status::Manual,
             "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA (outside the allowed set: TLS_RSA_WITH_AES_128_CBC_SHA)",
         );
-        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        assert_eq!(o.automated_verdict, Some(Status::Fail));
         case(
             &host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "tlsCipherSuites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]\n"),
             "4.2.12",
@@ -1238,10 +1224,10 @@ mod tests {
         case(&host().run(Component::Kubelet, ""), "4.2.10", Status::Fail, "absent (kubelet default without --config: false)");
         case(&host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "{}"), "4.2.10", Status::Fail, "absent (kubelet default with --config: false)");
         let o = case(&host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "streamingConnectionIdleTimeout: 0s\n"), "4.2.5", Status::Manual, "streamingConnectionIdleTimeout: 0s (in /k.yaml), which kubelet reads as 4h0m0s");
-        assert_eq!(o.notes.last().unwrap(), "automated evaluation would be: pass");
+        assert_eq!(o.automated_verdict, Some(Status::Pass));
         case(&host().run(Component::Kubelet, "--feature-gates=RotateKubeletServerCertificate=true,Foo=false"), "4.2.11", Status::Manual, "--feature-gates=RotateKubeletServerCertificate=true,Foo=false");
         let o = case(&host().run(Component::Kubelet, "--config=/k.yaml").doc("/k.yaml", "featureGates:\n  RotateKubeletServerCertificate: false\n"), "4.2.11", Status::Manual, "featureGates: RotateKubeletServerCertificate=false (in /k.yaml)");
-        assert_eq!(o.notes, ["automated evaluation would be: fail"]);
+        assert_eq!(o.automated_verdict, Some(Status::Fail));
         // Repeated --enable-admission-plugins accumulate.
         case(&host().run(Component::KubeApiserver, "--enable-admission-plugins=NodeRestriction --enable-admission-plugins=AlwaysAdmit"), "1.2.10", Status::Fail, "--enable-admission-plugins=NodeRestriction --enable-admission-plugins=AlwaysAdmit");
     }
@@ -1304,12 +1290,12 @@ mod tests {
         // kubelet --config: 0s is 4h; "" mode is Webhook; a negative pid limit is -1; 0 QPS stays 0.
         let kubelet = |yaml: &str| host().run(K, "--config=/k.yaml").doc("/k.yaml", yaml);
         let o = case(&kubelet("streamingConnectionIdleTimeout: 0s\n"), "4.2.5", Status::Manual, "streamingConnectionIdleTimeout: 0s (in /k.yaml), which kubelet reads as 4h0m0s");
-        assert_eq!(o.notes.last().unwrap(), "automated evaluation would be: pass");
+        assert_eq!(o.automated_verdict, Some(Status::Pass));
         case(&kubelet("authorization:\n  mode: \"\"\n"), "4.2.2", Status::Pass, "authorization.mode: \"\" (in /k.yaml), which kubelet reads as Webhook");
         case(&kubelet("eventRecordQPS: 0\n"), "4.2.8", Status::Manual, "eventRecordQPS: 0 (in /k.yaml)");
         case(&kubelet("readOnlyPort: 0\n"), "4.2.4", Status::Manual, "readOnlyPort: 0 (in /k.yaml)");
         let o = case(&kubelet("podPidsLimit: -5\n"), "4.2.13", Status::Manual, "podPidsLimit: -5 (in /k.yaml), which kubelet reads as -1");
-        assert_eq!(o.notes.last().unwrap(), "automated evaluation would be: fail");
+        assert_eq!(o.automated_verdict, Some(Status::Fail));
         // A null pointer field is the default; a null duration is refused by the kubelet.
         case(&kubelet("authentication:\n  anonymous:\n    enabled:\n"), "4.2.1", Status::Pass, "absent (kubelet default with --config: false)");
         case(&kubelet("streamingConnectionIdleTimeout:\n"), "4.2.5", Status::Manual, "kubelet config file /k.yaml: streamingConnectionIdleTimeout: null is not a duration (kubelet cannot decode it)");
@@ -1322,7 +1308,7 @@ mod tests {
                 .doc("/d/10-a.conf", yaml)
         };
         let o = case(&dropped("streamingConnectionIdleTimeout: 0s\n"), "4.2.5", Status::Manual, "streamingConnectionIdleTimeout: 0s (in /d/10-a.conf)");
-        assert_eq!(o.notes.last().unwrap(), "automated evaluation would be: fail");
+        assert_eq!(o.automated_verdict, Some(Status::Fail));
         case(&dropped("streamingConnectionIdleTimeout:\n"), "4.2.5", Status::Manual, "streamingConnectionIdleTimeout: 5m (in /k.yaml)");
         // Drop-ins without --config are merged over the flag defaults.
         let only_dir = host().run(K, "--config-dir=/d").doc("/d/10-a.conf", "readOnlyPort: 0\n");

@@ -25,6 +25,7 @@ pub mod output;
 pub mod platform;
 pub mod progress;
 pub mod report;
+pub mod review;
 pub mod run;
 pub mod select;
 pub mod toml_file;

@@ -59,6 +59,8 @@ fn exit_code(error: &Error) -> ExitCode {
         | Error::UnknownBenchmark { .. }
         | Error::Benchmark(_)
         | Error::Selection(_)
+        | Error::Review(_)
+        | Error::NothingSelected(_)
         | Error::Output(_)
         | Error::Report(_)
         | Error::Evidence(_)

@@ -131,7 +131,7 @@ mod tests {
             &Status::ALL,
             Status::name,
             Status::from_name,
-            &["pass", "fail", "warn", "manual", "not-applicable", "skip", "error"],
+            &["pass", "fail", "warn", "waived", "manual", "not-applicable", "skip", "error"],
         );
         agree(
             &HostErrorKind::ALL,

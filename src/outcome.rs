@@ -7,9 +7,17 @@ pub mod diff;
 
 use crate::component::Role;
 use crate::names::named_enum;
+pub use invocation::{InputFile, Invocation};
+pub use review::{Attestation, Origin, RuleState, Scope, Waiver};
 use crate::transport::{HostError, HostKeyInfo};
 use serde::Serialize;
 use std::sync::Arc;
+
+mod invocation;
+mod review;
+
+pub use invocation::{current_user, machine_name};
+pub use review::state as rule_state;
 
 named_enum! {
     /// The verdict of one check on one host.
@@ -19,6 +27,9 @@ named_enum! {
         Fail = "fail",
         /// An unscored check that did not pass.
         Warn = "warn",
+        /// A check that failed (or warned) under an active waiver: an
+        /// accepted risk. `CheckResult::verdict` keeps what it was.
+        Waived = "waived",
         /// The recommendation needs a human; `actual` still says what was observed.
         Manual = "manual",
         /// The check does not apply to this host (the file, directory or
@@ -66,6 +77,36 @@ pub struct Outcome {
     /// Remarks an auditor should see (e.g. "the manifest differs").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// For a manual check that has a test: what automated evaluation
+    /// concluded (pass, fail, error or not-applicable), so that a manual
+    /// check that would fail stands apart from the harmless ones. `None`
+    /// for every other check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub automated_verdict: Option<Status>,
+}
+
+named_enum! {
+    /// What a waiver or an attestation did to the one result it covers.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Effect {
+        /// It changed the status: a failure became `waived`, a manual check
+        /// became the attested `pass` or `fail`.
+        Applied = "applied",
+        /// It would have, but it had expired: the check is judged normally.
+        Expired = "expired",
+        /// It covers the check, but there was nothing to change: a waiver
+        /// over a check that passes (or errs, or does not apply), an
+        /// attestation over a check that is not manual.
+        NotNeeded = "not-needed",
+    }
+}
+
+/// A waiver or attestation that covers one result: which one (its index in
+/// `Report::waivers` or `Report::attestations`) and what it did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Covered {
+    pub index: usize,
+    pub effect: Effect,
 }
 
 /// One check's outcome together with the check's identity. The check's
@@ -85,6 +126,11 @@ pub struct CheckResult {
     /// The check's own remediation, or a copy with `{path}` filled in.
     pub remediation: Arc<str>,
     pub outcome: Outcome,
+    /// The status evaluation alone gave, before any attestation or waiver:
+    /// `outcome.status` when neither applied.
+    pub verdict: Status,
+    pub waiver: Option<Covered>,
+    pub attestation: Option<Covered>,
 }
 
 /// Everything about one host in a run.
@@ -134,7 +180,11 @@ pub struct Summary {
     pub pass: usize,
     pub fail: usize,
     pub warn: usize,
+    pub waived: usize,
     pub manual: usize,
+    /// Manual checks whose automated evaluation would fail (also counted
+    /// in `manual`).
+    pub manual_failing: usize,
     pub not_applicable: usize,
     pub skip: usize,
     pub error: usize,
@@ -143,12 +193,16 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn add(&mut self, status: Status) {
-        match status {
+    pub fn add(&mut self, result: &CheckResult) {
+        match result.outcome.status {
             Status::Pass => self.pass += 1,
             Status::Fail => self.fail += 1,
             Status::Warn => self.warn += 1,
-            Status::Manual => self.manual += 1,
+            Status::Waived => self.waived += 1,
+            Status::Manual => {
+                self.manual += 1;
+                self.manual_failing += usize::from(result.outcome.automated_verdict == Some(Status::Fail));
+            }
             Status::NotApplicable => self.not_applicable += 1,
             Status::Skip => self.skip += 1,
             Status::Error => self.error += 1,
@@ -158,7 +212,7 @@ impl Summary {
     pub fn of_results<'a>(results: impl IntoIterator<Item = &'a CheckResult>) -> Summary {
         let mut summary = Summary::default();
         for result in results {
-            summary.add(result.outcome.status);
+            summary.add(result);
         }
         summary
     }
@@ -181,6 +235,15 @@ pub struct BenchmarkInfo {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     pub hardbench_version: String,
+    /// What was run, with what, by whom, where.
+    pub invocation: Invocation,
+    /// The waivers and attestations the run was given, in file order;
+    /// results point into these (`Covered::index`).
+    pub waivers: Vec<Waiver>,
+    pub attestations: Vec<Attestation>,
+    /// The day waivers and attestations were judged on (expired or not):
+    /// the local date the run started.
+    pub review_date: chrono::NaiveDate,
     pub started_at: chrono::DateTime<chrono::FixedOffset>,
     pub finished_at: chrono::DateTime<chrono::FixedOffset>,
     pub hosts: Vec<HostReport>,
@@ -191,6 +254,16 @@ pub struct Report {
     pub report_missing: bool,
     /// The diff against `--baseline`, and what fails the run.
     pub baseline: Option<diff::Baseline>,
+}
+
+/// How one waiver or attestation was used in a run.
+#[derive(Debug)]
+pub struct RuleUse<'a> {
+    pub expires: chrono::NaiveDate,
+    pub state: RuleState,
+    /// Each result it covers, with its host's name and what it did there,
+    /// in report order.
+    pub covered: Vec<(&'a str, &'a CheckResult, Effect)>,
 }
 
 /// Process exit codes; the numbers are a documented interface.
@@ -247,6 +320,37 @@ impl Report {
         Some(common)
     }
 
+    /// Each waiver's state in this run and the results it covered, in
+    /// file order (`Report::waivers`).
+    pub fn waiver_uses(&self) -> Vec<RuleUse<'_>> {
+        self.rule_uses(self.waivers.iter().map(|w| w.expires), |r| r.waiver)
+    }
+
+    /// The same for the attestations.
+    pub fn attestation_uses(&self) -> Vec<RuleUse<'_>> {
+        self.rule_uses(self.attestations.iter().map(|a| a.expires), |r| r.attestation)
+    }
+
+    fn rule_uses(
+        &self,
+        expiries: impl Iterator<Item = chrono::NaiveDate>,
+        covered_by: fn(&CheckResult) -> Option<Covered>,
+    ) -> Vec<RuleUse<'_>> {
+        let mut uses: Vec<RuleUse<'_>> =
+            expiries.map(|expires| RuleUse { expires, state: RuleState::Unused, covered: Vec::new() }).collect();
+        for host in &self.hosts {
+            for result in host.result.iter().flatten() {
+                if let Some(covered) = covered_by(result) {
+                    uses[covered.index].covered.push((host.name.as_str(), result, covered.effect));
+                }
+            }
+        }
+        for rule in &mut uses {
+            rule.state = rule_state(rule.expires, self.review_date, rule.covered.len());
+        }
+        uses
+    }
+
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
         for host in &self.hosts {
@@ -254,7 +358,7 @@ impl Report {
                 Ok(results) => {
                     summary.hosts_ok += 1;
                     for result in results {
-                        summary.add(result.outcome.status);
+                        summary.add(result);
                     }
                 }
                 Err(_) => summary.hosts_error += 1,

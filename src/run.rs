@@ -8,7 +8,10 @@
 
 use crate::audit::{self, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark, Level};
-use crate::cli::{Cli, Command, EvaluateArgs, ListChecksArgs, OutputArgs, RunArgs, SelectionArgs, ValidateArgs};
+use crate::cli::{
+    Cli, Command, EvaluateArgs, ListChecksArgs, OutputArgs, ReviewArgs, RunArgs, SelectionArgs, ValidateArgs,
+    WaiversCommand, WaiversLintArgs,
+};
 use crate::diff::baseline::Pending;
 use crate::error::Error;
 use crate::evidence::{EvidenceError, HostRecord, SavedSet, Staging};
@@ -16,11 +19,13 @@ use crate::facts::plan;
 use crate::gather::{self, Script};
 use crate::interrupt::{self, Interrupt};
 use crate::inventory::{self, Become, Host};
-use crate::outcome::{ExitCode, HostReport, Report};
+use crate::outcome::{self as results, ExitCode, HostReport, InputFile, Invocation, Report};
 use crate::output::{self, Destination};
 use crate::progress::Progress;
 use crate::report;
-use crate::select::Selection;
+use crate::review::file::{self as review_file, Known};
+use crate::review::{lint, Reviews};
+use crate::select::{Disposition, Selection};
 use crate::transport::Transport;
 use crate::version;
 use chrono::{DateTime, FixedOffset};
@@ -52,6 +57,7 @@ pub fn execute(
         Command::Evaluate(args) => evaluate(&args, interrupt, console),
         Command::ListChecks(args) => list_checks(&args, console.stdout),
         Command::ListBenchmarks => list_benchmarks(console.stdout),
+        Command::Waivers(WaiversCommand::Lint(args)) => lint_waivers(&args, console),
         Command::Validate(args) => validate(&args, console),
         Command::Diff(args) => crate::diff::command::execute(&args, console),
     }
@@ -68,8 +74,17 @@ fn run(
     warn(console.stderr, &inventory.warnings);
     let hosts = inventory.select(&args.limit)?;
     let candidates = Arc::new(candidates(&args.selection)?);
+    let names: Vec<String> = inventory.hosts.iter().map(|host| host.name.clone()).collect();
+    let (reviews, review_files) = reviews(&args.review, &candidates, Some(&names), started_at)?;
+    let reviews = Arc::new(reviews);
     let outputs = check_outputs(&args.output)?;
     let baseline = Pending::load(&args.baseline)?;
+    let invocation = Invocation {
+        command: "run".into(),
+        limit: args.limit.clone(),
+        inventory: Some(InputFile::of(&args.inventory, &std::fs::read(&args.inventory).unwrap_or_default())),
+        ..invocation(&args.selection, review_files)
+    };
     let evidence = args.save_facts.as_deref().map(|dir| Staging::create(dir, started_at)).transpose()?.map(Arc::new);
 
     let progress = Arc::new(Progress::new(hosts.len(), !args.no_progress));
@@ -80,7 +95,7 @@ fn run(
         crate::transport::descriptors::clamp_concurrency(usize::from(args.concurrency).min(hosts.len())),
         Arc::clone(&progress),
         interrupt,
-        audit_and_save(&candidates, evidence.clone()),
+        audit_and_save(&candidates, &reviews, evidence.clone()),
     );
     progress.finish();
 
@@ -88,7 +103,7 @@ fn run(
     // Every host is done (or interrupted): the set is complete. A set that
     // cannot be written does not cost the reports: they say it is missing.
     let saved = evidence.map_or(Ok(()), |set| set.commit(records.into_iter().flatten().collect()));
-    let mut report = assemble(started_at, audited);
+    let mut report = assemble(started_at, invocation, &reviews, audited);
     baseline.attach(&mut report);
     if let Err(error) = saved {
         missing(&mut report, console, &error);
@@ -100,13 +115,18 @@ fn run(
 type Saved = Option<Result<HostRecord, EvidenceError>>;
 
 /// A host's work once its gathering ended, on its worker thread: audit it
-/// under the benchmark chosen for it and save its facts, so that only its
-/// results outlive it.
-fn audit_and_save(candidates: &Arc<Candidates>, evidence: Option<Arc<Staging>>) -> gather::Finish<(HostReport, Saved)> {
+/// under the benchmark chosen for it, apply the waivers and attestations,
+/// and save its facts, so that only its results outlive it.
+fn audit_and_save(
+    candidates: &Arc<Candidates>,
+    reviews: &Arc<Reviews>,
+    evidence: Option<Arc<Staging>>,
+) -> gather::Finish<(HostReport, Saved)> {
     let candidates = Arc::clone(candidates);
+    let reviews = Arc::clone(reviews);
     Arc::new(move |host, gathering| {
         let identity = identity(host);
-        let audited = audit::audit(&identity, &gathering, &candidates);
+        let audited = audit_reviewed(&identity, &gathering, &candidates, &reviews);
         let saved = evidence.as_ref().map(|set| set.save(&identity, gathering));
         (audited, saved)
     })
@@ -121,20 +141,38 @@ fn script(candidates: &Candidates) -> Script {
     Script { text: crate::GATHER_SCRIPT.as_bytes(), args: plan.args() }
 }
 
+/// One host's report: audited, then reviewed.
+fn audit_reviewed(
+    identity: &HostIdentity,
+    gathering: &crate::gather::Gathering,
+    candidates: &Candidates,
+    reviews: &Reviews,
+) -> HostReport {
+    let mut audited = audit::audit(identity, gathering, candidates);
+    if let Ok(results) = &mut audited.result {
+        reviews.apply(&audited.name, &audited.roles, results);
+    }
+    audited
+}
+
 fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -> Result<ExitCode, Error> {
     let started_at = now();
     let candidates = candidates(&args.selection)?;
+    let set = SavedSet::open(&args.facts)?;
+    let names: Vec<String> = set.records().iter().map(|record| record.host.clone()).collect();
+    let (reviews, review_files) = reviews(&args.review, &candidates, Some(&names), started_at)?;
     let outputs = check_outputs(&args.output)?;
     let baseline = Pending::load(&args.baseline)?;
-    let set = SavedSet::open(&args.facts)?;
+    let invocation =
+        Invocation { command: "evaluate".into(), facts: Some(args.facts.display().to_string()), ..invocation(&args.selection, review_files) };
     let mut audited = Vec::with_capacity(set.records().len());
     for record in set.records() {
         stop_if_interrupted(interrupt, set.dir())?;
         let (identity, gathering) = set.load(record)?;
-        audited.push(audit::audit(&identity, &gathering, &candidates));
+        audited.push(audit_reviewed(&identity, &gathering, &candidates, &reviews));
     }
     stop_if_interrupted(interrupt, set.dir())?;
-    let mut report = assemble(started_at, audited);
+    let mut report = assemble(started_at, invocation, &reviews, audited);
     baseline.attach(&mut report);
     Ok(finish(report, &outputs, interrupt, console))
 }
@@ -245,6 +283,16 @@ fn candidates(selection: &SelectionArgs) -> Result<Candidates, Error> {
     // Check ids must mean something in one of the benchmarks the run may choose.
     let level = selection.level.and_then(Level::from_number);
     let chosen = Selection::for_candidates(&benchmarks, &selection.check, &selection.skip, level)?;
+    let evaluates = |b: &Benchmark| b.checks.iter().any(|check| chosen.disposition(check) == Disposition::Evaluate);
+    if !benchmarks.iter().any(evaluates) {
+        let flags: Vec<String> = [("--check", &selection.check), ("--skip", &selection.skip)]
+            .into_iter()
+            .filter(|(_, patterns)| !patterns.is_empty())
+            .map(|(flag, patterns)| format!("{flag} {}", patterns.join(",")))
+            .chain(selection.level.map(|level| format!("--level {level}")))
+            .collect();
+        return Err(Error::NothingSelected(flags.join(" ")));
+    }
     let selections = vec![chosen; benchmarks.len()];
     Ok(Candidates { benchmarks, selections, auto: selection.benchmark == "auto" })
 }
@@ -280,10 +328,78 @@ fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
     })
 }
 
+/// The waivers and attestations files, read and checked against what the
+/// run may judge (its benchmarks, its hosts) before anything is contacted.
+fn reviews(
+    args: &ReviewArgs,
+    candidates: &Candidates,
+    hosts: Option<&[String]>,
+    started_at: DateTime<FixedOffset>,
+) -> Result<(Reviews, [Option<InputFile>; 2]), Error> {
+    let known = Known { benchmarks: &candidates.benchmarks, hosts, today: started_at.date_naive() };
+    let waivers = args.waivers.as_deref().map(|path| review_file::load_waivers(path, &known)).transpose()?;
+    let attestations =
+        args.attestations.as_deref().map(|path| review_file::load_attestations(path, &known)).transpose()?;
+    let files = [waivers.as_ref().map(|w| w.file.clone()), attestations.as_ref().map(|a| a.file.clone())];
+    let reviews = Reviews {
+        waivers: waivers.map(|w| w.rules).unwrap_or_default(),
+        attestations: attestations.map(|a| a.rules).unwrap_or_default(),
+        today: known.today,
+    };
+    Ok((reviews, files))
+}
+
+/// What every command records of its invocation; `run` and `evaluate` add their own.
+fn invocation(selection: &SelectionArgs, [waivers, attestations]: [Option<InputFile>; 2]) -> Invocation {
+    Invocation {
+        benchmark: selection.benchmark.clone(),
+        level: selection.level,
+        check: selection.check.clone(),
+        skip: selection.skip.clone(),
+        waivers,
+        attestations,
+        user: results::current_user(),
+        machine: results::machine_name(),
+        ..Invocation::default()
+    }
+}
+
+/// `hardbench waivers lint`: 2 when a file is invalid, 1 when a rule has
+/// expired or expires soon, 0 otherwise.
+fn lint_waivers(args: &WaiversLintArgs, console: &mut Console) -> Result<ExitCode, Error> {
+    let candidates = candidates(&SelectionArgs {
+        benchmark: args.benchmark.clone(),
+        level: None,
+        check: Vec::new(),
+        skip: Vec::new(),
+    })?;
+    let names = match &args.inventory {
+        Some(path) => Some(inventory::load(path)?.hosts.into_iter().map(|host| host.name).collect::<Vec<_>>()),
+        None => None,
+    };
+    let review = ReviewArgs { waivers: Some(args.waivers.clone()), attestations: args.attestations.clone() };
+    let (reviews, _) = reviews(&review, &candidates, names.as_deref(), now())?;
+    let findings = lint::lint(&reviews.waivers, &reviews.attestations, reviews.today);
+    let attention = findings.iter().filter(|finding| finding.attention).count();
+    let mut text: String = findings.iter().map(|finding| format!("{}\n", finding.line)).collect();
+    text.push_str(&format!(
+        "{} waivers, {} attestations: {attention} expired or expiring within {} days\n",
+        reviews.waivers.len(),
+        reviews.attestations.len(),
+        lint::SOON_DAYS
+    ));
+    write_stdout(console.stdout, text.as_bytes())?;
+    Ok(if attention > 0 { ExitCode::NonCompliant } else { ExitCode::Compliant })
+}
+
 /// The report, once every host is audited (each under its own benchmark).
-fn assemble(started_at: DateTime<FixedOffset>, hosts: Vec<HostReport>) -> Report {
+fn assemble(started_at: DateTime<FixedOffset>, invocation: Invocation, reviews: &Reviews, hosts: Vec<HostReport>) -> Report {
     Report {
         hardbench_version: env!("CARGO_PKG_VERSION").to_string(),
+        invocation,
+        waivers: reviews.waivers.clone(),
+        attestations: reviews.attestations.clone(),
+        review_date: reviews.today,
         started_at,
         finished_at: now(),
         hosts,

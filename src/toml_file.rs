@@ -327,6 +327,17 @@ impl<'t, 'i> Table<'t, 'i> {
         self.typed(file, key, required, "a boolean", DeValue::as_bool)
     }
 
+    /// A TOML local date (`expires = 2027-03-31`): not a string, not a
+    /// date with a time.
+    pub fn date(&mut self, file: &mut TomlFile<'_>, key: &'static str, required: bool) -> Option<L<chrono::NaiveDate>> {
+        self.typed(file, key, required, "a date such as 2027-03-31 (a TOML date: no quotes, no time)", |v| match v {
+            DeValue::Datetime(t) if t.time.is_none() && t.offset.is_none() => t
+                .date
+                .and_then(|d| chrono::NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())),
+            _ => None,
+        })
+    }
+
     /// A scalar: a string, integer or boolean, kept as its text so that
     /// `value = 30` and `value = "30"` mean the same.
     pub fn scalar(&mut self, file: &mut TomlFile<'_>, key: &'static str) -> Option<L<String>> {

@@ -112,7 +112,7 @@ fn evaluated(dir: &Path, benchmark: &str, checks: &[String]) -> Outcomes {
         for result in host["results"].as_array().unwrap() {
             let key = (host["name"].as_str().unwrap().to_string(), result["id"].as_str().unwrap().to_string());
             let mut status = result["status"].as_str().unwrap().to_string();
-            let would_be = result["notes"].as_array().into_iter().flatten().filter_map(|n| n.as_str()?.strip_prefix("automated evaluation would be: ")).next();
+            let would_be = result["automated_verdict"].as_str();
             if let (Some(would_be), "manual") = (would_be, status.as_str()) {
                 status = format!("manual/{would_be}");
             }

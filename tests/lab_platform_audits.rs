@@ -4,8 +4,8 @@
 //! each host must get the benchmark its answer table names
 //! (tests/lab/answers/PROFILE.tsv, `# benchmark:`), the table's roles, and
 //! every check's status the table gives; for a manual check also the
-//! automated evaluation the table says it would have (the result's note
-//! "automated evaluation would be: …"). cp-v130 has no table of its own: it
+//! automated evaluation the table says it would have (the result's
+//! `automated_verdict`). cp-v130 has no table of its own: it
 //! is cp-good on v1.30, so it must get cis-1.11 and cp-good's verdicts of
 //! tests/lab/README.md wherever cis-1.11 and cis-1.12 judge a check alike.
 //! A mismatch names the host, the check, what was expected, what was
@@ -170,12 +170,7 @@ fn disagreements(name: &str, host: &Value, answers: &Answers, whole: bool) -> Ve
             continue;
         }
         let (Some(result), Some(would)) = (result, &expected.would) else { continue };
-        let automated = result["notes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|n| n.as_str()?.strip_prefix("automated evaluation would be: "))
-            .next_back();
+        let automated = result["automated_verdict"].as_str();
         if automated != would.as_deref() {
             wrong.push(format!(
                 "{name} {id}: manual, expected its automated evaluation {}, got {} ({}); table: {}",
@@ -233,7 +228,7 @@ fn a_disagreement_is_found_and_named() {
         "roles": ["worker"],
         "results": [
             {"id": "4.1.5", "status": "fail", "actual": "644", "notes": []},
-            {"id": "4.2.4", "status": "manual", "actual": "10255", "notes": ["automated evaluation would be: fail"]},
+            {"id": "4.2.4", "status": "manual", "actual": "10255", "notes": [], "automated_verdict": "fail"},
             {"id": "4.3.1", "status": "pass", "actual": "127.0.0.1:10249", "notes": []},
         ],
     });

@@ -116,7 +116,11 @@ mod tests {
                 actual: String::new(),
                 sources: Vec::new(),
                 notes: Vec::new(),
+                automated_verdict: None,
             },
+            verdict: status,
+            waiver: None,
+            attestation: None,
         }
     }
 

@@ -46,6 +46,7 @@ mod tests {
             actual: String::new(),
             sources: files.iter().map(|p| Source::File { path: p.to_string() }).collect(),
             notes: Vec::new(),
+            automated_verdict: None,
         }
     }
 

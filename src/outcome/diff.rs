@@ -103,6 +103,11 @@ impl CheckDiff {
     pub fn regressed_into_fail(&self) -> bool {
         self.category == Category::Regressed && self.new.is_some_and(|seen| seen.status == Status::Fail)
     }
+
+    /// Whether a waiver hid the result on either side.
+    pub fn waived(&self) -> bool {
+        [self.old, self.new].into_iter().flatten().any(|seen| seen.status == Status::Waived)
+    }
 }
 
 /// One host present in both reports.

@@ -1,8 +1,10 @@
 //! The console report, for the person at the bastion: one summary line per
 //! host (with the benchmark that judged it), then the checks that need
 //! attention (fail, warn, error) with what was expected, what was found and
-//! where, and the remediation; manual and not-applicable checks compactly
-//! after them; a total line at the end.
+//! where, and the remediation; waived, attested, manual and not-applicable
+//! checks compactly after them (a manual check whose automated evaluation
+//! would fail first, marked); the waivers' and attestations' states; a total
+//! line at the end.
 //!
 //! Terminal safety: every string from a host or the report goes through
 //! `sanitize`, so no control character, escape sequence, newline or bidi
@@ -10,7 +12,7 @@
 //! the output are the writer's own colors, and only when `Style::color`.
 
 use crate::facts::Impostor;
-use crate::outcome::{CheckResult, HostReport, Report, Status, Summary};
+use crate::outcome::{CheckResult, Covered, Effect, HostReport, Report, RuleUse, Status, Summary};
 use crate::report::sanitize::sanitize;
 use crate::report::source;
 use std::io;
@@ -32,9 +34,12 @@ const DETAIL: &str = "      ";
 /// Write `report` for a person to read.
 pub fn write(report: &Report, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
     for host in &report.hosts {
-        write_host(host, out, style)?;
+        write_host(report, host, out, style)?;
         writeln!(out)?;
     }
+    let at = |o: &crate::outcome::Origin| format!("{}:{}", o.file.display(), o.line);
+    write_rules(out, "waiver", &report.waiver_uses(), |i| at(&report.waivers[i].origin))?;
+    write_rules(out, "attestation", &report.attestation_uses(), |i| at(&report.attestations[i].origin))?;
     let summary = report.summary();
     let hosts = summary.hosts_ok + summary.hosts_error;
     writeln!(
@@ -69,7 +74,7 @@ fn benchmarks(report: &Report) -> String {
     }
 }
 
-fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+fn write_host(report: &Report, host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
     let label = format!(
         "{} ({})",
         paint(style, BOLD, &sanitize(&host.name)),
@@ -104,21 +109,46 @@ fn write_host(host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::R
     }
     for result in results {
         match result.outcome.status {
-            Status::Fail | Status::Warn | Status::Error => write_check(result, out, style)?,
-            Status::Pass | Status::Manual | Status::NotApplicable | Status::Skip => {}
+            Status::Fail | Status::Warn | Status::Error => write_check(report, result, out, style)?,
+            Status::Pass | Status::Waived | Status::Manual | Status::NotApplicable | Status::Skip => {}
         }
     }
-    for result in results
-        .iter()
-        .filter(|result| result.outcome.status == Status::Manual)
-    {
+    for result in results.iter().filter(|result| result.outcome.status == Status::Waived) {
         writeln!(
             out,
-            "  {} {}; observed: {}",
+            "  {} {}; {}: {}",
+            label_of(style, Status::Waived),
+            Heading(result),
+            result.verdict,
+            sanitize(&source::observed(&result.outcome))
+        )?;
+        write_reviews(report, result, out)?;
+    }
+    let attested = |r: &&CheckResult| r.attestation.is_some_and(|a| a.effect == Effect::Applied);
+    for result in results.iter().filter(attested).filter(|r| r.outcome.status == Status::Pass) {
+        writeln!(out, "  {} {}", label_of(style, Status::Pass), Heading(result))?;
+        write_reviews(report, result, out)?;
+    }
+    // A manual check that automated evaluation would fail comes first, marked.
+    let manual = |would_fail: bool| {
+        results.iter().filter(move |result| {
+            result.outcome.status == Status::Manual && (result.outcome.automated_verdict == Some(Status::Fail)) == would_fail
+        })
+    };
+    for result in manual(true).chain(manual(false)) {
+        let would_fail = if result.outcome.automated_verdict == Some(Status::Fail) {
+            paint(style, color(Status::Fail), " (automated evaluation would fail)")
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  {} {}; observed: {}{would_fail}",
             label_of(style, Status::Manual),
             Heading(result),
             sanitize(&source::observed(&result.outcome))
         )?;
+        write_reviews(report, result, out)?;
     }
     for result in results
         .iter()
@@ -150,7 +180,7 @@ fn write_impostor(impostor: &Impostor, out: &mut dyn io::Write, style: Style) ->
     writeln!(out, "{DETAIL}not judged as {}: {}", impostor.component, sanitize(&impostor.reason))
 }
 
-fn write_check(result: &CheckResult, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+fn write_check(report: &Report, result: &CheckResult, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
     let outcome = &result.outcome;
     writeln!(
         out,
@@ -173,6 +203,7 @@ fn write_check(result: &CheckResult, out: &mut dyn io::Write, style: Style) -> i
     for note in &outcome.notes {
         writeln!(out, "{DETAIL}note: {}", sanitize(note))?;
     }
+    write_reviews(report, result, out)?;
     if outcome.status != Status::Error {
         for line in wrap(
             &format!("{DETAIL}remediation: "),
@@ -183,6 +214,80 @@ fn write_check(result: &CheckResult, out: &mut dyn io::Write, style: Style) -> i
         }
     }
     Ok(())
+}
+
+/// The attestation and the waiver that cover a result, and what each did.
+fn write_reviews(report: &Report, result: &CheckResult, out: &mut dyn io::Write) -> io::Result<()> {
+    if let Some(Covered { index, effect }) = result.attestation {
+        let a = &report.attestations[index];
+        let what = match effect {
+            Effect::Applied => "attested".to_string(),
+            Effect::Expired => format!("attestation expired on {}: the check stays manual; it was", a.expires),
+            Effect::NotNeeded => "not manual, so not changed by the attestation that it was".to_string(),
+        };
+        writeln!(
+            out,
+            "{DETAIL}{what} {} by {} on {} (attestation {}, {}:{}); evidence: {}",
+            a.result,
+            sanitize(&a.attested_by),
+            a.date,
+            index + 1,
+            a.origin.file.display(),
+            a.origin.line,
+            sanitize(&a.evidence)
+        )?;
+    }
+    if let Some(Covered { index, effect }) = result.waiver {
+        let w = &report.waivers[index];
+        let what = match effect {
+            Effect::Applied => format!("waived until {}", w.expires),
+            Effect::Expired => format!("waiver expired on {}: judged normally", w.expires),
+            Effect::NotNeeded => format!("covered by a waiver until {}, not needed: the check is {}", w.expires, result.outcome.status),
+        };
+        writeln!(
+            out,
+            "{DETAIL}{what} (waiver {}, {}:{}): {}; approved by {}",
+            index + 1,
+            w.origin.file.display(),
+            w.origin.line,
+            sanitize(&w.reason),
+            sanitize(&w.approved_by)
+        )?;
+    }
+    Ok(())
+}
+
+/// "waivers: 2 active, 1 expired (w.toml:8, on 2026-10-01), 1 unused (w.toml:15)";
+/// nothing when the run had none.
+fn write_rules(
+    out: &mut dyn io::Write,
+    kind: &str,
+    uses: &[RuleUse<'_>],
+    origin: impl Fn(usize) -> String,
+) -> io::Result<()> {
+    if uses.is_empty() {
+        return Ok(());
+    }
+    let mut parts = Vec::new();
+    for state in crate::outcome::RuleState::ALL {
+        let of: Vec<String> = uses
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| rule.state == state)
+            .map(|(i, rule)| {
+                match state {
+                    crate::outcome::RuleState::Expired => format!("{}, on {}", origin(i), rule.expires),
+                    _ => origin(i),
+                }
+            })
+            .collect();
+        match (state, of.len()) {
+            (_, 0) => {}
+            (crate::outcome::RuleState::Active, n) => parts.push(format!("{n} {state}")),
+            (_, n) => parts.push(format!("{n} {state} ({})", of.join("; "))),
+        }
+    }
+    writeln!(out, "{kind}s: {}", sanitize(&parts.join(", ")))
 }
 
 /// A check's id and title, written where it is shown rather than into a
@@ -235,6 +340,13 @@ fn counts(style: Style, summary: &Summary) -> String {
         count(style, Status::Warn, summary.warn),
         count(style, Status::Manual, summary.manual),
     ];
+    if summary.manual_failing > 0 {
+        let last = parts.pop().expect("manual is counted");
+        parts.push(format!("{last} ({} would fail)", summary.manual_failing));
+    }
+    if summary.waived > 0 {
+        parts.insert(3, count(style, Status::Waived, summary.waived));
+    }
     if summary.not_applicable > 0 {
         parts.push(count(style, Status::NotApplicable, summary.not_applicable));
     }
@@ -295,6 +407,7 @@ fn color(status: Status) -> &'static str {
         Status::Pass => "32",
         Status::Fail => "31",
         Status::Warn => "33",
+        Status::Waived => "34",
         Status::Manual => "36",
         Status::NotApplicable | Status::Skip => "2",
         Status::Error => "35",
@@ -332,6 +445,61 @@ mod tests {
         let mut out = Vec::new();
         write(report, &mut out, style).expect("writing to a Vec");
         String::from_utf8(out).expect("the console report is UTF-8")
+    }
+
+    /// Waived, attested and manual-that-would-fail checks each read as
+    /// such, with their rule; the rules' states close the report.
+    #[test]
+    fn waivers_attestations_and_manual_checks_that_would_fail_read_apart() {
+        use crate::outcome::{Attestation, Covered, Effect, Origin, Scope};
+        let covered = |index, effect| Some(Covered { index, effect });
+        let mut waived = sample::check("1.2.16", "EventRateLimit", Role::ControlPlane, Status::Waived, "set", "absent");
+        waived.verdict = Status::Fail;
+        waived.waiver = covered(0, Effect::Applied);
+        let mut expired = sample::check("1.2.15", "Profiling off", Role::ControlPlane, Status::Fail, "false", "true");
+        expired.waiver = covered(1, Effect::Expired);
+        let mut would_fail = sample::check("1.2.1", "Anonymous auth", Role::ControlPlane, Status::Manual, "", "true");
+        would_fail.outcome.automated_verdict = Some(Status::Fail);
+        let harmless = sample::check("1.1.9", "CNI files", Role::ControlPlane, Status::Manual, "", "all 1 comply");
+        let mut attested = sample::check("1.1.10", "CNI owner", Role::ControlPlane, Status::Pass, "", "root:root");
+        attested.verdict = Status::Manual;
+        attested.attestation = covered(0, Effect::Applied);
+        let results = vec![harmless, would_fail, waived, expired, attested];
+        let mut report = sample::run(vec![sample::ok_host("cp-1", "10.0.0.10", vec![Role::ControlPlane], results)]);
+        report.waivers = vec![
+            sample::waiver(&["1.2.16"], "2027-03-31"),
+            sample::waiver(&["1.2.15"], "2026-11-01"),
+            sample::waiver(&["4.2.1"], "2027-03-31"),
+        ];
+        report.waivers[1].origin.line = 7;
+        report.waivers[2].origin.line = 13;
+        report.attestations = vec![Attestation {
+            scope: Scope::new(vec!["1.1.10".into()], vec![], vec![]),
+            result: Status::Pass,
+            attested_by: "J. Doe".into(),
+            date: "2026-11-20".parse().unwrap(),
+            expires: "2027-05-20".parse().unwrap(),
+            evidence: "CHG-99".into(),
+            origin: Origin { file: "attested.toml".into(), line: 1 },
+        }];
+        let text = render(&report, PLAIN);
+        let expected = [
+            "cp-1 (10.0.0.10) control-plane, benchmark cis-1.12: 1 pass, 1 fail, 0 warn, 1 waived, 2 manual (1 would fail), 0 error",
+            "  FAIL 1.2.15 Profiling off",
+            "      waiver expired on 2026-11-01: judged normally (waiver 2, waivers.toml:7): EventRateLimit breaks our admission webhook; approved by Security team (CHG-1234)",
+            "  WAIVED 1.2.16 EventRateLimit; fail: absent",
+            "      waived until 2027-03-31 (waiver 1, waivers.toml:1): EventRateLimit breaks our admission webhook; approved by Security team (CHG-1234)",
+            "  PASS 1.1.10 CNI owner",
+            "      attested pass by J. Doe on 2026-11-20 (attestation 1, attested.toml:1); evidence: CHG-99",
+            "  MANUAL 1.2.1 Anonymous auth; observed: true (automated evaluation would fail)",
+            "  MANUAL 1.1.9 CNI files; observed: all 1 comply",
+            "waivers: 1 active, 1 expired (waivers.toml:7, on 2026-11-01), 1 unused (waivers.toml:13)",
+            "attestations: 1 active",
+        ];
+        let mut lines = text.lines();
+        for line in expected {
+            assert!(lines.any(|l| l == line), "missing, or out of order: {line}\n{text}");
+        }
     }
 
     #[test]

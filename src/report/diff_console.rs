@@ -90,7 +90,7 @@ fn write_host(host: &HostDiff, out: &mut dyn io::Write, style: Style) -> io::Res
             seen(check.new),
         )?;
     }
-    let still_failing: Vec<String> = of(Category::StillFailing).map(|check| sanitize(&check.id).into_owned()).collect();
+    let still_failing: Vec<String> = of(Category::StillFailing).map(|check| format!("{}{}", sanitize(&check.id), waived(check))).collect();
     if !still_failing.is_empty() {
         writeln!(out, "    still failing: {}", still_failing.join(", "))?;
     }
@@ -135,6 +135,15 @@ fn seen(seen: Option<Seen>) -> String {
         None => "none".to_owned(),
         Some(Seen { status, verdict }) if status == verdict => status.to_string(),
         Some(Seen { status, verdict }) => format!("{status} (verdict {verdict})"),
+    }
+}
+
+/// " (waived)" when a waiver hid the failure on either side.
+fn waived(check: &CheckDiff) -> &'static str {
+    if check.waived() {
+        " (waived)"
+    } else {
+        ""
     }
 }
 

@@ -13,6 +13,16 @@
 //! every judged host used; it is `null` when hosts used different ones
 //! (one inventory may hold clusters of several kinds): read each host's.
 //!
+//! Added to v1 with waivers and attestations: `invocation` (what was run,
+//! with which input files and their sha256, by whom, where); `waivers` and
+//! `attestations`, each rule with its `state` (`active`, `expired`,
+//! `unused`) and the results it `covered`; per result `verdict` (the status
+//! evaluation alone gave), `automated_verdict` (manual checks with a test
+//! only: what automated evaluation would conclude), and `waiver` /
+//! `attestation` (only on results a rule covers: the rule and its `effect`,
+//! `applied`, `expired` or `not-needed`); the status `waived`; the counts
+//! `waived` and `manual_failing`.
+//!
 //! `fail_on` says what `exit_code` follows (`fail`, or `regression` under
 //! `--fail-on regression`); `diff` is the comparison with `--baseline`, the
 //! body of a `hardbench.diff/v1` document (`json/diff.rs`), or `null`.
@@ -48,16 +58,125 @@ pub fn write<W: io::Write + ?Sized>(report: &Report, out: &mut W) -> io::Result<
 struct Document<'a> {
     schema: &'static str,
     hardbench: Tool<'a>,
+    invocation: Invocation<'a>,
     benchmark: Option<Benchmark>,
     started_at: String,
     finished_at: String,
-    hosts: Each<'a, outcome::HostReport, Host<'a>>,
+    hosts: Hosts<'a>,
     summary: Totals,
+    waivers: Vec<WaiverRule<'a>>,
+    attestations: Vec<AttestationRule<'a>>,
     /// What the exit code follows: `fail` or `regression` (`--fail-on`).
     fail_on: &'static str,
     /// The diff against `--baseline` (schema hardbench.diff/v1's body), or null.
     diff: Option<diff::Body<'a>>,
     exit_code: u8,
+}
+
+#[derive(Serialize)]
+struct Invocation<'a> {
+    command: &'a str,
+    benchmark: &'a str,
+    level: Option<u8>,
+    check: &'a [String],
+    skip: &'a [String],
+    limit: &'a [String],
+    inventory: Option<InputFile<'a>>,
+    facts: Option<&'a str>,
+    waivers: Option<InputFile<'a>>,
+    attestations: Option<InputFile<'a>>,
+    user: &'a str,
+    machine: &'a str,
+}
+
+#[derive(Serialize)]
+struct InputFile<'a> {
+    path: &'a str,
+    sha256: &'a str,
+}
+
+impl<'a> From<&'a outcome::InputFile> for InputFile<'a> {
+    fn from(file: &'a outcome::InputFile) -> Self {
+        InputFile { path: &file.path, sha256: &file.sha256 }
+    }
+}
+
+/// Which checks on which hosts a rule covers.
+#[derive(Serialize)]
+struct Scope<'a> {
+    checks: &'a [String],
+    hosts: &'a [String],
+    roles: Vec<&'static str>,
+}
+
+impl<'a> From<&'a outcome::Scope> for Scope<'a> {
+    fn from(scope: &'a outcome::Scope) -> Self {
+        Scope { checks: &scope.checks, hosts: &scope.hosts, roles: scope.roles.iter().copied().map(role).collect() }
+    }
+}
+
+#[derive(Serialize)]
+struct WaiverRule<'a> {
+    index: usize,
+    file: String,
+    line: usize,
+    #[serde(flatten)]
+    scope: Scope<'a>,
+    reason: &'a str,
+    approved_by: &'a str,
+    expires: String,
+    state: &'static str,
+    covered: Vec<CoveredResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct AttestationRule<'a> {
+    index: usize,
+    file: String,
+    line: usize,
+    #[serde(flatten)]
+    scope: Scope<'a>,
+    result: &'static str,
+    attested_by: &'a str,
+    date: String,
+    expires: String,
+    evidence: &'a str,
+    state: &'static str,
+    covered: Vec<CoveredResult<'a>>,
+}
+
+/// A result a rule covers, and what the rule did to it.
+#[derive(Serialize)]
+struct CoveredResult<'a> {
+    host: &'a str,
+    check: &'a str,
+    effect: &'static str,
+}
+
+fn covered<'a>(uses: &[(&'a str, &'a outcome::CheckResult, outcome::Effect)]) -> Vec<CoveredResult<'a>> {
+    uses.iter().map(|(host, result, e)| CoveredResult { host, check: &result.id, effect: effect(*e) }).collect()
+}
+
+/// The waiver that covers a result, as the result carries it.
+#[derive(Serialize)]
+struct ResultWaiver<'a> {
+    index: usize,
+    reason: &'a str,
+    approved_by: &'a str,
+    expires: String,
+    effect: &'static str,
+}
+
+/// The attestation that covers a result, as the result carries it.
+#[derive(Serialize)]
+struct ResultAttestation<'a> {
+    index: usize,
+    result: &'static str,
+    attested_by: &'a str,
+    date: String,
+    expires: String,
+    evidence: &'a str,
+    effect: &'static str,
 }
 
 #[derive(Serialize)]
@@ -109,7 +228,7 @@ struct Host<'a> {
     started_at: String,
     duration_ms: u64,
     summary: Counts,
-    results: Each<'a, outcome::CheckResult, CheckResult<'a>>,
+    results: Results<'a>,
 }
 
 /// A process carrying a component's name that was not judged as it.
@@ -160,11 +279,31 @@ struct CheckResult<'a> {
     scored: bool,
     level: u8,
     status: &'static str,
+    verdict: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    automated_verdict: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<ResultWaiver<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attestation: Option<ResultAttestation<'a>>,
     expected: &'a str,
     actual: &'a str,
     sources: Each<'a, outcome::Source, Source<'a>>,
     notes: &'a [String],
     remediation: &'a str,
+}
+
+/// A host's results, each converted as it is written (as `Each`), with the
+/// report's rules at hand for the ones that cover it.
+struct Results<'a> {
+    report: &'a Report,
+    items: &'a [outcome::CheckResult],
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.items.iter().map(|result| CheckResult::new(self.report, result)))
+    }
 }
 
 #[derive(Serialize)]
@@ -227,7 +366,9 @@ struct Counts {
     pass: usize,
     fail: usize,
     warn: usize,
+    waived: usize,
     manual: usize,
+    manual_failing: usize,
     not_applicable: usize,
     skip: usize,
     error: usize,
@@ -239,7 +380,9 @@ struct Totals {
     pass: usize,
     fail: usize,
     warn: usize,
+    waived: usize,
     manual: usize,
+    manual_failing: usize,
     not_applicable: usize,
     skip: usize,
     error: usize,
@@ -254,11 +397,48 @@ impl<'a> From<&'a Report> for Document<'a> {
             hardbench: Tool {
                 version: &report.hardbench_version,
             },
+            invocation: Invocation::from(&report.invocation),
             benchmark: report.benchmark().map(Benchmark::from),
             started_at: timestamp(&report.started_at),
             finished_at: timestamp(&report.finished_at),
-            hosts: Each::new(&report.hosts),
+            hosts: Hosts(report),
             summary: Totals::from(report.summary()),
+            waivers: report
+                .waiver_uses()
+                .iter()
+                .zip(&report.waivers)
+                .enumerate()
+                .map(|(index, (used, w))| WaiverRule {
+                    index,
+                    file: w.origin.file.display().to_string(),
+                    line: w.origin.line,
+                    scope: Scope::from(&w.scope),
+                    reason: &w.reason,
+                    approved_by: &w.approved_by,
+                    expires: w.expires.to_string(),
+                    state: rule_state(used.state),
+                    covered: covered(&used.covered),
+                })
+                .collect(),
+            attestations: report
+                .attestation_uses()
+                .iter()
+                .zip(&report.attestations)
+                .enumerate()
+                .map(|(index, (used, a))| AttestationRule {
+                    index,
+                    file: a.origin.file.display().to_string(),
+                    line: a.origin.line,
+                    scope: Scope::from(&a.scope),
+                    result: status(a.result),
+                    attested_by: &a.attested_by,
+                    date: a.date.to_string(),
+                    expires: a.expires.to_string(),
+                    evidence: &a.evidence,
+                    state: rule_state(used.state),
+                    covered: covered(&used.covered),
+                })
+                .collect(),
             fail_on: fail_on(report.baseline.as_ref().map_or(FailOn::Fail, |baseline| baseline.fail_on)),
             diff: report.baseline.as_ref().map(|baseline| diff::Body::from(&baseline.diff)),
             exit_code: report.exit_code().code(),
@@ -266,8 +446,36 @@ impl<'a> From<&'a Report> for Document<'a> {
     }
 }
 
-impl<'a> From<&'a outcome::HostReport> for Host<'a> {
-    fn from(host: &'a outcome::HostReport) -> Self {
+impl<'a> From<&'a outcome::Invocation> for Invocation<'a> {
+    fn from(i: &'a outcome::Invocation) -> Self {
+        Invocation {
+            command: &i.command,
+            benchmark: &i.benchmark,
+            level: i.level,
+            check: &i.check,
+            skip: &i.skip,
+            limit: &i.limit,
+            inventory: i.inventory.as_ref().map(InputFile::from),
+            facts: i.facts.as_deref(),
+            waivers: i.waivers.as_ref().map(InputFile::from),
+            attestations: i.attestations.as_ref().map(InputFile::from),
+            user: &i.user,
+            machine: &i.machine,
+        }
+    }
+}
+
+/// The report's hosts, each converted as it is written.
+struct Hosts<'a>(&'a Report);
+
+impl Serialize for Hosts<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.hosts.iter().map(|host| Host::new(self.0, host)))
+    }
+}
+
+impl<'a> Host<'a> {
+    fn new(report: &'a Report, host: &'a outcome::HostReport) -> Self {
         let (status, error, results): (_, _, &[outcome::CheckResult]) = match &host.result {
             Ok(results) => ("ok", None, results),
             Err(error) => (
@@ -304,13 +512,35 @@ impl<'a> From<&'a outcome::HostReport> for Host<'a> {
             started_at: timestamp(&host.started_at),
             duration_ms: u64::try_from(host.duration.as_millis()).unwrap_or(u64::MAX),
             summary: Counts::from(Summary::of_results(results)),
-            results: Each::new(results),
+            results: Results { report, items: results },
         }
     }
 }
 
-impl<'a> From<&'a outcome::CheckResult> for CheckResult<'a> {
-    fn from(result: &'a outcome::CheckResult) -> Self {
+impl<'a> CheckResult<'a> {
+    fn new(report: &'a Report, result: &'a outcome::CheckResult) -> Self {
+        let waiver = result.waiver.map(|c| {
+            let w = &report.waivers[c.index];
+            ResultWaiver {
+                index: c.index,
+                reason: &w.reason,
+                approved_by: &w.approved_by,
+                expires: w.expires.to_string(),
+                effect: effect(c.effect),
+            }
+        });
+        let attestation = result.attestation.map(|c| {
+            let a = &report.attestations[c.index];
+            ResultAttestation {
+                index: c.index,
+                result: status(a.result),
+                attested_by: &a.attested_by,
+                date: a.date.to_string(),
+                expires: a.expires.to_string(),
+                evidence: &a.evidence,
+                effect: effect(c.effect),
+            }
+        });
         CheckResult {
             id: &result.id,
             title: &result.title,
@@ -320,6 +550,10 @@ impl<'a> From<&'a outcome::CheckResult> for CheckResult<'a> {
             scored: result.scored,
             level: result.level,
             status: status(result.outcome.status),
+            verdict: status(result.verdict),
+            automated_verdict: result.outcome.automated_verdict.map(status),
+            waiver,
+            attestation,
             expected: &result.outcome.expected,
             actual: &result.outcome.actual,
             sources: Each::new(&result.outcome.sources),
@@ -355,7 +589,9 @@ impl From<Summary> for Counts {
             pass: s.pass,
             fail: s.fail,
             warn: s.warn,
+            waived: s.waived,
             manual: s.manual,
+            manual_failing: s.manual_failing,
             not_applicable: s.not_applicable,
             skip: s.skip,
             error: s.error,
@@ -369,7 +605,9 @@ impl From<Summary> for Totals {
             pass: s.pass,
             fail: s.fail,
             warn: s.warn,
+            waived: s.waived,
             manual: s.manual,
+            manual_failing: s.manual_failing,
             not_applicable: s.not_applicable,
             skip: s.skip,
             error: s.error,
@@ -393,10 +631,27 @@ fn status(status: Status) -> &'static str {
         Status::Pass => "pass",
         Status::Fail => "fail",
         Status::Warn => "warn",
+        Status::Waived => "waived",
         Status::Manual => "manual",
         Status::NotApplicable => "not-applicable",
         Status::Skip => "skip",
         Status::Error => "error",
+    }
+}
+
+fn effect(effect: outcome::Effect) -> &'static str {
+    match effect {
+        outcome::Effect::Applied => "applied",
+        outcome::Effect::Expired => "expired",
+        outcome::Effect::NotNeeded => "not-needed",
+    }
+}
+
+fn rule_state(state: outcome::RuleState) -> &'static str {
+    match state {
+        outcome::RuleState::Active => "active",
+        outcome::RuleState::Expired => "expired",
+        outcome::RuleState::Unused => "unused",
     }
 }
 
@@ -482,10 +737,30 @@ mod tests {
             ),
         ]);
         report.hosts[0].impostors = vec![sample::impostor()];
+        // An expired waiver: judged normally, and the result says so.
+        report.waivers = vec![sample::waiver(&["1.2.15"], "2026-11-21")];
+        report.hosts[0].result.as_mut().unwrap()[0].waiver =
+            Some(outcome::Covered { index: 0, effect: outcome::Effect::Expired });
+        report.invocation.user = "audit".into();
+        report.invocation.machine = "bastion".into();
         let expected = r#"{
   "schema": "hardbench.report/v1",
   "hardbench": {
     "version": "0.1.0"
+  },
+  "invocation": {
+    "command": "run",
+    "benchmark": "auto",
+    "level": null,
+    "check": [],
+    "skip": [],
+    "limit": [],
+    "inventory": null,
+    "facts": null,
+    "waivers": null,
+    "attestations": null,
+    "user": "audit",
+    "machine": "bastion"
   },
   "benchmark": {
     "id": "cis-1.12",
@@ -543,7 +818,9 @@ mod tests {
         "pass": 0,
         "fail": 1,
         "warn": 0,
+        "waived": 0,
         "manual": 0,
+        "manual_failing": 0,
         "not_applicable": 0,
         "skip": 0,
         "error": 0
@@ -558,6 +835,14 @@ mod tests {
           "scored": true,
           "level": 1,
           "status": "fail",
+          "verdict": "fail",
+          "waiver": {
+            "index": 0,
+            "reason": "EventRateLimit breaks our admission webhook",
+            "approved_by": "Security team (CHG-1234)",
+            "expires": "2026-11-21",
+            "effect": "expired"
+          },
           "expected": "false",
           "actual": "true",
           "sources": [
@@ -603,7 +888,9 @@ mod tests {
         "pass": 0,
         "fail": 0,
         "warn": 0,
+        "waived": 0,
         "manual": 0,
+        "manual_failing": 0,
         "not_applicable": 0,
         "skip": 0,
         "error": 0
@@ -615,13 +902,39 @@ mod tests {
     "pass": 0,
     "fail": 1,
     "warn": 0,
+    "waived": 0,
     "manual": 0,
+    "manual_failing": 0,
     "not_applicable": 0,
     "skip": 0,
     "error": 0,
     "hosts_ok": 1,
     "hosts_error": 1
   },
+  "waivers": [
+    {
+      "index": 0,
+      "file": "waivers.toml",
+      "line": 1,
+      "checks": [
+        "1.2.15"
+      ],
+      "hosts": [],
+      "roles": [],
+      "reason": "EventRateLimit breaks our admission webhook",
+      "approved_by": "Security team (CHG-1234)",
+      "expires": "2026-11-21",
+      "state": "expired",
+      "covered": [
+        {
+          "host": "cp-1",
+          "check": "1.2.15",
+          "effect": "expired"
+        }
+      ]
+    }
+  ],
+  "attestations": [],
   "fail_on": "fail",
   "diff": null,
   "exit_code": 3
@@ -716,7 +1029,7 @@ mod tests {
         let doc = parse(&sample::report());
         assert_eq!(
             doc["summary"],
-            json!({"pass": 3, "fail": 2, "warn": 1, "manual": 1, "not_applicable": 1, "skip": 1, "error": 1, "hosts_ok": 2, "hosts_error": 1})
+            json!({"pass": 3, "fail": 2, "warn": 1, "waived": 0, "manual": 1, "manual_failing": 0, "not_applicable": 1, "skip": 1, "error": 1, "hosts_ok": 2, "hosts_error": 1})
         );
         assert_eq!(doc["exit_code"], 3);
         let hosts = doc["hosts"].as_array().expect("hosts is an array");
@@ -726,7 +1039,7 @@ mod tests {
         let cp = &hosts[0];
         assert_eq!(
             cp["summary"],
-            json!({"pass": 2, "fail": 1, "warn": 1, "manual": 1, "not_applicable": 0, "skip": 1, "error": 1})
+            json!({"pass": 2, "fail": 1, "warn": 1, "waived": 0, "manual": 1, "manual_failing": 0, "not_applicable": 0, "skip": 1, "error": 1})
         );
         let statuses: Vec<_> = cp["results"]
             .as_array()

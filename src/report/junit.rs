@@ -132,6 +132,10 @@ fn check_case(host: &str, result: &CheckResult) -> TestCase {
             status
         }
         Status::Warn => skipped(format!("warn: {}", expected_actual(outcome))),
+        Status::Waived => skipped(format!("waived ({}): {}", result.verdict, expected_actual(outcome))),
+        Status::Manual if outcome.automated_verdict == Some(Status::Fail) => {
+            skipped(format!("manual (automated evaluation would fail): observed: {}", source::observed(outcome)))
+        }
         Status::Manual => skipped(format!("manual: observed: {}", source::observed(outcome))),
         Status::NotApplicable => skipped(outcome.actual.clone()),
         Status::Skip => skipped(format!("skip: {}", outcome.actual)),

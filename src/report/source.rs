@@ -143,6 +143,7 @@ mod tests {
             actual: s("true"),
             sources: vec![],
             notes: vec![],
+            automated_verdict: None,
         };
         assert_eq!(observed(&outcome), "true");
         outcome.sources = vec![Source::Flag {
@@ -169,6 +170,7 @@ mod tests {
                 },
             ],
             notes: vec![],
+            automated_verdict: None,
         };
         assert_eq!(
             observed(&outcome),

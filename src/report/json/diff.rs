@@ -201,7 +201,7 @@ impl<'a> From<&'a diff::CheckDiff> for Check<'a> {
 
 // The names below are part of the schema (see json.rs).
 
-fn category(category: Category) -> &'static str {
+pub(super) fn category(category: Category) -> &'static str {
     match category {
         Category::Regressed => "regressed",
         Category::Fixed => "fixed",
@@ -211,7 +211,7 @@ fn category(category: Category) -> &'static str {
     }
 }
 
-fn side(side: Side) -> &'static str {
+pub(super) fn side(side: Side) -> &'static str {
     match side {
         Side::Old => "old",
         Side::New => "new",

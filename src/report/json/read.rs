@@ -16,17 +16,25 @@
 //! either: the durations below a millisecond (`duration_ms`); which signal
 //! interrupted a run whose report was also missing (`exit_code` 4 outranks
 //! 130 and 143: `interrupted_by` is then `None`). `report_missing` and
-//! `interrupted_by` are otherwise recovered from `exit_code`. The summaries
-//! and the top-level `benchmark` are derived from the hosts, so they are not
-//! read.
+//! `interrupted_by` are otherwise recovered from `exit_code`. Not read,
+//! because they are derived when the report is written: the summaries, the
+//! top-level `benchmark`, each rule's `state` and `covered`, and what a
+//! result's `waiver` or `attestation` repeats of its rule (its `index` and
+//! `effect` are read, and must point at a rule of the report); the day the
+//! rules were judged on is the date of `started_at`, as `run` takes it.
+//! A report written before `invocation`, `waivers`, `attestations`,
+//! `fail_on`, `diff` and the results' `verdict` were added to v1 reads as
+//! one without them (a result's verdict is then its status).
 
-use super::{error_kind, role, status, SCHEMA};
+use super::diff::{category, side};
+use super::{effect, error_kind, fail_on, role, status, SCHEMA};
 use crate::component::Role;
 use crate::evidence::EvidenceError;
 use crate::facts::{Impostor, StartedBy};
-use crate::outcome::{self, Report, Status};
+use crate::outcome::diff::{self as domain_diff, Category, FailOn, Side};
+use crate::outcome::{self, Effect, Report, Status};
 use crate::transport::{HostErrorKind, HostKeyInfo};
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::de::{Deserializer, Error as _, IgnoredAny, Unexpected};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -87,18 +95,156 @@ struct Schema {
     schema: Option<String>,
 }
 
+// The fields added to v1 after its first release (`invocation`, `waivers`,
+// `attestations`, `fail_on`, `diff`; per result `verdict`, `waiver`,
+// `attestation`, `automated_verdict`) may be absent: a report written before
+// them reads as one without them.
 #[derive(Deserialize)]
 struct Document {
     hardbench: Tool,
+    #[serde(default)]
+    invocation: Option<Invocation>,
     started_at: Time,
     finished_at: Time,
     hosts: Vec<Host>,
+    #[serde(default)]
+    waivers: Vec<WaiverRule>,
+    #[serde(default)]
+    attestations: Vec<AttestationRule>,
+    #[serde(default)]
+    fail_on: Option<Named<FailOn>>,
+    #[serde(default)]
+    diff: Option<Diff>,
     exit_code: u8,
     // Derived from the hosts when the report is written: not read back.
     #[serde(rename = "summary")]
     _summary: IgnoredAny,
     #[serde(rename = "benchmark")]
     _benchmark: IgnoredAny,
+}
+
+#[derive(Deserialize)]
+struct Invocation {
+    command: String,
+    benchmark: String,
+    level: Option<u8>,
+    check: Vec<String>,
+    skip: Vec<String>,
+    limit: Vec<String>,
+    inventory: Option<InputFile>,
+    facts: Option<String>,
+    waivers: Option<InputFile>,
+    attestations: Option<InputFile>,
+    user: String,
+    machine: String,
+}
+
+#[derive(Deserialize)]
+struct InputFile {
+    path: String,
+    sha256: String,
+}
+
+#[derive(Deserialize)]
+struct WaiverRule {
+    index: usize,
+    file: String,
+    line: usize,
+    checks: Vec<String>,
+    hosts: Vec<String>,
+    roles: Vec<Named<Role>>,
+    reason: String,
+    approved_by: String,
+    expires: Date,
+    // Derived from the results when the report is written.
+    #[serde(rename = "state")]
+    _state: IgnoredAny,
+    #[serde(rename = "covered")]
+    _covered: IgnoredAny,
+}
+
+#[derive(Deserialize)]
+struct AttestationRule {
+    index: usize,
+    file: String,
+    line: usize,
+    checks: Vec<String>,
+    hosts: Vec<String>,
+    roles: Vec<Named<Role>>,
+    result: Named<Status>,
+    attested_by: String,
+    date: Date,
+    expires: Date,
+    evidence: String,
+    #[serde(rename = "state")]
+    _state: IgnoredAny,
+    #[serde(rename = "covered")]
+    _covered: IgnoredAny,
+}
+
+/// A result's `waiver` or `attestation`: only the index and the effect are
+/// its own; the rest repeats the rule's.
+#[derive(Deserialize)]
+struct Covered {
+    index: usize,
+    effect: Named<Effect>,
+}
+
+/// The body of a hardbench.diff/v1 document (`json/diff.rs`).
+#[derive(Deserialize)]
+struct Diff {
+    old: Compared,
+    new: Compared,
+    hosts: Vec<DiffHost>,
+    hosts_added: Vec<String>,
+    hosts_removed: Vec<String>,
+    #[serde(rename = "summary")]
+    _summary: IgnoredAny,
+}
+
+#[derive(Deserialize)]
+struct Compared {
+    path: Option<String>,
+    started_at: Time,
+    hardbench_version: String,
+}
+
+#[derive(Deserialize)]
+struct DiffHost {
+    name: String,
+    incomparable: Option<WholeHost>,
+    still_passing: usize,
+    checks: Vec<DiffCheck>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+enum WholeHost {
+    Unaudited { old: Option<HostError>, new: Option<HostError> },
+    Benchmark { old: Option<String>, new: Option<String> },
+}
+
+#[derive(Deserialize)]
+struct DiffCheck {
+    id: String,
+    title: String,
+    category: Named<Category>,
+    incomparable: Option<Why>,
+    old: Option<Seen>,
+    new: Option<Seen>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+enum Why {
+    Missing { side: Named<Side> },
+    NoVerdict { side: Named<Side> },
+}
+
+#[derive(Deserialize)]
+struct Seen {
+    status: Named<Status>,
+    verdict: Named<Status>,
 }
 
 #[derive(Deserialize)]
@@ -177,6 +323,14 @@ struct CheckResult {
     scored: bool,
     level: u8,
     status: Named<Status>,
+    #[serde(default)]
+    verdict: Option<Named<Status>>,
+    #[serde(default)]
+    automated_verdict: Option<Named<Status>>,
+    #[serde(default)]
+    waiver: Option<Covered>,
+    #[serde(default)]
+    attestation: Option<Covered>,
     expected: String,
     actual: String,
     sources: Vec<Source>,
@@ -218,6 +372,34 @@ impl SchemaName for Role {
     }
 }
 
+impl SchemaName for Effect {
+    const ALL: &'static [Self] = &Effect::ALL;
+    fn schema_name(self) -> &'static str {
+        effect(self)
+    }
+}
+
+impl SchemaName for FailOn {
+    const ALL: &'static [Self] = &FailOn::ALL;
+    fn schema_name(self) -> &'static str {
+        fail_on(self)
+    }
+}
+
+impl SchemaName for Category {
+    const ALL: &'static [Self] = &Category::ALL;
+    fn schema_name(self) -> &'static str {
+        category(self)
+    }
+}
+
+impl SchemaName for Side {
+    const ALL: &'static [Self] = &Side::ALL;
+    fn schema_name(self) -> &'static str {
+        side(self)
+    }
+}
+
 impl SchemaName for HostErrorKind {
     const ALL: &'static [Self] = &HostErrorKind::ALL;
     fn schema_name(self) -> &'static str {
@@ -247,17 +429,53 @@ impl<'de> Deserialize<'de> for Time {
     }
 }
 
+/// A date as the writer writes it: `YYYY-MM-DD`.
+struct Date(NaiveDate);
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map(Date)
+            .map_err(|_| D::Error::invalid_value(Unexpected::Str(&text), &"a date, YYYY-MM-DD"))
+    }
+}
+
 /// A JSON path and what is wrong there.
 type Problem = (String, String);
 
 impl Document {
     fn into_report(self) -> Result<Report, Problem> {
-        let hosts = self
-            .hosts
+        let waivers = self
+            .waivers
             .into_iter()
             .enumerate()
-            .map(|(index, host)| host.into_domain(&format!("hosts[{index}]")))
-            .collect::<Result<_, _>>()?;
+            .map(|(index, rule)| rule.into_domain(&format!("waivers[{index}]"), index))
+            .collect::<Result<Vec<_>, _>>()?;
+        let attestations = self
+            .attestations
+            .into_iter()
+            .enumerate()
+            .map(|(index, rule)| rule.into_domain(&format!("attestations[{index}]"), index))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rules = Rules { waivers: waivers.len(), attestations: attestations.len() };
+        let mut names = std::collections::HashMap::new();
+        let mut hosts = Vec::with_capacity(self.hosts.len());
+        for (index, host) in self.hosts.into_iter().enumerate() {
+            let at = format!("hosts[{index}]");
+            if let Some(first) = names.insert(host.name.clone(), index) {
+                return Err((format!("{at}.name"), format!("{:?} is also hosts[{first}]'s name", host.name)));
+            }
+            hosts.push(host.into_domain(&at, &rules)?);
+        }
+        let fail_on = self.fail_on.map_or(FailOn::Fail, |named| named.0);
+        let baseline = match (self.diff, fail_on) {
+            (Some(diff), fail_on) => Some(domain_diff::Baseline { diff: diff.into_domain("diff")?, fail_on }),
+            (None, FailOn::Fail) => None,
+            (None, FailOn::Regression) => {
+                return Err(("fail_on".into(), "\"regression\" without a diff: it needs a baseline".into()))
+            }
+        };
         // The exit code holds what the JSON has no field for; 4 outranks an
         // interrupt, which is then lost.
         let report_missing = self.exit_code == outcome::ExitCode::ReportMissing.code();
@@ -266,22 +484,174 @@ impl Document {
             .find(|&signal| outcome::ExitCode::Interrupted { signal }.code() == self.exit_code);
         Ok(Report {
             hardbench_version: self.hardbench.version,
+            invocation: self.invocation.map(Invocation::into_domain).unwrap_or_default(),
+            waivers,
+            attestations,
+            // Rules are judged on the local date the run started.
+            review_date: self.started_at.0.date_naive(),
             started_at: self.started_at.0,
             finished_at: self.finished_at.0,
             hosts,
             interrupted_by,
             report_missing,
-            baseline: None,
+            baseline,
+        })
+    }
+}
+
+/// What a result's `waiver` and `attestation` may point at.
+struct Rules {
+    waivers: usize,
+    attestations: usize,
+}
+
+impl Invocation {
+    fn into_domain(self) -> outcome::Invocation {
+        let file = |file: Option<InputFile>| file.map(|f| outcome::InputFile { path: f.path, sha256: f.sha256 });
+        outcome::Invocation {
+            command: self.command,
+            benchmark: self.benchmark,
+            level: self.level,
+            check: self.check,
+            skip: self.skip,
+            limit: self.limit,
+            inventory: file(self.inventory),
+            facts: self.facts,
+            waivers: file(self.waivers),
+            attestations: file(self.attestations),
+            user: self.user,
+            machine: self.machine,
+        }
+    }
+}
+
+/// A rule's `index` must be its place in the list: results point at it.
+fn in_place(at: &str, index: usize, place: usize) -> Result<(), Problem> {
+    if index == place {
+        Ok(())
+    } else {
+        Err((format!("{at}.index"), format!("{index}, but it is rule {place} of the list")))
+    }
+}
+
+impl WaiverRule {
+    fn into_domain(self, at: &str, place: usize) -> Result<outcome::Waiver, Problem> {
+        in_place(at, self.index, place)?;
+        Ok(outcome::Waiver {
+            scope: outcome::Scope::new(self.checks, self.hosts, self.roles.into_iter().map(|role| role.0).collect()),
+            reason: self.reason,
+            approved_by: self.approved_by,
+            expires: self.expires.0,
+            origin: outcome::Origin { file: self.file.into(), line: self.line },
+        })
+    }
+}
+
+impl AttestationRule {
+    fn into_domain(self, at: &str, place: usize) -> Result<outcome::Attestation, Problem> {
+        in_place(at, self.index, place)?;
+        if !matches!(self.result.0, Status::Pass | Status::Fail) {
+            return Err((format!("{at}.result"), format!("{}: an attestation is pass or fail", self.result.0)));
+        }
+        Ok(outcome::Attestation {
+            scope: outcome::Scope::new(self.checks, self.hosts, self.roles.into_iter().map(|role| role.0).collect()),
+            result: self.result.0,
+            attested_by: self.attested_by,
+            date: self.date.0,
+            expires: self.expires.0,
+            evidence: self.evidence,
+            origin: outcome::Origin { file: self.file.into(), line: self.line },
+        })
+    }
+}
+
+impl Covered {
+    fn into_domain(self, at: &str, rules: usize, list: &str) -> Result<outcome::Covered, Problem> {
+        if self.index >= rules {
+            return Err((format!("{at}.index"), format!("{}: the report has {rules} {list}", self.index)));
+        }
+        Ok(outcome::Covered { index: self.index, effect: self.effect.0 })
+    }
+}
+
+impl Diff {
+    fn into_domain(self, at: &str) -> Result<domain_diff::Diff, Problem> {
+        let hosts = self
+            .hosts
+            .into_iter()
+            .enumerate()
+            .map(|(index, host)| host.into_domain(&format!("{at}.hosts[{index}]")))
+            .collect::<Result<_, _>>()?;
+        Ok(domain_diff::Diff {
+            old: self.old.into_domain(),
+            new: self.new.into_domain(),
+            hosts,
+            hosts_added: self.hosts_added,
+            hosts_removed: self.hosts_removed,
+        })
+    }
+}
+
+impl Compared {
+    fn into_domain(self) -> domain_diff::Compared {
+        domain_diff::Compared {
+            path: self.path.map(Into::into),
+            started_at: self.started_at.0,
+            hardbench_version: self.hardbench_version,
+        }
+    }
+}
+
+impl DiffHost {
+    fn into_domain(self, at: &str) -> Result<domain_diff::HostDiff, Problem> {
+        let error = |error: Option<HostError>| error.map(|e| crate::transport::HostError::new(e.kind.0, e.message));
+        let checks = self
+            .checks
+            .into_iter()
+            .enumerate()
+            .map(|(index, check)| check.into_domain(&format!("{at}.checks[{index}]")))
+            .collect::<Result<_, _>>()?;
+        Ok(domain_diff::HostDiff {
+            name: self.name,
+            incomparable: self.incomparable.map(|whole| match whole {
+                WholeHost::Unaudited { old, new } => {
+                    domain_diff::HostIncomparable::Unaudited { old: error(old), new: error(new) }
+                }
+                WholeHost::Benchmark { old, new } => domain_diff::HostIncomparable::Benchmark { old, new },
+            }),
+            checks,
+            still_passing: self.still_passing,
+        })
+    }
+}
+
+impl DiffCheck {
+    fn into_domain(self, at: &str) -> Result<domain_diff::CheckDiff, Problem> {
+        let incomparable = self.incomparable.map(|why| match why {
+            Why::Missing { side } => domain_diff::Incomparable::Missing { side: side.0 },
+            Why::NoVerdict { side } => domain_diff::Incomparable::NoVerdict { side: side.0 },
+        });
+        if (self.category.0 == Category::Incomparable) != incomparable.is_some() {
+            return Err((format!("{at}.incomparable"), format!("set exactly when the category is incomparable, not {}", self.category.0)));
+        }
+        let seen = |seen: Option<Seen>| seen.map(|s| domain_diff::Seen { status: s.status.0, verdict: s.verdict.0 });
+        Ok(domain_diff::CheckDiff {
+            id: self.id,
+            title: self.title,
+            category: self.category.0,
+            incomparable,
+            old: seen(self.old),
+            new: seen(self.new),
         })
     }
 }
 
 impl Host {
-    fn into_domain(self, at: &str) -> Result<outcome::HostReport, Problem> {
+    fn into_domain(self, at: &str, rules: &Rules) -> Result<outcome::HostReport, Problem> {
         let result = match (self.status, self.error) {
             (HostStatus::Ok, None) => {
                 let results = self.results.into_iter().enumerate().map(|(index, result)| {
-                    result.into_domain(&format!("{at}.results[{index}]"))
+                    result.into_domain(&format!("{at}.results[{index}]"), rules)
                 });
                 Ok(results.collect::<Result<_, _>>()?)
             }
@@ -338,11 +708,19 @@ impl From<ImpostorProcess> for Impostor {
 }
 
 impl CheckResult {
-    fn into_domain(self, at: &str) -> Result<outcome::CheckResult, Problem> {
+    fn into_domain(self, at: &str, rules: &Rules) -> Result<outcome::CheckResult, Problem> {
         if !(1..=2).contains(&self.level) {
             return Err((format!("{at}.level"), format!("{}: a CIS profile level is 1 or 2", self.level)));
         }
+        let waiver = self.waiver.map(|c| c.into_domain(&format!("{at}.waiver"), rules.waivers, "waivers")).transpose()?;
+        let attestation = self
+            .attestation
+            .map(|c| c.into_domain(&format!("{at}.attestation"), rules.attestations, "attestations"))
+            .transpose()?;
         Ok(outcome::CheckResult {
+            verdict: self.verdict.map_or(self.status.0, |verdict| verdict.0),
+            waiver,
+            attestation,
             id: Arc::from(self.id),
             title: Arc::from(self.title),
             section: Arc::from(self.section),
@@ -357,6 +735,7 @@ impl CheckResult {
                 actual: self.actual,
                 sources: self.sources.into_iter().map(outcome::Source::from).collect(),
                 notes: self.notes,
+                automated_verdict: self.automated_verdict.map(|verdict| verdict.0),
             },
         })
     }
@@ -409,6 +788,55 @@ mod tests {
         impostor.hosts[0].impostors = vec![sample::impostor()];
         impostor.hosts[1].notes = vec!["roles differ".into()];
         assert_eq!(from_slice(&written(&impostor), Path::new("r.json")).unwrap(), impostor);
+        let reviewed = reviewed();
+        assert_eq!(from_slice(&written(&reviewed), Path::new("r.json")).unwrap(), reviewed);
+    }
+
+    /// The sample run with everything added to v1 since: the invocation, a
+    /// waiver applied and one that expired, an attestation that decided a
+    /// manual check, what automated evaluation said of a manual check, and
+    /// the diff against a baseline under `--fail-on regression`.
+    fn reviewed() -> Report {
+        let mut report = sample::report();
+        let file = |path: &str| Some(outcome::InputFile { path: path.into(), sha256: "ab".repeat(32) });
+        report.invocation = outcome::Invocation {
+            command: "evaluate".into(),
+            benchmark: "cis-1.12".into(),
+            level: Some(2),
+            check: vec!["1".into(), "4.2.*".into()],
+            skip: vec!["1.1.12".into()],
+            limit: vec!["cp-good".into()],
+            inventory: file("inventory.toml"),
+            facts: Some("facts/".into()),
+            waivers: file("waivers.toml"),
+            attestations: file("attested.toml"),
+            user: "auditor".into(),
+            machine: "bastion".into(),
+        };
+        let mut expired = sample::waiver(&["4.2.2"], "2026-01-31");
+        expired.scope = outcome::Scope::new(vec!["4.2.*".into()], vec!["worker-1".into()], vec![Role::Worker]);
+        expired.origin.line = 7;
+        report.waivers = vec![sample::waiver(&["1.2.15"], "2027-03-31"), expired];
+        report.attestations = vec![outcome::Attestation {
+            scope: outcome::Scope::new(vec!["1.2.1".into()], vec![], vec![Role::ControlPlane]),
+            result: Status::Pass,
+            attested_by: "J. Doe".into(),
+            date: "2026-11-01".parse().unwrap(),
+            expires: "2027-05-01".parse().unwrap(),
+            evidence: "CHG-99: anonymous auth needed for health checks".into(),
+            origin: outcome::Origin { file: "attested.toml".into(), line: 1 },
+        }];
+        let cp = report.hosts[0].result.as_mut().unwrap();
+        let applied = |index| Some(outcome::Covered { index, effect: Effect::Applied });
+        cp[1].outcome.status = Status::Pass;
+        cp[1].outcome.automated_verdict = Some(Status::Fail);
+        cp[1].attestation = applied(0);
+        cp[3].outcome.status = Status::Waived;
+        cp[3].waiver = applied(0);
+        let worker = report.hosts[1].result.as_mut().unwrap();
+        worker[1].waiver = Some(outcome::Covered { index: 1, effect: Effect::Expired });
+        report.baseline = Some(domain_diff::Baseline { diff: sample::diff(), fail_on: FailOn::Regression });
+        report
     }
 
     /// `report_missing` and `interrupted_by` come back from the exit code,
@@ -436,6 +864,24 @@ mod tests {
         report.hosts[0].duration = Duration::from_micros(1_234_567);
         let read = from_slice(&written(&report), Path::new("r.json")).unwrap();
         assert_eq!(read.hosts[0].duration, Duration::from_millis(1234));
+    }
+
+    /// A report written before the fields added to v1 (no invocation,
+    /// rules, verdicts, fail_on or diff) reads as one without them.
+    #[test]
+    fn a_report_from_before_the_added_fields_reads() {
+        let report = sample::report();
+        let bytes = edited(&report, |doc| {
+            for key in ["invocation", "waivers", "attestations", "fail_on", "diff"] {
+                doc.as_object_mut().unwrap().remove(key).expect(key);
+            }
+            for result in doc["hosts"][0]["results"].as_array_mut().unwrap() {
+                result.as_object_mut().unwrap().remove("verdict").expect("verdict");
+            }
+        });
+        let read = from_slice(&bytes, Path::new("r.json")).unwrap();
+        assert_eq!(read.invocation, outcome::Invocation::default());
+        assert_eq!(read.hosts, report.hosts, "a verdict is the status when none is written");
     }
 
     #[test]
@@ -497,6 +943,38 @@ mod tests {
             "old.json: hosts[0].results: a host that could not be audited has no results",
         );
         case(&edited(&report, |doc| doc["hosts"][1]["results"][2]["level"] = json!(3)), "old.json: hosts[1].results[2].level: 3: a CIS profile level is 1 or 2");
+        case(&edited(&report, |doc| doc["hosts"][1]["name"] = json!("cp-good")), "old.json: hosts[1].name: \"cp-good\" is also hosts[0]'s name");
+        case(&edited(&report, |doc| doc["fail_on"] = json!("regression")), "old.json: fail_on: \"regression\" without a diff: it needs a baseline");
+        let reviewed = reviewed();
+        case(&edited(&reviewed, |doc| doc["waivers"][1]["index"] = json!(0)), "old.json: waivers[1].index: 0, but it is rule 1 of the list");
+        case(
+            &edited(&reviewed, |doc| doc["hosts"][0]["results"][3]["waiver"]["index"] = json!(2)),
+            "old.json: hosts[0].results[3].waiver.index: 2: the report has 2 waivers",
+        );
+        case(
+            &edited(&reviewed, |doc| doc["hosts"][0]["results"][1]["attestation"]["index"] = json!(1)),
+            "old.json: hosts[0].results[1].attestation.index: 1: the report has 1 attestations",
+        );
+        case(&edited(&reviewed, |doc| doc["attestations"][0]["result"] = json!("manual")), "old.json: attestations[0].result: manual: an attestation is pass or fail");
+        case(
+            &edited(&reviewed, |doc| doc["diff"]["hosts"][0]["checks"][0]["incomparable"] = json!({"reason": "missing", "side": "old"})),
+            "old.json: diff.hosts[0].checks[0].incomparable: set exactly when the category is incomparable, not regressed",
+        );
+        for (edit, expected) in [
+            (json!({"expires": "31/03/2027"}), "invalid value: string \"31/03/2027\", expected a date, YYYY-MM-DD"),
+            (json!({"roles": ["master"]}), "invalid value: string \"master\", expected one of control-plane, etcd, worker"),
+        ] {
+            let message = refused(&edited(&reviewed, |doc| {
+                for (key, value) in edit.as_object().unwrap() {
+                    doc["waivers"][0][key] = value.clone();
+                }
+            }));
+            assert!(message.contains(expected), "{message}");
+        }
+        let message = refused(&edited(&reviewed, |doc| doc["hosts"][0]["results"][3]["waiver"]["effect"] = json!("ignored")));
+        assert!(message.contains("expected one of applied, expired, not-needed"), "{message}");
+        let message = refused(&edited(&reviewed, |doc| doc["diff"]["hosts"][0]["checks"][0]["category"] = json!("worse")));
+        assert!(message.contains("expected one of regressed, fixed, still-failing, still-passing, incomparable"), "{message}");
     }
 
     #[test]
