@@ -220,6 +220,66 @@ mod tests {
         }
     }
 
+    /// Waivers and attestations: a waived result counts by what the waiver
+    /// hid and is marked waived; a manual check counts once an attestation
+    /// decided it, and a waived attested failure is still a failure.
+    #[test]
+    fn waived_and_attested_results_count_by_what_they_are_underneath() {
+        use Status::{Fail, Manual, Pass, Waived, Warn};
+        let attestations = [Pass, Fail].map(|result| crate::outcome::Attestation {
+            scope: crate::outcome::Scope::new(vec!["4.2.1".into()], vec![], vec![]),
+            result,
+            attested_by: "p".into(),
+            date: "2026-11-01".parse().unwrap(),
+            expires: "2027-11-01".parse().unwrap(),
+            evidence: "e".into(),
+            origin: crate::outcome::Origin { file: "a.toml".into(), line: 1 },
+        });
+        // (status, verdict, the attestation applied: its index).
+        type Given = (Status, Status, Option<usize>);
+        let make = |(status, verdict, attested): Given| {
+            let mut result = result("4.2.1", status);
+            result.verdict = verdict;
+            result.attestation = attested.map(|index| Covered { index, effect: Effect::Applied });
+            result
+        };
+        let waived_fail: Given = (Waived, Fail, None);
+        let waived_warn: Given = (Waived, Warn, None);
+        let attested_pass: Given = (Pass, Manual, Some(0));
+        let attested_fail: Given = (Fail, Manual, Some(1));
+        let attested_fail_waived: Given = (Waived, Manual, Some(1));
+        let plain = |status| (status, status, None);
+        let no_verdict = |side| Some(Incomparable::NoVerdict { side });
+        let cases: &[(Given, Given, Category, Option<Incomparable>, bool)] = &[
+            // (old, new, category, why, regressed into fail)
+            (plain(Pass), waived_fail, Category::Regressed, None, false),
+            (plain(Pass), waived_warn, Category::Regressed, None, false),
+            (waived_fail, plain(Pass), Category::Fixed, None, false),
+            (waived_fail, plain(Fail), Category::StillFailing, None, false),
+            (plain(Fail), waived_fail, Category::StillFailing, None, false),
+            (waived_fail, waived_warn, Category::StillFailing, None, false),
+            (plain(Manual), attested_pass, Category::Incomparable, no_verdict(Side::Old), false),
+            (attested_pass, plain(Manual), Category::Incomparable, no_verdict(Side::New), false),
+            (attested_pass, attested_fail, Category::Regressed, None, true),
+            (attested_fail, attested_pass, Category::Fixed, None, false),
+            (attested_pass, attested_fail_waived, Category::Regressed, None, false),
+            (attested_fail_waived, attested_fail, Category::StillFailing, None, false),
+        ];
+        for &(old, new, category, ref why, into_fail) in cases {
+            let mut before = sample::run(vec![sample::ok_host("w", "10.0.0.1", vec![Role::Worker], vec![make(old)])]);
+            let mut after = sample::run(vec![sample::ok_host("w", "10.0.0.1", vec![Role::Worker], vec![make(new)])]);
+            before.attestations = attestations.to_vec();
+            after.attestations = attestations.to_vec();
+            let diff = compare(&before, None, &after, None);
+            let case = format!("{old:?} -> {new:?}");
+            let [check] = diff.hosts[0].checks.as_slice() else { panic!("{case}: {:?}", diff.hosts[0]) };
+            assert_eq!((check.category, &check.incomparable), (category, why), "{case}");
+            assert_eq!(check.regressed_into_fail(), into_fail, "{case}");
+            assert_eq!(check.waived(), old.0 == Waived || new.0 == Waived, "{case}");
+            assert_eq!((check.old, check.new), (Some(Seen { status: old.0, verdict: old.1 }), Some(Seen { status: new.0, verdict: new.1 })), "{case}");
+        }
+    }
+
     /// A host that could not be audited on either side, or was judged by
     /// another benchmark, is compared as a whole: never check by check.
     #[test]
