@@ -177,7 +177,9 @@ mod tests {
         const INCOMPARABLE: Category = Category::Incomparable;
         let missing = |side| Some(Incomparable::Missing { side });
         let no_verdict = |side| Some(Incomparable::NoVerdict { side });
-        let table: &[(Option<Status>, Option<Status>, Category, Option<Incomparable>)] = &[
+        // (old, new, category, why)
+        type Row = (Option<Status>, Option<Status>, Category, Option<Incomparable>);
+        let table: &[Row] = &[
             (Some(Pass), Some(Fail), Regressed, None),
             (Some(Pass), Some(Warn), Regressed, None),
             (Some(Fail), Some(Pass), Fixed, None),

@@ -57,9 +57,14 @@ pub fn write_baseline(baseline: &Baseline, out: &mut dyn io::Write, style: Style
 /// "old.json (run of 2026-11-22T16:40:00+00:00)", or "this run".
 fn compared(side: &Compared) -> String {
     match &side.path {
-        Some(path) => format!("{} (run of {})", sanitize(&path.to_string_lossy()), side.started_at.to_rfc3339()),
-        None => format!("this run (of {})", side.started_at.to_rfc3339()),
+        Some(path) => format!("{} (run of {})", sanitize(&path.to_string_lossy()), when(side)),
+        None => format!("this run (of {})", when(side)),
     }
+}
+
+/// When the run started, to the second.
+fn when(side: &Compared) -> String {
+    side.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 fn write_host(host: &HostDiff, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
