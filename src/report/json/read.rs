@@ -80,13 +80,22 @@ pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Report, ReadError> {
     if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&first| first != b'{') {
         return Err(ReadError::NotAnObject { path: path.to_path_buf() });
     }
-    // The schema first, alone: a file of another kind is named as such, not
-    // by the first field it happens to lack.
-    let Schema { schema } = serde_json::from_slice(bytes).map_err(json)?;
-    if schema.as_deref() != Some(SCHEMA) {
-        return Err(ReadError::Schema { path: path.to_path_buf(), found: schema });
+    let wrong_schema = |schema: Option<String>| {
+        (schema.as_deref() != Some(SCHEMA)).then(|| ReadError::Schema { path: path.to_path_buf(), found: schema })
+    };
+    let mut document: Document = match serde_json::from_slice(bytes) {
+        Ok(document) => document,
+        // A file of another kind is named as such, not by the first field
+        // it happens to lack: its schema is read alone (a second parse, only
+        // when the first failed).
+        Err(error) => {
+            let Schema { schema } = serde_json::from_slice(bytes).map_err(json)?;
+            return Err(wrong_schema(schema).unwrap_or_else(|| json(error)));
+        }
+    };
+    if let Some(error) = wrong_schema(document.schema.take()) {
+        return Err(error);
     }
-    let document: Document = serde_json::from_slice(bytes).map_err(json)?;
     document.into_report().map_err(|(at, message)| ReadError::Invalid { path: path.to_path_buf(), at, message })
 }
 
@@ -101,6 +110,7 @@ struct Schema {
 // them reads as one without them.
 #[derive(Deserialize)]
 struct Document {
+    schema: Option<String>,
     hardbench: Tool,
     #[serde(default)]
     invocation: Option<Invocation>,
