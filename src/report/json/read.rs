@@ -1,14 +1,18 @@
 //! Reading a JSON report (schema `hardbench.report/v1`) back into the
 //! domain's `Report`: for `hardbench diff`, `run --baseline` and
-//! `hardbench report`. The reader mirrors the writer's structs (`json.rs`),
-//! field by field, and takes every name (status, role, error kind) from the
-//! writer's own tables, so the two cannot drift apart unseen.
+//! `hardbench report`. The reader mirrors the writer's structs (`json.rs`,
+//! and `json/diff.rs` for the `diff` a report holds under `--baseline`),
+//! field by field, and takes every name (status, role, error kind, effect,
+//! `fail_on`, diff category and side) from the writer's own tables, so the
+//! two cannot drift apart unseen.
 //!
 //! Strict where it matters: a file that is not a regular file, not JSON,
-//! not of this schema, with a value of the wrong type, a status, role or
-//! error kind the schema does not name, or a host whose `status` disagrees
-//! with its `error` is refused, and the error names the file and, as
-//! serde_json gives them, the line and column (or our JSON path). Fields it
+//! not of this schema, with a value of the wrong type or a name the schema
+//! does not have is refused, and so is one that contradicts itself (a
+//! host's `status` and `error`, two hosts of one name, a result pointing at
+//! a waiver or attestation the report does not have, `fail_on` regression
+//! without a diff); the error names the file and, as serde_json gives them,
+//! the line and column, or else our JSON path. Fields it
 //! does not know are ignored: v1 may gain fields, and a newer writer's
 //! report must stay readable.
 //!
