@@ -203,6 +203,15 @@ pub struct OutputArgs {
     /// (only one report may go to standard output).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write metrics in the Prometheus text format to FILE, for node_exporter's textfile
+    /// collector, e.g. `--metrics /var/lib/node_exporter/textfile/hardbench.prom`; `-` and FILE
+    /// as for --json.
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+    /// Shorten the console report to one line per host and the total line (no check), followed,
+    /// as always, by the hosts that failed or could not be audited.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 #[derive(Debug, Args)]

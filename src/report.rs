@@ -6,6 +6,7 @@ pub mod console;
 pub mod diff_console;
 pub mod json;
 pub mod junit;
+pub mod metrics;
 #[cfg(test)]
 pub(crate) mod sample;
 mod sanitize;

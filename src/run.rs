@@ -314,10 +314,14 @@ fn load_benchmark(id: &str) -> Result<Benchmark, Error> {
 struct Outputs {
     json: Option<Destination>,
     junit: Option<Destination>,
+    metrics: Option<Destination>,
+    /// The console report as `--summary` asks.
+    summary: bool,
 }
 
 fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
-    let named: Vec<(&'static str, &Path)> = [("--json", &output.json), ("--junit", &output.junit)]
+    let named: Vec<(&'static str, &Path)> =
+        [("--json", &output.json), ("--junit", &output.junit), ("--metrics", &output.metrics)]
         .into_iter()
         .filter_map(|(flag, path)| path.as_deref().map(|path| (flag, path)))
         .collect();
@@ -325,6 +329,8 @@ fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
     Ok(Outputs {
         json: output.json.as_ref().and_then(|_| checked.next()),
         junit: output.junit.as_ref().and_then(|_| checked.next()),
+        metrics: output.metrics.as_ref().and_then(|_| checked.next()),
+        summary: output.summary,
     })
 }
 
@@ -417,7 +423,7 @@ fn assemble(started_at: DateTime<FixedOffset>, invocation: Invocation, reviews: 
 ///
 /// Order: the files are written into temporary files, then the console
 /// (on stderr when a report goes to standard output) and a JUnit report
-/// to standard output, then the files are renamed into place together
+/// or the metrics to standard output, then the files are renamed into place together
 /// (`interrupt::publish`), then a JSON report to standard output. The JSON
 /// report holds the status, so it is written after every other report has
 /// succeeded or failed: a failure before it is in the status it holds.
@@ -437,15 +443,21 @@ fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console:
         }
         _ => None,
     };
+    let mut metrics = match &outputs.metrics {
+        Some(Destination::File(path)) => {
+            output::stage(path, |out| report::metrics::write(&report, out)).map_err(|e| missing(&mut report, console, &e)).ok()
+        }
+        _ => None,
+    };
     let mut json = match &outputs.json {
         Some(Destination::File(path)) => stage_json(&report, path).map_err(|e| missing(&mut report, console, &e)).ok(),
         _ => None,
     };
 
-    let to_stderr = [&outputs.json, &outputs.junit].into_iter().any(|d| d == &Some(Destination::Stdout));
+    let to_stderr = [&outputs.json, &outputs.junit, &outputs.metrics].into_iter().any(|d| d == &Some(Destination::Stdout));
     let color = if to_stderr { console.stderr_color } else { console.stdout_color };
     let mut bytes = Vec::new();
-    report::console::write(&report, &mut bytes, report::console::Style { color })
+    report::console::write(&report, &mut bytes, report::console::Style { color, summary: outputs.summary })
         .expect("writing to memory cannot fail");
     let (sink, what) = if to_stderr { (&mut *console.stderr, "standard error") } else { (&mut *console.stdout, "standard output") };
     if let Err(source) = sink.write_all(&bytes).and_then(|()| sink.flush()) {
@@ -455,6 +467,12 @@ fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console:
         let written = to_stdout(&mut *console.stdout, |out| report::junit::write(&report, out));
         if let Err(source) = written {
             missing(&mut report, console, &output::WriteError { what: "the JUnit report to standard output".into(), source });
+        }
+    }
+    if outputs.metrics == Some(Destination::Stdout) {
+        let written = to_stdout(&mut *console.stdout, |out| report::metrics::write(&report, out));
+        if let Err(source) = written {
+            missing(&mut report, console, &output::WriteError { what: "the metrics to standard output".into(), source });
         }
     }
 
@@ -475,13 +493,18 @@ fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console:
                 missing(&mut report, console, &e);
             }
         }
+        if let Some(staged) = metrics.take() {
+            if let Err(e) = staged.publish(publishing) {
+                missing(&mut report, console, &e);
+            }
+        }
         if let Some((staged, status)) = json.take() {
             if status == report.exit_code() {
                 if let Err(e) = staged.publish(publishing) {
                     missing(&mut report, console, &e);
                 }
             } else {
-                // The JUnit file just failed: the JSON is written again
+                // The JUnit or metrics file just failed: the JSON is written again
                 // below, with the status that says so.
                 deferred = Some(staged.path().to_path_buf());
                 staged.discard(publishing);

@@ -110,6 +110,7 @@ fn bad_inventories_and_outputs_are_refused_before_any_host_is_contacted() {
         (&["--json", file_parent], "file is not a directory"),
         (&["--json", twice, "--junit", &twice_again], "--json and --junit both name"),
         (&["--json", "-", "--junit", "-"], "both write to standard output"),
+        (&["--junit", twice, "--metrics", &twice_again], "--junit and --metrics both name"),
     ] {
         let mut all = vec!["run", "--inventory", &good];
         all.extend_from_slice(args);

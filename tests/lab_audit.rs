@@ -209,7 +209,7 @@ fn the_demo_audits_the_lab_over_ssh_as_its_readme_says() {
     assert_well_formed_xml(&junit);
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(xml.matches("<testsuite ").count(), DEMO_HOSTS.len(), "one testsuite per host");
-    assert!(xml.contains(r#"classname="cp-bad.1.2""#), "classname is <host>.<section>");
+    assert!(xml.contains(r#"classname="cp-bad.section_1_2""#), "classname is <host>.section_<section>");
 
     for host in DEMO_HOSTS {
         assert!(console.contains(host), "the console report names {host}");

@@ -4,7 +4,10 @@
 //! where, and the remediation; waived, attested, manual and not-applicable
 //! checks compactly after them (a manual check whose automated evaluation
 //! would fail first, marked); the waivers' and attestations' states; a total
-//! line at the end.
+//! line; and last, by name, the hosts that failed or could not be (fully)
+//! audited, one line each, so that the end of a long log says what needs a
+//! look. `--summary` leaves out every check: the host lines, the total line
+//! and that list.
 //!
 //! Terminal safety: every string from a host or the report goes through
 //! `sanitize`, so no control character, escape sequence, newline or bidi
@@ -22,6 +25,9 @@ use std::io;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Style {
     pub color: bool,
+    /// `--summary`: one line per host, the total line and the hosts that
+    /// need a look; no check.
+    pub summary: bool,
 }
 
 /// Remediation text is wrapped to this many columns; a fixed width keeps
@@ -34,12 +40,25 @@ const DETAIL: &str = "      ";
 /// Write `report` for a person to read.
 pub fn write(report: &Report, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
     for host in &report.hosts {
-        write_host(report, host, out, style)?;
-        writeln!(out)?;
+        if style.summary {
+            write_host_line(host, out, style)?;
+        } else {
+            write_host(report, host, out, style)?;
+            writeln!(out)?;
+        }
     }
-    let at = |o: &crate::outcome::Origin| format!("{}:{}", o.file.display(), o.line);
-    write_rules(out, "waiver", &report.waiver_uses(), |i| at(&report.waivers[i].origin))?;
-    write_rules(out, "attestation", &report.attestation_uses(), |i| at(&report.attestations[i].origin))?;
+    if !style.summary {
+        let at = |o: &crate::outcome::Origin| format!("{}:{}", o.file.display(), o.line);
+        write_rules(out, "waiver", &report.waiver_uses(), |i| at(&report.waivers[i].origin))?;
+        write_rules(out, "attestation", &report.attestation_uses(), |i| at(&report.attestations[i].origin))?;
+    }
+    write_total(report, out, style)?;
+    writeln!(out)?;
+    write_hosts_to_look_at(report, out, style)
+}
+
+/// The line of totals over every host.
+fn write_total(report: &Report, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
     let summary = report.summary();
     let hosts = summary.hosts_ok + summary.hosts_error;
     writeln!(
@@ -74,31 +93,54 @@ fn benchmarks(report: &Report) -> String {
     }
 }
 
-fn write_host(report: &Report, host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
-    let label = format!(
-        "{} ({})",
-        paint(style, BOLD, &sanitize(&host.name)),
-        sanitize(&endpoint(host))
-    );
-    let results = match &host.result {
-        Ok(results) => results,
-        Err(error) => {
-            return writeln!(
-                out,
-                "{label}: {} [{}] {}",
-                paint(style, color(Status::Error), "ERROR"),
-                error.kind,
-                sanitize(&error.message)
-            );
+/// The hosts that failed (a failed check or an impostor), that could not
+/// be audited (with why), and that were audited with checks in error, one
+/// line each, in report order; or one line saying there are none.
+fn write_hosts_to_look_at(report: &Report, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+    let mut none = true;
+    let failed = paint(style, color(Status::Fail), "failed:");
+    for host in &report.hosts {
+        let Ok(results) = &host.result else { continue };
+        let summary = Summary::of_results(results);
+        if summary.fail > 0 || !host.impostors.is_empty() {
+            let mut what = Vec::new();
+            if summary.fail > 0 {
+                what.push(format!("{} fail", summary.fail));
+            }
+            if !host.impostors.is_empty() {
+                what.push(format!("{} impostor", host.impostors.len()));
+            }
+            writeln!(out, "{failed} {} ({})", sanitize(&host.name), what.join(", "))?;
+            none = false;
         }
+    }
+    let not_audited = paint(style, color(Status::Error), "not audited:");
+    for host in &report.hosts {
+        if let Err(error) = &host.result {
+            writeln!(out, "{not_audited} {} [{}] {}", sanitize(&host.name), error.kind, sanitize(&error.message))?;
+            none = false;
+        }
+    }
+    let incomplete = paint(style, color(Status::Error), "incomplete:");
+    for host in &report.hosts {
+        let Ok(results) = &host.result else { continue };
+        let errors = Summary::of_results(results).error;
+        if errors > 0 {
+            let checks = if errors == 1 { "check" } else { "checks" };
+            writeln!(out, "{incomplete} {} ({errors} {checks} in error: facts that could not be collected)", sanitize(&host.name))?;
+            none = false;
+        }
+    }
+    if none {
+        writeln!(out, "every host was audited and none failed")?;
+    }
+    Ok(())
+}
+
+fn write_host(report: &Report, host: &HostReport, out: &mut dyn io::Write, style: Style) -> io::Result<()> {
+    let Some(results) = write_host_line(host, out, style)? else {
+        return Ok(());
     };
-    let benchmark = host.benchmark.as_ref().map_or_else(String::new, |b| format!(", benchmark {}", sanitize(&b.id)));
-    writeln!(
-        out,
-        "{label} {}{benchmark}: {}",
-        roles(host),
-        counts(style, &Summary::of_results(results))
-    )?;
     for note in &host.notes {
         for line in wrap("  note: ", note, WIDTH) {
             writeln!(out, "{line}")?;
@@ -164,6 +206,37 @@ fn write_host(report: &Report, host: &HostReport, out: &mut dyn io::Write, style
         )?;
     }
     Ok(())
+}
+
+/// The host's line: its name, address, roles, benchmark and counts, or
+/// why it could not be audited. Returns its results, if it has any.
+fn write_host_line<'a>(host: &'a HostReport, out: &mut dyn io::Write, style: Style) -> io::Result<Option<&'a [CheckResult]>> {
+    let label = format!(
+        "{} ({})",
+        paint(style, BOLD, &sanitize(&host.name)),
+        sanitize(&endpoint(host))
+    );
+    let results = match &host.result {
+        Ok(results) => results,
+        Err(error) => {
+            writeln!(
+                out,
+                "{label}: {} [{}] {}",
+                paint(style, color(Status::Error), "ERROR"),
+                error.kind,
+                sanitize(&error.message)
+            )?;
+            return Ok(None);
+        }
+    };
+    let benchmark = host.benchmark.as_ref().map_or_else(String::new, |b| format!(", benchmark {}", sanitize(&b.id)));
+    writeln!(
+        out,
+        "{label} {}{benchmark}: {}",
+        roles(host),
+        counts(style, &Summary::of_results(results))
+    )?;
+    Ok(Some(results))
 }
 
 /// A process that carries a component's name and was not judged as it.
@@ -438,8 +511,9 @@ mod tests {
     use crate::report::sanitize::is_hazard;
     use crate::transport::HostErrorKind;
 
-    const PLAIN: Style = Style { color: false };
-    const COLOR: Style = Style { color: true };
+    const PLAIN: Style = Style { color: false, summary: false };
+    const COLOR: Style = Style { color: true, summary: false };
+    const SUMMARY: Style = Style { color: false, summary: true };
 
     fn render(report: &Report, style: Style) -> String {
         let mut out = Vec::new();
@@ -531,8 +605,54 @@ worker-1 (10.0.0.12:2222) worker (detected), benchmark cis-1.12: 1 pass, 1 fail,
 worker-3 (10.0.0.13): ERROR [connect] worker-3 (10.0.0.13:22): connection refused
 
 3 hosts (2 ok, 1 error), benchmark cis-1.12: 3 pass, 2 fail, 1 warn, 1 manual, 1 N/A, 1 skip, 1 error
+
+failed: cp-good (1 fail)
+failed: worker-1 (1 fail)
+not audited: worker-3 [connect] worker-3 (10.0.0.13:22): connection refused
+incomplete: cp-good (1 check in error: facts that could not be collected)
 ";
         assert_eq!(render(&sample::report(), PLAIN), expected);
+    }
+
+    /// `--summary`: the host lines and the total line, with no check, and
+    /// the same closing list as the full report.
+    #[test]
+    fn summary_is_one_line_per_host_and_the_totals() {
+        let expected = "\
+cp-good (127.0.10.1) control-plane,etcd,worker, benchmark cis-1.12: 2 pass, 1 fail, 1 warn, 1 manual, 1 skip, 1 error
+worker-1 (10.0.0.12:2222) worker (detected), benchmark cis-1.12: 1 pass, 1 fail, 0 warn, 0 manual, 1 N/A, 0 error
+worker-3 (10.0.0.13): ERROR [connect] worker-3 (10.0.0.13:22): connection refused
+3 hosts (2 ok, 1 error), benchmark cis-1.12: 3 pass, 2 fail, 1 warn, 1 manual, 1 N/A, 1 skip, 1 error
+
+failed: cp-good (1 fail)
+failed: worker-1 (1 fail)
+not audited: worker-3 [connect] worker-3 (10.0.0.13:22): connection refused
+incomplete: cp-good (1 check in error: facts that could not be collected)
+";
+        let report = sample::report();
+        assert_eq!(render(&report, SUMMARY), expected);
+        let full = render(&report, PLAIN);
+        assert!(full.ends_with(expected.split_once("3 hosts").unwrap().1), "the same ending:\n{full}");
+        let colored = render(&report, Style { color: true, summary: true });
+        assert!(colored.contains("\x1b[31mfailed:\x1b[0m cp-good (1 fail)\n"), "{colored}");
+        assert!(colored.contains("\x1b[35mnot audited:\x1b[0m worker-3 [connect]"), "{colored}");
+        assert_eq!(unpaint(colored), expected);
+    }
+
+    /// A run with nothing to look at says so last, in both forms.
+    #[test]
+    fn a_clean_run_ends_saying_so() {
+        let pass = sample::check("4.2.4", "Read-only port", Role::Worker, Status::Pass, "0", "0");
+        let manual = sample::check("4.2.8", "Event QPS", Role::Worker, Status::Manual, "", "5");
+        let report = sample::run(vec![
+            sample::ok_host("w-1", "10.0.0.5", vec![Role::Worker], vec![pass.clone(), manual]),
+            sample::ok_host("w-2", "10.0.0.6", vec![Role::Worker], vec![pass]),
+        ]);
+        for style in [PLAIN, SUMMARY] {
+            let text = render(&report, style);
+            assert!(text.ends_with(": 2 pass, 0 fail, 0 warn, 1 manual, 0 error\n\nevery host was audited and none failed\n"), "{text}");
+        }
+        assert_eq!(render(&report, SUMMARY).lines().count(), 5, "two hosts, the total, a blank line, the ending");
     }
 
     #[test]
@@ -545,6 +665,8 @@ w (10.0.0.5) worker, benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 err
       not judged as kube-apiserver: runs as uid 65534, not root, and neither kube-apiserver.service nor the kubelet started it (cgroup /user.slice/user-1000.slice/session-3.scope)
 
 1 host (1 ok, 0 error), benchmark cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
+
+failed: w (1 impostor)
 ";
         assert_eq!(render(&report, PLAIN), expected);
     }
@@ -567,6 +689,8 @@ old (10.0.0.2) worker, benchmark cis-1.11: 0 pass, 0 fail, 0 warn, 0 manual, 0 e
 gone (10.0.0.3): ERROR [connect] refused
 
 3 hosts (2 ok, 1 error), benchmarks cis-1.11, cis-1.12: 0 pass, 0 fail, 0 warn, 0 manual, 0 error
+
+not audited: gone [connect] refused
 ";
         assert_eq!(render(&report, PLAIN), expected);
     }
@@ -608,6 +732,8 @@ w (10.0.0.5) worker, benchmark cis-1.12: 0 pass, 1 fail, 0 warn, 0 manual, 0 err
       remediation: Remediate 4.2.4.
 
 1 host (1 ok, 0 error), benchmark cis-1.12: 0 pass, 1 fail, 0 warn, 0 manual, 0 error
+
+failed: w (1 fail)
 ";
         assert_eq!(render(&report, PLAIN), expected);
     }
@@ -736,6 +862,9 @@ w (10.0.0.5) worker, benchmark cis-1.12: 0 pass, 1 fail, 0 warn, 0 manual, 0 err
                     "  IMPOSTOR ",
                     DETAIL,
                     "3 hosts (2 ok, 1 error), benchmark cis-1.12: ",
+                    "failed: ",
+                    "not audited: ",
+                    "incomplete: ",
                 ]
                 .iter()
                 .any(|prefix| line.starts_with(prefix));
@@ -758,7 +887,8 @@ w (10.0.0.5) worker, benchmark cis-1.12: 0 pass, 1 fail, 0 warn, 0 manual, 0 err
         assert_eq!(
             render(&report, PLAIN),
             "w\\x1b[2J (10.0.0.9): ERROR [sudo] w: sudo: a password is required\\nfake line\n\n\
-             1 host (0 ok, 1 error), no benchmark: 0 pass, 0 fail, 0 warn, 0 manual, 0 error\n"
+             1 host (0 ok, 1 error), no benchmark: 0 pass, 0 fail, 0 warn, 0 manual, 0 error\n\n\
+             not audited: w\\x1b[2J [sudo] w: sudo: a password is required\\nfake line\n"
         );
     }
 }

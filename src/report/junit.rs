@@ -7,13 +7,41 @@
 //! single "<host> reachable" case in error. Each suite's properties name the
 //! benchmark that judged the host and why.
 //!
+//! A waived check is `<skipped>` of type `waived`, not a success and not a
+//! failure: a waiver takes it off the gate (the exit code), and CI pages
+//! show failures as broken builds, so a failure would contradict the exit
+//! code; but a success would hide the accepted risk among the passes, which
+//! CI pages collapse. Skipped cases are counted and listed apart, so every
+//! waived check stays in view, and its message says what it would have been
+//! (`waived (fail): expected ...; actual ...`) and names the waiver: reason,
+//! approver, expiry. A manual check whose automated evaluation would fail is
+//! skipped too, with its own message (`manual (automated evaluation would
+//! fail): ...`). Every case a waiver or an attestation covers (applied,
+//! expired or not needed) carries it as properties (`waiver-reason`,
+//! `waiver-approved-by`, `waiver-expires`, `waiver-effect`, `attestation-*`)
+//! and as a line of its output; `verdict` is a property when a waiver or an
+//! attestation changed the status, `automated-verdict` on a manual check
+//! that has one.
+//!
+//! A case's classname is `<host>.<group>`, and the group never holds a dot:
+//! `section_1_2` for the checks of section 1.2, `processes` for impostors,
+//! `connection` for an unreachable host. So the last dot always separates
+//! the host from the group, whatever dots the host name has: host `cp-1`
+//! with check 1.1.2.3 is `cp-1.section_1_1_2`, host `cp-1.1` with check
+//! 1.2.3 is `cp-1.1.section_1_2`. Jenkins splits a classname at its last
+//! dot into package and class, so it shows the host, whole, as the package
+//! and the group as the class; GitLab shows the classname as the suite and
+//! keys a case on classname and name, so the name (`<check id> <title>`,
+//! unique in a benchmark) keeps every case of a host apart, and the host in
+//! the classname keeps the hosts apart.
+//!
 //! quick-junit writes the XML and escapes markup, but it silently drops
 //! control characters and ANSI escapes and lets U+FFFE/U+FFFF through, which
 //! XML 1.0 forbids. So every string is sanitized first: what a host sent
 //! stays visible as an escape, and the document is always well-formed.
 
 use crate::facts::Impostor;
-use crate::outcome::{CheckResult, HostReport, Outcome, Report, Status};
+use crate::outcome::{CheckResult, Covered, Effect, HostReport, Outcome, Report, Status};
 use crate::report::sanitize::{sanitize, sanitize_multiline};
 use crate::report::source;
 use chrono::{DateTime, FixedOffset};
@@ -37,12 +65,12 @@ fn to_junit(report: &Report) -> quick_junit::Report {
             report
                 .hosts
                 .iter()
-                .map(host_suite),
+                .map(|host| host_suite(report, host)),
         );
     junit
 }
 
-fn host_suite(host: &HostReport) -> TestSuite {
+fn host_suite(report: &Report, host: &HostReport) -> TestSuite {
     let name = sanitize(&host.name);
     let mut suite = TestSuite::new(&*name);
     suite.set_timestamp(host.started_at).set_time(host.duration);
@@ -52,7 +80,7 @@ fn host_suite(host: &HostReport) -> TestSuite {
     suite.add_properties(host_properties(host));
     match &host.result {
         Ok(results) => {
-            suite.add_test_cases(results.iter().map(|result| check_case(&host.name, result)));
+            suite.add_test_cases(results.iter().map(|result| check_case(report, &host.name, result)));
             suite.add_test_cases(host.impostors.iter().map(|impostor| impostor_case(&host.name, impostor)));
         }
         Err(error) => {
@@ -61,7 +89,7 @@ fn host_suite(host: &HostReport) -> TestSuite {
                 .set_type(error.kind.name())
                 .set_message(&*sanitize(&error.message));
             let mut case = TestCase::new(format!("{name} reachable"), status);
-            case.set_classname(&*name).set_time(host.duration);
+            case.set_classname(classname(&host.name, "connection")).set_time(host.duration);
             suite.add_test_case(case);
         }
     }
@@ -118,25 +146,30 @@ fn impostor_case(host: &str, impostor: &Impostor) -> TestCase {
         &*sanitize(&format!("impostor process {} {}", impostor.pid, impostor.component)),
         status,
     );
-    case.set_classname(&*sanitize(&format!("{host}.processes"))).set_time(Duration::ZERO);
+    case.set_classname(classname(host, "processes")).set_time(Duration::ZERO);
     case
 }
 
-fn check_case(host: &str, result: &CheckResult) -> TestCase {
+fn check_case(report: &Report, host: &str, result: &CheckResult) -> TestCase {
     let outcome = &result.outcome;
+    let reviews = Reviews::of(report, result);
     let mut status = match outcome.status {
         Status::Pass => TestCaseStatus::success(),
         Status::Fail => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(&*sanitize(&expected_actual(outcome)));
+            // An attestation that made it a failure, or a waiver that had
+            // expired, is part of why it failed.
+            status.set_message(&*sanitize(&format!("{}{}", expected_actual(outcome), reviews.suffix())));
             status
         }
         Status::Warn => skipped(format!("warn: {}", expected_actual(outcome))),
-        Status::Waived => skipped(format!("waived ({}): {}", result.verdict, expected_actual(outcome))),
-        Status::Manual if outcome.automated_verdict == Some(Status::Fail) => {
-            skipped(format!("manual (automated evaluation would fail): observed: {}", source::observed(outcome)))
-        }
-        Status::Manual => skipped(format!("manual: observed: {}", source::observed(outcome))),
+        Status::Waived => skipped(format!("waived ({}): {}{}", result.verdict, expected_actual(outcome), reviews.suffix())),
+        Status::Manual if outcome.automated_verdict == Some(Status::Fail) => skipped(format!(
+            "manual (automated evaluation would fail): observed: {}{}",
+            source::observed(outcome),
+            reviews.suffix()
+        )),
+        Status::Manual => skipped(format!("manual: observed: {}{}", source::observed(outcome), reviews.suffix())),
         Status::NotApplicable => skipped(outcome.actual.clone()),
         Status::Skip => skipped(format!("skip: {}", outcome.actual)),
         Status::Error => {
@@ -155,18 +188,125 @@ fn check_case(host: &str, result: &CheckResult) -> TestCase {
     );
     // Evaluation is a pure function of facts gathered once per host, so a
     // check takes no time of its own; the host's suite carries the time.
-    case.set_classname(&*sanitize(&format!("{host}.{}", result.section)))
+    case.set_classname(classname(host, &section_group(&result.section)))
         .set_time(Duration::ZERO)
         .add_property(Property::new("level", result.level.to_string()));
-    if !outcome.notes.is_empty() {
-        let notes: Vec<_> = outcome
-            .notes
-            .iter()
-            .map(|note| format!("note: {}", sanitize(note)))
-            .collect();
+    if result.verdict != outcome.status {
+        case.add_property(Property::new("verdict", result.verdict.name()));
+    }
+    if let Some(verdict) = outcome.automated_verdict {
+        case.add_property(Property::new("automated-verdict", verdict.name()));
+    }
+    case.add_properties(reviews.properties());
+    let notes: Vec<_> = outcome
+        .notes
+        .iter()
+        .map(|note| format!("note: {}", sanitize(note)))
+        .chain(reviews.lines.iter().map(|line| sanitize(line).into_owned()))
+        .collect();
+    if !notes.is_empty() {
         case.set_system_out(notes.join("\n"));
     }
     case
+}
+
+/// The waiver and the attestation that cover a result, in words (one line
+/// each, in the case's output, and after its message) and as properties, so
+/// that a CI page shows who accepted or attested what, until when, and a
+/// script can read it.
+struct Reviews<'a> {
+    report: &'a Report,
+    waiver: Option<Covered>,
+    attestation: Option<Covered>,
+    lines: Vec<String>,
+}
+
+impl<'a> Reviews<'a> {
+    fn of(report: &'a Report, result: &CheckResult) -> Reviews<'a> {
+        let mut lines = Vec::new();
+        if let Some(Covered { index, effect }) = result.attestation {
+            let a = &report.attestations[index];
+            let what = match effect {
+                Effect::Applied => "attested",
+                Effect::Expired => "attestation expired: it was",
+                Effect::NotNeeded => "not manual, so not changed by the attestation that it was",
+            };
+            lines.push(format!(
+                "{what} {} by {} on {}, until {} (attestation {}, {}:{}); evidence: {}",
+                a.result,
+                a.attested_by,
+                a.date,
+                a.expires,
+                index + 1,
+                a.origin.file.display(),
+                a.origin.line,
+                a.evidence
+            ));
+        }
+        if let Some(Covered { index, effect }) = result.waiver {
+            let w = &report.waivers[index];
+            let what = match effect {
+                Effect::Applied => format!("waived until {}", w.expires),
+                Effect::Expired => format!("waiver expired on {}: judged normally", w.expires),
+                Effect::NotNeeded => {
+                    format!("covered by a waiver until {}, not needed: the check is {}", w.expires, result.outcome.status)
+                }
+            };
+            lines.push(format!(
+                "{what} (waiver {}, {}:{}): {}; approved by {}",
+                index + 1,
+                w.origin.file.display(),
+                w.origin.line,
+                w.reason,
+                w.approved_by
+            ));
+        }
+        Reviews { report, waiver: result.waiver, attestation: result.attestation, lines }
+    }
+
+    /// "; <line>; <line>" to follow a message, or nothing.
+    fn suffix(&self) -> String {
+        self.lines.iter().map(|line| format!("; {line}")).collect()
+    }
+
+    fn properties(&self) -> Vec<Property> {
+        let mut properties = Vec::new();
+        if let Some(Covered { index, effect }) = self.attestation {
+            let a = &self.report.attestations[index];
+            properties.extend([
+                Property::new("attestation", (index + 1).to_string()),
+                Property::new("attestation-effect", effect.name()),
+                Property::new("attestation-result", a.result.name()),
+                Property::new("attestation-attested-by", sanitize(&a.attested_by)),
+                Property::new("attestation-date", a.date.to_string()),
+                Property::new("attestation-expires", a.expires.to_string()),
+                Property::new("attestation-evidence", sanitize(&a.evidence)),
+            ]);
+        }
+        if let Some(Covered { index, effect }) = self.waiver {
+            let w = &self.report.waivers[index];
+            properties.extend([
+                Property::new("waiver", (index + 1).to_string()),
+                Property::new("waiver-effect", effect.name()),
+                Property::new("waiver-reason", sanitize(&w.reason)),
+                Property::new("waiver-approved-by", sanitize(&w.approved_by)),
+                Property::new("waiver-expires", w.expires.to_string()),
+            ]);
+        }
+        properties
+    }
+}
+
+/// `<host>.<group>`, sanitized; `group` holds no dot (see the module's doc).
+fn classname(host: &str, group: &str) -> String {
+    debug_assert!(!group.contains('.'), "{group}");
+    sanitize(&format!("{host}.{group}")).into_owned()
+}
+
+/// The classname group of a section: `1.2` is `section_1_2`. Section ids
+/// are CIS numbers (digits and dots), so no two sections share a group.
+fn section_group(section: &str) -> String {
+    format!("section_{}", section.replace('.', "_"))
 }
 
 fn skipped(message: String) -> TestCaseStatus {
@@ -285,7 +425,7 @@ mod tests {
             <property name="user" value="hbaudit"/>
             <property name="sudo" value="true"/>
         </properties>
-        <testcase name="worker-3 reachable" classname="worker-3" time="5.002">
+        <testcase name="worker-3 reachable" classname="worker-3.connection" time="5.002">
             <error message="worker-3 (10.0.0.13:22): connection refused" type="connect"/>
         </testcase>
     </testsuite>
@@ -417,13 +557,13 @@ mod tests {
             [
                 (
                     "1.1.1 Ensure that the API server pod specification file permissions are set to 600 or more restrictive",
-                    Some("cp-good.1.1"),
+                    Some("cp-good.section_1_1"),
                     zero,
                     ("success", None, None, None),
                 ),
                 (
                     "1.2.1 Ensure that the --anonymous-auth argument is set to false",
-                    Some("cp-good.1.2"),
+                    Some("cp-good.section_1_2"),
                     zero,
                     (
                         "skipped",
@@ -434,7 +574,7 @@ mod tests {
                 ),
                 (
                     "1.1.12 Ensure that the etcd data directory ownership is set to etcd:etcd",
-                    Some("cp-good.1.1"),
+                    Some("cp-good.section_1_1"),
                     zero,
                     (
                         "error",
@@ -445,7 +585,7 @@ mod tests {
                 ),
                 (
                     "1.2.15 Ensure that the --profiling argument is set to false",
-                    Some("cp-good.1.2"),
+                    Some("cp-good.section_1_2"),
                     zero,
                     (
                         "failure",
@@ -459,7 +599,7 @@ mod tests {
                 ),
                 (
                     "1.2.6 Ensure that the --kubelet-certificate-authority argument is set as appropriate",
-                    Some("cp-good.1.2"),
+                    Some("cp-good.section_1_2"),
                     zero,
                     (
                         "skipped",
@@ -470,13 +610,13 @@ mod tests {
                 ),
                 (
                     "2.1 Ensure that the --cert-file and --key-file arguments are set as appropriate",
-                    Some("cp-good.2"),
+                    Some("cp-good.section_2"),
                     zero,
                     ("skipped", Some("skip: deselected with --skip"), Some("skip"), None),
                 ),
                 (
                     "4.2.1 Ensure that the --anonymous-auth argument is set to false",
-                    Some("cp-good.4.2"),
+                    Some("cp-good.section_4_2"),
                     zero,
                     ("success", None, None, None),
                 ),
@@ -500,7 +640,7 @@ mod tests {
             ),
             (
                 "worker-3 reachable",
-                Some("worker-3"),
+                Some("worker-3.connection"),
                 (
                     "error",
                     Some("worker-3 (10.0.0.13:22): connection refused"),
@@ -601,6 +741,157 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Waived, expired, not-needed and attested results, and a manual check
+    /// that would fail, each read as such, with their rule in the message,
+    /// the properties and the output.
+    #[test]
+    fn waivers_attestations_and_manual_checks_that_would_fail() {
+        use crate::outcome::{Attestation, Origin, Scope};
+        let covered = |index, effect| Some(Covered { index, effect });
+        let check = |id: &str, status| sample::check(id, "Title", Role::ControlPlane, status, "set", "absent");
+        let mut waived = check("1.2.16", Status::Waived);
+        (waived.verdict, waived.waiver) = (Status::Fail, covered(0, Effect::Applied));
+        let mut expired = check("1.2.15", Status::Fail);
+        expired.waiver = covered(1, Effect::Expired);
+        let mut not_needed = check("1.2.14", Status::Pass);
+        not_needed.waiver = covered(0, Effect::NotNeeded);
+        let mut would_fail = check("1.2.1", Status::Manual);
+        would_fail.outcome.automated_verdict = Some(Status::Fail);
+        let mut harmless = check("1.1.9", Status::Manual);
+        harmless.outcome.automated_verdict = Some(Status::Pass);
+        let mut attested = check("1.1.10", Status::Fail);
+        (attested.verdict, attested.attestation) = (Status::Manual, covered(0, Effect::Applied));
+        let results = vec![waived, expired, not_needed, would_fail, harmless, attested];
+        let mut report = sample::run(vec![sample::ok_host("cp-1", "10.0.0.10", vec![Role::ControlPlane], results)]);
+        report.waivers = vec![sample::waiver(&["1.2.16", "1.2.14"], "2027-03-31"), sample::waiver(&["1.2.15"], "2026-11-01")];
+        report.waivers[1].origin.line = 7;
+        report.attestations = vec![Attestation {
+            scope: Scope::new(vec!["1.1.10".into()], vec![], vec![]),
+            result: Status::Fail,
+            attested_by: "J. Doe".into(),
+            date: "2026-11-20".parse().unwrap(),
+            expires: "2027-05-20".parse().unwrap(),
+            evidence: "CHG-99".into(),
+            origin: Origin { file: "attested.toml".into(), line: 1 },
+        }];
+        let xml = render(&report);
+        assert_python_parses(&xml);
+        let junit = parse(&xml);
+        let suite = &junit.test_suites[0];
+        assert_eq!(counts_of_suite(suite), (6, 2, 0, 3), "waived and manual are skipped; the expired and attested fail");
+        let waiver_1 = "(waiver 1, waivers.toml:1): EventRateLimit breaks our admission webhook; approved by Security team (CHG-1234)";
+        let waiver_2 = "(waiver 2, waivers.toml:7): EventRateLimit breaks our admission webhook; approved by Security team (CHG-1234)";
+        let attestation = "attested fail by J. Doe on 2026-11-20, until 2027-05-20 (attestation 1, attested.toml:1); evidence: CHG-99";
+        let expected: [(&str, Option<String>, Option<&str>); 6] = [
+            ("skipped", Some(format!("waived (fail): expected: set; actual: absent; waived until 2027-03-31 {waiver_1}")), Some("waived")),
+            ("failure", Some(format!("expected: set; actual: absent; waiver expired on 2026-11-01: judged normally {waiver_2}")), Some("fail")),
+            ("success", None, None),
+            ("skipped", Some("manual (automated evaluation would fail): observed: absent".into()), Some("manual")),
+            ("skipped", Some("manual: observed: absent".into()), Some("manual")),
+            ("failure", Some(format!("expected: set; actual: absent; {attestation}")), Some("fail")),
+        ];
+        for (case, (kind, message, ty)) in suite.test_cases.iter().zip(expected) {
+            let (got_kind, got_message, got_ty, _) = status_of(case);
+            assert_eq!((got_kind, got_message, got_ty), (kind, message.as_deref(), ty), "{}", case.name.as_str());
+        }
+        let properties = |case: usize| -> Vec<(String, String)> {
+            suite.test_cases[case].properties.iter().map(|p| (p.name.to_string(), p.value.to_string())).collect()
+        };
+        let p = |name: &str, value: &str| (name.to_owned(), value.to_owned());
+        assert_eq!(
+            properties(0),
+            [
+                p("level", "1"),
+                p("verdict", "fail"),
+                p("waiver", "1"),
+                p("waiver-effect", "applied"),
+                p("waiver-reason", "EventRateLimit breaks our admission webhook"),
+                p("waiver-approved-by", "Security team (CHG-1234)"),
+                p("waiver-expires", "2027-03-31"),
+            ]
+        );
+        assert_eq!(properties(2)[1..3], [p("waiver", "1"), p("waiver-effect", "not-needed")], "a waiver not needed is noted, not hidden");
+        assert_eq!(
+            suite.test_cases[2].system_out.as_deref(),
+            Some(&*format!("covered by a waiver until 2027-03-31, not needed: the check is pass {waiver_1}"))
+        );
+        assert_eq!(properties(3), [p("level", "1"), p("automated-verdict", "fail")]);
+        assert_eq!(properties(4), [p("level", "1"), p("automated-verdict", "pass")]);
+        assert_eq!(
+            properties(5),
+            [
+                p("level", "1"),
+                p("verdict", "manual"),
+                p("attestation", "1"),
+                p("attestation-effect", "applied"),
+                p("attestation-result", "fail"),
+                p("attestation-attested-by", "J. Doe"),
+                p("attestation-date", "2026-11-20"),
+                p("attestation-expires", "2027-05-20"),
+                p("attestation-evidence", "CHG-99"),
+            ]
+        );
+        assert_eq!(suite.test_cases[5].system_out.as_deref(), Some(attestation));
+    }
+
+    /// The classname reads one way only: split at its last dot (as Jenkins
+    /// does), it gives back the host, whole, and the group.
+    #[test]
+    fn a_classname_names_its_host_unambiguously() {
+        #[track_caller]
+        fn case(host: &str, section: &str, expected: &str) {
+            let got = classname(host, &section_group(section));
+            assert_eq!(got, expected, "host {host:?}, section {section:?}");
+            let (package, class) = got.rsplit_once('.').expect("a dot before the group");
+            assert_eq!((package, class), (host, &*format!("section_{}", section.replace('.', "_"))));
+        }
+        // Before, both were "cp-1.1.1.2".
+        case("cp-1", "1.1.2", "cp-1.section_1_1_2");
+        case("cp-1.1", "1.2", "cp-1.1.section_1_2");
+        case("cp-1.1", "1.1.2", "cp-1.1.section_1_1_2");
+        case("cp-1", "1.2", "cp-1.section_1_2");
+        case("cp-1.prod.example.com", "4.2", "cp-1.prod.example.com.section_4_2");
+        case("cp-1.prod.example", "com.4.2", "cp-1.prod.example.section_com_4_2");
+        case("10.0.0.1", "5", "10.0.0.1.section_5");
+        case("a.section_1_2", "4.2", "a.section_1_2.section_4_2");
+        case("cp_1", "1.2", "cp_1.section_1_2");
+        assert_eq!(classname("cp-1.example.com", "processes"), "cp-1.example.com.processes");
+        assert_eq!(classname("cp-1.example.com", "connection"), "cp-1.example.com.connection");
+    }
+
+    /// Hosts whose old classnames were the same (`cp-1` with 1.1.2.x and
+    /// `cp-1.1` with 1.2.x), FQDNs and an unreachable host: every case has a
+    /// classname and name of its own in the whole report (GitLab keeps one
+    /// of two equal ones), and its classname gives back its suite's host.
+    #[test]
+    fn every_case_is_unique_and_names_its_host() {
+        let check = |id: &str| sample::check(id, "Title", Role::ControlPlane, Status::Fail, "a", "b");
+        let mut report = sample::run(vec![
+            sample::ok_host("cp-1", "10.0.0.1", vec![Role::ControlPlane], vec![check("1.1.2.1"), check("1.2.1"), check("1.1.2")]),
+            sample::ok_host("cp-1.1", "10.0.0.2", vec![Role::ControlPlane], vec![check("1.2.1"), check("1.1.2.1")]),
+            sample::ok_host("cp-1.prod.example.com", "10.0.0.3", vec![Role::ControlPlane], vec![check("1.2.1")]),
+            sample::ok_host("cp-1.prod", "10.0.0.4", vec![Role::ControlPlane], vec![check("1.2.1")]),
+            sample::error_host("cp-2.prod.example.com", "10.0.0.5", HostErrorKind::Connect, "refused"),
+        ]);
+        report.hosts[2].impostors = vec![sample::impostor()];
+        report.hosts.extend(sample::report().hosts);
+        let junit = parse(&render(&report));
+        let mut seen = std::collections::BTreeSet::new();
+        for suite in &junit.test_suites {
+            for case in &suite.test_cases {
+                let classname = case.classname.as_deref().expect("every case has a classname");
+                let key = (classname.to_owned(), case.name.to_string());
+                assert!(seen.insert(key.clone()), "{key:?} twice");
+                assert_eq!(classname.rsplit_once('.').map(|(host, _)| host), Some(suite.name.as_str()), "{key:?}");
+            }
+        }
+        assert_eq!(seen.len(), junit.tests);
+        let cp_1: Vec<_> = junit.test_suites[0].test_cases.iter().map(|c| c.classname.as_deref().unwrap()).collect();
+        assert_eq!(cp_1, ["cp-1.section_1_1_2", "cp-1.section_1_2", "cp-1.section_1_1"]);
+        let cp_1_1: Vec<_> = junit.test_suites[1].test_cases.iter().map(|c| c.classname.as_deref().unwrap()).collect();
+        assert_eq!(cp_1_1, ["cp-1.1.section_1_2", "cp-1.1.section_1_1_2"]);
     }
 
     #[test]

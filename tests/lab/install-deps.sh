@@ -4,11 +4,12 @@
 # gcc for the fake component binary, busybox (the gathering script is
 # tested under busybox sh and busybox tools too), GNU time (bench/fleet.sh
 # reads peak RSS from it) and strace (bench/host.sh counts the programs an
-# audit executes on the host with it). Idempotent: `apt-get update` runs only
+# audit executes on the host with it) and prometheus for promtool (tests/metrics.rs
+# checks the --metrics output with `promtool check metrics`). Idempotent: `apt-get update` runs only
 # when a package is missing, and nothing is printed when all are present.
 set -euo pipefail
 
-packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time strace)
+packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time strace prometheus)
 
 missing=()
 for p in "${packages[@]}"; do
