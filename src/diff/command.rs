@@ -43,7 +43,7 @@ pub fn execute(args: &DiffArgs, console: &mut Console) -> Result<ExitCode, Error
         (&mut *console.stdout, console.stdout_color, "standard output")
     };
     let mut text = Vec::new();
-    diff_console::write(&diff, &mut text, Style { color }).expect("writing to memory cannot fail");
+    diff_console::write(&diff, &mut text, Style { color, summary: false }).expect("writing to memory cannot fail");
     sink.write_all(&text)
         .and_then(|()| sink.flush())
         .map_err(|source| WriteError { what: format!("the diff to {what}"), source })?;

@@ -4,6 +4,8 @@
 //! its own; those still failing and those that cannot be compared named in
 //! one line each per host (the latter grouped by why); hosts that could not be
 //! compared as a whole with why; hosts added and removed; a total line.
+//! Under `--summary`, the host lines, hosts added and removed and the total
+//! line only.
 //! Every string from a report goes through `sanitize`.
 
 use crate::outcome::diff::{Baseline, Category, FailOn, CheckDiff, Compared, Diff, HostDiff, HostIncomparable, Incomparable, Seen, Side};
@@ -83,6 +85,9 @@ fn write_host(host: &HostDiff, out: &mut dyn io::Write, style: Style) -> io::Res
         host.still_passing,
         count(Category::Incomparable),
     )?;
+    if style.summary {
+        return Ok(());
+    }
     for check in host.checks.iter().filter(|check| matches!(check.category, Category::Regressed | Category::Fixed)) {
         let (label, sgr) = if check.category == Category::Regressed { ("REGRESSED", RED) } else { ("FIXED", GREEN) };
         writeln!(
@@ -184,9 +189,9 @@ mod tests {
     use super::*;
     use crate::report::sample;
 
-    fn render(diff: &Diff, color: bool) -> String {
+    fn render(diff: &Diff, color: bool, summary: bool) -> String {
         let mut out = Vec::new();
-        write(diff, &mut out, Style { color }).unwrap();
+        write(diff, &mut out, Style { color, summary }).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -204,8 +209,11 @@ hosts added: w-new
 hosts removed: w-old
 Diff: 1 regressed (1 into fail), 1 fixed, 0 still failing, 1 still passing, 1 incomparable; 2 hosts not compared, 1 added, 1 removed
 ";
-        assert_eq!(render(&sample::diff(), false), expected);
-        let colored = render(&sample::diff(), true);
+        assert_eq!(render(&sample::diff(), false, false), expected);
+        // --summary: no check lines.
+        let summary: String = expected.lines().filter(|line| !line.starts_with("    ")).map(|line| format!("{line}\n")).collect();
+        assert_eq!(render(&sample::diff(), false, true), summary);
+        let colored = render(&sample::diff(), true, false);
         assert!(colored.contains("\x1b[31mREGRESSED\x1b[0m") && colored.contains("\x1b[32m1 fixed\x1b[0m"), "{colored}");
     }
 
@@ -215,8 +223,8 @@ Diff: 1 regressed (1 into fail), 1 fixed, 0 still failing, 1 still passing, 1 in
         diff.hosts[0].name = format!("w-1 {}", sample::HOSTILE);
         diff.hosts[0].checks[0].title = sample::HOSTILE.to_owned();
         diff.hosts_added[0] = sample::HOSTILE.to_owned();
-        let text = render(&diff, false);
+        let text = render(&diff, false, false);
         assert!(!text.chars().any(|c| crate::report::sanitize::is_hazard(c) && c != '\n'), "{text}");
-        assert_eq!(text.lines().count(), render(&sample::diff(), false).lines().count(), "no line forged");
+        assert_eq!(text.lines().count(), render(&sample::diff(), false, false).lines().count(), "no line forged");
     }
 }
