@@ -93,6 +93,11 @@ pub struct RunArgs {
     /// The inventory file (TOML), e.g. `--inventory inventory/example.toml`.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
+    /// The OpenSSH client configuration to read host settings from, instead of the inventory's
+    /// `ssh_config` (default: `~/.ssh/config` when it exists); `""` reads none, e.g.
+    /// `--ssh-config ~/.ssh/audit.conf`.
+    #[arg(long, value_name = "FILE")]
+    pub ssh_config: Option<PathBuf>,
     #[command(flatten)]
     pub selection: SelectionArgs,
     #[command(flatten)]
@@ -265,6 +270,11 @@ pub struct ValidateArgs {
     /// The inventory file to check, e.g. `--inventory inventory/example.toml`.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
+    /// The OpenSSH client configuration to read host settings from, instead of the inventory's
+    /// `ssh_config` (default: `~/.ssh/config` when it exists); `""` reads none, e.g.
+    /// `--ssh-config ~/.ssh/audit.conf`.
+    #[arg(long, value_name = "FILE")]
+    pub ssh_config: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub use error::{InventoryError, InventoryErrors, Position};
 
 use crate::component::Role;
 use crate::names::named_enum;
+use crate::transport::ssh_config::SshConfig;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -48,6 +49,9 @@ pub struct Host {
     pub max_output: u64,
     /// Roles from the inventory; `None` means detect them from processes.
     pub roles: Option<Vec<Role>>,
+    /// The jump hosts to reach this host through, as OpenSSH's `ProxyJump`
+    /// writes them (`user@jump1:22,jump2`).
+    pub proxy_jump: Option<String>,
 }
 
 named_enum! {
@@ -89,7 +93,16 @@ pub struct Env<'a> {
     /// What is at an (expanded) identity file or known_hosts path. Asked
     /// once per distinct path.
     pub probe: &'a dyn Fn(&Path) -> Probe,
+    /// `--ssh-config FILE`: replaces the inventory's `ssh_config`; an empty
+    /// path reads none.
+    pub ssh_config: Option<PathBuf>,
+    /// Reads an OpenSSH client configuration and its Includes (relative to
+    /// `~/.ssh` under the given home).
+    pub read_ssh_config: &'a ReadSshConfig,
 }
+
+/// How `Env` reads an ssh_config file.
+pub type ReadSshConfig = dyn Fn(&Path, Option<&Path>) -> Result<SshConfig, Vec<InventoryError>>;
 
 /// What validation learns about a file the inventory names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,14 +152,25 @@ impl Env<'static> {
             home: non_empty("HOME").map(PathBuf::from),
             user: non_empty("USER").and_then(|user| user.into_string().ok()),
             probe: &Probe::path,
+            ssh_config: None,
+            read_ssh_config: &SshConfig::read,
         }
     }
 }
 
 /// Reads and validates the inventory at `path`.
 pub fn load(path: &Path) -> Result<Inventory, InventoryErrors> {
+    load_with(path, None)
+}
+
+/// `load`, with the ssh_config file the command line names (`--ssh-config`).
+pub fn load_with(path: &Path, ssh_config: Option<&Path>) -> Result<Inventory, InventoryErrors> {
     let text = crate::toml_file::read(path).map_err(|problem| InventoryErrors(vec![problem]))?;
-    parse(path, &text, &Env::from_process())
+    let env = Env {
+        ssh_config: ssh_config.map(Path::to_path_buf),
+        ..Env::from_process()
+    };
+    parse(path, &text, &env)
 }
 
 /// Validates inventory `text`, read from `path` (used in error messages and
@@ -211,6 +235,8 @@ mod tests {
                 mode: 0o600,
                 start: b"key".to_vec(),
             },
+            ssh_config: Some(PathBuf::new()),
+            read_ssh_config: &SshConfig::read,
         };
         parse(Path::new("i.toml"), &text, &env).unwrap()
     }

@@ -28,6 +28,7 @@ pub mod report;
 pub mod review;
 pub mod run;
 pub mod select;
+pub mod signing;
 pub mod toml_file;
 pub mod transport;
 pub mod value;

@@ -70,7 +70,7 @@ fn run(
     console: &mut Console,
 ) -> Result<ExitCode, Error> {
     let started_at = now();
-    let inventory = inventory::load(&args.inventory)?;
+    let inventory = inventory::load_with(&args.inventory, args.ssh_config.as_deref())?;
     warn(console.stderr, &inventory.warnings);
     let hosts = inventory.select(&args.limit)?;
     let candidates = Arc::new(candidates(&args.selection)?);
@@ -241,7 +241,7 @@ fn list_benchmarks(stdout: &mut dyn Write) -> Result<ExitCode, Error> {
 fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Error> {
     let mut problems = Vec::new();
     let mut text = String::new();
-    match inventory::load(&args.inventory) {
+    match inventory::load_with(&args.inventory, args.ssh_config.as_deref()) {
         Ok(inventory) => {
             warn(console.stderr, &inventory.warnings);
             text.push_str(&format!(

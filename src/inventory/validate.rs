@@ -1,8 +1,10 @@
 //! Inventory text → `Inventory`. Reads the TOML with `toml_file` (every
 //! problem reported in one pass, each at its exact place), checks each value
 //! (types, ranges, addresses `run` can reach, files that must be there),
-//! then merges each host over `[defaults]` and the built-in defaults. Pure:
-//! the environment (HOME, USER, what is at a path) comes in through `Env`.
+//! then merges each host over `[defaults]`, the OpenSSH client configuration
+//! (`validate/ssh_config.rs`) and the built-in defaults. Pure: the
+//! environment (HOME, USER, what is at a path, how an ssh_config file is
+//! read) comes in through `Env`.
 
 use super::error::{InventoryError, InventoryErrors};
 use super::quantity::{parse_duration, parse_size, size_from_integer};
@@ -19,6 +21,8 @@ use std::rc::Rc;
 use std::time::Duration;
 use toml::de::{DeArray, DeValue};
 use toml::Spanned;
+
+mod ssh_config;
 
 /// Keys allowed both in `[defaults]` and in each `[[hosts]]`, in the order
 /// "expected one of" lists them.
@@ -52,6 +56,7 @@ pub(super) fn validate(file: &Path, text: &str, env: &Env) -> Result<Inventory, 
         probes: HashMap::new(),
         warnings: Vec::new(),
         warned: HashSet::new(),
+        ssh_config: None,
     };
     let hosts = match validator.toml.parse() {
         Some(doc) => validator.document(&doc),
@@ -79,6 +84,8 @@ struct Set<T> {
     value: T,
     span: Range<usize>,
     key: String,
+    /// Set by a line of the ssh_config file, not by the inventory.
+    origin: Option<crate::transport::ssh_config::Origin>,
 }
 
 /// Settings from one table, each present only if set there and valid.
@@ -125,6 +132,8 @@ struct Validator<'a> {
     warnings: Vec<InventoryError>,
     /// Files already warned about: one warning per file, not per host.
     warned: HashSet<PathBuf>,
+    /// The OpenSSH client configuration in force, if any.
+    ssh_config: Option<ssh_config::InForce>,
 }
 
 impl<'a> Validator<'a> {
@@ -155,12 +164,17 @@ impl<'a> Validator<'a> {
                     defaults_span = value.span();
                     let mut table = Table::new(table, value.span(), "defaults".to_string());
                     defaults = self.settings(&mut table);
+                    let ssh_config = table.get("ssh_config");
+                    self.ssh_config_key(ssh_config);
                     table.finish(&mut self.toml, |name| {
                         password_hint(name).or_else(|| host_key_hint(name))
                     });
                 }
                 _ => self.type_error(value, "defaults", "a table ([defaults])"),
             }
+        }
+        if root.get("defaults").is_none() {
+            self.ssh_config_key(None);
         }
         let no_hosts = "no hosts: add at least one [[hosts]] table";
         match root.get("hosts") {
@@ -241,6 +255,7 @@ impl<'a> Validator<'a> {
                         value: path_value,
                         span: value.span(),
                         key: path.clone(),
+                        origin: None,
                     })
                 }
                 "host_key_policy" => settings.host_key_policy = self.host_key_policy(value, &path),
@@ -381,8 +396,26 @@ impl<'a> Validator<'a> {
     /// or others can access is a warning (OpenSSH would refuse it).
     fn identity_file(&mut self, value: Value<'_, '_>, key: &str) -> Option<PathBuf> {
         let file = self.path(value, key)?;
+        match self.judge_identity_file(&file) {
+            Ok(warning) => {
+                if let Some(message) = warning {
+                    let loc = self.toml.loc(&value.span(), Some(key));
+                    self.warnings.push(InventoryError::at(&loc, message));
+                }
+                Some(file)
+            }
+            Err(problem) => {
+                self.key_error(value.span(), key, problem);
+                None
+            }
+        }
+    }
+
+    /// Whether `file` is a private key: a warning (once per file) when
+    /// group or others can access it, an error when it is no private key.
+    fn judge_identity_file(&mut self, file: &Path) -> Result<Option<String>, String> {
         let shown = file.display();
-        let problem = match &*self.probe(&file) {
+        let problem = match &*self.probe(file) {
             Probe::Missing => format!("identity file {shown} does not exist"),
             Probe::NotAFile => format!("identity file {shown} is not a regular file"),
             Probe::Unreadable(why) => format!("cannot read identity file {shown}: {why}"),
@@ -399,20 +432,17 @@ impl<'a> Validator<'a> {
                     )
                 }
                 None => {
-                    if key_file::too_open(*mode) && self.warned.insert(file.clone()) {
-                        let message = format!(
+                    let warning = (key_file::too_open(*mode) && self.warned.insert(file.to_path_buf())).then(|| {
+                        format!(
                             "identity file {shown} has mode {mode:04o}: group or others can access \
                              this private key, and OpenSSH refuses such a key (chmod 600 {shown})"
-                        );
-                        let loc = self.toml.loc(&value.span(), Some(key));
-                        self.warnings.push(InventoryError::at(&loc, message));
-                    }
-                    return Some(file);
+                        )
+                    });
+                    return Ok(warning);
                 }
             },
         };
-        self.key_error(value.span(), key, problem);
-        None
+        Err(problem)
     }
 
     fn host_key_policy(&mut self, value: Value<'_, '_>, key: &str) -> Option<HostKeyPolicy> {
@@ -509,6 +539,7 @@ impl<'a> Validator<'a> {
                     value: path,
                     span: defaults_span.clone(),
                     key: "defaults.known_hosts".to_string(),
+                    origin: None,
                 });
         let mut hosts = Vec::new();
         for entry in entries {
@@ -516,16 +547,27 @@ impl<'a> Validator<'a> {
                 continue;
             };
             let own = entry.settings;
+            let given = ssh_config::Given {
+                user: own.user.as_deref().or(defaults.user.as_deref()),
+                port: own.port.or(defaults.port),
+                identity_file: own.identity_file.is_some() || defaults.identity_file.is_some(),
+                known_hosts: own.known_hosts.is_some() || defaults.known_hosts.is_some(),
+            };
+            let Some(ssh) = self.ssh_config_for(name.get_ref(), &address, given) else {
+                continue;
+            };
             let set_but_invalid = |key: &str| own.is_invalid(key) || defaults.is_invalid(key);
             let (user_invalid, known_hosts_invalid) =
                 (set_but_invalid("user"), set_but_invalid("known_hosts"));
             let user = own
                 .user
                 .or_else(|| defaults.user.clone())
+                .or(ssh.user)
                 .or_else(|| self.env.user.clone());
             let known_hosts = own
                 .known_hosts
                 .or_else(|| defaults.known_hosts.clone())
+                .or(ssh.known_hosts)
                 .or_else(|| built_in_known_hosts.clone());
             missing_user |= user.is_none() && !user_invalid;
             missing_home |= known_hosts.is_none() && !known_hosts_invalid;
@@ -536,15 +578,16 @@ impl<'a> Validator<'a> {
                 .host_key_policy
                 .or(defaults.host_key_policy)
                 .unwrap_or(HostKeyPolicy::Strict);
-            if known_hosts_checked.insert((known_hosts.span.start, host_key_policy)) {
+            let set_at = (known_hosts.span.start, known_hosts.origin.clone());
+            if known_hosts_checked.insert((set_at, host_key_policy)) {
                 self.check_known_hosts(&known_hosts, host_key_policy);
             }
             hosts.push(Host {
                 name: name.into_inner(),
-                address,
-                port: own.port.or(defaults.port).unwrap_or(DEFAULT_PORT),
+                address: ssh.address.unwrap_or(address),
+                port: own.port.or(defaults.port).or(ssh.port).unwrap_or(DEFAULT_PORT),
                 user,
-                identity_file: own.identity_file.or_else(|| defaults.identity_file.clone()),
+                identity_file: own.identity_file.or_else(|| defaults.identity_file.clone()).or(ssh.identity_file),
                 known_hosts: known_hosts.value,
                 host_key_policy,
                 become_method: own
@@ -564,6 +607,7 @@ impl<'a> Validator<'a> {
                     .or(defaults.max_output)
                     .unwrap_or(DEFAULT_MAX_OUTPUT),
                 roles: entry.roles,
+                proxy_jump: ssh.proxy_jump,
             });
         }
         // One error each, not one per host: the fix is one line in [defaults].
@@ -601,8 +645,13 @@ impl<'a> Validator<'a> {
             Probe::NotAFile => format!("known_hosts {shown} is not a regular file"),
             Probe::Unreadable(why) => format!("cannot read known_hosts {shown}: {why}"),
         };
-        let key = known_hosts.key.clone();
-        self.key_error(known_hosts.span.clone(), &key, problem);
+        match &known_hosts.origin {
+            Some(origin) => self.toml.push(origin.problem(problem)),
+            None => {
+                let key = known_hosts.key.clone();
+                self.key_error(known_hosts.span.clone(), &key, problem);
+            }
+        }
     }
 }
 
@@ -653,6 +702,7 @@ fn expand_path(text: &str, home: Option<&Path>, base_dir: &Path) -> Result<PathB
 mod tests {
     use super::*;
     use crate::inventory::parse;
+    use crate::transport::ssh_config::SshConfig;
 
     const KEY: &str = "/home/me/.ssh/id_ed25519";
 
@@ -691,7 +741,15 @@ mod tests {
             home: Some("/home/me".into()),
             user: Some("me".into()),
             probe: &probe,
+            ssh_config: None,
+            read_ssh_config: &no_ssh_config,
         }
+    }
+
+    /// Every ssh_config file is empty: the default `~/.ssh/config` exists
+    /// on the `probe` machine.
+    fn no_ssh_config(_: &Path, _: Option<&Path>) -> Result<SshConfig, Vec<InventoryError>> {
+        Ok(SshConfig::default())
     }
 
     /// A valid host, for cases about something else.
@@ -760,7 +818,7 @@ mod tests {
         case(
             &format!("[defaults]\nusr = \"x\"\n{HOST}"),
             &[&format!(
-                "2:1: defaults.usr: unknown key \"usr\": expected one of {settings}"
+                "2:1: defaults.usr: unknown key \"usr\": expected one of {settings}, ssh_config"
             )],
         );
         // Keys in the wrong table get a hint instead.
@@ -1328,6 +1386,7 @@ mod tests {
                 command_timeout: Duration::from_secs(60),
                 max_output: 8 * 1024 * 1024,
                 roles: None,
+                proxy_jump: None,
             }]
         );
     }
@@ -1377,6 +1436,7 @@ roles = ["etcd"]
             command_timeout: Duration::from_secs(120),
             max_output: 1024 * 1024,
             roles: None,
+            proxy_jump: None,
         };
         let overrides = Host {
             name: "overrides".into(),
@@ -1391,6 +1451,7 @@ roles = ["etcd"]
             command_timeout: Duration::from_secs(30),
             max_output: 4096,
             roles: Some(vec![Role::Etcd]),
+            proxy_jump: None,
         };
         assert_eq!(hosts, vec![inherits, overrides]);
     }
