@@ -9,6 +9,7 @@ pub mod audit;
 pub mod benchmark;
 pub mod cli;
 pub mod component;
+pub mod diff;
 pub mod distro;
 pub mod error;
 pub mod eval;

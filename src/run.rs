@@ -12,6 +12,7 @@ use crate::cli::{
     Cli, Command, EvaluateArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReviewArgs, RunArgs, SelectionArgs, ValidateArgs,
     WaiversCommand, WaiversLintArgs,
 };
+use crate::diff::baseline::Pending;
 use crate::error::Error;
 use crate::evidence::{EvidenceError, HostRecord, SavedSet, Staging};
 use crate::facts::plan;
@@ -58,6 +59,7 @@ pub fn execute(
         Command::ListBenchmarks => list_benchmarks(console.stdout),
         Command::Waivers(WaiversCommand::Lint(args)) => lint_waivers(&args, console),
         Command::Validate(args) => validate(&args, console),
+        Command::Diff(args) => crate::diff::command::execute(&args, console),
     }
 }
 
@@ -76,6 +78,7 @@ fn run(
     let (reviews, review_files) = reviews(&args.review, &candidates, Some(&names), started_at)?;
     let reviews = Arc::new(reviews);
     let outputs = check_outputs(&args.output)?;
+    let baseline = Pending::load(&args.baseline)?;
     let invocation = Invocation {
         command: "run".into(),
         limit: args.limit.clone(),
@@ -101,6 +104,7 @@ fn run(
     // cannot be written does not cost the reports: they say it is missing.
     let saved = evidence.map_or(Ok(()), |set| set.commit(records.into_iter().flatten().collect()));
     let mut report = assemble(started_at, invocation, &reviews, audited);
+    baseline.attach(&mut report);
     if let Err(error) = saved {
         missing(&mut report, console, &error);
     }
@@ -158,6 +162,7 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
     let names: Vec<String> = set.records().iter().map(|record| record.host.clone()).collect();
     let (reviews, review_files) = reviews(&args.review, &candidates, Some(&names), started_at)?;
     let outputs = check_outputs(&args.output)?;
+    let baseline = Pending::load(&args.baseline)?;
     let invocation =
         Invocation { command: "evaluate".into(), facts: Some(args.facts.display().to_string()), ..invocation(&args.selection, review_files) };
     let mut audited = Vec::with_capacity(set.records().len());
@@ -167,7 +172,8 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
         audited.push(audit_reviewed(&identity, &gathering, &candidates, &reviews));
     }
     stop_if_interrupted(interrupt, set.dir())?;
-    let report = assemble(started_at, invocation, &reviews, audited);
+    let mut report = assemble(started_at, invocation, &reviews, audited);
+    baseline.attach(&mut report);
     Ok(finish(report, &outputs, interrupt, console))
 }
 
@@ -414,6 +420,7 @@ fn assemble(started_at: DateTime<FixedOffset>, invocation: Invocation, reviews: 
         hosts,
         interrupted_by: None,
         report_missing: false,
+        baseline: None,
     }
 }
 
