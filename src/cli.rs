@@ -1,5 +1,7 @@
 //! Command-line definitions: clap derive only, no logic.
 
+use crate::outcome::diff::FailOn;
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -7,9 +9,12 @@ use std::path::PathBuf;
 macro_rules! exit_codes {
     () => {
         "Exit codes:\n  \
-         0  every evaluated check passed (warn, manual and not-applicable allowed)\n  \
-         1  at least one check failed, or a host runs an impostor process\n  \
-         2  bad input (inventory, benchmark, flags or output paths); nothing was contacted\n  \
+         0  every evaluated check passed (warn, waived, manual and not-applicable allowed)\n  \
+         1  at least one check failed, or a host runs an impostor process; under --fail-on regression \
+         instead of a failed check: a check regressed into fail since --baseline (known failures and \
+         regressions into warn or waived do not count; an impostor still does; 2, 3, 4, 130 and 143 \
+         keep their meaning and order)\n  \
+         2  bad input (inventory, benchmark, baseline, flags or output paths); nothing was contacted\n  \
          3  at least one host, or one check's facts, could not be audited (under --benchmark auto, \
          a host no benchmark fits is one)\n  \
          4  a report (JSON, JUnit, console or saved facts) could not be written; the others were \
@@ -43,7 +48,9 @@ pub enum Command {
         "Examples:\n",
         "  hardbench run --inventory inventory/example.toml\n",
         "  hardbench run --inventory prod.toml --json report.json --junit report.xml --no-progress\n",
-        "  hardbench run --inventory prod.toml --limit cp-1,cp-2 --check 1.2 --skip 1.2.1\n\n",
+        "  hardbench run --inventory prod.toml --limit cp-1,cp-2 --check 1.2 --skip 1.2.1\n",
+        "  hardbench run --inventory kubespray/inventory.ini --role-map roles.toml\n",
+        "  hardbench run --inventory prod.toml --baseline last.json --fail-on regression --json last.json\n\n",
         exit_codes!()))]
     Run(RunArgs),
     /// Evaluate facts saved by `run --save-facts` again, offline, without contacting any host.
@@ -64,6 +71,18 @@ hardbench list-checks --benchmark ./my-benchmark/")]
     /// expiring within 30 days.
     #[command(subcommand)]
     Waivers(WaiversCommand),
+    /// Compare two JSON reports: what regressed, what was fixed, what still fails, what cannot be compared.
+    #[command(after_help = "Examples:\n  hardbench diff last-night.json tonight.json\n  \
+hardbench diff last-night.json tonight.json --json diff.json\n\n\
+Hosts are matched by name, checks by id. regressed: pass before, fail or warn now; fixed: the reverse; \
+a waived result counts by its verdict. incomparable: an error, skip, not-applicable or unattested manual \
+result, or no result, on either side; a host not audited in either report, or judged by benchmarks of \
+different ids, is not compared at all. None of these is ever counted as fixed or regressed.\n\n\
+Exit codes:\n  0  nothing regressed into fail\n  1  at least one check regressed into fail (a regression \
+into warn or waived is listed but does not fail a run, so it does not fail this either)\n  \
+2  bad input: a report unreadable or not a hardbench JSON report, or --json unusable (nothing is written)\n  \
+4  the --json file could not be written")]
+    Diff(DiffArgs),
     /// Check an inventory and the benchmark definitions without contacting anything.
     #[command(after_help = "Example:\n  hardbench validate --inventory inventory/example.toml\n\n\
 Exit code 0 when both are valid, 2 otherwise (every problem is listed with file, line and key).")]
@@ -72,15 +91,24 @@ Exit code 0 when both are valid, 2 otherwise (every problem is listed with file,
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The inventory file (TOML), e.g. `--inventory inventory/example.toml`.
+    /// The inventory file (TOML, or an Ansible inventory), e.g. `--inventory inventory/example.toml`.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
+    /// The OpenSSH client configuration to read host settings from, instead of the inventory's
+    /// `ssh_config` (default: `~/.ssh/config` when it exists); `""` reads none, e.g.
+    /// `--ssh-config ~/.ssh/audit.conf`.
+    #[arg(long, value_name = "FILE")]
+    pub ssh_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub inventory_kind: InventoryKindArgs,
     #[command(flatten)]
     pub selection: SelectionArgs,
     #[command(flatten)]
     pub review: ReviewArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
     /// How many hosts to audit at once, e.g. `--concurrency 64`.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
@@ -106,6 +134,8 @@ pub struct EvaluateArgs {
     pub review: ReviewArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
 }
 
 /// Waivers and attestations (README, "Waivers and attestations").
@@ -198,6 +228,40 @@ pub struct OutputArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Compare this run with an earlier JSON report, e.g. `--baseline last-night.json`: the console
+    /// ends with the diff (as `hardbench diff` shows it) and the JSON report holds it (`diff`). The
+    /// file is read and checked before any host is contacted.
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    /// What makes the exit status 1: `fail`, any failing check (the default), or `regression`, only
+    /// a check that regressed into fail since --baseline (which it needs), e.g. `--fail-on regression`.
+    #[arg(
+        long,
+        value_name = "fail|regression",
+        default_value = "fail",
+        requires_if("regression", "baseline"),
+        value_parser = clap::builder::PossibleValuesParser::new(FailOn::names())
+            .map(|name| FailOn::from_name(&name).expect("one of the possible values")),
+    )]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older JSON report (written by `run --json` or `evaluate --json`), e.g. `last-night.json`.
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The newer JSON report, e.g. `tonight.json`.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// Also write the diff as JSON (schema hardbench.diff/v1) to FILE, e.g. `--json diff.json`;
+    /// `-` writes it to standard output, and the console diff then goes to standard error.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct ListChecksArgs {
     /// The benchmark id, e.g. `--benchmark cis-1.12`, the path of a benchmark directory, or
     /// `auto` for the newest benchmark known (the one `run --benchmark auto` uses when the
@@ -214,4 +278,51 @@ pub struct ValidateArgs {
     /// The inventory file to check, e.g. `--inventory inventory/example.toml`.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
+    /// The OpenSSH client configuration to read host settings from, instead of the inventory's
+    /// `ssh_config` (default: `~/.ssh/config` when it exists); `""` reads none, e.g.
+    /// `--ssh-config ~/.ssh/audit.conf`.
+    #[arg(long, value_name = "FILE")]
+    pub ssh_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub inventory_kind: InventoryKindArgs,
+}
+
+/// How `--inventory` is read (README, "Ansible inventories").
+#[derive(Debug, Args)]
+pub struct InventoryKindArgs {
+    /// `ansible`: an Ansible inventory (INI, YAML, or the JSON `ansible-inventory --list`
+    /// prints); `auto` tells it from a TOML inventory by the file's name and content.
+    #[arg(long, value_name = "auto|toml|ansible", default_value = "auto", value_parser = ["auto", "toml", "ansible"])]
+    pub inventory_format: String,
+    /// For an Ansible inventory: a TOML file mapping groups to roles (`[ansible] groups = {
+    /// my_cp = ["control-plane", "etcd"] }`) and, in `[defaults]`, the settings Ansible has no
+    /// variable for (known_hosts, host_key_policy, timeouts), e.g. `--role-map roles.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub role_map: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from([&["hardbench", "evaluate", "--facts", "f"], args].concat())
+    }
+
+    /// `--fail-on regression` needs a baseline to regress from; `fail`, the
+    /// default, needs none. clap's refusal is exit status 2.
+    #[test]
+    fn fail_on_regression_needs_a_baseline() {
+        let error = parse(&["--fail-on", "regression"]).unwrap_err();
+        assert_eq!((error.kind(), error.exit_code()), (clap::error::ErrorKind::MissingRequiredArgument, 2));
+        assert!(error.to_string().contains("--baseline <OLD.json>"), "{error}");
+        let fail_on = |cli: Cli| match cli.command {
+            Command::Evaluate(args) => (args.baseline.baseline.is_some(), args.baseline.fail_on),
+            _ => unreachable!("an evaluate command line"),
+        };
+        assert_eq!(fail_on(parse(&[]).unwrap()), (false, FailOn::Fail));
+        assert_eq!(fail_on(parse(&["--fail-on", "fail"]).unwrap()), (false, FailOn::Fail));
+        assert_eq!(fail_on(parse(&["--fail-on", "regression", "--baseline", "b.json"]).unwrap()), (true, FailOn::Regression));
+        assert_eq!(parse(&["--fail-on", "regressions"]).unwrap_err().kind(), clap::error::ErrorKind::InvalidValue);
+    }
 }

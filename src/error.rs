@@ -38,6 +38,9 @@ pub enum Error {
     /// directory that is not ours to replace (`evidence.rs`).
     #[error(transparent)]
     Evidence(#[from] crate::evidence::EvidenceError),
+    /// A JSON report given to read (`hardbench diff`, `--baseline`) is unusable.
+    #[error(transparent)]
+    Report(#[from] crate::report::json::read::ReadError),
     /// Everything `validate` found, each in its own words.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<Error>),

@@ -24,6 +24,7 @@ mod staging;
 
 pub use index::{HostRecord, Index, INDEX_FILE, INDEX_SCHEMA};
 pub use name::for_host as file_name;
+pub use regular::read as read_regular;
 pub use set::SavedSet;
 pub use staging::Staging;
 

@@ -265,6 +265,7 @@ mod tests {
             command_timeout: Duration::from_secs(60),
             max_output: 1024,
             roles: None,
+            proxy_jump: None,
         }
     }
 

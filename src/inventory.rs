@@ -4,10 +4,14 @@
 //! durations parsed, per-host settings merged over `[defaults]`. Validation
 //! (`inventory/validate.rs`) reports every problem at once, each with file,
 //! line, column and key path. Reading the file and the process environment
-//! happens only in `load`; `parse` is pure.
+//! happens only in `load`; `parse` is pure. Ansible inventories (INI, YAML,
+//! `ansible-inventory --list` JSON) are read by `inventory/ansible.rs` into
+//! the same `Inventory`.
 
 mod address;
+mod ansible;
 mod error;
+mod format;
 mod key_file;
 mod quantity;
 mod validate;
@@ -16,6 +20,7 @@ pub use error::{InventoryError, InventoryErrors, Position};
 
 use crate::component::Role;
 use crate::names::named_enum;
+use crate::transport::ssh_config::SshConfig;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -48,6 +53,9 @@ pub struct Host {
     pub max_output: u64,
     /// Roles from the inventory; `None` means detect them from processes.
     pub roles: Option<Vec<Role>>,
+    /// The jump hosts to reach this host through, as OpenSSH's `ProxyJump`
+    /// writes them (`user@jump1:22,jump2`).
+    pub proxy_jump: Option<String>,
 }
 
 named_enum! {
@@ -89,7 +97,16 @@ pub struct Env<'a> {
     /// What is at an (expanded) identity file or known_hosts path. Asked
     /// once per distinct path.
     pub probe: &'a dyn Fn(&Path) -> Probe,
+    /// `--ssh-config FILE`: replaces the inventory's `ssh_config`; an empty
+    /// path reads none.
+    pub ssh_config: Option<PathBuf>,
+    /// Reads an OpenSSH client configuration and its Includes (relative to
+    /// `~/.ssh` under the given home).
+    pub read_ssh_config: &'a ReadSshConfig,
 }
+
+/// How `Env` reads an ssh_config file.
+pub type ReadSshConfig = dyn Fn(&Path, Option<&Path>) -> Result<SshConfig, Vec<InventoryError>>;
 
 /// What validation learns about a file the inventory names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,14 +156,64 @@ impl Env<'static> {
             home: non_empty("HOME").map(PathBuf::from),
             user: non_empty("USER").and_then(|user| user.into_string().ok()),
             probe: &Probe::path,
+            ssh_config: None,
+            read_ssh_config: &SshConfig::read,
         }
     }
 }
 
-/// Reads and validates the inventory at `path`.
+named_enum! {
+    /// `--inventory-format`: what kind of file the inventory is.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Format {
+        /// TOML or Ansible, told by the file's name and content.
+        Auto = "auto",
+        Toml = "toml",
+        /// An Ansible inventory: INI, YAML or `ansible-inventory --list` JSON.
+        Ansible = "ansible",
+    }
+}
+
+/// Reads and validates the inventory at `path`, of any format.
 pub fn load(path: &Path) -> Result<Inventory, InventoryErrors> {
-    let text = crate::toml_file::read(path).map_err(|problem| InventoryErrors(vec![problem]))?;
-    parse(path, &text, &Env::from_process())
+    load_as(path, Format::Auto, None, None)
+}
+
+/// Reads and validates the inventory at `path` as `format`; `role_map` is
+/// a `--role-map` file, for Ansible inventories only; `ssh_config` the file
+/// `--ssh-config` names, instead of the inventory's own.
+pub fn load_as(
+    path: &Path,
+    format: Format,
+    role_map: Option<&Path>,
+    ssh_config: Option<&Path>,
+) -> Result<Inventory, InventoryErrors> {
+    let read = |path: &Path| crate::toml_file::read(path).map_err(|problem| InventoryErrors(vec![problem]));
+    let text = read(path)?;
+    let format = match format {
+        Format::Auto => format::detect(path, &text),
+        format => format,
+    };
+    let env = Env {
+        ssh_config: ssh_config.map(Path::to_path_buf),
+        ..Env::from_process()
+    };
+    match (format, role_map) {
+        (Format::Ansible, Some(map)) => {
+            let map_text = read(map)?;
+            let map = ansible::RoleMapFile { path: map, text: &map_text };
+            ansible::parse(path, &text, Some(map), &env)
+        }
+        (Format::Ansible, None) => ansible::parse(path, &text, None, &env),
+        (_, Some(map)) => {
+            let message = format!(
+                "--role-map is for Ansible inventories, and {} is a TOML inventory (set roles per host in it)",
+                path.display()
+            );
+            Err(InventoryErrors(vec![InventoryError::in_file(map, message)]))
+        }
+        (_, None) => parse(path, &text, &env),
+    }
 }
 
 /// Validates inventory `text`, read from `path` (used in error messages and
@@ -211,6 +278,8 @@ mod tests {
                 mode: 0o600,
                 start: b"key".to_vec(),
             },
+            ssh_config: Some(PathBuf::new()),
+            read_ssh_config: &SshConfig::read,
         };
         parse(Path::new("i.toml"), &text, &env).unwrap()
     }

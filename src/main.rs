@@ -62,6 +62,7 @@ fn exit_code(error: &Error) -> ExitCode {
         | Error::Review(_)
         | Error::NothingSelected(_)
         | Error::Output(_)
+        | Error::Report(_)
         | Error::Evidence(_)
         | Error::Invalid(_) => ExitCode::BadInput,
     }

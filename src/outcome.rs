@@ -3,6 +3,8 @@
 //! (`Report`). These are the only inputs of the report writers. Exit codes
 //! are decided here, in `Report::exit_code`, and nowhere else.
 
+pub mod diff;
+
 use crate::component::Role;
 use crate::names::named_enum;
 pub use invocation::{InputFile, Invocation};
@@ -250,6 +252,8 @@ pub struct Report {
     pub interrupted_by: Option<i32>,
     /// Whether a report (JSON, JUnit or the console) could not be written.
     pub report_missing: bool,
+    /// The diff against `--baseline`, and what fails the run.
+    pub baseline: Option<diff::Baseline>,
 }
 
 /// How one waiver or attestation was used in a run.
@@ -368,16 +372,27 @@ impl Report {
     /// or an older file); an interrupt outranks the verdicts (the audit is
     /// incomplete, and the signal says why); an incomplete audit outranks a
     /// failing one: a CI gate must not read "non-compliant" as "we looked at
-    /// everything".
+    /// everything". Under `--fail-on regression`, only a check that
+    /// regressed into `fail` since the baseline makes the run non-compliant
+    /// (known failures and impostors are reported, not gated on); the rest
+    /// of the order stays.
     pub fn exit_code(&self) -> ExitCode {
         let summary = self.summary();
+        // An impostor process fails every gate: it is not a known failure
+        // the diff could have seen before, but a process to look at now.
+        let impostor = self.hosts.iter().any(|host| !host.impostors.is_empty());
+        let failed = impostor
+            || match &self.baseline {
+                Some(diff::Baseline { diff, fail_on: diff::FailOn::Regression }) => diff.regressed_into_fail(),
+                Some(diff::Baseline { fail_on: diff::FailOn::Fail, .. }) | None => summary.fail > 0,
+            };
         if self.report_missing {
             ExitCode::ReportMissing
         } else if let Some(signal) = self.interrupted_by {
             ExitCode::Interrupted { signal }
         } else if summary.hosts_error > 0 || summary.error > 0 {
             ExitCode::Incomplete
-        } else if summary.fail > 0 || self.hosts.iter().any(|host| !host.impostors.is_empty()) {
+        } else if failed {
             ExitCode::NonCompliant
         } else {
             ExitCode::Compliant
@@ -405,6 +420,43 @@ mod tests {
         assert_eq!((report.summary().not_applicable, report.summary().pass), (1, 1));
         report.hosts[0].result.as_mut().unwrap().push(check(Status::Fail));
         assert_eq!(report.exit_code(), ExitCode::NonCompliant);
+    }
+
+    /// Under `--fail-on regression` only a regression into fail makes the
+    /// run non-compliant; an incomplete audit, an interrupt and a missing
+    /// report keep their codes and their order.
+    #[test]
+    fn fail_on_regression_gates_on_regressions_into_fail_only() {
+        use diff::{Baseline, FailOn};
+        let check = |id: &str, status| sample::check(id, "t", Role::Worker, status, "", "");
+        let run = |results: Vec<CheckResult>| sample::run(vec![sample::ok_host("w", "10.0.0.5", vec![Role::Worker], results)]);
+        let old = run(vec![check("4.1.1", Status::Pass), check("4.2.1", Status::Fail), check("4.2.2", Status::Pass)]);
+        let gated = |new: &Report, fail_on| {
+            let mut new = new.clone();
+            let diff = crate::diff::compare(&old, None, &new, None);
+            new.baseline = Some(Baseline { diff, fail_on });
+            new.exit_code()
+        };
+        // A known failure, nothing regressed.
+        let known = run(vec![check("4.1.1", Status::Pass), check("4.2.1", Status::Fail), check("4.2.2", Status::Pass)]);
+        assert_eq!(gated(&known, FailOn::Regression), ExitCode::Compliant);
+        assert_eq!(gated(&known, FailOn::Fail), ExitCode::NonCompliant);
+        let mut impostor = known.clone();
+        impostor.hosts[0].impostors = vec![sample::impostor()];
+        assert_eq!(gated(&impostor, FailOn::Regression), ExitCode::NonCompliant, "an impostor fails every gate");
+        // A regression into warn does not fail a run, so not this gate either.
+        let into_warn = run(vec![check("4.1.1", Status::Warn), check("4.2.1", Status::Fail), check("4.2.2", Status::Pass)]);
+        assert_eq!(gated(&into_warn, FailOn::Regression), ExitCode::Compliant);
+        let regressed = run(vec![check("4.1.1", Status::Fail), check("4.2.1", Status::Pass), check("4.2.2", Status::Pass)]);
+        assert_eq!(gated(&regressed, FailOn::Regression), ExitCode::NonCompliant);
+        let mut incomplete = regressed.clone();
+        incomplete.hosts[0].result.as_mut().unwrap().push(check("4.2.3", Status::Error));
+        assert_eq!(gated(&incomplete, FailOn::Regression), ExitCode::Incomplete);
+        let mut interrupted = known.clone();
+        interrupted.interrupted_by = Some(15);
+        assert_eq!(gated(&interrupted, FailOn::Regression), ExitCode::Interrupted { signal: 15 });
+        interrupted.report_missing = true;
+        assert_eq!(gated(&interrupted, FailOn::Regression), ExitCode::ReportMissing);
     }
 
     /// The run's benchmark is the one every judged host used; hosts judged

@@ -3,6 +3,7 @@
 //! goes through `sanitize` before it is written.
 
 pub mod console;
+pub mod diff_console;
 pub mod html;
 pub mod json;
 pub mod junit;

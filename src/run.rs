@@ -9,9 +9,10 @@
 use crate::audit::{self, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark, Level};
 use crate::cli::{
-    Cli, Command, EvaluateArgs, ListChecksArgs, OutputArgs, ReviewArgs, RunArgs, SelectionArgs, ValidateArgs,
+    Cli, Command, EvaluateArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReviewArgs, RunArgs, SelectionArgs, ValidateArgs,
     WaiversCommand, WaiversLintArgs,
 };
+use crate::diff::baseline::Pending;
 use crate::error::Error;
 use crate::evidence::{EvidenceError, HostRecord, SavedSet, Staging};
 use crate::facts::plan;
@@ -58,6 +59,7 @@ pub fn execute(
         Command::ListBenchmarks => list_benchmarks(console.stdout),
         Command::Waivers(WaiversCommand::Lint(args)) => lint_waivers(&args, console),
         Command::Validate(args) => validate(&args, console),
+        Command::Diff(args) => crate::diff::command::execute(&args, console),
     }
 }
 
@@ -68,7 +70,7 @@ fn run(
     console: &mut Console,
 ) -> Result<ExitCode, Error> {
     let started_at = now();
-    let inventory = inventory::load(&args.inventory)?;
+    let inventory = load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref())?;
     warn(console.stderr, &inventory.warnings);
     let hosts = inventory.select(&args.limit)?;
     let candidates = Arc::new(candidates(&args.selection)?);
@@ -76,6 +78,7 @@ fn run(
     let (reviews, review_files) = reviews(&args.review, &candidates, Some(&names), started_at)?;
     let reviews = Arc::new(reviews);
     let outputs = check_outputs(&args.output)?;
+    let baseline = Pending::load(&args.baseline)?;
     let invocation = Invocation {
         command: "run".into(),
         limit: args.limit.clone(),
@@ -101,6 +104,7 @@ fn run(
     // cannot be written does not cost the reports: they say it is missing.
     let saved = evidence.map_or(Ok(()), |set| set.commit(records.into_iter().flatten().collect()));
     let mut report = assemble(started_at, invocation, &reviews, audited);
+    baseline.attach(&mut report);
     if let Err(error) = saved {
         missing(&mut report, console, &error);
     }
@@ -158,6 +162,7 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
     let names: Vec<String> = set.records().iter().map(|record| record.host.clone()).collect();
     let (reviews, review_files) = reviews(&args.review, &candidates, Some(&names), started_at)?;
     let outputs = check_outputs(&args.output)?;
+    let baseline = Pending::load(&args.baseline)?;
     let invocation =
         Invocation { command: "evaluate".into(), facts: Some(args.facts.display().to_string()), ..invocation(&args.selection, review_files) };
     let mut audited = Vec::with_capacity(set.records().len());
@@ -167,7 +172,8 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
         audited.push(audit_reviewed(&identity, &gathering, &candidates, &reviews));
     }
     stop_if_interrupted(interrupt, set.dir())?;
-    let report = assemble(started_at, invocation, &reviews, audited);
+    let mut report = assemble(started_at, invocation, &reviews, audited);
+    baseline.attach(&mut report);
     Ok(finish(report, &outputs, interrupt, console))
 }
 
@@ -235,7 +241,7 @@ fn list_benchmarks(stdout: &mut dyn Write) -> Result<ExitCode, Error> {
 fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Error> {
     let mut problems = Vec::new();
     let mut text = String::new();
-    match inventory::load(&args.inventory) {
+    match load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref()) {
         Ok(inventory) => {
             warn(console.stderr, &inventory.warnings);
             text.push_str(&format!(
@@ -261,6 +267,15 @@ fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Erro
 }
 
 /// Inventory warnings go to standard error, before anything else happens.
+fn load_inventory(
+    path: &Path,
+    kind: &InventoryKindArgs,
+    ssh_config: Option<&Path>,
+) -> Result<inventory::Inventory, inventory::InventoryErrors> {
+    let format = inventory::Format::from_name(&kind.inventory_format).expect("clap accepts only the format names");
+    inventory::load_as(path, format, kind.role_map.as_deref(), ssh_config)
+}
+
 fn warn(stderr: &mut dyn Write, warnings: &[inventory::InventoryError]) {
     for warning in warnings {
         let _ = writeln!(stderr, "hardbench: warning: {warning}");
@@ -407,6 +422,7 @@ fn assemble(started_at: DateTime<FixedOffset>, invocation: Invocation, reviews: 
         hosts,
         interrupted_by: None,
         report_missing: false,
+        baseline: None,
     }
 }
 

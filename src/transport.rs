@@ -7,6 +7,7 @@ pub mod descriptors;
 pub mod known_hosts;
 mod resolve;
 pub mod ssh;
+pub mod ssh_config;
 mod watchdog;
 
 use crate::inventory::Host;

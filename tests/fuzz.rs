@@ -13,6 +13,7 @@
 
 use hardbench::benchmark;
 use hardbench::inventory::{self, Env, Probe};
+use hardbench::transport::ssh_config::SshConfig;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::cell::Cell;
@@ -114,7 +115,13 @@ fn repo() -> PathBuf {
 /// Parses an inventory; asserts that every error says file, line and column.
 fn check_inventory(text: &str) {
     let private_key = |_: &Path| Probe::File { mode: 0o600, start: b"-----BEGIN OPENSSH PRIVATE KEY-----\n".to_vec() };
-    let env = Env { home: Some("/home/audit".into()), user: Some("audit".into()), probe: &private_key };
+    let env = Env {
+        home: Some("/home/audit".into()),
+        user: Some("audit".into()),
+        probe: &private_key,
+        ssh_config: Some(PathBuf::new()),
+        read_ssh_config: &SshConfig::read,
+    };
     let path = Path::new("/inv/i.toml");
     if let Err(errors) = inventory::parse(path, text, &env) {
         assert!(!errors.0.is_empty(), "an error without a problem");

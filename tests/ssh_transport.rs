@@ -192,6 +192,7 @@ impl Sshd {
             command_timeout: Duration::from_secs(20),
             max_output: 8 * 1024 * 1024,
             roles: None,
+            proxy_jump: None,
         }
     }
 
@@ -630,6 +631,7 @@ fn bare_host(address: &str, port: u16, connect_timeout: Duration) -> (tempfile::
         command_timeout: Duration::from_secs(5),
         max_output: 1024,
         roles: None,
+        proxy_jump: None,
     };
     (dir, host)
 }

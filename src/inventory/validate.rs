@@ -1,8 +1,10 @@
 //! Inventory text → `Inventory`. Reads the TOML with `toml_file` (every
 //! problem reported in one pass, each at its exact place), checks each value
 //! (types, ranges, addresses `run` can reach, files that must be there),
-//! then merges each host over `[defaults]` and the built-in defaults. Pure:
-//! the environment (HOME, USER, what is at a path) comes in through `Env`.
+//! then merges each host over `[defaults]`, the OpenSSH client configuration
+//! (`validate/ssh_config.rs`) and the built-in defaults. Pure: the
+//! environment (HOME, USER, what is at a path, how an ssh_config file is
+//! read) comes in through `Env`.
 
 use super::error::{InventoryError, InventoryErrors};
 use super::quantity::{parse_duration, parse_size, size_from_integer};
@@ -19,6 +21,8 @@ use std::rc::Rc;
 use std::time::Duration;
 use toml::de::{DeArray, DeValue};
 use toml::Spanned;
+
+mod ssh_config;
 
 /// Keys allowed both in `[defaults]` and in each `[[hosts]]`, in the order
 /// "expected one of" lists them.
@@ -52,6 +56,7 @@ pub(super) fn validate(file: &Path, text: &str, env: &Env) -> Result<Inventory, 
         probes: HashMap::new(),
         warnings: Vec::new(),
         warned: HashSet::new(),
+        ssh_config: None,
     };
     let hosts = match validator.toml.parse() {
         Some(doc) => validator.document(&doc),
@@ -73,12 +78,97 @@ pub(super) fn validate(file: &Path, text: &str, env: &Env) -> Result<Inventory, 
     }
 }
 
+/// `[defaults]` laid over the built-in defaults, for hosts read from
+/// another format (an Ansible inventory), whose own values win.
+pub(super) struct Defaults {
+    /// `None` when neither the table nor $USER give one.
+    pub user: Option<String>,
+    pub port: u16,
+    pub identity_file: Option<PathBuf>,
+    /// `None` when HOME is not set and the table names none (an error has
+    /// then been recorded).
+    pub known_hosts: Option<PathBuf>,
+    pub host_key_policy: HostKeyPolicy,
+    pub become_method: Become,
+    pub connect_timeout: Duration,
+    pub command_timeout: Duration,
+    pub max_output: u64,
+}
+
+/// Reads `table`, a `[defaults]` table of another TOML file (`toml`: the
+/// Ansible role map), with the inventory's keys, checks and messages, and
+/// checks the known_hosts file it leads to; without a table, the built-in
+/// defaults. Relative paths are relative to `base_dir`. Problems go to
+/// `toml`; warnings are returned.
+pub(super) fn defaults<'a>(
+    toml: TomlFile<'a>,
+    env: &'a Env<'a>,
+    base_dir: PathBuf,
+    table: Option<Value<'_, 'a>>,
+) -> (TomlFile<'a>, Defaults, Vec<InventoryError>) {
+    let mut validator = Validator {
+        toml,
+        env,
+        base_dir,
+        probes: HashMap::new(),
+        warnings: Vec::new(),
+        warned: HashSet::new(),
+        // The role map's [defaults] do not name an ssh_config: Ansible
+        // inventories are not looked up in one (README).
+        ssh_config: None,
+    };
+    let (mut settings, mut span) = (Settings::default(), 0..0);
+    if let Some(value) = table {
+        match value.get_ref() {
+            DeValue::Table(inner) => {
+                span = value.span();
+                let mut table = Table::new(inner, value.span(), "defaults".to_string());
+                settings = validator.settings(&mut table);
+                table.finish(&mut validator.toml, password_hint);
+            }
+            _ => validator.type_error(value, "defaults", "a table ([defaults])"),
+        }
+    }
+    let host_key_policy = settings.host_key_policy.unwrap_or(HostKeyPolicy::Strict);
+    let known_hosts = match settings.known_hosts {
+        Some(set) => Some(set),
+        None => expand_path(DEFAULT_KNOWN_HOSTS, env.home.as_deref(), &validator.base_dir)
+            .ok()
+            .map(|value| Set { value, span: span.clone(), key: "defaults.known_hosts".to_string(), origin: None }),
+    };
+    match &known_hosts {
+        Some(set) => validator.check_known_hosts(set, host_key_policy),
+        None if settings.invalid.contains(&"known_hosts") => {}
+        None => {
+            let message = format!(
+                "cannot expand the default known_hosts {DEFAULT_KNOWN_HOSTS}: HOME is not set; \
+                 set known_hosts in [defaults]"
+            );
+            validator.key_error(span, "defaults.known_hosts", message);
+        }
+    }
+    let defaults = Defaults {
+        user: settings.user.or_else(|| env.user.clone()),
+        port: settings.port.unwrap_or(DEFAULT_PORT),
+        identity_file: settings.identity_file,
+        known_hosts: known_hosts.map(|set| set.value),
+        host_key_policy,
+        become_method: settings.become_method.unwrap_or(Become::Sudo),
+        connect_timeout: settings.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+        command_timeout: settings.command_timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT),
+        max_output: settings.max_output.unwrap_or(DEFAULT_MAX_OUTPUT),
+    };
+    (validator.toml, defaults, validator.warnings)
+}
+
 /// A value with where it was set: for problems found when hosts are merged.
 #[derive(Clone)]
 struct Set<T> {
     value: T,
     span: Range<usize>,
     key: String,
+    /// Set by a line of the ssh_config file, not by the inventory.
+    origin: Option<crate::transport::ssh_config::Origin>,
 }
 
 /// Settings from one table, each present only if set there and valid.
@@ -125,6 +215,8 @@ struct Validator<'a> {
     warnings: Vec<InventoryError>,
     /// Files already warned about: one warning per file, not per host.
     warned: HashSet<PathBuf>,
+    /// The OpenSSH client configuration in force, if any.
+    ssh_config: Option<ssh_config::InForce>,
 }
 
 impl<'a> Validator<'a> {
@@ -155,12 +247,17 @@ impl<'a> Validator<'a> {
                     defaults_span = value.span();
                     let mut table = Table::new(table, value.span(), "defaults".to_string());
                     defaults = self.settings(&mut table);
+                    let ssh_config = table.get("ssh_config");
+                    self.ssh_config_key(ssh_config);
                     table.finish(&mut self.toml, |name| {
                         password_hint(name).or_else(|| host_key_hint(name))
                     });
                 }
                 _ => self.type_error(value, "defaults", "a table ([defaults])"),
             }
+        }
+        if root.get("defaults").is_none() {
+            self.ssh_config_key(None);
         }
         let no_hosts = "no hosts: add at least one [[hosts]] table";
         match root.get("hosts") {
@@ -241,6 +338,7 @@ impl<'a> Validator<'a> {
                         value: path_value,
                         span: value.span(),
                         key: path.clone(),
+                        origin: None,
                     })
                 }
                 "host_key_policy" => settings.host_key_policy = self.host_key_policy(value, &path),
@@ -279,13 +377,7 @@ impl<'a> Validator<'a> {
 
     fn name(&mut self, value: Value<'_, '_>, key: &str) -> Option<Spanned<String>> {
         let name = self.non_empty(value, key, "name")?;
-        // Names are used in --limit lists and in file names for evidence.
-        if !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        {
-            let message =
-                format!("host name {name:?} may contain only letters, digits, '.', '-' and '_'");
+        if let Err(message) = check_name(&name) {
             self.key_error(value.span(), key, message);
             return None;
         }
@@ -381,38 +473,26 @@ impl<'a> Validator<'a> {
     /// or others can access is a warning (OpenSSH would refuse it).
     fn identity_file(&mut self, value: Value<'_, '_>, key: &str) -> Option<PathBuf> {
         let file = self.path(value, key)?;
-        let shown = file.display();
-        let problem = match &*self.probe(&file) {
-            Probe::Missing => format!("identity file {shown} does not exist"),
-            Probe::NotAFile => format!("identity file {shown} is not a regular file"),
-            Probe::Unreadable(why) => format!("cannot read identity file {shown}: {why}"),
-            Probe::File { mode, start } => match key_file::public_key(start) {
-                Some(kind) => {
-                    let private = file
-                        .to_str()
-                        .and_then(|name| name.strip_suffix(".pub"))
-                        .map(|name| format!(" (probably {name})"))
-                        .unwrap_or_default();
-                    format!(
-                        "identity file {shown} holds {kind}, not a private key: \
-                         name the private key file{private}"
-                    )
+        match self.judge_identity_file(&file) {
+            Ok(warning) => {
+                if let Some(message) = warning {
+                    let loc = self.toml.loc(&value.span(), Some(key));
+                    self.warnings.push(InventoryError::at(&loc, message));
                 }
-                None => {
-                    if key_file::too_open(*mode) && self.warned.insert(file.clone()) {
-                        let message = format!(
-                            "identity file {shown} has mode {mode:04o}: group or others can access \
-                             this private key, and OpenSSH refuses such a key (chmod 600 {shown})"
-                        );
-                        let loc = self.toml.loc(&value.span(), Some(key));
-                        self.warnings.push(InventoryError::at(&loc, message));
-                    }
-                    return Some(file);
-                }
-            },
-        };
-        self.key_error(value.span(), key, problem);
-        None
+                Some(file)
+            }
+            Err(problem) => {
+                self.key_error(value.span(), key, problem);
+                None
+            }
+        }
+    }
+
+    /// Whether `file` is a private key (`identity_file_problem`), its
+    /// warning given once per file.
+    fn judge_identity_file(&mut self, file: &Path) -> Result<Option<String>, String> {
+        let warning = identity_file_problem(file, &self.probe(file))?;
+        Ok(warning.filter(|_| self.warned.insert(file.to_path_buf())))
     }
 
     fn host_key_policy(&mut self, value: Value<'_, '_>, key: &str) -> Option<HostKeyPolicy> {
@@ -509,6 +589,7 @@ impl<'a> Validator<'a> {
                     value: path,
                     span: defaults_span.clone(),
                     key: "defaults.known_hosts".to_string(),
+                    origin: None,
                 });
         let mut hosts = Vec::new();
         for entry in entries {
@@ -516,16 +597,27 @@ impl<'a> Validator<'a> {
                 continue;
             };
             let own = entry.settings;
+            let given = ssh_config::Given {
+                user: own.user.as_deref().or(defaults.user.as_deref()),
+                port: own.port.or(defaults.port),
+                identity_file: own.identity_file.is_some() || defaults.identity_file.is_some(),
+                known_hosts: own.known_hosts.is_some() || defaults.known_hosts.is_some(),
+            };
+            let Some(ssh) = self.ssh_config_for(name.get_ref(), &address, given) else {
+                continue;
+            };
             let set_but_invalid = |key: &str| own.is_invalid(key) || defaults.is_invalid(key);
             let (user_invalid, known_hosts_invalid) =
                 (set_but_invalid("user"), set_but_invalid("known_hosts"));
             let user = own
                 .user
                 .or_else(|| defaults.user.clone())
+                .or(ssh.user)
                 .or_else(|| self.env.user.clone());
             let known_hosts = own
                 .known_hosts
                 .or_else(|| defaults.known_hosts.clone())
+                .or(ssh.known_hosts)
                 .or_else(|| built_in_known_hosts.clone());
             missing_user |= user.is_none() && !user_invalid;
             missing_home |= known_hosts.is_none() && !known_hosts_invalid;
@@ -536,15 +628,16 @@ impl<'a> Validator<'a> {
                 .host_key_policy
                 .or(defaults.host_key_policy)
                 .unwrap_or(HostKeyPolicy::Strict);
-            if known_hosts_checked.insert((known_hosts.span.start, host_key_policy)) {
+            let set_at = (known_hosts.span.start, known_hosts.origin.clone());
+            if known_hosts_checked.insert((set_at, host_key_policy)) {
                 self.check_known_hosts(&known_hosts, host_key_policy);
             }
             hosts.push(Host {
                 name: name.into_inner(),
-                address,
-                port: own.port.or(defaults.port).unwrap_or(DEFAULT_PORT),
+                address: ssh.address.unwrap_or(address),
+                port: own.port.or(defaults.port).or(ssh.port).unwrap_or(DEFAULT_PORT),
                 user,
-                identity_file: own.identity_file.or_else(|| defaults.identity_file.clone()),
+                identity_file: own.identity_file.or_else(|| defaults.identity_file.clone()).or(ssh.identity_file),
                 known_hosts: known_hosts.value,
                 host_key_policy,
                 become_method: own
@@ -564,6 +657,7 @@ impl<'a> Validator<'a> {
                     .or(defaults.max_output)
                     .unwrap_or(DEFAULT_MAX_OUTPUT),
                 roles: entry.roles,
+                proxy_jump: ssh.proxy_jump,
             });
         }
         // One error each, not one per host: the fix is one line in [defaults].
@@ -586,23 +680,71 @@ impl<'a> Validator<'a> {
     /// start (it would contact hosts only to refuse them); under
     /// `accept-new` it is created.
     fn check_known_hosts(&mut self, known_hosts: &Set<PathBuf>, policy: HostKeyPolicy) {
-        let shown = known_hosts.value.display();
-        let strict = policy == HostKeyPolicy::Strict;
-        let refused = "and with host_key_policy = \"strict\" every host's key would be refused: \
-                       add the hosts' keys to it (after checking their fingerprints), or use \
-                       host_key_policy = \"accept-new\" for a first run";
-        let problem = match &*self.probe(&known_hosts.value) {
-            Probe::File { start, .. } if strict && holds_no_keys(start) => {
-                format!("known_hosts file {shown} holds no host keys, {refused}")
-            }
-            Probe::File { .. } => return,
-            Probe::Missing if !strict => return,
-            Probe::Missing => format!("known_hosts file {shown} does not exist, {refused}"),
-            Probe::NotAFile => format!("known_hosts {shown} is not a regular file"),
-            Probe::Unreadable(why) => format!("cannot read known_hosts {shown}: {why}"),
+        let Some(problem) = known_hosts_problem(&known_hosts.value, &self.probe(&known_hosts.value), policy) else {
+            return;
         };
-        let key = known_hosts.key.clone();
-        self.key_error(known_hosts.span.clone(), &key, problem);
+        match &known_hosts.origin {
+            // Set by ssh_config: the problem is at its line there.
+            Some(origin) => self.toml.push(origin.problem(problem)),
+            None => {
+                let key = known_hosts.key.clone();
+                self.key_error(known_hosts.span.clone(), &key, problem);
+            }
+        }
+    }
+}
+
+/// What is wrong with `file`, given what is at it, as an identity file:
+/// `Err` stops the inventory; `Ok(Some(warning))` is a private key that
+/// group or others can access (OpenSSH would refuse it).
+pub(super) fn identity_file_problem(file: &Path, probe: &Probe) -> Result<Option<String>, String> {
+    let shown = file.display();
+    match probe {
+        Probe::Missing => Err(format!("identity file {shown} does not exist")),
+        Probe::NotAFile => Err(format!("identity file {shown} is not a regular file")),
+        Probe::Unreadable(why) => Err(format!("cannot read identity file {shown}: {why}")),
+        Probe::File { mode, start } => match key_file::public_key(start) {
+            Some(kind) => {
+                let private = file
+                    .to_str()
+                    .and_then(|name| name.strip_suffix(".pub"))
+                    .map(|name| format!(" (probably {name})"))
+                    .unwrap_or_default();
+                Err(format!(
+                    "identity file {shown} holds {kind}, not a private key: \
+                     name the private key file{private}"
+                ))
+            }
+            None => Ok(key_file::too_open(*mode).then(|| {
+                format!(
+                    "identity file {shown} has mode {mode:04o}: group or others can access \
+                     this private key, and OpenSSH refuses such a key (chmod 600 {shown})"
+                )
+            })),
+        },
+    }
+}
+
+/// What is wrong with `path`, given what is at it, as the known_hosts file
+/// of hosts under `policy`: it must be one `run` can verify host keys with.
+/// Under `strict`, a missing file refuses every host, so `run` must not
+/// start (it would contact hosts only to refuse them); under `accept-new`
+/// it is created.
+pub(super) fn known_hosts_problem(path: &Path, probe: &Probe, policy: HostKeyPolicy) -> Option<String> {
+    let shown = path.display();
+    let strict = policy == HostKeyPolicy::Strict;
+    let refused = "and with host_key_policy = \"strict\" every host's key would be refused: \
+                   add the hosts' keys to it (after checking their fingerprints), or use \
+                   host_key_policy = \"accept-new\" for a first run";
+    match probe {
+        Probe::File { start, .. } if strict && holds_no_keys(start) => {
+            Some(format!("known_hosts file {shown} holds no host keys, {refused}"))
+        }
+        Probe::File { .. } => None,
+        Probe::Missing if !strict => None,
+        Probe::Missing => Some(format!("known_hosts file {shown} does not exist, {refused}")),
+        Probe::NotAFile => Some(format!("known_hosts {shown} is not a regular file")),
+        Probe::Unreadable(why) => Some(format!("cannot read known_hosts {shown}: {why}")),
     }
 }
 
@@ -630,9 +772,22 @@ fn host_key_hint(name: &str) -> Option<String> {
         .then(|| format!("{name} is set per host, in a [[hosts]] entry"))
 }
 
+/// A host name: names are used in --limit lists and in file names for
+/// evidence.
+pub(super) fn check_name(name: &str) -> Result<(), String> {
+    if name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        Ok(())
+    } else {
+        Err(format!("host name {name:?} may contain only letters, digits, '.', '-' and '_'"))
+    }
+}
+
 /// Expands a leading `~` or `~/` to `home` and resolves a relative path
 /// against `base_dir`.
-fn expand_path(text: &str, home: Option<&Path>, base_dir: &Path) -> Result<PathBuf, String> {
+pub(super) fn expand_path(text: &str, home: Option<&Path>, base_dir: &Path) -> Result<PathBuf, String> {
     let path = if text == "~" || text.starts_with("~/") {
         let home = home.ok_or_else(|| format!("cannot expand {text:?}: HOME is not set"))?;
         match text.strip_prefix("~/") {
@@ -653,6 +808,7 @@ fn expand_path(text: &str, home: Option<&Path>, base_dir: &Path) -> Result<PathB
 mod tests {
     use super::*;
     use crate::inventory::parse;
+    use crate::transport::ssh_config::SshConfig;
 
     const KEY: &str = "/home/me/.ssh/id_ed25519";
 
@@ -691,7 +847,15 @@ mod tests {
             home: Some("/home/me".into()),
             user: Some("me".into()),
             probe: &probe,
+            ssh_config: None,
+            read_ssh_config: &no_ssh_config,
         }
+    }
+
+    /// Every ssh_config file is empty: the default `~/.ssh/config` exists
+    /// on the `probe` machine.
+    fn no_ssh_config(_: &Path, _: Option<&Path>) -> Result<SshConfig, Vec<InventoryError>> {
+        Ok(SshConfig::default())
     }
 
     /// A valid host, for cases about something else.
@@ -760,7 +924,7 @@ mod tests {
         case(
             &format!("[defaults]\nusr = \"x\"\n{HOST}"),
             &[&format!(
-                "2:1: defaults.usr: unknown key \"usr\": expected one of {settings}"
+                "2:1: defaults.usr: unknown key \"usr\": expected one of {settings}, ssh_config"
             )],
         );
         // Keys in the wrong table get a hint instead.
@@ -1328,6 +1492,7 @@ mod tests {
                 command_timeout: Duration::from_secs(60),
                 max_output: 8 * 1024 * 1024,
                 roles: None,
+                proxy_jump: None,
             }]
         );
     }
@@ -1377,6 +1542,7 @@ roles = ["etcd"]
             command_timeout: Duration::from_secs(120),
             max_output: 1024 * 1024,
             roles: None,
+            proxy_jump: None,
         };
         let overrides = Host {
             name: "overrides".into(),
@@ -1391,6 +1557,7 @@ roles = ["etcd"]
             command_timeout: Duration::from_secs(30),
             max_output: 4096,
             roles: Some(vec![Role::Etcd]),
+            proxy_jump: None,
         };
         assert_eq!(hosts, vec![inherits, overrides]);
     }

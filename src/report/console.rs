@@ -53,6 +53,10 @@ pub fn write(report: &Report, out: &mut dyn io::Write, style: Style) -> io::Resu
         write_rules(out, "attestation", &report.attestation_uses(), |i| at(&report.attestations[i].origin))?;
     }
     write_total(report, out, style)?;
+    if let Some(baseline) = &report.baseline {
+        writeln!(out)?;
+        crate::report::diff_console::write_baseline(baseline, out, style)?;
+    }
     writeln!(out)?;
     write_hosts_to_look_at(report, out, style)
 }

@@ -22,9 +22,14 @@
 //! `attestation` (only on results a rule covers: the rule and its `effect`,
 //! `applied`, `expired` or `not-needed`); the status `waived`; the counts
 //! `waived` and `manual_failing`.
+//!
+//! `fail_on` says what `exit_code` follows (`fail`, or `regression` under
+//! `--fail-on regression`); `diff` is the comparison with `--baseline`, the
+//! body of a `hardbench.diff/v1` document (`json/diff.rs`), or `null`.
 
 use crate::component::Role;
 use crate::facts::{Impostor, StartedBy};
+use crate::outcome::diff::FailOn;
 use crate::outcome::{self, Report, Status, Summary};
 use crate::transport::HostErrorKind;
 use chrono::{DateTime, FixedOffset, SecondsFormat};
@@ -33,7 +38,9 @@ use serde::{Serialize, Serializer};
 use std::io;
 use std::marker::PhantomData;
 
+pub mod diff;
 mod pretty;
+pub mod read;
 
 pub const SCHEMA: &str = "hardbench.report/v1";
 
@@ -59,6 +66,10 @@ struct Document<'a> {
     summary: Totals,
     waivers: Vec<WaiverRule<'a>>,
     attestations: Vec<AttestationRule<'a>>,
+    /// What the exit code follows: `fail` or `regression` (`--fail-on`).
+    fail_on: &'static str,
+    /// The diff against `--baseline` (schema hardbench.diff/v1's body), or null.
+    diff: Option<diff::Body<'a>>,
     exit_code: u8,
 }
 
@@ -428,6 +439,8 @@ impl<'a> From<&'a Report> for Document<'a> {
                     covered: covered(&used.covered),
                 })
                 .collect(),
+            fail_on: fail_on(report.baseline.as_ref().map_or(FailOn::Fail, |baseline| baseline.fail_on)),
+            diff: report.baseline.as_ref().map(|baseline| diff::Body::from(&baseline.diff)),
             exit_code: report.exit_code().code(),
         }
     }
@@ -639,6 +652,13 @@ fn rule_state(state: outcome::RuleState) -> &'static str {
         outcome::RuleState::Active => "active",
         outcome::RuleState::Expired => "expired",
         outcome::RuleState::Unused => "unused",
+    }
+}
+
+fn fail_on(fail_on: FailOn) -> &'static str {
+    match fail_on {
+        FailOn::Fail => "fail",
+        FailOn::Regression => "regression",
     }
 }
 
@@ -915,6 +935,8 @@ mod tests {
     }
   ],
   "attestations": [],
+  "fail_on": "fail",
+  "diff": null,
   "exit_code": 3
 }
 "#;
@@ -933,6 +955,27 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&render(&report)).unwrap();
         assert_eq!(json["exit_code"], 1);
         assert_eq!(json["hosts"][0]["impostor_processes"][0]["pid"], 1005);
+    }
+
+    /// Under `--baseline`, the report holds the diff (the body of a
+    /// hardbench.diff/v1 document) and what the exit code followed.
+    #[test]
+    fn a_run_with_a_baseline_holds_its_diff() {
+        let mut report = sample::report();
+        let diff = sample::diff();
+        report.baseline = Some(outcome::diff::Baseline { diff: diff.clone(), fail_on: FailOn::Regression });
+        let doc = parse(&report);
+        let mut standalone = Vec::new();
+        super::diff::write(&diff, 1, &mut standalone).unwrap();
+        let mut body: Value = serde_json::from_slice(&standalone).unwrap();
+        for key in ["schema", "hardbench", "exit_code"] {
+            body.as_object_mut().unwrap().remove(key);
+        }
+        assert_eq!(doc["diff"], body);
+        // The sample run has errors: incomplete (3) outranks a regression.
+        assert_eq!((&doc["fail_on"], &doc["exit_code"]), (&json!("regression"), &json!(3)));
+        report.baseline.as_mut().unwrap().fail_on = FailOn::Fail;
+        assert_eq!(parse(&report)["fail_on"], "fail");
     }
 
     /// The layout is serde_json's pretty one, at any depth.
@@ -1149,6 +1192,9 @@ mod tests {
         }
         for r in Role::ALL {
             assert_eq!(role(r), r.name());
+        }
+        for f in FailOn::ALL {
+            assert_eq!(fail_on(f), f.name());
         }
     }
 

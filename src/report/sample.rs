@@ -6,6 +6,7 @@ use crate::facts::{Impostor, StartedBy};
 use crate::outcome::{
     BenchmarkInfo, CheckResult, HostReport, Invocation, Origin, Outcome, Report, Scope, Source, Status, Waiver,
 };
+use crate::outcome::diff::Diff;
 use crate::transport::{HostError, HostErrorKind, HostKeyInfo};
 use chrono::{DateTime, FixedOffset};
 use std::time::Duration;
@@ -179,6 +180,7 @@ pub(crate) fn run(hosts: Vec<HostReport>) -> Report {
         hosts,
         interrupted_by: None,
         report_missing: false,
+        baseline: None,
     }
 }
 
@@ -384,4 +386,26 @@ pub(crate) fn hostile() -> Report {
         }
     }
     report
+}
+
+/// A diff with a host of each kind: one compared check by check, one
+/// unreachable in the newer report, one judged by another benchmark,
+/// one added and one removed.
+pub(crate) fn diff() -> Diff {
+    let worker = |id: &str, status| check(id, &format!("title {id}"), Role::Worker, status, "", "");
+    let old = run(vec![
+        ok_host("w-1", "10.0.0.1", vec![Role::Worker], vec![worker("4.1.1", Status::Pass), worker("4.2.1", Status::Fail), worker("4.2.2", Status::Pass), worker("4.2.3", Status::Error)]),
+        ok_host("w-2", "10.0.0.2", vec![Role::Worker], vec![worker("4.1.1", Status::Pass)]),
+        ok_host("w-3", "10.0.0.3", vec![Role::Worker], vec![worker("4.1.1", Status::Pass)]),
+        ok_host("w-old", "10.0.0.4", vec![Role::Worker], vec![]),
+    ]);
+    let mut other = ok_host("w-3", "10.0.0.3", vec![Role::Worker], vec![worker("4.1.1", Status::Fail)]);
+    other.benchmark.as_mut().unwrap().id = "cis-1.11".into();
+    let new = run(vec![
+        ok_host("w-1", "10.0.0.1", vec![Role::Worker], vec![worker("4.1.1", Status::Fail), worker("4.2.1", Status::Pass), worker("4.2.2", Status::Pass), worker("4.2.3", Status::Pass)]),
+        error_host("w-2", "10.0.0.2", HostErrorKind::Connect, "w-2 (10.0.0.2:22): connection refused"),
+        other,
+        ok_host("w-new", "10.0.0.5", vec![Role::Worker], vec![]),
+    ]);
+    crate::diff::compare(&old, Some("old.json".into()), &new, None)
 }

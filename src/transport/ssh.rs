@@ -84,6 +84,18 @@ impl SshTransport {
 
 impl Transport for SshTransport {
     fn gather(&self, host: &Host, script: &[u8], args: &[String]) -> Result<Gathered, HostError> {
+        // ssh would go through the jump hosts: connecting directly would
+        // reach the host another way than the operator set, or not at all.
+        if let Some(jump) = &host.proxy_jump {
+            return Err(error(
+                HostErrorKind::Connect,
+                format!(
+                    "jump hosts are not supported yet: {} is reached through ProxyJump {jump} \
+                     (validate names the line that sets it); it was not contacted",
+                    label(host)
+                ),
+            ));
+        }
         let deadline = Instant::now() + host.connect_timeout;
         let known = load_known_hosts(host)?;
         let addrs = resolve(host, deadline)?;
@@ -1052,6 +1064,7 @@ mod tests {
             command_timeout: Duration::from_secs(60),
             max_output: 1024,
             roles: None,
+            proxy_jump: None,
         };
         let args = ["--plan".to_string(), "a b'c".to_string()];
         assert_eq!(
@@ -1069,5 +1082,38 @@ mod tests {
         assert_eq!(show_bytes(8 * 1024 * 1024), "8 MiB");
         assert_eq!(show_bytes(64 * 1024), "64 KiB");
         assert_eq!(show_bytes(1000), "1000 bytes");
+    }
+
+    /// A host behind a jump host is an error at once: no connection is
+    /// tried (192.0.2.1 is TEST-NET-1, which nothing answers, and the
+    /// connect timeout is an hour).
+    #[test]
+    fn a_host_behind_a_jump_host_is_not_contacted() {
+        let host = Host {
+            name: "cp-1".to_string(),
+            address: "192.0.2.1".to_string(),
+            port: 22,
+            user: "audit".to_string(),
+            identity_file: None,
+            known_hosts: PathBuf::from("/nonexistent/known_hosts"),
+            host_key_policy: HostKeyPolicy::Strict,
+            become_method: Become::None,
+            connect_timeout: Duration::from_secs(3600),
+            command_timeout: Duration::from_secs(3600),
+            max_output: 1024,
+            roles: None,
+            proxy_jump: Some("audit@j1:2222,j2".to_string()),
+        };
+        let started = Instant::now();
+        let error = SshTransport::with_agent(None).gather(&host, b"", &[]).unwrap_err();
+        assert_eq!(
+            error,
+            HostError::new(
+                HostErrorKind::Connect,
+                "jump hosts are not supported yet: cp-1 (192.0.2.1:22) is reached through ProxyJump \
+                 audit@j1:2222,j2 (validate names the line that sets it); it was not contacted"
+            )
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
