@@ -83,6 +83,11 @@ into warn or waived is listed but does not fail a run, so it does not fail this 
 2  bad input: a report unreadable or not a hardbench JSON report, or --json unusable (nothing is written)\n  \
 4  the --json file could not be written")]
     Diff(DiffArgs),
+    /// Render a JSON report saved by `run` or `evaluate` (`--json`) again, as HTML for an auditor.
+    #[command(after_help = "Example:\n  hardbench report report.json --html report.html\n\n\
+Exit code 0 when the page is written; 2 when REPORT.json is not a hardbench JSON report or FILE cannot \
+be written to (nothing is written); 4 when writing FILE failed (the previous FILE is left).")]
+    Report(ReportArgs),
     /// Check an inventory and the benchmark definitions without contacting anything.
     #[command(after_help = "Example:\n  hardbench validate --inventory inventory/example.toml\n\n\
 Exit code 0 when both are valid, 2 otherwise (every problem is listed with file, line and key).")]
@@ -259,6 +264,17 @@ pub struct DiffArgs {
     /// `-` writes it to standard output, and the console diff then goes to standard error.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A JSON report written by `run` or `evaluate` with `--json`, e.g. `report.json`.
+    #[arg(value_name = "REPORT.json")]
+    pub report: PathBuf,
+    /// Write the HTML report to FILE, e.g. `--html report.html`: the page `--html` writes on `run`
+    /// and `evaluate`; `-` writes it to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub html: PathBuf,
 }
 
 #[derive(Debug, Args)]

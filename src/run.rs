@@ -9,8 +9,8 @@
 use crate::audit::{self, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark, Level};
 use crate::cli::{
-    Cli, Command, EvaluateArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReviewArgs, RunArgs, SelectionArgs, ValidateArgs,
-    WaiversCommand, WaiversLintArgs,
+    Cli, Command, EvaluateArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReportArgs, ReviewArgs, RunArgs, SelectionArgs,
+    ValidateArgs, WaiversCommand, WaiversLintArgs,
 };
 use crate::diff::baseline::Pending;
 use crate::error::Error;
@@ -59,6 +59,7 @@ pub fn execute(
         Command::ListBenchmarks => list_benchmarks(console.stdout),
         Command::Waivers(WaiversCommand::Lint(args)) => lint_waivers(&args, console),
         Command::Validate(args) => validate(&args, console),
+        Command::Report(args) => render(&args, console),
         Command::Diff(args) => crate::diff::command::execute(&args, console),
     }
 }
@@ -175,6 +176,44 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
     let mut report = assemble(started_at, invocation, &reviews, audited);
     baseline.attach(&mut report);
     Ok(finish(report, &outputs, interrupt, console))
+}
+
+/// `hardbench report`: a JSON report saved by `run` or `evaluate`, read
+/// back strictly (`report::json::read`), written again as the page `--html`
+/// writes. Nothing is contacted or evaluated; the output path is checked
+/// first, and may not be the report it renders.
+fn render(args: &ReportArgs, console: &mut Console) -> Result<ExitCode, Error> {
+    let destination = output::check("--html", &args.html)?;
+    if let Destination::File(path) = &destination {
+        if same_file(&args.report, path) {
+            let path = path.clone();
+            return Err(output::OutputError::SameFile { first: "REPORT.json", second: "--html", path }.into());
+        }
+    }
+    let report = report::json::read::read(&args.report)?;
+    match destination {
+        Destination::Stdout => to_stdout(&mut *console.stdout, |out| report::html::write(&report, out))
+            .map_err(|source| output::WriteError { what: "the HTML report to standard output".into(), source })?,
+        Destination::File(path) => {
+            let staged = output::stage(&path, |out| report::html::write(&report, out))?;
+            let mut published = Ok(());
+            interrupt::publish(|publishing| {
+                published = staged.publish(publishing);
+                ExitCode::Compliant.code()
+            });
+            published?;
+        }
+    }
+    Ok(ExitCode::Compliant)
+}
+
+/// Whether two paths name one existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    }
 }
 
 /// `evaluate` contacts nothing, so a signal simply ends it, before anything is written.

@@ -104,6 +104,34 @@ fn the_host_filter_shows_one_host_from_the_address() {
     assert!(shown > 10 && hidden > 10 && shared > 0, "shown {shown}, hidden {hidden}, shared {shared}");
 }
 
+/// `hardbench report` renders a saved JSON report into the very page the
+/// run wrote; a file that is not a report, or the report itself as the
+/// output, is bad input (exit 2), and nothing is written.
+#[test]
+fn report_renders_a_saved_json_report_into_the_page_the_run_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (page, _) = evaluate(tmp.path());
+    let json = tmp.path().join("report.json");
+    let again = tmp.path().join("again.html");
+    let output = hardbench(&["report", json.to_str().unwrap(), "--html", again.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&page).unwrap(), "the same page, byte for byte");
+    let to_stdout = hardbench(&["report", json.to_str().unwrap(), "--html", "-"]);
+    assert_eq!(to_stdout.stdout, std::fs::read(&page).unwrap(), "{}", text(&to_stdout));
+
+    let refused = tmp.path().join("refused.html");
+    let not_a_report = tmp.path().join("waivers.toml");
+    let output = hardbench(&["report", not_a_report.to_str().unwrap(), "--html", refused.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a hardbench JSON report"), "{}", text(&output));
+    let before = std::fs::read(&json).unwrap();
+    let output = hardbench(&["report", json.to_str().unwrap(), "--html", json.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("REPORT.json and --html both name"), "{}", text(&output));
+    assert_eq!(std::fs::read(&json).unwrap(), before, "the report is left as it was");
+    assert!(!refused.exists());
+}
+
 /// The detectors above are not blind: a page with a script error, a
 /// request to 127.0.0.1:1 and nothing to see trips each of them.
 #[test]
