@@ -6,7 +6,8 @@
 //! could not be evaluated), the waived checks, impostor processes, manual
 //! checks with what was observed (those whose automated evaluation would
 //! fail apart), the waivers and attestations with their state and what each
-//! covered, and the hosts that could not be audited with the reason.
+//! covered, and the hosts that could not be audited with the reason; with
+//! `--baseline`, what changed since then.
 //!
 //! Markup comes from `maud`: the page is Rust syntax checked at compile
 //! time (a tag left open or an attribute left unquoted does not build), and
@@ -30,6 +31,7 @@
 //! bytes.
 
 use crate::facts::Impostor;
+use crate::outcome::diff::Category;
 use crate::outcome::{CheckResult, Covered, Effect, HostReport, Invocation, Origin, Report, RuleState, RuleUse, Scope, Status, Summary};
 use crate::report::sanitize::{sanitize, sanitize_multiline};
 use crate::report::source;
@@ -48,10 +50,11 @@ const SCRIPT: &str = include_str!("html/report.js");
 /// whole page.
 pub fn write<W: io::Write + ?Sized>(report: &Report, out: &mut W) -> io::Result<()> {
     let page = Page::new(report);
-    let parts: [fn(&Page) -> Markup; 12] = [
+    let parts: [fn(&Page) -> Markup; 13] = [
         head,
         run,
         summary,
+        baseline,
         hosts,
         matrix,
         findings,
@@ -445,6 +448,63 @@ fn summary(page: &Page) -> Markup {
                     tbody {
                         @for (section, summary) in &sections {
                             tr data-section=(Shown(section.0)) { th { (Shown(section.0)) } (counts(summary)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What changed since the baseline (`--baseline`): the counts, and each
+/// check that regressed or was fixed; nothing without a baseline.
+fn baseline(page: &Page) -> Markup {
+    let Some(baseline) = &page.report.baseline else { return html! {} };
+    let diff = &baseline.diff;
+    let summary = diff.summary();
+    let counts = [
+        ("regressed", summary.regressed),
+        ("fixed", summary.fixed),
+        ("still-failing", summary.still_failing),
+        ("still-passing", summary.still_passing),
+        ("incomparable", summary.incomparable),
+        ("hosts-incomparable", summary.hosts_incomparable),
+        ("hosts-added", summary.hosts_added),
+        ("hosts-removed", summary.hosts_removed),
+    ];
+    let changed: Vec<(&str, &crate::outcome::diff::CheckDiff)> = diff
+        .hosts
+        .iter()
+        .flat_map(|host| host.checks.iter().map(move |check| (host.name.as_str(), check)))
+        .filter(|(_, check)| matches!(check.category, Category::Regressed | Category::Fixed))
+        .collect();
+    let seen = |seen: Option<crate::outcome::diff::Seen>| html! {
+        @match seen { Some(seen) => { (badge(seen.status)) } None => { span.note { "no result" } } }
+    };
+    html! {
+        section #baseline {
+            h2 { "Since the baseline" }
+            p.note {
+                "Compared with the report of " (timestamp(&diff.old.started_at))
+                @if let Some(path) = &diff.old.path { " (" span.mono { (Shown(&path.to_string_lossy())) } ")" }
+                ", by host name and check id; the run fails on " (baseline.fail_on) "."
+            }
+            table #diff-totals {
+                thead { tr { @for (name, _) in counts { th { (name.replace('-', " ")) } } } }
+                tbody { tr { @for (name, n) in counts { td.n.zero[n == 0] data-count-diff=(name) { (n) } } } }
+            }
+            @if changed.is_empty() { p.none { "No check regressed or was fixed." } } @else {
+                table {
+                    thead { tr { th { "host" } th { "check" } th { "change" } th { "before" } th { "now" } } }
+                    tbody {
+                        @for (host, check) in &changed {
+                            tr {
+                                th { (Shown(host)) }
+                                td { (Shown(&check.id)) " " (Shown(&check.title)) }
+                                td { (check.category) }
+                                td { (seen(check.old)) }
+                                td { (seen(check.new)) }
+                            }
                         }
                     }
                 }
@@ -1256,6 +1316,32 @@ mod tests {
         assert!(failed.contains(r#"<tr class="st-fail" data-host="0 2 3"><th class="hosts"><strong>3 hosts:</strong> cp-1, cp-&lt;3&gt;, cp-4</th><td>false</td><td class="mono">true</td>"#), "{failed}");
         assert!(failed.contains(r#"<tr class="st-fail" data-host="1"><th class="hosts">cp-2</th><td>false</td><td class="mono">unset</td>"#), "{failed}");
         assert_eq!(failed.matches("Remediation: ").count(), 1, "{failed}");
+    }
+
+    /// With a baseline: the diff's counts, and each regression and fix.
+    #[test]
+    fn a_baseline_shows_what_regressed_and_what_was_fixed() {
+        let old = sample::report();
+        let mut new = sample::report();
+        for result in new.hosts[1].result.as_mut().unwrap() {
+            result.outcome.status = match result.outcome.status {
+                Status::Pass => Status::Fail,
+                Status::Fail => Status::Pass,
+                other => other,
+            };
+            result.verdict = result.outcome.status;
+        }
+        let diff = crate::diff::compare(&old, Some("old.json".into()), &new, None);
+        let summary = diff.summary();
+        new.baseline = Some(crate::outcome::diff::Baseline { diff, fail_on: crate::outcome::diff::FailOn::Regression });
+        let page = render(&new);
+        let section = between(&page, "<section id=\"baseline\">", "</section>");
+        assert!(section.contains(r#"<td class="n" data-count-diff="regressed">1</td><td class="n" data-count-diff="fixed">1</td>"#), "{section}");
+        assert_eq!((summary.regressed, summary.fixed), (1, 1));
+        assert!(section.contains("(<span class=\"mono\">old.json</span>)") && section.contains("the run fails on regression"), "{section}");
+        assert!(section.contains(r#"<th>worker-1</th><td>4.2.1 Ensure that the --anonymous-auth argument is set to false</td><td>regressed</td><td><span class="badge st-pass">pass</span></td><td><span class="badge st-fail">fail</span></td>"#), "{section}");
+        assert!(section.contains("<td>fixed</td>"), "{section}");
+        assert!(!render(&old).contains("<section id=\"baseline\">"), "no baseline, no section");
     }
 
     #[test]
