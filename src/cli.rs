@@ -17,7 +17,7 @@ macro_rules! exit_codes {
          2  bad input (inventory, benchmark, baseline, flags or output paths); nothing was contacted\n  \
          3  at least one host, or one check's facts, could not be audited (under --benchmark auto, \
          a host no benchmark fits is one)\n  \
-         4  a report (JSON, JUnit, console or saved facts) could not be written; the others were \
+         4  a report (JSON, JUnit, HTML, metrics, console or saved facts) could not be written; the others were \
          (outranks 0, 1, 3, 130 and 143)\n  \
          130, 143  interrupted by SIGINT or SIGTERM before the reports were begun: they are still \
          written, the hosts not finished are errors of kind interrupted (outranks 0, 1 and 3); a \
