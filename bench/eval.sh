@@ -91,10 +91,12 @@ replay() {
         "$out.time" >>"$out"
 }
 
-# verdicts REPORT: every host's results, without what differs between two
-# runs of the same facts (times, the version of hardbench).
+# verdicts REPORT: every host's verdicts: its status and each check's id,
+# status, expected, actual and sources. Not the rest, which differs between
+# two runs of the same facts (times, the version of hardbench) or between
+# two builds whose reports gained fields (schema v1 may gain fields).
 verdicts() {
-    jq -S 'del(.started_at, .finished_at, .hardbench)' "$1"
+    jq -S '[.hosts[] | {name, status, results: [.results[] | {id, status, expected, actual, sources}]}]' "$1"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
