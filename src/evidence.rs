@@ -22,11 +22,12 @@ mod regular;
 mod set;
 mod staging;
 
-pub use index::{HostRecord, Index, INDEX_FILE, INDEX_SCHEMA};
+pub use index::{HostRecord, HostStatus, Index, INDEX_FILE, INDEX_SCHEMA};
 pub use name::for_host as file_name;
 pub use regular::read as read_regular;
 pub use set::SavedSet;
 pub use staging::Staging;
+pub(crate) use staging::put_in_place;
 
 use std::path::PathBuf;
 

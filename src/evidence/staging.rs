@@ -210,7 +210,7 @@ fn check_replaceable(dir: &Path) -> Result<(), String> {
 }
 
 /// Renames `work` to `dir`, or exchanges them when `dir` is not empty.
-fn put_in_place(work: &Path, dir: &Path) -> io::Result<()> {
+pub(crate) fn put_in_place(work: &Path, dir: &Path) -> io::Result<()> {
     match fs::rename(work, dir) {
         Err(error) if matches!(error.raw_os_error(), Some(libc::ENOTEMPTY | libc::EEXIST)) => exchange(work, dir),
         other => other,
