@@ -30,7 +30,17 @@ pub use manifest::{Manifest, ManifestError};
 pub use verify::{verify, Finding, Verification};
 pub use write::{Bundle, Inputs};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The saved-facts set `evaluate --facts DIR` reads: the bundle's `facts/`
+/// when DIR is a bundle, else DIR itself.
+pub fn facts_of(dir: &Path) -> PathBuf {
+    if dir.join(MANIFEST).is_file() && dir.join(FACTS_DIR).is_dir() {
+        dir.join(FACTS_DIR)
+    } else {
+        dir.to_path_buf()
+    }
+}
 
 pub const MANIFEST: &str = "MANIFEST.sha256";
 pub const SIGNATURE: &str = "MANIFEST.sha256.sig";

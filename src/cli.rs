@@ -136,7 +136,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// A directory of saved facts (`run --save-facts DIR`), e.g. `--facts evidence/`.
+    /// A directory of saved facts (`run --save-facts DIR`), or an evidence bundle (`--evidence DIR`), e.g. `--facts evidence/`.
     #[arg(long, value_name = "DIR")]
     pub facts: PathBuf,
     #[command(flatten)]

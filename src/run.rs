@@ -183,7 +183,7 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
     let started_at = now();
     let candidates = candidates(&args.selection)?;
     let bundle = open_bundle(&args.evidence, &args.selection, &args.review, None)?;
-    let set = SavedSet::open(&args.facts)?;
+    let set = SavedSet::open(&crate::bundle::facts_of(&args.facts))?;
     // The bundle's copy is evaluated: its report is of exactly the facts it holds.
     let set = match &bundle {
         Some(bundle) => SavedSet::open(&bundle.copy_facts(&set)?)?,

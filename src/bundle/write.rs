@@ -177,9 +177,9 @@ impl Bundle {
                 },
             },
             "command": report.invocation.command,
-            // The script this hardbench sends to hosts (`run`); under
-            // `evaluate`, each facts file names the script that gathered it.
-            "gather_script_sha256": hex(&Sha256::digest(crate::GATHER_SCRIPT.as_bytes())),
+            // The script that ran on the hosts (`run`); under `evaluate`
+            // nothing ran, and each facts file names the script that gathered it.
+            "gather_script_sha256": (report.invocation.command == "run").then(|| hex(&Sha256::digest(crate::GATHER_SCRIPT.as_bytes()))),
             "argv": argv,
             "started_at": report.started_at.to_rfc3339(),
             "finished_at": report.finished_at.to_rfc3339(),
