@@ -12,7 +12,7 @@
 //!   and attestations (on the report's review date) and the report's
 //!   selection gives: every host's benchmark, error, and every check's
 //!   status, verdict, actual and expected value, and review effect; the
-//!   JUnit report is what the JSON one gives.
+//!   JUnit report is what the JSON one gives (durations aside).
 
 use super::manifest::Manifest;
 use super::{
@@ -173,8 +173,22 @@ fn reevaluate(dir: &Path, verification: &mut Verification) {
         Ok(junit) => {
             let mut again = Vec::new();
             crate::report::junit::write(&bundled, &mut again).expect("writing to memory cannot fail");
-            if again != junit {
-                verification.found(REPORT_JUNIT, format!("it is not the JUnit form of {REPORT_JSON}"));
+            // Durations: the JSON report holds milliseconds, the JUnit one
+            // seconds rounded from the clock's nanoseconds; they may differ
+            // in the last digit, and a duration is no judgement.
+            let untimed = |bytes: &[u8]| {
+                static TIME: std::sync::LazyLock<regex::Regex> =
+                    std::sync::LazyLock::new(|| regex::Regex::new(r#" time="[0-9.]*""#).expect("a valid regex"));
+                TIME.replace_all(&String::from_utf8_lossy(bytes), "").into_owned()
+            };
+            let (was, is) = (untimed(&junit), untimed(&again));
+            if was != is {
+                let line = was.lines().zip(is.lines()).position(|(a, b)| a != b).map_or(0, |n| n + 1);
+                let said = |text: &str| text.lines().nth(line.saturating_sub(1)).unwrap_or_default().trim().to_string();
+                verification.found(
+                    REPORT_JUNIT,
+                    format!("it is not the JUnit form of {REPORT_JSON}: line {line} is {:?}, not {:?}", said(&was), said(&is)),
+                );
             }
         }
         Err(error) => verification.found(REPORT_JUNIT, format!("cannot be read: {error}")),
