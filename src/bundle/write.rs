@@ -100,14 +100,15 @@ impl Bundle {
         self.write_with(REPORT_JUNIT, |out| crate::report::junit::write(report, out))?;
         self.write_benchmarks(report)?;
         self.write_run(report, argv)?;
-        if let Some(signer) = &self.signer {
-            let envelope = self.attestation(signer, report)?;
-            write_file(&self.work.join(ATTESTATION), envelope.as_bytes())?;
-        }
-        let manifest = Manifest::of_dir(&self.work).map_err(|e| BundleError::Read {
+        let mut manifest = Manifest::of_dir(&self.work).map_err(|e| BundleError::Read {
             path: self.work.clone(),
             source: std::io::Error::other(e.to_string()),
         })?;
+        if let Some(signer) = &self.signer {
+            let envelope = self.attestation(signer, report, &manifest)?;
+            write_file(&self.work.join(ATTESTATION), envelope.as_bytes())?;
+            manifest.0.insert(ATTESTATION.to_string(), hex(&Sha256::digest(envelope.as_bytes())));
+        }
         let text = manifest.render();
         write_file(&self.work.join(MANIFEST), text.as_bytes())?;
         if let Some(signer) = &self.signer {
@@ -195,13 +196,9 @@ impl Bundle {
     /// The in-toto Statement of the run in a DSSE envelope: one subject per
     /// facts and report file, the benchmark definitions and review files as
     /// its configuration, one test per host and check.
-    fn attestation(&self, signer: &Signer, report: &Report) -> Result<String, BundleError> {
-        let files = Manifest::of_dir(&self.work).map_err(|e| BundleError::Read {
-            path: self.work.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+    fn attestation(&self, signer: &Signer, report: &Report, files: &Manifest) -> Result<String, BundleError> {
         let (mut subjects, mut configuration) = (Vec::new(), Vec::new());
-        for (path, sha256) in files.0 {
+        for (path, sha256) in files.0.iter().map(|(p, s)| (p.clone(), s.clone())) {
             if path.starts_with(&format!("{FACTS_DIR}/")) || path.starts_with("report.") {
                 subjects.push(Subject::sha256(path, sha256));
             } else if path.starts_with(&format!("{BENCHMARKS_DIR}/")) || path == WAIVERS || path == ATTESTATIONS {
