@@ -243,3 +243,41 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
     file.write_all(bytes).map_err(fail)?;
     file.sync_all().map_err(fail)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_bundle_given_up_leaves_nothing_and_an_earlier_one_stays_whole() {
+        let parent = tempfile::tempdir().unwrap();
+        let waivers = parent.path().join("w.toml");
+        fs::write(&waivers, "[[waivers]]\n").unwrap();
+        let inputs = Inputs { inventory: None, waivers: Some(&waivers), attestations: None };
+        let dir = parent.path().join("evidence");
+        let bundle = Bundle::create(&dir, None, "auto", &inputs).unwrap();
+        assert_eq!(listing(&bundle.work), [WAIVERS], "the input is copied up front");
+        drop(bundle);
+        assert_eq!(listing(parent.path()), ["w.toml"], "no bundle, no working directory");
+
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join(MANIFEST), "earlier").unwrap();
+        let bundle = Bundle::create(&dir, None, "auto", &inputs).unwrap();
+        bundle.facts_staging(chrono::Local::now().fixed_offset()).unwrap();
+        drop(bundle);
+        assert_eq!(listing(parent.path()), ["evidence", "w.toml"]);
+        assert_eq!(listing(&dir), [MANIFEST]);
+        // A key that cannot sign is refused before DIR is touched.
+        let missing = parent.path().join("no-such-key");
+        let error = Bundle::create(&parent.path().join("other"), missing.to_str(), "auto", &inputs).err().unwrap();
+        assert!(matches!(error, BundleError::Signer(_)), "{error}");
+        assert_eq!(listing(parent.path()), ["evidence", "w.toml"]);
+    }
+}
