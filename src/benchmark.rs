@@ -280,11 +280,18 @@ fn read_toml_files(path: &Path) -> Result<Vec<(String, String)>, LoadErrors> {
     Ok(files)
 }
 
-/// The definition files (name, text) a benchmark was loaded from, and the
-/// id of the benchmark it `extends`, if any: the embedded files of a
-/// built-in one, or the `*.toml` files of a directory. For the evidence
-/// bundle, which keeps the files themselves.
-pub fn definition_files(id_or_dir: &str) -> Result<(Vec<(String, String)>, Option<String>), LoadErrors> {
+/// The definition files of a benchmark, for the evidence bundle, which
+/// keeps the files themselves.
+pub struct Definitions {
+    /// (name, text), in name order.
+    pub files: Vec<(String, String)>,
+    /// The id of the benchmark these extend, if any.
+    pub extends: Option<String>,
+}
+
+/// The definition files a benchmark is loaded from: the embedded files of
+/// a built-in one, or the `*.toml` files of a directory.
+pub fn definition_files(id_or_dir: &str) -> Result<Definitions, LoadErrors> {
     let files = match builtin_files(id_or_dir) {
         Some(files) => files.files,
         None => read_toml_files(Path::new(id_or_dir))?,
@@ -293,7 +300,7 @@ pub fn definition_files(id_or_dir: &str) -> Result<(Vec<(String, String)>, Optio
         let table: toml::Table = toml::from_str(text).ok()?;
         table.get("extends")?.as_str().map(str::to_string)
     });
-    Ok((files, extends))
+    Ok(Definitions { files, extends })
 }
 
 /// Loads the benchmark in `root/<id>` whose `extends` names a benchmark in

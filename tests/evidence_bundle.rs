@@ -8,7 +8,6 @@ mod common;
 
 use common::{hardbench, text, Lab};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -174,7 +173,7 @@ fn a_signed_lab_bundle_verifies_with_openssh_alone_and_with_hardbench_and_evalua
     let verified = verify(&bundle, Some(&allowed));
     let verify_time = started.elapsed();
     assert_eq!(verified.status.code(), Some(0), "{}", text(&verified));
-    assert!(String::from_utf8_lossy(&verified.stdout).contains(&format!("signed by SHA256:")), "{}", text(&verified));
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("signed by SHA256:"), "{}", text(&verified));
     let unchecked = verify(&bundle, None);
     assert_eq!(unchecked.status.code(), Some(3), "a signed bundle without allowed signers: {}", text(&unchecked));
     assert!(String::from_utf8_lossy(&unchecked.stdout).contains("the signature was NOT checked"), "{}", text(&unchecked));
@@ -405,5 +404,4 @@ fn a_bundle_signed_through_a_real_ssh_agent_verifies_with_openssh() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(!bundle.exists());
-    let _ = std::io::stdout().flush();
 }

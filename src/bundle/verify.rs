@@ -232,13 +232,18 @@ fn evaluate(dir: &Path, bundled: &Report, verification: &mut Verification) -> Re
         benchmarks.retain(|b| judged.contains(&b.id.as_str()));
     }
     if benchmarks.is_empty() {
-        // No host was judged (every one failed): its error is all there is to compare.
-        return Ok(set
-            .records()
-            .iter()
-            .map(|record| set.load(record).map(|(identity, gathering)| audit::audit(&identity, &gathering, &Candidates { benchmarks: Vec::new(), selections: Vec::new(), auto })))
-            .collect::<Result<_, _>>()
-            .map_err(|e| (format!("{FACTS_DIR}/"), e.to_string()))?);
+        // No host was judged (every one failed under `auto`): its error is
+        // all there is to compare, and a host with facts needs a benchmark.
+        let none = Candidates { benchmarks: Vec::new(), selections: Vec::new(), auto: true };
+        let mut hosts = Vec::new();
+        for record in set.records() {
+            let (identity, gathering) = set.load(record).map_err(|e| (format!("{FACTS_DIR}/"), e.to_string()))?;
+            if gathering.result.is_ok() {
+                return Err((format!("{BENCHMARKS_DIR}/"), format!("missing: host {} has facts, and no benchmark is in the bundle", identity.name)));
+            }
+            hosts.push(audit::audit(&identity, &gathering, &none));
+        }
+        return Ok(hosts);
     }
     let level = invocation.level.and_then(Level::from_number);
     let selection = Selection::for_candidates(&benchmarks, &invocation.check, &invocation.skip, level)

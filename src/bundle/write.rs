@@ -147,7 +147,7 @@ impl Bundle {
             if !written.insert(id.clone()) {
                 continue;
             }
-            let (files, extends) = benchmark::definition_files(&source)
+            let benchmark::Definitions { files, extends } = benchmark::definition_files(&source)
                 .map_err(|e| BundleError::Benchmark { id: id.clone(), why: e.to_string() })?;
             let dir = self.work.join(BENCHMARKS_DIR).join(&id);
             fs::DirBuilder::new()
