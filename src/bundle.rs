@@ -5,7 +5,9 @@
 //! Layout (`write.rs` writes it):
 //! - `facts/`: every host's facts and `_index.json`, a saved-facts set
 //!   (`evidence.rs`), so `evaluate --facts DIR` reads the bundle;
-//! - `report.json`, `report.xml` (JUnit);
+//! - `report.json`, `report.xml` (JUnit), `report.html`: the HTML page is
+//!   always there, `--html` or not: it is what an auditor reads first, and
+//!   `verify` checks that it is what `report.json` renders to;
 //! - `benchmarks/<id>/*.toml`: the definition files of every benchmark that
 //!   judged a host, and of those they extend;
 //! - `inventory.<ext>`, `waivers.toml`, `attestations.toml`: the input files,
@@ -49,6 +51,7 @@ pub const FACTS_DIR: &str = "facts";
 pub const BENCHMARKS_DIR: &str = "benchmarks";
 pub const REPORT_JSON: &str = "report.json";
 pub const REPORT_JUNIT: &str = "report.xml";
+pub const REPORT_HTML: &str = "report.html";
 pub const RUN: &str = "run.json";
 pub const WAIVERS: &str = "waivers.toml";
 pub const ATTESTATIONS: &str = "attestations.toml";

@@ -17,7 +17,7 @@ macro_rules! exit_codes {
          2  bad input (inventory, benchmark, baseline, flags or output paths); nothing was contacted\n  \
          3  at least one host, or one check's facts, could not be audited (under --benchmark auto, \
          a host no benchmark fits is one)\n  \
-         4  a report (JSON, JUnit, console or saved facts) could not be written; the others were \
+         4  a report (JSON, JUnit, HTML, metrics, console or saved facts) could not be written; the others were \
          (outranks 0, 1, 3, 130 and 143)\n  \
          130, 143  interrupted by SIGINT or SIGTERM before the reports were begun: they are still \
          written, the hosts not finished are errors of kind interrupted (outranks 0, 1 and 3); a \
@@ -83,6 +83,11 @@ into warn or waived is listed but does not fail a run, so it does not fail this 
 2  bad input: a report unreadable or not a hardbench JSON report, or --json unusable (nothing is written)\n  \
 4  the --json file could not be written")]
     Diff(DiffArgs),
+    /// Render a JSON report saved by `run` or `evaluate` (`--json`) again, as HTML for an auditor.
+    #[command(after_help = "Example:\n  hardbench report report.json --html report.html\n\n\
+Exit code 0 when the page is written; 2 when REPORT.json is not a hardbench JSON report or FILE cannot \
+be written to (nothing is written); 4 when writing FILE failed (the previous FILE is left).")]
+    Report(ReportArgs),
     /// Check an inventory and the benchmark definitions without contacting anything.
     #[command(after_help = "Example:\n  hardbench validate --inventory inventory/example.toml\n\n\
 Exit code 0 when both are valid, 2 otherwise (every problem is listed with file, line and key).")]
@@ -248,6 +253,11 @@ pub struct OutputArgs {
     /// (only one report may go to standard output).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write the HTML report to FILE, e.g. `--html report.html`: one self-contained page for an
+    /// auditor (it makes no request of any kind), with filters and a print layout; `-` and FILE
+    /// as for --json.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Write metrics in the Prometheus text format to FILE, for node_exporter's textfile
     /// collector, e.g. `--metrics /var/lib/node_exporter/textfile/hardbench.prom`; `-` and FILE
     /// as for --json.
@@ -291,6 +301,17 @@ pub struct DiffArgs {
     /// `-` writes it to standard output, and the console diff then goes to standard error.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A JSON report written by `run` or `evaluate` with `--json`, e.g. `report.json`.
+    #[arg(value_name = "REPORT.json")]
+    pub report: PathBuf,
+    /// Write the HTML report to FILE, e.g. `--html report.html`: the page `--html` writes on `run`
+    /// and `evaluate`; `-` writes it to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub html: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -277,7 +277,7 @@ pub enum ExitCode {
     BadInput,
     /// At least one host, or one check's facts, could not be audited.
     Incomplete,
-    /// A report (JSON, JUnit, the console, or saved facts) could not be
+    /// A report (JSON, JUnit, HTML, metrics, the console, or saved facts) could not be
     /// written; the others were.
     ReportMissing,
     /// A signal arrived before the status was decided: 128 + its number.

@@ -10,8 +10,8 @@ use crate::audit::{self, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark, Level};
 use crate::bundle::{Bundle, Inputs};
 use crate::cli::{
-    Cli, Command, EvaluateArgs, EvidenceArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReviewArgs, RunArgs, SelectionArgs, ValidateArgs,
-    WaiversCommand, WaiversLintArgs,
+    Cli, Command, EvaluateArgs, EvidenceArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReportArgs, ReviewArgs, RunArgs,
+    SelectionArgs, ValidateArgs, WaiversCommand, WaiversLintArgs,
 };
 use crate::diff::baseline::Pending;
 use crate::error::Error;
@@ -60,6 +60,7 @@ pub fn execute(
         Command::ListBenchmarks => list_benchmarks(console.stdout),
         Command::Waivers(WaiversCommand::Lint(args)) => lint_waivers(&args, console),
         Command::Validate(args) => validate(&args, console),
+        Command::Report(args) => render(&args, console),
         Command::Diff(args) => crate::diff::command::execute(&args, console),
         Command::Verify(args) => crate::bundle::execute(&args, console),
     }
@@ -205,6 +206,44 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
     let mut report = assemble(started_at, invocation, &reviews, audited);
     baseline.attach(&mut report);
     Ok(finish(report, &outputs, bundle, interrupt, console))
+}
+
+/// `hardbench report`: a JSON report saved by `run` or `evaluate`, read
+/// back strictly (`report::json::read`), written again as the page `--html`
+/// writes. Nothing is contacted or evaluated; the output path is checked
+/// first, and may not be the report it renders.
+fn render(args: &ReportArgs, console: &mut Console) -> Result<ExitCode, Error> {
+    let destination = output::check("--html", &args.html)?;
+    if let Destination::File(path) = &destination {
+        if same_file(&args.report, path) {
+            let path = path.clone();
+            return Err(output::OutputError::SameFile { first: "REPORT.json", second: "--html", path }.into());
+        }
+    }
+    let report = report::json::read::read(&args.report)?;
+    match destination {
+        Destination::Stdout => to_stdout(&mut *console.stdout, |out| report::html::write(&report, out))
+            .map_err(|source| output::WriteError { what: "the HTML report to standard output".into(), source })?,
+        Destination::File(path) => {
+            let staged = output::stage(&path, |out| report::html::write(&report, out))?;
+            let mut published = Ok(());
+            interrupt::publish(|publishing| {
+                published = staged.publish(publishing);
+                ExitCode::Compliant.code()
+            });
+            published?;
+        }
+    }
+    Ok(ExitCode::Compliant)
+}
+
+/// Whether two paths name one existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    }
 }
 
 /// `evaluate` contacts nothing, so a signal simply ends it, before anything is written.
@@ -353,6 +392,7 @@ fn load_benchmark(id: &str) -> Result<Benchmark, Error> {
 struct Outputs {
     json: Option<Destination>,
     junit: Option<Destination>,
+    html: Option<Destination>,
     metrics: Option<Destination>,
     /// The console report as `--summary` asks.
     summary: bool,
@@ -360,7 +400,7 @@ struct Outputs {
 
 fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
     let named: Vec<(&'static str, &Path)> =
-        [("--json", &output.json), ("--junit", &output.junit), ("--metrics", &output.metrics)]
+        [("--json", &output.json), ("--junit", &output.junit), ("--html", &output.html), ("--metrics", &output.metrics)]
         .into_iter()
         .filter_map(|(flag, path)| path.as_deref().map(|path| (flag, path)))
         .collect();
@@ -368,6 +408,7 @@ fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
     Ok(Outputs {
         json: output.json.as_ref().and_then(|_| checked.next()),
         junit: output.junit.as_ref().and_then(|_| checked.next()),
+        html: output.html.as_ref().and_then(|_| checked.next()),
         metrics: output.metrics.as_ref().and_then(|_| checked.next()),
         summary: output.summary,
     })
@@ -461,8 +502,8 @@ fn assemble(started_at: DateTime<FixedOffset>, invocation: Invocation, reviews: 
 /// others are still written, and the status becomes `ReportMissing`.
 ///
 /// Order: the files are written into temporary files, then the console
-/// (on stderr when a report goes to standard output) and a JUnit report
-/// or the metrics to standard output, then the files are renamed into place together
+/// (on stderr when a report goes to standard output) and a JUnit or HTML
+/// report or the metrics to standard output, then the files are renamed into place together
 /// (`interrupt::publish`), then a JSON report to standard output. The JSON
 /// report holds the status, so it is written after every other report has
 /// succeeded or failed: a failure before it is in the status it holds.
@@ -490,6 +531,12 @@ fn finish(mut report: Report, outputs: &Outputs, bundle: Option<Bundle>, interru
         }
         _ => None,
     };
+    let mut html = match &outputs.html {
+        Some(Destination::File(path)) => {
+            output::stage(path, |out| report::html::write(&report, out)).map_err(|e| missing(&mut report, console, &e)).ok()
+        }
+        _ => None,
+    };
     let mut metrics = match &outputs.metrics {
         Some(Destination::File(path)) => {
             output::stage(path, |out| report::metrics::write(&report, out)).map_err(|e| missing(&mut report, console, &e)).ok()
@@ -501,7 +548,9 @@ fn finish(mut report: Report, outputs: &Outputs, bundle: Option<Bundle>, interru
         _ => None,
     };
 
-    let to_stderr = [&outputs.json, &outputs.junit, &outputs.metrics].into_iter().any(|d| d == &Some(Destination::Stdout));
+    let to_stderr = [&outputs.json, &outputs.junit, &outputs.html, &outputs.metrics]
+        .into_iter()
+        .any(|d| d == &Some(Destination::Stdout));
     let color = if to_stderr { console.stderr_color } else { console.stdout_color };
     let mut bytes = Vec::new();
     report::console::write(&report, &mut bytes, report::console::Style { color, summary: outputs.summary })
@@ -514,6 +563,12 @@ fn finish(mut report: Report, outputs: &Outputs, bundle: Option<Bundle>, interru
         let written = to_stdout(&mut *console.stdout, |out| report::junit::write(&report, out));
         if let Err(source) = written {
             missing(&mut report, console, &output::WriteError { what: "the JUnit report to standard output".into(), source });
+        }
+    }
+    if outputs.html == Some(Destination::Stdout) {
+        let written = to_stdout(&mut *console.stdout, |out| report::html::write(&report, out));
+        if let Err(source) = written {
+            missing(&mut report, console, &output::WriteError { what: "the HTML report to standard output".into(), source });
         }
     }
     if outputs.metrics == Some(Destination::Stdout) {
@@ -535,12 +590,7 @@ fn finish(mut report: Report, outputs: &Outputs, bundle: Option<Bundle>, interru
     }
     let mut deferred = None;
     interrupt::publish(|publishing| {
-        if let Some(staged) = junit.take() {
-            if let Err(e) = staged.publish(publishing) {
-                missing(&mut report, console, &e);
-            }
-        }
-        if let Some(staged) = metrics.take() {
+        for staged in [junit.take(), html.take(), metrics.take()].into_iter().flatten() {
             if let Err(e) = staged.publish(publishing) {
                 missing(&mut report, console, &e);
             }

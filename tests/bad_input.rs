@@ -110,6 +110,10 @@ fn bad_inventories_and_outputs_are_refused_before_any_host_is_contacted() {
         (&["--json", file_parent], "file is not a directory"),
         (&["--json", twice, "--junit", &twice_again], "--json and --junit both name"),
         (&["--json", "-", "--junit", "-"], "both write to standard output"),
+        (&["--json", twice, "--html", &twice_again], "--json and --html both name"),
+        (&["--junit", twice, "--html", twice], "--junit and --html both name"),
+        (&["--html", "-", "--json", "-"], "--json and --html both write to standard output"),
+        (&["--html", "/dev/null"], "--html /dev/null: is a character device"),
         (&["--junit", twice, "--metrics", &twice_again], "--junit and --metrics both name"),
     ] {
         let mut all = vec!["run", "--inventory", &good];

@@ -104,7 +104,7 @@ fn every_subcommand_explains_its_flags_with_examples_and_exit_codes() {
         "1  at least one check failed",
         "2  bad input",
         "3  at least one host",
-        "4  a report (JSON, JUnit, console or saved facts) could not be written",
+        "4  a report (JSON, JUnit, HTML, metrics, console or saved facts) could not be written",
         "The JSON report's exit_code is always the process's exit status",
     ] {
         assert!(help.contains(line), "run --help lists exit code {line:?}");

@@ -144,6 +144,7 @@ fn a_signed_lab_bundle_verifies_with_openssh_alone_and_with_hardbench_and_evalua
         "facts/worker-good.json",
         "facts/worker-bad.json",
         "inventory.toml",
+        "report.html",
         "report.json",
         "report.xml",
         "run.json",

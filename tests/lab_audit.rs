@@ -299,9 +299,12 @@ fn a_second_run_leaves_no_stale_facts_and_evaluate_reports_the_error_it_was() {
     assert_ne!(unreachable, inventory);
     let second = state.path().join("second.toml");
     std::fs::write(&second, unreachable).unwrap();
-    let audit = Audit::run(&second, &out, &[]);
+    let html = out.join("report.html");
+    let audit = Audit::run(&second, &out, &["--html", html.to_str().unwrap()]);
     assert_eq!(audit.output.status.code(), Some(3), "{}", text(&audit.output));
     drop(lab);
+    // The HTML report of a real run, with an unreachable host, in a browser.
+    common::browser::check_report_page(&html, &audit.report(), &state.path().join("browser"));
     let mut files: Vec<String> =
         std::fs::read_dir(&facts).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     files.sort();

@@ -63,6 +63,8 @@ fn a_file_mode_changed_between_two_audits_is_a_regression() {
 
     // The same diff from the two saved reports, and the run after it with
     // nothing changed since: exit 0 under --fail-on regression, 1 without.
+    // Only worker-bad is audited then: worker-good runs an impostor, which
+    // fails every gate, known or not.
     let second = state.path().join("second-fail/report.json");
     let output = hardbench(&["diff", baseline, second.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
@@ -71,9 +73,18 @@ fn a_file_mode_changed_between_two_audits_is_a_regression() {
         let third = Audit::run(
             &inventory,
             &state.path().join(format!("third-{fail_on}")),
-            &[&benchmark[..], &["--baseline", second.to_str().unwrap(), "--fail-on", fail_on]].concat(),
+            &[&benchmark[..], &["--limit", "worker-bad", "--baseline", second.to_str().unwrap(), "--fail-on", fail_on]]
+                .concat(),
         );
         assert_eq!(third.output.status.code(), Some(code), "{fail_on}: {}", text(&third.output));
         assert_eq!(third.report()["diff"]["summary"]["regressed"], 0);
     }
+    // With worker-good and its impostor, --fail-on regression fails too.
+    let impostor = Audit::run(
+        &inventory,
+        &state.path().join("third-impostor"),
+        &[&benchmark[..], &["--baseline", second.to_str().unwrap(), "--fail-on", "regression"]].concat(),
+    );
+    assert_eq!(impostor.output.status.code(), Some(1), "{}", text(&impostor.output));
+    assert_eq!(impostor.report()["diff"]["summary"]["regressed"], 0);
 }

@@ -12,11 +12,12 @@
 //!   and attestations (on the report's review date) and the report's
 //!   selection gives: every host's benchmark, error, and every check's
 //!   status, verdict, actual and expected value, and review effect; the
-//!   JUnit report is what the JSON one gives (durations aside).
+//!   JUnit report is what the JSON one gives (durations aside), and the
+//!   HTML page is what it renders to.
 
 use super::manifest::Manifest;
 use super::{
-    BundleError, ATTESTATION, ATTESTATIONS, BENCHMARKS_DIR, FACTS_DIR, MANIFEST, REPORT_JSON, REPORT_JUNIT, SIGNATURE,
+    BundleError, ATTESTATION, ATTESTATIONS, BENCHMARKS_DIR, FACTS_DIR, MANIFEST, REPORT_HTML, REPORT_JSON, REPORT_JUNIT, SIGNATURE,
     WAIVERS,
 };
 use crate::audit::{self, Candidates};
@@ -192,6 +193,16 @@ fn reevaluate(dir: &Path, verification: &mut Verification) {
             }
         }
         Err(error) => verification.found(REPORT_JUNIT, format!("cannot be read: {error}")),
+    }
+    match std::fs::read(dir.join(REPORT_HTML)) {
+        Ok(html) => {
+            let mut again = Vec::new();
+            crate::report::html::write(&bundled, &mut again).expect("writing to memory cannot fail");
+            if again != html {
+                verification.found(REPORT_HTML, format!("it is not the page {REPORT_JSON} renders to"));
+            }
+        }
+        Err(error) => verification.found(REPORT_HTML, format!("cannot be read: {error}")),
     }
     let again = match evaluate(dir, &bundled, verification) {
         Ok(again) => again,

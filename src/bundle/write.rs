@@ -9,7 +9,7 @@
 
 use super::manifest::Manifest;
 use super::{
-    hex, place, BundleError, ATTESTATION, ATTESTATIONS, BENCHMARKS_DIR, FACTS_DIR, MANIFEST, REPORT_JSON, REPORT_JUNIT,
+    hex, place, BundleError, ATTESTATION, ATTESTATIONS, BENCHMARKS_DIR, FACTS_DIR, MANIFEST, REPORT_HTML, REPORT_JSON, REPORT_JUNIT,
     RUN, RUN_SCHEMA, SIGNATURE, WAIVERS,
 };
 use crate::benchmark;
@@ -98,6 +98,7 @@ impl Bundle {
     fn write_rest(&self, report: &Report, argv: &[String]) -> Result<(), BundleError> {
         self.write_with(REPORT_JSON, |out| crate::report::json::write(report, out))?;
         self.write_with(REPORT_JUNIT, |out| crate::report::junit::write(report, out))?;
+        self.write_with(REPORT_HTML, |out| crate::report::html::write(report, out))?;
         self.write_benchmarks(report)?;
         self.write_run(report, argv)?;
         let mut manifest = Manifest::of_dir(&self.work).map_err(|e| BundleError::Read {

@@ -19,6 +19,14 @@ pub(crate) fn observed(outcome: &Outcome) -> String {
     text
 }
 
+/// Where a value came from, without the value: "flag --profiling; config
+/// /var/lib/kubelet/config.yaml: readOnlyPort"; empty when nothing says.
+pub(crate) fn described(sources: &[Source]) -> String {
+    let mut text = String::new();
+    describe_all(sources, &mut text);
+    text
+}
+
 /// One source in words.
 fn describe(source: &Source, out: &mut String) {
     let written = match source {

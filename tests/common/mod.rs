@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each integration test binary uses a different part
 
 pub mod answers;
+pub mod browser;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -6,12 +6,13 @@
 # reads peak RSS from it), strace (bench/host.sh counts the programs an
 # audit executes on the host with it), prometheus for promtool
 # (tests/metrics.rs checks the --metrics output with `promtool check
-# metrics`) and Python's cryptography (tests/signing.rs verifies our DSSE
-# envelopes with it, independently). Idempotent: `apt-get update` runs only
+# metrics`), Python's cryptography (tests/signing.rs verifies our DSSE
+# envelopes with it, independently) and chromium (tests/html_report.rs loads
+# the HTML report in it, headless). Idempotent: `apt-get update` runs only
 # when a package is missing, and nothing is printed when all are present.
 set -euo pipefail
 
-packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time strace prometheus python3-cryptography)
+packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time strace prometheus python3-cryptography chromium)
 
 missing=()
 for p in "${packages[@]}"; do
