@@ -282,6 +282,29 @@ fn every_tampering_makes_verify_fail_and_name_the_file() {
     // And the report no longer is what the facts give.
     let output = verify(&dir, Some(&allowed));
     assert!(String::from_utf8_lossy(&output.stdout).contains("report.json: host worker-bad: check 4.1.1 status"), "{}", text(&output));
+
+    // The JUnit and HTML reports must say what report.json says, even with
+    // their manifest lines recomputed.
+    for (file, from, to, why) in [
+        ("report.xml", "worker-bad", "worker-fine", "report.xml: it is not the JUnit form of report.json"),
+        ("report.html", "worker-bad", "worker-fine", "report.html: it is not the page report.json renders to"),
+    ] {
+        let dir = case(&format!("rewritten-{file}"));
+        let old = sha(&dir.join(file));
+        let edited = std::fs::read_to_string(dir.join(file)).unwrap().replace(from, to);
+        std::fs::write(dir.join(file), edited).unwrap();
+        let manifest = std::fs::read_to_string(dir.join("MANIFEST.sha256")).unwrap().replace(&old, &sha(&dir.join(file)));
+        std::fs::write(dir.join("MANIFEST.sha256"), manifest).unwrap();
+        std::fs::remove_file(dir.join("MANIFEST.sha256.sig")).unwrap();
+        std::fs::remove_file(dir.join("attestation.intoto.json")).unwrap();
+        let manifest = std::fs::read_to_string(dir.join("MANIFEST.sha256")).unwrap();
+        let unsigned: String = manifest.lines().filter(|l| !l.ends_with("attestation.intoto.json")).map(|l| format!("{l}\n")).collect();
+        std::fs::write(dir.join("MANIFEST.sha256"), unsigned).unwrap();
+        assert!(sha256sum_check(&dir).status.success());
+        let output = verify(&dir, None);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+        assert!(String::from_utf8_lossy(&output.stdout).contains(why), "{}", text(&output));
+    }
 }
 
 #[test]
