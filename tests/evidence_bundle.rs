@@ -98,6 +98,11 @@ fn files(dir: &Path) -> Vec<String> {
     found
 }
 
+fn sha256_of(path: &Path) -> String {
+    let output = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8_lossy(&output.stdout).split_whitespace().next().unwrap().to_string()
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     let status = Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
     assert!(status.success());
@@ -178,6 +183,21 @@ fn a_signed_lab_bundle_verifies_with_openssh_alone_and_with_hardbench_and_evalua
     let unchecked = verify(&bundle, None);
     assert_eq!(unchecked.status.code(), Some(3), "a signed bundle without allowed signers: {}", text(&unchecked));
     assert!(String::from_utf8_lossy(&unchecked.stdout).contains("the signature was NOT checked"), "{}", text(&unchecked));
+
+    // An inventory that is not the one the report names is named, its digest recomputed or not.
+    let swapped = state.path().join("swapped");
+    copy_dir(&bundle, &swapped);
+    let inventory = swapped.join("inventory.toml");
+    let old = sha256_of(&inventory);
+    let mut edited = std::fs::read_to_string(&inventory).unwrap();
+    edited.push_str("# another inventory\n");
+    std::fs::write(&inventory, edited).unwrap();
+    let manifest = std::fs::read_to_string(swapped.join("MANIFEST.sha256")).unwrap().replace(&old, &sha256_of(&inventory));
+    std::fs::write(swapped.join("MANIFEST.sha256"), manifest).unwrap();
+    let output = verify(&swapped, None);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("inventory.toml: it is not the inventory report.json was made with"), "{}", text(&output));
 
     // evaluate reads the bundle itself, and gives its report's verdicts, every host, every check.
     let again = state.path().join("again.json");

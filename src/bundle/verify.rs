@@ -7,6 +7,7 @@
 //!   `hardbench-evidence` namespace, and the attestation's subjects are the
 //!   manifest's files; a signed bundle checked without it is not verified
 //!   (exit 3), an unsigned one checked with it fails;
+//! - the inventory is the one the report names (by its sha256);
 //! - the reports are what evaluating the bundle's facts with its benchmark
 //!   definitions (loaded from the bundle, their `extends` too), its waivers
 //!   and attestations (on the report's review date) and the report's
@@ -204,12 +205,29 @@ fn reevaluate(dir: &Path, verification: &mut Verification) {
         }
         Err(error) => verification.found(REPORT_HTML, format!("cannot be read: {error}")),
     }
+    check_inventory(dir, &bundled, verification);
     let again = match evaluate(dir, &bundled, verification) {
         Ok(again) => again,
         Err((file, why)) => return verification.found(&file, why),
     };
     verification.hosts = again.len();
     compare(&bundled.hosts, &again, verification);
+}
+
+/// The inventory in the bundle is the one the report was made with (`run`).
+fn check_inventory(dir: &Path, bundled: &Report, verification: &mut Verification) {
+    let Some(recorded) = &bundled.invocation.inventory else { return };
+    let found: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned())).collect())
+        .unwrap_or_default();
+    let Some(name) = found.into_iter().find(|n| n == "inventory" || n.starts_with("inventory.")) else {
+        return verification.found("inventory", format!("missing: {REPORT_JSON} was made with {}", recorded.path));
+    };
+    match std::fs::read(dir.join(&name)) {
+        Ok(bytes) if InputFile::of(Path::new(&name), &bytes).sha256 == recorded.sha256 => {}
+        Ok(_) => verification.found(&name, format!("it is not the inventory {REPORT_JSON} was made with (sha256 {})", recorded.sha256)),
+        Err(error) => verification.found(&name, format!("cannot be read: {error}")),
+    }
 }
 
 /// The hosts of the bundle's facts, judged as its report says they were.
