@@ -260,6 +260,12 @@ fn load_builtin_with(id: &str, reads: &validate::Reads) -> Result<Benchmark, Loa
 /// same validation as the built-in ones; its `extends` may name a built-in
 /// benchmark.
 pub fn load_dir(path: &Path) -> Result<Benchmark, LoadErrors> {
+    let files = validate::Files { dir: path.to_path_buf(), files: read_toml_files(path)? };
+    validate::load(&files, &builtin_files, builtin_ids(), &validate::Reads::default())
+}
+
+/// The `*.toml` files of a directory (name, text), in name order.
+fn read_toml_files(path: &Path) -> Result<Vec<(String, String)>, LoadErrors> {
     let cannot = |path: &Path, e: std::io::Error| LoadErrors(vec![Problem::read(path, &e)]);
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(|e| cannot(path, e))? {
@@ -271,8 +277,49 @@ pub fn load_dir(path: &Path) -> Result<Benchmark, LoadErrors> {
         }
     }
     files.sort();
-    let files = validate::Files { dir: path.to_path_buf(), files };
-    validate::load(&files, &builtin_files, builtin_ids(), &validate::Reads::default())
+    Ok(files)
+}
+
+/// The definition files of a benchmark, for the evidence bundle, which
+/// keeps the files themselves.
+pub struct Definitions {
+    /// (name, text), in name order.
+    pub files: Vec<(String, String)>,
+    /// The id of the benchmark these extend, if any.
+    pub extends: Option<String>,
+}
+
+/// The definition files a benchmark is loaded from: the embedded files of
+/// a built-in one, or the `*.toml` files of a directory.
+pub fn definition_files(id_or_dir: &str) -> Result<Definitions, LoadErrors> {
+    let files = match builtin_files(id_or_dir) {
+        Some(files) => files.files,
+        None => read_toml_files(Path::new(id_or_dir))?,
+    };
+    let extends = files.iter().find_map(|(_, text)| {
+        let table: toml::Table = toml::from_str(text).ok()?;
+        table.get("extends")?.as_str().map(str::to_string)
+    });
+    Ok(Definitions { files, extends })
+}
+
+/// Loads the benchmark in `root/<id>` whose `extends` names a benchmark in
+/// another directory of `root` (as an evidence bundle keeps them), not the
+/// built-in one of that id: what judged the hosts is what is in the bundle.
+pub fn load_from(root: &Path, id: &str) -> Result<Benchmark, LoadErrors> {
+    let dir = root.join(id);
+    let own = validate::Files { files: read_toml_files(&dir)?, dir };
+    let mut ids: Vec<String> = std::fs::read_dir(root)
+        .map_err(|e| LoadErrors(vec![Problem::read(root, &e)]))?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    ids.sort();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let parent = |id: &str| {
+        let dir = root.join(id);
+        read_toml_files(&dir).ok().map(|files| validate::Files { dir, files })
+    };
+    validate::load(&own, &parent, &ids, &validate::Reads::default())
 }
 
 #[cfg(test)]

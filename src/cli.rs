@@ -92,6 +92,15 @@ be written to (nothing is written); 4 when writing FILE failed (the previous FIL
     #[command(after_help = "Example:\n  hardbench validate --inventory inventory/example.toml\n\n\
 Exit code 0 when both are valid, 2 otherwise (every problem is listed with file, line and key).")]
     Validate(ValidateArgs),
+    /// Check an evidence bundle: every file against MANIFEST.sha256, the signatures, and its reports
+    /// against evaluating its facts again with its benchmark definitions.
+    #[command(after_help = "Examples:\n  hardbench verify evidence/ --allowed-signers allowed_signers\n\n\
+Exit codes:\n  0  every file matches the manifest, the signatures are good (when the bundle is signed) and the \
+reports are what its facts give\n  1  something does not match: each file is named\n  \
+2  bad input: DIR is not an evidence bundle, or --allowed-signers is unusable\n  \
+3  everything checked matches, but the bundle is signed and no --allowed-signers was given: the signatures \
+were not checked")]
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -121,8 +130,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub limit: Vec<String>,
     /// Also save the gathered facts as one set in DIR, replaced whole (a file per host and `_index.json`), for evidence and `hardbench evaluate`.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "evidence")]
     pub save_facts: Option<PathBuf>,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
     /// Do not draw the progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
@@ -130,7 +141,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// A directory of saved facts (`run --save-facts DIR`), e.g. `--facts evidence/`.
+    /// A directory of saved facts (`run --save-facts DIR`), or an evidence bundle (`--evidence DIR`), e.g. `--facts evidence/`.
     #[arg(long, value_name = "DIR")]
     pub facts: PathBuf,
     #[command(flatten)]
@@ -141,6 +152,32 @@ pub struct EvaluateArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub baseline: BaselineArgs,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
+}
+
+/// The evidence bundle (`bundle.rs`).
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    /// Also write an evidence bundle into DIR (new, or one an earlier run wrote; replaced whole): facts,
+    /// reports, benchmark definitions, inputs, run.json and MANIFEST.sha256, for `hardbench verify`.
+    #[arg(long, value_name = "DIR")]
+    pub evidence: Option<PathBuf>,
+    /// Sign the bundle's manifest (SSHSIG, namespace hardbench-evidence) and its in-toto attestation with
+    /// this key: an OpenSSH private key file, `agent:` (the ssh-agent's first key), or a public key file
+    /// whose private key the ssh-agent holds. Never prompts for a passphrase.
+    #[arg(long, value_name = "KEY", requires = "evidence")]
+    pub sign_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The evidence bundle (`--evidence DIR`).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Check the manifest's signature and the attestation's against this OpenSSH allowed_signers file.
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
 }
 
 /// Waivers and attestations (README, "Waivers and attestations").

@@ -38,6 +38,10 @@ pub enum Error {
     /// directory that is not ours to replace (`evidence.rs`).
     #[error(transparent)]
     Evidence(#[from] crate::evidence::EvidenceError),
+    /// The evidence bundle cannot be written (`--evidence`, `--sign-key`)
+    /// or verified (`hardbench verify`).
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
     /// A JSON report given to read (`hardbench diff`, `--baseline`) is unusable.
     #[error(transparent)]
     Report(#[from] crate::report::json::read::ReadError),

@@ -22,11 +22,12 @@ mod regular;
 mod set;
 mod staging;
 
-pub use index::{HostRecord, Index, INDEX_FILE, INDEX_SCHEMA};
+pub use index::{HostRecord, HostStatus, Index, INDEX_FILE, INDEX_SCHEMA};
 pub use name::for_host as file_name;
 pub use regular::read as read_regular;
 pub use set::SavedSet;
 pub use staging::Staging;
+pub(crate) use staging::put_in_place;
 
 use std::path::PathBuf;
 
@@ -168,6 +169,13 @@ mod tests {
         let saved: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.join(file_name(&long))).unwrap()).unwrap();
         assert_eq!(saved["host"], long.as_str());
+        // What produced it: this hardbench and the script it runs on hosts.
+        assert_eq!(saved["hardbench_version"], env!("CARGO_PKG_VERSION"));
+        let script: String = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), crate::GATHER_SCRIPT))
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(saved["gather_script_sha256"], script.as_str());
 
         let loaded = load(&dir).unwrap();
         assert_eq!(
@@ -287,7 +295,12 @@ mod tests {
         };
 
         let dir = fresh("extra");
-        std::fs::write(dir.join("c.json"), "{}").unwrap();
+        // Files that are not facts are ignored; facts the index does not list are not.
+        std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+        std::fs::write(dir.join("report.json"), "{\"schema\": \"hardbench.report/v1\"}").unwrap();
+        std::fs::create_dir(dir.join("signatures")).unwrap();
+        assert_eq!(load(&dir).unwrap().len(), 2);
+        std::fs::copy(dir.join("a.json"), dir.join("c.json")).unwrap();
         refused(&dir, "\"c.json\" is not part of the run _index.json records");
         let dir = fresh("missing");
         std::fs::remove_file(dir.join("b.json")).unwrap();

@@ -382,6 +382,13 @@ pub struct SavedFacts {
     /// RFC 3339 with offset.
     pub collected_at: String,
     pub duration_ms: u64,
+    /// The hardbench that gathered the facts, and the sha256 of the
+    /// gathering script it ran on the host: what produced this evidence.
+    /// Absent from files saved before they were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardbench_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gather_script_sha256: Option<String>,
     pub facts: Facts,
 }
 

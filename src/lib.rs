@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod benchmark;
+pub mod bundle;
 pub mod cli;
 pub mod component;
 pub mod diff;

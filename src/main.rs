@@ -64,6 +64,7 @@ fn exit_code(error: &Error) -> ExitCode {
         | Error::Output(_)
         | Error::Report(_)
         | Error::Evidence(_)
+        | Error::Bundle(_)
         | Error::Invalid(_) => ExitCode::BadInput,
     }
 }

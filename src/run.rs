@@ -8,9 +8,10 @@
 
 use crate::audit::{self, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark, Level};
+use crate::bundle::{Bundle, Inputs};
 use crate::cli::{
-    Cli, Command, EvaluateArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReportArgs, ReviewArgs, RunArgs, SelectionArgs,
-    ValidateArgs, WaiversCommand, WaiversLintArgs,
+    Cli, Command, EvaluateArgs, EvidenceArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReportArgs, ReviewArgs, RunArgs,
+    SelectionArgs, ValidateArgs, WaiversCommand, WaiversLintArgs,
 };
 use crate::diff::baseline::Pending;
 use crate::error::Error;
@@ -61,6 +62,7 @@ pub fn execute(
         Command::Validate(args) => validate(&args, console),
         Command::Report(args) => render(&args, console),
         Command::Diff(args) => crate::diff::command::execute(&args, console),
+        Command::Verify(args) => crate::bundle::execute(&args, console),
     }
 }
 
@@ -86,7 +88,11 @@ fn run(
         inventory: Some(InputFile::of(&args.inventory, &std::fs::read(&args.inventory).unwrap_or_default())),
         ..invocation(&args.selection, review_files)
     };
-    let evidence = args.save_facts.as_deref().map(|dir| Staging::create(dir, started_at)).transpose()?.map(Arc::new);
+    let bundle = open_bundle(&args.evidence, &args.selection, &args.review, Some(&args.inventory))?;
+    let evidence = match &bundle {
+        Some(bundle) => Some(bundle.facts_staging(started_at)?),
+        None => args.save_facts.as_deref().map(|dir| Staging::create(dir, started_at)).transpose()?.map(Arc::new),
+    };
 
     let progress = Arc::new(Progress::new(hosts.len(), !args.no_progress));
     let done = gather::gather_all(
@@ -106,10 +112,28 @@ fn run(
     let saved = evidence.map_or(Ok(()), |set| set.commit(records.into_iter().flatten().collect()));
     let mut report = assemble(started_at, invocation, &reviews, audited);
     baseline.attach(&mut report);
-    if let Err(error) = saved {
-        missing(&mut report, console, &error);
-    }
-    Ok(finish(report, &outputs, interrupt, console))
+    // A bundle without its facts is no evidence: none is written.
+    let bundle = match saved {
+        Err(error) => {
+            missing(&mut report, console, &error);
+            None
+        }
+        Ok(()) => bundle,
+    };
+    Ok(finish(report, &outputs, bundle, interrupt, console))
+}
+
+/// `--evidence DIR` (with `--sign-key`): DIR checked, the key opened and
+/// the input files copied, before anything is contacted or evaluated.
+fn open_bundle(
+    args: &EvidenceArgs,
+    selection: &SelectionArgs,
+    review: &ReviewArgs,
+    inventory: Option<&Path>,
+) -> Result<Option<Bundle>, Error> {
+    let Some(dir) = &args.evidence else { return Ok(None) };
+    let inputs = Inputs { inventory, waivers: review.waivers.as_deref(), attestations: review.attestations.as_deref() };
+    Ok(Some(Bundle::create(dir, args.sign_key.as_deref(), &selection.benchmark, &inputs)?))
 }
 
 /// A saved host's record for the index, when facts are saved.
@@ -159,7 +183,13 @@ fn audit_reviewed(
 fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -> Result<ExitCode, Error> {
     let started_at = now();
     let candidates = candidates(&args.selection)?;
-    let set = SavedSet::open(&args.facts)?;
+    let bundle = open_bundle(&args.evidence, &args.selection, &args.review, None)?;
+    let set = SavedSet::open(&crate::bundle::facts_of(&args.facts))?;
+    // The bundle's copy is evaluated: its report is of exactly the facts it holds.
+    let set = match &bundle {
+        Some(bundle) => SavedSet::open(&bundle.copy_facts(&set)?)?,
+        None => set,
+    };
     let names: Vec<String> = set.records().iter().map(|record| record.host.clone()).collect();
     let (reviews, review_files) = reviews(&args.review, &candidates, Some(&names), started_at)?;
     let outputs = check_outputs(&args.output)?;
@@ -175,7 +205,7 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
     stop_if_interrupted(interrupt, set.dir())?;
     let mut report = assemble(started_at, invocation, &reviews, audited);
     baseline.attach(&mut report);
-    Ok(finish(report, &outputs, interrupt, console))
+    Ok(finish(report, &outputs, bundle, interrupt, console))
 }
 
 /// `hardbench report`: a JSON report saved by `run` or `evaluate`, read
@@ -481,8 +511,16 @@ fn assemble(started_at: DateTime<FixedOffset>, invocation: Invocation, reviews: 
 /// Then lets the report go without freeing it: the process exits next, and
 /// freeing a thousand hosts' results one allocation at a time was an eighth
 /// of offline evaluation.
-fn finish(mut report: Report, outputs: &Outputs, interrupt: &Interrupt, console: &mut Console) -> ExitCode {
+fn finish(mut report: Report, outputs: &Outputs, bundle: Option<Bundle>, interrupt: &Interrupt, console: &mut Console) -> ExitCode {
     report.interrupted_by = interrupt.decide();
+    // The bundle holds the report as decided; a file below that fails
+    // later is not evidence about the hosts, and is not in it.
+    if let Some(bundle) = bundle {
+        let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+        if let Err(error) = bundle.finish(&report, &argv) {
+            missing(&mut report, console, &error);
+        }
+    }
     let stage_json = |report: &Report, path: &Path| {
         let status = report.exit_code();
         output::stage(path, |out| report::json::write(report, out)).map(|staged| (staged, status))

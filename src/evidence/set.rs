@@ -59,7 +59,10 @@ impl SavedSet {
             let entry = entry.map_err(|source| EvidenceError::Read { path: dir.to_path_buf(), source })?;
             present.insert(entry.file_name().to_string_lossy().into_owned());
         }
-        if let Some(extra) = present.difference(&files).next() {
+        // A file that is not facts (a note, a signature, a bundle's other
+        // files) is none of the set's business; facts the index does not
+        // list are: they could be taken for the run's.
+        if let Some(extra) = present.difference(&files).find(|name| is_facts(&dir.join(name))) {
             return Err(inconsistent(format!("{extra:?} is not part of the run {INDEX_FILE} records")));
         }
         if let Some(missing) = files.difference(&present).next() {
@@ -123,6 +126,21 @@ impl SavedSet {
         };
         Ok((record.identity(), gathering))
     }
+}
+
+/// Whether `path` is a regular file of saved facts (a JSON object whose
+/// schema is `FACTS_SCHEMA`), read only for a file the index does not list.
+fn is_facts(path: &Path) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Schema {
+        schema: Option<String>,
+    }
+    let is_json = path.extension().is_some_and(|ext| ext == "json");
+    is_json
+        && regular::read(path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Schema>(&bytes).ok())
+            .is_some_and(|s| s.schema.as_deref() == Some(FACTS_SCHEMA))
 }
 
 /// Whether `text` is `bytes` in lower-case hex, as the index records a

@@ -87,6 +87,8 @@ impl Staging {
                     host_key: gathering.host_key,
                     collected_at: gathering.started_at.to_rfc3339(),
                     duration_ms,
+                    hardbench_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+                    gather_script_sha256: Some(gather_script_sha256()),
                     facts,
                 };
                 let file = name::for_host(&identity.name);
@@ -210,7 +212,7 @@ fn check_replaceable(dir: &Path) -> Result<(), String> {
 }
 
 /// Renames `work` to `dir`, or exchanges them when `dir` is not empty.
-fn put_in_place(work: &Path, dir: &Path) -> io::Result<()> {
+pub(crate) fn put_in_place(work: &Path, dir: &Path) -> io::Result<()> {
     match fs::rename(work, dir) {
         Err(error) if matches!(error.raw_os_error(), Some(libc::ENOTEMPTY | libc::EEXIST)) => exchange(work, dir),
         other => other,
@@ -241,6 +243,11 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<String, EvidenceErr
     let hashing = out.into_inner().map_err(|e| fail(e.into_error()))?;
     file.sync_all().map_err(fail)?;
     Ok(hashing.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The sha256 of the gathering script this hardbench runs on hosts.
+fn gather_script_sha256() -> String {
+    Sha256::digest(crate::GATHER_SCRIPT.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A writer that hashes what passes through it.
