@@ -6,11 +6,12 @@
 
 mod common;
 
+use common::agent::Agent;
 use common::{hardbench, text, Lab};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Instant;
 
 const NET: u8 = 24;
 const PRINCIPAL: &str = "auditor@example.com";
@@ -380,48 +381,13 @@ fn a_bundle_with_waivers_verifies_and_a_bundle_is_refused_where_it_would_destroy
     assert!(String::from_utf8_lossy(&output.stdout).contains("MANIFEST.sha256.sig: missing"), "{}", text(&output));
 }
 
-/// A real `ssh-agent -D` on a socket in a temporary directory, killed by
-/// its PID when the test ends.
-struct Agent {
-    child: Child,
-    socket: PathBuf,
-}
-
-impl Agent {
-    fn start(dir: &Path) -> Agent {
-        let socket = dir.join("agent.sock");
-        let child = Command::new("ssh-agent")
-            .arg("-D")
-            .arg("-a")
-            .arg(&socket)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("ssh-agent starts");
-        let agent = Agent { child, socket };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !agent.socket.exists() {
-            assert!(Instant::now() < deadline, "ssh-agent did not create its socket");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        agent
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[test]
 fn a_bundle_signed_through_a_real_ssh_agent_verifies_with_openssh() {
     let state = tempfile::tempdir().unwrap();
     let agent = Agent::start(state.path());
     let key = keygen(state.path(), "auditor", "");
-    let added = Command::new("ssh-add").arg(&key).env("SSH_AUTH_SOCK", &agent.socket).stdin(Stdio::null()).output().unwrap();
-    assert!(added.status.success(), "{}", text(&added));
+    agent.add(&key, "");
     // The private key is gone: only the agent can sign.
     std::fs::remove_file(&key).unwrap();
     let allowed = allowed_signers(state.path(), &key);

@@ -6,14 +6,16 @@
 //! No lab: every file is in a temporary directory and the agent listens on
 //! a socket there.
 
+mod common;
+
+use common::agent::Agent;
 use hardbench::signing::{
     dsse_envelope, sign_sshsig, verify_dsse, verify_sshsig, AllowedSigners, DsseError, NotAllowed, Signer, SignerError,
     Statement, Subject, TestResult, TestVerdict, VerifyError, IN_TOTO_PAYLOAD_TYPE, NAMESPACE,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
 const MESSAGE: &[u8] = b"0c1f...  facts/cp-1.json\n9a7e...  report.json\n";
 
@@ -185,56 +187,6 @@ fn a_key_file_hardbench_cannot_use_is_a_clear_error() {
     assert!(error.to_string().contains("SSH_AUTH_SOCK is not set"), "{error}");
 }
 
-/// A real `ssh-agent -D` on a socket in a temporary directory, killed by
-/// its PID when the test ends, whether it passes or not.
-struct Agent {
-    child: Child,
-    socket: PathBuf,
-}
-
-impl Agent {
-    fn start(dir: &Path) -> Agent {
-        let socket = dir.join("agent.sock");
-        let child = Command::new("ssh-agent")
-            .arg("-D")
-            .arg("-a")
-            .arg(&socket)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("ssh-agent starts");
-        let agent = Agent { child, socket };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !agent.socket.exists() {
-            assert!(Instant::now() < deadline, "ssh-agent did not create its socket");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        agent
-    }
-
-    /// `ssh-add KEY`, answering the passphrase prompt, if any, with
-    /// `passphrase` through SSH_ASKPASS: what an operator does once.
-    fn add(&self, key: &Path, passphrase: &str) {
-        let dir = tempfile::tempdir().unwrap();
-        let askpass = dir.path().join("askpass");
-        std::fs::write(&askpass, format!("#!/bin/sh\necho '{passphrase}'\n")).unwrap();
-        std::fs::set_permissions(&askpass, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
-        let output = run(Command::new("ssh-add")
-            .arg(key)
-            .env("SSH_AUTH_SOCK", &self.socket)
-            .env("SSH_ASKPASS", &askpass)
-            .env("SSH_ASKPASS_REQUIRE", "force")
-            .stdin(Stdio::null()));
-        assert!(ok(&output), "ssh-add {}: {}", key.display(), text(&output));
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[test]
 fn the_agent_signs_for_agent_and_for_a_public_key_file() {

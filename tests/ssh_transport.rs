@@ -3,6 +3,9 @@
 //! host keys, config and authorized_keys in a tempdir) and kills it by PID
 //! when done. The daemons let root in with a key only.
 
+mod common;
+
+use common::agent::Agent;
 use hardbench::inventory::{Become, Host, HostKeyPolicy};
 use hardbench::transport::ssh::SshTransport;
 use hardbench::transport::{Gathered, HostError, HostErrorKind, Transport};
@@ -220,49 +223,6 @@ impl Drop for Sshd {
     }
 }
 
-/// An ssh-agent in the foreground on its own socket, stopped by PID.
-struct Agent {
-    socket: PathBuf,
-    child: Child,
-}
-
-impl Agent {
-    fn start(dir: &Path, keys: &[&Path]) -> Agent {
-        let socket = dir.join("agent.sock");
-        let child = Command::new("ssh-agent")
-            .arg("-D")
-            .arg("-a")
-            .arg(&socket)
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        while !socket.exists() {
-            assert!(
-                start.elapsed() < Duration::from_secs(5),
-                "ssh-agent did not create its socket"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        for key in keys {
-            let status = Command::new("ssh-add")
-                .arg("-q")
-                .arg(key)
-                .env("SSH_AUTH_SOCK", &socket)
-                .status()
-                .unwrap();
-            assert!(status.success(), "ssh-add {} failed", key.display());
-        }
-        Agent { socket, child }
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn no_agent() -> SshTransport {
     SshTransport::with_agent(None)
@@ -349,7 +309,9 @@ fn agent_identities_are_all_tried() {
     let keys = tempfile::tempdir().unwrap();
     let unrelated = keygen(keys.path(), "unrelated", &["-t", "ed25519"]);
     let right = keygen(keys.path(), "right", &["-t", "ecdsa"]);
-    let agent = Agent::start(keys.path(), &[&unrelated, &right]);
+    let agent = Agent::start(keys.path());
+    agent.add(&unrelated, "");
+    agent.add(&right, "");
     let sshd = Sshd::start(3, &[&right]);
     let host = sshd.host(None, &sshd.trusted_known_hosts());
     let gathered = gather(
@@ -366,7 +328,8 @@ fn identity_file_falls_back_to_the_agent() {
     let keys = tempfile::tempdir().unwrap();
     let wrong = keygen(keys.path(), "wrong", &["-t", "ed25519"]);
     let right = keygen(keys.path(), "right", &["-t", "ed25519"]);
-    let agent = Agent::start(keys.path(), &[&right]);
+    let agent = Agent::start(keys.path());
+    agent.add(&right, "");
     let sshd = Sshd::start(4, &[&right]);
     let host = sshd.host(Some(&wrong), &sshd.trusted_known_hosts());
     let gathered = gather(

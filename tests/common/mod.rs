@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // each integration test binary uses a different part
 
+pub mod agent;
 pub mod answers;
 pub mod browser;
 
