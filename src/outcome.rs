@@ -174,6 +174,17 @@ pub struct HostReport {
     pub notes: Vec<String>,
 }
 
+impl HostReport {
+    /// The address, with the port when it is not SSH's own (`[fd00::1]:2222`).
+    pub fn endpoint(&self) -> String {
+        match (self.port, self.address.contains(':')) {
+            (22, _) => self.address.clone(),
+            (port, true) => format!("[{}]:{port}", self.address),
+            (port, false) => format!("{}:{port}", self.address),
+        }
+    }
+}
+
 /// Counts of outcomes over a whole run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {

@@ -62,22 +62,7 @@ pub fn abandon(work: &Path) -> io::Result<()> {
 
 /// DIR is replaced whole: it must be absent, empty, or hold a bundle.
 fn check_replaceable(dir: &Path) -> Result<(), String> {
-    let metadata = match fs::symlink_metadata(dir) {
-        Ok(metadata) => metadata,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(error) => return Err(error.to_string()),
-    };
-    if metadata.file_type().is_symlink() {
-        return Err("it is a symbolic link; name the directory itself".into());
-    }
-    if !metadata.is_dir() {
-        return Err("it exists and is not a directory".into());
-    }
-    let mut names = Vec::new();
-    for entry in fs::read_dir(dir).map_err(|e| e.to_string())? {
-        names.push(entry.map_err(|e| e.to_string())?.file_name());
-    }
-    names.sort();
+    let Some(names) = crate::evidence::replaceable_entries(dir)? else { return Ok(()) };
     if names.is_empty() || names.iter().any(|n| n == MANIFEST) {
         return Ok(());
     }

@@ -180,11 +180,14 @@ impl Staging {
     }
 }
 
-/// DIR is replaced whole: it must be absent, empty, or hold only a set.
-fn check_replaceable(dir: &Path) -> Result<(), String> {
+/// The names in `dir`, sorted, for a directory about to be replaced whole:
+/// `None` when it does not exist; a refusal, in words, when it is a
+/// symbolic link or not a directory (a set and an evidence bundle are
+/// replaced by the same rules).
+pub(crate) fn replaceable_entries(dir: &Path) -> Result<Option<Vec<std::ffi::OsString>>, String> {
     let metadata = match fs::symlink_metadata(dir) {
         Ok(metadata) => metadata,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(error.to_string()),
     };
     if metadata.file_type().is_symlink() {
@@ -198,6 +201,12 @@ fn check_replaceable(dir: &Path) -> Result<(), String> {
         names.push(entry.map_err(|e| e.to_string())?.file_name());
     }
     names.sort();
+    Ok(Some(names))
+}
+
+/// DIR is replaced whole: it must be absent, empty, or hold only a set.
+fn check_replaceable(dir: &Path) -> Result<(), String> {
+    let Some(names) = replaceable_entries(dir)? else { return Ok(()) };
     let is_set = names.iter().any(|n| n == INDEX_FILE);
     let foreign = names.iter().find(|n| !(is_set && n.as_bytes().ends_with(b".json")));
     match foreign {

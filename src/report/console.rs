@@ -213,7 +213,7 @@ fn write_host_line<'a>(host: &'a HostReport, out: &mut dyn io::Write, style: Sty
     let label = format!(
         "{} ({})",
         paint(style, BOLD, &sanitize(&host.name)),
-        sanitize(&endpoint(host))
+        sanitize(&host.endpoint())
     );
     let results = match &host.result {
         Ok(results) => results,
@@ -374,15 +374,6 @@ impl std::fmt::Display for Heading<'_> {
             write!(f, " [Level {}]", self.0.level)?;
         }
         Ok(())
-    }
-}
-
-/// The address, with the port when it is not SSH's own.
-fn endpoint(host: &HostReport) -> String {
-    match (host.port, host.address.contains(':')) {
-        (22, _) => host.address.clone(),
-        (port, true) => format!("[{}]:{port}", host.address),
-        (port, false) => format!("{}:{port}", host.address),
     }
 }
 
@@ -774,7 +765,7 @@ failed: w (1 fail)
         fn case(address: &str, port: u16, expected: &str) {
             let mut host = sample::ok_host("h", address, vec![], vec![]);
             host.port = port;
-            assert_eq!(endpoint(&host), expected);
+            assert_eq!(host.endpoint(), expected);
         }
         case("10.0.0.1", 22, "10.0.0.1");
         case("10.0.0.1", 2222, "10.0.0.1:2222");

@@ -193,14 +193,6 @@ fn duration(duration: std::time::Duration) -> String {
     format!("{:.1} s", duration.as_secs_f64())
 }
 
-fn endpoint(host: &HostReport) -> String {
-    match (host.port, host.address.contains(':')) {
-        (22, _) => host.address.clone(),
-        (port, true) => format!("[{}]:{port}", host.address),
-        (port, false) => format!("{}:{port}", host.address),
-    }
-}
-
 fn roles(host: &HostReport) -> String {
     let mut roles = if host.roles.is_empty() {
         "no roles".to_owned()
@@ -526,7 +518,7 @@ fn hosts(page: &Page) -> Markup {
                     @for (i, host) in page.report.hosts.iter().enumerate() {
                         tr data-host=(i) {
                             th { (Shown(&host.name)) }
-                            td.mono.nowrap { (Shown(&endpoint(host))) }
+                            td.mono.nowrap { (Shown(&host.endpoint())) }
                             td { (Shown(&roles(host))) }
                             td { (Shown(&host.user)) (if host.sudo { " with sudo -n" } else { "" })
                                  @if let Some(user) = &host.effective_user { br; "ran as " (Shown(user)) } }
@@ -1000,7 +992,7 @@ fn unreachable(page: &Page) -> Markup {
                         @for (i, host, error) in &failed {
                             tr class=(class(Status::Error)) data-host=(i) {
                                 th { (Shown(&host.name)) }
-                                td.mono { (Shown(&endpoint(host))) }
+                                td.mono { (Shown(&host.endpoint())) }
                                 td { (error.kind.name()) }
                                 td { (Shown(&error.message)) }
                             }
