@@ -29,6 +29,10 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inventory {
     pub path: PathBuf,
+    /// The sha256 (hex) of the bytes validated: what the report names as
+    /// the inventory, so that it is the text this run read, not a second
+    /// read of the file.
+    pub sha256: String,
     pub hosts: Vec<Host>,
     /// Problems that do not stop an audit but that the user must see (a
     /// private key others can read): `validate` and `run` print them.
@@ -258,6 +262,12 @@ impl Inventory {
             .filter(|host| wanted.is_empty() || wanted.contains(host.name.as_str()))
             .collect())
     }
+}
+
+/// The sha256 of `text`, in lower-case hex.
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

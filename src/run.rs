@@ -85,7 +85,7 @@ fn run(
     let invocation = Invocation {
         command: "run".into(),
         limit: args.limit.clone(),
-        inventory: Some(InputFile::of(&args.inventory, &std::fs::read(&args.inventory).unwrap_or_default())),
+        inventory: Some(InputFile { path: args.inventory.display().to_string(), sha256: inventory.sha256.clone() }),
         ..invocation(&args.selection, review_files)
     };
     let bundle = open_bundle(&args.evidence, &args.selection, &args.review, Some(&args.inventory))?;

@@ -117,6 +117,7 @@ pub fn parse(
     warnings.extend(built.warnings);
     Ok(Inventory {
         path: path.to_path_buf(),
+        sha256: super::sha256_hex(text),
         hosts: built.hosts,
         warnings,
     })
