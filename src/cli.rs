@@ -349,7 +349,8 @@ pub struct InventoryKindArgs {
     pub inventory_format: String,
     /// For an Ansible inventory: a TOML file mapping groups to roles (`[ansible] groups = {
     /// my_cp = ["control-plane", "etcd"] }`) and, in `[defaults]`, the settings Ansible has no
-    /// variable for (known_hosts, host_key_policy, timeouts), e.g. `--role-map roles.toml`.
+    /// variable for (known_hosts, host_key_policy, timeouts), e.g. `--role-map roles.toml`;
+    /// without it, a `hardbench.toml` beside the inventory is read.
     #[arg(long, value_name = "FILE")]
     pub role_map: Option<PathBuf>,
 }

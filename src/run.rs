@@ -74,7 +74,7 @@ fn run(
 ) -> Result<ExitCode, Error> {
     let started_at = now();
     let inventory = load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref())?;
-    warn(console.stderr, &inventory.warnings);
+    warn(console.stderr, &inventory, &args.inventory_kind);
     let hosts = inventory.select(&args.limit)?;
     let candidates = Arc::new(candidates(&args.selection)?);
     let names: Vec<String> = inventory.hosts.iter().map(|host| host.name.clone()).collect();
@@ -312,7 +312,7 @@ fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Erro
     let mut text = String::new();
     match load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref()) {
         Ok(inventory) => {
-            warn(console.stderr, &inventory.warnings);
+            warn(console.stderr, &inventory, &args.inventory_kind);
             text.push_str(&format!(
                 "inventory {}: {} hosts, valid\n",
                 args.inventory.display(),
@@ -345,9 +345,15 @@ fn load_inventory(
     inventory::load_as(path, format, kind.role_map.as_deref(), ssh_config)
 }
 
-fn warn(stderr: &mut dyn Write, warnings: &[inventory::InventoryError]) {
-    for warning in warnings {
+/// The inventory's warnings, and the role map found beside it when
+/// `--role-map` named none: it changes roles and settings, so it is never
+/// used silently.
+fn warn(stderr: &mut dyn Write, inventory: &inventory::Inventory, kind: &InventoryKindArgs) {
+    for warning in &inventory.warnings {
         let _ = writeln!(stderr, "hardbench: warning: {warning}");
+    }
+    if let (Some(map), None) = (&inventory.role_map, &kind.role_map) {
+        let _ = writeln!(stderr, "hardbench: roles and defaults from {}, found beside the inventory", map.display());
     }
 }
 
