@@ -23,8 +23,11 @@ const BENCHMARK: [&str; 2] = ["--benchmark", "cis-1.12"];
 const SHARDS_OF_2: [&[&str]; 2] = [&["cp-good", "worker-good"], &["cp-bad", "worker-bad"]];
 const SHARDS_OF_3: [&[&str]; 3] = [&[], &["worker-good"], &["cp-good", "cp-bad", "worker-bad"]];
 
-/// Per host, per check id: (status, verdict); and the host's own status.
-fn verdicts(report: &Value) -> BTreeMap<String, (String, BTreeMap<String, (String, String)>)> {
+/// A host's status, and per check id its (status, verdict).
+type HostVerdicts = (String, BTreeMap<String, (String, String)>);
+
+/// Every host's verdicts, by name.
+fn verdicts(report: &Value) -> BTreeMap<String, HostVerdicts> {
     report["hosts"]
         .as_array()
         .unwrap()

@@ -52,9 +52,12 @@ mod tests {
         order(&inputs).map_err(|e| e.to_string())
     }
 
+    /// Some inputs, and their order or the refusal.
+    type Case<'a> = (&'a [(&'a str, Option<Shard>)], Result<Vec<usize>, &'a str>);
+
     #[test]
     fn shards_are_ordered_by_index_and_must_cover_the_split_once() {
-        let cases: &[(&[(&str, Option<Shard>)], Result<Vec<usize>, &str>)] = &[
+        let cases: &[Case] = &[
             (&[("a", shard(0, 1))], Ok(vec![0])),
             (&[("b", shard(1, 2)), ("a", shard(0, 2))], Ok(vec![1, 0])),
             (&[("c", shard(2, 3)), ("a", shard(0, 3)), ("b", shard(1, 3))], Ok(vec![1, 2, 0])),
