@@ -147,6 +147,12 @@ fn merged_shards_give_the_verdicts_totals_and_exit_code_of_one_run() {
     let output = hardbench(&[&["evaluate", "--facts", s(&single.facts), "--shard", "0/2", "--json", s(&shard_eval)][..], &BENCHMARK].concat());
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert_eq!(names(&read_json(&shard_eval)), SHARDS_OF_2[0]);
+    // An evidence bundle of a share of a set verifies: it is judged by the hosts of its shard.
+    let bundle = of2.join("bundle");
+    let output = hardbench(&[&["evaluate", "--facts", s(&single.facts), "--shard", "1/2", "--evidence", s(&bundle)][..], &BENCHMARK].concat());
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let output = hardbench(&["verify", s(&bundle)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let output = hardbench(&[&["evaluate", "--facts", s(&of2.join("facts-1")), "--shard", "0/2"][..], &BENCHMARK].concat());
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("holds the facts of shard 1/2 only"), "{}", text(&output));
