@@ -437,4 +437,40 @@ mod tests {
         assert_eq!(fail_on(parse(&["--fail-on", "regression", "--baseline", "b.json"]).unwrap()), (true, FailOn::Regression));
         assert_eq!(parse(&["--fail-on", "regressions"]).unwrap_err().kind(), clap::error::ErrorKind::InvalidValue);
     }
+
+    /// `merge` takes reports, or saved sets with where to put their merge;
+    /// never both, and the report flags only with reports. A bad `--shard`
+    /// names the flag. clap's refusals are exit status 2.
+    #[test]
+    fn merge_takes_reports_or_saved_sets_and_shard_is_checked_by_name() {
+        use clap::error::ErrorKind;
+        let merge = |args: &[&str]| Cli::try_parse_from([&["hardbench", "merge"], args].concat());
+        for (args, refused) in [
+            (&[][..], Some(ErrorKind::MissingRequiredArgument)),
+            (&["a.json", "b.json", "--json", "-", "--baseline", "old.json"][..], None),
+            (&["--facts", "f0", "f1", "--save-facts", "f"][..], None),
+            (&["--facts", "f0", "f1"][..], Some(ErrorKind::MissingRequiredArgument)),
+            (&["--save-facts", "f"][..], Some(ErrorKind::MissingRequiredArgument)),
+            (&["a.json", "--facts", "f0", "--save-facts", "f"][..], Some(ErrorKind::ArgumentConflict)),
+            (&["--facts", "f0", "--save-facts", "f", "--json", "r.json"][..], Some(ErrorKind::ArgumentConflict)),
+        ] {
+            match (merge(args), refused) {
+                (Ok(_), None) => {}
+                (Err(error), Some(kind)) => assert_eq!((error.kind(), error.exit_code()), (kind, 2), "{args:?}: {error}"),
+                (result, refused) => panic!("{args:?}: {result:?}, expected {refused:?}"),
+            }
+        }
+        let Command::Merge(args) = merge(&["--facts", "f0", "f1", "--save-facts", "f"]).unwrap().command else { unreachable!() };
+        assert_eq!((args.facts.len(), args.reports.len()), (2, 0));
+
+        let run = |shard: &str| Cli::try_parse_from(["hardbench", "run", "--inventory", "i.toml", "--shard", shard]);
+        let Command::Run(args) = run("2/3").unwrap().command else { unreachable!() };
+        assert_eq!(args.shard.shard, Some(crate::shard::Shard { index: 2, count: 3 }));
+        let error = run("3/3").unwrap_err();
+        assert_eq!((error.kind(), error.exit_code()), (ErrorKind::ValueValidation, 2));
+        assert!(error.to_string().contains("invalid value '3/3' for '--shard <I/N>': I is 3"), "{error}");
+        let evaluate = Cli::try_parse_from(["hardbench", "evaluate", "--facts", "f", "--shard", "0/2"]).unwrap();
+        let Command::Evaluate(args) = evaluate.command else { unreachable!() };
+        assert_eq!(args.shard.shard, Some(crate::shard::Shard { index: 0, count: 2 }));
+    }
 }

@@ -917,6 +917,16 @@ mod tests {
         let read = from_slice(&bytes, Path::new("r.json")).unwrap();
         assert_eq!(read.invocation, outcome::Invocation::default());
         assert_eq!(read.hosts, report.hosts, "a verdict is the status when none is written");
+        // An invocation from before `shard` and `merged`.
+        let reviewed = reviewed();
+        let bytes = edited(&reviewed, |doc| {
+            for key in ["shard", "merged"] {
+                doc["invocation"].as_object_mut().unwrap().remove(key).expect(key);
+            }
+        });
+        let read = from_slice(&bytes, Path::new("r.json")).unwrap();
+        assert_eq!((read.invocation.shard, read.invocation.merged.len()), (None, 0));
+        assert_eq!(read.invocation.inventory, reviewed.invocation.inventory);
     }
 
     #[test]
