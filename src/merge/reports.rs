@@ -86,9 +86,8 @@ fn same_audit(first: &Input, other: &Input) -> Result<(), MergeError> {
     let digest = |file: &Option<InputFile>| file.as_ref().map_or("none".to_string(), |f| format!("sha256 {}", f.sha256));
     let list = |items: &[String]| if items.is_empty() { "none".to_string() } else { items.join(",") };
     let level = |level: Option<u8>| level.map_or("all".to_string(), |l| l.to_string());
-    let rules = |r: &Report| format!("{} waivers, {} attestations", r.waivers.len(), r.attestations.len());
     let (x, y) = (&a.invocation, &b.invocation);
-    let compared: [(&'static str, String, String); 11] = [
+    let compared: [(&'static str, String, String); 10] = [
         ("hardbench versions", a.hardbench_version.clone(), b.hardbench_version.clone()),
         ("commands", x.command.clone(), y.command.clone()),
         ("inventories", digest(&x.inventory), digest(&y.inventory)),
@@ -99,7 +98,6 @@ fn same_audit(first: &Input, other: &Input) -> Result<(), MergeError> {
         ("--limit", list(&x.limit), list(&y.limit)),
         ("--waivers", digest(&x.waivers), digest(&y.waivers)),
         ("--attestations", digest(&x.attestations), digest(&y.attestations)),
-        ("rules", rules(a), rules(b)),
     ];
     for (what, first_value, other_value) in compared {
         if first_value != other_value {
@@ -108,8 +106,13 @@ fn same_audit(first: &Input, other: &Input) -> Result<(), MergeError> {
     }
     // The same files make the same rules; a report edited by hand may not.
     if a.waivers != b.waivers || a.attestations != b.attestations {
-        let (first_value, other_value) = ("as the first report lists them".to_string(), "other".to_string());
-        return Err(MergeError::Differs { what: "rules", first: first.path.clone(), first_value, other: other.path.clone(), other_value });
+        let rules = |r: &Report| format!("{} waivers, {} attestations", r.waivers.len(), r.attestations.len());
+        let (first_value, mut other_value) = (rules(a), rules(b));
+        if first_value == other_value {
+            other_value.push_str(" that say otherwise");
+        }
+        let (first, other) = (first.path.clone(), other.path.clone());
+        return Err(MergeError::Differs { what: "waivers and attestations", first, first_value, other, other_value });
     }
     Ok(())
 }
@@ -204,7 +207,10 @@ mod tests {
                 edited(1, &|r| r.invocation.waivers = Some(InputFile { path: "w.toml".into(), sha256: "ef".repeat(32) })),
                 "their --waivers differ (none and sha256 efef",
             ),
-            (edited(1, &|r| r.waivers = vec![sample::waiver(&["4.1.1"], "2027-01-01")]), "their rules differ (0 waivers"),
+            (
+                edited(1, &|r| r.waivers = vec![sample::waiver(&["4.1.1"], "2027-01-01")]),
+                "their waivers and attestations differ (0 waivers, 0 attestations and 1 waivers, 0 attestations)",
+            ),
             (
                 edited(1, &|r| r.hosts[0].name = named_in("moved", 0, 2)),
                 "shard-1.json: host \"moved-",
@@ -222,6 +228,12 @@ mod tests {
                 }
             }
         }
+        // The same files, but rules that say otherwise (a report edited by hand).
+        let (mut a, mut b) = (shard(0, 2, &[]), shard(1, 2, &[]));
+        a.report.waivers = vec![sample::waiver(&["4.1.1"], "2027-01-01")];
+        b.report.waivers = vec![sample::waiver(&["4.2.1"], "2027-01-01")];
+        let edited_rules = refused(vec![a, b]);
+        assert!(edited_rules.ends_with("(1 waivers, 0 attestations and 1 waivers, 0 attestations that say otherwise)"), "{edited_rules}");
         let wrong = refused(vec![shard(0, 2, &[]), edited(1, &|r| r.hosts[0].name = named_in("moved", 0, 2))]);
         assert!(wrong.ends_with("is not in shard 1/2 (its name puts it in shard 0/2)"), "{wrong}");
 
