@@ -7,12 +7,19 @@
 # audit executes on the host with it), prometheus for promtool
 # (tests/metrics.rs checks the --metrics output with `promtool check
 # metrics`), Python's cryptography (tests/signing.rs verifies our DSSE
-# envelopes with it, independently) and chromium (tests/html_report.rs loads
-# the HTML report in it, headless). Idempotent: `apt-get update` runs only
+# envelopes with it, independently), chromium (tests/html_report.rs loads
+# the HTML report in it, headless), systemd for systemd-analyze and, from
+# PyPI, kubernetes-validate (the Kubernetes API's schemas, used offline;
+# tests/deploy.rs checks deploy/ with both). Idempotent: `apt-get update` runs only
 # when a package is missing, and nothing is printed when all are present.
 set -euo pipefail
 
-packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time strace prometheus python3-cryptography chromium)
+packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time strace prometheus python3-cryptography chromium systemd)
+
+if ! python3 -c 'import kubernetes_validate' 2>/dev/null; then
+    echo "install-deps.sh: installing kubernetes-validate (PyPI)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore kubernetes-validate==1.37.0
+fi
 
 missing=()
 for p in "${packages[@]}"; do
