@@ -62,14 +62,25 @@ fn mounts(pod: &Value) -> BTreeMap<String, String> {
     paths
 }
 
+/// Where tests/lab/install-deps.sh installs kubernetes-validate, for
+/// Debian's python3.
+const PYTHON_DIR: &str = "/opt/hardbench-tests/python";
+
+/// `python3 -m kubernetes_validate`, as installed for the tests.
+fn kubernetes_validate() -> Process {
+    let mut command = Process::new("/usr/bin/python3");
+    command.env("PYTHONPATH", PYTHON_DIR).args(["-m", "kubernetes_validate"]);
+    command
+}
+
 #[test]
 fn the_kubernetes_manifests_pass_the_api_schemas_strictly() {
     let mut files: Vec<String> = manifests().into_keys().collect();
     assert!(files.len() >= 5, "{files:?}");
     files.iter_mut().for_each(|f| *f = deploy().join("kubernetes").join(&*f).display().to_string());
     // Installed by tests/lab/install-deps.sh; a missing validator fails the test.
-    let output = Process::new("python3")
-        .args(["-m", "kubernetes_validate", "--strict", "--kubernetes-version", "1.29.0"])
+    let output = kubernetes_validate()
+        .args(["--strict", "--kubernetes-version", "1.29.0"])
         .args(&files)
         .output()
         .expect("python3 runs");
@@ -82,7 +93,7 @@ fn the_kubernetes_manifests_pass_the_api_schemas_strictly() {
     let bad = dir.path().join("bad.yaml");
     let text = std::fs::read_to_string(deploy().join("kubernetes/shards-job.yaml")).unwrap();
     std::fs::write(&bad, text.replace("completionMode: Indexed", "completionMode: Indexed\n  shards: 3")).unwrap();
-    let output = Process::new("python3").args(["-m", "kubernetes_validate", "--strict"]).arg(&bad).output().unwrap();
+    let output = kubernetes_validate().arg("--strict").arg(&bad).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("'shards' was unexpected"), "{output:?}");
 }
