@@ -10,7 +10,7 @@ use crate::audit::{self, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark, Level};
 use crate::bundle::{Bundle, Inputs};
 use crate::cli::{
-    Cli, Command, EvaluateArgs, EvidenceArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReportArgs, ReviewArgs, RunArgs,
+    Cli, Command, EvaluateArgs, EvidenceArgs, InventoryArgs, ListChecksArgs, OutputArgs, ReportArgs, ReviewArgs, RunArgs,
     SelectionArgs, ValidateArgs, WaiversCommand, WaiversLintArgs,
 };
 use crate::diff::baseline::Pending;
@@ -55,6 +55,7 @@ pub fn execute(
 ) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Run(args) => run(&args, transport, interrupt, console),
+        Command::CheckAccess(args) => crate::access::execute(&args, transport, interrupt, console),
         Command::Evaluate(args) => evaluate(&args, interrupt, console),
         Command::ListChecks(args) => list_checks(&args, console.stdout),
         Command::ListBenchmarks => list_benchmarks(console.stdout),
@@ -73,9 +74,9 @@ fn run(
     console: &mut Console,
 ) -> Result<ExitCode, Error> {
     let started_at = now();
-    let inventory = load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref())?;
+    let inventory = load_inventory(&args.source)?;
     warn(console.stderr, &inventory.warnings);
-    let hosts = inventory.select(&args.limit)?;
+    let hosts = inventory.select(&args.contact.limit)?;
     let candidates = Arc::new(candidates(&args.selection)?);
     let names: Vec<String> = inventory.hosts.iter().map(|host| host.name.clone()).collect();
     let (reviews, review_files) = reviews(&args.review, &candidates, Some(&names), started_at)?;
@@ -84,22 +85,22 @@ fn run(
     let baseline = Pending::load(&args.baseline)?;
     let invocation = Invocation {
         command: "run".into(),
-        limit: args.limit.clone(),
-        inventory: Some(InputFile { path: args.inventory.display().to_string(), sha256: inventory.sha256.clone() }),
+        limit: args.contact.limit.clone(),
+        inventory: Some(InputFile { path: args.source.inventory.display().to_string(), sha256: inventory.sha256.clone() }),
         ..invocation(&args.selection, review_files)
     };
-    let bundle = open_bundle(&args.evidence, &args.selection, &args.review, Some(&args.inventory))?;
+    let bundle = open_bundle(&args.evidence, &args.selection, &args.review, Some(&args.source.inventory))?;
     let evidence = match &bundle {
         Some(bundle) => Some(bundle.facts_staging(started_at)?),
         None => args.save_facts.as_deref().map(|dir| Staging::create(dir, started_at)).transpose()?.map(Arc::new),
     };
 
-    let progress = Arc::new(Progress::new(hosts.len(), !args.no_progress));
+    let progress = Arc::new(Progress::new(hosts.len(), !args.contact.no_progress));
     let done = gather::gather_all(
         &hosts,
         transport,
         script(&candidates),
-        crate::transport::descriptors::clamp_concurrency(usize::from(args.concurrency).min(hosts.len())),
+        crate::transport::descriptors::clamp_concurrency(usize::from(args.contact.concurrency).min(hosts.len())),
         Arc::clone(&progress),
         interrupt,
         audit_and_save(&candidates, &reviews, evidence.clone()),
@@ -107,6 +108,9 @@ fn run(
     progress.finish();
 
     let (audited, records): (Vec<HostReport>, Vec<Saved>) = done.into_iter().unzip();
+    for (host, audited) in hosts.iter().zip(&audited) {
+        announce_recorded(console.stderr, host, audited.host_key.as_ref());
+    }
     // Every host is done (or interrupted): the set is complete. A set that
     // cannot be written does not cost the reports: they say it is missing.
     let saved = evidence.map_or(Ok(()), |set| set.commit(records.into_iter().flatten().collect()));
@@ -238,7 +242,7 @@ fn render(args: &ReportArgs, console: &mut Console) -> Result<ExitCode, Error> {
 }
 
 /// Whether two paths name one existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (std::fs::metadata(a), std::fs::metadata(b)) {
         (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
@@ -310,12 +314,12 @@ fn list_benchmarks(stdout: &mut dyn Write) -> Result<ExitCode, Error> {
 fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Error> {
     let mut problems = Vec::new();
     let mut text = String::new();
-    match load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref()) {
+    match load_inventory(&args.source) {
         Ok(inventory) => {
             warn(console.stderr, &inventory.warnings);
             text.push_str(&format!(
                 "inventory {}: {} hosts, valid\n",
-                args.inventory.display(),
+                args.source.inventory.display(),
                 inventory.hosts.len()
             ))
         }
@@ -335,17 +339,24 @@ fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Erro
     }
 }
 
-/// Inventory warnings go to standard error, before anything else happens.
-fn load_inventory(
-    path: &Path,
-    kind: &InventoryKindArgs,
-    ssh_config: Option<&Path>,
-) -> Result<inventory::Inventory, inventory::InventoryErrors> {
+/// The inventory as `--inventory` and its options say to read it.
+pub(crate) fn load_inventory(args: &InventoryArgs) -> Result<inventory::Inventory, inventory::InventoryErrors> {
+    let kind = &args.inventory_kind;
     let format = inventory::Format::from_name(&kind.inventory_format).expect("clap accepts only the format names");
-    inventory::load_as(path, format, kind.role_map.as_deref(), ssh_config)
+    inventory::load_as(&args.inventory, format, kind.role_map.as_deref(), args.ssh_config.as_deref())
 }
 
-fn warn(stderr: &mut dyn Write, warnings: &[inventory::InventoryError]) {
+/// A host key that `accept-new` recorded in this run is said on stderr, in
+/// host order once every host is done, for the operator to compare with the
+/// host's own.
+pub(crate) fn announce_recorded(stderr: &mut dyn Write, host: &Host, key: Option<&crate::transport::HostKeyInfo>) {
+    if let Some(notice) = key.and_then(|key| key.recorded_notice(host)) {
+        let _ = writeln!(stderr, "hardbench: {}", crate::report::sanitize::sanitize(&notice));
+    }
+}
+
+/// Inventory warnings go to standard error, before anything else happens.
+pub(crate) fn warn(stderr: &mut dyn Write, warnings: &[inventory::InventoryError]) {
     for warning in warnings {
         let _ = writeln!(stderr, "hardbench: warning: {warning}");
     }
