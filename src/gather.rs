@@ -10,6 +10,10 @@
 //! (a bug) makes that host an `internal` error and the worker goes on with
 //! the next host.
 //!
+//! `gather_all` runs the gathering script and reads facts from it;
+//! `run_all` runs any script with its own reader (check-access's probe,
+//! `access/probe.rs`), through the same workers, deadlines and interrupt.
+//!
 //! The workers are detached threads that send each result over a channel,
 //! so that an interrupt (`interrupt.rs`) ends the wait at once: no new host
 //! is started, and every host not finished by then is reported as
