@@ -94,10 +94,10 @@ be written to (nothing is written); 4 when writing FILE failed (the previous FIL
 hardbench check-access --inventory kubespray/inventory.ini --role-map roles.toml --json access.json\n\n\
 Stages, in order (a stage is tried only when the one before it is ok):\n  \
 tcp       the name resolves and the port accepts a connection\n  \
-host-key  the SSH handshake and the host key against known_hosts (recorded: accept-new recorded it now)\n  \
+host-key  the handshake, and the key against known_hosts (recorded: accept-new added it now)\n  \
 auth      the identity file or an ssh-agent key is accepted\n  \
 shell     a command runs and answers as the SSH user (no ForceCommand in the way)\n  \
-sudo      sudo -n runs the gathering's own command line without a password or a tty (not-needed: become = none)\n  \
+sudo      sudo -n runs the gathering's command line, no password or tty (not-needed: become none)\n  \
 tools     stat, grep, tr, awk and readlink are found with the PATH the gathering runs with\n\n\
 Exit codes:\n  0  every host is ready to be audited\n  2  bad input (inventory, flags or --json); nothing was contacted\n  \
 3  at least one host is not ready: the table says at which stage and why\n  \
