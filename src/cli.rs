@@ -104,6 +104,22 @@ set is written, 2 when refused, 4 when it could not be written (OUT is left as i
 Exit code 0 when the page is written; 2 when REPORT.json is not a hardbench JSON report or FILE cannot \
 be written to (nothing is written); 4 when writing FILE failed (the previous FILE is left).")]
     Report(ReportArgs),
+    /// Contact every host of an inventory without gathering anything: TCP, host key, authentication,
+    /// `sudo -n` and the tools the gathering script needs; a table of what is ready, and why not.
+    #[command(after_help = "Examples:\n  hardbench check-access --inventory inventory/example.toml\n  \
+hardbench check-access --inventory kubespray/inventory.ini --role-map roles.toml --json access.json\n\n\
+Stages, in order (a stage is tried only when the one before it is ok):\n  \
+tcp       the name resolves and the port accepts a connection\n  \
+host-key  the handshake, and the key against known_hosts (recorded: accept-new added it now)\n  \
+auth      the identity file or an ssh-agent key is accepted\n  \
+shell     a command runs and answers as the SSH user (no ForceCommand in the way)\n  \
+sudo      sudo -n runs the gathering's command line, no password or tty (not-needed: become none)\n  \
+tools     stat, grep, tr, awk and readlink are found with the PATH the gathering runs with\n\n\
+Exit codes:\n  0  every host is ready to be audited\n  2  bad input (inventory, flags or --json); nothing was contacted\n  \
+3  at least one host is not ready: the table says at which stage and why\n  \
+4  the --json file could not be written\n  \
+130, 143  interrupted by SIGINT or SIGTERM: the hosts not finished are not ready")]
+    CheckAccess(CheckAccessArgs),
     /// Check an inventory and the benchmark definitions without contacting anything.
     #[command(after_help = "Example:\n  hardbench validate --inventory inventory/example.toml\n\n\
 Exit code 0 when both are valid, 2 otherwise (every problem is listed with file, line and key).")]
@@ -121,6 +137,41 @@ were not checked")]
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub source: InventoryArgs,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    #[command(flatten)]
+    pub review: ReviewArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+    #[command(flatten)]
+    pub contact: ContactArgs,
+    /// Also save the gathered facts as one set in DIR, replaced whole (a file per host and `_index.json`), for evidence and `hardbench evaluate`.
+    #[arg(long, value_name = "DIR", conflicts_with = "evidence")]
+    pub save_facts: Option<PathBuf>,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
+}
+
+/// `hardbench check-access` (`access.rs`): the hosts as `run` reaches them.
+#[derive(Debug, Args)]
+pub struct CheckAccessArgs {
+    #[command(flatten)]
+    pub source: InventoryArgs,
+    #[command(flatten)]
+    pub contact: ContactArgs,
+    /// Also write the result as JSON (schema hardbench.access/v1) to FILE, e.g. `--json access.json`;
+    /// `-` writes it to standard output, and the table then goes to standard error.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// Where the hosts come from (`run`, `check-access`, `validate`).
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
     /// The inventory file (TOML, or an Ansible inventory), e.g. `--inventory inventory/example.toml`.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
@@ -131,27 +182,19 @@ pub struct RunArgs {
     pub ssh_config: Option<PathBuf>,
     #[command(flatten)]
     pub inventory_kind: InventoryKindArgs,
-    #[command(flatten)]
-    pub selection: SelectionArgs,
-    #[command(flatten)]
-    pub review: ReviewArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
-    #[command(flatten)]
-    pub baseline: BaselineArgs,
-    /// How many hosts to audit at once, e.g. `--concurrency 64`.
+}
+
+/// Which hosts are contacted, how many at once, and what is shown meanwhile (`run`, `check-access`).
+#[derive(Debug, Args)]
+pub struct ContactArgs {
+    /// How many hosts to contact at once, e.g. `--concurrency 64`.
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
-    /// Audit only these inventory hosts, comma-separated, e.g. `--limit cp-1,worker-2`.
+    /// Contact only these inventory hosts, comma-separated, e.g. `--limit cp-1,worker-2`.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub limit: Vec<String>,
     #[command(flatten)]
     pub shard: ShardArgs,
-    /// Also save the gathered facts as one set in DIR, replaced whole (a file per host and `_index.json`), for evidence and `hardbench evaluate`.
-    #[arg(long, value_name = "DIR", conflicts_with = "evidence")]
-    pub save_facts: Option<PathBuf>,
-    #[command(flatten)]
-    pub evidence: EvidenceArgs,
     /// Do not draw the progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
@@ -387,16 +430,8 @@ pub struct ListChecksArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The inventory file to check, e.g. `--inventory inventory/example.toml`.
-    #[arg(long, value_name = "FILE")]
-    pub inventory: PathBuf,
-    /// The OpenSSH client configuration to read host settings from, instead of the inventory's
-    /// `ssh_config` (default: `~/.ssh/config` when it exists); `""` reads none, e.g.
-    /// `--ssh-config ~/.ssh/audit.conf`.
-    #[arg(long, value_name = "FILE")]
-    pub ssh_config: Option<PathBuf>,
     #[command(flatten)]
-    pub inventory_kind: InventoryKindArgs,
+    pub source: InventoryArgs,
 }
 
 /// How `--inventory` is read (README, "Ansible inventories").
@@ -466,7 +501,7 @@ mod tests {
 
         let run = |shard: &str| Cli::try_parse_from(["hardbench", "run", "--inventory", "i.toml", "--shard", shard]);
         let Command::Run(args) = run("2/3").unwrap().command else { unreachable!() };
-        assert_eq!(args.shard.shard, Some(crate::shard::Shard { index: 2, count: 3 }));
+        assert_eq!(args.contact.shard.shard, Some(crate::shard::Shard { index: 2, count: 3 }));
         let error = run("3/3").unwrap_err();
         assert_eq!((error.kind(), error.exit_code()), (ErrorKind::ValueValidation, 2));
         assert!(error.to_string().contains("invalid value '3/3' for '--shard <I/N>': I is 3"), "{error}");

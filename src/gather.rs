@@ -10,6 +10,10 @@
 //! (a bug) makes that host an `internal` error and the worker goes on with
 //! the next host.
 //!
+//! `gather_all` runs the gathering script and reads facts from it;
+//! `run_all` runs any script with its own reader (check-access's probe,
+//! `access/probe.rs`), through the same workers, deadlines and interrupt.
+//!
 //! The workers are detached threads that send each result over a channel,
 //! so that an interrupt (`interrupt.rs`) ends the wait at once: no new host
 //! is started, and every host not finished by then is reported as
@@ -30,13 +34,14 @@ use std::time::{Duration, Instant};
 /// How often the wait for results looks at the interrupt flag.
 const INTERRUPT_POLL: Duration = Duration::from_millis(50);
 
-/// What gathering produced for one host.
+/// What gathering produced for one host: its facts, or for another script
+/// (`access.rs`'s probe) what that script's output says.
 #[derive(Clone, Debug)]
-pub struct Gathering {
+pub struct Gathering<T = Facts> {
     pub started_at: DateTime<FixedOffset>,
     pub duration: Duration,
     pub host_key: Option<HostKeyInfo>,
-    pub result: Result<Facts, HostError>,
+    pub result: Result<T, HostError>,
 }
 
 /// The script every host runs, and its arguments (the plan).
@@ -49,17 +54,21 @@ pub struct Script {
 /// What the caller does with a host's gathering once it ended (or once it
 /// is known that it never will: interrupted, or a failed worker). Runs on a
 /// worker thread, or on the caller's after an interrupt.
-pub type Finish<R> = Arc<dyn Fn(&Host, Gathering) -> R + Send + Sync>;
+pub type Finish<R, T = Facts> = Arc<dyn Fn(&Host, Gathering<T>) -> R + Send + Sync>;
+
+/// What a script's output becomes, once the transport returned it.
+pub type Read<T> = fn(&Host, &Gathered) -> Result<T, HostError>;
 
 /// When a host started, for the report of an interrupted one.
 type Started = Option<(DateTime<FixedOffset>, Instant)>;
 
 /// What every worker shares.
-struct Shared<R> {
+struct Shared<T, R> {
     hosts: Vec<Host>,
     transport: Arc<dyn Transport + Send>,
     script: Script,
-    finish: Finish<R>,
+    read: Read<T>,
+    finish: Finish<R, T>,
     progress: Arc<Progress>,
     interrupt: Interrupt,
     next: AtomicUsize,
@@ -76,10 +85,27 @@ pub fn gather_all<R: Send + 'static>(
     interrupt: &Interrupt,
     finish: Finish<R>,
 ) -> Vec<R> {
+    run_all(hosts, transport, script, facts_from, concurrency, progress, interrupt, finish)
+}
+
+/// Runs `script` on every host as `gather_all` does, and `read` turns each
+/// output into what `finish` is given.
+#[allow(clippy::too_many_arguments)] // each is one of the fan-out's inputs; a struct would only rename them
+pub fn run_all<T: 'static, R: Send + 'static>(
+    hosts: &[&Host],
+    transport: Arc<dyn Transport + Send>,
+    script: Script,
+    read: Read<T>,
+    concurrency: usize,
+    progress: Arc<Progress>,
+    interrupt: &Interrupt,
+    finish: Finish<R, T>,
+) -> Vec<R> {
     let shared = Arc::new(Shared {
         hosts: hosts.iter().map(|h| (*h).clone()).collect(),
         transport,
         script,
+        read,
         finish,
         progress,
         interrupt: interrupt.clone(),
@@ -123,7 +149,7 @@ pub fn gather_all<R: Send + 'static>(
 }
 
 /// Takes hosts one by one until none is left or the run is interrupted.
-fn work<R>(shared: &Shared<R>, results: &mpsc::Sender<(usize, R)>) {
+fn work<T, R>(shared: &Shared<T, R>, results: &mpsc::Sender<(usize, R)>) {
     while shared.interrupt.signal().is_none() {
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
         let Some(host) = shared.hosts.get(index) else { break };
@@ -131,7 +157,7 @@ fn work<R>(shared: &Shared<R>, results: &mpsc::Sender<(usize, R)>) {
         lock(&shared.started)[index] = Some((started_at, clock));
         shared.progress.started(&host.name);
         let result = panic::catch_unwind(AssertUnwindSafe(|| {
-            let gathering = gather_one(host, shared.transport.as_ref(), &shared.script);
+            let gathering = gather_one(host, shared.transport.as_ref(), &shared.script, shared.read);
             (shared.finish)(host, gathering)
         }))
         .unwrap_or_else(|payload| {
@@ -153,12 +179,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The gathering of a host whose work panicked: a bug in hardbench, never
 /// a verdict on the host.
-fn internal_error(
+fn internal_error<T>(
     host: &Host,
     started_at: DateTime<FixedOffset>,
     duration: Duration,
     payload: &(dyn std::any::Any + Send),
-) -> Gathering {
+) -> Gathering<T> {
     let what = payload
         .downcast_ref::<&str>()
         .copied()
@@ -174,7 +200,7 @@ fn internal_error(
 
 /// The gathering of a host that did not finish: interrupted while in
 /// flight, or never started.
-fn unfinished(host: &Host, started: Started, interrupt: &Interrupt) -> Gathering {
+fn unfinished<T>(host: &Host, started: Started, interrupt: &Interrupt) -> Gathering<T> {
     // Without a signal, the workers are gone: one panicked (its message is on stderr).
     let signal = interrupt.signal_name().unwrap_or("a failed worker thread");
     let (started_at, duration, message) = match started {
@@ -192,12 +218,12 @@ fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
 }
 
-fn gather_one(host: &Host, transport: &dyn Transport, script: &Script) -> Gathering {
+fn gather_one<T>(host: &Host, transport: &dyn Transport, script: &Script, read: Read<T>) -> Gathering<T> {
     let started_at = now();
     let clock = Instant::now();
     // The raw stream is dropped here, as soon as it is parsed.
     let (host_key, result) = match transport.gather(host, script.text, &script.args) {
-        Ok(gathered) => (gathered.host_key.clone(), facts_from(host, &gathered)),
+        Ok(gathered) => (gathered.host_key.clone(), read(host, &gathered)),
         Err(error) => (None, Err(error)),
     };
     Gathering { started_at, duration: clock.elapsed(), host_key, result }

@@ -5,6 +5,7 @@
 //! one fixed read-only script), evaluate every check as a pure function of
 //! facts, and write the report. `run.rs` holds the whole pipeline.
 
+pub mod access;
 pub mod audit;
 pub mod benchmark;
 pub mod bundle;

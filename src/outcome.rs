@@ -177,11 +177,16 @@ pub struct HostReport {
 impl HostReport {
     /// The address, with the port when it is not SSH's own (`[fd00::1]:2222`).
     pub fn endpoint(&self) -> String {
-        match (self.port, self.address.contains(':')) {
-            (22, _) => self.address.clone(),
-            (port, true) => format!("[{}]:{port}", self.address),
-            (port, false) => format!("{}:{port}", self.address),
-        }
+        endpoint(&self.address, self.port)
+    }
+}
+
+/// `address`, with `port` when it is not SSH's own (`[fd00::1]:2222`).
+pub fn endpoint(address: &str, port: u16) -> String {
+    match (port, address.contains(':')) {
+        (22, _) => address.to_owned(),
+        (port, true) => format!("[{address}]:{port}"),
+        (port, false) => format!("{address}:{port}"),
     }
 }
 

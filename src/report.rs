@@ -10,5 +10,5 @@ pub mod junit;
 pub mod metrics;
 #[cfg(test)]
 pub(crate) mod sample;
-mod sanitize;
+pub(crate) mod sanitize;
 mod source;

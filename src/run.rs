@@ -10,7 +10,7 @@ use crate::audit::{self, Candidates, HostIdentity};
 use crate::benchmark::{self, Benchmark, Level};
 use crate::bundle::{Bundle, Inputs};
 use crate::cli::{
-    Cli, Command, EvaluateArgs, EvidenceArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReportArgs, ReviewArgs, RunArgs,
+    Cli, Command, ContactArgs, EvaluateArgs, EvidenceArgs, InventoryArgs, InventoryKindArgs, ListChecksArgs, OutputArgs, ReportArgs, ReviewArgs, RunArgs,
     SelectionArgs, ValidateArgs, WaiversCommand, WaiversLintArgs,
 };
 use crate::diff::baseline::Pending;
@@ -56,6 +56,7 @@ pub fn execute(
 ) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Run(args) => run(&args, transport, interrupt, console),
+        Command::CheckAccess(args) => crate::access::execute(&args, transport, interrupt, console),
         Command::Evaluate(args) => evaluate(&args, interrupt, console),
         Command::ListChecks(args) => list_checks(&args, console.stdout),
         Command::ListBenchmarks => list_benchmarks(console.stdout),
@@ -75,12 +76,9 @@ fn run(
     console: &mut Console,
 ) -> Result<ExitCode, Error> {
     let started_at = now();
-    let inventory = load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref())?;
-    warn(console.stderr, &inventory, &args.inventory_kind);
-    let hosts = inventory.select(&args.limit)?;
-    // The share is decided by each host's name alone: --limit and --shard
-    // commute, and a host's shard does not depend on the others.
-    let hosts: Vec<&Host> = hosts.into_iter().filter(|host| args.shard.shard.is_none_or(|s| s.holds(&host.name))).collect();
+    let inventory = load_inventory(&args.source)?;
+    warn(console.stderr, &inventory, &args.source.inventory_kind);
+    let hosts = contacted(&inventory, &args.contact)?;
     let candidates = Arc::new(candidates(&args.selection)?);
     let names: Vec<String> = inventory.hosts.iter().map(|host| host.name.clone()).collect();
     let (reviews, review_files) = reviews(&args.review, &candidates, Some(&names), started_at)?;
@@ -89,26 +87,26 @@ fn run(
     let baseline = Pending::load(&args.baseline)?;
     let invocation = Invocation {
         command: "run".into(),
-        limit: args.limit.clone(),
-        inventory: Some(InputFile { path: args.inventory.display().to_string(), sha256: inventory.sha256.clone() }),
-        shard: args.shard.shard,
+        limit: args.contact.limit.clone(),
+        inventory: Some(InputFile { path: args.source.inventory.display().to_string(), sha256: inventory.sha256.clone() }),
+        shard: args.contact.shard.shard,
         ..invocation(&args.selection, review_files)
     };
-    let bundle = open_bundle(&args.evidence, &args.selection, &args.review, Some(&args.inventory))?;
+    let bundle = open_bundle(&args.evidence, &args.selection, &args.review, Some(&args.source.inventory))?;
     let evidence = match &bundle {
         Some(bundle) => Some(bundle.facts_staging(started_at)?),
         None => args.save_facts.as_deref().map(|dir| Staging::create(dir, started_at)).transpose()?.map(Arc::new),
     };
     if let Some(set) = &evidence {
-        set.record_origin(Origin { inventory: invocation.inventory.clone(), shard: args.shard.shard });
+        set.record_origin(Origin { inventory: invocation.inventory.clone(), shard: args.contact.shard.shard });
     }
 
-    let progress = Arc::new(Progress::new(hosts.len(), !args.no_progress));
+    let progress = Arc::new(Progress::new(hosts.len(), !args.contact.no_progress));
     let done = gather::gather_all(
         &hosts,
         transport,
         script(&candidates),
-        crate::transport::descriptors::clamp_concurrency(usize::from(args.concurrency).min(hosts.len())),
+        crate::transport::descriptors::clamp_concurrency(usize::from(args.contact.concurrency).min(hosts.len())),
         Arc::clone(&progress),
         interrupt,
         audit_and_save(&candidates, &reviews, evidence.clone()),
@@ -116,6 +114,9 @@ fn run(
     progress.finish();
 
     let (audited, records): (Vec<HostReport>, Vec<Saved>) = done.into_iter().unzip();
+    for (host, audited) in hosts.iter().zip(&audited) {
+        announce_recorded(console.stderr, host, audited.host_key.as_ref());
+    }
     // Every host is done (or interrupted): the set is complete. A set that
     // cannot be written does not cost the reports: they say it is missing.
     let saved = evidence.map_or(Ok(()), |set| set.commit(records.into_iter().flatten().collect()));
@@ -266,7 +267,7 @@ fn render(args: &ReportArgs, console: &mut Console) -> Result<ExitCode, Error> {
 }
 
 /// Whether two paths name one existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (std::fs::metadata(a), std::fs::metadata(b)) {
         (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
@@ -338,12 +339,12 @@ fn list_benchmarks(stdout: &mut dyn Write) -> Result<ExitCode, Error> {
 fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Error> {
     let mut problems = Vec::new();
     let mut text = String::new();
-    match load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref()) {
+    match load_inventory(&args.source) {
         Ok(inventory) => {
-            warn(console.stderr, &inventory, &args.inventory_kind);
+            warn(console.stderr, &inventory, &args.source.inventory_kind);
             text.push_str(&format!(
                 "inventory {}: {} hosts, valid\n",
-                args.inventory.display(),
+                args.source.inventory.display(),
                 inventory.hosts.len()
             ))
         }
@@ -363,20 +364,34 @@ fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Erro
     }
 }
 
-/// Inventory warnings go to standard error, before anything else happens.
-fn load_inventory(
-    path: &Path,
-    kind: &InventoryKindArgs,
-    ssh_config: Option<&Path>,
-) -> Result<inventory::Inventory, inventory::InventoryErrors> {
+/// The inventory as `--inventory` and its options say to read it.
+pub(crate) fn load_inventory(args: &InventoryArgs) -> Result<inventory::Inventory, inventory::InventoryErrors> {
+    let kind = &args.inventory_kind;
     let format = inventory::Format::from_name(&kind.inventory_format).expect("clap accepts only the format names");
-    inventory::load_as(path, format, kind.role_map.as_deref(), ssh_config)
+    inventory::load_as(&args.inventory, format, kind.role_map.as_deref(), args.ssh_config.as_deref())
+}
+
+/// A host key that `accept-new` recorded in this run is said on stderr, in
+/// host order once every host is done, for the operator to compare with the
+/// host's own.
+pub(crate) fn announce_recorded(stderr: &mut dyn Write, host: &Host, key: Option<&crate::transport::HostKeyInfo>) {
+    if let Some(notice) = key.and_then(|key| key.recorded_notice(host)) {
+        let _ = writeln!(stderr, "hardbench: {}", crate::report::sanitize::sanitize(&notice));
+    }
+}
+
+/// The hosts `run` and `check-access` contact: those `--limit` names (all
+/// without it) in `--shard`'s share. A host's share is decided by its name
+/// alone, so the two commute and a host's shard does not depend on the others.
+pub(crate) fn contacted<'i>(inventory: &'i inventory::Inventory, contact: &ContactArgs) -> Result<Vec<&'i Host>, inventory::UnknownHosts> {
+    let hosts = inventory.select(&contact.limit)?;
+    Ok(hosts.into_iter().filter(|host| contact.shard.shard.is_none_or(|s| s.holds(&host.name))).collect())
 }
 
 /// The inventory's warnings, and the role map found beside it when
 /// `--role-map` named none: it changes roles and settings, so it is never
-/// used silently.
-fn warn(stderr: &mut dyn Write, inventory: &inventory::Inventory, kind: &InventoryKindArgs) {
+/// used silently. Before anything else happens.
+pub(crate) fn warn(stderr: &mut dyn Write, inventory: &inventory::Inventory, kind: &InventoryKindArgs) {
     for warning in &inventory.warnings {
         let _ = writeln!(stderr, "hardbench: warning: {warning}");
     }

@@ -31,6 +31,30 @@ pub struct HostKeyInfo {
     pub algorithm: String,
     /// `SHA256:` followed by unpadded base64, as `ssh-keygen -l` prints it.
     pub fingerprint: String,
+    /// Whether this run recorded the key in known_hosts (`accept-new`, a
+    /// host not known before): trusted on first use, not verified. Absent
+    /// from reports written before it was added, which read as `false`.
+    #[serde(default)]
+    pub recorded: bool,
+}
+
+impl HostKeyInfo {
+    /// What is said on stderr when the key of `host` was recorded in this
+    /// run, so that the operator can compare it with the host's own
+    /// (`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on it).
+    pub fn recorded_notice(&self, host: &Host) -> Option<String> {
+        self.recorded.then(|| {
+            format!(
+                "recorded the host key of {} ({}:{}) in {} (accept-new): {} {}",
+                host.name,
+                host.address,
+                host.port,
+                host.known_hosts.display(),
+                self.algorithm,
+                self.fingerprint
+            )
+        })
+    }
 }
 
 /// Why a host could not be audited. The kind is a stable, countable name;

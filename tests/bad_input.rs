@@ -129,6 +129,15 @@ fn bad_inventories_and_outputs_are_refused_before_any_host_is_contacted() {
     // A check id that no benchmark knows.
     case(&["run", "--inventory", &good, "--check", "9.9.9"], &["9.9.9"]);
 
+    // check-access reads the inventory and checks --json as run does, and
+    // never writes its JSON over the inventory.
+    let path = write(d, "access-port.toml", "[[hosts]]\nname = \"a\"\naddress = \"127.0.43.1\"\nport = 70000\n");
+    case(&["check-access", "--inventory", &path], &[&format!("{path}:4:8: hosts[0].port")]);
+    case(&["check-access", "--inventory", &good, "--json", "/dev/null"], &["--json /dev/null: is a character device"]);
+    case(&["check-access", "--inventory", &good, "--json", &good], &["--inventory and --json both name"]);
+    case(&["check-access", "--inventory", &good, "--limit", "nobody"], &["nobody"]);
+    assert!(std::fs::read_to_string(&good).unwrap().starts_with("[defaults]"), "the inventory is intact");
+
     std::thread::sleep(Duration::from_millis(100));
     assert!(listener.accept().is_err(), "a host was contacted despite bad input");
 }

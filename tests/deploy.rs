@@ -154,8 +154,8 @@ fn the_indexed_job_passes_each_pod_its_shard_and_the_merge_reads_every_shard() {
         // Kubernetes expands $(JOB_COMPLETION_INDEX) from the container's env.
         let expanded: Vec<String> = args.iter().map(|a| a.replace("$(JOB_COMPLETION_INDEX)", &index.to_string())).collect();
         let Command::Run(run) = parse(&expanded) else { panic!("{expanded:?} is not a run") };
-        assert_eq!(run.shard.shard, Some(Shard { index, count }));
-        let inventory = run.inventory.strip_prefix(&paths["inventory"]).expect("the inventory is the ConfigMap's");
+        assert_eq!(run.contact.shard.shard, Some(Shard { index, count }));
+        let inventory = run.source.inventory.strip_prefix(&paths["inventory"]).expect("the inventory is the ConfigMap's");
         assert!(configmap["data"][inventory.to_str().unwrap()].is_string(), "{} in the ConfigMap", inventory.display());
         let json = run.output.json.expect("a JSON report per shard");
         assert!(json.starts_with(&paths["reports"]), "{}", json.display());
@@ -245,7 +245,7 @@ fn the_systemd_units_verify_and_run_a_command_hardbench_accepts() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("Unknown key 'Persistant'"), "{output:?}");
 
     let Command::Run(run) = parse(&exec[1..]) else { panic!("{exec:?} is not a run") };
-    assert!(run.no_progress);
+    assert!(run.contact.no_progress);
     let writable: Vec<&str> = value(&service, "ReadWritePaths").split(' ').collect();
     let outputs = [run.output.json, run.output.junit, run.output.html, run.output.metrics, run.save_facts];
     for output in outputs {

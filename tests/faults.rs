@@ -11,9 +11,9 @@
 
 mod common;
 
+use common::fault_hosts::{fingerprint, silent_listener, ssh_keygen};
 use common::{assert_well_formed_xml, text, Lab};
 use serde_json::Value;
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -65,21 +65,6 @@ fn fault(host: &'static str, kind: &'static str, reasons: &[&str], bound: Bound)
     Fault { host, kind, reasons: reasons.iter().map(|r| r.to_string()).collect(), bound }
 }
 
-fn ssh_keygen(path: &Path) {
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "", "-f"])
-        .arg(path)
-        .status()
-        .expect("ssh-keygen runs");
-    assert!(status.success());
-}
-
-/// `SHA256:…` of a public key file, as OpenSSH shows it.
-fn fingerprint(public_key: &Path) -> String {
-    let output = Command::new("ssh-keygen").arg("-lf").arg(public_key).output().expect("ssh-keygen runs");
-    String::from_utf8(output.stdout).unwrap().split_whitespace().nth(1).expect("a fingerprint").to_string()
-}
-
 fn host<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["hosts"]
         .as_array()
@@ -102,15 +87,8 @@ fn every_fault_is_a_bounded_host_error_and_the_rest_is_audited() {
     let lab = Lab::up_on(&state.path().join("lab"), NET, &PROFILES);
     let dir = state.path();
 
-    // Fault 2: a listener that accepts TCP and never speaks. The thread
-    // holds each connection open until the test process ends.
-    let silent = TcpListener::bind(format!("127.0.{NET}.250:2222")).unwrap();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in silent.incoming().flatten() {
-            held.push(stream);
-        }
-    });
+    // Fault 2: a listener that accepts TCP and never speaks.
+    silent_listener(&format!("127.0.{NET}.250:2222"));
 
     let wrong_key = dir.join("wrong_key");
     ssh_keygen(&wrong_key);

@@ -140,6 +140,15 @@ fn write_host(report: &Report, host: &HostReport, out: &mut dyn io::Write, style
     let Some(results) = write_host_line(host, out, style)? else {
         return Ok(());
     };
+    if let Some(key) = host.host_key.as_ref().filter(|key| key.recorded) {
+        let note = format!(
+            "host key {} {} recorded in known_hosts by this run (accept-new): trusted on first use, not verified",
+            key.algorithm, key.fingerprint
+        );
+        for line in wrap("  note: ", &sanitize(&note), WIDTH) {
+            writeln!(out, "{line}")?;
+        }
+    }
     for note in &host.notes {
         for line in wrap("  note: ", note, WIDTH) {
             writeln!(out, "{line}")?;
@@ -694,6 +703,26 @@ not audited: gone [connect] refused
         let text = render(&report, PLAIN);
         assert!(text.contains("  MANUAL 4.2.4 Read-only port; observed: 0\n"), "{text}");
         assert!(text.contains("  MANUAL 4.2.8 Event QPS [Level 2]; observed: 5\n"), "{text}");
+    }
+
+    /// A key that `accept-new` recorded in this run is noted under its
+    /// host, and no other key is.
+    #[test]
+    fn a_host_key_recorded_in_this_run_is_noted() {
+        let mut report = sample::report();
+        assert!(!render(&report, PLAIN).contains("recorded in"));
+        report.hosts[0].host_key.as_mut().expect("the sample has a host key").recorded = true;
+        let text = render(&report, PLAIN);
+        let host = text.lines().position(|line| line.starts_with(&report.hosts[0].name)).expect("the host's line");
+        let note: Vec<&str> = text.lines().skip(host + 1).take(2).collect();
+        assert_eq!(
+            note,
+            [
+                "  note: host key ssh-ed25519 SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s recorded in",
+                "        known_hosts by this run (accept-new): trusted on first use, not verified"
+            ]
+        );
+        assert_eq!(text.matches("recorded in").count(), 1, "{text}");
     }
 
     #[test]

@@ -530,7 +530,10 @@ fn hosts(page: &Page) -> Markup {
                             td {
                                 @if let Some(name) = &host.reported_hostname { "hostname " (Shown(name)) br; }
                                 @if let Some(id) = &host.machine_id { span.mono { "machine-id " (Shown(id)) } br; }
-                                @if let Some(key) = &host.host_key { span.mono { (Shown(&key.algorithm)) " " (Shown(&key.fingerprint)) } }
+                                @if let Some(key) = &host.host_key {
+                                    span.mono { (Shown(&key.algorithm)) " " (Shown(&key.fingerprint)) }
+                                    @if key.recorded { br; span.note { "recorded in known_hosts by this run (accept-new)" } }
+                                }
                             }
                             td {
                                 @if let Some(b) = &host.benchmark {
@@ -1246,6 +1249,21 @@ mod tests {
             assert!(!outside_script.contains(needle), "{needle} in the page");
         }
         assert_eq!(page.matches("href=").count(), 1, "the data: icon only");
+    }
+
+    /// A key that `accept-new` recorded in this run is trusted on first
+    /// use only: the page says so beside it, and of no other key.
+    #[test]
+    fn a_host_key_recorded_in_this_run_is_marked() {
+        let mut report = sample::report();
+        let mark = "recorded in known_hosts by this run (accept-new)";
+        assert!(!render(&report).contains(mark));
+        report.hosts[0].host_key.as_mut().expect("the sample has a host key").recorded = true;
+        let page = render(&report);
+        let hosts = between(&page, "<section id=\"hosts\">", "</section>");
+        let expected = format!("SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s</span><br><span class=\"note\">{mark}</span>");
+        assert!(hosts.contains(&expected), "{hosts}");
+        assert_eq!(page.matches(mark).count(), 1);
     }
 
     #[test]

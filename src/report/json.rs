@@ -30,6 +30,10 @@
 //! `fail_on` says what `exit_code` follows (`fail`, or `regression` under
 //! `--fail-on regression`); `diff` is the comparison with `--baseline`, the
 //! body of a `hardbench.diff/v1` document (`json/diff.rs`), or `null`.
+//!
+//! Added to v1 with `check-access`: a host key's `recorded`, `true` when
+//! this run recorded the key in known_hosts under `accept-new` (trusted on
+//! first use); a report without it reads as `false`.
 
 use crate::component::Role;
 use crate::facts::{Impostor, StartedBy};
@@ -42,6 +46,7 @@ use serde::{Serialize, Serializer};
 use std::io;
 use std::marker::PhantomData;
 
+pub mod access;
 pub mod diff;
 mod pretty;
 pub mod read;
@@ -282,6 +287,7 @@ struct HostError<'a> {
 struct HostKey<'a> {
     algorithm: &'a str,
     fingerprint: &'a str,
+    recorded: bool,
 }
 
 #[derive(Serialize)]
@@ -521,6 +527,7 @@ impl<'a> Host<'a> {
             host_key: host.host_key.as_ref().map(|key| HostKey {
                 algorithm: &key.algorithm,
                 fingerprint: &key.fingerprint,
+                recorded: key.recorded,
             }),
             benchmark: host.benchmark.as_ref().map(Benchmark::from),
             kubernetes_version: host.kubernetes_version.as_deref(),
@@ -808,7 +815,8 @@ mod tests {
       "machine_id": "0123456789abcdef0123456789abcdef",
       "host_key": {
         "algorithm": "ssh-ed25519",
-        "fingerprint": "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
+        "fingerprint": "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+        "recorded": false
       },
       "benchmark": {
         "id": "cis-1.12",

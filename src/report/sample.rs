@@ -106,6 +106,7 @@ pub(crate) fn ok_host(
         host_key: Some(HostKeyInfo {
             algorithm: "ssh-ed25519".to_owned(),
             fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".to_owned(),
+            recorded: false,
         }),
         benchmark: Some(benchmark()),
         kubernetes_version: Some("v1.33.4".to_owned()),

@@ -346,6 +346,7 @@ fn verify_host_key(
     let info = HostKeyInfo {
         algorithm: algorithm.clone(),
         fingerprint: known_hosts::fingerprint(&blob),
+        recorded: false,
     };
     let offered = format!("{} {}", info.algorithm, info.fingerprint);
     let file = host.known_hosts.display();
@@ -355,7 +356,8 @@ fn verify_host_key(
         // inventory entry for this address may have recorded it meanwhile.
         (Verdict::NotFound, HostKeyPolicy::AcceptNew) => {
             match known_hosts::record(&host.known_hosts, &name, &algorithm, &blob) {
-                Ok(Recorded::Added | Recorded::AlreadyTrusted) => return Ok(info),
+                Ok(Recorded::Added) => return Ok(HostKeyInfo { recorded: true, ..info }),
+                Ok(Recorded::AlreadyTrusted) => return Ok(info),
                 Ok(Recorded::Refused(verdict)) => verdict,
                 Err(e) => {
                     return Err(bastion(host, &e, "cannot record the host key").unwrap_or_else(|| {

@@ -7,6 +7,7 @@
 pub mod agent;
 pub mod answers;
 pub mod browser;
+pub mod fault_hosts;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -871,6 +871,7 @@ mod tests {
         let worker = report.hosts[1].result.as_mut().unwrap();
         worker[1].waiver = Some(outcome::Covered { index: 1, effect: Effect::Expired });
         report.baseline = Some(domain_diff::Baseline { diff: sample::diff(), fail_on: FailOn::Regression });
+        report.hosts[0].host_key.as_mut().expect("the sample's control plane has a host key").recorded = true;
         report
     }
 
@@ -902,7 +903,8 @@ mod tests {
     }
 
     /// A report written before the fields added to v1 (no invocation,
-    /// rules, verdicts, fail_on or diff) reads as one without them.
+    /// rules, verdicts, fail_on, diff or a host key's `recorded`) reads as
+    /// one without them.
     #[test]
     fn a_report_from_before_the_added_fields_reads() {
         let report = sample::report();
@@ -910,6 +912,7 @@ mod tests {
             for key in ["invocation", "waivers", "attestations", "fail_on", "diff"] {
                 doc.as_object_mut().unwrap().remove(key).expect(key);
             }
+            doc["hosts"][0]["host_key"].as_object_mut().unwrap().remove("recorded").expect("recorded");
             for result in doc["hosts"][0]["results"].as_array_mut().unwrap() {
                 result.as_object_mut().unwrap().remove("verdict").expect("verdict");
             }
