@@ -63,6 +63,7 @@ pub fn execute(
         Command::Report(args) => render(&args, console),
         Command::Diff(args) => crate::diff::command::execute(&args, console),
         Command::Verify(args) => crate::bundle::execute(&args, console),
+        Command::PrintScript(args) => crate::print_script::execute(&args, console.stdout),
     }
 }
 

@@ -65,7 +65,7 @@ impl fmt::Display for Become {
 
 /// Checks the path after `sudo-script:`.
 fn script_path(path: &str) -> Result<(), String> {
-    let invalid = |why: &str| Err(format!("invalid become \"{SCRIPT_PREFIX}{path}\": {why}"));
+    let invalid = |why: &str| Err(format!("invalid become {:?}: {why}", format!("{SCRIPT_PREFIX}{path}")));
     if path.is_empty() {
         return invalid("the path of the installed script is missing (e.g. sudo-script:/usr/local/libexec/hardbench-gather)");
     }
