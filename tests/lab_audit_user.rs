@@ -9,7 +9,9 @@
 //!   hashes, and the script where the audit user could change it (the file
 //!   or the directory above it) is refused, never run;
 //! - the same install on a host whose stat and sha256sum are busybox's
-//!   (audit-script-busybox).
+//!   (audit-script-busybox), and on one whose stat never ends for the
+//!   script (audit-script-flood): past its deadline, the script's hang-up
+//!   watch stops it, run as an installed file as under `sh -s`.
 
 mod common;
 
@@ -18,6 +20,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 const INSTALLED: &str = "/usr/local/libexec/hardbench-gather";
 
@@ -66,6 +69,8 @@ fn inventory(lab: &Path) -> String {
     text += &host("sudo", "127.0.32.1", "sudo");
     text += &host("pinned", "127.0.32.2", &pinned(INSTALLED));
     text += &host("pinned-busybox", "127.0.32.3", &pinned(INSTALLED));
+    text += &host("pinned-flood", "127.0.32.4", &pinned(INSTALLED));
+    text += "command_timeout = \"3s\"\n";
     text += &host("shell-on-pinned", "127.0.32.2", "sudo");
     text += &host("old", "127.0.32.2", &pinned("/usr/local/libexec/hardbench-gather-old"));
     text += &host("theirs", "127.0.32.2", &pinned("/usr/local/libexec/hardbench-gather-theirs"));
@@ -103,7 +108,7 @@ fn the_audit_user_with_sudo_sh_and_with_the_installed_script() {
         &state.path().join("lab"),
         32,
         &["--script", script.to_str().unwrap()],
-        &["audit-sudo", "audit-script", "audit-script-busybox"],
+        &["audit-sudo", "audit-script", "audit-script-busybox", "audit-script-flood"],
     );
 
     // The key as the guide installs it: usable from the bastion only
@@ -142,7 +147,8 @@ fn the_audit_user_with_sudo_sh_and_with_the_installed_script() {
     assert_eq!(validated.status.code(), Some(0), "{}", text(&validated));
 
     let audit = Audit::run(&inventory_path, &state.path().join("out"), &[]);
-    // Four hosts cannot be audited: exit 3.
+    let run_ended = Instant::now();
+    // Five hosts cannot be audited: exit 3.
     assert_eq!(audit.output.status.code(), Some(3), "{}", text(&audit.output));
     let report = audit.report();
     let host = |name: &str| report["hosts"].as_array().unwrap().iter().find(|h| h["name"] == name).unwrap().clone();
@@ -216,9 +222,56 @@ fn the_audit_user_with_sudo_sh_and_with_the_installed_script() {
         assert_eq!(refused["results"], serde_json::json!([]), "{refused:#}");
     }
 
+    // The script whose stat never ends timed out, and its hang-up watch
+    // stopped it and what it started: nothing of the audit is left on the
+    // host (no sshd session, wrapper, sudo, script or stat).
+    let flood = host("pinned-flood");
+    assert_eq!((&flood["status"], &flood["error"]["kind"]), (&Value::from("error"), &Value::from("timeout")), "{flood:#}");
+    let namespace = pid_namespace(&lab, 3);
+    loop {
+        let left = audit_processes(&namespace);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            run_ended.elapsed() < Duration::from_secs(3),
+            "still running 3s after the run ended:\n{}",
+            left.join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
     // From another address, the key is refused: `from=` is what limits it.
     std::fs::write(&authorized_keys, format!("from=\"192.0.2.1\",restrict {public}")).unwrap();
     let elsewhere = ssh(&lab.dir, "127.0.32.1", "true", "");
     assert_eq!(elsewhere.status.code(), Some(255), "{}", text(&elsewhere));
     assert!(String::from_utf8_lossy(&elsewhere.stderr).contains("Permission denied"), "{}", text(&elsewhere));
+}
+
+/// The PID namespace of the lab's host number `index` (in up.sh's order).
+fn pid_namespace(lab: &Lab, index: usize) -> std::path::PathBuf {
+    let pids = std::fs::read_to_string(lab.dir.join("pids")).unwrap();
+    let unshare = pids.lines().nth(index).expect("a pid per host").trim().to_string();
+    let children = std::fs::read_to_string(format!("/proc/{unshare}/task/{unshare}/children")).unwrap();
+    let init = children.split_whitespace().next().expect("the host's PID 1");
+    std::fs::read_link(format!("/proc/{init}/ns/pid")).unwrap()
+}
+
+/// The audit's processes in a PID namespace: sshd sessions for the audit
+/// user, the wrapper, sudo, the installed script's shell and stat.
+fn audit_processes(namespace: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if std::fs::read_link(entry.path().join("ns/pid")).ok().as_deref() != Some(namespace) {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if ["hardbench-gather", "hardbench-sudo-script", "sudo ", "stat", "sleep"].iter().any(|p| cmdline.contains(p))
+            || cmdline.starts_with("sshd: hbaudit")
+        {
+            found.push(format!("{}: {cmdline}", entry.file_name().to_string_lossy()));
+        }
+    }
+    found
 }
