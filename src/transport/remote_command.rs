@@ -237,6 +237,9 @@ mod tests {
         );
         // One line: any login shell passes it on unchanged inside the quotes.
         assert!(!WRAPPER.contains('\n'), "{WRAPPER}");
+        // Its refusals are what `refusal` reads.
+        let refuse = format!(r#"refuse() {{ printf '{REFUSED}%s\n' "$*" >&2; exit {REFUSED_STATUS}; }}; "#);
+        assert!(WRAPPER.contains(&refuse), "{WRAPPER}");
     }
 
     #[test]
