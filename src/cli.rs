@@ -50,7 +50,8 @@ pub enum Command {
         "  hardbench run --inventory prod.toml --json report.json --junit report.xml --no-progress\n",
         "  hardbench run --inventory prod.toml --limit cp-1,cp-2 --check 1.2 --skip 1.2.1\n",
         "  hardbench run --inventory kubespray/inventory.ini --role-map roles.toml\n",
-        "  hardbench run --inventory prod.toml --baseline last.json --fail-on regression --json last.json\n\n",
+        "  hardbench run --inventory prod.toml --baseline last.json --fail-on regression --json last.json\n",
+        "  hardbench run --inventory prod.toml --shard $(JOB_COMPLETION_INDEX)/3 --json /reports/shard-$(JOB_COMPLETION_INDEX).json\n\n",
         exit_codes!()))]
     Run(RunArgs),
     /// Evaluate facts saved by `run --save-facts` again, offline, without contacting any host.
@@ -83,6 +84,21 @@ into warn or waived is listed but does not fail a run, so it does not fail this 
 2  bad input: a report unreadable or not a hardbench JSON report, or --json unusable (nothing is written)\n  \
 4  the --json file could not be written")]
     Diff(DiffArgs),
+    /// Join the reports of the shards of one audit (`run --shard I/N`) into one report, or their
+    /// saved facts (`--facts DIR... --save-facts OUT`) into one saved set.
+    #[command(after_help = "Examples:\n  \
+hardbench merge shard-0.json shard-1.json shard-2.json --json report.json --junit report.xml\n  \
+hardbench merge /reports/shard-*.json --baseline last.json --fail-on regression --json last.json\n  \
+hardbench merge --facts facts-0 facts-1 facts-2 --save-facts facts && hardbench evaluate --facts facts\n\n\
+The inputs must be every shard of one split (I = 0 to N-1 of one N, each once) of one audit: the same \
+inventory (by sha256), hardbench version, command, --benchmark, --level, --check, --skip, --limit, \
+waivers and attestations. A missing shard is refused, not warned about: its hosts would be left out of a \
+report that looks whole. Hosts come in shard order, each shard's in inventory order. --baseline and \
+--fail-on apply to the merged report (shard reports made with --baseline are refused).\n\n\
+Exit codes: those of `run`, decided from the merged report as for a run over every host; 2 when the \
+inputs are not the shards of one audit (each file named; nothing is written). With --facts: 0 when the \
+set is written, 2 when refused, 4 when it could not be written (OUT is left as it was).")]
+    Merge(MergeArgs),
     /// Render a JSON report saved by `run` or `evaluate` (`--json`) again, as HTML for an auditor.
     #[command(after_help = "Example:\n  hardbench report report.json --html report.html\n\n\
 Exit code 0 when the page is written; 2 when REPORT.json is not a hardbench JSON report or FILE cannot \
@@ -140,6 +156,8 @@ pub struct RunArgs {
     /// Audit only these inventory hosts, comma-separated, e.g. `--limit cp-1,worker-2`.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub limit: Vec<String>,
+    #[command(flatten)]
+    pub shard: ShardArgs,
     /// Also save the gathered facts as one set in DIR, replaced whole (a file per host and `_index.json`), for evidence and `hardbench evaluate`.
     #[arg(long, value_name = "DIR", conflicts_with = "evidence")]
     pub save_facts: Option<PathBuf>,
@@ -156,6 +174,8 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "DIR")]
     pub facts: PathBuf,
     #[command(flatten)]
+    pub shard: ShardArgs,
+    #[command(flatten)]
     pub selection: SelectionArgs,
     #[command(flatten)]
     pub review: ReviewArgs,
@@ -165,6 +185,18 @@ pub struct EvaluateArgs {
     pub baseline: BaselineArgs,
     #[command(flatten)]
     pub evidence: EvidenceArgs,
+}
+
+/// `--shard I/N` (`shard.rs`).
+#[derive(Debug, Args)]
+pub struct ShardArgs {
+    /// Audit only shard I of N (I counts from 0): the hosts whose name hashes to I (the first 8 bytes
+    /// of its SHA-256, mod N), so that N runs cover the inventory exactly once and a host keeps its
+    /// shard when others are added. In a Kubernetes Indexed Job pass `--shard $(JOB_COMPLETION_INDEX)/N`
+    /// as it is. Join the N JSON reports with `hardbench merge`. A shard with no host writes an empty
+    /// report and exits 0, e.g. `--shard 0/3`.
+    #[arg(long, value_name = "I/N", value_parser = crate::shard::Shard::parse)]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// The evidence bundle (`bundle.rs`).
@@ -315,6 +347,33 @@ pub struct DiffArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("inputs").required(true).args(["reports", "facts"])))]
+pub struct MergeArgs {
+    /// The shards' JSON reports (`run --shard I/N --json FILE`), in any order, e.g. `shard-*.json`.
+    #[arg(value_name = "REPORT.json", conflicts_with = "facts")]
+    pub reports: Vec<PathBuf>,
+    /// Instead of reports: the shards' saved-facts sets (`run --shard I/N --save-facts DIR`), joined
+    /// into the one set `--save-facts` names, which `hardbench evaluate --facts` reads as a run over
+    /// every host, e.g. `--facts facts-0 facts-1 --save-facts facts`.
+    #[arg(
+        long,
+        value_name = "DIR",
+        num_args = 1..,
+        requires = "save_facts",
+        conflicts_with_all = ["json", "junit", "html", "metrics", "summary", "baseline"]
+    )]
+    pub facts: Vec<PathBuf>,
+    /// Where `--facts` writes the merged set: a new directory, an empty one, or a set hardbench
+    /// wrote (replaced whole), e.g. `--save-facts facts`.
+    #[arg(long, value_name = "OUT", requires = "facts")]
+    pub save_facts: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct ReportArgs {
     /// A JSON report written by `run` or `evaluate` with `--json`, e.g. `report.json`.
     #[arg(value_name = "REPORT.json")]
@@ -368,7 +427,8 @@ pub struct InventoryKindArgs {
     pub inventory_format: String,
     /// For an Ansible inventory: a TOML file mapping groups to roles (`[ansible] groups = {
     /// my_cp = ["control-plane", "etcd"] }`) and, in `[defaults]`, the settings Ansible has no
-    /// variable for (known_hosts, host_key_policy, timeouts), e.g. `--role-map roles.toml`.
+    /// variable for (known_hosts, host_key_policy, timeouts), e.g. `--role-map roles.toml`;
+    /// without it, a `hardbench.toml` beside the inventory is read.
     #[arg(long, value_name = "FILE")]
     pub role_map: Option<PathBuf>,
 }
@@ -396,5 +456,41 @@ mod tests {
         assert_eq!(fail_on(parse(&["--fail-on", "fail"]).unwrap()), (false, FailOn::Fail));
         assert_eq!(fail_on(parse(&["--fail-on", "regression", "--baseline", "b.json"]).unwrap()), (true, FailOn::Regression));
         assert_eq!(parse(&["--fail-on", "regressions"]).unwrap_err().kind(), clap::error::ErrorKind::InvalidValue);
+    }
+
+    /// `merge` takes reports, or saved sets with where to put their merge;
+    /// never both, and the report flags only with reports. A bad `--shard`
+    /// names the flag. clap's refusals are exit status 2.
+    #[test]
+    fn merge_takes_reports_or_saved_sets_and_shard_is_checked_by_name() {
+        use clap::error::ErrorKind;
+        let merge = |args: &[&str]| Cli::try_parse_from([&["hardbench", "merge"], args].concat());
+        for (args, refused) in [
+            (&[][..], Some(ErrorKind::MissingRequiredArgument)),
+            (&["a.json", "b.json", "--json", "-", "--baseline", "old.json"][..], None),
+            (&["--facts", "f0", "f1", "--save-facts", "f"][..], None),
+            (&["--facts", "f0", "f1"][..], Some(ErrorKind::MissingRequiredArgument)),
+            (&["--save-facts", "f"][..], Some(ErrorKind::MissingRequiredArgument)),
+            (&["a.json", "--facts", "f0", "--save-facts", "f"][..], Some(ErrorKind::ArgumentConflict)),
+            (&["--facts", "f0", "--save-facts", "f", "--json", "r.json"][..], Some(ErrorKind::ArgumentConflict)),
+        ] {
+            match (merge(args), refused) {
+                (Ok(_), None) => {}
+                (Err(error), Some(kind)) => assert_eq!((error.kind(), error.exit_code()), (kind, 2), "{args:?}: {error}"),
+                (result, refused) => panic!("{args:?}: {result:?}, expected {refused:?}"),
+            }
+        }
+        let Command::Merge(args) = merge(&["--facts", "f0", "f1", "--save-facts", "f"]).unwrap().command else { unreachable!() };
+        assert_eq!((args.facts.len(), args.reports.len()), (2, 0));
+
+        let run = |shard: &str| Cli::try_parse_from(["hardbench", "run", "--inventory", "i.toml", "--shard", shard]);
+        let Command::Run(args) = run("2/3").unwrap().command else { unreachable!() };
+        assert_eq!(args.shard.shard, Some(crate::shard::Shard { index: 2, count: 3 }));
+        let error = run("3/3").unwrap_err();
+        assert_eq!((error.kind(), error.exit_code()), (ErrorKind::ValueValidation, 2));
+        assert!(error.to_string().contains("invalid value '3/3' for '--shard <I/N>': I is 3"), "{error}");
+        let evaluate = Cli::try_parse_from(["hardbench", "evaluate", "--facts", "f", "--shard", "0/2"]).unwrap();
+        let Command::Evaluate(args) = evaluate.command else { unreachable!() };
+        assert_eq!(args.shard.shard, Some(crate::shard::Shard { index: 0, count: 2 }));
     }
 }

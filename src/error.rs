@@ -42,6 +42,16 @@ pub enum Error {
     /// or verified (`hardbench verify`).
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
+    /// `evaluate --shard` of a set that is already one shard's.
+    #[error(
+        "--shard {asked}: {} holds the facts of shard {saved} only; evaluate it without --shard (its report is shard {saved}'s)",
+        dir.display()
+    )]
+    ShardOfShard { dir: std::path::PathBuf, saved: crate::shard::Shard, asked: crate::shard::Shard },
+    /// `hardbench merge` was given reports or saved sets that are not the
+    /// shards of one audit.
+    #[error(transparent)]
+    Merge(#[from] crate::merge::MergeError),
     /// A JSON report given to read (`hardbench diff`, `--baseline`) is unusable.
     #[error(transparent)]
     Report(#[from] crate::report::json::read::ReadError),

@@ -22,7 +22,7 @@ mod regular;
 mod set;
 mod staging;
 
-pub use index::{HostRecord, HostStatus, Index, INDEX_FILE, INDEX_SCHEMA};
+pub use index::{HostRecord, HostStatus, Index, Origin, INDEX_FILE, INDEX_SCHEMA};
 pub use name::for_host as file_name;
 pub use regular::read as read_regular;
 pub use set::SavedSet;

@@ -39,7 +39,15 @@ pub struct Inventory {
     /// Problems that do not stop an audit but that the user must see (a
     /// private key others can read): `validate` and `run` print them.
     pub warnings: Vec<InventoryError>,
+    /// The role map an Ansible inventory was read with: `--role-map`, or
+    /// the `hardbench.toml` found beside the inventory (`ROLE_MAP_BESIDE`).
+    pub role_map: Option<PathBuf>,
 }
+
+/// The role map an Ansible inventory is read with when `--role-map` names
+/// none: a file of this name in the inventory's directory, as Ansible's
+/// own settings sit beside a project's inventory (`ansible.cfg`).
+pub const ROLE_MAP_BESIDE: &str = "hardbench.toml";
 
 /// One host, with every connection setting resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,6 +201,13 @@ pub fn load_as(
         ssh_config: ssh_config.map(Path::to_path_buf),
         ..Env::from_process()
     };
+    // Only an Ansible inventory looks for a role map beside it: a TOML
+    // inventory sets roles per host, and `--role-map` with one is refused.
+    let beside = match (format, role_map) {
+        (Format::Ansible, None) => path.with_file_name(ROLE_MAP_BESIDE),
+        _ => PathBuf::new(),
+    };
+    let role_map = role_map.or_else(|| beside.is_file().then_some(beside.as_path()));
     match (format, role_map) {
         (Format::Ansible, Some(map)) => {
             let map_text = read(map)?;
@@ -334,6 +349,45 @@ mod tests {
         assert_eq!(Probe::path(dir.path()), Probe::NotAFile);
         assert_eq!(Probe::path(&dir.path().join("none")), Probe::Missing);
         assert!(matches!(Probe::path(&file.join("below")), Probe::Unreadable(_)));
+    }
+
+    /// An Ansible inventory is read with the `hardbench.toml` beside it
+    /// when `--role-map` names none; a named one wins, and a TOML inventory
+    /// never reads it.
+    #[test]
+    fn an_ansible_inventory_takes_the_role_map_beside_it() {
+        use crate::component::Role;
+        let dir = tempfile::tempdir().unwrap();
+        let ini = dir.path().join("hosts.ini");
+        std::fs::write(&ini, "[my_cp]\nnode1 ansible_host=10.0.0.1\n").unwrap();
+        std::fs::write(dir.path().join("kh"), "10.0.0.1 ssh-ed25519 AAAA\n").unwrap();
+        let beside = dir.path().join(ROLE_MAP_BESIDE);
+        let map = |roles: &str| {
+            format!("[ansible]\ngroups = {{ my_cp = [{roles}] }}\n[defaults]\nuser = \"audit\"\nknown_hosts = \"kh\"\n")
+        };
+        std::fs::write(&beside, map("\"control-plane\", \"etcd\"")).unwrap();
+        let roles = |inventory: &Inventory| inventory.hosts[0].roles.clone().unwrap_or_default();
+        let found = load(&ini).unwrap_or_else(|errors| panic!("{errors}"));
+        assert_eq!(found.role_map.as_deref(), Some(beside.as_path()));
+        assert_eq!(roles(&found), [Role::ControlPlane, Role::Etcd]);
+        assert_eq!(found.hosts[0].user, "audit");
+
+        let named = dir.path().join("other.toml");
+        std::fs::write(&named, map("\"worker\"")).unwrap();
+        let chosen = load_as(&ini, Format::Auto, Some(&named), None).unwrap_or_else(|errors| panic!("{errors}"));
+        assert_eq!(chosen.role_map.as_deref(), Some(named.as_path()));
+        assert_eq!(roles(&chosen), [Role::Worker]);
+
+        // A role map beside it that is wrong is an error naming it, not skipped.
+        std::fs::write(&beside, "[ansible]\ngroupz = {}\n").unwrap();
+        let errors = load(&ini).unwrap_err().to_string();
+        assert!(errors.contains(&beside.display().to_string()) && errors.contains("groupz"), "{errors}");
+
+        let toml = dir.path().join("inventory.toml");
+        std::fs::write(&toml, "[defaults]\nknown_hosts = \"kh\"\n[[hosts]]\nname = \"a\"\naddress = \"10.0.0.1\"\nuser = \"u\"\n")
+            .unwrap();
+        let plain = load(&toml).unwrap_or_else(|errors| panic!("{errors}"));
+        assert_eq!(plain.role_map, None);
     }
 
     #[test]

@@ -65,6 +65,8 @@ fn exit_code(error: &Error) -> ExitCode {
         | Error::Report(_)
         | Error::Evidence(_)
         | Error::Bundle(_)
+        | Error::ShardOfShard { .. }
+        | Error::Merge(_)
         | Error::Invalid(_) => ExitCode::BadInput,
     }
 }

@@ -15,7 +15,7 @@ use crate::cli::{
 };
 use crate::diff::baseline::Pending;
 use crate::error::Error;
-use crate::evidence::{EvidenceError, HostRecord, SavedSet, Staging};
+use crate::evidence::{EvidenceError, HostRecord, Origin, SavedSet, Staging};
 use crate::facts::plan;
 use crate::gather::{self, Script};
 use crate::interrupt::{self, Interrupt};
@@ -27,6 +27,7 @@ use crate::report;
 use crate::review::file::{self as review_file, Known};
 use crate::review::{lint, Reviews};
 use crate::select::{Disposition, Selection};
+use crate::shard::Shard;
 use crate::transport::Transport;
 use crate::version;
 use chrono::{DateTime, FixedOffset};
@@ -63,6 +64,7 @@ pub fn execute(
         Command::Report(args) => render(&args, console),
         Command::Diff(args) => crate::diff::command::execute(&args, console),
         Command::Verify(args) => crate::bundle::execute(&args, console),
+        Command::Merge(args) => crate::merge::execute(&args, interrupt, console),
         Command::PrintScript(args) => crate::print_script::execute(&args, console.stdout),
     }
 }
@@ -75,8 +77,11 @@ fn run(
 ) -> Result<ExitCode, Error> {
     let started_at = now();
     let inventory = load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref())?;
-    warn(console.stderr, &inventory.warnings);
+    warn(console.stderr, &inventory, &args.inventory_kind);
     let hosts = inventory.select(&args.limit)?;
+    // The share is decided by each host's name alone: --limit and --shard
+    // commute, and a host's shard does not depend on the others.
+    let hosts: Vec<&Host> = hosts.into_iter().filter(|host| args.shard.shard.is_none_or(|s| s.holds(&host.name))).collect();
     let candidates = Arc::new(candidates(&args.selection)?);
     let names: Vec<String> = inventory.hosts.iter().map(|host| host.name.clone()).collect();
     let (reviews, review_files) = reviews(&args.review, &candidates, Some(&names), started_at)?;
@@ -87,6 +92,7 @@ fn run(
         command: "run".into(),
         limit: args.limit.clone(),
         inventory: Some(InputFile { path: args.inventory.display().to_string(), sha256: inventory.sha256.clone() }),
+        shard: args.shard.shard,
         ..invocation(&args.selection, review_files)
     };
     let bundle = open_bundle(&args.evidence, &args.selection, &args.review, Some(&args.inventory))?;
@@ -94,6 +100,9 @@ fn run(
         Some(bundle) => Some(bundle.facts_staging(started_at)?),
         None => args.save_facts.as_deref().map(|dir| Staging::create(dir, started_at)).transpose()?.map(Arc::new),
     };
+    if let Some(set) = &evidence {
+        set.record_origin(Origin { inventory: invocation.inventory.clone(), shard: args.shard.shard });
+    }
 
     let progress = Arc::new(Progress::new(hosts.len(), !args.no_progress));
     let done = gather::gather_all(
@@ -191,14 +200,22 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
         Some(bundle) => SavedSet::open(&bundle.copy_facts(&set)?)?,
         None => set,
     };
+    let shard = evaluated_shard(args.shard.shard, &set)?;
+    // Rules may name any host of the set, also those of other shards.
     let names: Vec<String> = set.records().iter().map(|record| record.host.clone()).collect();
     let (reviews, review_files) = reviews(&args.review, &candidates, Some(&names), started_at)?;
     let outputs = check_outputs(&args.output)?;
     let baseline = Pending::load(&args.baseline)?;
-    let invocation =
-        Invocation { command: "evaluate".into(), facts: Some(args.facts.display().to_string()), ..invocation(&args.selection, review_files) };
+    let invocation = Invocation {
+        command: "evaluate".into(),
+        facts: Some(args.facts.display().to_string()),
+        inventory: set.index().inventory.clone(),
+        shard,
+        ..invocation(&args.selection, review_files)
+    };
+    let records = set.records().iter().filter(|record| args.shard.shard.is_none_or(|s| s.holds(&record.host)));
     let mut audited = Vec::with_capacity(set.records().len());
-    for record in set.records() {
+    for record in records {
         stop_if_interrupted(interrupt, set.dir())?;
         let (identity, gathering) = set.load(record)?;
         audited.push(audit_reviewed(&identity, &gathering, &candidates, &reviews));
@@ -207,6 +224,17 @@ fn evaluate(args: &EvaluateArgs, interrupt: &Interrupt, console: &mut Console) -
     let mut report = assemble(started_at, invocation, &reviews, audited);
     baseline.attach(&mut report);
     Ok(finish(report, &outputs, bundle, interrupt, console))
+}
+
+/// The share of the inventory an `evaluate` covers: `--shard` of a whole
+/// set, or the shard the set itself was saved from (its report is then
+/// the one that shard's run made). A share of a share has no name a merge
+/// could check, and is refused.
+fn evaluated_shard(asked: Option<Shard>, set: &SavedSet) -> Result<Option<Shard>, Error> {
+    match (asked, set.index().shard) {
+        (Some(asked), Some(saved)) => Err(Error::ShardOfShard { dir: set.dir().to_path_buf(), saved, asked }),
+        (asked, saved) => Ok(asked.or(saved)),
+    }
 }
 
 /// `hardbench report`: a JSON report saved by `run` or `evaluate`, read
@@ -313,7 +341,7 @@ fn validate(args: &ValidateArgs, console: &mut Console) -> Result<ExitCode, Erro
     let mut text = String::new();
     match load_inventory(&args.inventory, &args.inventory_kind, args.ssh_config.as_deref()) {
         Ok(inventory) => {
-            warn(console.stderr, &inventory.warnings);
+            warn(console.stderr, &inventory, &args.inventory_kind);
             text.push_str(&format!(
                 "inventory {}: {} hosts, valid\n",
                 args.inventory.display(),
@@ -346,9 +374,15 @@ fn load_inventory(
     inventory::load_as(path, format, kind.role_map.as_deref(), ssh_config)
 }
 
-fn warn(stderr: &mut dyn Write, warnings: &[inventory::InventoryError]) {
-    for warning in warnings {
+/// The inventory's warnings, and the role map found beside it when
+/// `--role-map` named none: it changes roles and settings, so it is never
+/// used silently.
+fn warn(stderr: &mut dyn Write, inventory: &inventory::Inventory, kind: &InventoryKindArgs) {
+    for warning in &inventory.warnings {
         let _ = writeln!(stderr, "hardbench: warning: {warning}");
+    }
+    if let (Some(map), None) = (&inventory.role_map, &kind.role_map) {
+        let _ = writeln!(stderr, "hardbench: roles and defaults from {}, found beside the inventory", map.display());
     }
 }
 
@@ -390,7 +424,7 @@ fn load_benchmark(id: &str) -> Result<Benchmark, Error> {
 
 /// Where the reports go: each path checked, alone and against the others
 /// (`output::check_all`), before anything is contacted.
-struct Outputs {
+pub(crate) struct Outputs {
     json: Option<Destination>,
     junit: Option<Destination>,
     html: Option<Destination>,
@@ -399,7 +433,7 @@ struct Outputs {
     summary: bool,
 }
 
-fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
+pub(crate) fn check_outputs(output: &OutputArgs) -> Result<Outputs, Error> {
     let named: Vec<(&'static str, &Path)> =
         [("--json", &output.json), ("--junit", &output.junit), ("--html", &output.html), ("--metrics", &output.metrics)]
         .into_iter()
@@ -512,7 +546,7 @@ fn assemble(started_at: DateTime<FixedOffset>, invocation: Invocation, reviews: 
 /// Then lets the report go without freeing it: the process exits next, and
 /// freeing a thousand hosts' results one allocation at a time was an eighth
 /// of offline evaluation.
-fn finish(mut report: Report, outputs: &Outputs, bundle: Option<Bundle>, interrupt: &Interrupt, console: &mut Console) -> ExitCode {
+pub(crate) fn finish(mut report: Report, outputs: &Outputs, bundle: Option<Bundle>, interrupt: &Interrupt, console: &mut Console) -> ExitCode {
     report.interrupted_by = interrupt.decide();
     // The bundle holds the report as decided; a file below that fails
     // later is not evidence about the hosts, and is not in it.

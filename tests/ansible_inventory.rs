@@ -72,6 +72,35 @@ fn validate_accepts_the_kubespray_and_k3s_ansible_sample_layouts() {
     }
 }
 
+/// A `hardbench.toml` beside an Ansible inventory is its role map when
+/// `--role-map` names none, and stderr says that it was used.
+#[test]
+fn the_role_map_beside_the_inventory_is_used_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to) in [("kubespray-inventory.ini", "hosts.ini"), ("defaults.toml", "hardbench.toml"), ("known_hosts", "known_hosts")] {
+        std::fs::copy(data(from), dir.path().join(to)).unwrap();
+    }
+    let inventory = dir.path().join("hosts.ini");
+    let output = hardbench(&["validate", "--inventory", &inventory.display().to_string()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let beside = dir.path().join("hardbench.toml");
+    assert!(
+        stderr.contains(&format!("roles and defaults from {}, found beside the inventory", beside.display())),
+        "{stderr}"
+    );
+    // Named with --role-map, it is no news.
+    let output = hardbench(&[
+        "validate",
+        "--inventory",
+        &inventory.display().to_string(),
+        "--role-map",
+        &beside.display().to_string(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("found beside"), "{}", text(&output));
+}
+
 #[test]
 fn the_format_flags_and_errors_name_file_and_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -216,6 +216,11 @@ fn reevaluate(dir: &Path, verification: &mut Verification) {
 
 /// The inventory in the bundle is the one the report was made with (`run`).
 fn check_inventory(dir: &Path, bundled: &Report, verification: &mut Verification) {
+    // `evaluate` names the inventory its saved facts were gathered from,
+    // which it never read: only a `run` bundle holds one.
+    if bundled.invocation.command != "run" {
+        return;
+    }
     let Some(recorded) = &bundled.invocation.inventory else { return };
     let found: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned())).collect())
@@ -265,7 +270,7 @@ fn evaluate(dir: &Path, bundled: &Report, verification: &mut Verification) -> Re
         // all there is to compare, and a host with facts needs a benchmark.
         let none = Candidates { benchmarks: Vec::new(), selections: Vec::new(), auto: true };
         let mut hosts = Vec::new();
-        for record in set.records() {
+        for record in set.records().iter().filter(|r| invocation.shard.is_none_or(|s| s.holds(&r.host))) {
             let (identity, gathering) = set.load(record).map_err(|e| (format!("{FACTS_DIR}/"), e.to_string()))?;
             if gathering.result.is_ok() {
                 return Err((format!("{BENCHMARKS_DIR}/"), format!("missing: host {} has facts, and no benchmark is in the bundle", identity.name)));
@@ -281,7 +286,9 @@ fn evaluate(dir: &Path, bundled: &Report, verification: &mut Verification) -> Re
     let reviews = reviews(dir, bundled, &benchmarks, &names, verification)?;
     let candidates = Candidates { selections: vec![selection; benchmarks.len()], benchmarks, auto };
     let mut hosts = Vec::with_capacity(names.len());
-    for record in set.records() {
+    // `evaluate --shard` judged its share of the set only.
+    let shard = invocation.shard;
+    for record in set.records().iter().filter(|r| shard.is_none_or(|s| s.holds(&r.host))) {
         let (identity, gathering) = set.load(record).map_err(|e| (format!("{FACTS_DIR}/"), e.to_string()))?;
         let mut host = audit::audit(&identity, &gathering, &candidates);
         if let Ok(results) = &mut host.result {

@@ -6,6 +6,8 @@
 
 use crate::audit::HostIdentity;
 use crate::component::Role;
+use crate::outcome::InputFile;
+use crate::shard::Shard;
 use crate::transport::{HostError, HostKeyInfo};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +27,22 @@ pub struct Index {
     pub finished_at: String,
     /// Every host of the run, in inventory order.
     pub hosts: Vec<HostRecord>,
+    /// The inventory `run` read (its path and sha256), when it recorded
+    /// it (sets saved before it was added do not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<InputFile>,
+    /// The `--shard` the run audited: the hosts are that share of the
+    /// inventory only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+}
+
+/// The inventory a set's hosts come from, and the share of it the run
+/// audited: what `run` tells a set it saves (`Staging::record_origin`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub inventory: Option<InputFile>,
+    pub shard: Option<Shard>,
 }
 
 /// One host of the run: who it is, and what became of its gathering.

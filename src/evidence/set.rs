@@ -36,6 +36,9 @@ impl SavedSet {
         if index.schema != INDEX_SCHEMA {
             return Err(malformed(&path, format!("schema {:?} is not {INDEX_SCHEMA:?}", index.schema)));
         }
+        if let Some(shard) = index.shard {
+            crate::shard::Shard::new(shard.index, shard.count).map_err(|why| malformed(&path, format!("shard: {why}")))?;
+        }
         let mut hosts = BTreeSet::new();
         let mut files = BTreeSet::from([INDEX_FILE.to_string()]);
         for record in &index.hosts {
@@ -80,6 +83,31 @@ impl SavedSet {
         &self.index.hosts
     }
 
+    /// The index as read: the run's id, times, hosts, inventory and shard.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// A saved host's file, as its bytes, checked against the digest the
+    /// index records (`hardbench merge --facts` copies it as it is).
+    pub fn read_saved(&self, file: &str, sha256: &str) -> Result<Vec<u8>, EvidenceError> {
+        let bytes = regular::read(&self.dir.join(file))?;
+        self.check_digest(file, sha256, &bytes)?;
+        Ok(bytes)
+    }
+
+    fn check_digest(&self, file: &str, sha256: &str, bytes: &[u8]) -> Result<(), EvidenceError> {
+        let digest = Sha256::digest(bytes);
+        if is_hex_of(sha256, &digest) {
+            return Ok(());
+        }
+        let digest: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Err(EvidenceError::Inconsistent {
+            dir: self.dir.clone(),
+            why: format!("{file} has sha256 {digest}, and {INDEX_FILE} records {sha256}"),
+        })
+    }
+
     /// A host as the run left it: its facts, or the error it failed with.
     pub fn load(&self, record: &HostRecord) -> Result<(HostIdentity, Gathering), EvidenceError> {
         let index = self.dir.join(INDEX_FILE);
@@ -94,14 +122,7 @@ impl SavedSet {
             HostStatus::Ok { file, sha256 } => {
                 let path = self.dir.join(file);
                 let bytes = regular::read(&path)?;
-                let digest = Sha256::digest(&bytes);
-                if !is_hex_of(sha256, &digest) {
-                    let digest: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-                    return Err(EvidenceError::Inconsistent {
-                        dir: self.dir.clone(),
-                        why: format!("{file} has sha256 {digest}, and {INDEX_FILE} records {sha256}"),
-                    });
-                }
+                self.check_digest(file, sha256, &bytes)?;
                 let saved: SavedFacts = parse(&path, &bytes)?;
                 drop(bytes);
                 if saved.schema != FACTS_SCHEMA {

@@ -9,7 +9,7 @@
 //! so anything else in it would be lost, and that is refused before any
 //! host is contacted.
 
-use super::index::{HostRecord, HostStatus, Index, INDEX_FILE, INDEX_SCHEMA};
+use super::index::{HostRecord, HostStatus, Index, Origin, INDEX_FILE, INDEX_SCHEMA};
 use super::{name, EvidenceError};
 use crate::audit::HostIdentity;
 use crate::facts::{SavedFacts, FACTS_SCHEMA};
@@ -35,6 +35,8 @@ pub struct Staging {
     /// False once the set was committed or given up: a host finishing
     /// after that (its thread outlived an interrupt) writes nothing.
     open: RwLock<bool>,
+    /// The inventory and shard the index records.
+    origin: std::sync::OnceLock<Origin>,
 }
 
 impl Staging {
@@ -58,7 +60,33 @@ impl Staging {
             Ok((work.clone(), work))
         })
         .map_err(|e| refuse(format!("{} does not accept a new directory ({e})", parent.display())))?;
-        Ok(Staging { dir: dir.to_path_buf(), work, run_id: run_id(), started_at, open: RwLock::new(true) })
+        Ok(Staging {
+            dir: dir.to_path_buf(),
+            work,
+            run_id: run_id(),
+            started_at,
+            open: RwLock::new(true),
+            origin: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Records in the index which inventory the hosts come from and the
+    /// shard of it the run audited (the first call counts).
+    pub fn record_origin(&self, origin: Origin) {
+        let _ = self.origin.set(origin);
+    }
+
+    /// Saves a host's facts exactly as another set holds them (`bytes`,
+    /// whose sha256 `record` gives), for `hardbench merge --facts`: the
+    /// file keeps its digest, so the merged index vouches for the same bytes.
+    pub fn adopt(&self, record: HostRecord, bytes: &[u8]) -> Result<HostRecord, EvidenceError> {
+        if let HostStatus::Ok { file, .. } = &record.status {
+            let path = self.work.join(file);
+            let fail = |source: io::Error| EvidenceError::Write { path: path.clone(), source };
+            let mut out = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).map_err(fail)?;
+            out.write_all(bytes).and_then(|()| out.sync_all()).map_err(fail)?;
+        }
+        Ok(record)
     }
 
     /// Saves a host's facts, if it has any, and returns its record for the index.
@@ -137,6 +165,8 @@ impl Staging {
             started_at: self.started_at.to_rfc3339(),
             finished_at: chrono::Local::now().fixed_offset().to_rfc3339(),
             hosts,
+            inventory: self.origin.get().and_then(|origin| origin.inventory.clone()),
+            shard: self.origin.get().and_then(|origin| origin.shard),
         };
         self.remove_unrecorded(&index)?;
         write_json(&self.work.join(INDEX_FILE), &index)?;

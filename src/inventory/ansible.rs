@@ -74,6 +74,7 @@ pub fn parse(
 ) -> Result<Inventory, InventoryErrors> {
     // Problems with the role map and with the inventory are all reported
     // at once; hosts are built only when both are sound.
+    let role_map_path = role_map.as_ref().map(|map| map.path.to_path_buf());
     let (loaded, mut errors) = match defaults(path, role_map, env) {
         Ok(loaded) => (Some(loaded), Vec::new()),
         Err(problems) => (None, problems),
@@ -120,6 +121,7 @@ pub fn parse(
         sha256: super::sha256_hex(text),
         hosts: built.hosts,
         warnings,
+        role_map: role_map_path,
     })
 }
 

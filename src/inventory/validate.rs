@@ -73,6 +73,7 @@ pub(super) fn validate(file: &Path, text: &str, env: &Env) -> Result<Inventory, 
             sha256: super::sha256_hex(text),
             hosts,
             warnings,
+            role_map: None,
         })
     } else {
         Err(InventoryErrors(errors))

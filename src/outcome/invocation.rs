@@ -25,10 +25,14 @@ pub struct Invocation {
     /// The user hardbench ran as, and the name of the machine it ran on.
     pub user: String,
     pub machine: String,
+    /// `--shard I/N`: the report covers that share of the hosts only.
+    pub shard: Option<crate::shard::Shard>,
+    /// The reports `hardbench merge` joined into this one, in the order given.
+    pub merged: Vec<InputFile>,
 }
 
 /// An input file as read: its path as given and the sha256 of its bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InputFile {
     pub path: String,
     pub sha256: String,

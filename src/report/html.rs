@@ -325,6 +325,11 @@ fn invocation(invocation: &Invocation) -> Markup {
         @if let Some(facts) = &invocation.facts { dt { "Saved facts" } dd { span.mono { (Shown(facts)) } } }
         (file("Waivers", &invocation.waivers))
         (file("Attestations", &invocation.attestations))
+        @if let Some(shard) = invocation.shard { dt { "Shard" } dd { span.mono { "--shard " (shard) } " (a share of the hosts only)" } }
+        @if !invocation.merged.is_empty() {
+            dt { "Merged from" }
+            dd { @for merged in &invocation.merged { span.mono { (Shown(&merged.path)) } br; span.mono.note { "sha256 " (Shown(&merged.sha256)) } br; } }
+        }
         dt { "Run by" } dd { (Shown(&unknown(&invocation.user))) " on " (Shown(&unknown(&invocation.machine))) }
     }
 }
@@ -1071,6 +1076,7 @@ mod tests {
             attestations: None,
             user: "auditor".into(),
             machine: "bastion-1".into(),
+            ..Invocation::default()
         };
         report.waivers = vec![
             sample::waiver(&["4.2.2"], "2027-03-31"),

@@ -23,6 +23,10 @@
 //! `applied`, `expired` or `not-needed`); the status `waived`; the counts
 //! `waived` and `manual_failing`.
 //!
+//! `invocation.shard` (`{"index", "count"}`, or null) is the share of the
+//! hosts a `--shard I/N` run audited; `invocation.merged` lists the reports
+//! (path and sha256) that `hardbench merge` joined into this one.
+//!
 //! `fail_on` says what `exit_code` follows (`fail`, or `regression` under
 //! `--fail-on regression`); `diff` is the comparison with `--baseline`, the
 //! body of a `hardbench.diff/v1` document (`json/diff.rs`), or `null`.
@@ -87,6 +91,17 @@ struct Invocation<'a> {
     attestations: Option<InputFile<'a>>,
     user: &'a str,
     machine: &'a str,
+    /// `--shard I/N`, or null.
+    shard: Option<Shard>,
+    /// The reports `hardbench merge` joined into this one.
+    merged: Vec<InputFile<'a>>,
+}
+
+/// Shard `index` of `count`, counted from 0.
+#[derive(Serialize)]
+struct Shard {
+    index: u32,
+    count: u32,
 }
 
 #[derive(Serialize)]
@@ -461,6 +476,8 @@ impl<'a> From<&'a outcome::Invocation> for Invocation<'a> {
             attestations: i.attestations.as_ref().map(InputFile::from),
             user: &i.user,
             machine: &i.machine,
+            shard: i.shard.map(|shard| Shard { index: shard.index, count: shard.count }),
+            merged: i.merged.iter().map(InputFile::from).collect(),
         }
     }
 }
@@ -762,7 +779,9 @@ mod tests {
     "waivers": null,
     "attestations": null,
     "user": "audit",
-    "machine": "bastion"
+    "machine": "bastion",
+    "shard": null,
+    "merged": []
   },
   "benchmark": {
     "id": "cis-1.12",

@@ -151,6 +151,17 @@ struct Invocation {
     attestations: Option<InputFile>,
     user: String,
     machine: String,
+    // Added with `--shard` and `hardbench merge`.
+    #[serde(default)]
+    shard: Option<Shard>,
+    #[serde(default)]
+    merged: Vec<InputFile>,
+}
+
+#[derive(Deserialize)]
+struct Shard {
+    index: u32,
+    count: u32,
 }
 
 #[derive(Deserialize)]
@@ -498,7 +509,7 @@ impl Document {
             .find(|&signal| outcome::ExitCode::Interrupted { signal }.code() == self.exit_code);
         Ok(Report {
             hardbench_version: self.hardbench.version,
-            invocation: self.invocation.map(Invocation::into_domain).unwrap_or_default(),
+            invocation: self.invocation.map(Invocation::into_domain).transpose()?.unwrap_or_default(),
             waivers,
             attestations,
             // Rules are judged on the local date the run started.
@@ -520,9 +531,15 @@ struct Rules {
 }
 
 impl Invocation {
-    fn into_domain(self) -> outcome::Invocation {
+    fn into_domain(self) -> Result<outcome::Invocation, Problem> {
         let file = |file: Option<InputFile>| file.map(|f| outcome::InputFile { path: f.path, sha256: f.sha256 });
-        outcome::Invocation {
+        let shard = match self.shard {
+            None => None,
+            Some(Shard { index, count }) => {
+                Some(crate::shard::Shard::new(index, count).map_err(|why| ("invocation.shard".to_string(), why))?)
+            }
+        };
+        Ok(outcome::Invocation {
             command: self.command,
             benchmark: self.benchmark,
             level: self.level,
@@ -535,7 +552,9 @@ impl Invocation {
             attestations: file(self.attestations),
             user: self.user,
             machine: self.machine,
-        }
+            shard,
+            merged: self.merged.into_iter().map(|f| outcome::InputFile { path: f.path, sha256: f.sha256 }).collect(),
+        })
     }
 }
 
@@ -826,6 +845,8 @@ mod tests {
             attestations: file("attested.toml"),
             user: "auditor".into(),
             machine: "bastion".into(),
+            shard: Some(crate::shard::Shard { index: 1, count: 3 }),
+            merged: vec![outcome::InputFile { path: "shard-1.json".into(), sha256: "cd".repeat(32) }],
         };
         let mut expired = sample::waiver(&["4.2.2"], "2026-01-31");
         expired.scope = outcome::Scope::new(vec!["4.2.*".into()], vec!["worker-1".into()], vec![Role::Worker]);
@@ -896,6 +917,16 @@ mod tests {
         let read = from_slice(&bytes, Path::new("r.json")).unwrap();
         assert_eq!(read.invocation, outcome::Invocation::default());
         assert_eq!(read.hosts, report.hosts, "a verdict is the status when none is written");
+        // An invocation from before `shard` and `merged`.
+        let reviewed = reviewed();
+        let bytes = edited(&reviewed, |doc| {
+            for key in ["shard", "merged"] {
+                doc["invocation"].as_object_mut().unwrap().remove(key).expect(key);
+            }
+        });
+        let read = from_slice(&bytes, Path::new("r.json")).unwrap();
+        assert_eq!((read.invocation.shard, read.invocation.merged.len()), (None, 0));
+        assert_eq!(read.invocation.inventory, reviewed.invocation.inventory);
     }
 
     #[test]
@@ -970,6 +1001,11 @@ mod tests {
             "old.json: hosts[0].results[1].attestation.index: 1: the report has 1 attestations",
         );
         case(&edited(&reviewed, |doc| doc["attestations"][0]["result"] = json!("manual")), "old.json: attestations[0].result: manual: an attestation is pass or fail");
+        case(
+            &edited(&reviewed, |doc| doc["invocation"]["shard"] = json!({"index": 3, "count": 3})),
+            "old.json: invocation.shard: I is 3, but shards of 3 are numbered 0 to 2 (as JOB_COMPLETION_INDEX is)",
+        );
+        case(&edited(&reviewed, |doc| doc["invocation"]["shard"] = json!({"index": 0, "count": 0})), "old.json: invocation.shard: N is 0: the number of shards is between 1 and 10000");
         case(
             &edited(&reviewed, |doc| doc["diff"]["hosts"][0]["checks"][0]["incomparable"] = json!({"reason": "missing", "side": "old"})),
             "old.json: diff.hosts[0].checks[0].incomparable: set exactly when the category is incomparable, not regressed",
