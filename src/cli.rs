@@ -133,6 +133,17 @@ reports are what its facts give\n  1  something does not match: each file is nam
 3  everything checked matches, but the bundle is signed and no --allowed-signers was given: the signatures \
 were not checked")]
     Verify(VerifyArgs),
+    /// Print the gathering script this hardbench runs on every host, byte for byte, to install
+    /// it on hosts audited with `become = "sudo-script:PATH"`.
+    #[command(after_help = "Examples:\n  hardbench print-script > hardbench-gather\n  \
+install -o root -g root -m 0755 hardbench-gather /usr/local/libexec/hardbench-gather   # on the host\n  \
+hardbench print-script --sha256\n\n\
+hardbench runs the installed copy only after the host has shown that its sha256 is the embedded \
+script's and that only root can change it (the file and every directory above it root's, writable by \
+neither group nor others). After an upgrade of hardbench, install the new script: until then such \
+hosts are errors of kind script-mismatch naming both hashes.\n\n\
+Exit code 0; 4 when standard output cannot be written.")]
+    PrintScript(PrintScriptArgs),
 }
 
 #[derive(Debug, Args)]
@@ -426,6 +437,14 @@ pub struct ListChecksArgs {
     /// List only the checks of this CIS profile level or lower, e.g. `--level 1`.
     #[arg(long, value_name = "1|2", value_parser = clap::value_parser!(u8).range(1..=2))]
     pub level: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct PrintScriptArgs {
+    /// Print only the script's sha256, in lower-case hex as `sha256sum` prints it, to compare with
+    /// `sha256sum /usr/local/libexec/hardbench-gather` on a host.
+    #[arg(long)]
+    pub sha256: bool,
 }
 
 #[derive(Debug, Args)]

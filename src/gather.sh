@@ -1,6 +1,9 @@
 #!/bin/sh
 # hardbench gathering script: fed on stdin to `sh -s -- ARG...` on an audited
-# host. Strictly read-only: it never writes, creates or changes anything on
+# host, or installed there as a root-owned file (`hardbench print-script`)
+# and run as `sudo -n FILE ARG...` (`become = "sudo-script:FILE"`), with the
+# same arguments; its stdin is then empty but, as under `sh -s`, open until
+# hardbench hangs up. Strictly read-only: it never writes, creates or changes anything on
 # the host (no temporary files; no here-documents, which some shells back with
 # temporary files). It prints a framed record stream that src/facts/parse.rs
 # turns into typed facts.

@@ -10,12 +10,14 @@
 
 mod address;
 mod ansible;
+mod become_method;
 mod error;
 mod format;
 mod key_file;
 mod quantity;
 mod validate;
 
+pub use become_method::Become;
 pub use error::{InventoryError, InventoryErrors, Position};
 
 use crate::component::Role;
@@ -78,17 +80,6 @@ named_enum! {
         Strict = "strict",
         /// Record an unknown host's key; still refuse a mismatched one.
         AcceptNew = "accept-new",
-    }
-}
-
-named_enum! {
-    /// `become`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Become {
-        /// Run the script under `sudo -n`.
-        Sudo = "sudo",
-        /// Run the script as the SSH user.
-        None = "none",
     }
 }
 

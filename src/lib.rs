@@ -26,6 +26,7 @@ mod names;
 pub mod outcome;
 pub mod output;
 pub mod platform;
+pub mod print_script;
 pub mod progress;
 pub mod report;
 pub mod review;
@@ -38,5 +39,6 @@ pub mod transport;
 pub mod value;
 pub mod version;
 
-/// The gathering script, fed on stdin to `sh -s`.
+/// The gathering script, fed on stdin to `sh -s`, or installed on hosts
+/// (`hardbench print-script`, `become = "sudo-script:PATH"`).
 pub const GATHER_SCRIPT: &str = include_str!("gather.sh");

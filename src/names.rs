@@ -91,7 +91,7 @@ pub(crate) use named_enum;
 mod tests {
     use crate::benchmark::Operator;
     use crate::component::{Component, Role};
-    use crate::inventory::{Become, HostKeyPolicy};
+    use crate::inventory::HostKeyPolicy;
     use crate::outcome::Status;
     use crate::transport::HostErrorKind;
     use crate::value::ValueKind;
@@ -149,6 +149,8 @@ mod tests {
                 "interrupted",
                 "no-roles",
                 "no-benchmark",
+                "script-mismatch",
+                "script-unsafe",
                 "bastion",
                 "internal",
             ],
@@ -187,7 +189,6 @@ mod tests {
             HostKeyPolicy::from_name,
             &["strict", "accept-new"],
         );
-        agree(&Become::ALL, Become::name, Become::from_name, &["sudo", "none"]);
         assert_eq!(Role::names(), ["control-plane", "etcd", "worker"]);
     }
 

@@ -19,7 +19,7 @@ use crate::evidence::{EvidenceError, HostRecord, Origin, SavedSet, Staging};
 use crate::facts::plan;
 use crate::gather::{self, Script};
 use crate::interrupt::{self, Interrupt};
-use crate::inventory::{self, Become, Host};
+use crate::inventory::{self, Host};
 use crate::outcome::{self as results, ExitCode, HostReport, InputFile, Invocation, Report};
 use crate::output::{self, Destination};
 use crate::progress::Progress;
@@ -66,6 +66,7 @@ pub fn execute(
         Command::Diff(args) => crate::diff::command::execute(&args, console),
         Command::Verify(args) => crate::bundle::execute(&args, console),
         Command::Merge(args) => crate::merge::execute(&args, interrupt, console),
+        Command::PrintScript(args) => crate::print_script::execute(&args, console.stdout),
     }
 }
 
@@ -710,7 +711,7 @@ fn identity(host: &Host) -> HostIdentity {
         address: host.address.clone(),
         port: host.port,
         user: host.user.clone(),
-        sudo: host.become_method == Become::Sudo,
+        sudo: host.become_method.uses_sudo(),
         roles: host.roles.clone(),
     }
 }

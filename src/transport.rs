@@ -5,6 +5,7 @@
 mod banner;
 pub mod descriptors;
 pub mod known_hosts;
+pub mod remote_command;
 mod resolve;
 pub mod ssh;
 pub mod ssh_config;
@@ -99,6 +100,16 @@ named_enum! {
         /// Under `--benchmark auto`, no benchmark fits the host's platform
         /// and Kubernetes version; the message names `--benchmark`.
         NoBenchmark = "no-benchmark",
+        /// `become = "sudo-script:PATH"`: the file at PATH is not the script
+        /// this hardbench embeds (another sha256, named with the embedded
+        /// one, or absent): `hardbench print-script` gives the one to
+        /// install. It was not run.
+        ScriptMismatch = "script-mismatch",
+        /// `become = "sudo-script:PATH"`: a user other than root could
+        /// change the file (it or a directory above it is not root's, is
+        /// writable by group or others, or is a symbolic link), or it
+        /// cannot be verified (unreadable, no sha256 tool). It was not run.
+        ScriptUnsafe = "script-unsafe",
         /// The bastion itself failed (out of file descriptors): nothing is
         /// known about the host, which is never blamed for it.
         Bastion = "bastion",
@@ -111,7 +122,9 @@ named_enum! {
 /// host's deadlines themselves and never block past them.
 pub trait Transport: Sync {
     /// Run `script` with `sh -s -- m:<max_output> w:stdin <args>` (under
-    /// `sudo -n` when the host says so) and return its output. The first two
+    /// `sudo -n` when the host says so; or, under `sudo-script:PATH`, the
+    /// copy of `script` installed at PATH, once the host has shown that it
+    /// is that script and only root can change it) and return its output. The first two
     /// arguments are the transport's (see gather.sh): the script caps its own
     /// output, and its stdin stays open until it ends, so the script must end
     /// by itself (gather.sh's last line runs everything and nothing reads

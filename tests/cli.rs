@@ -92,7 +92,7 @@ fn validate_and_list_checks_work_without_contacting_anything() {
 
 #[test]
 fn every_subcommand_explains_its_flags_with_examples_and_exit_codes() {
-    for subcommand in ["run", "evaluate", "list-checks", "list-benchmarks", "validate"] {
+    for subcommand in ["run", "evaluate", "list-checks", "list-benchmarks", "validate", "print-script"] {
         let output = hardbench(&[subcommand, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{}", text(&output));
         let help = String::from_utf8_lossy(&output.stdout);

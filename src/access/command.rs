@@ -82,7 +82,7 @@ struct AsUser {
 
 impl Transport for AsUser {
     fn gather(&self, host: &Host, script: &[u8], args: &[String]) -> Result<Gathered, HostError> {
-        let args: Vec<String> = std::iter::once(probe::become_arg(host.become_method).to_owned()).chain(args.iter().cloned()).collect();
+        let args: Vec<String> = probe::become_args(&host.become_method).into_iter().chain(args.iter().cloned()).collect();
         self.transport.gather(&probe::as_user(host), script, &args)
     }
 }

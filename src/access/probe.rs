@@ -6,7 +6,7 @@
 
 use crate::gather::Script;
 use crate::inventory::{Become, Host};
-use crate::transport::{Gathered, HostError, HostErrorKind};
+use crate::transport::{remote_command, Gathered, HostError, HostErrorKind};
 
 /// The probe, fed on stdin to `sh -s` like the gathering script.
 pub const PROBE_SCRIPT: &str = include_str!("probe.sh");
@@ -28,11 +28,20 @@ pub fn script() -> Script {
     Script { text: PROBE_SCRIPT.as_bytes(), args: tools.collect() }
 }
 
-/// The probe's first argument for a host whose `become` is `become_method`.
-pub fn become_arg(become_method: Become) -> &'static str {
+/// The probe's first arguments for a host whose `become` is
+/// `become_method`: for `sudo-script`, the installed script's path, the
+/// sha256 it must have (the embedded gathering script's) and the wrapper
+/// the audit checks it with, which the probe runs the same way.
+pub fn become_args(become_method: &Become) -> Vec<String> {
     match become_method {
-        Become::Sudo => "become:sudo",
-        Become::None => "become:none",
+        Become::Sudo => vec!["become:sudo".into()],
+        Become::None => vec!["become:none".into()],
+        Become::SudoScript(path) => vec![
+            "become:sudo-script".into(),
+            format!("script:{path}"),
+            format!("sha256:{}", remote_command::sha256_hex(crate::GATHER_SCRIPT.as_bytes())),
+            format!("wrapper:{}", remote_command::WRAPPER),
+        ],
     }
 }
 
@@ -47,11 +56,28 @@ pub fn as_user(host: &Host) -> Host {
 pub struct Probed {
     /// With `become:sudo`: `Ok` when sudo ran the lookup, else what sudo
     /// said (its status and first line); `None` without.
-    pub sudo: Option<Result<(), String>>,
+    pub sudo: Option<Result<(), Refused>>,
     /// The tools looked up and found, in the order given.
     pub found: Vec<String>,
     /// The tools looked up and not found, in the order given.
     pub missing: Vec<String>,
+}
+
+/// What answered instead of running the lookup: sudo, or with
+/// `sudo-script` the wrapper in front of it (`remote_command::refusal`
+/// reads the wrapper's own refusals).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// Its exit status.
+    pub status: i32,
+    /// The first line it wrote.
+    pub said: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit status {}: {}", self.status, self.said)
+    }
 }
 
 /// The probe's output read, as `gather::run_all` reads a script's: a probe
@@ -100,10 +126,13 @@ fn parse(stdout: &[u8]) -> Result<Probed, String> {
                 _ => return Err(format!("a malformed TOOL record: {line:?}")),
             },
             ("SUDO", "ok") if probed.sudo.is_none() => probed.sudo = Some(Ok(())),
-            ("SUDO", rest) if probed.sudo.is_none() => match rest.strip_prefix("refused ").and_then(|r| r.split_once(' ')) {
-                Some((status, said)) => probed.sudo = Some(Err(format!("exit status {status}: {said}"))),
-                None => return Err(format!("a malformed SUDO record: {line:?}")),
-            },
+            ("SUDO", rest) if probed.sudo.is_none() => {
+                let refused = rest.strip_prefix("refused ").and_then(|r| r.split_once(' '));
+                match refused.and_then(|(status, said)| Some(Refused { status: status.parse().ok()?, said: said.to_string() })) {
+                    Some(refused) => probed.sudo = Some(Err(refused)),
+                    None => return Err(format!("a malformed SUDO record: {line:?}")),
+                }
+            }
             _ => return Err(format!("an unknown record: {:?}", line.chars().take(80).collect::<String>())),
         }
     }
@@ -128,13 +157,25 @@ mod tests {
         let args = script().args;
         assert_eq!(args[..2], ["tool:stat", "tool:grep"]);
         assert_eq!(args.len(), REQUIRED_TOOLS.len() + OPTIONAL_TOOLS.len());
-        assert_eq!((become_arg(Become::Sudo), become_arg(Become::None)), ("become:sudo", "become:none"));
+        assert_eq!((become_args(&Become::Sudo), become_args(&Become::None)), (vec!["become:sudo".to_string()], vec!["become:none".to_string()]));
+        // An installed script: its path, the sha256 it must have and the wrapper that checks it.
+        let pinned = become_args(&Become::SudoScript("/usr/local/libexec/hardbench-gather".into()));
+        let sha256 = remote_command::sha256_hex(crate::GATHER_SCRIPT.as_bytes());
+        assert_eq!(
+            pinned,
+            [
+                "become:sudo-script".to_string(),
+                "script:/usr/local/libexec/hardbench-gather".into(),
+                format!("sha256:{sha256}"),
+                format!("wrapper:{}", remote_command::WRAPPER),
+            ]
+        );
     }
 
     #[test]
     fn output_is_read_strictly() {
-        let ok = |found: &[&str], missing: &[&str], sudo: Option<Result<(), &str>>| Probed {
-            sudo: sudo.map(|s| s.map_err(str::to_string)),
+        let ok = |found: &[&str], missing: &[&str], sudo: Option<Result<(), Refused>>| Probed {
+            sudo,
             found: found.iter().map(|t| t.to_string()).collect(),
             missing: missing.iter().map(|t| t.to_string()).collect(),
         };
@@ -149,7 +190,7 @@ mod tests {
         );
         case(
             "HARDBENCH-PROBE 1\nSUDO refused 1 sudo: a password is required\nEND\n",
-            Ok(ok(&[], &[], Some(Err("exit status 1: sudo: a password is required")))),
+            Ok(ok(&[], &[], Some(Err(Refused { status: 1, said: "sudo: a password is required".into() })))),
         );
         case("", Err("no HARDBENCH-PROBE 1 header"));
         case("HARDBENCH-FACTS 2\nEND 0\n", Err("no HARDBENCH-PROBE 1 header"));
@@ -157,6 +198,7 @@ mod tests {
         case("HARDBENCH-PROBE 1\nEND\nTOOL stat found\n", Err("records after END"));
         case("HARDBENCH-PROBE 1\nTOOL stat\nEND\n", Err("a malformed TOOL record: \"TOOL stat\""));
         case("HARDBENCH-PROBE 1\nSUDO maybe\nEND\n", Err("a malformed SUDO record: \"SUDO maybe\""));
+        case("HARDBENCH-PROBE 1\nSUDO refused one sudo: no\nEND\n", Err("a malformed SUDO record: \"SUDO refused one sudo: no\""));
         case("HARDBENCH-PROBE 1\nSUDO ok\nSUDO ok\nEND\n", Err("an unknown record: \"SUDO ok\""));
         case("HARDBENCH-PROBE 1\nhello\nEND\n", Err("an unknown record: \"hello\""));
         assert_eq!(parse(b"HARDBENCH-PROBE 1\n\xff\nEND\n"), Err("not UTF-8".to_string()));

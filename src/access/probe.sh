@@ -6,7 +6,8 @@
 #
 # Arguments: the transport's own (`m:BYTES`, `w:stdin`, see gather.sh; the
 # probe writes a few lines and ends by itself, so it needs neither), then
-# `become:sudo` or `become:none`, then `tool:NAME` for each tool the
+# `become:sudo`, `become:none` or `become:sudo-script` (with `script:PATH`,
+# `sha256:HEX` and `wrapper:TEXT`), then `tool:NAME` for each tool the
 # gathering script looks up.
 #
 # With `become:sudo` the tools are looked up by the gathering's own command
@@ -15,10 +16,20 @@
 # only that command line refuses `sudo -n true`), and the tools are found
 # with the PATH sudo gives the gathering (secure_path), as it will find them.
 #
+# With `become:sudo-script` the audit runs the wrapper TEXT (src/transport/
+# remote_command.rs) as `/bin/sh -c TEXT hardbench-sudo-script PATH HEX
+# ARG...`: it checks the installed script (owner, modes, sha256) and execs
+# `sudo -n PATH ARG...`. The probe runs the same wrapper with `--may-run`,
+# which makes it exec `sudo -n -l PATH` instead: every check the audit
+# makes, and whether sudo would run the script, without running it. The
+# tools are then looked up with the wrapper's fixed PATH, as the SSH user
+# (sudoers allows nothing else): secure_path is usually that PATH.
+#
 # Output, one record a line:
 #   HARDBENCH-PROBE 1                 header, first line
 #   TOOL <name> found|missing         for each tool, in the order given
-#   SUDO ok                           with become:sudo, sudo ran the lookup
+#   SUDO ok                           with become:sudo, sudo ran the lookup;
+#                                     with become:sudo-script, sudo would run it
 #   SUDO refused <status> <text>      or sudo's status and the first line
 #                                     of what it said (no TOOL records)
 #   END                               the probe ran to its end
@@ -30,10 +41,16 @@ NL='
 '
 BECOME=none
 TOOLS=
+SCRIPT=
+SHA256=
+WRAPPER=
 for hb_arg in "$@"; do
     case $hb_arg in
         m:* | w:stdin) ;;
-        become:sudo | become:none) BECOME=${hb_arg#become:} ;;
+        become:sudo | become:none | become:sudo-script) BECOME=${hb_arg#become:} ;;
+        script:*) SCRIPT=${hb_arg#script:} ;;
+        sha256:*) SHA256=${hb_arg#sha256:} ;;
+        wrapper:*) WRAPPER=${hb_arg#wrapper:} ;;
         tool:*) TOOLS="$TOOLS ${hb_arg#tool:}" ;;
         *)
             printf 'hardbench probe: unknown argument: %s\n' "$hb_arg" >&2
@@ -43,6 +60,7 @@ for hb_arg in "$@"; do
 done
 # Run where the tools are looked up: by the probe's shell, or by the shell
 # sudo starts (given on its stdin, as the gathering script is).
+# shellcheck disable=SC2016 # expanded where it runs, not here
 LOOKUP='for hb_tool in "$@"; do
     if command -v "$hb_tool" >/dev/null 2>&1; then
         printf "TOOL %s found\n" "$hb_tool"
@@ -59,6 +77,17 @@ if [ "$BECOME" = sudo ]; then
     { hb_said=$(printf '%s\n' "$LOOKUP" | sudo -n env LC_ALL=C sh -s -- $TOOLS 2>&1 >&4 4>&-); hb_status=$?; } 4>&1
     if [ "$hb_status" = 0 ]; then
         printf 'SUDO ok\n'
+    else
+        hb_said=${hb_said%%"$NL"*}
+        printf 'SUDO refused %s %s\n' "$hb_status" "${hb_said:-sudo said nothing}"
+    fi
+elif [ "$BECOME" = sudo-script ]; then
+    hb_said=$(/bin/sh -c "$WRAPPER" hardbench-sudo-script "$SCRIPT" "$SHA256" --may-run 2>&1)
+    hb_status=$?
+    if [ "$hb_status" = 0 ]; then
+        printf 'SUDO ok\n'
+        # shellcheck disable=SC2086
+        (PATH=/usr/sbin:/usr/bin:/sbin:/bin; lookup $TOOLS)
     else
         hb_said=${hb_said%%"$NL"*}
         printf 'SUDO refused %s %s\n' "$hb_status" "${hb_said:-sudo said nothing}"

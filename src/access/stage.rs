@@ -7,7 +7,7 @@ use super::probe::{Probed, OPTIONAL_TOOLS, REQUIRED_TOOLS};
 use crate::gather::Gathering;
 use crate::inventory::{Become, Host};
 use crate::names::named_enum;
-use crate::transport::{HostError, HostErrorKind, HostKeyInfo};
+use crate::transport::{remote_command, HostError, HostErrorKind, HostKeyInfo};
 
 named_enum! {
     /// One step an audit needs, in order.
@@ -87,8 +87,9 @@ pub fn failed_stage(kind: HostErrorKind) -> Option<Stage> {
         HostErrorKind::Auth => Some(Stage::Auth),
         // The probe was sent: it did not answer in time, in full, or as itself.
         HostErrorKind::Timeout | HostErrorKind::Output | HostErrorKind::Parse => Some(Stage::Shell),
-        // The probe runs as the SSH user; the transport's own sudo is not used.
-        HostErrorKind::Sudo => Some(Stage::Sudo),
+        // The probe runs as the SSH user; the transport's own sudo, and the
+        // wrapper of an installed script, are not used.
+        HostErrorKind::Sudo | HostErrorKind::ScriptMismatch | HostErrorKind::ScriptUnsafe => Some(Stage::Sudo),
         HostErrorKind::Interrupted
         | HostErrorKind::Bastion
         | HostErrorKind::Internal
@@ -101,15 +102,15 @@ pub fn failed_stage(kind: HostErrorKind) -> Option<Stage> {
 /// probe made of it.
 pub fn assess(host: &Host, gathering: Gathering<Probed>) -> HostAccess {
     let (stages, error) = match gathering.result {
-        Ok(probed) => (answered(host.become_method, &probed), None),
-        Err(error) => (stopped(host.become_method, &error), Some(error)),
+        Ok(probed) => (answered(host, &probed), None),
+        Err(error) => (stopped(&host.become_method, &error), Some(error)),
     };
     HostAccess {
         name: host.name.clone(),
         address: host.address.clone(),
         port: host.port,
         user: host.user.clone(),
-        become_method: host.become_method,
+        become_method: host.become_method.clone(),
         host_key: gathering.host_key,
         stages,
         error,
@@ -121,12 +122,12 @@ fn result(stage: Stage, state: State, reason: Option<String>) -> StageResult {
 }
 
 /// The transport stopped at `error`: the stages before its stage are ok.
-fn stopped(become_method: Become, error: &HostError) -> Vec<StageResult> {
+fn stopped(become_method: &Become, error: &HostError) -> Vec<StageResult> {
     let failed = failed_stage(error.kind);
     Stage::ALL
         .into_iter()
         .map(|stage| match failed {
-            _ if stage == Stage::Sudo && become_method == Become::None => result(stage, State::NotNeeded, None),
+            _ if stage == Stage::Sudo && *become_method == Become::None => result(stage, State::NotNeeded, None),
             Some(failed) if stage < failed => result(stage, State::Ok, None),
             Some(failed) if stage == failed => result(stage, State::Failed, Some(error.message.clone())),
             _ => result(stage, State::NotTried, None),
@@ -136,12 +137,20 @@ fn stopped(become_method: Become, error: &HostError) -> Vec<StageResult> {
 
 /// The probe answered: the connection stages are ok, sudo and the tools
 /// are as it says.
-fn answered(become_method: Become, probed: &Probed) -> Vec<StageResult> {
-    let sudo = match (become_method, &probed.sudo) {
+fn answered(host: &Host, probed: &Probed) -> Vec<StageResult> {
+    let sudo = match (&host.become_method, &probed.sudo) {
         (Become::None, _) => result(Stage::Sudo, State::NotNeeded, None),
-        (Become::Sudo, Some(Ok(()))) => result(Stage::Sudo, State::Ok, None),
-        (Become::Sudo, Some(Err(said))) => result(Stage::Sudo, State::Failed, Some(format!("sudo -n refused ({said})"))),
-        (Become::Sudo, None) => result(Stage::Sudo, State::Failed, Some("the probe did not say what sudo answered".into())),
+        (_, Some(Ok(()))) => result(Stage::Sudo, State::Ok, None),
+        (Become::Sudo, Some(Err(refused))) => result(Stage::Sudo, State::Failed, Some(format!("sudo -n refused ({refused})"))),
+        // The wrapper's own refusal (the installed script is not the
+        // embedded one, or not safe to run) says it as the audit would;
+        // otherwise sudo refused to run the script.
+        (Become::SudoScript(path), Some(Err(refused))) => {
+            let wrapper = remote_command::refusal(host, &host.name, crate::GATHER_SCRIPT.as_bytes(), refused.status, refused.said.as_bytes());
+            let reason = wrapper.map_or_else(|| format!("sudo -n -l {path} refused ({refused})"), |error| error.message);
+            result(Stage::Sudo, State::Failed, Some(reason))
+        }
+        (_, None) => result(Stage::Sudo, State::Failed, Some("the probe did not say what sudo answered".into())),
     };
     let tools = if sudo.state == State::Failed { result(Stage::Tools, State::NotTried, None) } else { tools(probed) };
     [Stage::Tcp, Stage::HostKey, Stage::Auth, Stage::Shell]
@@ -184,7 +193,7 @@ mod tests {
                 K::Handshake | K::HostKey => Some(Stage::HostKey),
                 K::Auth => Some(Stage::Auth),
                 K::Timeout | K::Output | K::Parse => Some(Stage::Shell),
-                K::Sudo => Some(Stage::Sudo),
+                K::Sudo | K::ScriptMismatch | K::ScriptUnsafe => Some(Stage::Sudo),
                 K::Interrupted | K::Bastion | K::Internal | K::NoRoles | K::NoBenchmark => None,
             };
             assert_eq!(failed_stage(kind), expected, "{kind}");
@@ -227,7 +236,7 @@ mod tests {
         #[track_caller]
         fn case(kind: HostErrorKind, become_method: Become, expected: [State; 6]) {
             let error = HostError::new(kind, "why");
-            let access = assess(&host("h", become_method), gathering(Err(error.clone())));
+            let access = assess(&host("h", become_method.clone()), gathering(Err(error.clone())));
             let got: Vec<State> = access.stages.iter().map(|s| s.state).collect();
             assert_eq!(got, expected, "{kind} {become_method}");
             assert_eq!(access.error, Some(error));
@@ -251,8 +260,8 @@ mod tests {
     fn the_probes_answer_decides_sudo_and_the_tools() {
         use Stage::*;
         use State::*;
-        let probed = |sudo: Option<Result<(), &str>>, found: Vec<String>| Probed {
-            sudo: sudo.map(|s| s.map_err(str::to_string)),
+        let probed = |sudo: Option<Result<(), (i32, &str)>>, found: Vec<String>| Probed {
+            sudo: sudo.map(|s| s.map_err(|(status, said)| crate::access::probe::Refused { status, said: said.to_string() })),
             missing: all_tools().into_iter().filter(|t| !found.contains(t)).collect(),
             found,
         };
@@ -269,8 +278,27 @@ mod tests {
         case(Become::None, probed(None, all_tools()), [(Sudo, NotNeeded, None), (Tools, Ok, None)], &connected);
         case(
             Become::Sudo,
-            probed(Some(Err("exit status 1: sudo: a password is required")), vec![]),
+            probed(Some(Err((1, "sudo: a password is required"))), vec![]),
             [(Sudo, Failed, Some("sudo -n refused (exit status 1: sudo: a password is required)")), (Tools, NotTried, None)],
+            &connected,
+        );
+        // An installed script: sudo may run it; the wrapper refused it, in
+        // the audit's words; sudo refused it.
+        let pinned = || Become::SudoScript("/opt/hb/gather".into());
+        case(pinned(), probed(Some(Result::Ok(())), all_tools()), [(Sudo, Ok, None), (Tools, Ok, None)], &connected);
+        let refused = format!(
+            "/opt/hb/gather on h has sha256 {}, but this hardbench ({}) runs only the script with sha256 {}: install \
+             the output of `hardbench print-script` of this hardbench there (README, \"Preparing hosts for audits\"); it was not run",
+            "0".repeat(64),
+            env!("CARGO_PKG_VERSION"),
+            remote_command::sha256_hex(crate::GATHER_SCRIPT.as_bytes())
+        );
+        let mismatch = format!("hardbench-sudo-script: mismatch {}", "0".repeat(64));
+        case(pinned(), probed(Some(Err((90, &mismatch))), vec![]), [(Sudo, Failed, Some(&refused)), (Tools, NotTried, None)], &connected);
+        case(
+            pinned(),
+            probed(Some(Err((1, "sudo: a password is required"))), vec![]),
+            [(Sudo, Failed, Some("sudo -n -l /opt/hb/gather refused (exit status 1: sudo: a password is required)")), (Tools, NotTried, None)],
             &connected,
         );
         case(

@@ -513,15 +513,9 @@ impl<'a> Validator<'a> {
 
     fn become_method(&mut self, value: Value<'_, '_>, key: &str) -> Option<Become> {
         let text = self.string(value, key)?;
-        let method = Become::from_name(text);
-        if method.is_none() {
-            let message = format!(
-                "invalid become {text:?}: expected {}",
-                Become::names().join(" or ")
-            );
-            self.key_error(value.span(), key, message);
-        }
-        method
+        Become::parse(text)
+            .map_err(|message| self.key_error(value.span(), key, message))
+            .ok()
     }
 
     fn duration(&mut self, value: Value<'_, '_>, key: &str) -> Option<Duration> {
@@ -644,7 +638,7 @@ impl<'a> Validator<'a> {
                 host_key_policy,
                 become_method: own
                     .become_method
-                    .or(defaults.become_method)
+                    .or_else(|| defaults.become_method.clone())
                     .unwrap_or(Become::Sudo),
                 connect_timeout: own
                     .connect_timeout
@@ -1146,14 +1140,32 @@ mod tests {
         );
         case(
             &format!("[defaults]\nbecome = \"su\"\n{HOST}"),
-            &["2:10: defaults.become: invalid become \"su\": expected sudo or none"],
+            &["2:10: defaults.become: invalid become \"su\": expected sudo, none or sudo-script:/path/on/host"],
         );
         let host = &valid(&format!(
             "{HOST}host_key_policy = \"accept-new\"\nbecome = \"none\"\n"
         ))[0];
         assert_eq!(
-            (host.host_key_policy, host.become_method),
+            (host.host_key_policy, host.become_method.clone()),
             (HostKeyPolicy::AcceptNew, Become::None)
+        );
+        case(
+            &format!("[defaults]\nbecome = \"sudo-script:libexec/gather\"\n{HOST}"),
+            &["2:10: defaults.become: invalid become \"sudo-script:libexec/gather\": the script's path must be absolute"],
+        );
+        case(
+            &format!("{HOST}become = \"sudo-script:/usr/local/libexec/hb gather\"\n"),
+            &["4:10: hosts[0].become: invalid become \"sudo-script:/usr/local/libexec/hb gather\": the script's path \
+               may hold only letters, digits and /._+- (it goes verbatim into a command line and a sudoers rule), not ' '"],
+        );
+        let hosts = valid(&format!(
+            "[defaults]\nbecome = \"sudo-script:/usr/local/libexec/hardbench-gather\"\n{HOST}\
+             [[hosts]]\nname = \"b\"\naddress = \"10.0.0.2\"\nbecome = \"sudo\"\n"
+        ));
+        assert_eq!(
+            hosts.iter().map(|host| host.become_method.clone()).collect::<Vec<_>>(),
+            [Become::SudoScript("/usr/local/libexec/hardbench-gather".into()), Become::Sudo],
+            "a host's own setting wins over [defaults]"
         );
     }
 

@@ -707,6 +707,8 @@ fn error_kind(kind: HostErrorKind) -> &'static str {
         HostErrorKind::Interrupted => "interrupted",
         HostErrorKind::NoRoles => "no-roles",
         HostErrorKind::NoBenchmark => "no-benchmark",
+        HostErrorKind::ScriptMismatch => "script-mismatch",
+        HostErrorKind::ScriptUnsafe => "script-unsafe",
         HostErrorKind::Bastion => "bastion",
         HostErrorKind::Internal => "internal",
     }
@@ -1208,6 +1210,8 @@ mod tests {
             (HostErrorKind::Interrupted, "interrupted"),
             (HostErrorKind::NoRoles, "no-roles"),
             (HostErrorKind::NoBenchmark, "no-benchmark"),
+            (HostErrorKind::ScriptMismatch, "script-mismatch"),
+            (HostErrorKind::ScriptUnsafe, "script-unsafe"),
             (HostErrorKind::Bastion, "bastion"),
         ];
         for (kind, name) in kinds {

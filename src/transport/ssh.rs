@@ -1,6 +1,7 @@
 //! The SSH transport, the only file that uses ssh2 (libssh2). Per host: one
 //! TCP connection, one handshake, one authentication, one exec channel
-//! running `sh -s -- <args>` with the script on stdin.
+//! running `sh -s -- <args>` with the script on stdin, or the installed
+//! script under `sudo-script:` (the command: remote_command.rs).
 //!
 //! Deadlines: `connect_timeout` covers name resolution (resolve.rs), TCP
 //! connect, the server's identification (read by us, banner.rs), the
@@ -27,6 +28,7 @@
 use super::banner::{self, BannerError};
 use super::known_hosts::{self, KnownHosts, Recorded, Verdict};
 use super::resolve::{self, ResolveError};
+use super::remote_command;
 use super::watchdog::Watchdog;
 use super::{Gathered, HostError, HostErrorKind, HostKeyInfo, Transport};
 use crate::inventory::{Become, Host, HostKeyPolicy};
@@ -114,8 +116,8 @@ impl Transport for SshTransport {
         authenticate(host, &session, self.agent_socket.as_deref(), deadline)?;
         let command_deadline = Instant::now() + host.command_timeout;
         watchdog.rearm(command_deadline);
-        let finished =
-            exec_with_deadline(host, &session, fd, command_deadline, &command(host, args), script)?;
+        let remote = remote_command::build(host, script, args);
+        let finished = exec_with_deadline(host, &session, fd, command_deadline, &remote.line, remote.stdin)?;
         disconnect(&session);
         let gathered = Gathered {
             stdout: finished.stdout,
@@ -123,6 +125,11 @@ impl Transport for SshTransport {
             exit_status: finished.exit_status,
             host_key: Some(host_key),
         };
+        if let Some(refused) =
+            remote_command::refusal(host, &label(host), script, gathered.exit_status, &gathered.stderr)
+        {
+            return Err(refused);
+        }
         check_sudo(host, &gathered)?;
         check_script_cap(host, &gathered)?;
         Ok(gathered)
@@ -606,30 +613,6 @@ fn auth_timed_out(host: &Host, e: &ssh2::Error, deadline: Instant) -> Result<(),
     Ok(())
 }
 
-/// POSIX single quoting: `it's` becomes `'it'\''s'`.
-fn quote(arg: &str) -> String {
-    format!("'{}'", arg.replace('\'', r"'\''"))
-}
-
-/// The remote command. `env LC_ALL=C` sits after `sudo` because sudo's
-/// env_reset would drop an assignment made before it, and `env` works
-/// whatever the login shell is. The transport's own arguments come first
-/// (see `Transport::gather`): the output cap, which the script enforces on
-/// itself, and `w:stdin`, which tells it that its stdin stays open until it
-/// ends, so EOF there means that hardbench hung up.
-fn command(host: &Host, args: &[String]) -> String {
-    let mut command = String::from(match host.become_method {
-        Become::Sudo => "sudo -n env LC_ALL=C sh -s --",
-        Become::None => "env LC_ALL=C sh -s --",
-    });
-    let own = [format!("m:{}", host.max_output), "w:stdin".to_string()];
-    for arg in own.iter().chain(args) {
-        command.push(' ');
-        command.push_str(&quote(arg));
-    }
-    command
-}
-
 /// What the remote command left behind.
 struct Finished {
     stdout: Vec<u8>,
@@ -903,16 +886,22 @@ fn sudo_refusal(stderr: &[u8]) -> Option<SudoRefusal> {
 /// A non-zero exit is data for the caller, except when sudo itself refused:
 /// then the script never ran.
 fn check_sudo(host: &Host, gathered: &Gathered) -> Result<(), HostError> {
-    if host.become_method != Become::Sudo || gathered.exit_status == 0 {
+    if !host.become_method.uses_sudo() || gathered.exit_status == 0 {
         return Ok(());
     }
     let message = match sudo_refusal(&gathered.stderr) {
         None => return Ok(()),
-        Some(SudoRefusal::Password) => format!(
-            "sudo requires a password for user {} on {}",
-            host.user,
-            label(host)
-        ),
+        Some(SudoRefusal::Password) => match &host.become_method {
+            // sudoers must allow this one file, with any arguments.
+            Become::SudoScript(path) => format!(
+                "sudo requires a password for user {} on {} to run {path}: sudoers must allow it \
+                 without one ({} ALL=(root) NOPASSWD: {path})",
+                host.user,
+                label(host),
+                host.user
+            ),
+            _ => format!("sudo requires a password for user {} on {}", host.user, label(host)),
+        },
         Some(SudoRefusal::Tty) => format!(
             "sudo requires a tty for user {} on {} (requiretty)",
             host.user,
@@ -925,19 +914,6 @@ fn check_sudo(host: &Host, gathered: &Gathered) -> Result<(), HostError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting() {
-        #[track_caller]
-        fn case(arg: &str, expected: &str) {
-            assert_eq!(quote(arg), expected);
-        }
-        case("", "''");
-        case("plain", "'plain'");
-        case("it's", r"'it'\''s'");
-        case("$HOME `x` \"y\" \\", "'$HOME `x` \"y\" \\'");
-        case("a\nb", "'a\nb'");
-    }
 
     #[test]
     fn sudo_refusals() {
@@ -1048,34 +1024,6 @@ mod tests {
             "ecdsa-pkcs8-enc",
             &["-t", "ecdsa", "-N", "secret", "-m", "PKCS8"],
             KeyFile::Encrypted,
-        );
-    }
-
-    #[test]
-    fn commands() {
-        let host = |become_method| Host {
-            name: "cp-1".to_string(),
-            address: "10.0.0.10".to_string(),
-            port: 22,
-            user: "audit".to_string(),
-            identity_file: None,
-            known_hosts: PathBuf::from("/dev/null"),
-            host_key_policy: HostKeyPolicy::Strict,
-            become_method,
-            connect_timeout: Duration::from_secs(5),
-            command_timeout: Duration::from_secs(60),
-            max_output: 1024,
-            roles: None,
-            proxy_jump: None,
-        };
-        let args = ["--plan".to_string(), "a b'c".to_string()];
-        assert_eq!(
-            command(&host(Become::None), &args),
-            r"env LC_ALL=C sh -s -- 'm:1024' 'w:stdin' '--plan' 'a b'\''c'"
-        );
-        assert_eq!(
-            command(&host(Become::Sudo), &[]),
-            "sudo -n env LC_ALL=C sh -s -- 'm:1024' 'w:stdin'"
         );
     }
 

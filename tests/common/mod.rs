@@ -31,6 +31,11 @@ impl Lab {
     /// Brings up the given profiles in `dir` on 127.0.`net`.x: tests that
     /// run at the same time each use their own `net`.
     pub fn up_on(dir: &Path, net: u8, profiles: &[&str]) -> Lab {
+        Lab::up_with(dir, net, &[], profiles)
+    }
+
+    /// `up_on` with more options for up.sh (e.g. `--script FILE`).
+    pub fn up_with(dir: &Path, net: u8, options: &[&str], profiles: &[&str]) -> Lab {
         let lab = Lab { dir: dir.to_path_buf() };
         let output = Command::new("bash")
             .arg(repo().join("tests/lab/up.sh"))
@@ -38,6 +43,7 @@ impl Lab {
             .arg(dir)
             .arg("--net")
             .arg(net.to_string())
+            .args(options)
             .args(profiles)
             .output()
             .expect("bash runs");

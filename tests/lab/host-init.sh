@@ -33,8 +33,9 @@ trap 'log "SIGTERM: stopping"; exit 0' TERM INT
 # up.sh creates a missing mountpoint (an empty directory) beforehand.
 # /etc/systemd/system is the host's own (kubelet.service.d and the k3s,
 # RKE2 and EKS units live there), hidden from no one but this namespace.
+# /usr/local/libexec holds the gathering script a profile installs (`@script`).
 mounts=(/etc/kubernetes /var/lib/kubelet /var/lib/etcd /etc/systemd/system /etc/sudoers.d /run
-    /var/lib/rancher /etc/rancher /etc/eks /usr/local/lib/systemd/system)
+    /var/lib/rancher /etc/rancher /etc/eks /usr/local/lib/systemd/system /usr/local/libexec)
 for m in "${mounts[@]}"; do
     [[ -d $m ]] || die "mountpoint $m is missing on the machine (up.sh creates it)"
     # etcd preallocates a 64 MiB write-ahead log: its tmpfs needs room
@@ -69,45 +70,56 @@ etcd_uid=$(id -u etcd) etcd_gid=$(id -g etcd)
 # --- files -----------------------------------------------------------------
 # chmod and chown are batched per mode and per owner: one fork each, not one
 # per file, which matters with 200 hosts starting at once.
+# `include PROFILE` installs that profile's files.txt there (one level).
 declare -A by_mode=() by_owner=()
 links=()
-lineno=0
-while IFS= read -r line || [[ -n $line ]]; do
-    lineno=$((lineno + 1))
-    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
-    read -r mode owner path src extra <<<"$line"
-    where="$profile/files.txt:$lineno"
-    [[ -z ${extra:-} ]] || die "$where: too many fields"
-    [[ $owner == ?*:?* ]] || die "$where: owner must be user:group, got '$owner'"
-    owned "$path" || die "$where: $path is not under a lab mount (${mounts[*]})"
-    if [[ $mode == symlink ]]; then
-        [[ -n ${src:-} ]] || die "$where: symlink needs a target"
-        ln -sfn "$src" "$path"
-        links+=("$owner" "$path")
-        continue
-    fi
-    [[ $mode =~ ^0[0-7]{3}$ ]] || die "$where: mode must be 4 octal digits, got '$mode'"
-    if [[ -z ${src:-} ]]; then
-        mkdir -p "$path"
-    else
-        case $src in
-        @pki/*) from=$state/pki/${src#@pki/} ;;
-        @hostpki/*) from=$hostdir/pki/${src#@hostpki/} ;;
-        @raw/*) from=$profiles/${src#@raw/} ;; # bytes as they are (a sqlite file)
-        *) from=$profiles/$src ;;
-        esac
-        [[ -f $from ]] || die "$where: source $from does not exist"
-        if [[ $src == @* ]]; then
-            cp "$from" "$path"
-        else
-            content=
-            IFS= read -r -d '' content <"$from" || true
-            subst "$content" >"$path"
+install_files() { # install_files PROFILE [INCLUDED]
+    local lineno=0 line mode owner path src extra where from content
+    while IFS= read -r line || [[ -n $line ]]; do
+        lineno=$((lineno + 1))
+        [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+        read -r mode owner path src extra <<<"$line"
+        where="$1/files.txt:$lineno"
+        if [[ $mode == include ]]; then
+            [[ -z ${2:-} && -n $owner && -z ${path:-} && -f $profiles/$owner/files.txt ]] ||
+                die "$where: include takes one profile, at the top level only"
+            install_files "$owner" included
+            continue
         fi
-    fi
-    by_mode[$mode]+=" $path"
-    by_owner[$owner]+=" $path"
-done <"$profiles/$profile/files.txt"
+        [[ -z ${extra:-} ]] || die "$where: too many fields"
+        [[ $owner == ?*:?* ]] || die "$where: owner must be user:group, got '$owner'"
+        owned "$path" || die "$where: $path is not under a lab mount (${mounts[*]})"
+        if [[ $mode == symlink ]]; then
+            [[ -n ${src:-} ]] || die "$where: symlink needs a target"
+            ln -sfn "$src" "$path"
+            links+=("$owner" "$path")
+            continue
+        fi
+        [[ $mode =~ ^0[0-7]{3}$ ]] || die "$where: mode must be 4 octal digits, got '$mode'"
+        if [[ -z ${src:-} ]]; then
+            mkdir -p "$path"
+        else
+            case $src in
+            @script) from=$state/gather-script ;; # up.sh --script: byte for byte
+            @pki/*) from=$state/pki/${src#@pki/} ;;
+            @hostpki/*) from=$hostdir/pki/${src#@hostpki/} ;;
+            @raw/*) from=$profiles/${src#@raw/} ;; # bytes as they are (a sqlite file)
+            *) from=$profiles/$src ;;
+            esac
+            [[ -f $from ]] || die "$where: source $from does not exist (@script: up.sh --script FILE)"
+            if [[ $src == @* ]]; then
+                cp "$from" "$path"
+            else
+                content=
+                IFS= read -r -d '' content <"$from" || true
+                subst "$content" >"$path"
+            fi
+        fi
+        by_mode[$mode]+=" $path"
+        by_owner[$owner]+=" $path"
+    done <"$profiles/$1/files.txt"
+}
+install_files "$profile"
 for o in "${!by_owner[@]}"; do
     # shellcheck disable=SC2086 # paths have no spaces (checked: read splits on them)
     chown "$o" ${by_owner[$o]}

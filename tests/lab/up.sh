@@ -3,19 +3,22 @@
 # namespace with its own sshd on its own loopback address, its own files and
 # processes. See tests/lab/README.md.
 #
-#   bash tests/lab/up.sh [--dir DIR] [--net NET] [--count N] [--profile P]... [PROFILE...]
+#   bash tests/lab/up.sh [--dir DIR] [--net NET] [--count N] [--script FILE] [--profile P]... [PROFILE...]
 #
 # Default DIR is /tmp/hardbench-lab; default profiles: cp-good cp-bad
 # worker-good worker-bad. Each profile gets N hosts (default 1), named after
 # the profile (N = 1) or PROFILE-1..PROFILE-N; host i (from 0) gets the
 # address 127.0.(NET + i / 250).(i % 250 + 1), NET defaulting to 10 (labs
 # that run at the same time need different NETs). A lab already up in DIR is
-# torn down first. Needs root and the packages of tests/lab/install-deps.sh.
+# torn down first. --script FILE is the gathering script (`hardbench
+# print-script`) for the profiles that install it (files.txt source
+# `@script`, under /usr/local/libexec). Needs root and the packages of
+# tests/lab/install-deps.sh.
 #
 # Left on this machine after down.sh: the users hbaudit and etcd (created
 # when missing), and any of /etc/kubernetes /var/lib/kubelet /var/lib/etcd
 # /etc/systemd/system /etc/sudoers.d /run /var/lib/rancher /etc/rancher
-# /etc/eks /usr/local/lib/systemd/system that was missing, as an empty
+# /etc/eks /usr/local/lib/systemd/system /usr/local/libexec that was missing, as an empty
 # directory (each host mounts its own tmpfs over them; nothing is written
 # into the machine's own).
 set -euo pipefail
@@ -25,6 +28,7 @@ dir=/tmp/hardbench-lab
 count=1
 net=10
 profiles=()
+script=
 wait_seconds=${HBLAB_WAIT:-}
 
 die() {
@@ -47,6 +51,7 @@ while (($#)); do
     --count) count=${2:?--count needs a value}; shift 2 ;;
     --net) net=${2:?--net needs a value}; shift 2 ;;
     --profile) profiles+=("${2:?--profile needs a value}"); shift 2 ;;
+    --script) script=${2:?--script needs a value}; shift 2 ;;
     -h | --help) help ;;
     -*) printf 'up.sh: unknown option %s\n' "$1" >&2; usage >&2; exit 2 ;;
     *) profiles+=("$1"); shift ;;
@@ -81,6 +86,10 @@ mkdir -p "$dir"/{bin,pki/etcd,hosts}
 chmod 0755 "$dir"
 : >"$dir/.hardbench-lab" # down.sh removes only a directory that carries this mark
 : >"$dir/pids"
+if [[ -n $script ]]; then
+    [[ -f $script ]] || die "--script $script is not a file"
+    install -m 0644 "$script" "$dir/gather-script"
+fi
 
 # --- users ---------------------------------------------------------------------
 if ! id hbaudit >/dev/null 2>&1; then
@@ -100,7 +109,7 @@ fi
 # needs an existing directory, so a missing one is created here, empty, on
 # the machine itself (and left there).
 for m in /etc/kubernetes /var/lib/kubelet /var/lib/etcd /etc/systemd/system /etc/sudoers.d /run \
-    /var/lib/rancher /etc/rancher /etc/eks /usr/local/lib/systemd/system; do
+    /var/lib/rancher /etc/rancher /etc/eks /usr/local/lib/systemd/system /usr/local/libexec; do
     [[ -d $m ]] || { mkdir -p "$m" && echo "up.sh: created empty mountpoint $m on this machine"; }
 done
 

@@ -217,7 +217,7 @@ impl Builder<'_> {
             identity_file: identity_file.or_else(|| defaults.identity_file.clone()),
             known_hosts,
             host_key_policy: defaults.host_key_policy,
-            become_method: become_method.unwrap_or(defaults.become_method),
+            become_method: become_method.unwrap_or_else(|| defaults.become_method.clone()),
             connect_timeout: defaults.connect_timeout,
             command_timeout: defaults.command_timeout,
             max_output: defaults.max_output,

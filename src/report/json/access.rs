@@ -30,7 +30,6 @@ use super::pretty::Pretty;
 use super::{error_kind, timestamp, Tool};
 use crate::access::stage::{HostAccess, Stage, State};
 use crate::access::Checked;
-use crate::inventory::Become;
 use serde::Serialize;
 use std::io;
 
@@ -86,7 +85,7 @@ struct Host<'a> {
     port: u16,
     user: &'a str,
     #[serde(rename = "become")]
-    become_method: &'static str,
+    become_method: String,
     ready: bool,
     host_key: Option<HostKey<'a>>,
     stages: Vec<StageResult<'a>>,
@@ -100,10 +99,7 @@ impl<'a> From<&'a HostAccess> for Host<'a> {
             address: &host.address,
             port: host.port,
             user: &host.user,
-            become_method: match host.become_method {
-                Become::Sudo => "sudo",
-                Become::None => "none",
-            },
+            become_method: host.become_method.to_string(),
             ready: host.ready(),
             host_key: host.host_key.as_ref().map(|key| HostKey {
                 algorithm: &key.algorithm,
@@ -166,6 +162,7 @@ fn state(state: State) -> &'static str {
 mod tests {
     use super::*;
     use crate::access::stage::StageResult as Result_;
+    use crate::inventory::Become;
     use crate::outcome::InputFile;
     use crate::transport::{HostErrorKind, HostKeyInfo};
 
