@@ -35,7 +35,7 @@ use base64::Engine;
 use ssh2::{BlockDirections, Channel, ErrorCode, MethodType, Session};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::unix::io::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -100,33 +100,62 @@ impl Transport for SshTransport {
         let known = load_known_hosts(host)?;
         let addrs = resolve(host, deadline)?;
         let tcp = connect(host, &addrs, deadline)?;
-        let fd = tcp.as_raw_fd();
-        // From here on, no libssh2 call can outlive a deadline: the
-        // watchdog shuts the socket down when it passes.
-        let watchdog = Watchdog::start(&tcp, deadline).map_err(|e| {
-            bastion(host, &e, "cannot start the deadline thread").unwrap_or_else(|| {
-                error(HostErrorKind::Connect, format!("cannot watch the connection to {}: {e}", label(host)))
-            })
-        })?;
-        await_identification(host, &tcp, deadline)?;
-        let session = handshake(host, tcp, &known, deadline)?;
-        let host_key = verify_host_key(host, &session, &known)?;
-        authenticate(host, &session, self.agent_socket.as_deref(), deadline)?;
-        let command_deadline = Instant::now() + host.command_timeout;
-        watchdog.rearm(command_deadline);
-        let finished =
-            exec_with_deadline(host, &session, fd, command_deadline, &command(host, args), script)?;
-        disconnect(&session);
-        let gathered = Gathered {
-            stdout: finished.stdout,
-            stderr: finished.stderr,
-            exit_status: finished.exit_status,
-            host_key: Some(host_key),
-        };
+        let established = establish(host, tcp.into(), &known, self.agent_socket.as_deref(), deadline)?;
+        let gathered = gather_on(host, established, script, args)?;
         check_sudo(host, &gathered)?;
         check_script_cap(host, &gathered)?;
         Ok(gathered)
     }
+}
+
+/// An authenticated session, and the watchdog that still bounds every
+/// libssh2 call on it by the deadline it was established under.
+pub(super) struct Established {
+    pub session: Session,
+    pub fd: RawFd,
+    pub watchdog: Watchdog,
+    pub host_key: HostKeyInfo,
+}
+
+/// The steps every session goes through once its socket is connected,
+/// whether that is a TCP connection to the host or the local end of a relay
+/// through a jump host: the server's identification, the handshake, the
+/// host key against `known`, and authentication, all before `deadline`.
+pub(super) fn establish(
+    host: &Host,
+    socket: OwnedFd,
+    known: &KnownHosts,
+    agent_socket: Option<&Path>,
+    deadline: Instant,
+) -> Result<Established, HostError> {
+    let fd = socket.as_raw_fd();
+    // From here on, no libssh2 call can outlive a deadline: the
+    // watchdog shuts the socket down when it passes.
+    let watchdog = Watchdog::start(socket.as_fd(), deadline).map_err(|e| {
+        bastion(host, &e, "cannot start the deadline thread").unwrap_or_else(|| {
+            error(HostErrorKind::Connect, format!("cannot watch the connection to {}: {e}", label(host)))
+        })
+    })?;
+    await_identification(host, socket.as_fd(), deadline)?;
+    let session = handshake(host, socket, known, deadline)?;
+    let host_key = verify_host_key(host, &session, known)?;
+    authenticate(host, &session, agent_socket, deadline)?;
+    Ok(Established { session, fd, watchdog, host_key })
+}
+
+/// Runs the script over an established session, under the command deadline.
+fn gather_on(host: &Host, established: Established, script: &[u8], args: &[String]) -> Result<Gathered, HostError> {
+    let Established { session, fd, watchdog, host_key } = established;
+    let command_deadline = Instant::now() + host.command_timeout;
+    watchdog.rearm(command_deadline);
+    let finished = exec_with_deadline(host, &session, fd, command_deadline, &command(host, args), script)?;
+    disconnect(&session);
+    Ok(Gathered {
+        stdout: finished.stdout,
+        stderr: finished.stderr,
+        exit_status: finished.exit_status,
+        host_key: Some(host_key),
+    })
 }
 
 /// `cp-1 (10.0.0.10:22)`: how every message names a host.
@@ -257,8 +286,8 @@ fn handshake_timed_out(host: &Host) -> HostError {
 
 /// Wait for the server's `SSH-` line ourselves, within the deadline (see
 /// banner.rs), before libssh2 reads it.
-fn await_identification(host: &Host, tcp: &TcpStream, deadline: Instant) -> Result<(), HostError> {
-    banner::await_identification(tcp, deadline).map_err(|e| match e {
+fn await_identification(host: &Host, socket: BorrowedFd<'_>, deadline: Instant) -> Result<(), HostError> {
+    banner::await_identification(socket, deadline).map_err(|e| match e {
         BannerError::Timeout => handshake_timed_out(host),
         // The watchdog shut the socket down at the deadline.
         _ if remaining(deadline).is_none() => handshake_timed_out(host),
@@ -293,7 +322,7 @@ fn host_key_preference(known_types: &[String]) -> String {
 
 fn handshake(
     host: &Host,
-    tcp: TcpStream,
+    socket: OwnedFd,
     known: &KnownHosts,
     deadline: Instant,
 ) -> Result<Session, HostError> {
@@ -314,7 +343,7 @@ fn handshake(
     let left =
         remaining(deadline).ok_or_else(|| failed("no time left after connecting".to_string()))?;
     session.set_timeout(timeout_ms(left));
-    session.set_tcp_stream(tcp);
+    session.set_tcp_stream(socket);
     match session.handshake() {
         Ok(()) => Ok(session),
         Err(e)
