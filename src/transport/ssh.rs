@@ -1,5 +1,6 @@
-//! The SSH transport, the only file that uses ssh2 (libssh2). Per host: one
-//! TCP connection, one handshake, one authentication, one exec channel
+//! The SSH transport (libssh2, through ssh2). Per host: one TCP connection
+//! (or, behind jump hosts, one channel of the run's shared jump connection,
+//! see jump.rs), one handshake, one authentication, one exec channel
 //! running `sh -s -- <args>` with the script on stdin.
 //!
 //! Deadlines: `connect_timeout` covers name resolution (resolve.rs), TCP
@@ -25,6 +26,7 @@
 //! Nothing here ever prompts: no passwords, no passphrases, `sudo -n`.
 
 use super::banner::{self, BannerError};
+use super::jump::Jumps;
 use super::known_hosts::{self, KnownHosts, Recorded, Verdict};
 use super::resolve::{self, ResolveError};
 use super::watchdog::Watchdog;
@@ -37,6 +39,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Plain host-key algorithms only, in our preference order. Certificate
@@ -61,10 +64,12 @@ const LIBSSH2_ERROR_TIMEOUT: i32 = -9;
 const LIBSSH2_ERROR_EAGAIN: i32 = -37;
 
 /// Gathers over SSH. Holds the ssh-agent socket so that it is read from the
-/// environment once, by `from_env`, and tests can point at their own agent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// environment once, by `from_env`, and tests can point at their own agent,
+/// and the run's jump-host connections (jump.rs), shared by its hosts.
+#[derive(Clone, Debug, Default)]
 pub struct SshTransport {
     agent_socket: Option<PathBuf>,
+    jumps: Arc<Jumps>,
 }
 
 impl SshTransport {
@@ -73,34 +78,24 @@ impl SshTransport {
         let agent_socket = std::env::var_os("SSH_AUTH_SOCK")
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
-        SshTransport { agent_socket }
+        SshTransport { agent_socket, jumps: Arc::default() }
     }
 
     /// Use the ssh-agent at `agent_socket`, or none.
     pub fn with_agent(agent_socket: Option<PathBuf>) -> SshTransport {
-        SshTransport { agent_socket }
+        SshTransport { agent_socket, jumps: Arc::default() }
     }
 }
 
 impl Transport for SshTransport {
     fn gather(&self, host: &Host, script: &[u8], args: &[String]) -> Result<Gathered, HostError> {
-        // ssh would go through the jump hosts: connecting directly would
-        // reach the host another way than the operator set, or not at all.
-        if let Some(jump) = &host.proxy_jump {
-            return Err(error(
-                HostErrorKind::Connect,
-                format!(
-                    "jump hosts are not supported yet: {} is reached through ProxyJump {jump} \
-                     (validate names the line that sets it); it was not contacted",
-                    label(host)
-                ),
-            ));
-        }
         let deadline = Instant::now() + host.connect_timeout;
         let known = load_known_hosts(host)?;
-        let addrs = resolve(host, deadline)?;
-        let tcp = connect(host, &addrs, deadline)?;
-        let established = establish(host, tcp.into(), &known, self.agent_socket.as_deref(), deadline)?;
+        let socket: OwnedFd = match &host.proxy_jump {
+            None => connect(host, &resolve(host, deadline)?, deadline)?.into(),
+            Some(chain) => self.jumps.connect(host, chain, self.agent_socket.as_deref(), deadline)?,
+        };
+        let established = establish(host, socket, &known, self.agent_socket.as_deref(), deadline)?;
         let gathered = gather_on(host, established, script, args)?;
         check_sudo(host, &gathered)?;
         check_script_cap(host, &gathered)?;
@@ -159,7 +154,7 @@ fn gather_on(host: &Host, established: Established, script: &[u8], args: &[Strin
 }
 
 /// `cp-1 (10.0.0.10:22)`: how every message names a host.
-fn label(host: &Host) -> String {
+pub(super) fn label(host: &Host) -> String {
     format!("{} ({}:{})", host.name, host.address, host.port)
 }
 
@@ -194,7 +189,7 @@ fn bastion_out_of_descriptors(host: &Host, what: &str) -> Option<HostError> {
     }
 }
 
-fn remaining(deadline: Instant) -> Option<Duration> {
+pub(super) fn remaining(deadline: Instant) -> Option<Duration> {
     Some(deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
 }
 
@@ -203,13 +198,13 @@ fn timeout_ms(left: Duration) -> u32 {
     u32::try_from(left.as_millis()).unwrap_or(u32::MAX).max(1)
 }
 
-fn show(duration: Duration) -> humantime::FormattedDuration {
+pub(super) fn show(duration: Duration) -> humantime::FormattedDuration {
     humantime::format_duration(duration)
 }
 
 /// A missing known_hosts file is an empty one; any other read error is a
 /// host-key error, because nothing can be verified.
-fn load_known_hosts(host: &Host) -> Result<KnownHosts, HostError> {
+pub(super) fn load_known_hosts(host: &Host) -> Result<KnownHosts, HostError> {
     match std::fs::read(&host.known_hosts) {
         Ok(bytes) => Ok(KnownHosts::parse(&String::from_utf8_lossy(&bytes))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(KnownHosts::default()),
@@ -224,7 +219,7 @@ fn load_known_hosts(host: &Host) -> Result<KnownHosts, HostError> {
     }
 }
 
-fn resolve(host: &Host, deadline: Instant) -> Result<Vec<SocketAddr>, HostError> {
+pub(super) fn resolve(host: &Host, deadline: Instant) -> Result<Vec<SocketAddr>, HostError> {
     resolve::resolve(&host.address, host.port, deadline).map_err(|e| match e {
         ResolveError::Timeout => error(
             HostErrorKind::Connect,
@@ -240,7 +235,7 @@ fn resolve(host: &Host, deadline: Instant) -> Result<Vec<SocketAddr>, HostError>
     })
 }
 
-fn connect(host: &Host, addrs: &[SocketAddr], deadline: Instant) -> Result<TcpStream, HostError> {
+pub(super) fn connect(host: &Host, addrs: &[SocketAddr], deadline: Instant) -> Result<TcpStream, HostError> {
     let mut last_error = None;
     for addr in addrs {
         let Some(left) = remaining(deadline) else {
@@ -1111,38 +1106,5 @@ mod tests {
         assert_eq!(show_bytes(8 * 1024 * 1024), "8 MiB");
         assert_eq!(show_bytes(64 * 1024), "64 KiB");
         assert_eq!(show_bytes(1000), "1000 bytes");
-    }
-
-    /// A host behind a jump host is an error at once: no connection is
-    /// tried (192.0.2.1 is TEST-NET-1, which nothing answers, and the
-    /// connect timeout is an hour).
-    #[test]
-    fn a_host_behind_a_jump_host_is_not_contacted() {
-        let host = Host {
-            name: "cp-1".to_string(),
-            address: "192.0.2.1".to_string(),
-            port: 22,
-            user: "audit".to_string(),
-            identity_file: None,
-            known_hosts: PathBuf::from("/nonexistent/known_hosts"),
-            host_key_policy: HostKeyPolicy::Strict,
-            become_method: Become::None,
-            connect_timeout: Duration::from_secs(3600),
-            command_timeout: Duration::from_secs(3600),
-            max_output: 1024,
-            roles: None,
-            proxy_jump: Some("audit@j1:2222,j2".to_string()),
-        };
-        let started = Instant::now();
-        let error = SshTransport::with_agent(None).gather(&host, b"", &[]).unwrap_err();
-        assert_eq!(
-            error,
-            HostError::new(
-                HostErrorKind::Connect,
-                "jump hosts are not supported yet: cp-1 (192.0.2.1:22) is reached through ProxyJump \
-                 audit@j1:2222,j2 (validate names the line that sets it); it was not contacted"
-            )
-        );
-        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
