@@ -231,13 +231,13 @@ fn verdicts(report: &Value) -> BTreeMap<(String, String), String> {
     all
 }
 
-/// The same audit run inside `netns`, directly.
-fn direct_verdicts(netns: &Netns, lab: &Lab, out: &Path) -> BTreeMap<(String, String), String> {
+/// The same audit of the `limit` hosts run inside `netns`, directly.
+fn direct_verdicts(netns: &Netns, lab: &Lab, limit: &str, out: &Path) -> BTreeMap<(String, String), String> {
     let json = out.join("direct.json");
     std::fs::create_dir_all(out).unwrap();
     let output = netns
         .command(env!("CARGO_BIN_EXE_hardbench"))
-        .args(["run", "--no-progress", "--inventory"])
+        .args(["run", "--no-progress", "--limit", limit, "--inventory"])
         .arg(lab.inventory())
         .arg("--json")
         .arg(&json)
@@ -259,26 +259,29 @@ fn hosts_behind_one_jump_host_share_one_login_and_get_the_same_verdicts() {
     let state = tempfile::tempdir().unwrap();
     let netns = Netns::create("hbjump26");
     let _veth = Veth::create("hbj26", None, "10.255.26.1", &netns, "10.255.26.2");
-    let lab = lab_in(&netns, &state.path().join("lab"), 26, &["cp-good", "worker-good", "worker-bad"]);
+    let lab = lab_in(&netns, &state.path().join("lab"), 26, &["cp-good", "worker-good", "worker-bad", "fault-slow"]);
     let jump = JumpHost::start(&netns, &state.path().join("jump"), "10.255.26.2", &lab);
-    for address in ["127.0.26.1", "127.0.26.2", "127.0.26.3"] {
+    for address in ["127.0.26.1", "127.0.26.2", "127.0.26.3", "127.0.26.4"] {
         unreachable_from_here(address);
     }
 
     let known = known_hosts(&lab, &state.path().join("known_hosts"), &[&jump.known]);
     let via_jump = inventory(&lab, &state.path().join("jump.toml"), &known, "proxy_jump = \"hbaudit@10.255.26.2:22\"");
-    let audit = Audit::run(&via_jump, &state.path().join("out"), &["--concurrency", "3"]);
+    let healthy = "cp-good,worker-good,worker-bad";
+    let audit = Audit::run(&via_jump, &state.path().join("out"), &["--concurrency", "3", "--limit", healthy]);
     // The lab's hosts fail checks (and run impostors) on purpose: exit 1.
     assert_eq!(audit.output.status.code(), Some(1), "{}", text(&audit.output));
     let through = verdicts(&audit.report());
     assert_eq!(through.keys().map(|(host, _)| host.as_str()).collect::<std::collections::BTreeSet<_>>().len(), 3);
-    assert_eq!(through, direct_verdicts(&netns, &lab, &state.path().join("out")));
+    assert_eq!(through, direct_verdicts(&netns, &lab, healthy, &state.path().join("out")));
     // Three hosts, one connection and one login on the jump host.
     assert_eq!(jump.counts(), (1, 1), "{}", jump.log_text());
 
     // A jump host whose key does not match, and one that refuses the
     // connection: each of their hosts is an error naming the jump host, and
-    // each jump host is tried once for all its hosts.
+    // each jump host is tried once for all its hosts. A host behind the
+    // good jump host that never finishes ends at its command_timeout: the
+    // deadline holds over the relay too.
     let wrong = "10.255.26.2 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICskVB8UplXO4z5bfvdgqT3gLtl8OHgq9jDKNbGgFfIR";
     let wrong_known = known_hosts(&lab, &state.path().join("wrong_known_hosts"), &[wrong]);
     let refused = state.path().join("refused.toml");
@@ -290,20 +293,26 @@ fn hosts_behind_one_jump_host_share_one_login_and_get_the_same_verdicts() {
              [[hosts]]\nname = \"wrong-key-1\"\naddress = \"127.0.26.1\"\nroles = [\"worker\"]\n\n\
              [[hosts]]\nname = \"wrong-key-2\"\naddress = \"127.0.26.2\"\nroles = [\"worker\"]\n\n\
              [[hosts]]\nname = \"refused-1\"\naddress = \"127.0.26.1\"\nroles = [\"worker\"]\nknown_hosts = \"{}\"\nproxy_jump = \"hbaudit@10.255.26.2:2\"\n\n\
-             [[hosts]]\nname = \"refused-2\"\naddress = \"127.0.26.2\"\nroles = [\"worker\"]\nknown_hosts = \"{}\"\nproxy_jump = \"hbaudit@10.255.26.2:2\"\n",
+             [[hosts]]\nname = \"refused-2\"\naddress = \"127.0.26.2\"\nroles = [\"worker\"]\nknown_hosts = \"{}\"\nproxy_jump = \"hbaudit@10.255.26.2:2\"\n\n\
+             [[hosts]]\nname = \"slow\"\naddress = \"127.0.26.4\"\nroles = [\"worker\"]\nknown_hosts = \"{}\"\ncommand_timeout = \"2s\"\n",
             lab.dir.join("id_ed25519").display(),
             wrong_known.display(),
+            known.display(),
             known.display(),
             known.display(),
         ),
     )
     .unwrap();
-    let audit = Audit::run(&refused, &state.path().join("refused"), &["--concurrency", "4"]);
+    let audit = Audit::run(&refused, &state.path().join("refused"), &["--concurrency", "5"]);
     assert_eq!(audit.output.status.code(), Some(3), "{}", text(&audit.output));
     let report = audit.report();
     for host in report["hosts"].as_array().unwrap() {
         let name = host["name"].as_str().unwrap();
-        let (kind, jump_label) = if name.starts_with("wrong-key") {
+        let (kind, jump_label) = if name == "slow" {
+            let took = host["duration_ms"].as_u64().unwrap();
+            assert!((2000..8000).contains(&took), "{took} ms: {host:#}");
+            ("timeout", "gathering on slow (127.0.26.4:22) did not finish within 2s")
+        } else if name.starts_with("wrong-key") {
             ("host-key", "through jump host 10.255.26.2 (10.255.26.2:22) as hbaudit: host key for jump host 10.255.26.2")
         } else {
             ("connect", "through jump host 10.255.26.2 (10.255.26.2:2) as hbaudit: cannot connect to jump host 10.255.26.2")
@@ -312,8 +321,10 @@ fn hosts_behind_one_jump_host_share_one_login_and_get_the_same_verdicts() {
         assert_eq!(host["error"]["kind"], kind, "{host:#}");
         assert!(host["error"]["message"].as_str().unwrap().contains(jump_label), "{host:#}");
     }
-    // The wrong key was offered once (one more connection), and no login followed.
-    assert_eq!(jump.counts(), (2, 1), "{}", jump.log_text());
+    // The wrong key was offered once (one more connection) and no login
+    // followed; the slow host's jump connection (its known_hosts differs,
+    // so it is another connection) logged in once.
+    assert_eq!(jump.counts(), (3, 2), "{}", jump.log_text());
 }
 
 #[test]
@@ -323,10 +334,12 @@ fn hosts_behind_a_chain_of_two_jump_hosts() {
     let inner = Netns::create("hbjump28b");
     let _outer_veth = Veth::create("hbj28", None, "10.255.28.1", &outer, "10.255.28.2");
     let _inner_veth = Veth::create("hbj29", Some(&outer), "10.255.29.1", &inner, "10.255.29.2");
-    let lab = lab_in(&inner, &state.path().join("lab"), 28, &["worker-good", "worker-bad"]);
+    // worker-big sends about 7 MB, far more than a channel's window, over
+    // both jump hosts' channels.
+    let lab = lab_in(&inner, &state.path().join("lab"), 28, &["worker-good", "worker-bad", "worker-big"]);
     let first = JumpHost::start(&outer, &state.path().join("jump1"), "10.255.28.2", &lab);
     let second = JumpHost::start(&inner, &state.path().join("jump2"), "10.255.29.2", &lab);
-    for address in ["127.0.28.1", "127.0.28.2"] {
+    for address in ["127.0.28.1", "127.0.28.2", "127.0.28.3"] {
         unreachable_from_here(address);
     }
 
@@ -334,7 +347,9 @@ fn hosts_behind_a_chain_of_two_jump_hosts() {
     let via_jumps = inventory(&lab, &state.path().join("jump.toml"), &known, "proxy_jump = \"hbaudit@10.255.28.2,10.255.29.2\"");
     let audit = Audit::run(&via_jumps, &state.path().join("out"), &[]);
     assert_eq!(audit.output.status.code(), Some(1), "{}", text(&audit.output));
-    assert_eq!(verdicts(&audit.report()), direct_verdicts(&inner, &lab, &state.path().join("out")));
+    let through = verdicts(&audit.report());
+    assert!(through.keys().any(|(host, _)| host == "worker-big"), "{through:?}");
+    assert_eq!(through, direct_verdicts(&inner, &lab, "worker-good,worker-bad,worker-big", &state.path().join("out")));
     // One login on each: the second jump host is reached over the first.
     assert_eq!(first.counts(), (1, 1), "{}", first.log_text());
     assert_eq!(second.counts(), (1, 1), "{}", second.log_text());
