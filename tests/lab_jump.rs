@@ -294,16 +294,20 @@ fn hosts_behind_one_jump_host_share_one_login_and_get_the_same_verdicts() {
              [[hosts]]\nname = \"wrong-key-2\"\naddress = \"127.0.26.2\"\nroles = [\"worker\"]\n\n\
              [[hosts]]\nname = \"refused-1\"\naddress = \"127.0.26.1\"\nroles = [\"worker\"]\nknown_hosts = \"{}\"\nproxy_jump = \"hbaudit@10.255.26.2:2\"\n\n\
              [[hosts]]\nname = \"refused-2\"\naddress = \"127.0.26.2\"\nroles = [\"worker\"]\nknown_hosts = \"{}\"\nproxy_jump = \"hbaudit@10.255.26.2:2\"\n\n\
-             [[hosts]]\nname = \"slow\"\naddress = \"127.0.26.4\"\nroles = [\"worker\"]\nknown_hosts = \"{}\"\ncommand_timeout = \"2s\"\n",
+             [[hosts]]\nname = \"slow\"\naddress = \"127.0.26.4\"\nroles = [\"worker\"]\nknown_hosts = \"{}\"\ncommand_timeout = \"2s\"\n\n\
+             [[hosts]]\nname = \"no-login-1\"\naddress = \"127.0.26.1\"\nroles = [\"worker\"]\nknown_hosts = \"{}\"\nproxy_jump = \"nobody@10.255.26.2\"\n\n\
+             [[hosts]]\nname = \"no-login-2\"\naddress = \"127.0.26.2\"\nroles = [\"worker\"]\nknown_hosts = \"{}\"\nproxy_jump = \"nobody@10.255.26.2\"\n",
             lab.dir.join("id_ed25519").display(),
             wrong_known.display(),
+            known.display(),
+            known.display(),
             known.display(),
             known.display(),
             known.display(),
         ),
     )
     .unwrap();
-    let audit = Audit::run(&refused, &state.path().join("refused"), &["--concurrency", "5"]);
+    let audit = Audit::run(&refused, &state.path().join("refused"), &["--concurrency", "7"]);
     assert_eq!(audit.output.status.code(), Some(3), "{}", text(&audit.output));
     let report = audit.report();
     for host in report["hosts"].as_array().unwrap() {
@@ -312,6 +316,8 @@ fn hosts_behind_one_jump_host_share_one_login_and_get_the_same_verdicts() {
             let took = host["duration_ms"].as_u64().unwrap();
             assert!((2000..8000).contains(&took), "{took} ms: {host:#}");
             ("timeout", "gathering on slow (127.0.26.4:22) did not finish within 2s")
+        } else if name.starts_with("no-login") {
+            ("auth", "through jump host 10.255.26.2 (10.255.26.2:22) as nobody: jump host 10.255.26.2 (10.255.26.2:22) did not accept user nobody")
         } else if name.starts_with("wrong-key") {
             ("host-key", "through jump host 10.255.26.2 (10.255.26.2:22) as hbaudit: host key for jump host 10.255.26.2")
         } else {
@@ -322,9 +328,10 @@ fn hosts_behind_one_jump_host_share_one_login_and_get_the_same_verdicts() {
         assert!(host["error"]["message"].as_str().unwrap().contains(jump_label), "{host:#}");
     }
     // The wrong key was offered once (one more connection) and no login
-    // followed; the slow host's jump connection (its known_hosts differs,
-    // so it is another connection) logged in once.
-    assert_eq!(jump.counts(), (3, 2), "{}", jump.log_text());
+    // followed; the refused user tried once; the slow host's jump
+    // connection (its known_hosts differs, so it is another connection)
+    // logged in once.
+    assert_eq!(jump.counts(), (4, 2), "{}", jump.log_text());
 }
 
 #[test]

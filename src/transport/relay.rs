@@ -207,10 +207,11 @@ fn would_block(e: &ssh2::Error) -> bool {
     e.code() == ErrorCode::Session(LIBSSH2_ERROR_EAGAIN)
 }
 
-/// An io::Error from a channel read or write, as libssh2 reported it.
-fn channel_failure(e: &io::Error) -> Failure {
-    match e.get_ref().and_then(|inner| inner.downcast_ref::<ssh2::Error>()) {
-        Some(inner) => classify(inner),
+/// What failed when a channel read or write did: ssh2 keeps only the
+/// message in the io::Error, so the code is asked of the session.
+fn channel_failure(session: &Session) -> Failure {
+    match ssh2::Error::last_session_error(session) {
+        Some(e) => classify(&e),
         None => Failure::Channel,
     }
 }
@@ -218,7 +219,7 @@ fn channel_failure(e: &io::Error) -> Failure {
 impl Pipe {
     /// Moves what can be moved now, without blocking. Returns whether
     /// anything moved.
-    fn pump(&mut self, buf: &mut [u8]) -> Result<bool, String> {
+    fn pump(&mut self, session: &Session, buf: &mut [u8]) -> Result<bool, String> {
         let mut progress = false;
         // Channel to local end: read more only once the last read is out.
         if self.down.is_empty() && !self.remote_done {
@@ -234,7 +235,7 @@ impl Pipe {
                     progress = true;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => self.channel_failed(channel_failure(&e))?,
+                Err(_) => self.channel_failed(channel_failure(session))?,
             }
         }
         if !self.down.is_empty() {
@@ -278,7 +279,7 @@ impl Pipe {
                         progress |= n > 0;
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) => self.channel_failed(channel_failure(&e))?,
+                    Err(_) => self.channel_failed(channel_failure(session))?,
                 }
             }
         }
@@ -434,7 +435,7 @@ impl Pump {
         }
         let buf = &mut self.buf;
         for pipe in &mut self.pipes {
-            progress |= pipe.pump(buf)?;
+            progress |= pipe.pump(&self.session, buf)?;
         }
         self.pipes.retain(|pipe| !pipe.closed);
         Ok(progress)
