@@ -10,7 +10,10 @@
 //! interleaved (a blocking read of one stream deadlocks once the other fills
 //! the channel window). Checks between calls cannot bound a libssh2 call
 //! that loops while the peer keeps sending, so a watchdog (watchdog.rs)
-//! shuts the socket down at each deadline whatever libssh2 is doing.
+//! shuts the socket down at each deadline whatever libssh2 is doing. Behind
+//! jump hosts, `connect_timeout` also covers reaching them (or waiting for
+//! the host that is) and opening the channel, and the socket the watchdog
+//! shuts down is the host's end of its relay (relay.rs).
 //!
 //! When the command deadline passes, or the output goes over `max_output`,
 //! the channel is closed and the connection dropped. The script's stdin is
