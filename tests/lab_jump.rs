@@ -188,6 +188,33 @@ impl JumpHost {
     }
 }
 
+impl JumpHost {
+    /// Kills the processes of the jump host's open connections (the
+    /// listener's descendants), as if the jump host dropped them.
+    fn cut_connections(&self) -> usize {
+        // The whole tree first: a process killed at once would leave its
+        // children to be reparented before they are found.
+        let mut tree = vec![self.child.id()];
+        let mut next = 0;
+        while let Some(&parent) = tree.get(next) {
+            next += 1;
+            for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+                let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+                let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+                // The fields after the command name (which may hold spaces): state, ppid.
+                let after = &stat[stat.rfind(')').map_or(0, |end| end + 1)..];
+                if after.split_whitespace().nth(1).and_then(|ppid| ppid.parse::<u32>().ok()) == Some(parent) {
+                    tree.push(pid);
+                }
+            }
+        }
+        for pid in &tree[1..] {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        }
+        tree.len() - 1
+    }
+}
+
 impl Drop for JumpHost {
     fn drop(&mut self) {
         // `ip netns exec` execs sshd: this is sshd's own PID.
@@ -332,6 +359,45 @@ fn hosts_behind_one_jump_host_share_one_login_and_get_the_same_verdicts() {
     // connection (its known_hosts differs, so it is another connection)
     // logged in once.
     assert_eq!(jump.counts(), (4, 2), "{}", jump.log_text());
+
+    // The jump connection breaks while a host behind it is gathering (the
+    // slow host would take 30 s): the host is an error at once, and its
+    // message says that the jump host's connection was what broke.
+    let cut = state.path().join("cut.toml");
+    std::fs::write(
+        &cut,
+        format!(
+            "[defaults]\nuser = \"hbaudit\"\nidentity_file = \"{}\"\nknown_hosts = \"{}\"\nproxy_jump = \"10.255.26.2\"\n\
+             command_timeout = \"30s\"\n\n[[hosts]]\nname = \"cut\"\naddress = \"127.0.26.4\"\nroles = [\"worker\"]\n",
+            lab.dir.join("id_ed25519").display(),
+            known.display(),
+        ),
+    )
+    .unwrap();
+    let json = state.path().join("cut.json");
+    let started = Instant::now();
+    let run = Command::new(env!("CARGO_BIN_EXE_hardbench"))
+        .args(["run", "--no-progress", "--inventory", cut.to_str().unwrap(), "--json", json.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hardbench runs");
+    while jump.counts().1 < 3 {
+        assert!(started.elapsed() < Duration::from_secs(20), "no login on the jump host: {}", jump.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Long enough for the host's session to be gathering.
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(jump.cut_connections() > 0, "{}", jump.log_text());
+    let output = run.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    let report = read_json(&json);
+    let host = &report["hosts"][0];
+    assert_eq!(host["status"], "error", "{host:#}");
+    let message = host["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("the connection to jump host 10.255.26.2 (10.255.26.2:22) as hbaudit was lost ("), "{host:#}");
+    assert!(message.contains("cut (127.0.26.4:22)"), "{host:#}");
 }
 
 #[test]

@@ -59,7 +59,7 @@ impl Jumps {
         chain: &JumpChain,
         agent_socket: Option<&Path>,
         deadline: Instant,
-    ) -> Result<OwnedFd, HostError> {
+    ) -> Result<(OwnedFd, Relayed), HostError> {
         let last = chain.hops.last().expect("a chain has a hop");
         let relay = self.relay(host, &chain.hops, agent_socket, deadline).map_err(|failure| {
             HostError::new(
@@ -67,10 +67,11 @@ impl Jumps {
                 format!("cannot reach {} through jump host {}: {}", label(host), failure.at, failure.message),
             )
         })?;
-        relay
+        let through = hop_label(last);
+        let socket = relay
             .open(&host.address, host.port, deadline)
-            .map(UnixStream::into)
-            .map_err(|e| open_failed(host, &format!("jump host {}", hop_label(last)), &e))
+            .map_err(|e| open_failed(host, &format!("jump host {through}"), &e))?;
+        Ok((UnixStream::into(socket), Relayed { relay, through }))
     }
 
     /// The relay of the jump session at the end of `hops`, made now if no
@@ -161,6 +162,29 @@ impl Jumps {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Slot>> {
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What a host's connection runs over: kept while the host's session
+/// lasts, to tell a failure of the jump connection from one of the host.
+pub struct Relayed {
+    relay: Arc<Relay>,
+    /// The last jump host, as `hop_label` names it.
+    through: String,
+}
+
+impl Relayed {
+    /// `error`, met by the host's session, said of the jump host when it
+    /// was the jump connection that broke (the host then only saw its
+    /// connection end).
+    pub fn explain(&self, error: HostError) -> HostError {
+        match self.relay.lost() {
+            None => error,
+            Some(why) => HostError::new(
+                error.kind,
+                format!("the connection to jump host {} was lost ({why}): {}", self.through, error.message),
+            ),
+        }
     }
 }
 

@@ -123,6 +123,11 @@ impl Relay {
         }
     }
 
+    /// Why the jump session ended, once it has.
+    pub fn lost(&self) -> Option<String> {
+        lock(&self.lost).clone()
+    }
+
     fn poke(&self) {
         // A full pipe already holds a wake-up; a closed one has no reader.
         let _ = (&self.wake).write(&[1]);

@@ -94,12 +94,19 @@ impl Transport for SshTransport {
     fn gather(&self, host: &Host, script: &[u8], args: &[String]) -> Result<Gathered, HostError> {
         let deadline = Instant::now() + host.connect_timeout;
         let known = load_known_hosts(host)?;
-        let socket: OwnedFd = match &host.proxy_jump {
-            None => connect(host, &resolve(host, deadline)?, deadline)?.into(),
-            Some(chain) => self.jumps.connect(host, chain, self.agent_socket.as_deref(), deadline)?,
+        let (socket, relayed): (OwnedFd, _) = match &host.proxy_jump {
+            None => (connect(host, &resolve(host, deadline)?, deadline)?.into(), None),
+            Some(chain) => {
+                let (socket, relayed) = self.jumps.connect(host, chain, self.agent_socket.as_deref(), deadline)?;
+                (socket, Some(relayed))
+            }
         };
-        let established = establish(host, socket, &known, self.agent_socket.as_deref(), deadline)?;
-        let gathered = gather_on(host, established, script, args)?;
+        let gathered = establish(host, socket, &known, self.agent_socket.as_deref(), deadline)
+            .and_then(|established| gather_on(host, established, script, args))
+            .map_err(|e| match &relayed {
+                Some(relayed) => relayed.explain(e),
+                None => e,
+            })?;
         check_sudo(host, &gathered)?;
         check_script_cap(host, &gathered)?;
         Ok(gathered)
