@@ -167,6 +167,7 @@ impl Jumps {
 
 /// What a host's connection runs over: kept while the host's session
 /// lasts, to tell a failure of the jump connection from one of the host.
+#[derive(Debug)]
 pub struct Relayed {
     relay: Arc<Relay>,
     /// The last jump host, as `hop_label` names it.
