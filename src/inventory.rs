@@ -13,12 +13,14 @@ mod ansible;
 mod become_method;
 mod error;
 mod format;
+mod jump;
 mod key_file;
 mod quantity;
 mod validate;
 
 pub use become_method::Become;
 pub use error::{InventoryError, InventoryErrors, Position};
+pub use jump::{JumpChain, JumpHost};
 
 use crate::component::Role;
 use crate::names::named_enum;
@@ -67,9 +69,9 @@ pub struct Host {
     pub max_output: u64,
     /// Roles from the inventory; `None` means detect them from processes.
     pub roles: Option<Vec<Role>>,
-    /// The jump hosts to reach this host through, as OpenSSH's `ProxyJump`
-    /// writes them (`user@jump1:22,jump2`).
-    pub proxy_jump: Option<String>,
+    /// The jump hosts this host is reached through (`proxy_jump`, or
+    /// ssh_config's or Ansible's `ProxyJump`); `None`: directly.
+    pub proxy_jump: Option<JumpChain>,
 }
 
 named_enum! {

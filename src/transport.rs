@@ -1,10 +1,13 @@
 //! How the gathering script reaches a host and its output comes back. The
 //! `Transport` trait is the only IO boundary of an audit; `transport/ssh.rs`
-//! is the only file that knows SSH.
+//! holds the SSH sessions, `transport/jump.rs` and `transport/relay.rs` the
+//! jump-host connections they may run over.
 
 mod banner;
 pub mod descriptors;
+mod jump;
 pub mod known_hosts;
+mod relay;
 pub mod remote_command;
 mod resolve;
 pub mod ssh;

@@ -8,6 +8,7 @@
 
 use super::error::{InventoryError, InventoryErrors};
 use super::quantity::{parse_duration, parse_size, size_from_integer};
+use super::jump::{self, HopSpec, JumpChain, JumpHost, JumpSpec};
 use super::{
     address, key_file, Become, Env, Host, HostKeyPolicy, Inventory, Probe, DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_KNOWN_HOSTS, DEFAULT_MAX_OUTPUT, DEFAULT_PORT,
@@ -26,7 +27,7 @@ mod ssh_config;
 
 /// Keys allowed both in `[defaults]` and in each `[[hosts]]`, in the order
 /// "expected one of" lists them.
-const SETTING_KEYS: [&str; 9] = [
+const SETTING_KEYS: [&str; 10] = [
     "user",
     "port",
     "identity_file",
@@ -36,6 +37,7 @@ const SETTING_KEYS: [&str; 9] = [
     "connect_timeout",
     "command_timeout",
     "max_output",
+    "proxy_jump",
 ];
 
 /// Keys only a `[[hosts]]` entry has.
@@ -95,6 +97,7 @@ pub(super) struct Defaults {
     pub connect_timeout: Duration,
     pub command_timeout: Duration,
     pub max_output: u64,
+    pub proxy_jump: Option<JumpSpec>,
 }
 
 /// Reads `table`, a `[defaults]` table of another TOML file (`toml`: the
@@ -159,6 +162,7 @@ pub(super) fn defaults<'a>(
         connect_timeout: settings.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         command_timeout: settings.command_timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT),
         max_output: settings.max_output.unwrap_or(DEFAULT_MAX_OUTPUT),
+        proxy_jump: settings.proxy_jump,
     };
     (validator.toml, defaults, validator.warnings)
 }
@@ -185,6 +189,7 @@ struct Settings {
     connect_timeout: Option<Duration>,
     command_timeout: Option<Duration>,
     max_output: Option<u64>,
+    proxy_jump: Option<JumpSpec>,
     /// Keys that were set but invalid, so that merging does not report a
     /// knock-on "missing" error for them.
     invalid: Vec<&'static str>,
@@ -194,6 +199,21 @@ impl Settings {
     fn is_invalid(&self, key: &str) -> bool {
         self.invalid.contains(&key)
     }
+}
+
+/// How deep ProxyJumps of jump hosts may nest before it is called a loop.
+const MAX_JUMP_DEPTH: usize = 8;
+
+/// The known_hosts files checked so far, by where they were set and under
+/// which policy: one problem per place, not one per host.
+type KnownHostsChecked = HashSet<((usize, Option<crate::transport::ssh_config::Origin>), HostKeyPolicy)>;
+
+/// What a jump host takes from the host reached through it.
+struct Target<'t> {
+    user: &'t str,
+    identity_file: Option<&'t PathBuf>,
+    known_hosts: &'t Set<PathBuf>,
+    host_key_policy: HostKeyPolicy,
 }
 
 /// A `[[hosts]]` entry before merging; `None` where the key was missing or
@@ -348,6 +368,7 @@ impl<'a> Validator<'a> {
                 "connect_timeout" => settings.connect_timeout = self.duration(value, &path),
                 "command_timeout" => settings.command_timeout = self.duration(value, &path),
                 "max_output" => settings.max_output = self.size(value, &path),
+                "proxy_jump" => settings.proxy_jump = self.proxy_jump(value, &path),
                 _ => unreachable!("every setting key is read"),
             }
             if self.toml.problem_count() > errors_before {
@@ -518,6 +539,13 @@ impl<'a> Validator<'a> {
             .ok()
     }
 
+    fn proxy_jump(&mut self, value: Value<'_, '_>, key: &str) -> Option<JumpSpec> {
+        let text = self.string(value, key)?;
+        jump::parse(text)
+            .map_err(|message| self.key_error(value.span(), key, message))
+            .ok()
+    }
+
     fn duration(&mut self, value: Value<'_, '_>, key: &str) -> Option<Duration> {
         let text = self.string(value, key)?;
         parse_duration(text)
@@ -577,7 +605,7 @@ impl<'a> Validator<'a> {
         let mut missing_home = false;
         // Where each known_hosts was set, once: a problem with the one in
         // [defaults] is one error, not one per host.
-        let mut known_hosts_checked = HashSet::new();
+        let mut known_hosts_checked: KnownHostsChecked = HashSet::new();
         let built_in_known_hosts =
             expand_path(DEFAULT_KNOWN_HOSTS, self.env.home.as_deref(), &self.base_dir)
                 .ok()
@@ -628,6 +656,27 @@ impl<'a> Validator<'a> {
             if known_hosts_checked.insert((set_at, host_key_policy)) {
                 self.check_known_hosts(&known_hosts, host_key_policy);
             }
+            // The inventory's value (`none` included) wins over ssh_config's.
+            let jumps = match own.proxy_jump.as_ref().or(defaults.proxy_jump.as_ref()) {
+                Some(JumpSpec::Chain(hops)) => Some(hops.clone()),
+                Some(JumpSpec::Direct) => None,
+                None => ssh.proxy_jump.map(|(hops, _)| hops),
+            };
+            let proxy_jump = match jumps {
+                None => None,
+                Some(hops) => {
+                    let target = Target {
+                        user: &user,
+                        identity_file: own.identity_file.as_ref().or(defaults.identity_file.as_ref()).or(ssh.identity_file.as_ref()),
+                        known_hosts: &known_hosts,
+                        host_key_policy,
+                    };
+                    let Some(chain) = self.jump_chain(&hops, &target, &mut known_hosts_checked, 0) else {
+                        continue;
+                    };
+                    Some(JumpChain { hops: chain })
+                }
+            };
             hosts.push(Host {
                 name: name.into_inner(),
                 address: ssh.address.unwrap_or(address),
@@ -653,7 +702,7 @@ impl<'a> Validator<'a> {
                     .or(defaults.max_output)
                     .unwrap_or(DEFAULT_MAX_OUTPUT),
                 roles: entry.roles,
-                proxy_jump: ssh.proxy_jump,
+                proxy_jump,
             });
         }
         // One error each, not one per host: the fix is one line in [defaults].
@@ -669,6 +718,53 @@ impl<'a> Validator<'a> {
             self.key_error(defaults_span, "defaults.known_hosts", message);
         }
         hosts
+    }
+
+    /// The jump hosts of `hops`, each resolved as OpenSSH resolves a jump
+    /// host: its user and port from the hop, else from ssh_config for its
+    /// name, else the target's user and port 22; its identity file and
+    /// known_hosts from ssh_config for its name, else the target's. A first
+    /// hop that ssh_config puts behind a ProxyJump of its own is reached
+    /// through that chain first, as ssh does. `None`: a problem is recorded.
+    fn jump_chain(
+        &mut self,
+        hops: &[HopSpec],
+        target: &Target<'_>,
+        known_hosts_checked: &mut KnownHostsChecked,
+        depth: usize,
+    ) -> Option<Vec<JumpHost>> {
+        let mut chain = Vec::with_capacity(hops.len());
+        for (index, hop) in hops.iter().enumerate() {
+            let given = ssh_config::Given { user: hop.user.as_deref(), port: hop.port, identity_file: false, known_hosts: false };
+            let ssh = self.ssh_config_for(&hop.host, &hop.host, given)?;
+            if let (0, Some((before, origin))) = (index, &ssh.proxy_jump) {
+                if depth >= MAX_JUMP_DEPTH {
+                    let message = format!(
+                        "ProxyJump loop: jump host {} is reached through ProxyJump again and again \
+                         ({MAX_JUMP_DEPTH} levels); exclude the jump hosts from the block (Host * !{})",
+                        hop.host, hop.host
+                    );
+                    self.toml.push(origin.problem(message));
+                    return None;
+                }
+                let before = before.clone();
+                chain.extend(self.jump_chain(&before, target, known_hosts_checked, depth + 1)?);
+            }
+            let known_hosts = ssh.known_hosts.unwrap_or_else(|| target.known_hosts.clone());
+            let set_at = (known_hosts.span.start, known_hosts.origin.clone());
+            if known_hosts_checked.insert((set_at, target.host_key_policy)) {
+                self.check_known_hosts(&known_hosts, target.host_key_policy);
+            }
+            chain.push(JumpHost {
+                name: hop.host.clone(),
+                address: ssh.address.unwrap_or_else(|| hop.host.clone()),
+                port: hop.port.or(ssh.port).unwrap_or(DEFAULT_PORT),
+                user: hop.user.clone().or(ssh.user).unwrap_or_else(|| target.user.to_string()),
+                identity_file: ssh.identity_file.or_else(|| target.identity_file.cloned()),
+                known_hosts: known_hosts.value,
+            });
+        }
+        Some(chain)
     }
 
     /// The known_hosts file must be one `run` can verify host keys with:
@@ -916,7 +1012,7 @@ mod tests {
             &["1:1: hots: unknown key \"hots\": expected one of defaults, hosts"],
         );
         let settings = "user, port, identity_file, known_hosts, host_key_policy, become, \
-                        connect_timeout, command_timeout, max_output";
+                        connect_timeout, command_timeout, max_output, proxy_jump";
         case(
             &format!("[defaults]\nusr = \"x\"\n{HOST}"),
             &[&format!(
@@ -1414,6 +1510,35 @@ mod tests {
         assert_eq!(
             (host.connect_timeout, host.command_timeout, host.max_output),
             (Duration::from_secs(86_400), Duration::from_secs(86_400), 1 << 30)
+        );
+    }
+
+    #[test]
+    fn jump_hosts() {
+        case(
+            &format!("{HOST}proxy_jump = \"j1,,j2\"\n"),
+            &["4:14: hosts[0].proxy_jump: bad jump host \"\" (hop 2 of 3): empty (two commas, or a comma at an end)"],
+        );
+        case(
+            &format!("[defaults]\nproxy_jump = \"ops@jump:0\"\n{HOST}"),
+            &["2:14: defaults.proxy_jump: bad jump host \"ops@jump:0\": port \"0\" is not a number from 1 to 65535"],
+        );
+        case(&format!("{HOST}proxy_jump = 22\n"), &["4:14: hosts[0].proxy_jump: expected a string, found an integer"]);
+        let hosts = valid(&format!(
+            "[defaults]\nuser = \"audit\"\nidentity_file = \"~/.ssh/id\"\nproxy_jump = \"ops@j1:2222,j2\"\n\
+             {HOST}\n[[hosts]]\nname = \"direct\"\naddress = \"10.0.0.2\"\nproxy_jump = \"none\"\n\
+             [[hosts]]\nname = \"own\"\naddress = \"10.0.0.3\"\nuser = \"me2\"\nproxy_jump = \"[fe80::1]\"\n"
+        ));
+        let chains: Vec<String> = hosts
+            .iter()
+            .map(|host| host.proxy_jump.as_ref().map_or("direct".to_string(), ToString::to_string))
+            .collect();
+        // A hop without a user takes the host's; without a port, 22.
+        assert_eq!(chains, ["ops@j1:2222,audit@j2:22", "direct", "me2@[fe80::1]:22"]);
+        let hop = &hosts[0].proxy_jump.as_ref().unwrap().hops[1];
+        assert_eq!(
+            (hop.identity_file.as_deref(), hop.known_hosts.as_path()),
+            (Some(Path::new("/home/me/.ssh/id")), Path::new("/home/me/.ssh/known_hosts"))
         );
     }
 

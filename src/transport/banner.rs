@@ -10,7 +10,7 @@
 //! so libssh2 reads it as usual and it enters the key exchange hash.
 
 use std::io;
-use std::net::TcpStream;
+use std::os::fd::BorrowedFd;
 use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
 
@@ -62,7 +62,7 @@ fn head(bytes: &[u8]) -> Head {
 
 /// Wait until the next bytes on `socket` are a complete `SSH-` line, before
 /// `deadline`.
-pub fn await_identification(socket: &TcpStream, deadline: Instant) -> Result<(), BannerError> {
+pub fn await_identification(socket: BorrowedFd<'_>, deadline: Instant) -> Result<(), BannerError> {
     let mut buf = vec![0u8; MAX_LINE];
     let mut lines = 0;
     loop {
@@ -93,7 +93,7 @@ pub fn await_identification(socket: &TcpStream, deadline: Instant) -> Result<(),
     }
 }
 
-fn wait_readable(socket: &TcpStream, deadline: Instant) -> Result<(), BannerError> {
+fn wait_readable(socket: BorrowedFd<'_>, deadline: Instant) -> Result<(), BannerError> {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -119,7 +119,7 @@ fn wait_readable(socket: &TcpStream, deadline: Instant) -> Result<(), BannerErro
     }
 }
 
-fn recv(socket: &TcpStream, buf: &mut [u8], flags: libc::c_int) -> io::Result<usize> {
+fn recv(socket: BorrowedFd<'_>, buf: &mut [u8], flags: libc::c_int) -> io::Result<usize> {
     loop {
         // SAFETY: `buf` is valid for writes of its length; the descriptor is
         // owned by `socket` for the duration of the call. poll said readable,

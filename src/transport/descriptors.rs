@@ -8,7 +8,8 @@
 
 use std::io;
 
-/// Descriptors one host in flight can hold at once: its TCP socket, the
+/// Descriptors one host in flight can hold at once: its TCP socket (behind
+/// a jump host: its end of a socketpair, and the relay's end), the
 /// deadline watchdog's duplicate of it, the ssh-agent socket, one file being
 /// read (known_hosts, the identity file, by us and again by libssh2), and
 /// the sockets of a name lookup still running on its own after its deadline.

@@ -1,5 +1,6 @@
-//! The SSH transport, the only file that uses ssh2 (libssh2). Per host: one
-//! TCP connection, one handshake, one authentication, one exec channel
+//! The SSH transport (libssh2, through ssh2). Per host: one TCP connection
+//! (or, behind jump hosts, one channel of the run's shared jump connection,
+//! see jump.rs), one handshake, one authentication, one exec channel
 //! running `sh -s -- <args>` with the script on stdin, or the installed
 //! script under `sudo-script:` (the command: remote_command.rs).
 //!
@@ -10,7 +11,10 @@
 //! interleaved (a blocking read of one stream deadlocks once the other fills
 //! the channel window). Checks between calls cannot bound a libssh2 call
 //! that loops while the peer keeps sending, so a watchdog (watchdog.rs)
-//! shuts the socket down at each deadline whatever libssh2 is doing.
+//! shuts the socket down at each deadline whatever libssh2 is doing. Behind
+//! jump hosts, `connect_timeout` also covers reaching them (or waiting for
+//! the host that is) and opening the channel, and the socket the watchdog
+//! shuts down is the host's end of its relay (relay.rs).
 //!
 //! When the command deadline passes, or the output goes over `max_output`,
 //! the channel is closed and the connection dropped. The script's stdin is
@@ -26,6 +30,7 @@
 //! Nothing here ever prompts: no passwords, no passphrases, `sudo -n`.
 
 use super::banner::{self, BannerError};
+use super::jump::Jumps;
 use super::known_hosts::{self, KnownHosts, Recorded, Verdict};
 use super::resolve::{self, ResolveError};
 use super::remote_command;
@@ -37,8 +42,9 @@ use base64::Engine;
 use ssh2::{BlockDirections, Channel, ErrorCode, MethodType, Session};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::unix::io::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Plain host-key algorithms only, in our preference order. Certificate
@@ -63,10 +69,12 @@ const LIBSSH2_ERROR_TIMEOUT: i32 = -9;
 const LIBSSH2_ERROR_EAGAIN: i32 = -37;
 
 /// Gathers over SSH. Holds the ssh-agent socket so that it is read from the
-/// environment once, by `from_env`, and tests can point at their own agent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// environment once, by `from_env`, and tests can point at their own agent,
+/// and the run's jump-host connections (jump.rs), shared by its hosts.
+#[derive(Clone, Debug, Default)]
 pub struct SshTransport {
     agent_socket: Option<PathBuf>,
+    jumps: Arc<Jumps>,
 }
 
 impl SshTransport {
@@ -75,69 +83,95 @@ impl SshTransport {
         let agent_socket = std::env::var_os("SSH_AUTH_SOCK")
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
-        SshTransport { agent_socket }
+        SshTransport { agent_socket, jumps: Arc::default() }
     }
 
     /// Use the ssh-agent at `agent_socket`, or none.
     pub fn with_agent(agent_socket: Option<PathBuf>) -> SshTransport {
-        SshTransport { agent_socket }
+        SshTransport { agent_socket, jumps: Arc::default() }
     }
 }
 
 impl Transport for SshTransport {
     fn gather(&self, host: &Host, script: &[u8], args: &[String]) -> Result<Gathered, HostError> {
-        // ssh would go through the jump hosts: connecting directly would
-        // reach the host another way than the operator set, or not at all.
-        if let Some(jump) = &host.proxy_jump {
-            return Err(error(
-                HostErrorKind::Connect,
-                format!(
-                    "jump hosts are not supported yet: {} is reached through ProxyJump {jump} \
-                     (validate names the line that sets it); it was not contacted",
-                    label(host)
-                ),
-            ));
-        }
         let deadline = Instant::now() + host.connect_timeout;
         let known = load_known_hosts(host)?;
-        let addrs = resolve(host, deadline)?;
-        let tcp = connect(host, &addrs, deadline)?;
-        let fd = tcp.as_raw_fd();
-        // From here on, no libssh2 call can outlive a deadline: the
-        // watchdog shuts the socket down when it passes.
-        let watchdog = Watchdog::start(&tcp, deadline).map_err(|e| {
-            bastion(host, &e, "cannot start the deadline thread").unwrap_or_else(|| {
-                error(HostErrorKind::Connect, format!("cannot watch the connection to {}: {e}", label(host)))
-            })
-        })?;
-        await_identification(host, &tcp, deadline)?;
-        let session = handshake(host, tcp, &known, deadline)?;
-        let host_key = verify_host_key(host, &session, &known)?;
-        authenticate(host, &session, self.agent_socket.as_deref(), deadline)?;
-        let command_deadline = Instant::now() + host.command_timeout;
-        watchdog.rearm(command_deadline);
-        let remote = remote_command::build(host, script, args);
-        let finished = exec_with_deadline(host, &session, fd, command_deadline, &remote.line, remote.stdin)?;
-        disconnect(&session);
-        let gathered = Gathered {
-            stdout: finished.stdout,
-            stderr: finished.stderr,
-            exit_status: finished.exit_status,
-            host_key: Some(host_key),
+        let (socket, relayed): (OwnedFd, _) = match &host.proxy_jump {
+            None => (connect(host, &resolve(host, deadline)?, deadline)?.into(), None),
+            Some(chain) => {
+                let (socket, relayed) = self.jumps.connect(host, chain, self.agent_socket.as_deref(), deadline)?;
+                (socket, Some(relayed))
+            }
         };
-        if let Some(refused) =
-            remote_command::refusal(host, &label(host), script, gathered.exit_status, &gathered.stderr)
-        {
-            return Err(refused);
-        }
+        let gathered = establish(host, socket, &known, self.agent_socket.as_deref(), deadline)
+            .and_then(|established| gather_on(host, established, script, args))
+            .map_err(|e| match &relayed {
+                Some(relayed) => relayed.explain(e),
+                None => e,
+            })?;
         check_sudo(host, &gathered)?;
         check_script_cap(host, &gathered)?;
         Ok(gathered)
     }
 }
 
+/// An authenticated session, and the watchdog that still bounds every
+/// libssh2 call on it by the deadline it was established under.
+pub(super) struct Established {
+    pub session: Session,
+    pub fd: RawFd,
+    pub watchdog: Watchdog,
+    pub host_key: HostKeyInfo,
+}
+
+/// The steps every session goes through once its socket is connected,
+/// whether that is a TCP connection to the host or the local end of a relay
+/// through a jump host: the server's identification, the handshake, the
+/// host key against `known`, and authentication, all before `deadline`.
+pub(super) fn establish(
+    host: &Host,
+    socket: OwnedFd,
+    known: &KnownHosts,
+    agent_socket: Option<&Path>,
+    deadline: Instant,
+) -> Result<Established, HostError> {
+    let fd = socket.as_raw_fd();
+    // From here on, no libssh2 call can outlive a deadline: the
+    // watchdog shuts the socket down when it passes.
+    let watchdog = Watchdog::start(socket.as_fd(), deadline).map_err(|e| {
+        bastion(host, &e, "cannot start the deadline thread").unwrap_or_else(|| {
+            error(HostErrorKind::Connect, format!("cannot watch the connection to {}: {e}", label(host)))
+        })
+    })?;
+    await_identification(host, socket.as_fd(), deadline)?;
+    let session = handshake(host, socket, known, deadline)?;
+    let host_key = verify_host_key(host, &session, known)?;
+    authenticate(host, &session, agent_socket, deadline)?;
+    Ok(Established { session, fd, watchdog, host_key })
+}
+
+/// Runs the script over an established session, under the command deadline.
+fn gather_on(host: &Host, established: Established, script: &[u8], args: &[String]) -> Result<Gathered, HostError> {
+    let Established { session, fd, watchdog, host_key } = established;
+    let command_deadline = Instant::now() + host.command_timeout;
+    watchdog.rearm(command_deadline);
+    let remote = remote_command::build(host, script, args);
+    let finished = exec_with_deadline(host, &session, fd, command_deadline, &remote.line, remote.stdin)?;
+    disconnect(&session);
+    let gathered = Gathered {
+        stdout: finished.stdout,
+        stderr: finished.stderr,
+        exit_status: finished.exit_status,
+        host_key: Some(host_key),
+    };
+    match remote_command::refusal(host, &label(host), script, gathered.exit_status, &gathered.stderr) {
+        Some(refused) => Err(refused),
+        None => Ok(gathered),
+    }
+}
+
 /// `cp-1 (10.0.0.10:22)`: how every message names a host.
-fn label(host: &Host) -> String {
+pub(super) fn label(host: &Host) -> String {
     format!("{} ({}:{})", host.name, host.address, host.port)
 }
 
@@ -172,7 +206,7 @@ fn bastion_out_of_descriptors(host: &Host, what: &str) -> Option<HostError> {
     }
 }
 
-fn remaining(deadline: Instant) -> Option<Duration> {
+pub(super) fn remaining(deadline: Instant) -> Option<Duration> {
     Some(deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
 }
 
@@ -181,13 +215,13 @@ fn timeout_ms(left: Duration) -> u32 {
     u32::try_from(left.as_millis()).unwrap_or(u32::MAX).max(1)
 }
 
-fn show(duration: Duration) -> humantime::FormattedDuration {
+pub(super) fn show(duration: Duration) -> humantime::FormattedDuration {
     humantime::format_duration(duration)
 }
 
 /// A missing known_hosts file is an empty one; any other read error is a
 /// host-key error, because nothing can be verified.
-fn load_known_hosts(host: &Host) -> Result<KnownHosts, HostError> {
+pub(super) fn load_known_hosts(host: &Host) -> Result<KnownHosts, HostError> {
     match std::fs::read(&host.known_hosts) {
         Ok(bytes) => Ok(KnownHosts::parse(&String::from_utf8_lossy(&bytes))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(KnownHosts::default()),
@@ -202,7 +236,7 @@ fn load_known_hosts(host: &Host) -> Result<KnownHosts, HostError> {
     }
 }
 
-fn resolve(host: &Host, deadline: Instant) -> Result<Vec<SocketAddr>, HostError> {
+pub(super) fn resolve(host: &Host, deadline: Instant) -> Result<Vec<SocketAddr>, HostError> {
     resolve::resolve(&host.address, host.port, deadline).map_err(|e| match e {
         ResolveError::Timeout => error(
             HostErrorKind::Connect,
@@ -218,7 +252,7 @@ fn resolve(host: &Host, deadline: Instant) -> Result<Vec<SocketAddr>, HostError>
     })
 }
 
-fn connect(host: &Host, addrs: &[SocketAddr], deadline: Instant) -> Result<TcpStream, HostError> {
+pub(super) fn connect(host: &Host, addrs: &[SocketAddr], deadline: Instant) -> Result<TcpStream, HostError> {
     let mut last_error = None;
     for addr in addrs {
         let Some(left) = remaining(deadline) else {
@@ -264,8 +298,8 @@ fn handshake_timed_out(host: &Host) -> HostError {
 
 /// Wait for the server's `SSH-` line ourselves, within the deadline (see
 /// banner.rs), before libssh2 reads it.
-fn await_identification(host: &Host, tcp: &TcpStream, deadline: Instant) -> Result<(), HostError> {
-    banner::await_identification(tcp, deadline).map_err(|e| match e {
+fn await_identification(host: &Host, socket: BorrowedFd<'_>, deadline: Instant) -> Result<(), HostError> {
+    banner::await_identification(socket, deadline).map_err(|e| match e {
         BannerError::Timeout => handshake_timed_out(host),
         // The watchdog shut the socket down at the deadline.
         _ if remaining(deadline).is_none() => handshake_timed_out(host),
@@ -300,7 +334,7 @@ fn host_key_preference(known_types: &[String]) -> String {
 
 fn handshake(
     host: &Host,
-    tcp: TcpStream,
+    socket: OwnedFd,
     known: &KnownHosts,
     deadline: Instant,
 ) -> Result<Session, HostError> {
@@ -321,7 +355,7 @@ fn handshake(
     let left =
         remaining(deadline).ok_or_else(|| failed("no time left after connecting".to_string()))?;
     session.set_timeout(timeout_ms(left));
-    session.set_tcp_stream(tcp);
+    session.set_tcp_stream(socket);
     match session.handshake() {
         Ok(()) => Ok(session),
         Err(e)
@@ -1032,38 +1066,5 @@ mod tests {
         assert_eq!(show_bytes(8 * 1024 * 1024), "8 MiB");
         assert_eq!(show_bytes(64 * 1024), "64 KiB");
         assert_eq!(show_bytes(1000), "1000 bytes");
-    }
-
-    /// A host behind a jump host is an error at once: no connection is
-    /// tried (192.0.2.1 is TEST-NET-1, which nothing answers, and the
-    /// connect timeout is an hour).
-    #[test]
-    fn a_host_behind_a_jump_host_is_not_contacted() {
-        let host = Host {
-            name: "cp-1".to_string(),
-            address: "192.0.2.1".to_string(),
-            port: 22,
-            user: "audit".to_string(),
-            identity_file: None,
-            known_hosts: PathBuf::from("/nonexistent/known_hosts"),
-            host_key_policy: HostKeyPolicy::Strict,
-            become_method: Become::None,
-            connect_timeout: Duration::from_secs(3600),
-            command_timeout: Duration::from_secs(3600),
-            max_output: 1024,
-            roles: None,
-            proxy_jump: Some("audit@j1:2222,j2".to_string()),
-        };
-        let started = Instant::now();
-        let error = SshTransport::with_agent(None).gather(&host, b"", &[]).unwrap_err();
-        assert_eq!(
-            error,
-            HostError::new(
-                HostErrorKind::Connect,
-                "jump hosts are not supported yet: cp-1 (192.0.2.1:22) is reached through ProxyJump \
-                 audit@j1:2222,j2 (validate names the line that sets it); it was not contacted"
-            )
-        );
-        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }

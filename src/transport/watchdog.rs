@@ -7,12 +7,14 @@
 //! sees the connection close at once: sshd ends the session, the remote
 //! script reads EOF on its stdin and gets SIGPIPE on its next write.
 //!
-//! The watchdog shuts down its own duplicate of the socket (`try_clone`), so
-//! it can never act on a descriptor number that the connection has closed
-//! and another one reused.
+//! The watchdog shuts down its own duplicate of the socket, so it can never
+//! act on a descriptor number that the connection has closed and another
+//! one reused. The socket is a TCP connection, or for a host behind a jump
+//! host the local end of its relay (relay.rs): shutting that down ends the
+//! session over it the same way.
 
 use std::io;
-use std::net::{Shutdown, TcpStream};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -33,8 +35,8 @@ pub struct Watchdog {
 impl Watchdog {
     /// Watch `socket` (a connection's stream; the watchdog keeps a
     /// duplicate of it) until `deadline`.
-    pub fn start(socket: &TcpStream, deadline: Instant) -> io::Result<Watchdog> {
-        let socket = socket.try_clone()?;
+    pub fn start(socket: BorrowedFd<'_>, deadline: Instant) -> io::Result<Watchdog> {
+        let socket = socket.try_clone_to_owned()?;
         let shared: Shared = Arc::new((
             Mutex::new(State {
                 deadline,
@@ -78,7 +80,7 @@ fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn watch(shared: &Shared, socket: &TcpStream) {
+fn watch(shared: &Shared, socket: &OwnedFd) {
     let (state, wake) = &**shared;
     let mut guard = lock(state);
     loop {
@@ -88,7 +90,8 @@ fn watch(shared: &Shared, socket: &TcpStream) {
         let now = Instant::now();
         if now >= guard.deadline {
             // The peer may have closed already; nothing else to do then.
-            let _ = socket.shutdown(Shutdown::Both);
+            // SAFETY: shutdown on a descriptor this thread owns.
+            unsafe { libc::shutdown(socket.as_raw_fd(), libc::SHUT_RDWR) };
             return;
         }
         let wait = guard.deadline - now;
@@ -103,7 +106,8 @@ fn watch(shared: &Shared, socket: &TcpStream) {
 mod tests {
     use super::*;
     use std::io::Read;
-    use std::net::TcpListener;
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsFd;
     use std::time::Duration;
 
     fn pair() -> (TcpStream, TcpStream) {
@@ -117,7 +121,7 @@ mod tests {
     fn a_blocked_read_ends_at_the_deadline() {
         let (mut client, _server) = pair();
         let start = Instant::now();
-        let watchdog = Watchdog::start(&client, start + Duration::from_millis(200)).unwrap();
+        let watchdog = Watchdog::start(client.as_fd(), start + Duration::from_millis(200)).unwrap();
         let mut buf = [0u8; 1];
         // Blocks until the watchdog shuts the socket down: then EOF.
         assert_eq!(client.read(&mut buf).unwrap(), 0);
@@ -129,7 +133,7 @@ mod tests {
     #[test]
     fn a_rearmed_or_dropped_watchdog_leaves_the_socket_alone() {
         let (mut client, mut server) = pair();
-        let watchdog = Watchdog::start(&client, Instant::now() + Duration::from_millis(50)).unwrap();
+        let watchdog = Watchdog::start(client.as_fd(), Instant::now() + Duration::from_millis(50)).unwrap();
         watchdog.rearm(Instant::now() + Duration::from_secs(60));
         std::thread::sleep(Duration::from_millis(150));
         drop(watchdog);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the lab needs on this machine (Debian): sshd, the real etcd
+# Installs what the lab needs on this machine (Debian): sshd, iproute2 (the
+# jump-host test puts hosts in network namespaces), the real etcd
 # (and etcdctl, for checking it by hand), sudo, openssl for the certificates,
 # gcc for the fake component binary, busybox (the gathering script is
 # tested under busybox sh and busybox tools too), GNU time (bench/fleet.sh
@@ -14,8 +15,8 @@
 # when a package is missing, and nothing is printed when all are present.
 set -euo pipefail
 
-packages=(openssh-server etcd-server etcd-client sudo openssl gcc busybox time strace prometheus python3-cryptography
-    python3-pip chromium systemd)
+packages=(openssh-server iproute2 etcd-server etcd-client sudo openssl gcc busybox time strace prometheus
+    python3-cryptography python3-pip chromium systemd)
 # kubernetes-validate goes into a directory of its own, for Debian's python3
 # (which refuses pip installs into itself, PEP 668), whatever python3 comes
 # first on PATH; tests/deploy.rs runs it from there.

@@ -15,7 +15,8 @@
 //! `k3s_version`) are not about connecting and are left alone.
 
 use super::super::validate::{check_name, expand_path, identity_file_problem, Defaults};
-use super::super::{address, Become, Env, Host, InventoryError, Position, Probe};
+use super::super::jump::{self, HopSpec, JumpChain, JumpHost, JumpSpec};
+use super::super::{address, Become, Env, Host, InventoryError, Position, Probe, DEFAULT_PORT};
 use super::ini::split;
 use super::model::{Resolved, Scalar, Var};
 use super::roles::RoleMap;
@@ -52,7 +53,6 @@ pub fn build(
         probes: HashMap::new(),
         warned: HashSet::new(),
         ignored: BTreeMap::new(),
-        jumps: BTreeMap::new(),
     };
     let mut no_user = None;
     let mut hosts = Vec::new();
@@ -110,8 +110,6 @@ struct Builder<'a> {
     warned: HashSet<PathBuf>,
     /// Ignored variables, each where first seen.
     ignored: BTreeMap<String, Position>,
-    /// ProxyJump values, where first seen and how many hosts use them.
-    jumps: BTreeMap<String, (Position, usize)>,
 }
 
 impl Builder<'_> {
@@ -191,7 +189,10 @@ impl Builder<'_> {
                 .iter()
                 .any(|names| names.contains(&var.name.as_str()));
             if var.name == COMMON_ARGS {
-                proxy_jump = self.common_args(var);
+                match self.common_args(var) {
+                    Ok(hops) => proxy_jump = hops,
+                    Err(()) => valid = false,
+                }
             } else if var.name.starts_with("ansible_") && !used && !harmless(var) {
                 self.ignored.entry(var.name.clone()).or_insert(var.at);
             }
@@ -209,6 +210,26 @@ impl Builder<'_> {
         let Some(user) = user.or_else(|| defaults.user.clone()) else {
             return Some(Err(NoUser));
         };
+        // Ansible knows no more about a jump host than the ProxyJump says:
+        // the rest is the target's, and port 22, as ssh would take it.
+        let proxy_jump = match (proxy_jump, &defaults.proxy_jump) {
+            (Some(hops), _) => Some(hops),
+            (None, Some(JumpSpec::Chain(hops))) => Some(hops.clone()),
+            _ => None,
+        };
+        let proxy_jump = proxy_jump.map(|hops| JumpChain {
+            hops: hops
+                .into_iter()
+                .map(|hop| JumpHost {
+                    name: hop.host.clone(),
+                    address: hop.host,
+                    port: hop.port.unwrap_or(DEFAULT_PORT),
+                    user: hop.user.unwrap_or_else(|| user.clone()),
+                    identity_file: identity_file.clone().or_else(|| defaults.identity_file.clone()),
+                    known_hosts: known_hosts.clone(),
+                })
+                .collect(),
+        });
         Some(Ok(Host {
             name: host.name.clone(),
             address,
@@ -295,19 +316,26 @@ impl Builder<'_> {
         }
     }
 
-    /// The ProxyJump `ansible_ssh_common_args` names, if it names one.
-    fn common_args(&mut self, var: &Var) -> Option<String> {
+    /// The hops of the ProxyJump `ansible_ssh_common_args` names, if it
+    /// names one; `Err` when that is not a valid chain (a problem is
+    /// recorded).
+    fn common_args(&mut self, var: &Var) -> Result<Option<Vec<HopSpec>>, ()> {
         let jump = match &var.value {
             Scalar::Text(text) => proxy_jump(text),
             _ => None,
         };
-        match &jump {
-            Some(jump) => self.jumps.entry(jump.clone()).or_insert((var.at, 0)).1 += 1,
-            None => {
-                self.ignored.entry(var.name.clone()).or_insert(var.at);
+        let Some(jump) = jump else {
+            self.ignored.entry(var.name.clone()).or_insert(var.at);
+            return Ok(None);
+        };
+        match jump::parse(&jump) {
+            Ok(JumpSpec::Chain(hops)) => Ok(Some(hops)),
+            Ok(JumpSpec::Direct) => Ok(None),
+            Err(why) => {
+                self.problem(var.at, Some(&var.name), why);
+                Err(())
             }
         }
-        jump
     }
 
     fn at(&self, at: Position, key: Option<&str>, message: String) -> InventoryError {
@@ -332,15 +360,6 @@ impl Builder<'_> {
                     .to_string()
             };
             self.warnings.push(self.at(at, Some(&name), message));
-        }
-        for (jump, (at, count)) in std::mem::take(&mut self.jumps) {
-            let message = format!(
-                "{count} host{} reached through ProxyJump {jump}: hardbench does not use jump hosts yet, \
-                 so {} reported as an error without being contacted",
-                if count == 1 { " is" } else { "s are" },
-                if count == 1 { "it is" } else { "they are" }
-            );
-            self.warnings.push(self.at(at, Some(COMMON_ARGS), message));
         }
         crate::toml_file::sort(&mut self.warnings);
         let problems = std::mem::take(&mut self.problems)

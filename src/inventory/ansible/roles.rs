@@ -307,7 +307,7 @@ mod tests {
                      host_key_policy = \"strict\" every host's key would be refused: add the hosts' keys to it (after checking \
                      their fingerprints), or use host_key_policy = \"accept-new\" for a first run",
                     "/etc/hb/roles.toml:6:1: defaults.hosts: unknown key \"hosts\": expected one of user, port, identity_file, \
-                     known_hosts, host_key_policy, become, connect_timeout, command_timeout, max_output",
+                     known_hosts, host_key_policy, become, connect_timeout, command_timeout, max_output, proxy_jump",
                 ],
             ),
         ];

@@ -9,9 +9,10 @@
 //! the first of several is used and the others named in a warning.
 
 use super::{Set, Validator};
+use crate::inventory::jump::{self, HopSpec, JumpSpec};
 use crate::inventory::{address, Probe};
 use crate::toml_file::{Problem, Value};
-use crate::transport::ssh_config::{Context, Found, SshConfig};
+use crate::transport::ssh_config::{Context, Found, Origin, SshConfig};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use toml::de::DeValue;
@@ -36,7 +37,8 @@ pub(super) struct FromSshConfig {
     pub port: Option<u16>,
     pub identity_file: Option<PathBuf>,
     pub known_hosts: Option<Set<PathBuf>>,
-    pub proxy_jump: Option<String>,
+    /// The hops of its `ProxyJump`, and where that is.
+    pub proxy_jump: Option<(Vec<HopSpec>, Origin)>,
 }
 
 /// What the inventory already sets for a host, which ssh_config does not
@@ -152,11 +154,15 @@ impl Validator<'_> {
             });
         }
         if let Some(Found { value, origin }) = resolved.proxy_jump {
-            self.warn_once(origin.problem(format!(
-                "ProxyJump {value} applies to host {name}: jump hosts are not supported yet; run \
-                 reports {name} as an error and does not connect to it directly"
-            )));
-            out.proxy_jump = Some(value);
+            match jump::parse(&value) {
+                Ok(JumpSpec::Chain(hops)) => out.proxy_jump = Some((hops, origin)),
+                // `none` never comes this far (resolve drops it).
+                Ok(JumpSpec::Direct) => {}
+                Err(why) => {
+                    self.toml.push(origin.problem(why));
+                    return None;
+                }
+            }
         }
         Some(out)
     }
@@ -262,7 +268,7 @@ mod tests {
             host.user,
             host.identity_file.as_deref().map_or("agent".to_string(), path),
             path(&host.known_hosts),
-            host.proxy_jump.as_deref().unwrap_or("direct")
+            host.proxy_jump.as_ref().map_or("direct".to_string(), ToString::to_string)
         )
     }
 
@@ -312,15 +318,13 @@ address = \"behind\"
             "alias-only 10.0.0.1:2201 from-ssh ~/.ssh/id_a ~/.ssh/known direct",
             "overridden 10.0.0.1:22 root ~/.ssh/id_b ~/.ssh/known_hosts direct",
             "plain worker-1:22 everyone agent ~/.ssh/known_hosts direct",
-            "jumped behind:22 everyone agent ~/.ssh/known_hosts audit@j1:22,j2",
+            "jumped behind:22 everyone agent ~/.ssh/known_hosts audit@j1:22,everyone@j2:22",
         ]);
         assert_eq!(warnings(dir.path(), &inventory), [
             "~/.ssh/config:7:5: IdentityFile: identity file ~/.ssh/id_b is not offered: hardbench offers \
              one identity file per host, ~/.ssh/id_a (from line 6), then the ssh-agent's keys",
             "~/.ssh/config:8:5: UserKnownHostsFile: only the first file, ~/.ssh/known, is read for host keys \
              (and recorded in under accept-new); not ~/.ssh/known2",
-            "~/.ssh/config:10:5: ProxyJump: ProxyJump audit@j1:22,j2 applies to host jumped: jump hosts are \
-             not supported yet; run reports jumped as an error and does not connect to it directly",
             "~/.ssh/config:12:5: StrictHostKeyChecking: ignored: StrictHostKeyChecking no: host keys are \
              checked as host_key_policy says (strict unless the inventory says accept-new)",
         ]);
@@ -350,6 +354,75 @@ address = \"behind\"
             errors.unwrap_err(),
             ["~/inventory.toml:2:14: defaults.ssh_config: expected a string (a path, or \"\" for none), found an integer"]
         );
+    }
+
+    /// A jump host is looked up in ssh_config by the name the chain gives
+    /// it, as ssh does; a first hop with a ProxyJump of its own is reached
+    /// through that first; the inventory's proxy_jump wins over ssh_config's.
+    #[test]
+    fn jump_hosts_from_ssh_config() {
+        let config = "\
+Host bastion
+    HostName 10.9.0.1
+    User ops
+    Port 2200
+    IdentityFile ~/.ssh/id_b
+    UserKnownHostsFile ~/.ssh/known
+Host inner
+    ProxyJump bastion
+Host *.lan
+    ProxyJump inner,other:2022
+Host loop1
+    ProxyJump loop2
+Host loop2
+    ProxyJump loop1
+Host looped
+    ProxyJump loop1
+Host broken
+    ProxyJump a,,b
+";
+        let dir = home(&[(".ssh/config", config)]);
+        let text = "\
+[defaults]
+user = \"audit\"
+identity_file = \"~/.ssh/id_a\"
+
+[[hosts]]
+name = \"behind\"
+address = \"cp.lan\"
+
+[[hosts]]
+name = \"overridden\"
+address = \"cp.lan\"
+proxy_jump = \"bastion\"
+
+[[hosts]]
+name = \"cleared\"
+address = \"cp.lan\"
+proxy_jump = \"none\"
+";
+        let inventory = load(dir.path(), None, text).unwrap();
+        let hosts: Vec<String> = inventory.hosts.iter().map(|host| summary(dir.path(), host)).collect();
+        assert_eq!(hosts, [
+            "behind cp.lan:22 audit ~/.ssh/id_a ~/.ssh/known_hosts \
+             ops@bastion (10.9.0.1:2200),audit@inner:22,audit@other:2022",
+            "overridden cp.lan:22 audit ~/.ssh/id_a ~/.ssh/known_hosts ops@bastion (10.9.0.1:2200)",
+            "cleared cp.lan:22 audit ~/.ssh/id_a ~/.ssh/known_hosts direct",
+        ]);
+        // The jump host's own identity file and known_hosts, from its block.
+        let bastion = &inventory.hosts[1].proxy_jump.as_ref().unwrap().hops[0];
+        assert_eq!(
+            (bastion.identity_file.as_deref(), bastion.known_hosts.as_path()),
+            (Some(dir.path().join(".ssh/id_b").as_path()), dir.path().join(".ssh/known").as_path())
+        );
+        let host = |address: &str| format!("[[hosts]]\nname = \"a\"\naddress = \"{address}\"\n");
+        assert_eq!(load(dir.path(), None, &host("looped")).unwrap_err(), [
+            "~/.ssh/config:12:5: ProxyJump: ProxyJump loop: jump host loop1 is reached through ProxyJump again \
+             and again (8 levels); exclude the jump hosts from the block (Host * !loop1)",
+        ]);
+        assert_eq!(load(dir.path(), None, &host("broken")).unwrap_err(), [
+            "~/.ssh/config:18:5: ProxyJump: bad jump host \"\" (hop 2 of 3): empty (two commas, or a comma at an end)",
+        ]);
     }
 
     #[test]
