@@ -189,8 +189,12 @@ fn timestamp(time: &chrono::DateTime<chrono::FixedOffset>) -> String {
     time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
 }
 
+/// Tenths of a second, rounded half up from the whole milliseconds: the
+/// JSON report keeps only those (`duration_ms`), and the page rendered from
+/// it again (`hardbench report`, `verify`) must be this one.
 fn duration(duration: std::time::Duration) -> String {
-    format!("{:.1} s", duration.as_secs_f64())
+    let tenths = (duration.as_millis() + 50) / 100;
+    format!("{}.{} s", tenths / 10, tenths % 10)
 }
 
 fn roles(host: &HostReport) -> String {
@@ -1024,6 +1028,22 @@ fn tail(_: &Page) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A duration is shown from its whole milliseconds, which is what the
+    /// JSON report keeps (`duration_ms`): the page `hardbench report` and
+    /// `verify` render from the JSON is the page the run wrote. (0.1504 s
+    /// was "0.2 s" here and 150 ms "0.1 s" there, so a bundle of a host
+    /// that took it failed verification.)
+    #[test]
+    fn durations_are_shown_from_whole_milliseconds() {
+        use std::time::Duration;
+        for (nanos, shown) in [(150_400_000, "0.2 s"), (149_999_999, "0.1 s"), (0, "0.0 s"), (49_999_999, "0.0 s"), (1_250_000_000, "1.3 s"), (61_949_000_000, "61.9 s")] {
+            let exact = Duration::from_nanos(nanos);
+            let kept = Duration::from_millis(u64::try_from(exact.as_millis()).unwrap());
+            assert_eq!(duration(exact), shown, "{nanos} ns");
+            assert_eq!(duration(kept), shown, "{nanos} ns read back as {} ms", kept.as_millis());
+        }
+    }
     use crate::report::sample;
     use crate::report::sanitize::is_hazard;
 
