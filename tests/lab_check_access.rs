@@ -91,6 +91,17 @@ fn every_host_is_reported_at_the_stage_it_stops_at() {
     inventory += &entry("silent", &format!("127.0.{NET}.250"), "port = 2222\n");
     inventory += &entry("host-key-unknown", &healthy, &format!("known_hosts = \"{}\"\n", unknown.display()));
     inventory += &entry("wrong-key", &healthy, &format!("identity_file = \"{}\"\n", wrong_key.display()));
+    // accept-new records the key, then authentication fails: the failure says the key was recorded.
+    let accepted_failing = dir.join("known_hosts.accept-new-failing");
+    inventory += &entry(
+        "accept-new-wrong-key",
+        &healthy,
+        &format!(
+            "host_key_policy = \"accept-new\"\nknown_hosts = \"{}\"\nidentity_file = \"{}\"\n",
+            accepted_failing.display(),
+            wrong_key.display()
+        ),
+    );
     let inventory_path = dir.join("inventory.toml");
     std::fs::write(&inventory_path, &inventory).unwrap();
 
@@ -118,6 +129,11 @@ fn every_host_is_reported_at_the_stage_it_stops_at() {
         expected("silent", ["ok", "failed", nt, nt, nt, nt], Some(("host-key", &["SSH handshake with silent", "did not finish within 2s"]))),
         expected("host-key-unknown", ["ok", "failed", nt, nt, nt, nt], Some(("host-key", &["is not in", healthy_key.as_str()]))),
         expected("wrong-key", ["ok", "ok", "failed", nt, nt, nt], Some(("auth", &["did not accept user hbaudit", "wrong_key"]))),
+        expected(
+            "accept-new-wrong-key",
+            ["ok", "ok", "failed", nt, nt, nt],
+            Some(("auth", &["did not accept user hbaudit", "before that, hardbench recorded the host key of accept-new-wrong-key", healthy_key.as_str()])),
+        ),
         expected("fault-malformed", ["ok", "ok", "ok", "failed", nt, nt], Some(("shell", &["is not the probe's", "ForceCommand"]))),
         expected("fault-sudo-password", ["ok", "ok", "ok", "ok", "failed", nt], Some(("sudo", &["sudo -n refused", "a password is required"]))),
         expected("fault-sudo-tty", ["ok", "ok", "ok", "ok", "failed", nt], Some(("sudo", &["sudo -n refused", "you must have a tty"]))),

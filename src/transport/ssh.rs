@@ -103,15 +103,32 @@ impl Transport for SshTransport {
                 (socket, Some(relayed))
             }
         };
-        let gathered = establish(host, socket, &known, self.agent_socket.as_deref(), deadline)
-            .and_then(|established| gather_on(host, established, script, args))
+        let mut key = None;
+        establish(host, socket, &known, self.agent_socket.as_deref(), deadline)
+            .and_then(|established| {
+                key = Some(established.host_key.clone());
+                gather_on(host, established, script, args)
+            })
             .map_err(|e| match &relayed {
                 Some(relayed) => relayed.explain(e),
                 None => e,
-            })?;
-        check_sudo(host, &gathered)?;
-        check_script_cap(host, &gathered)?;
-        Ok(gathered)
+            })
+            .and_then(|gathered| {
+                check_sudo(host, &gathered)?;
+                check_script_cap(host, &gathered)?;
+                Ok(gathered)
+            })
+            .map_err(|e| noting_recorded(host, key.as_ref(), e))
+    }
+}
+
+/// `error`, met after accept-new recorded the host's key in this run, says
+/// so: the key is in known_hosts now, and a host that fails is not in the
+/// announcement of the keys recorded (`run::announce_recorded`).
+fn noting_recorded(host: &Host, key: Option<&HostKeyInfo>, error: HostError) -> HostError {
+    match key.and_then(|key| key.recorded_notice(host)) {
+        Some(notice) => HostError::new(error.kind, format!("{} (before that, hardbench {notice})", error.message)),
+        None => error,
     }
 }
 
@@ -146,7 +163,7 @@ pub(super) fn establish(
     await_identification(host, socket.as_fd(), deadline)?;
     let session = handshake(host, socket, known, deadline)?;
     let host_key = verify_host_key(host, &session, known)?;
-    authenticate(host, &session, agent_socket, deadline)?;
+    authenticate(host, &session, agent_socket, deadline).map_err(|e| noting_recorded(host, Some(&host_key), e))?;
     Ok(Established { session, fd, watchdog, host_key })
 }
 
