@@ -14,13 +14,26 @@
 //!   the file replaced), a parent that is not a directory, and the same
 //!   file named by two flags.
 
+mod text_and_json;
+
 use crate::interrupt::{self, Publishing};
 use std::ffi::OsStr;
 use std::fs::{self, File, FileType};
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
+
+pub use text_and_json::{text_and_json, Names};
+
+/// Where the console report and messages go, and whether each is a
+/// terminal that may show colors.
+pub struct Console<'a> {
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    pub stdout_color: bool,
+    pub stderr_color: bool,
+}
 
 /// Large enough that writing a report of tens of megabytes takes a few
 /// hundred system calls, not thousands.

@@ -35,14 +35,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Where the console report and messages go, and whether each is a
-/// terminal that may show colors.
-pub struct Console<'a> {
-    pub stdout: &'a mut dyn Write,
-    pub stderr: &'a mut dyn Write,
-    pub stdout_color: bool,
-    pub stderr_color: bool,
-}
+pub use crate::output::Console;
 
 /// Runs the command and returns the process's status. `interrupt` is looked
 /// at while hosts are gathered: once it is set, the hosts not finished are

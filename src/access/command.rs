@@ -10,15 +10,14 @@ use super::{stage, table, Checked};
 use crate::cli::CheckAccessArgs;
 use crate::error::Error;
 use crate::gather::{self, Finish};
-use crate::interrupt::{self, Interrupt};
+use crate::interrupt::Interrupt;
 use crate::inventory::Host;
 use crate::outcome::{ExitCode, InputFile};
-use crate::output::{self, Destination, WriteError};
+use crate::output::{self, Destination, Names};
 use crate::progress::Progress;
 use crate::report::json;
 use crate::run::{self, Console};
 use crate::transport::{Gathered, HostError, Transport};
-use std::io::Write;
 use std::sync::Arc;
 
 pub fn execute(
@@ -90,30 +89,17 @@ impl Transport for AsUser {
 /// The table to stdout (to stderr when the JSON goes to stdout), the JSON
 /// staged first and published after, as `diff` does.
 fn write(checked: &Checked, code: ExitCode, json_to: Option<&Destination>, console: &mut Console) -> Result<(), Error> {
-    let staged = match json_to {
-        Some(Destination::File(path)) => Some(output::stage(path, |out| json::access::write(checked, code.code(), out))?),
-        _ => None,
-    };
-    let to_stdout = json_to == Some(&Destination::Stdout);
-    let (sink, what) = if to_stdout { (&mut *console.stderr, "standard error") } else { (&mut *console.stdout, "standard output") };
-    let mut text = Vec::new();
-    table::write(&checked.hosts, &mut text).expect("writing to memory cannot fail");
-    sink.write_all(&text)
-        .and_then(|()| sink.flush())
-        .map_err(|source| WriteError { what: format!("the access table to {what}"), source })?;
-    if let Some(staged) = staged {
-        let mut published = Ok(());
-        interrupt::publish(|publishing| {
-            published = staged.publish(publishing);
-            code.code()
-        });
-        published?;
-    }
-    if to_stdout {
-        let mut out = std::io::BufWriter::new(&mut *console.stdout);
-        json::access::write(checked, code.code(), &mut out)
-            .and_then(|()| out.flush())
-            .map_err(|source| WriteError { what: "the access check as JSON to standard output".into(), source })?;
-    }
+    output::text_and_json(
+        console,
+        json_to,
+        code.code(),
+        Names { text: "the access table", json: "the access check as JSON" },
+        |_| {
+            let mut text = Vec::new();
+            table::write(&checked.hosts, &mut text).expect("writing to memory cannot fail");
+            text
+        },
+        |out| json::access::write(checked, code.code(), out),
+    )?;
     Ok(())
 }

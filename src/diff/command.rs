@@ -7,14 +7,12 @@
 
 use crate::cli::DiffArgs;
 use crate::error::Error;
-use crate::interrupt;
 use crate::outcome::ExitCode;
-use crate::output::{self, Destination, WriteError};
+use crate::output::{self, Names};
 use crate::report::console::Style;
 use crate::report::json::read;
 use crate::report::{diff_console, json};
 use crate::run::Console;
-use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -32,35 +30,18 @@ pub fn execute(args: &DiffArgs, console: &mut Console) -> Result<ExitCode, Error
     let diff = super::compare(&old, Some(args.old.clone()), &new, Some(args.new.clone()));
     let code = if diff.regressed_into_fail() { ExitCode::NonCompliant } else { ExitCode::Compliant };
 
-    let staged = match &json_to {
-        Some(Destination::File(path)) => Some(output::stage(path, |out| json::diff::write(&diff, code.code(), out))?),
-        _ => None,
-    };
-    let to_stdout = json_to == Some(Destination::Stdout);
-    let (sink, color, what) = if to_stdout {
-        (&mut *console.stderr, console.stderr_color, "standard error")
-    } else {
-        (&mut *console.stdout, console.stdout_color, "standard output")
-    };
-    let mut text = Vec::new();
-    diff_console::write(&diff, &mut text, Style { color, summary: false }).expect("writing to memory cannot fail");
-    sink.write_all(&text)
-        .and_then(|()| sink.flush())
-        .map_err(|source| WriteError { what: format!("the diff to {what}"), source })?;
-    if let Some(staged) = staged {
-        let mut published = Ok(());
-        interrupt::publish(|publishing| {
-            published = staged.publish(publishing);
-            code.code()
-        });
-        published?;
-    }
-    if to_stdout {
-        let mut out = std::io::BufWriter::new(&mut *console.stdout);
-        json::diff::write(&diff, code.code(), &mut out)
-            .and_then(|()| out.flush())
-            .map_err(|source| WriteError { what: "the diff as JSON to standard output".into(), source })?;
-    }
+    output::text_and_json(
+        console,
+        json_to.as_ref(),
+        code.code(),
+        Names { text: "the diff", json: "the diff as JSON" },
+        |color| {
+            let mut text = Vec::new();
+            diff_console::write(&diff, &mut text, Style { color, summary: false }).expect("writing to memory cannot fail");
+            text
+        },
+        |out| json::diff::write(&diff, code.code(), out),
+    )?;
     Ok(code)
 }
 
