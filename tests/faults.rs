@@ -12,7 +12,7 @@
 mod common;
 
 use common::fault_hosts::{fingerprint, silent_listener, ssh_keygen};
-use common::{assert_well_formed_xml, text, Lab};
+use common::{assert_well_formed_xml, processes, text, Lab};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -305,30 +305,15 @@ fn descriptor_limit_lowers_the_concurrency(lab: &Lab, dir: &Path) {
     assert_eq!(report["hosts"].as_array().unwrap().len(), HOSTS);
 }
 
-/// The PID namespace of a lab host: its PID 1 is the only child of the
-/// `unshare` that up.sh listed for it in DIR/pids (in profile order).
+/// The PID namespace of a lab host of profile `profile`.
 fn pid_namespace(lab: &Lab, profile: &str) -> std::path::PathBuf {
-    let index = PROFILES.iter().position(|p| *p == profile).expect("a lab profile");
-    let pids = std::fs::read_to_string(lab.dir.join("pids")).unwrap();
-    let unshare = pids.lines().nth(index).expect("a pid per host").trim();
-    let children = std::fs::read_to_string(format!("/proc/{unshare}/task/{unshare}/children")).unwrap();
-    let init = children.split_whitespace().next().expect("the host's PID 1");
-    std::fs::read_link(format!("/proc/{init}/ns/pid")).unwrap()
+    processes::pid_namespace(lab, PROFILES.iter().position(|p| *p == profile).expect("a lab profile"))
 }
 
 /// The audit's processes in a PID namespace: sshd sessions for the audit
 /// user, sudo and the script's shell (`sh -s --`), and stat.
 fn audit_processes(namespace: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        if std::fs::read_link(entry.path().join("ns/pid")).ok().as_deref() != Some(namespace) {
-            continue;
-        }
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
-        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        if cmdline.contains("sh -s --") || cmdline.contains("stat -c") || cmdline.starts_with("sshd: hbaudit") {
-            found.push(format!("{}: {cmdline}", entry.file_name().to_string_lossy()));
-        }
-    }
-    found
+    processes::processes_in(namespace, |cmdline| {
+        cmdline.contains("sh -s --") || cmdline.contains("stat -c") || cmdline.starts_with("sshd: hbaudit")
+    })
 }

@@ -15,6 +15,7 @@
 
 mod common;
 
+use common::processes::{pid_namespace, processes_in};
 use common::{hardbench, text, Audit, Lab};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -276,30 +277,11 @@ fn the_audit_user_with_sudo_sh_and_with_the_installed_script() {
     assert!(String::from_utf8_lossy(&elsewhere.stderr).contains("Permission denied"), "{}", text(&elsewhere));
 }
 
-/// The PID namespace of the lab's host number `index` (in up.sh's order).
-fn pid_namespace(lab: &Lab, index: usize) -> std::path::PathBuf {
-    let pids = std::fs::read_to_string(lab.dir.join("pids")).unwrap();
-    let unshare = pids.lines().nth(index).expect("a pid per host").trim().to_string();
-    let children = std::fs::read_to_string(format!("/proc/{unshare}/task/{unshare}/children")).unwrap();
-    let init = children.split_whitespace().next().expect("the host's PID 1");
-    std::fs::read_link(format!("/proc/{init}/ns/pid")).unwrap()
-}
-
 /// The audit's processes in a PID namespace: sshd sessions for the audit
 /// user, the wrapper, sudo, the installed script's shell and stat.
 fn audit_processes(namespace: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        if std::fs::read_link(entry.path().join("ns/pid")).ok().as_deref() != Some(namespace) {
-            continue;
-        }
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
-        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        if ["hardbench-gather", "hardbench-sudo-script", "sudo ", "stat", "sleep"].iter().any(|p| cmdline.contains(p))
+    processes_in(namespace, |cmdline| {
+        ["hardbench-gather", "hardbench-sudo-script", "sudo ", "stat", "sleep"].iter().any(|p| cmdline.contains(p))
             || cmdline.starts_with("sshd: hbaudit")
-        {
-            found.push(format!("{}: {cmdline}", entry.file_name().to_string_lossy()));
-        }
-    }
-    found
+    })
 }

@@ -283,11 +283,18 @@ struct HostError<'a> {
     message: &'a str,
 }
 
+/// A host's key, as the report and `check-access`'s JSON both give it.
 #[derive(Serialize)]
 struct HostKey<'a> {
     algorithm: &'a str,
     fingerprint: &'a str,
     recorded: bool,
+}
+
+impl<'a> From<&'a crate::transport::HostKeyInfo> for HostKey<'a> {
+    fn from(key: &'a crate::transport::HostKeyInfo) -> Self {
+        HostKey { algorithm: &key.algorithm, fingerprint: &key.fingerprint, recorded: key.recorded }
+    }
 }
 
 #[derive(Serialize)]
@@ -524,11 +531,7 @@ impl<'a> Host<'a> {
             effective_user: host.effective_user.as_deref(),
             reported_hostname: host.reported_hostname.as_deref(),
             machine_id: host.machine_id.as_deref(),
-            host_key: host.host_key.as_ref().map(|key| HostKey {
-                algorithm: &key.algorithm,
-                fingerprint: &key.fingerprint,
-                recorded: key.recorded,
-            }),
+            host_key: host.host_key.as_ref().map(HostKey::from),
             benchmark: host.benchmark.as_ref().map(Benchmark::from),
             kubernetes_version: host.kubernetes_version.as_deref(),
             kubernetes_version_source: host.kubernetes_version_source.as_deref(),

@@ -8,6 +8,7 @@ pub mod agent;
 pub mod answers;
 pub mod browser;
 pub mod fault_hosts;
+pub mod processes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

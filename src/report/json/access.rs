@@ -87,7 +87,7 @@ struct Host<'a> {
     #[serde(rename = "become")]
     become_method: String,
     ready: bool,
-    host_key: Option<HostKey<'a>>,
+    host_key: Option<super::HostKey<'a>>,
     stages: Vec<StageResult<'a>>,
     error: Option<HostError<'a>>,
 }
@@ -101,11 +101,7 @@ impl<'a> From<&'a HostAccess> for Host<'a> {
             user: &host.user,
             become_method: host.become_method.to_string(),
             ready: host.ready(),
-            host_key: host.host_key.as_ref().map(|key| HostKey {
-                algorithm: &key.algorithm,
-                fingerprint: &key.fingerprint,
-                recorded: key.recorded,
-            }),
+            host_key: host.host_key.as_ref().map(super::HostKey::from),
             stages: host
                 .stages
                 .iter()
@@ -114,13 +110,6 @@ impl<'a> From<&'a HostAccess> for Host<'a> {
             error: host.error.as_ref().map(|e| HostError { kind: error_kind(e.kind), message: &e.message }),
         }
     }
-}
-
-#[derive(Serialize)]
-struct HostKey<'a> {
-    algorithm: &'a str,
-    fingerprint: &'a str,
-    recorded: bool,
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,32 @@
+//! A lab host's processes, seen from outside it: for tests that check what
+//! an audit leaves running on a host after it ends.
+
+use super::Lab;
+use std::path::{Path, PathBuf};
+
+/// The PID namespace of the lab's host number `index` (in up.sh's order):
+/// its PID 1 is the only child of the `unshare` up.sh listed in DIR/pids.
+pub fn pid_namespace(lab: &Lab, index: usize) -> PathBuf {
+    let pids = std::fs::read_to_string(lab.dir.join("pids")).unwrap();
+    let unshare = pids.lines().nth(index).expect("a pid per host").trim().to_string();
+    let children = std::fs::read_to_string(format!("/proc/{unshare}/task/{unshare}/children")).unwrap();
+    let init = children.split_whitespace().next().expect("the host's PID 1");
+    std::fs::read_link(format!("/proc/{init}/ns/pid")).unwrap()
+}
+
+/// `PID: command line` of each process in `namespace` whose command line
+/// (arguments joined by spaces) `wanted` accepts.
+pub fn processes_in(namespace: &Path, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if std::fs::read_link(entry.path().join("ns/pid")).ok().as_deref() != Some(namespace) {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if wanted(&cmdline) {
+            found.push(format!("{}: {cmdline}", entry.file_name().to_string_lossy()));
+        }
+    }
+    found
+}
