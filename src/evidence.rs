@@ -27,7 +27,7 @@ pub use name::for_host as file_name;
 pub use regular::read as read_regular;
 pub use set::SavedSet;
 pub use staging::Staging;
-pub(crate) use staging::{put_in_place, replaceable_entries};
+pub(crate) use staging::{put_in_place, replaceable_entries, work_beside};
 
 use std::path::PathBuf;
 

@@ -9,28 +9,12 @@
 use super::{BundleError, MANIFEST};
 use std::fs;
 use std::io;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// Checks that `dir` may be replaced and creates the working directory
 /// beside it (tracked, so that a second signal removes it).
 pub fn create_work(dir: &Path) -> Result<PathBuf, BundleError> {
-    let refuse = |why: String| BundleError::NotReplaceable { dir: dir.to_path_buf(), why };
-    let Some(base) = dir.file_name() else {
-        return Err(refuse("name the directory itself (not `.`, `..` or `/`)".into()));
-    };
-    check_replaceable(dir).map_err(refuse)?;
-    let parent = crate::output::parent_dir(dir);
-    fs::create_dir_all(&parent).map_err(|e| refuse(format!("cannot create {}: {e}", parent.display())))?;
-    crate::interrupt::track(|| {
-        let work = tempfile::Builder::new()
-            .prefix(&format!(".{}.hardbench-", base.to_string_lossy()))
-            .permissions(fs::Permissions::from_mode(0o700))
-            .tempdir_in(&parent)?
-            .keep();
-        Ok((work.clone(), work))
-    })
-    .map_err(|e| refuse(format!("{} does not accept a new directory ({e})", parent.display())))
+    crate::evidence::work_beside(dir, check_replaceable).map_err(|why| BundleError::NotReplaceable { dir: dir.to_path_buf(), why })
 }
 
 /// Puts the whole bundle in `work` in `dir`'s place; either way, `work` is

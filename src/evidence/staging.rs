@@ -39,27 +39,35 @@ pub struct Staging {
     origin: std::sync::OnceLock<Origin>,
 }
 
+/// Checks with `replaceable` that `dir` may be replaced, and creates the
+/// directory its replacement is written into, beside it
+/// (`.DIR.hardbench-XXXXXX`, mode 0700; tracked, so that a second signal
+/// removes it). Shared by saved-facts sets and evidence bundles, which
+/// differ only in what an earlier one looks like. `Err`: why not, in words.
+pub(crate) fn work_beside(dir: &Path, replaceable: impl FnOnce(&Path) -> Result<(), String>) -> Result<PathBuf, String> {
+    let Some(base) = dir.file_name() else {
+        return Err("name the directory itself (not `.`, `..` or `/`)".into());
+    };
+    replaceable(dir)?;
+    let parent = crate::output::parent_dir(dir);
+    fs::create_dir_all(&parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    crate::interrupt::track(|| {
+        let work = tempfile::Builder::new()
+            .prefix(&format!(".{}.hardbench-", base.to_string_lossy()))
+            .permissions(fs::Permissions::from_mode(0o700))
+            .tempdir_in(&parent)?
+            .keep();
+        Ok((work.clone(), work))
+    })
+    .map_err(|e| format!("{} does not accept a new directory ({e})", parent.display()))
+}
+
 impl Staging {
     /// Checks that DIR may be replaced and creates the directory the set is
     /// written into. Runs before any host is contacted.
     pub fn create(dir: &Path, started_at: DateTime<FixedOffset>) -> Result<Staging, EvidenceError> {
-        let refuse = |why: String| EvidenceError::NotReplaceable { dir: dir.to_path_buf(), why };
-        let Some(base) = dir.file_name() else {
-            return Err(refuse("name the directory itself (not `.`, `..` or `/`)".into()));
-        };
-        check_replaceable(dir).map_err(refuse)?;
-        let parent = crate::output::parent_dir(dir);
-        fs::create_dir_all(&parent).map_err(|e| refuse(format!("cannot create {}: {e}", parent.display())))?;
-        // Tracked, so that a second signal removes it (`interrupt.rs`).
-        let work = crate::interrupt::track(|| {
-            let work = tempfile::Builder::new()
-                .prefix(&format!(".{}.hardbench-", base.to_string_lossy()))
-                .permissions(fs::Permissions::from_mode(0o700))
-                .tempdir_in(&parent)?
-                .keep();
-            Ok((work.clone(), work))
-        })
-        .map_err(|e| refuse(format!("{} does not accept a new directory ({e})", parent.display())))?;
+        let work = work_beside(dir, check_replaceable)
+            .map_err(|why| EvidenceError::NotReplaceable { dir: dir.to_path_buf(), why })?;
         Ok(Staging {
             dir: dir.to_path_buf(),
             work,
