@@ -383,53 +383,26 @@ trait SchemaName: Copy + 'static {
     fn schema_name(self) -> &'static str;
 }
 
-impl SchemaName for Status {
-    const ALL: &'static [Self] = &Status::ALL;
-    fn schema_name(self) -> &'static str {
-        status(self)
-    }
+/// Each type, read back through the writer's function that names its values.
+macro_rules! schema_names {
+    ($($type:ty => $name:ident),* $(,)?) => {$(
+        impl SchemaName for $type {
+            const ALL: &'static [Self] = &<$type>::ALL;
+            fn schema_name(self) -> &'static str {
+                $name(self)
+            }
+        }
+    )*};
 }
 
-impl SchemaName for Role {
-    const ALL: &'static [Self] = &Role::ALL;
-    fn schema_name(self) -> &'static str {
-        role(self)
-    }
-}
-
-impl SchemaName for Effect {
-    const ALL: &'static [Self] = &Effect::ALL;
-    fn schema_name(self) -> &'static str {
-        effect(self)
-    }
-}
-
-impl SchemaName for FailOn {
-    const ALL: &'static [Self] = &FailOn::ALL;
-    fn schema_name(self) -> &'static str {
-        fail_on(self)
-    }
-}
-
-impl SchemaName for Category {
-    const ALL: &'static [Self] = &Category::ALL;
-    fn schema_name(self) -> &'static str {
-        category(self)
-    }
-}
-
-impl SchemaName for Side {
-    const ALL: &'static [Self] = &Side::ALL;
-    fn schema_name(self) -> &'static str {
-        side(self)
-    }
-}
-
-impl SchemaName for HostErrorKind {
-    const ALL: &'static [Self] = &HostErrorKind::ALL;
-    fn schema_name(self) -> &'static str {
-        error_kind(self)
-    }
+schema_names! {
+    Status => status,
+    Role => role,
+    Effect => effect,
+    FailOn => fail_on,
+    Category => category,
+    Side => side,
+    HostErrorKind => error_kind,
 }
 
 impl<'de, T: SchemaName> Deserialize<'de> for Named<T> {
