@@ -88,7 +88,3 @@ pub enum BundleError {
     AllowedSigners(#[from] crate::signing::AllowedSignersError),
 }
 
-/// Lower-case hex of a digest.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}

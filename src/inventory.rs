@@ -272,11 +272,6 @@ impl Inventory {
     }
 }
 
-/// The sha256 of `text`, in lower-case hex.
-fn sha256_hex(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 #[cfg(test)]
 mod tests {

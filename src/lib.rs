@@ -12,6 +12,7 @@ pub mod bundle;
 pub mod cli;
 pub mod component;
 pub mod diff;
+pub mod digest;
 pub mod distro;
 pub mod error;
 pub mod eval;

@@ -7,7 +7,7 @@ use crate::cli::PrintScriptArgs;
 use crate::error::Error;
 use crate::outcome::ExitCode;
 use crate::output::WriteError;
-use crate::transport::remote_command::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::GATHER_SCRIPT;
 use std::io::Write;
 

@@ -39,7 +39,7 @@ pub fn become_args(become_method: &Become) -> Vec<String> {
         Become::SudoScript(path) => vec![
             "become:sudo-script".into(),
             format!("script:{path}"),
-            format!("sha256:{}", remote_command::sha256_hex(crate::GATHER_SCRIPT.as_bytes())),
+            format!("sha256:{}", crate::digest::gather_script_sha256()),
             format!("wrapper:{}", remote_command::WRAPPER),
         ],
     }
@@ -160,7 +160,7 @@ mod tests {
         assert_eq!((become_args(&Become::Sudo), become_args(&Become::None)), (vec!["become:sudo".to_string()], vec!["become:none".to_string()]));
         // An installed script: its path, the sha256 it must have and the wrapper that checks it.
         let pinned = become_args(&Become::SudoScript("/usr/local/libexec/hardbench-gather".into()));
-        let sha256 = remote_command::sha256_hex(crate::GATHER_SCRIPT.as_bytes());
+        let sha256 = crate::digest::gather_script_sha256();
         assert_eq!(
             pinned,
             [

@@ -291,7 +291,7 @@ mod tests {
              the output of `hardbench print-script` of this hardbench there (README, \"Preparing hosts for audits\"); it was not run",
             "0".repeat(64),
             env!("CARGO_PKG_VERSION"),
-            remote_command::sha256_hex(crate::GATHER_SCRIPT.as_bytes())
+            crate::digest::gather_script_sha256()
         );
         let mismatch = format!("hardbench-sudo-script: mismatch {}", "0".repeat(64));
         case(pinned(), probed(Some(Err((90, &mismatch))), vec![]), [(Sudo, Failed, Some(&refused)), (Tools, NotTried, None)], &connected);

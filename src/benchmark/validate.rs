@@ -74,7 +74,7 @@ pub fn load(
     let mut chain = Vec::new();
     let resolver = Resolver { builtin, builtin_ids, reads };
     let (header, merged, platform) = resolver.layered(own, None, &mut chain, &mut hasher, &mut problems);
-    let sha256 = hex(&hasher.finalize());
+    let sha256 = crate::digest::hex(&hasher.finalize());
 
     // Without a readable header its own problem says enough, and an
     // `extends` that names nothing has its own problem too.
@@ -219,9 +219,6 @@ fn read(files: &Files, problems: &mut Vec<Problem>) -> (Option<raw::RawBenchmark
         problems.push(Problem::in_file(&files.dir.join(BENCHMARK_FILE), "missing: every benchmark needs one"));
     }
     (header, definitions)
-}
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn id_numbers(id: &str) -> Vec<u64> {

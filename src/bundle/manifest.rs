@@ -3,8 +3,8 @@
 //! writes and `sha256sum -c` reads (`<hex>  <path>`), paths relative to the
 //! bundle, sorted, so that the same files give the same bytes.
 
-use super::{hex, MANIFEST, SIGNATURE};
-use sha2::{Digest, Sha256};
+use super::{MANIFEST, SIGNATURE};
+use crate::digest::sha256_hex;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -84,7 +84,7 @@ fn walk(dir: &Path, prefix: &str, files: &mut BTreeMap<String, String>) -> Resul
             walk(&entry.path(), &format!("{relative}/"), files)?;
         } else if kind.is_file() {
             let bytes = std::fs::read(entry.path()).map_err(read(&entry.path()))?;
-            files.insert(relative, hex(&Sha256::digest(&bytes)));
+            files.insert(relative, sha256_hex(&bytes));
         } else {
             return Err(ManifestError::NotRegular { path: relative });
         }

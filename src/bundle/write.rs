@@ -9,7 +9,7 @@
 
 use super::manifest::Manifest;
 use super::{
-    hex, place, BundleError, ATTESTATION, ATTESTATIONS, BENCHMARKS_DIR, FACTS_DIR, MANIFEST, REPORT_HTML, REPORT_JSON, REPORT_JUNIT,
+    place, BundleError, ATTESTATION, ATTESTATIONS, BENCHMARKS_DIR, FACTS_DIR, MANIFEST, REPORT_HTML, REPORT_JSON, REPORT_JUNIT,
     RUN, RUN_SCHEMA, SIGNATURE, WAIVERS,
 };
 use crate::benchmark;
@@ -17,7 +17,7 @@ use crate::evidence::{SavedSet, Staging, INDEX_FILE};
 use crate::outcome::{Report, Status};
 use crate::signing::{self, Signer, Statement, Subject, TestResult, TestVerdict};
 use chrono::{DateTime, FixedOffset};
-use sha2::{Digest, Sha256};
+use crate::digest::sha256_hex;
 use std::collections::BTreeSet;
 use std::fs::{self, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -108,7 +108,7 @@ impl Bundle {
         if let Some(signer) = &self.signer {
             let envelope = self.attestation(signer, report, &manifest)?;
             write_file(&self.work.join(ATTESTATION), envelope.as_bytes())?;
-            manifest.0.insert(ATTESTATION.to_string(), hex(&Sha256::digest(envelope.as_bytes())));
+            manifest.0.insert(ATTESTATION.to_string(), sha256_hex(envelope.as_bytes()));
         }
         let text = manifest.render();
         write_file(&self.work.join(MANIFEST), text.as_bytes())?;
@@ -181,7 +181,7 @@ impl Bundle {
             "command": report.invocation.command,
             // The script that ran on the hosts (`run`); under `evaluate`
             // nothing ran, and each facts file names the script that gathered it.
-            "gather_script_sha256": (report.invocation.command == "run").then(|| hex(&Sha256::digest(crate::GATHER_SCRIPT.as_bytes()))),
+            "gather_script_sha256": (report.invocation.command == "run").then(crate::digest::gather_script_sha256),
             "argv": argv,
             "started_at": report.started_at.to_rfc3339(),
             "finished_at": report.finished_at.to_rfc3339(),

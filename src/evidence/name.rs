@@ -39,7 +39,7 @@ pub fn for_host(host: &str) -> String {
         stem.replace_range(..stem.len().min(1), "-");
     }
     let digest = Sha256::digest(host.as_bytes());
-    let hex: String = digest[..DIGEST_BYTES].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::digest::hex(&digest[..DIGEST_BYTES]);
     format!("{stem}_{hex}.json")
 }
 

@@ -101,7 +101,7 @@ impl SavedSet {
         if is_hex_of(sha256, &digest) {
             return Ok(());
         }
-        let digest: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let digest = crate::digest::hex(&digest);
         Err(EvidenceError::Inconsistent {
             dir: self.dir.clone(),
             why: format!("{file} has sha256 {digest}, and {INDEX_FILE} records {sha256}"),

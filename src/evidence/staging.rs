@@ -124,7 +124,7 @@ impl Staging {
                     collected_at: gathering.started_at.to_rfc3339(),
                     duration_ms,
                     hardbench_version: Some(env!("CARGO_PKG_VERSION").to_string()),
-                    gather_script_sha256: Some(gather_script_sha256()),
+                    gather_script_sha256: Some(crate::digest::gather_script_sha256().to_string()),
                     facts,
                 };
                 let file = name::for_host(&identity.name);
@@ -289,13 +289,9 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<String, EvidenceErr
     out.write_all(b"\n").map_err(fail)?;
     let hashing = out.into_inner().map_err(|e| fail(e.into_error()))?;
     file.sync_all().map_err(fail)?;
-    Ok(hashing.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::digest::hex(&hashing.hasher.finalize()))
 }
 
-/// The sha256 of the gathering script this hardbench runs on hosts.
-fn gather_script_sha256() -> String {
-    Sha256::digest(crate::GATHER_SCRIPT.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// A writer that hashes what passes through it.
 struct Hashing<W> {

@@ -118,7 +118,7 @@ pub fn parse(
     warnings.extend(built.warnings);
     Ok(Inventory {
         path: path.to_path_buf(),
-        sha256: super::sha256_hex(text),
+        sha256: crate::digest::sha256_hex(text.as_bytes()),
         hosts: built.hosts,
         warnings,
         role_map: role_map_path,

@@ -72,7 +72,7 @@ pub(super) fn validate(file: &Path, text: &str, env: &Env) -> Result<Inventory, 
         toml_file::sort(&mut warnings);
         Ok(Inventory {
             path: file.to_path_buf(),
-            sha256: super::sha256_hex(text),
+            sha256: crate::digest::sha256_hex(text.as_bytes()),
             hosts,
             warnings,
             role_map: None,

@@ -3,7 +3,6 @@
 //! inventory, waivers and attestations it was made with), and who ran it
 //! where. Data only; `run.rs` fills it in.
 
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,11 +40,7 @@ pub struct InputFile {
 impl InputFile {
     /// The file's path and the sha256 of `bytes`, the content that was read.
     pub fn of(path: &Path, bytes: &[u8]) -> InputFile {
-        let digest = Sha256::digest(bytes);
-        InputFile {
-            path: path.display().to_string(),
-            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
-        }
+        InputFile { path: path.display().to_string(), sha256: crate::digest::sha256_hex(bytes) }
     }
 }
 

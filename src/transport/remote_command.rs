@@ -28,7 +28,7 @@
 
 use super::{HostError, HostErrorKind};
 use crate::inventory::{Become, Host};
-use sha2::{Digest, Sha256};
+use crate::digest::sha256_hex;
 
 /// What a host is told to run, and the bytes written to its stdin (which
 /// is never closed before the command ends).
@@ -66,10 +66,6 @@ pub(super) fn quote(arg: &str) -> String {
     format!("'{}'", arg.replace('\'', r"'\''"))
 }
 
-/// The sha256 of `bytes` in lower-case hex, as `sha256sum` prints it.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// How the wrapper's refusals start on stderr, and its exit status then.
 const REFUSED: &str = "hardbench-sudo-script: ";
@@ -245,12 +241,6 @@ mod tests {
         // Its refusals are what `refusal` reads.
         let refuse = format!(r#"refuse() {{ printf '{REFUSED}%s\n' "$*" >&2; exit {REFUSED_STATUS}; }}; "#);
         assert!(WRAPPER.contains(&refuse), "{WRAPPER}");
-    }
-
-    #[test]
-    fn sha256_as_sha256sum_prints_it() {
-        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     /// Runs the command for `become_method` here, as a login shell would
