@@ -242,19 +242,7 @@ fn every_fault_is_a_bounded_host_error_and_the_rest_is_audited() {
     // the cap (over-cap, on worker-good), nothing of the audit is left on
     // the host: no sshd session, sudo, script shell or stat.
     for profile in ["fault-flood", "worker-good"] {
-        let namespace = pid_namespace(&lab, profile);
-        loop {
-            let left = audit_processes(&namespace);
-            if left.is_empty() {
-                break;
-            }
-            assert!(
-                run_ended.elapsed() < Duration::from_secs(3),
-                "{profile}: still running 3s after the run ended:\n{}",
-                left.join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        processes::assert_gone_within_3s(&pid_namespace(&lab, profile), is_audit_process, run_ended, profile);
     }
 
     // accept-new: both entries audited, the key recorded once.
@@ -310,10 +298,8 @@ fn pid_namespace(lab: &Lab, profile: &str) -> std::path::PathBuf {
     processes::pid_namespace(lab, PROFILES.iter().position(|p| *p == profile).expect("a lab profile"))
 }
 
-/// The audit's processes in a PID namespace: sshd sessions for the audit
-/// user, sudo and the script's shell (`sh -s --`), and stat.
-fn audit_processes(namespace: &Path) -> Vec<String> {
-    processes::processes_in(namespace, |cmdline| {
-        cmdline.contains("sh -s --") || cmdline.contains("stat -c") || cmdline.starts_with("sshd: hbaudit")
-    })
+/// Whether a command line is the audit's: an sshd session for the audit
+/// user, sudo and the script's shell (`sh -s --`), or stat.
+fn is_audit_process(cmdline: &str) -> bool {
+    cmdline.contains("sh -s --") || cmdline.contains("stat -c") || cmdline.starts_with("sshd: hbaudit")
 }

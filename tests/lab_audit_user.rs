@@ -15,13 +15,13 @@
 
 mod common;
 
-use common::processes::{pid_namespace, processes_in};
+use common::processes::{assert_gone_within_3s, pid_namespace};
 use common::{hardbench, text, Audit, Lab};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const INSTALLED: &str = "/usr/local/libexec/hardbench-gather";
 
@@ -228,19 +228,7 @@ fn the_audit_user_with_sudo_sh_and_with_the_installed_script() {
     // host (no sshd session, wrapper, sudo, script or stat).
     let flood = host("pinned-flood");
     assert_eq!((&flood["status"], &flood["error"]["kind"]), (&Value::from("error"), &Value::from("timeout")), "{flood:#}");
-    let namespace = pid_namespace(&lab, 3);
-    loop {
-        let left = audit_processes(&namespace);
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            run_ended.elapsed() < Duration::from_secs(3),
-            "still running 3s after the run ended:\n{}",
-            left.join("\n")
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert_gone_within_3s(&pid_namespace(&lab, 3), is_audit_process, run_ended, "pinned-flood");
 
     // check-access tells the same before any audit, running nothing as
     // root: the installed script that sudo may run is ready; the wrong one,
@@ -277,11 +265,9 @@ fn the_audit_user_with_sudo_sh_and_with_the_installed_script() {
     assert!(String::from_utf8_lossy(&elsewhere.stderr).contains("Permission denied"), "{}", text(&elsewhere));
 }
 
-/// The audit's processes in a PID namespace: sshd sessions for the audit
-/// user, the wrapper, sudo, the installed script's shell and stat.
-fn audit_processes(namespace: &Path) -> Vec<String> {
-    processes_in(namespace, |cmdline| {
-        ["hardbench-gather", "hardbench-sudo-script", "sudo ", "stat", "sleep"].iter().any(|p| cmdline.contains(p))
-            || cmdline.starts_with("sshd: hbaudit")
-    })
+/// Whether a command line is the audit's: an sshd session for the audit
+/// user, the wrapper, sudo, the installed script's shell, or stat.
+fn is_audit_process(cmdline: &str) -> bool {
+    ["hardbench-gather", "hardbench-sudo-script", "sudo ", "stat", "sleep"].iter().any(|p| cmdline.contains(p))
+        || cmdline.starts_with("sshd: hbaudit")
 }

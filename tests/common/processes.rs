@@ -3,6 +3,7 @@
 
 use super::Lab;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The PID namespace of the lab's host number `index` (in up.sh's order):
 /// its PID 1 is the only child of the `unshare` up.sh listed in DIR/pids.
@@ -29,4 +30,18 @@ pub fn processes_in(namespace: &Path, wanted: impl Fn(&str) -> bool) -> Vec<Stri
         }
     }
     found
+}
+
+/// Waits until no process in `namespace` that `wanted` accepts is left,
+/// failing, with those still running, once 3 s have passed since `ended`
+/// (when the run ended). `what` names the host in the failure.
+pub fn assert_gone_within_3s(namespace: &Path, wanted: impl Fn(&str) -> bool, ended: Instant, what: &str) {
+    loop {
+        let left = processes_in(namespace, &wanted);
+        if left.is_empty() {
+            return;
+        }
+        assert!(ended.elapsed() < Duration::from_secs(3), "{what}: still running 3s after the run ended:\n{}", left.join("\n"));
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
