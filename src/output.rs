@@ -15,16 +15,18 @@
 //!   file named by two flags.
 
 mod text_and_json;
+mod writeback;
 
 use crate::interrupt::{self, Publishing};
 use std::ffi::OsStr;
-use std::fs::{self, File, FileType};
+use std::fs::{self, FileType};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 pub use text_and_json::{text_and_json, Names};
+use writeback::Writeback;
 
 /// Where the console report and messages go, and whether each is a
 /// terminal that may show colors.
@@ -212,7 +214,7 @@ pub struct Staged {
 /// file instead of building the whole content in memory first; the sink is a
 /// concrete type so that a serializer's many small writes are inlined buffer
 /// copies.
-pub fn stage(path: &Path, write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>) -> Result<Staged, WriteError> {
+pub fn stage(path: &Path, write: impl FnOnce(&mut BufWriter<Writeback>) -> io::Result<()>) -> Result<Staged, WriteError> {
     let fail = |source: io::Error| WriteError { what: path.display().to_string(), source };
     let file = interrupt::track(|| {
         let file = tempfile::NamedTempFile::new_in(parent_dir(path))?;
@@ -222,7 +224,7 @@ pub fn stage(path: &Path, write: impl FnOnce(&mut BufWriter<&File>) -> io::Resul
     .map_err(fail)?;
     let staged = Staged { temp: file.path().to_path_buf(), file: Some(file), path: path.to_path_buf() };
     let file = staged.file.as_ref().expect("just set").as_file();
-    let mut sink = BufWriter::with_capacity(BUFFER, file);
+    let mut sink = BufWriter::with_capacity(BUFFER, Writeback::new(file));
     write(&mut sink).map_err(fail)?;
     sink.into_inner().map_err(|e| fail(e.into_error()))?;
     file.sync_all().map_err(fail)?;
@@ -283,7 +285,7 @@ mod tests {
     /// One report written on its own: staged, then published.
     fn write_atomically(
         path: &Path,
-        write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>,
+        write: impl FnOnce(&mut BufWriter<Writeback>) -> io::Result<()>,
     ) -> Result<(), WriteError> {
         let staged = stage(path, write)?;
         let mut published = Ok(());
