@@ -9,6 +9,7 @@
 
 pub mod parse;
 pub mod plan;
+mod tagged;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -190,8 +191,9 @@ pub struct Impostor {
     pub reason: String,
 }
 
+/// Read through `tagged::RawFileFact`: dozens per host, each read once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(tag = "state", rename_all = "kebab-case", try_from = "tagged::RawFileFact")]
 pub enum FileFact {
     Present(FileStat),
     Missing,
