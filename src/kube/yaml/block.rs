@@ -25,7 +25,9 @@ pub(super) fn events(text: &str) -> Option<Vec<Event<'_>>> {
     if !text.bytes().all(|b| b == b'\n' || (b' '..=b'~').contains(&b)) {
         return None;
     }
-    let mut lines = Vec::new();
+    // Sized for the text at once (here and for the events below): growing
+    // them an element at a time copied them over and over.
+    let mut lines = Vec::with_capacity(text.len() / 16 + 1);
     let mut explicit_start = false;
     for raw in text.split('\n') {
         let content = raw.trim_start_matches(' ');
@@ -45,12 +47,14 @@ pub(super) fn events(text: &str) -> Option<Vec<Event<'_>>> {
         }
         // A comment after content (`a: b # c`), or a `#` that a quoted
         // scalar would hold: both declined.
-        if content.contains(" #") {
+        if has_pair(content, b' ', b'#') {
             return None;
         }
         lines.push(Line { indent, text: content });
     }
-    let mut reader = Reader { lines, at: 0, pending: None, events: Vec::new() };
+    // Most lines make two events (a key and its value); the rest grows.
+    let events = Vec::with_capacity(2 * lines.len() + 4);
+    let mut reader = Reader { lines, at: 0, pending: None, events };
     let Some(first) = reader.peek() else {
         // An explicit document holds an empty scalar, a stream of only
         // comments no document.
@@ -206,6 +210,13 @@ fn empty<'t>() -> Event<'t> {
     Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None)
 }
 
+/// Whether `first` is directly followed by `second` somewhere in `text`.
+/// What `str::contains` with a two-byte pattern answers, without the cost
+/// of setting up its substring search for every short line.
+fn has_pair(text: &str, first: u8, second: u8) -> bool {
+    text.as_bytes().windows(2).any(|pair| pair == [first, second])
+}
+
 fn is_item(text: &str) -> bool {
     text == "-" || text.starts_with("- ")
 }
@@ -229,7 +240,7 @@ fn scalar(text: &str) -> Option<Event<'_>> {
         return quoted;
     }
     // `: ` or a final `:` would start a mapping where none may be.
-    let plain = plain_start(text) && !text.contains(": ") && !text.ends_with(':');
+    let plain = plain_start(text) && !has_pair(text, b':', b' ') && !text.ends_with(':');
     plain.then_some(Event::Scalar(Cow::Borrowed(text), ScalarStyle::Plain, 0, None))
 }
 
