@@ -13,13 +13,6 @@ use hardbench::transport::ssh::SshTransport;
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-/// mimalloc: a report is hundreds of thousands of small strings and maps,
-/// built and dropped; glibc's allocator took a fifth of an offline
-/// evaluation's instructions and faulted in fresh pages for most of them
-/// (bench/eval.sh; README, Speed).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     // clap exits with status 2 and a usage hint on a bad command line.
     let cli = Cli::parse();
