@@ -17,7 +17,8 @@
 //! A key stays parsed for the life of the process: a run reads each
 //! identity file once, so a file changed during a run is read as it was.
 
-use ssh_key::private::{Ed25519Keypair, KeypairData};
+use ed25519_dalek::SigningKey;
+use ssh_key::private::KeypairData;
 use ssh_key::PrivateKey;
 use ssh2::Session;
 use signature::Signer;
@@ -36,7 +37,7 @@ pub(super) struct Ed25519Identity {
     /// The public key as SSH encodes it (`string "ssh-ed25519"`, `string
     /// key`), the blob the server checks against authorized_keys.
     public_blob: Vec<u8>,
-    keypair: Ed25519Keypair,
+    key: SigningKey,
 }
 
 /// What an identity file holds, for authentication.
@@ -84,14 +85,14 @@ impl Ed25519Identity {
             return None;
         };
         let public_blob = key.public_key().to_bytes().ok()?;
-        let identity = Ed25519Identity { public_blob, keypair: keypair.clone() };
-        // A file whose halves do not match goes to libssh2, which says so.
-        identity.sign(b"hardbench").map(|_| identity)
+        // Fails for a file whose halves do not match: libssh2 says so then.
+        let key = SigningKey::try_from(keypair).ok()?;
+        Some(Ed25519Identity { public_blob, key })
     }
 
     /// The ed25519 signature of `data`.
     fn sign(&self, data: &[u8]) -> Option<[u8; SIGNATURE_LEN]> {
-        self.keypair.try_sign(data).ok()?.as_bytes().try_into().ok()
+        Some(self.key.try_sign(data).ok()?.to_bytes())
     }
 
     /// Publickey authentication of `user` on `session` with this key,
