@@ -5,6 +5,7 @@
 
 mod banner;
 pub mod descriptors;
+mod identity;
 mod jump;
 pub mod known_hosts;
 mod relay;

@@ -45,7 +45,15 @@ pub(super) struct RemoteCommand<'a> {
 /// hung up.
 pub(super) fn build<'a>(host: &Host, script: &'a [u8], args: &[String]) -> RemoteCommand<'a> {
     let own = [format!("m:{}", host.max_output), "w:stdin".to_string()];
-    let args = own.iter().chain(args).map(|arg| quote(arg)).collect::<Vec<_>>().join(" ");
+    // Quoted into one string: the plan is hundreds of arguments per host.
+    let mut quoted = String::with_capacity(own.iter().chain(args).map(|arg| arg.len() + 3).sum());
+    for arg in own.iter().chain(args) {
+        if !quoted.is_empty() {
+            quoted.push(' ');
+        }
+        push_quoted(&mut quoted, arg);
+    }
+    let args = quoted;
     match &host.become_method {
         Become::Sudo => RemoteCommand { line: format!("sudo -n env LC_ALL=C sh -s -- {args}"), stdin: script },
         Become::None => RemoteCommand { line: format!("env LC_ALL=C sh -s -- {args}"), stdin: script },
@@ -63,7 +71,21 @@ pub(super) fn build<'a>(host: &Host, script: &'a [u8], args: &[String]) -> Remot
 
 /// POSIX single quoting: `it's` becomes `'it'\''s'`.
 pub(super) fn quote(arg: &str) -> String {
-    format!("'{}'", arg.replace('\'', r"'\''"))
+    let mut quoted = String::with_capacity(arg.len() + 2);
+    push_quoted(&mut quoted, arg);
+    quoted
+}
+
+/// `quote(arg)`, appended to `out`.
+fn push_quoted(out: &mut String, arg: &str) {
+    out.push('\'');
+    for (i, part) in arg.split('\'').enumerate() {
+        if i > 0 {
+            out.push_str(r"'\''");
+        }
+        out.push_str(part);
+    }
+    out.push('\'');
 }
 
 

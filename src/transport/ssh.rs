@@ -30,6 +30,7 @@
 //! Nothing here ever prompts: no passwords, no passphrases, `sudo -n`.
 
 use super::banner::{self, BannerError};
+use super::identity::{self, Identity};
 use super::jump::Jumps;
 use super::known_hosts::{self, KnownHosts, Recorded, Verdict};
 use super::resolve::{self, ResolveError};
@@ -515,26 +516,32 @@ fn authenticate(
     let mut tried: Vec<String> = Vec::new();
     let mut encrypted: Option<&Path> = None;
     if let Some(path) = &host.identity_file {
-        match std::fs::read(path) {
+        match identity::load(path) {
             Err(e) => {
                 if let Some(local) = bastion(host, &e, "cannot read the identity file") {
                     return Err(local);
                 }
                 tried.push(format!("identity file {} (cannot read: {e})", path.display()));
             }
-            Ok(bytes) if key_file_kind(&String::from_utf8_lossy(&bytes)) == KeyFile::Encrypted => {
+            Ok(Identity::Other(bytes)) if key_file_kind(&String::from_utf8_lossy(&bytes)) == KeyFile::Encrypted => {
                 encrypted = Some(path);
                 tried.push(format!("identity file {} (encrypted)", path.display()));
             }
-            Ok(bytes) => {
+            Ok(loaded) => {
                 set_auth_timeout(host, session, deadline)?;
-                let text = String::from_utf8_lossy(&bytes);
-                // With the public key given, libssh2 reads the private key
-                // once instead of twice (each read sets up OpenSSL 3's
-                // decoders: a quarter of the client's CPU per host).
-                let outcome = match openssh_public_key(&text) {
-                    Some(public) => session.userauth_pubkey_memory(&host.user, Some(&public), &text, None),
-                    None => session.userauth_pubkey_file(&host.user, None, path, None),
+                let outcome = match loaded {
+                    // Parsed once per process, signing for every host.
+                    Identity::Ed25519(key) => key.authenticate(session, &host.user),
+                    Identity::Other(bytes) => {
+                        let text = String::from_utf8_lossy(&bytes);
+                        // With the public key given, libssh2 reads the private key
+                        // once instead of twice (each read sets up OpenSSL 3's
+                        // decoders: a quarter of the client's CPU per host).
+                        match openssh_public_key(&text) {
+                            Some(public) => session.userauth_pubkey_memory(&host.user, Some(&public), &text, None),
+                            None => session.userauth_pubkey_file(&host.user, None, path, None),
+                        }
+                    }
                 };
                 match outcome {
                     Ok(()) if session.authenticated() => return Ok(()),
