@@ -9,6 +9,7 @@
 use super::raw::{RawCheck, RawDefinitions, RawSetting};
 use crate::toml_file::{Loc, Problem, L};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Where a merged check came from, for the messages about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,11 +25,13 @@ pub enum Origin {
     Duplicate,
 }
 
-/// The merged definitions of a benchmark and its ancestors.
-#[derive(Default)]
+/// The merged definitions of a benchmark and its ancestors. Entries are
+/// shared: a derived benchmark starts from its parent's entries without
+/// copying them, and copies only the ones it overrides.
+#[derive(Clone, Default)]
 pub struct Merged {
-    pub settings: Vec<RawSetting>,
-    pub checks: Vec<(RawCheck, Origin)>,
+    pub settings: Vec<Rc<RawSetting>>,
+    pub checks: Vec<(Rc<RawCheck>, Origin)>,
 }
 
 /// `own` laid over `parent` (the merged definitions of the benchmark named
@@ -54,7 +57,7 @@ pub fn merge(
     }
 
     // Slots, so that an entry can be taken out, merged and put back.
-    let mut settings: Vec<Option<RawSetting>> = std::mem::take(&mut merged.settings).into_iter().map(Some).collect();
+    let mut settings: Vec<Option<Rc<RawSetting>>> = std::mem::take(&mut merged.settings).into_iter().map(Some).collect();
     let mut setting_at: BTreeMap<String, usize> = settings
         .iter()
         .enumerate()
@@ -68,13 +71,13 @@ pub fn merge(
             Some(&i) if first_own => settings[i] = settings[i].take().map(|base| override_setting(base, setting)),
             _ => {
                 setting_at.insert(name, settings.len());
-                settings.push(Some(setting));
+                settings.push(Some(Rc::new(setting)));
             }
         }
     }
     merged.settings = settings.into_iter().flatten().collect();
 
-    let mut checks: Vec<Option<(RawCheck, Origin)>> = std::mem::take(&mut merged.checks).into_iter().map(Some).collect();
+    let mut checks: Vec<Option<(Rc<RawCheck>, Origin)>> = std::mem::take(&mut merged.checks).into_iter().map(Some).collect();
     let mut check_at: BTreeMap<String, usize> = checks
         .iter()
         .enumerate()
@@ -89,21 +92,22 @@ pub fn merge(
             continue;
         }
         let Some(id) = check.id.clone() else {
-            checks.push(Some((check, Origin::Own)));
+            checks.push(Some((Rc::new(check), Origin::Own)));
             continue;
         };
         if let Some(first) = own_checks.get(&id.value) {
+            let position = first.position();
             problems.push(Problem::at(
                 &id.loc,
                 format!(
                     "duplicate check id {:?}: first defined at {}:{}:{}",
                     id.value,
-                    first.file.display(),
-                    first.position.line,
-                    first.position.column
+                    first.file().display(),
+                    position.line,
+                    position.column
                 ),
             ));
-            checks.push(Some((check, Origin::Duplicate)));
+            checks.push(Some((Rc::new(check), Origin::Duplicate)));
             continue;
         }
         own_checks.insert(id.value.clone(), id.loc.clone());
@@ -115,7 +119,7 @@ pub fn merge(
                     None => Origin::Own,
                 };
                 check_at.insert(id.value.clone(), checks.len());
-                checks.push(Some((check, origin)));
+                checks.push(Some((Rc::new(check), origin)));
             }
         }
     }
@@ -152,8 +156,9 @@ fn apply_drop(
 }
 
 /// `child`'s keys over `base`'s.
-fn override_setting(base: RawSetting, child: RawSetting) -> RawSetting {
-    RawSetting {
+fn override_setting(base: Rc<RawSetting>, child: RawSetting) -> Rc<RawSetting> {
+    let base = Rc::unwrap_or_clone(base);
+    Rc::new(RawSetting {
         loc: child.loc,
         has_type: child.has_type || base.has_type,
         name: child.name,
@@ -165,18 +170,19 @@ fn override_setting(base: RawSetting, child: RawSetting) -> RawSetting {
         config_default: child.config_default.or(base.config_default),
         config_reference: child.config_reference.or(base.config_reference),
         env: child.env.or(base.env),
-    }
+    })
 }
 
 /// `child`'s keys over `base`'s; a `test` is replaced whole.
-fn override_check(base: RawCheck, child: RawCheck) -> RawCheck {
+fn override_check(base: Rc<RawCheck>, child: RawCheck) -> Rc<RawCheck> {
+    let base = Rc::unwrap_or_clone(base);
     let mut present = base.present;
     for key in child.present {
         if !present.contains(&key) {
             present.push(key);
         }
     }
-    RawCheck {
+    Rc::new(RawCheck {
         loc: child.loc,
         present,
         id: child.id.or(base.id),
@@ -187,5 +193,5 @@ fn override_check(base: RawCheck, child: RawCheck) -> RawCheck {
         level: child.level.or(base.level),
         remediation: child.remediation.or(base.remediation),
         test: child.test.or(base.test),
-    }
+    })
 }
