@@ -672,6 +672,49 @@ mod tests {
         );
     }
 
+    /// A value's location, made while reading and worked out only when
+    /// asked, names the file, line, character column and key path where
+    /// the value is written, as a problem recorded there at once does.
+    #[test]
+    fn locations_worked_out_later_are_where_the_values_are() {
+        let text = "# é\nname = \"é\"\n[t]\nlist = [\"a\"]\nflag = true\n\n[[u]]\nnote = \"x\"\n[[u]]\n  note = \"ü\"\n";
+        let mut file = TomlFile::new(Path::new("dir/f.toml"), text);
+        let doc = file.parse().unwrap();
+        let mut root = Table::root(&doc);
+        let name = root.string(&mut file, "name", true).unwrap();
+        let mut t = root.table(&mut file, "t", true).unwrap();
+        let list = t.strings(&mut file, "list", true).unwrap();
+        let flag = t.boolean(&mut file, "flag", true).unwrap();
+        let notes = root
+            .tables(&mut file, "u", "tables", |file, mut u| {
+                let whole = u.loc(file);
+                Some((whole, u.string(file, "note", true)?.loc))
+            })
+            .unwrap();
+        let whole = root.loc(&file);
+        let cases: Vec<(&Loc, &str, (usize, usize), Option<&str>)> = vec![
+            (&name.loc, "\"é\"", (2, 8), Some("name")),
+            (&list.loc, "[\"a\"]", (4, 8), Some("t.list")),
+            (&flag.loc, "true", (5, 8), Some("t.flag")),
+            (&notes[0].0, "[[u]]", (7, 1), Some("u[0]")),
+            (&notes[0].1, "\"x\"", (8, 8), Some("u[0].note")),
+            (&notes[1].1, "\"ü\"", (10, 10), Some("u[1].note")),
+            (&whole, "# é", (1, 1), None),
+        ];
+        for (loc, at, (line, column), key) in cases {
+            let offset = text.find(at).unwrap();
+            assert_eq!(loc.file(), Path::new("dir/f.toml"));
+            assert_eq!(loc.position(), Position { line, column }, "{key:?}");
+            assert_eq!(loc.position(), file.position(offset), "{key:?}");
+            assert_eq!(loc.key().as_deref(), key);
+            let key = key.map_or(String::new(), |key| format!(": {key}"));
+            assert_eq!(Problem::at(loc, "m").to_string(), format!("dir/f.toml:{line}:{column}{key}: m"));
+            assert_eq!(format!("{loc:?}"), format!("dir/f.toml:{line}:{column}{key}"));
+        }
+        assert_eq!(notes[0].1, notes[0].1.clone());
+        assert_ne!(notes[0].1, notes[1].1);
+    }
+
     /// Reads `[t]` of `text` with a reader that knows `name` and `flag`.
     fn read_table(text: &str) -> Vec<String> {
         let mut file = TomlFile::new(Path::new("f.toml"), text);

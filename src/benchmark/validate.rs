@@ -1125,6 +1125,45 @@ remediation = "Look"
         assert_eq!(load(&own, None, &builtin, &ids, &reads).unwrap().id, "d");
     }
 
+    /// Built-in benchmarks layered before are taken again only where that
+    /// is what layering them afresh would give: not when the benchmark
+    /// being loaded is one they extend (a cycle, reported through it), and
+    /// never one with problems. Each case is loaded with a `Reads` that
+    /// layered "middle" and "base" before, and with a fresh one.
+    #[test]
+    fn a_builtin_layered_before_is_reused_only_where_it_cannot_differ() {
+        let ids = ["base", "middle", "loop-a", "loop-b"];
+        let own = |id: &str, extends: &str| Files {
+            dir: PathBuf::from("own"),
+            files: vec![(
+                "benchmark.toml".into(),
+                format!("id = \"{id}\"\ntitle = \"O\"\nkubernetes = [\"1.30\"]\nextends = \"{extends}\"\n"),
+            )],
+        };
+        let errors = |reads: &Reads, id: &str, extends: &str| -> Vec<String> {
+            match load(&own(id, extends), None, &builtin, &ids, reads) {
+                Ok(b) => vec![format!("ok {} {} {}", b.id, b.checks.len(), b.sha256)],
+                Err(e) => e.0.iter().map(ToString::to_string).collect(),
+            }
+        };
+        let cases: &[(&str, &str, &[&str])] = &[
+            ("base", "middle", &["middle/benchmark.toml:4:11: extends: extending \"base\" makes a cycle: base -> middle -> base"]),
+            ("middle", "base", &[]),
+            ("loop-b", "loop-a", &["loop-a/benchmark.toml:4:11: extends: extending \"loop-b\" makes a cycle: loop-b -> loop-a -> loop-b"]),
+            ("x", "loop-a", &["loop-b/benchmark.toml:4:11: extends: extending \"loop-a\" makes a cycle: x -> loop-a -> loop-b -> loop-a"]),
+        ];
+        let warm = Reads::default();
+        load(&builtin("middle").unwrap(), Some("middle"), &builtin, &ids, &warm).unwrap();
+        for (id, extends, expected) in cases {
+            let fresh = errors(&Reads::default(), id, extends);
+            if !expected.is_empty() {
+                assert_eq!(fresh, *expected, "{id} extends {extends}");
+            }
+            assert_eq!(errors(&warm, id, extends), fresh, "{id} extends {extends}, with what was layered before");
+            assert_eq!(errors(&warm, id, extends), fresh, "{id} extends {extends}, a second time");
+        }
+    }
+
     #[test]
     fn a_derived_benchmark_overrides_key_by_key_adds_and_drops() {
         let checks = r#"
