@@ -316,7 +316,7 @@ impl<'t, 'i> Table<'t, 'i> {
             table,
             span,
             path: path.into(),
-            asked: Vec::new(),
+            asked: Vec::with_capacity(table.len()),
         }
     }
 
@@ -543,7 +543,7 @@ impl<'t, 'i> Table<'t, 'i> {
             file.problem(&v.span(), Some(&path), expected(what, v.get_ref()));
             return None;
         };
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let item_path = format!("{path}[{i}]");
             match item.get_ref().as_table() {

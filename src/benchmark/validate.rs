@@ -121,7 +121,7 @@ pub fn load(
         }
     };
     let (settings, by_name) = validate_settings(&merged.settings, &mut problems);
-    let mut checks = Vec::new();
+    let mut checks = Vec::with_capacity(merged.checks.len());
     for (raw, origin) in &merged.checks {
         if let Some(check) = validate_check(raw, origin, &settings, &by_name, &mut problems) {
             checks.push(check);
@@ -182,17 +182,18 @@ impl Resolver<'_> {
             }
         }
         let drop = header.as_ref().and_then(|h| h.drop.as_ref());
-        let (parent, mut hasher) = match parent {
-            Some((id, layer)) => {
-                platform = platform.take().or(layer.platform);
-                extends.extend(layer.extends);
-                (Some((id, layer.merged)), layer.hasher)
+        let mut hasher = match &parent {
+            Some((_, layer)) => {
+                platform = platform.take().or_else(|| layer.platform.clone());
+                extends.extend(layer.extends.iter().cloned());
+                layer.hasher.clone()
             }
-            None => (None, Sha256::new()),
+            None => Sha256::new(),
         };
         for (_, text) in &files.files {
             hasher.update(text.as_bytes());
         }
+        let parent = parent.as_ref().map(|(id, layer)| (id.as_str(), &layer.merged));
         let merged = inherit::merge(parent, drop, definitions, problems);
         let layer = Layer { header, merged, platform, hasher, extends };
         if let Some(id) = builtin.filter(|_| problems.len() == before) {
@@ -1228,6 +1229,11 @@ reference = "older docs"
                     "d/benchmark.toml:5:8: drop: base has no check \"9.9\" to drop",
                     "d/overrides.toml:2:6: checks[0].id: check \"1.2.15\" is both dropped (`drop` in benchmark.toml) and defined here",
                 ],
+            ),
+            (
+                "extends = \"base\"\ndrop = [\"1.2.16\", \"1.2.16\"]\n",
+                "",
+                &["d/benchmark.toml:5:8: drop: base has no check \"1.2.16\" to drop"],
             ),
             (
                 "drop = [\"1.2.15\"]\nplatform = \"kubeadm\"\n",
