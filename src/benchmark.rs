@@ -241,8 +241,9 @@ pub fn load_builtin(id: &str) -> Result<Benchmark, LoadErrors> {
     load_builtin_with(id, &validate::Reads::default())
 }
 
-/// Every built-in benchmark, in `builtin_ids` order; the files of one that
-/// several extend are read once.
+/// Every built-in benchmark, in `builtin_ids` order; one that several
+/// extend is read, merged and hashed once, and shared by those that extend
+/// it.
 pub fn load_builtins() -> Result<Vec<Benchmark>, LoadErrors> {
     let reads = validate::Reads::default();
     builtin_ids().iter().map(|id| load_builtin_with(id, &reads)).collect()

@@ -692,7 +692,8 @@ mod tests {
             })
             .unwrap();
         let whole = root.loc(&file);
-        let cases: Vec<(&Loc, &str, (usize, usize), Option<&str>)> = vec![
+        // (location, the text written there, line and column, key path)
+        let cases = [
             (&name.loc, "\"é\"", (2, 8), Some("name")),
             (&list.loc, "[\"a\"]", (4, 8), Some("t.list")),
             (&flag.loc, "true", (5, 8), Some("t.flag")),
