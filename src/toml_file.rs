@@ -329,7 +329,7 @@ impl<'t, 'i> Table<'t, 'i> {
         if self.path.is_empty() {
             key.into()
         } else {
-            format!("{}.{key}", self.path)
+            [&*self.path, ".", key].concat()
         }
     }
 
@@ -545,7 +545,7 @@ impl<'t, 'i> Table<'t, 'i> {
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let item_path = format!("{path}[{i}]");
+            let item_path = item_path(&path, i);
             match item.get_ref().as_table() {
                 Some(t) => out.extend(read(file, Table::new(t, item.span(), item_path))),
                 None => {
@@ -582,6 +582,18 @@ fn key_span(key: &Spanned<toml::de::DeString<'_>>, value: &Spanned<DeValue<'_>>)
     } else {
         key.span()
     }
+}
+
+/// `path[i]`, the key path of an array's item: made for every table of an
+/// array of tables, so without the formatting machinery.
+pub fn item_path(path: &str, i: usize) -> String {
+    use std::fmt::Write;
+    let mut item = String::with_capacity(path.len() + 5);
+    item.push_str(path);
+    item.push('[');
+    let _ = write!(item, "{i}");
+    item.push(']');
+    item
 }
 
 /// For `Table::finish`: no key has a message of its own.
@@ -714,6 +726,14 @@ mod tests {
         }
         assert_eq!(notes[0].1, notes[0].1.clone());
         assert_ne!(notes[0].1, notes[1].1);
+    }
+
+    #[test]
+    fn item_paths_are_the_array_path_and_the_index() {
+        for (path, i, expected) in [("", 0, "[0]"), ("checks", 12, "checks[12]"), ("a.b", 3, "a.b[3]"), ("t", 1000, "t[1000]")] {
+            assert_eq!(item_path(path, i), expected);
+            assert_eq!(item_path(path, i), format!("{path}[{i}]"));
+        }
     }
 
     /// Reads `[t]` of `text` with a reader that knows `name` and `flag`.

@@ -291,7 +291,8 @@ fn validate_settings(
         let Some(setting) = validate_setting(r, &by_name, problems) else {
             continue;
         };
-        by_name.insert(setting.to_string(), SettingId(settings.len()));
+        // The setting's text (`Display`), without the formatting machinery.
+        by_name.insert([setting.component.name(), " --", &setting.name].concat(), SettingId(settings.len()));
         settings.push(setting);
     }
     (settings, by_name)
@@ -324,7 +325,7 @@ fn validate_setting(
             return None;
         }
     };
-    let canonical = format!("{component} --{flag}");
+    let canonical = [component.name(), " --", &flag].concat();
     if canonical != name.value {
         problems.push(Problem::at(
             &name.loc,
