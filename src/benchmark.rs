@@ -241,8 +241,9 @@ pub fn load_builtin(id: &str) -> Result<Benchmark, LoadErrors> {
     load_builtin_with(id, &validate::Reads::default())
 }
 
-/// Every built-in benchmark, in `builtin_ids` order; the files of one that
-/// several extend are read once.
+/// Every built-in benchmark, in `builtin_ids` order; one that several
+/// extend is read, merged and hashed once, and shared by those that extend
+/// it.
 pub fn load_builtins() -> Result<Vec<Benchmark>, LoadErrors> {
     let reads = validate::Reads::default();
     builtin_ids().iter().map(|id| load_builtin_with(id, &reads)).collect()
@@ -253,7 +254,7 @@ fn load_builtin_with(id: &str, reads: &validate::Reads) -> Result<Benchmark, Loa
         let message = format!("no such built-in benchmark; built in: {}", builtin_ids().join(", "));
         LoadErrors(vec![Problem::in_file(Path::new(id), message)])
     })?;
-    validate::load(&files, &builtin_files, builtin_ids(), reads)
+    validate::load(&files, Some(id), &builtin_files, builtin_ids(), reads)
 }
 
 /// Loads a benchmark from a directory of `*.toml` definition files, with the
@@ -261,7 +262,7 @@ fn load_builtin_with(id: &str, reads: &validate::Reads) -> Result<Benchmark, Loa
 /// benchmark.
 pub fn load_dir(path: &Path) -> Result<Benchmark, LoadErrors> {
     let files = validate::Files { dir: path.to_path_buf(), files: read_toml_files(path)? };
-    validate::load(&files, &builtin_files, builtin_ids(), &validate::Reads::default())
+    validate::load(&files, None, &builtin_files, builtin_ids(), &validate::Reads::default())
 }
 
 /// The `*.toml` files of a directory (name, text), in name order.
@@ -319,7 +320,7 @@ pub fn load_from(root: &Path, id: &str) -> Result<Benchmark, LoadErrors> {
         let dir = root.join(id);
         read_toml_files(&dir).ok().map(|files| validate::Files { dir, files })
     };
-    validate::load(&own, &parent, &ids, &validate::Reads::default())
+    validate::load(&own, None, &parent, &ids, &validate::Reads::default())
 }
 
 #[cfg(test)]

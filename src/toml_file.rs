@@ -10,9 +10,11 @@
 //! span-carrying tree (`toml::de::DeTable`) rather than deserialized with
 //! serde, because serde stops at the first unknown key or wrong type.
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -56,9 +58,9 @@ impl Problem {
     /// A problem at a value already located (see `Loc`).
     pub fn at(loc: &Loc, message: impl Into<String>) -> Problem {
         Problem {
-            file: loc.file.clone(),
-            position: Some(loc.position),
-            key: loc.key.clone(),
+            file: loc.file().to_path_buf(),
+            position: Some(loc.position()),
+            key: loc.key(),
             message: message.into(),
         }
     }
@@ -105,14 +107,104 @@ pub fn sort(problems: &mut [Problem]) {
     problems.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
 }
 
-/// Where a value is, for problems found after reading (when the tree and
-/// its spans are gone).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Loc {
-    pub file: PathBuf,
-    pub position: Position,
-    pub key: Option<String>,
+/// An input file as every location in it keeps it: its path and text,
+/// and where each line starts, counted only once a position is asked for.
+/// Locations are made for every value read but a position is needed only
+/// for a problem, so a location keeps a byte offset and the file shared,
+/// never a formatted line and column.
+struct Source {
+    path: PathBuf,
+    text: Box<str>,
+    /// Where each line starts. Counting the lines before each offset again
+    /// made reading quadratic in the file's size (a 40,000-host inventory
+    /// took minutes).
+    line_starts: OnceCell<Vec<usize>>,
 }
+
+impl Source {
+    /// The position of byte `offset`. An offset past the end (an error "at
+    /// end of file") is placed just after the last character; one inside a
+    /// multi-byte character counts from its start.
+    fn position(&self, offset: usize) -> Position {
+        let text = &*self.text;
+        let line_starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0).chain(text.match_indices('\n').map(|(nl, _)| nl + 1)).collect()
+        });
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // Lines starting at or before `offset`; the first starts at 0.
+        let line = line_starts.partition_point(|&start| start <= offset);
+        let column = text[line_starts[line - 1]..offset].chars().count() + 1;
+        Position { line, column }
+    }
+}
+
+/// A key path as a location keeps it: made into text only for a problem.
+#[derive(Clone)]
+enum KeyPath {
+    None,
+    /// A whole path (`hosts[3]`).
+    Whole(Rc<str>),
+    /// A key of the table at a path (empty for the document).
+    Child(Rc<str>, &'static str),
+}
+
+impl KeyPath {
+    fn text(&self) -> Option<String> {
+        match self {
+            KeyPath::None => None,
+            KeyPath::Whole(path) => Some(path.to_string()),
+            KeyPath::Child(table, key) if table.is_empty() => Some((*key).to_string()),
+            KeyPath::Child(table, key) => Some(format!("{table}.{key}")),
+        }
+    }
+}
+
+/// Where a value is, for problems found after reading (when the tree and
+/// its spans are gone). Cheap to make and to clone: the file is shared,
+/// and the line, column and key path are worked out only when asked for.
+#[derive(Clone)]
+pub struct Loc {
+    source: Rc<Source>,
+    offset: usize,
+    key: KeyPath,
+}
+
+impl Loc {
+    pub fn file(&self) -> &Path {
+        &self.source.path
+    }
+
+    pub fn position(&self) -> Position {
+        self.source.position(self.offset)
+    }
+
+    /// The key path (`checks[3].title`), if the location is a key's.
+    pub fn key(&self) -> Option<String> {
+        self.key.text()
+    }
+}
+
+impl fmt::Debug for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Position { line, column } = self.position();
+        write!(f, "{}:{line}:{column}", self.file().display())?;
+        match self.key() {
+            Some(key) => write!(f, ": {key}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl PartialEq for Loc {
+    fn eq(&self, other: &Loc) -> bool {
+        (self.file(), self.position(), self.key()) == (other.file(), other.position(), other.key())
+    }
+}
+
+impl Eq for Loc {}
 
 /// A value with its location.
 #[derive(Clone, Debug)]
@@ -123,23 +215,16 @@ pub struct L<T> {
 
 /// One input file being read, and the problems found in it so far.
 pub struct TomlFile<'s> {
-    path: &'s Path,
     text: &'s str,
-    /// Where each line starts. Every value read may need a position, and
-    /// counting the lines before each one again made reading quadratic in
-    /// the file's size (a 40,000-host inventory took minutes).
-    line_starts: Vec<usize>,
+    source: Rc<Source>,
     problems: Vec<Problem>,
 }
 
 impl<'s> TomlFile<'s> {
     pub fn new(path: &'s Path, text: &'s str) -> TomlFile<'s> {
         TomlFile {
-            path,
             text,
-            line_starts: std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(nl, _)| nl + 1))
-                .collect(),
+            source: Rc::new(Source { path: path.to_path_buf(), text: text.into(), line_starts: OnceCell::new() }),
             problems: Vec::new(),
         }
     }
@@ -148,22 +233,15 @@ impl<'s> TomlFile<'s> {
     /// end of file") is placed just after the last character; one inside a
     /// multi-byte character counts from its start.
     pub fn position(&self, offset: usize) -> Position {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        // Lines starting at or before `offset`; the first starts at 0.
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let column = self.text[self.line_starts[line - 1]..offset].chars().count() + 1;
-        Position { line, column }
+        self.source.position(offset)
     }
 
     pub fn loc(&self, span: &Range<usize>, key: Option<&str>) -> Loc {
-        Loc {
-            file: self.path.to_path_buf(),
-            position: self.position(span.start),
-            key: key.map(str::to_string),
-        }
+        self.located(span, key.map_or(KeyPath::None, |key| KeyPath::Whole(key.into())))
+    }
+
+    fn located(&self, span: &Range<usize>, key: KeyPath) -> Loc {
+        Loc { source: Rc::clone(&self.source), offset: span.start, key }
     }
 
     /// Records a problem at `span`, about `key` (a key path) if given.
@@ -226,8 +304,9 @@ pub fn expected(what: &str, value: &DeValue<'_>) -> String {
 pub struct Table<'t, 'i> {
     table: &'t DeTable<'i>,
     span: Range<usize>,
-    /// The table's key path; empty for the document itself.
-    pub path: String,
+    /// The table's key path; empty for the document itself. Shared with
+    /// the location of every value read from the table.
+    pub path: Rc<str>,
     asked: Vec<&'static str>,
 }
 
@@ -236,8 +315,8 @@ impl<'t, 'i> Table<'t, 'i> {
         Table {
             table,
             span,
-            path,
-            asked: Vec::new(),
+            path: path.into(),
+            asked: Vec::with_capacity(table.len()),
         }
     }
 
@@ -250,7 +329,7 @@ impl<'t, 'i> Table<'t, 'i> {
         if self.path.is_empty() {
             key.into()
         } else {
-            format!("{}.{key}", self.path)
+            [&*self.path, ".", key].concat()
         }
     }
 
@@ -268,11 +347,17 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     pub fn loc(&self, file: &TomlFile<'_>) -> Loc {
-        file.loc(&self.span, self.own_key())
+        let key = if self.path.is_empty() { KeyPath::None } else { KeyPath::Whole(Rc::clone(&self.path)) };
+        file.located(&self.span, key)
     }
 
     fn own_key(&self) -> Option<&str> {
-        Some(self.path.as_str()).filter(|path| !path.is_empty())
+        Some(&*self.path).filter(|path| !path.is_empty())
+    }
+
+    /// The location of the value at `key` of this table, at `span`.
+    fn key_loc(&self, file: &TomlFile<'_>, span: &Range<usize>, key: &'static str) -> Loc {
+        file.located(span, KeyPath::Child(Rc::clone(&self.path), key))
     }
 
     /// Records that `key` is missing from this table.
@@ -290,20 +375,17 @@ impl<'t, 'i> Table<'t, 'i> {
         what: &str,
         extract: impl Fn(&DeValue<'i>) -> Option<T>,
     ) -> Option<L<T>> {
-        let path = self.key_path(key);
         let Some(v) = self.get(key) else {
             if required {
                 self.missing(file, key);
             }
             return None;
         };
+        let loc = self.key_loc(file, &v.span(), key);
         match extract(v.get_ref()) {
-            Some(value) => Some(L {
-                value,
-                loc: file.loc(&v.span(), Some(&path)),
-            }),
+            Some(value) => Some(L { value, loc }),
             None => {
-                file.problem(&v.span(), Some(&path), expected(what, v.get_ref()));
+                file.push(Problem::at(&loc, expected(what, v.get_ref())));
                 None
             }
         }
@@ -356,27 +438,26 @@ impl<'t, 'i> Table<'t, 'i> {
         key: &'static str,
         required: bool,
     ) -> Option<L<Vec<String>>> {
-        let path = self.key_path(key);
         let Some(v) = self.get(key) else {
             if required {
                 self.missing(file, key);
             }
             return None;
         };
-        let loc = file.loc(&v.span(), Some(&path));
+        let loc = self.key_loc(file, &v.span(), key);
         match v.get_ref() {
             DeValue::String(s) => Some(L {
                 value: vec![s.to_string()],
                 loc,
             }),
             DeValue::Array(items) => {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     match item.get_ref().as_str() {
                         Some(s) => out.push(s.to_string()),
                         None => file.problem(
                             &item.span(),
-                            Some(&format!("{path}[{i}]")),
+                            Some(&format!("{}[{i}]", self.key_path(key))),
                             expected("a string", item.get_ref()),
                         ),
                     }
@@ -384,11 +465,7 @@ impl<'t, 'i> Table<'t, 'i> {
                 Some(L { value: out, loc })
             }
             other => {
-                file.problem(
-                    &v.span(),
-                    Some(&path),
-                    expected("a string or an array of strings", other),
-                );
+                file.push(Problem::at(&loc, expected("a string or an array of strings", other)));
                 None
             }
         }
@@ -466,9 +543,9 @@ impl<'t, 'i> Table<'t, 'i> {
             file.problem(&v.span(), Some(&path), expected(what, v.get_ref()));
             return None;
         };
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let item_path = format!("{path}[{i}]");
+            let item_path = item_path(&path, i);
             match item.get_ref().as_table() {
                 Some(t) => out.extend(read(file, Table::new(t, item.span(), item_path))),
                 None => {
@@ -505,6 +582,18 @@ fn key_span(key: &Spanned<toml::de::DeString<'_>>, value: &Spanned<DeValue<'_>>)
     } else {
         key.span()
     }
+}
+
+/// `path[i]`, the key path of an array's item: made for every table of an
+/// array of tables, so without the formatting machinery.
+pub fn item_path(path: &str, i: usize) -> String {
+    use std::fmt::Write;
+    let mut item = String::with_capacity(path.len() + 5);
+    item.push_str(path);
+    item.push('[');
+    let _ = write!(item, "{i}");
+    item.push(']');
+    item
 }
 
 /// For `Table::finish`: no key has a message of its own.
@@ -593,6 +682,58 @@ mod tests {
             read(&missing).unwrap_err().to_string(),
             format!("{}: cannot read: No such file or directory (os error 2)", missing.display())
         );
+    }
+
+    /// A value's location, made while reading and worked out only when
+    /// asked, names the file, line, character column and key path where
+    /// the value is written, as a problem recorded there at once does.
+    #[test]
+    fn locations_worked_out_later_are_where_the_values_are() {
+        let text = "# é\nname = \"é\"\n[t]\nlist = [\"a\"]\nflag = true\n\n[[u]]\nnote = \"x\"\n[[u]]\n  note = \"ü\"\n";
+        let mut file = TomlFile::new(Path::new("dir/f.toml"), text);
+        let doc = file.parse().unwrap();
+        let mut root = Table::root(&doc);
+        let name = root.string(&mut file, "name", true).unwrap();
+        let mut t = root.table(&mut file, "t", true).unwrap();
+        let list = t.strings(&mut file, "list", true).unwrap();
+        let flag = t.boolean(&mut file, "flag", true).unwrap();
+        let notes = root
+            .tables(&mut file, "u", "tables", |file, mut u| {
+                let whole = u.loc(file);
+                Some((whole, u.string(file, "note", true)?.loc))
+            })
+            .unwrap();
+        let whole = root.loc(&file);
+        // (location, the text written there, line and column, key path)
+        let cases = [
+            (&name.loc, "\"é\"", (2, 8), Some("name")),
+            (&list.loc, "[\"a\"]", (4, 8), Some("t.list")),
+            (&flag.loc, "true", (5, 8), Some("t.flag")),
+            (&notes[0].0, "[[u]]", (7, 1), Some("u[0]")),
+            (&notes[0].1, "\"x\"", (8, 8), Some("u[0].note")),
+            (&notes[1].1, "\"ü\"", (10, 10), Some("u[1].note")),
+            (&whole, "# é", (1, 1), None),
+        ];
+        for (loc, at, (line, column), key) in cases {
+            let offset = text.find(at).unwrap();
+            assert_eq!(loc.file(), Path::new("dir/f.toml"));
+            assert_eq!(loc.position(), Position { line, column }, "{key:?}");
+            assert_eq!(loc.position(), file.position(offset), "{key:?}");
+            assert_eq!(loc.key().as_deref(), key);
+            let key = key.map_or(String::new(), |key| format!(": {key}"));
+            assert_eq!(Problem::at(loc, "m").to_string(), format!("dir/f.toml:{line}:{column}{key}: m"));
+            assert_eq!(format!("{loc:?}"), format!("dir/f.toml:{line}:{column}{key}"));
+        }
+        assert_eq!(notes[0].1, notes[0].1.clone());
+        assert_ne!(notes[0].1, notes[1].1);
+    }
+
+    #[test]
+    fn item_paths_are_the_array_path_and_the_index() {
+        for (path, i, expected) in [("", 0, "[0]"), ("checks", 12, "checks[12]"), ("a.b", 3, "a.b[3]"), ("t", 1000, "t[1000]")] {
+            assert_eq!(item_path(path, i), expected);
+            assert_eq!(item_path(path, i), format!("{path}[{i}]"));
+        }
     }
 
     /// Reads `[t]` of `text` with a reader that knows `name` and `flag`.

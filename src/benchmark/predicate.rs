@@ -6,6 +6,8 @@
 use crate::names::named_enum;
 use crate::value::{self, Value, ValueKind};
 use regex::Regex;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 named_enum! {
     /// An operator, named as a check's `op` spells it.
@@ -98,6 +100,21 @@ pub enum Predicate {
     Exists,
 }
 
+/// `pattern` compiled, once per process: every benchmark derived from
+/// cis-1.12 has its `matches` tests, and compiling a regex costs more than
+/// validating the rest of a benchmark's checks. A copy shares the compiled
+/// program. Patterns that do not compile are not kept.
+fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
+    static COMPILED: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Mutex::default);
+    let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(regex) = compiled.get(pattern) {
+        return Ok(regex.clone());
+    }
+    let regex = Regex::new(pattern)?;
+    compiled.insert(pattern.to_string(), regex.clone());
+    Ok(regex)
+}
+
 impl Predicate {
     /// Compiles an operator and its operand text. `kind` is the setting's
     /// kind, or `None` for a file test. The caller has checked that the
@@ -142,9 +159,7 @@ impl Predicate {
                 }
                 Predicate::SubsetOf(elements)
             }
-            Operator::Matches => {
-                Predicate::Matches(Regex::new(operand).map_err(|e| format!("invalid regex: {e}"))?)
-            }
+            Operator::Matches => Predicate::Matches(compiled(operand).map_err(|e| format!("invalid regex: {e}"))?),
             Operator::ModeAtMost => {
                 let valid = !operand.is_empty()
                     && operand.len() <= 4
@@ -410,6 +425,19 @@ mod tests {
         assert!(bad(Operator::Matches, Some(ValueKind::String), "("));
         assert!(bad(Operator::Contains, Some(ValueKind::List), "a,b"));
         assert!(bad(Operator::SubsetOf, Some(ValueKind::List), "a,,b"));
+    }
+
+    /// A pattern compiled before is taken again, and judges as compiled;
+    /// one that does not compile is refused every time.
+    #[test]
+    fn each_pattern_is_compiled_once_and_a_bad_one_refused_every_time() {
+        for _ in 0..2 {
+            let regex = compiled("^(127\\.[0-9.]+|localhost):[0-9]+$").unwrap();
+            assert!(regex.is_match("127.0.0.1:2379") && !regex.is_match("10.0.0.1:2379"));
+            assert_eq!(regex.as_str(), "^(127\\.[0-9.]+|localhost):[0-9]+$");
+            let error = Predicate::compile(Operator::Matches, Some(ValueKind::String), "(").unwrap_err();
+            assert!(error.starts_with("invalid regex: regex parse error"), "{error}");
+        }
     }
 
     #[test]

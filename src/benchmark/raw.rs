@@ -3,7 +3,7 @@
 //! (types, required and unknown keys), and every problem is collected rather
 //! than stopping at the first; meaning is checked in `validate.rs`.
 
-use crate::toml_file::{expected, no_hint, Loc, Problem, Table, TomlFile, L};
+use crate::toml_file::{self, expected, no_hint, Loc, Problem, Table, TomlFile, L};
 
 /// `benchmark.toml`.
 #[derive(Clone)]
@@ -248,7 +248,7 @@ fn read_test(file: &mut TomlFile<'_>, mut t: Table<'_, '_>) -> Option<RawTest> {
             }
             let mut tests = Vec::new();
             for (i, item) in items.iter().enumerate() {
-                let item_path = format!("{path}[{i}]");
+                let item_path = toml_file::item_path(&path, i);
                 match item.get_ref().as_table() {
                     Some(inner) => {
                         tests.extend(read_test(file, Table::new(inner, item.span(), item_path)))

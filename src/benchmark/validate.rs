@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::LazyLock;
 
 // Compiled once, not once per check: compiling them for every check was
@@ -22,6 +23,8 @@ static CHECK_ID: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"^[0-9]+(\.[0-9]+)*$").expect("static regex"));
 static PLACEHOLDER: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"\{[a-z][a-z-]*\}").expect("static regex"));
+static KUBERNETES_MINOR: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"^[0-9]+\.[0-9]+$").expect("static regex"));
 
 pub const BENCHMARK_FILE: &str = "benchmark.toml";
 
@@ -32,48 +35,71 @@ pub struct Files {
     pub files: Vec<(String, String)>,
 }
 
-/// Built-in benchmarks' files as `read` made them, by id, remembered for
-/// as long as the caller keeps them: loading every built-in benchmark reads
-/// cis-1.12 as the parent of the six that extend it once, not six times.
-/// Only a parent an `extends` names is remembered, by its id: a directory
-/// of one's own is read afresh whatever its path.
+/// Built-in benchmarks as `Resolver::layered` made them (read, laid over
+/// their ancestors and hashed), by id, remembered for as long as the caller
+/// keeps them: loading every built-in benchmark reads, merges and hashes
+/// cis-1.12 once, not once for itself and once more for each of the six
+/// that extend it. Only a built-in benchmark is remembered, by its id (a
+/// directory of one's own is read afresh whatever its path), and only one
+/// without problems, whose layering cannot depend on what extends it.
 #[derive(Default)]
-pub struct Reads(RefCell<HashMap<String, Read>>);
-
-/// One benchmark's files read: its header, its definitions, and the
-/// problems reading them found.
-type Read = (Option<raw::RawBenchmark>, RawDefinitions, Vec<Problem>);
+pub struct Reads(RefCell<HashMap<String, Layer>>);
 
 impl Reads {
-    /// `read(files)` of the built-in benchmark `id`, from memory when it
-    /// was read already.
-    fn read(&self, id: &str, files: &Files, problems: &mut Vec<Problem>) -> (Option<raw::RawBenchmark>, RawDefinitions) {
-        let mut reads = self.0.borrow_mut();
-        let (header, definitions, found) = reads.entry(id.to_string()).or_insert_with(|| {
-            let mut found = Vec::new();
-            let (header, definitions) = read(files, &mut found);
-            (header, definitions, found)
-        });
-        problems.extend(found.iter().cloned());
-        (header.clone(), definitions.clone())
+    /// The built-in benchmark `id` as layered before, unless the
+    /// benchmarks being loaded (`chain`) are among those it extends: then
+    /// it makes a cycle that must be reported.
+    fn get(&self, id: &str, chain: &[String]) -> Option<Layer> {
+        let reads = self.0.borrow();
+        let layer = reads.get(id)?;
+        layer.extends.iter().all(|name| !chain.contains(name)).then(|| layer.clone())
     }
+
+    /// Remembers the built-in benchmark `id`, layered while `chain` was
+    /// being loaded with no problem found, when that chain could not have
+    /// changed the result (only a cycle through it could).
+    fn remember(&self, id: &str, chain: &[String], layer: &Layer) {
+        if layer.extends.iter().all(|name| !chain.contains(name)) {
+            self.0.borrow_mut().insert(id.to_string(), layer.clone());
+        }
+    }
+}
+
+/// One benchmark read and laid over its ancestors.
+#[derive(Clone)]
+struct Layer {
+    /// Its own header; `None` when it is missing or unreadable.
+    header: Option<raw::RawBenchmark>,
+    merged: Merged,
+    /// Its own platform, or the one it inherits.
+    platform: Option<String>,
+    /// The hash of its ancestors' files, then of its own.
+    hasher: Sha256,
+    /// Every benchmark an `extends` names in it or its ancestors.
+    extends: Vec<String>,
 }
 
 /// Validates a benchmark from its definition files; `builtin` gives the
 /// files of the built-in benchmark an `extends` names, and `builtin_ids`
-/// the ids there are. Built-in parents are read through `reads`, so that
-/// benchmarks loaded with the same `reads` read a common ancestor once.
+/// the ids there are. `own_builtin` is the id of the built-in benchmark
+/// `own` is, if it is one. Built-in benchmarks are layered through
+/// `reads`, so that benchmarks loaded with the same `reads` share the work
+/// on a common ancestor.
 pub fn load(
     own: &Files,
+    own_builtin: Option<&str>,
     builtin: &dyn Fn(&str) -> Option<Files>,
     builtin_ids: &[&str],
     reads: &Reads,
 ) -> Result<Benchmark, LoadErrors> {
     let mut problems = Vec::new();
-    let mut hasher = Sha256::new();
     let mut chain = Vec::new();
     let resolver = Resolver { builtin, builtin_ids, reads };
-    let (header, merged, platform) = resolver.layered(own, None, &mut chain, &mut hasher, &mut problems);
+    let layer = match own_builtin.and_then(|id| reads.get(id, &chain)) {
+        Some(layer) => layer,
+        None => resolver.layered(own, own_builtin, &mut chain, &mut problems),
+    };
+    let Layer { header, merged, platform, hasher, .. } = layer;
     let sha256 = crate::digest::hex(&hasher.finalize());
 
     // Without a readable header its own problem says enough, and an
@@ -94,10 +120,10 @@ pub fn load(
             String::new()
         }
     };
-    let (settings, by_name) = validate_settings(merged.settings, &mut problems);
-    let mut checks = Vec::new();
-    for (raw, origin) in merged.checks {
-        if let Some(check) = validate_check(raw, &origin, &settings, &by_name, &mut problems) {
+    let (settings, by_name) = validate_settings(&merged.settings, &mut problems);
+    let mut checks = Vec::with_capacity(merged.checks.len());
+    for (raw, origin) in &merged.checks {
+        if let Some(check) = validate_check(raw, origin, &settings, &by_name, &mut problems) {
             checks.push(check);
         }
     }
@@ -126,29 +152,27 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     /// Reads `files`, and the ancestors its `extends` names (whose texts go
-    /// into the hash first), and merges them. Returns the benchmark's own
-    /// header, the merged definitions and the platform, its own or
-    /// inherited. `builtin` is the id of a built-in parent, read through
-    /// `reads`; `chain` holds the ids being loaded, to refuse a cycle.
+    /// into the hash first), and merges them. `builtin` is the id of the
+    /// built-in benchmark `files` are, remembered in `reads` when sound;
+    /// `chain` holds the ids being loaded, to refuse a cycle.
     fn layered(
         &self,
         files: &Files,
         builtin: Option<&str>,
         chain: &mut Vec<String>,
-        hasher: &mut Sha256,
         problems: &mut Vec<Problem>,
-    ) -> (Option<raw::RawBenchmark>, Merged, Option<String>) {
-        let (header, definitions) = match builtin {
-            Some(id) => self.reads.read(id, files, problems),
-            None => read(files, problems),
-        };
+    ) -> Layer {
+        let before = problems.len();
+        let (header, definitions) = read(files, problems);
         let mut parent = None;
         let mut platform = None;
+        let mut extends = Vec::new();
         if let Some(header) = &header {
             let own_id = header.id.as_ref().map_or_else(|| files.dir.display().to_string(), |id| id.value.clone());
             if let Some(name) = &header.extends {
+                extends.push(name.value.clone());
                 chain.push(own_id);
-                parent = self.parent(name, chain, hasher, problems);
+                parent = self.parent(name, chain, problems);
                 chain.pop();
             }
             platform = header.platform.as_ref().map(|p| p.value.clone());
@@ -157,32 +181,38 @@ impl Resolver<'_> {
                 problems.push(Problem::at(&l.loc, format!("unknown platform {:?}: expected one of {known}", l.value)));
             }
         }
+        let drop = header.as_ref().and_then(|h| h.drop.as_ref());
+        let mut hasher = match &parent {
+            Some((_, layer)) => {
+                platform = platform.take().or_else(|| layer.platform.clone());
+                extends.extend(layer.extends.iter().cloned());
+                layer.hasher.clone()
+            }
+            None => Sha256::new(),
+        };
         for (_, text) in &files.files {
             hasher.update(text.as_bytes());
         }
-        let drop = header.as_ref().and_then(|h| h.drop.as_ref());
-        let parent = parent.map(|(id, merged, inherited)| {
-            platform = platform.take().or(inherited);
-            (id, merged)
-        });
+        let parent = parent.as_ref().map(|(id, layer)| (id.as_str(), &layer.merged));
         let merged = inherit::merge(parent, drop, definitions, problems);
-        (header, merged, platform)
+        let layer = Layer { header, merged, platform, hasher, extends };
+        if let Some(id) = builtin.filter(|_| problems.len() == before) {
+            self.reads.remember(id, chain, &layer);
+        }
+        layer
     }
 
-    /// The merged definitions of the benchmark `name` names, its id and
-    /// its platform; `None` (with the problem recorded) when there is none
-    /// or extending it would make a cycle.
-    fn parent(
-        &self,
-        name: &L<String>,
-        chain: &mut Vec<String>,
-        hasher: &mut Sha256,
-        problems: &mut Vec<Problem>,
-    ) -> Option<(String, Merged, Option<String>)> {
+    /// The benchmark `name` names, layered, with its id; `None` (with the
+    /// problem recorded) when there is none or extending it would make a
+    /// cycle.
+    fn parent(&self, name: &L<String>, chain: &mut Vec<String>, problems: &mut Vec<Problem>) -> Option<(String, Layer)> {
         if chain.contains(&name.value) {
             let cycle = format!("{} -> {}", chain.join(" -> "), name.value);
             problems.push(Problem::at(&name.loc, format!("extending {:?} makes a cycle: {cycle}", name.value)));
             return None;
+        }
+        if let Some(layer) = self.reads.get(&name.value, chain) {
+            return Some((name.value.clone(), layer));
         }
         let Some(files) = (self.builtin)(&name.value) else {
             problems.push(Problem::at(
@@ -191,8 +221,8 @@ impl Resolver<'_> {
             ));
             return None;
         };
-        let (_, merged, platform) = self.layered(&files, Some(&name.value), chain, hasher, problems);
-        Some((name.value.clone(), merged, platform))
+        let layer = self.layered(&files, Some(&name.value), chain, problems);
+        Some((name.value.clone(), layer))
     }
 }
 
@@ -232,9 +262,8 @@ fn validate_header(h: raw::RawBenchmark, problems: &mut Vec<Problem>) -> (String
     let title = h.title.map(|l| l.value).unwrap_or_default();
     let mut kubernetes = Vec::new();
     if let Some(list) = h.kubernetes {
-        let minor = regex::Regex::new(r"^[0-9]+\.[0-9]+$").expect("static regex");
         for v in &list.value {
-            if !minor.is_match(v) {
+            if !KUBERNETES_MINOR.is_match(v) {
                 problems.push(Problem::at(
                     &list.loc,
                     format!("{v:?} is not a Kubernetes minor version like \"1.33\""),
@@ -253,7 +282,7 @@ fn validate_header(h: raw::RawBenchmark, problems: &mut Vec<Problem>) -> (String
 }
 
 fn validate_settings(
-    raw: Vec<RawSetting>,
+    raw: &[Rc<RawSetting>],
     problems: &mut Vec<Problem>,
 ) -> (Vec<Setting>, BTreeMap<String, SettingId>) {
     let mut settings = Vec::new();
@@ -262,7 +291,8 @@ fn validate_settings(
         let Some(setting) = validate_setting(r, &by_name, problems) else {
             continue;
         };
-        by_name.insert(setting.to_string(), SettingId(settings.len()));
+        // The setting's text (`Display`), without the formatting machinery.
+        by_name.insert([setting.component.name(), " --", &setting.name].concat(), SettingId(settings.len()));
         settings.push(setting);
     }
     (settings, by_name)
@@ -278,12 +308,12 @@ fn only_when<T>(field: &Option<L<T>>, allowed: bool, problem: &str, problems: &m
 }
 
 fn validate_setting(
-    r: RawSetting,
+    r: &RawSetting,
     by_name: &BTreeMap<String, SettingId>,
     problems: &mut Vec<Problem>,
 ) -> Option<Setting> {
     let before = problems.len();
-    let name = r.name;
+    let name = &r.name;
     if !r.has_type {
         problems.push(Problem::at(&r.loc, "missing key \"type\""));
     }
@@ -295,7 +325,7 @@ fn validate_setting(
             return None;
         }
     };
-    let canonical = format!("{component} --{flag}");
+    let canonical = [component.name(), " --", &flag].concat();
     if canonical != name.value {
         problems.push(Problem::at(
             &name.loc,
@@ -308,7 +338,7 @@ fn validate_setting(
             format!("setting {canonical:?} is declared twice"),
         ));
     }
-    let kind = r.kind.and_then(|k| {
+    let kind = r.kind.as_ref().and_then(|k| {
         let kind = ValueKind::from_name(&k.value);
         if kind.is_none() {
             let expected = ValueKind::names();
@@ -361,16 +391,16 @@ fn validate_setting(
     }
     let default = typed_default(
         kind,
-        r.default,
-        r.reference,
+        r.default.as_ref(),
+        r.reference.as_ref(),
         "default",
         "reference",
         problems,
     );
     let config_default = typed_default(
         kind,
-        r.config_default,
-        r.config_reference,
+        r.config_default.as_ref(),
+        r.config_reference.as_ref(),
         "config-default",
         "config-reference",
         problems,
@@ -382,18 +412,18 @@ fn validate_setting(
         component,
         name: flag,
         kind,
-        repeats: r.repeats.is_some_and(|l| l.value),
+        repeats: r.repeats.as_ref().is_some_and(|l| l.value),
         default,
-        config_key: r.config_key.map(|l| l.value),
+        config_key: r.config_key.as_ref().map(|l| l.value.clone()),
         config_default,
-        env: r.env.map(|l| l.value),
+        env: r.env.as_ref().map(|l| l.value.clone()),
     })
 }
 
 fn typed_default(
     kind: ValueKind,
-    value: Option<L<String>>,
-    reference: Option<L<String>>,
+    value: Option<&L<String>>,
+    reference: Option<&L<String>>,
     value_key: &str,
     reference_key: &str,
     problems: &mut Vec<Problem>,
@@ -404,8 +434,8 @@ fn typed_default(
                 problems.push(Problem::at(&v.loc, format!("{:?} {e}", v.value)));
             }
             Some(DefaultValue {
-                value: v.value,
-                reference: r.value,
+                value: v.value.clone(),
+                reference: r.value.clone(),
             })
         }
         (Some(v), None) => {
@@ -450,7 +480,7 @@ fn parse_setting_name(text: &str) -> Result<(Component, String), String> {
 }
 
 fn validate_check(
-    r: RawCheck,
+    r: &RawCheck,
     origin: &Origin,
     settings: &[Setting],
     by_name: &BTreeMap<String, SettingId>,
@@ -519,6 +549,7 @@ fn validate_check(
     }
     let test = r
         .test
+        .as_ref()
         .and_then(|t| validate_test(t, settings, by_name, problems));
     if let (Some(automated), None) = (&r.automated, &test) {
         if automated.value && problems.len() == before {
@@ -533,13 +564,13 @@ fn validate_check(
     }
     Some(Check {
         level: level?,
-        id: r.id?.value.into(),
-        title: r.title?.value.into(),
+        id: r.id.as_ref()?.value.as_str().into(),
+        title: r.title.as_ref()?.value.as_str().into(),
         section: section.into(),
         target: target?,
-        automated: r.automated?.value,
-        scored: r.scored?.value,
-        remediation: r.remediation?.value.trim_end().into(),
+        automated: r.automated.as_ref()?.value,
+        scored: r.scored.as_ref()?.value,
+        remediation: r.remediation.as_ref()?.value.trim_end().into(),
         test,
     })
 }
@@ -564,7 +595,7 @@ fn check_placeholders(remediation: &L<String>, test: Option<&Test>, problems: &m
 }
 
 fn validate_test(
-    t: RawTest,
+    t: &RawTest,
     settings: &[Setting],
     by_name: &BTreeMap<String, SettingId>,
     problems: &mut Vec<Problem>,
@@ -622,27 +653,27 @@ fn validate_test(
         "`if-running` applies to `setting` tests only",
         problems,
     );
-    match t.subject {
+    match &t.subject {
         RawSubject::All(items) => collect(items, settings, by_name, problems).map(Test::All),
         RawSubject::Any(items) => collect(items, settings, by_name, problems).map(Test::Any),
         RawSubject::Setting(name) => {
-            let id = resolve(&name, problems);
+            let id = resolve(name, problems);
             let kind = id.map(|id| settings[id.0].kind);
             let predicate = predicate(&t.op, &t.value, kind, false, problems);
             Some(Test::Setting {
                 setting: id?,
                 predicate: predicate?,
-                if_running: t.if_running.is_some_and(|l| l.value),
+                if_running: t.if_running.as_ref().is_some_and(|l| l.value),
             })
         }
         RawSubject::FileFrom(name) => {
-            let id = resolve(&name, problems);
+            let id = resolve(name, problems);
             let predicate = predicate(&t.op, &t.value, None, is_file, problems);
             Some(Test::FileFrom {
                 setting: id?,
                 predicate: predicate?,
-                if_set: t.if_set.is_some_and(|l| l.value),
-                if_exists: t.if_exists.is_some_and(|l| l.value),
+                if_set: t.if_set.as_ref().is_some_and(|l| l.value),
+                if_exists: t.if_exists.as_ref().is_some_and(|l| l.value),
             })
         }
         RawSubject::Tree(dir) => {
@@ -662,17 +693,17 @@ fn validate_test(
             }
             let predicate = predicate(&t.op, &t.value, None, is_file, problems);
             Some(Test::Tree {
-                dir: dir.value,
-                suffix: t.suffix.map(|l| l.value),
+                dir: dir.value.clone(),
+                suffix: t.suffix.as_ref().map(|l| l.value.clone()),
                 predicate: predicate?,
-                if_exists: t.if_exists.is_some_and(|l| l.value),
+                if_exists: t.if_exists.as_ref().is_some_and(|l| l.value),
             })
         }
         RawSubject::EncryptionConfig(name) => Some(Test::Encryption {
-            setting: path_setting(&name, problems)?,
+            setting: path_setting(name, problems)?,
         }),
         RawSubject::AuditPolicy(name) => Some(Test::AuditPolicy {
-            setting: path_setting(&name, problems)?,
+            setting: path_setting(name, problems)?,
         }),
         RawSubject::DistinctCa(names) => {
             let [ca, other] = names.value.as_slice() else {
@@ -707,23 +738,23 @@ fn validate_test(
             }
             let predicate = predicate(&t.op, &t.value, None, is_file, problems);
             Some(Test::File {
-                paths: paths.value,
+                paths: paths.value.clone(),
                 predicate: predicate?,
-                if_exists: t.if_exists.is_some_and(|l| l.value),
+                if_exists: t.if_exists.as_ref().is_some_and(|l| l.value),
             })
         }
     }
 }
 
 fn collect(
-    items: Vec<RawTest>,
+    items: &[RawTest],
     settings: &[Setting],
     by_name: &BTreeMap<String, SettingId>,
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<Test>> {
     let count = items.len();
     let tests: Vec<Test> = items
-        .into_iter()
+        .iter()
         .filter_map(|t| validate_test(t, settings, by_name, problems))
         .collect();
     (tests.len() == count).then_some(tests)
@@ -812,7 +843,7 @@ mod tests {
             dir: PathBuf::new(),
             files: files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
         };
-        load(&files, &|_| None, &[], &Reads::default())
+        load(&files, None, &|_| None, &[], &Reads::default())
     }
 
     fn load_with(checks: &str) -> Result<Benchmark, LoadErrors> {
@@ -1081,7 +1112,7 @@ remediation = "Look"
             files.push(("overrides.toml".to_string(), checks.to_string()));
         }
         let files = Files { dir: PathBuf::from("d"), files };
-        load(&files, &builtin, &["base", "middle", "loop-a", "loop-b"], &Reads::default())
+        load(&files, None, &builtin, &["base", "middle", "loop-a", "loop-b"], &Reads::default())
             .map_err(|e| e.0.iter().map(ToString::to_string).collect())
     }
 
@@ -1090,10 +1121,49 @@ remediation = "Look"
     #[test]
     fn a_directory_of_ones_own_is_never_taken_for_a_builtin_read_before() {
         let (reads, ids) = (Reads::default(), ["base", "middle", "loop-a", "loop-b"]);
-        load(&builtin("middle").unwrap(), &builtin, &ids, &reads).unwrap();
+        load(&builtin("middle").unwrap(), Some("middle"), &builtin, &ids, &reads).unwrap();
         let header = "id = \"d\"\ntitle = \"D\"\nkubernetes = [\"1.30\"]\nextends = \"middle\"\n";
         let own = Files { dir: PathBuf::from("base"), files: vec![("benchmark.toml".into(), header.into())] };
-        assert_eq!(load(&own, &builtin, &ids, &reads).unwrap().id, "d");
+        assert_eq!(load(&own, None, &builtin, &ids, &reads).unwrap().id, "d");
+    }
+
+    /// Built-in benchmarks layered before are taken again only where that
+    /// is what layering them afresh would give: not when the benchmark
+    /// being loaded is one they extend (a cycle, reported through it), and
+    /// never one with problems. Each case is loaded with a `Reads` that
+    /// layered "middle" and "base" before, and with a fresh one.
+    #[test]
+    fn a_builtin_layered_before_is_reused_only_where_it_cannot_differ() {
+        let ids = ["base", "middle", "loop-a", "loop-b"];
+        let own = |id: &str, extends: &str| Files {
+            dir: PathBuf::from("own"),
+            files: vec![(
+                "benchmark.toml".into(),
+                format!("id = \"{id}\"\ntitle = \"O\"\nkubernetes = [\"1.30\"]\nextends = \"{extends}\"\n"),
+            )],
+        };
+        let errors = |reads: &Reads, id: &str, extends: &str| -> Vec<String> {
+            match load(&own(id, extends), None, &builtin, &ids, reads) {
+                Ok(b) => vec![format!("ok {} {} {}", b.id, b.checks.len(), b.sha256)],
+                Err(e) => e.0.iter().map(ToString::to_string).collect(),
+            }
+        };
+        let cases: &[(&str, &str, &[&str])] = &[
+            ("base", "middle", &["middle/benchmark.toml:4:11: extends: extending \"base\" makes a cycle: base -> middle -> base"]),
+            ("middle", "base", &[]),
+            ("loop-b", "loop-a", &["loop-a/benchmark.toml:4:11: extends: extending \"loop-b\" makes a cycle: loop-b -> loop-a -> loop-b"]),
+            ("x", "loop-a", &["loop-b/benchmark.toml:4:11: extends: extending \"loop-a\" makes a cycle: x -> loop-a -> loop-b -> loop-a"]),
+        ];
+        let warm = Reads::default();
+        load(&builtin("middle").unwrap(), Some("middle"), &builtin, &ids, &warm).unwrap();
+        for (id, extends, expected) in cases {
+            let fresh = errors(&Reads::default(), id, extends);
+            if !expected.is_empty() {
+                assert_eq!(fresh, *expected, "{id} extends {extends}");
+            }
+            assert_eq!(errors(&warm, id, extends), fresh, "{id} extends {extends}, with what was layered before");
+            assert_eq!(errors(&warm, id, extends), fresh, "{id} extends {extends}, a second time");
+        }
     }
 
     #[test]
@@ -1160,6 +1230,11 @@ reference = "older docs"
                     "d/benchmark.toml:5:8: drop: base has no check \"9.9\" to drop",
                     "d/overrides.toml:2:6: checks[0].id: check \"1.2.15\" is both dropped (`drop` in benchmark.toml) and defined here",
                 ],
+            ),
+            (
+                "extends = \"base\"\ndrop = [\"1.2.16\", \"1.2.16\"]\n",
+                "",
+                &["d/benchmark.toml:5:8: drop: base has no check \"1.2.16\" to drop"],
             ),
             (
                 "drop = [\"1.2.15\"]\nplatform = \"kubeadm\"\n",

@@ -135,7 +135,7 @@ fn attestation(file: &mut TomlFile<'_>, mut table: Table<'_, '_>, known: &Known<
 
 fn origin(file: &TomlFile<'_>, table: &Table<'_, '_>) -> Origin {
     let loc = table.loc(file);
-    Origin { file: loc.file, line: loc.position.line }
+    Origin { file: loc.file().to_path_buf(), line: loc.position().line }
 }
 
 /// A required string that says something.
