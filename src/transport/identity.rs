@@ -190,21 +190,8 @@ mod tests {
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine;
     use ssh_key::{Algorithm, HashAlg, LineEnding, Signature, SshSig};
+    use crate::transport::ssh::tests::keygen_into;
     use std::process::{Command, Stdio};
-
-    /// A key made by `ssh-keygen -q -C "" -f DIR/NAME ARGS`: its path.
-    #[track_caller]
-    fn keygen(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
-        let path = dir.join(name);
-        let status = Command::new("ssh-keygen")
-            .args(["-q", "-C", "", "-f"])
-            .arg(&path)
-            .args(args)
-            .status()
-            .expect("ssh-keygen must be installed");
-        assert!(status.success());
-        path
-    }
 
     /// What `sign_callback` gives libssh2 for `data`, freed as libssh2
     /// frees it.
@@ -236,7 +223,7 @@ mod tests {
     #[test]
     fn an_ed25519_key_file_signs_as_openssh_verifies() {
         let dir = tempfile::tempdir().unwrap();
-        let path = keygen(dir.path(), "id_ed25519", &["-t", "ed25519", "-N", ""]);
+        let path = keygen_into(dir.path(), "id_ed25519", &["-t", "ed25519", "-N", ""]);
         let identity = Ed25519Identity::parse(&std::fs::read(&path).unwrap()).expect("an ed25519 identity");
         let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
         let (key_type, base64) = public.trim().split_once(' ').unwrap();
@@ -291,7 +278,7 @@ mod tests {
             ("rsa", &["-t", "rsa", "-b", "2048", "-N", ""][..]),
             ("ecdsa-pem", &["-t", "ecdsa", "-N", "", "-m", "PEM"][..]),
         ] {
-            let path = keygen(dir.path(), name, args);
+            let path = keygen_into(dir.path(), name, args);
             let bytes = std::fs::read(&path).unwrap();
             assert!(Ed25519Identity::parse(&bytes).is_none(), "{name}");
             match load(&path).unwrap() {
@@ -308,7 +295,7 @@ mod tests {
     #[test]
     fn an_ed25519_key_file_is_read_once_per_process() {
         let dir = tempfile::tempdir().unwrap();
-        let path = keygen(dir.path(), "id_ed25519", &["-t", "ed25519", "-N", ""]);
+        let path = keygen_into(dir.path(), "id_ed25519", &["-t", "ed25519", "-N", ""]);
         let Identity::Ed25519(first) = load(&path).unwrap() else { panic!("not parsed") };
         std::fs::remove_file(&path).unwrap();
         let Identity::Ed25519(again) = load(&path).unwrap() else { panic!("not parsed") };

@@ -970,7 +970,7 @@ fn check_sudo(host: &Host, gathered: &Gathered) -> Result<(), HostError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -1011,9 +1011,10 @@ mod tests {
         case(&["ssh-dss"], all);
     }
 
-    /// A key made by `ssh-keygen -q -C "" -f DIR/NAME ARGS`: its path.
+    /// A key made by `ssh-keygen -q -C "" -f DIR/NAME ARGS`: its path
+    /// (also for identity.rs's tests).
     #[track_caller]
-    fn keygen_into(dir: &Path, name: &str, args: &[&str]) -> std::path::PathBuf {
+    pub(crate) fn keygen_into(dir: &Path, name: &str, args: &[&str]) -> std::path::PathBuf {
         let path = dir.join(name);
         let status = std::process::Command::new("ssh-keygen")
             .args(["-q", "-C", "", "-f"])
