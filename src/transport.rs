@@ -8,6 +8,7 @@ pub mod descriptors;
 mod identity;
 mod jump;
 pub mod known_hosts;
+mod known_hosts_files;
 mod relay;
 pub mod remote_command;
 mod resolve;

@@ -14,6 +14,7 @@
 //! the connection is being made waits for it, never past its own deadline.
 //! The connections end with the run (when the transport is dropped).
 
+use super::known_hosts_files::KnownHostsFiles;
 use super::relay::{OpenError, Relay};
 use super::ssh::{self, establish, label};
 use super::{HostError, HostErrorKind};
@@ -41,6 +42,8 @@ enum Slot {
 pub struct Jumps {
     slots: Mutex<HashMap<Key, Slot>>,
     changed: Condvar,
+    /// The run's known_hosts files, shared with the hosts behind the jumps.
+    known_hosts: Arc<KnownHostsFiles>,
 }
 
 impl std::fmt::Debug for Jumps {
@@ -51,6 +54,11 @@ impl std::fmt::Debug for Jumps {
 }
 
 impl Jumps {
+    /// Jumps whose hosts' keys are checked against the run's known_hosts files.
+    pub fn reading(known_hosts: Arc<KnownHostsFiles>) -> Jumps {
+        Jumps { known_hosts, ..Jumps::default() }
+    }
+
     /// A connection to `host` through `chain`, as the socket its session
     /// runs over, by `deadline`.
     pub fn connect(
@@ -134,7 +142,7 @@ impl Jumps {
     fn make(&self, host: &Host, hops: &[JumpHost], agent_socket: Option<&Path>, deadline: Instant) -> Result<Relay, Made> {
         let (hop, before) = hops.split_last().expect("a chain prefix has a hop");
         let jump = as_host(hop, host);
-        let known = ssh::load_known_hosts(&jump).map_err(Made::Here)?;
+        let known = ssh::load_known_hosts(&jump, &self.known_hosts).map_err(Made::Here)?;
         let socket: OwnedFd = match before.last() {
             None => {
                 let addrs = ssh::resolve(&jump, deadline).map_err(Made::Here)?;

@@ -33,6 +33,7 @@ use super::banner::{self, BannerError};
 use super::identity::{self, Identity};
 use super::jump::Jumps;
 use super::known_hosts::{self, KnownHosts, Recorded, Verdict};
+use super::known_hosts_files::KnownHostsFiles;
 use super::resolve::{self, ResolveError};
 use super::remote_command;
 use super::watchdog::Watchdog;
@@ -75,6 +76,8 @@ const LIBSSH2_ERROR_EAGAIN: i32 = -37;
 #[derive(Clone, Debug, Default)]
 pub struct SshTransport {
     agent_socket: Option<PathBuf>,
+    /// Read once per run while unchanged, for every host and jump host.
+    known_hosts: Arc<KnownHostsFiles>,
     jumps: Arc<Jumps>,
 }
 
@@ -84,19 +87,21 @@ impl SshTransport {
         let agent_socket = std::env::var_os("SSH_AUTH_SOCK")
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
-        SshTransport { agent_socket, jumps: Arc::default() }
+        SshTransport::with_agent(agent_socket)
     }
 
     /// Use the ssh-agent at `agent_socket`, or none.
     pub fn with_agent(agent_socket: Option<PathBuf>) -> SshTransport {
-        SshTransport { agent_socket, jumps: Arc::default() }
+        let known_hosts = Arc::<KnownHostsFiles>::default();
+        let jumps = Arc::new(Jumps::reading(Arc::clone(&known_hosts)));
+        SshTransport { agent_socket, known_hosts, jumps }
     }
 }
 
 impl Transport for SshTransport {
     fn gather(&self, host: &Host, script: &[u8], args: &[String]) -> Result<Gathered, HostError> {
         let deadline = Instant::now() + host.connect_timeout;
-        let known = load_known_hosts(host)?;
+        let known = load_known_hosts(host, &self.known_hosts)?;
         let (socket, relayed): (OwnedFd, _) = match &host.proxy_jump {
             None => (connect(host, &resolve(host, deadline)?, deadline)?.into(), None),
             Some(chain) => {
@@ -239,10 +244,9 @@ pub(super) fn show(duration: Duration) -> humantime::FormattedDuration {
 
 /// A missing known_hosts file is an empty one; any other read error is a
 /// host-key error, because nothing can be verified.
-pub(super) fn load_known_hosts(host: &Host) -> Result<KnownHosts, HostError> {
-    match std::fs::read(&host.known_hosts) {
-        Ok(bytes) => Ok(KnownHosts::parse(&String::from_utf8_lossy(&bytes))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(KnownHosts::default()),
+pub(super) fn load_known_hosts(host: &Host, files: &KnownHostsFiles) -> Result<Arc<KnownHosts>, HostError> {
+    match files.read(&host.known_hosts) {
+        Ok(known) => Ok(known),
         Err(e) => Err(bastion(host, &e, "cannot read known_hosts").unwrap_or_else(|| error(
             HostErrorKind::HostKey,
             format!(
