@@ -41,7 +41,6 @@ use crate::outcome::diff::FailOn;
 use crate::outcome::{self, Report, Status, Summary};
 use crate::transport::HostErrorKind;
 use chrono::{DateTime, FixedOffset, SecondsFormat};
-use pretty::Pretty;
 use serde::{Serialize, Serializer};
 use std::io;
 use std::marker::PhantomData;
@@ -59,8 +58,7 @@ pub const SCHEMA: &str = "hardbench.report/v1";
 /// `dyn Write` each is a virtual call. Give it a buffered sink (not a bare
 /// `File`).
 pub fn write<W: io::Write + ?Sized>(report: &Report, out: &mut W) -> io::Result<()> {
-    Document::from(report).serialize(&mut Pretty::new(&mut *out))?;
-    out.write_all(b"\n")
+    pretty::write_document(&Document::from(report), out)
 }
 
 #[derive(Serialize)]
@@ -1020,7 +1018,7 @@ mod tests {
         for value in [json!([]), json!({}), json!([[]]), json!({"a": {}}), deep] {
             let mut out = Vec::new();
             value
-                .serialize(&mut Pretty::new(&mut out))
+                .serialize(&mut pretty::Pretty::new(&mut out))
                 .unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string_pretty(&value).unwrap());
         }

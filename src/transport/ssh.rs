@@ -245,17 +245,16 @@ pub(super) fn show(duration: Duration) -> humantime::FormattedDuration {
 /// A missing known_hosts file is an empty one; any other read error is a
 /// host-key error, because nothing can be verified.
 pub(super) fn load_known_hosts(host: &Host, files: &KnownHostsFiles) -> Result<Arc<KnownHosts>, HostError> {
-    match files.read(&host.known_hosts) {
-        Ok(known) => Ok(known),
-        Err(e) => Err(bastion(host, &e, "cannot read known_hosts").unwrap_or_else(|| error(
+    files.read(&host.known_hosts).map_err(|e| {
+        bastion(host, &e, "cannot read known_hosts").unwrap_or_else(|| error(
             HostErrorKind::HostKey,
             format!(
                 "cannot verify the host key of {}: cannot read {}: {e}",
                 label(host),
                 host.known_hosts.display()
             ),
-        ))),
-    }
+        ))
+    })
 }
 
 pub(super) fn resolve(host: &Host, deadline: Instant) -> Result<Vec<SocketAddr>, HostError> {

@@ -26,7 +26,7 @@
 //! the host key in known_hosts (`accept-new`). `exit_code`: 0 every host is
 //! ready, 3 one is not, 128 + a signal when interrupted.
 
-use super::pretty::Pretty;
+use super::pretty;
 use super::{error_kind, timestamp, Tool};
 use crate::access::stage::{HostAccess, Stage, State};
 use crate::access::Checked;
@@ -49,8 +49,7 @@ pub fn write<W: io::Write + ?Sized>(checked: &Checked, exit_code: u8, out: &mut 
         hosts: checked.hosts.iter().map(Host::from).collect(),
         exit_code,
     };
-    document.serialize(&mut Pretty::new(&mut *out))?;
-    out.write_all(b"\n")
+    pretty::write_document(&document, out)
 }
 
 #[derive(Serialize)]

@@ -22,7 +22,7 @@
 //! "side": "old" | "new" | "both"}`; `old` and `new` are `null` (no result)
 //! or `{status, verdict}`.
 
-use super::pretty::Pretty;
+use super::pretty;
 use super::{error_kind, status, timestamp, Each};
 use crate::outcome::diff::{self, Category, HostIncomparable, Incomparable, Side};
 use crate::transport::HostError;
@@ -40,8 +40,7 @@ pub fn write<W: io::Write + ?Sized>(diff: &diff::Diff, exit_code: u8, out: &mut 
         body: Body::from(diff),
         exit_code,
     };
-    document.serialize(&mut Pretty::new(&mut *out))?;
-    out.write_all(b"\n")
+    pretty::write_document(&document, out)
 }
 
 #[derive(Serialize)]

@@ -22,6 +22,14 @@ pub struct Pretty<W> {
     has_value: bool,
 }
 
+/// `value` as one JSON document: laid out as `Pretty` lays it out, then a
+/// line feed. Every document hardbench writes (report, diff, access) is
+/// written so.
+pub fn write_document<W: Write + ?Sized, T: Serialize + ?Sized>(value: &T, out: &mut W) -> io::Result<()> {
+    value.serialize(&mut Pretty::new(&mut *out))?;
+    out.write_all(b"\n")
+}
+
 impl<W: Write> Pretty<W> {
     pub fn new(out: W) -> Self {
         Pretty { out, depth: 0, has_value: false }
