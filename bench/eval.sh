@@ -2,7 +2,7 @@
 # The offline evaluation benchmark: host-audits per second of
 # `hardbench evaluate --json` on one core, without a lab. See bench/README.md.
 #
-#   bash bench/eval.sh [--hosts K] [--rounds R] [--baseline BIN]
+#   bash bench/eval.sh [--hosts K] [--rounds R] [--baseline BIN] [--reference]
 #
 # Two saved sets are built from committed fixtures: K copies (default 1000)
 # of the kubeadm worker (tests/fixtures/kubeadm/worker-good.json) and K of
@@ -16,6 +16,14 @@
 # alternating round by round, its reports must hold the same verdicts, and
 # the ratio of the two wall times is printed. The binary measured is
 # $HARDBENCH_BIN, else the release build (built when stale).
+#
+# With --reference, the build the 5,000/s target was set on (bench/lab.sh:
+# commit 1e1c098 of 2026-11-22) is built once into target/bench-reference/
+# and replays, in the same rounds, 1,000 copies of that commit's own worker
+# and control-plane fixtures, made as its bench/fleet.sh made them. Its
+# control-plane set is the very input it was timed on that day, so its rate
+# today against that day's says how much faster or slower this machine is
+# now, and this build's worker rate is given at that factor too.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,12 +32,16 @@ source "$repo/bench/lab.sh"
 hosts=1000
 rounds=5
 baseline=
+reference=
+# The build the target was set on, and its control-plane figure that day
+# (README.md at that commit: 1,236 and 1,220 host-audits/s).
 
 while (($#)); do
     case $1 in
     --hosts) hosts=${2:?}; shift 2 ;;
     --rounds) rounds=${2:?}; shift 2 ;;
     --baseline) baseline=${2:?}; shift 2 ;;
+    --reference) reference=1; shift ;;
     -h | --help) usage ;;
     *) printf 'eval.sh: unknown argument %s\n' "$1" >&2; usage ;;
     esac
@@ -42,6 +54,7 @@ command -v python3 >/dev/null || die "python3 is needed to build the saved sets"
 [[ -z $baseline ]] || command -v jq >/dev/null || die "jq is needed to compare the two binaries' verdicts"
 bench_binary
 [[ -z $baseline || -x $baseline ]] || die "no baseline binary at $baseline"
+((hosts == 1000)) || [[ -z $reference ]] || die "--reference compares with that day's 1,000-host sets: leave --hosts at 1000"
 
 # No lab: bench_cleanup only removes the scratch directory.
 work=$(mktemp -d /tmp/hardbench-eval.XXXXXX)
@@ -107,15 +120,27 @@ replicate "$repo/tests/fixtures/kubeadm/cp-good.json" "$work/cp" cp
 
 bins=(hardbench)
 [[ -z $baseline ]] || bins+=(baseline)
-bin_of() { if [[ $1 == hardbench ]]; then echo "$hb"; else echo "$baseline"; fi; }
+if [[ -n $reference ]]; then
+    bench_reference
+    for set in worker cp; do reference_set "$set" "$work/ref-$set" "$hosts"; done
+    bins+=(reference)
+fi
+bin_of() {
+    case $1 in
+    hardbench) echo "$hb" ;;
+    baseline) echo "$baseline" ;;
+    reference) echo "$ref_hb" ;;
+    esac
+}
+facts_of() { if [[ $1 == reference ]]; then echo "$work/ref-$2"; else echo "$work/$2"; fi; }
 for set in worker cp; do
     for ((r = 0; r < rounds; r++)); do
         # The order alternates, so that neither binary always runs first
         # after the other has warmed (or cooled) the caches.
         order=("${bins[@]}")
-        ((r % 2 == 0)) || [[ -z $baseline ]] || order=(baseline hardbench)
+        ((r % 2 == 0)) || mapfile -t order < <(printf '%s\n' "${bins[@]}" | tac)
         for b in "${order[@]}"; do
-            replay "$(bin_of "$b")" "$work/$set" "$work/$set.$b"
+            replay "$(bin_of "$b")" "$(facts_of "$b" "$set")" "$work/$set.$b"
             printf '  %-6s round %d %-9s %s\n' "$set" "$((r + 1))" "$b" "$(tail -n 1 "$work/$set.$b")" >&2
         done
     done
@@ -145,6 +170,13 @@ for set in worker cp; do
 done
 printf '\ntarget: worker >= 5000 host-audits/s (wall): %s\n' \
     "$(awk -v r="$(rate "$(wall worker hardbench)")" 'BEGIN { print (r >= 5000) ? "met" : "NOT met" }')"
+if [[ -n $reference ]]; then
+    reference_lines "$(rate "$(wall cp reference)")" "$(rate "$(wall worker hardbench)")"
+    for set in worker cp; do
+        printf 'reference/hardbench wall time, %s (each its own format of the same fixture): %s\n' "$set" \
+            "$(awk -v a="$(wall "$set" reference)" -v b="$(wall "$set" hardbench)" 'BEGIN { printf "%.2f", a / b }')"
+    done
+fi
 if [[ -n $baseline ]]; then
     for set in worker cp; do
         printf 'baseline/hardbench wall time, %s: %s (same verdicts)\n' "$set" \

@@ -3,7 +3,7 @@
 # run, with the same key, known_hosts and concurrency. See bench/README.md.
 #
 #   bash bench/fleet.sh [N] [--concurrency C] [--rounds R] [--per-check-hosts M]
-#                       [--dir DIR] [--net K] [--eval-hosts K]
+#                       [--dir DIR] [--net K] [--eval-hosts K] [--reference]
 #
 # N lab hosts (default 50) of the worker-min profile come up on
 # 127.0.B.x (B default 60, so a default lab on 127.0.10.x can stay up).
@@ -17,7 +17,10 @@
 # per-host TCP connections, authentications and exec channels counted in the
 # lab sshd logs. Last, K saved-fact files (default 1000) replayed through
 # `hardbench evaluate` on one core: the lab hosts' own, then, for information,
-# K copies of the kubeadm control-plane fixture. Everything this script started is stopped
+# K copies of the kubeadm control-plane fixture. With --reference, the build the
+# offline-evaluation target was set on (bench/lab.sh) replays its own
+# control-plane copies in the same run, which says how much faster or slower
+# this machine is than on that day. Everything this script started is stopped
 # on exit, by PID. Needs root (the lab does); installs the lab's packages
 # (tests/lab/install-deps.sh) when they are missing.
 set -euo pipefail
@@ -32,6 +35,7 @@ per_check_hosts=
 dir=/tmp/hardbench-bench
 net=60
 eval_hosts=1000
+reference=
 
 # Its usage spans two header lines (bench/lab.sh's usage takes one).
 usage() {
@@ -46,6 +50,7 @@ while (($#)); do
     --dir) dir=${2:?}; shift 2 ;;
     --net) net=${2:?}; shift 2 ;;
     --eval-hosts) eval_hosts=${2:?}; shift 2 ;;
+    --reference) reference=1; shift ;;
     -h | --help) usage ;;
     [0-9]*) count=$1; shift ;;
     *) printf 'fleet.sh: unknown argument %s\n' "$1" >&2; usage ;;
@@ -66,6 +71,8 @@ done
 
 # --- build ---------------------------------------------------------------------
 bench_binary
+[[ -z $reference ]] || bench_reference
+((eval_hosts == 1000)) || [[ -z $reference ]] || die "--reference compares with that day's 1,000-host set: leave --eval-hosts at 1000"
 
 # --- the lab, and teardown of everything we start -------------------------------
 bench_lab hardbench-fleet worker-min
@@ -206,20 +213,20 @@ done
 w64=$(run_hardbench 64 c64)
 
 # --- offline evaluation ------------------------------------------------------------------
-# replay FACTS OUT WHAT: FACTS through `hardbench evaluate --json` on one core,
-# $rounds times; a line "wall user sys" per round in OUT. Wall comes from the
-# shell's microsecond clock: GNU time's %e moves in 10 ms steps, a twentieth
-# of a run here.
+# replay FACTS OUT WHAT [BIN]: FACTS through `BIN evaluate --json` (default:
+# hardbench) on one core, $rounds times; a line "wall user sys" per round in
+# OUT. Wall comes from the shell's microsecond clock: GNU time's %e moves in
+# 10 ms steps, a twentieth of a run here.
 replay() {
-    local facts=$1 out=$2 what=$3 r rc t0 t1
+    local facts=$1 out=$2 what=$3 bin=${4:-$hb} r rc t0 t1
     : >"$out"
     for ((r = 0; r < rounds; r++)); do
         rc=0
         t0=$EPOCHREALTIME
         /usr/bin/time -f '%U %S' -o "$out.time" taskset -c 0 \
-            "$hb" evaluate --facts "$facts" --json "$out.json" >/dev/null 2>&1 || rc=$?
+            "$bin" evaluate --facts "$facts" --json "$out.json" >/dev/null 2>&1 || rc=$?
         t1=$EPOCHREALTIME
-        ((rc <= 1)) || die "hardbench evaluate ($what facts) exited $rc"
+        ((rc <= 1)) || die "$bin evaluate ($what facts) exited $rc"
         printf '%s %s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')" \
             "$(tail -n 1 "$out.time")" >>"$out"
     done
@@ -269,6 +276,10 @@ for ((i = 1; i <= eval_hosts; i++)); do
 done
 index_set "$work/facts-cp"
 replay "$work/facts-cp" "$work/eval-cp" control-plane
+if [[ -n $reference ]]; then
+    reference_set cp "$work/ref-cp" "$eval_hosts"
+    replay "$work/ref-cp" "$work/eval-ref" "reference control-plane" "$ref_hb"
+fi
 
 # --- the table ---------------------------------------------------------------------------
 med() { tr ' ' '\n' <<<"${walls[$1]}" | grep . | median; }
@@ -321,3 +332,7 @@ sshd logs, per host, mean (min-max): TCP connections, authentications, exec chan
 $(printf '  %-10s %s\n' floor "$(cnt floor)" hardbench "$(cnt hardbench)" per-check "$(cnt per-check)")
 hardbench: exactly one connection, authentication and exec channel per host: $one_each
 EOF
+if [[ -n $reference ]]; then
+    echo
+    reference_lines "$(awk -v n="$eval_hosts" -v t="$(awk '{ print $1 }' "$work/eval-ref" | median)" 'BEGIN { printf "%.0f", n / t }')" "$rate_wall"
+fi

@@ -50,3 +50,52 @@ bench_cleanup() {
     rm -rf -- "$work"
     exit "$rc"
 }
+
+# The build the offline-evaluation target (>= 5,000 host-audits/s) was set
+# on: commit 1e1c098 of 2026-11-22, whose README measured 5,634 and 5,882
+# worker host-audits/s and, over 1,000 copies of its control-plane fixture,
+# 1,236 and 1,220/s. Timing it again on those very copies says how much
+# faster or slower the machine is than on that day.
+reference_rev=1e1c098
+reference_cp_rate=1228
+
+# bench_reference: sets ref_hb to the reference build, built once (it takes
+# minutes) from the commit's own files into target/bench-reference/.
+bench_reference() {
+    local root=$repo/target/bench-reference/$reference_rev
+    ref_hb=$root/target/release/hardbench
+    [[ -x $ref_hb ]] && return
+    printf '%s: building %s, the reference build, in %s (once)\n' "${0##*/}" "$reference_rev" "$root" >&2
+    rm -rf "$root" && mkdir -p "$root/src"
+    git -C "$repo" archive "$reference_rev" | tar -x -C "$root/src" ||
+        die "commit $reference_rev is not in $repo (a shallow clone?)"
+    (cd "$root/src" && CARGO_TARGET_DIR=$root/target cargo build --release --locked --quiet) ||
+        die "the reference build $reference_rev failed"
+}
+
+# reference_set SET DIR K: K copies of the reference commit's SET-good.json
+# fixture (SET: worker or cp) in DIR, made as its bench/fleet.sh made them:
+# sed over the fixture, one file per host, no index (its saved-facts format).
+reference_set() {
+    local set=$1 dir=$2 k=$3 i
+    local fixture=$repo/target/bench-reference/$reference_rev/src/tests/fixtures/kubeadm/$set-good.json
+    mkdir "$dir"
+    for ((i = 1; i <= k; i++)); do
+        sed -e "0,/\"host\": \"[^\"]*\"/s//\"host\": \"$set-replica-$i\"/" \
+            -e "s/\"content\": \"/\"content\": \"# replica $i\\\\n/" \
+            "$fixture" >"$dir/$set-replica-$i.json"
+    done
+}
+
+# reference_lines CP_RATE WORKER_RATE: the reference build's control-plane
+# rate today (CP_RATE) against that day's, and WORKER_RATE (this build's)
+# at that factor: on the machine the target was set on.
+reference_lines() {
+    local slower then_rate
+    slower=$(awk -v then="$reference_cp_rate" -v now="$1" 'BEGIN { printf "%.2f", then / now }')
+    then_rate=$(awk -v r="$2" -v f="$slower" 'BEGIN { printf "%.0f", r * f }')
+    printf 'reference build %s, its 1,000 control-plane copies: %s/s today, %s/s on 2026-11-22: this machine is %s times slower\n' \
+        "$reference_rev" "$1" "$reference_cp_rate" "$slower"
+    printf 'hardbench workers at that factor, as on the machine the target was set on: %s/s (target >= 5000): %s\n' \
+        "$then_rate" "$(awk -v r="$then_rate" 'BEGIN { print (r >= 5000) ? "met" : "NOT met" }')"
+}
