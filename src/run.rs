@@ -307,24 +307,28 @@ fn list_checks(args: &ListChecksArgs, stdout: &mut dyn Write) -> Result<ExitCode
     Ok(ExitCode::Compliant)
 }
 
-/// Lists the built-in benchmarks, in version order.
+/// Lists the built-in benchmarks, in version order, in columns as wide as
+/// their widest entry (a distribution's list of Kubernetes minors is long).
 fn list_benchmarks(stdout: &mut dyn Write) -> Result<ExitCode, Error> {
-    let row = |id: &str, platform: &str, kubernetes: &str, checks: &str, automated: &str, manual: &str, title: &str| {
-        format!("{id:<16} {platform:<10} {kubernetes:<16} {checks:>6} {automated:>9} {manual:>6}  {title}\n")
-    };
-    let mut text = row("ID", "PLATFORM", "KUBERNETES", "CHECKS", "AUTOMATED", "MANUAL", "TITLE");
+    let mut rows = vec![["ID", "PLATFORM", "KUBERNETES", "CHECKS", "AUTOMATED", "MANUAL", "TITLE"].map(String::from)];
     for id in benchmark::builtin_ids() {
         let b = load_benchmark(id)?;
         let automated = b.checks.iter().filter(|c| c.automated).count();
-        text.push_str(&row(
-            &b.id,
-            &b.platform,
-            &b.kubernetes.join(","),
-            &b.checks.len().to_string(),
-            &automated.to_string(),
-            &(b.checks.len() - automated).to_string(),
-            &b.title,
-        ));
+        rows.push([
+            b.id.clone(),
+            b.platform.clone(),
+            b.kubernetes.join(","),
+            b.checks.len().to_string(),
+            automated.to_string(),
+            (b.checks.len() - automated).to_string(),
+            b.title.clone(),
+        ]);
+    }
+    let width = |column: usize| rows.iter().map(|row| row[column].chars().count()).max().unwrap_or(0);
+    let (id, platform, kubernetes) = (width(0), width(1), width(2));
+    let mut text = String::new();
+    for [a, b, c, checks, automated, manual, title] in &rows {
+        text.push_str(&format!("{a:<id$} {b:<platform$} {c:<kubernetes$} {checks:>6} {automated:>9} {manual:>6}  {title}\n"));
     }
     write_stdout(stdout, text.as_bytes())?;
     Ok(ExitCode::Compliant)

@@ -220,6 +220,11 @@ fn list_benchmarks_names_every_built_in_one_and_list_checks_takes_each_id() {
     assert_eq!(ids, hardbench::benchmark::builtin_ids(), "every built-in benchmark, in version order");
     let row = |id: &str| rows.iter().find(|r| r[0] == id).unwrap().clone();
     assert_eq!(row("cis-1.12")[..6], ["cis-1.12", "kubeadm", "1.32,1.33", "97", "65", "32"]);
+    // Columns line up, also after a long list of Kubernetes minors (k3s, RKE2).
+    let title_at = listing.lines().next().unwrap().find("TITLE").unwrap();
+    for (line, row) in listing.lines().skip(1).zip(&rows) {
+        assert_eq!(line.find(&row[6..].join(" ")), Some(title_at), "{line}");
+    }
     for id in hardbench::benchmark::builtin_ids() {
         let output = hardbench(&["list-checks", "--benchmark", id]);
         assert_eq!(output.status.code(), Some(0), "{id}: {}", text(&output));
