@@ -110,11 +110,10 @@ impl SavedSet {
 
     /// A host as the run left it: its facts, or the error it failed with.
     pub fn load(&self, record: &HostRecord) -> Result<(HostIdentity, Gathering), EvidenceError> {
-        let index = self.dir.join(INDEX_FILE);
         let gathering = match &record.status {
             HostStatus::Error { error, started_at, duration_ms, host_key } => Gathering {
                 started_at: DateTime::parse_from_rfc3339(started_at)
-                    .map_err(|e| malformed(&index, format!("{}: started_at {started_at:?}: {e}", record.host)))?,
+                    .map_err(|e| malformed(&self.dir.join(INDEX_FILE), format!("{}: started_at {started_at:?}: {e}", record.host)))?,
                 duration: Duration::from_millis(*duration_ms),
                 host_key: host_key.clone(),
                 result: Err(error.clone()),
