@@ -9,6 +9,7 @@
 
 pub mod parse;
 pub mod plan;
+mod sorted;
 mod tagged;
 
 use serde::{Deserialize, Serialize};
@@ -26,19 +27,23 @@ pub struct Facts {
     /// argv[0]), in the order the host listed them.
     pub processes: Vec<Process>,
     /// `stat` results by absolute path.
+    #[serde(deserialize_with = "sorted::map")]
     pub files: BTreeMap<String, FileFact>,
     /// Directory listings by absolute path (entries are absolute paths, sorted).
+    #[serde(deserialize_with = "sorted::map")]
     pub listings: BTreeMap<String, Listing>,
     /// Contents of small configuration documents by absolute path, redacted
     /// on the host before they were sent.
+    #[serde(deserialize_with = "sorted::map")]
     pub documents: BTreeMap<String, Document>,
     /// Versions and where they were read, by what the plan asked for: a
     /// component (from its static pod's image) or a process (its binary).
+    #[serde(deserialize_with = "sorted::map")]
     pub versions: BTreeMap<String, VersionFact>,
     /// SHA-256 fingerprints of CA certificates the components name, computed
     /// on the host, by absolute path. Absent in facts saved before they
     /// were gathered.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "sorted::map")]
     pub certificates: BTreeMap<String, CertFact>,
     /// Problems the script reported that are not tied to one fact (for
     /// example a missing tool), in the order reported.

@@ -6,6 +6,7 @@
 use super::EvidenceError;
 use std::fs::{File, OpenOptions};
 use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
@@ -32,8 +33,30 @@ pub fn read(path: &Path) -> Result<Vec<u8>, EvidenceError> {
         };
         return Err(EvidenceError::NotRegular { path: path.to_path_buf(), kind });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes).map_err(fail)?;
+    // One read of one byte more than fstat's size: a read of a regular
+    // file returns less than asked only at its end, so a read of exactly
+    // that size got the whole file, without the second read (and the
+    // fstat and lseek) that `read_to_end` spends to find the end. A file
+    // that changed size meanwhile is read on to its end.
+    let size = usize::try_from(metadata.len()).unwrap_or(0);
+    let mut bytes: Vec<u8> = Vec::with_capacity(size.saturating_add(1));
+    let read = loop {
+        // SAFETY: read(2) writes at most `capacity` bytes into the
+        // vector's buffer, and the length is set to what it wrote only.
+        let read = unsafe { libc::read(file.as_raw_fd(), bytes.as_mut_ptr().cast(), bytes.capacity()) };
+        match usize::try_from(read) {
+            Ok(read) => break read,
+            Err(_) => match std::io::Error::last_os_error() {
+                error if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                error => return Err(fail(error)),
+            },
+        }
+    };
+    // SAFETY: the first `read` bytes were written by read(2) just now.
+    unsafe { bytes.set_len(read) };
+    if read != size {
+        file.read_to_end(&mut bytes).map_err(fail)?;
+    }
     Ok(bytes)
 }
 
@@ -47,6 +70,16 @@ mod tests {
         let file = dir.path().join("facts.json");
         std::fs::write(&file, b"{}").unwrap();
         assert_eq!(read(&file).unwrap(), b"{}");
+        let empty = dir.path().join("empty.json");
+        std::fs::write(&empty, b"").unwrap();
+        assert_eq!(read(&empty).unwrap(), b"");
+        let large: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&file, &large).unwrap();
+        assert_eq!(read(&file).unwrap(), large);
+        // fstat gives a size of 0 for /proc files: read on to the end.
+        let cmdline = Path::new("/proc/self/cmdline");
+        assert!(!read(cmdline).unwrap().is_empty());
+        assert_eq!(read(cmdline).unwrap(), std::fs::read(cmdline).unwrap());
 
         let fifo = dir.path().join("fifo.json");
         let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
