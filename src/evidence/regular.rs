@@ -6,7 +6,6 @@
 use super::EvidenceError;
 use std::fs::{File, OpenOptions};
 use std::io::Read;
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
@@ -39,21 +38,15 @@ pub fn read(path: &Path) -> Result<Vec<u8>, EvidenceError> {
     // fstat and lseek) that `read_to_end` spends to find the end. A file
     // that changed size meanwhile is read on to its end.
     let size = usize::try_from(metadata.len()).unwrap_or(0);
-    let mut bytes: Vec<u8> = Vec::with_capacity(size.saturating_add(1));
+    let mut bytes = vec![0; size.saturating_add(1)];
     let read = loop {
-        // SAFETY: read(2) writes at most `capacity` bytes into the
-        // vector's buffer, and the length is set to what it wrote only.
-        let read = unsafe { libc::read(file.as_raw_fd(), bytes.as_mut_ptr().cast(), bytes.capacity()) };
-        match usize::try_from(read) {
+        match file.read(&mut bytes) {
             Ok(read) => break read,
-            Err(_) => match std::io::Error::last_os_error() {
-                error if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                error => return Err(fail(error)),
-            },
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(fail(error)),
         }
     };
-    // SAFETY: the first `read` bytes were written by read(2) just now.
-    unsafe { bytes.set_len(read) };
+    bytes.truncate(read);
     if read != size {
         file.read_to_end(&mut bytes).map_err(fail)?;
     }
