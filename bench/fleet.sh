@@ -314,7 +314,7 @@ hardbench fleet benchmark: $count worker-min lab hosts, concurrency $concurrency
 | method                                         | median wall | rounds (s)               | machine CPU/host |
 |------------------------------------------------|-------------|--------------------------|------------------|
 $(printf '| %-46s | %9.2f s | %-24s | %13s ms |' "floor: OpenSSH ssh true, xargs -P $concurrency" "$floor" "$(rounds_of floor)" "$(mcpu floor)")
-$(printf '| %-46s | %9.2f s | %-24s | %13s ms |' "hardbench run, full benchmark ($(printf '%s' "$("$hb" list-checks | head -n 1 | sed 's/.*(\(.*\)).*/\1/')"))" "$hbw" "$(rounds_of hardbench)" "$(mcpu hardbench)")
+$(printf '| %-46s | %9.2f s | %-24s | %13s ms |' "hardbench run, full benchmark ($(printf '%s' "$("$hb" list-checks | head -n 1 | sed 's/^[^(]*(\([0-9]* checks\)).*/\1/')"))" "$hbw" "$(rounds_of hardbench)" "$(mcpu hardbench)")
 $(printf '| %-46s | %9.2f s | %-24s | %13s ms |' "per-check: ${#worker_checks[@]} ssh execs/host (x$count/$per_check_hosts)" "$pc" "$(rounds_of per-check)" "$(mcpu per-check)")
 
 | measure                                              | value        | target    |         |
