@@ -313,7 +313,8 @@ fn observe_kubelet_config(
     line: &CommandLine,
 ) -> Result<Observation, String> {
     let without = (setting.default.as_ref(), "default without --config");
-    let Some(documents) = kubelet::documents(host, &line.args, line.cwd.as_deref())? else {
+    let documents = host.kubelet_documents(|| kubelet::documents(host, &line.args, line.cwd.as_deref()));
+    let Some(documents) = documents.as_ref().as_ref().map_err(Clone::clone)? else {
         return Ok(defaulted(setting, without.0, line, without.1));
     };
     // With --config the KubeletConfiguration defaults apply; with drop-ins
@@ -327,7 +328,7 @@ fn observe_kubelet_config(
     };
     if let Some(key) = &setting.config_key {
         let zero_default = default.map(|d| d.value.as_str());
-        if let Some((path, field)) = kubelet::lookup(&documents, setting, key, zero_default) {
+        if let Some((path, field)) = kubelet::lookup(documents, setting, key, zero_default) {
             let place = ConfigPlace { path, shown: path.to_string() };
             return from_field(setting, key, &place, field, line);
         }

@@ -11,13 +11,14 @@
 //! host's evaluation, so nothing outlives one host and no state is global.
 
 use super::flags::Args;
+use super::kubelet::Documents;
 use super::{config, derive_command_line, derive_planned, CommandLine};
 use crate::benchmark::Benchmark;
 use crate::component::Component;
 use crate::distro::host::Computed;
 use crate::facts::Facts;
 use serde_json::Value as Json;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -38,6 +39,9 @@ pub struct HostContext<'f> {
     planned: PerComponent<Option<Result<Args, String>>>,
     /// Per path: the configuration document parsed.
     parsed: RefCell<BTreeMap<String, Result<Rc<Json>, String>>>,
+    /// The kubelet's config documents (`kubelet::documents`), which every
+    /// kubelet setting read from them would otherwise gather again.
+    kubelet_documents: OnceCell<Rc<Result<Option<Documents>, String>>>,
 }
 
 impl<'f> HostContext<'f> {
@@ -53,6 +57,7 @@ impl<'f> HostContext<'f> {
             command_lines: RefCell::default(),
             planned: RefCell::default(),
             parsed: RefCell::default(),
+            kubelet_documents: OnceCell::new(),
         }
     }
 
@@ -71,6 +76,15 @@ impl<'f> HostContext<'f> {
 
     pub(super) fn planned(&self, component: Component) -> Rc<Option<Result<Args, String>>> {
         remember(&self.planned, component, || derive_planned(self, component))
+    }
+
+    /// The kubelet's config documents, gathered by `derive` the first time
+    /// they are asked for.
+    pub(super) fn kubelet_documents(
+        &self,
+        derive: impl FnOnce() -> Result<Option<Documents>, String>,
+    ) -> Rc<Result<Option<Documents>, String>> {
+        Rc::clone(self.kubelet_documents.get_or_init(|| Rc::new(derive())))
     }
 
     /// `text`, the document `config::read` found at `path`, parsed the way
@@ -120,9 +134,13 @@ mod tests {
         assert!(!Rc::ptr_eq(&first, &host.command_line(Component::Etcd)));
         let parsed = host.parse("/k.yaml", "a: 1\n").unwrap();
         assert!(Rc::ptr_eq(&parsed, &host.parse("/k.yaml", "a: 1\n").unwrap()));
+        let gather = || Ok(Some(Documents { base: None, drop_ins: Vec::new() }));
+        let documents = host.kubelet_documents(gather);
+        assert!(Rc::ptr_eq(&documents, &host.kubelet_documents(|| unreachable!("gathered once per context"))));
         // Another host (another context) derives afresh.
         let next = HostContext::new(&facts, &benchmark, None);
         assert!(!Rc::ptr_eq(&first, &next.command_line(Component::Kubelet)));
         assert!(!Rc::ptr_eq(&parsed, &next.parse("/k.yaml", "a: 1\n").unwrap()));
+        assert!(!Rc::ptr_eq(&documents, &next.kubelet_documents(gather)));
     }
 }
