@@ -28,6 +28,8 @@ pub(super) trait Sink<'t> {
     fn mapping_end(&mut self);
     fn sequence_start(&mut self);
     fn sequence_end(&mut self);
+    /// A block mapping's key: a plain scalar.
+    fn key(&mut self, text: &'t str);
     fn scalar(&mut self, text: Cow<'t, str>, style: ScalarStyle);
 }
 
@@ -78,6 +80,9 @@ impl<'t> Sink<'t> for Vec<Event<'t>> {
     }
     fn sequence_end(&mut self) {
         self.push(Event::SequenceEnd);
+    }
+    fn key(&mut self, text: &'t str) {
+        self.scalar(Cow::Borrowed(text), ScalarStyle::Plain);
     }
     fn scalar(&mut self, text: Cow<'t, str>, style: ScalarStyle) {
         self.push(Event::Scalar(text, style, 0, None));
@@ -132,7 +137,7 @@ impl<'t, S: Sink<'t>> Reader<'t, '_, S> {
                 break;
             }
             let rest = &line.text[1..];
-            let item = rest.trim_start_matches(' ');
+            let item = skip_spaces(rest);
             if item.is_empty() {
                 self.advance();
                 match self.peek() {
@@ -163,7 +168,7 @@ impl<'t, S: Sink<'t>> Reader<'t, '_, S> {
             }
             let (key, value) = entry(line)?;
             self.advance();
-            self.sink.scalar(Cow::Borrowed(key), ScalarStyle::Plain);
+            self.sink.key(key);
             if !value.is_empty() {
                 self.value(value, line.colons_after)?;
                 continue;
@@ -217,6 +222,13 @@ fn empty<'t>(sink: &mut impl Sink<'t>) {
 /// A scalar's text (without quotes) and style.
 type Scalar<'t> = (Cow<'t, str>, ScalarStyle);
 
+/// `text` without its leading spaces (what `trim_start_matches(' ')`
+/// gives, without setting up a pattern search for every line).
+fn skip_spaces(text: &str) -> &str {
+    let spaces = text.bytes().take_while(|&b| b == b' ').count();
+    &text[spaces..]
+}
+
 fn is_item(text: &str) -> bool {
     text == "-" || text.starts_with("- ")
 }
@@ -229,7 +241,7 @@ fn entry(line: Line<'_>) -> Option<(&str, &str)> {
     // A merge key, or a key too long for a YAML implicit key, is left to
     // saphyr-parser; so is a key with spaces before its colon.
     let plain = plain_start(key) && !key.ends_with(' ') && key != "<<" && key.len() <= 1000;
-    plain.then(|| (key, text[colon + 1..].trim_start_matches(' ')))
+    plain.then(|| (key, skip_spaces(&text[colon + 1..])))
 }
 
 /// A one-line scalar in block context: quoted without escapes, or plain;
