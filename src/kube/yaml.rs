@@ -236,8 +236,18 @@ fn scalar(text: Cow<str>, style: ScalarStyle, tag: Option<&Tag>) -> Result<Json,
     }
 }
 
+/// Whether a plain scalar is surely a string, seen from its length and
+/// first byte alone: longer than any word `plain` knows, and not starting
+/// like a number. Most keys and many values are.
+fn surely_string(text: &str) -> bool {
+    text.len() > 5 && !matches!(text.as_bytes()[0], b'.' | b'0'..=b'9' | b'+' | b'-')
+}
+
 /// A plain scalar, resolved as go-yaml v2's `resolve` does.
 fn plain(text: Cow<str>) -> Result<Json, String> {
+    if surely_string(&text) {
+        return Ok(Json::String(text.into_owned()));
+    }
     // No word below is longer than five bytes: most scalars, keys above
     // all, are not compared with each of them.
     if text.len() <= 5 {
