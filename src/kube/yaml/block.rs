@@ -2,8 +2,9 @@
 //! with (kubeadm's static pod manifests, a KubeletConfiguration, an audit
 //! policy): indented block mappings and sequences of one-line scalars, plain
 //! or quoted without escapes, full-line comments, `{}`, `[]` and one-line
-//! flow sequences of scalars. For such a document it yields the events
-//! saphyr-parser yields, several times faster; a document it does not read
+//! flow sequences of scalars. For such a document it reports to a `Sink`
+//! the events saphyr-parser yields, several times faster (`values` builds
+//! the JSON value as they come); a document it does not read
 //! entirely (block scalars, anchors, aliases, tags, flow mappings,
 //! multi-line scalars, escapes, comments after a value, tabs, non-ASCII
 //! text, anything malformed) it declines as a whole, and `yaml::to_json`
