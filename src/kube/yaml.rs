@@ -9,8 +9,8 @@
 //! so a small document cannot expand into a huge one.
 //!
 //! Most configuration is plain block YAML, which `block` reads several times
-//! faster than saphyr-parser, into the same events; the rest goes to
-//! saphyr-parser.
+//! faster than saphyr-parser, reporting the same events, and `values` turns
+//! into JSON as they come; the rest goes to saphyr-parser and `Decoder`.
 //!
 //! Left as written, where Kubernetes would differ: timestamps (go-yaml turns
 //! `2001-12-14` into a time that JSON spells in RFC 3339), and scalars that
@@ -22,6 +22,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 mod block;
+mod lines;
+mod values;
 
 /// How many nodes a document may expand to, aliases included. Far above
 /// any real Kubernetes configuration file (whose size the host caps).
@@ -33,12 +35,14 @@ const MAX_DEPTH: usize = 128;
 
 /// Decodes the first document of `text`; an empty text is null.
 pub fn to_json(text: &str) -> Result<Json, String> {
-    let events = match block::events(text) {
-        Some(events) => Events::Block(events.into_iter()),
-        None => Events::Saphyr(Box::new(Parser::new_from_str(text))),
-    };
+    values::decode(text).unwrap_or_else(|| decode_events(text))
+}
+
+/// What `to_json` decodes from saphyr-parser's events: every document that
+/// `block` does not read, and in the tests every one that it does.
+fn decode_events(text: &str) -> Result<Json, String> {
     let mut decoder = Decoder {
-        events,
+        parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
         nodes: 0,
     };
@@ -58,15 +62,8 @@ pub fn to_json(text: &str) -> Result<Json, String> {
     }
 }
 
-/// Where a document's events come from: `block`, which read all of them
-/// already, or saphyr-parser, as it goes.
-enum Events<'t> {
-    Block(std::vec::IntoIter<Event<'t>>),
-    Saphyr(Box<Parser<'t, saphyr_parser::StrInput<'t>>>),
-}
-
 struct Decoder<'t> {
-    events: Events<'t>,
+    parser: Parser<'t, saphyr_parser::StrInput<'t>>,
     /// Anchored nodes with their size in nodes, for aliases.
     anchors: HashMap<usize, (Json, usize)>,
     nodes: usize,
@@ -74,12 +71,7 @@ struct Decoder<'t> {
 
 impl<'t> Decoder<'t> {
     fn next(&mut self) -> Result<Event<'t>, String> {
-        let parser = match &mut self.events {
-            // `block` ends every document it read with its end.
-            Events::Block(events) => return events.next().ok_or_else(|| "unexpected end of the document".into()),
-            Events::Saphyr(parser) => parser,
-        };
-        match parser.next_event() {
+        match self.parser.next_event() {
             Some(Ok((event, _))) => Ok(event),
             Some(Err(e)) => Err(format!(
                 "line {} column {}: {}",
@@ -93,12 +85,7 @@ impl<'t> Decoder<'t> {
 
     fn count(&mut self, nodes: usize) -> Result<(), String> {
         self.nodes += nodes;
-        if self.nodes > NODE_BUDGET {
-            return Err(format!(
-                "the document expands to more than {NODE_BUDGET} nodes"
-            ));
-        }
-        Ok(())
+        over_budget(self.nodes)
     }
 
     /// The node that `event` starts, with its size in nodes.
@@ -182,6 +169,15 @@ impl<'t> Decoder<'t> {
     }
 }
 
+/// The error once a document has expanded to `nodes` nodes, if that is
+/// over the budget.
+fn over_budget(nodes: usize) -> Result<(), String> {
+    if nodes > NODE_BUDGET {
+        return Err(format!("the document expands to more than {NODE_BUDGET} nodes"));
+    }
+    Ok(())
+}
+
 /// A merge key's value: a mapping, or a sequence of mappings.
 fn merge(into: &mut Map<String, Json>, value: Json) -> Result<(), String> {
     let mappings = match value {
@@ -240,25 +236,39 @@ fn scalar(text: Cow<str>, style: ScalarStyle, tag: Option<&Tag>) -> Result<Json,
     }
 }
 
+/// Whether a plain scalar is surely a string, seen from its length and
+/// first byte alone: longer than any word `plain` knows, and not starting
+/// like a number. Most keys and many values are.
+fn surely_string(text: &str) -> bool {
+    text.len() > 5 && !matches!(text.as_bytes()[0], b'.' | b'0'..=b'9' | b'+' | b'-')
+}
+
 /// A plain scalar, resolved as go-yaml v2's `resolve` does.
 fn plain(text: Cow<str>) -> Result<Json, String> {
-    match text.as_ref() {
-        "" | "~" | "null" | "Null" | "NULL" => return Ok(Json::Null),
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Ok(Json::Bool(true))
+    if surely_string(&text) {
+        return Ok(Json::String(text.into_owned()));
+    }
+    // No word below is longer than five bytes: most scalars, keys above
+    // all, are not compared with each of them.
+    if text.len() <= 5 {
+        match text.as_ref() {
+            "" | "~" | "null" | "Null" | "NULL" => return Ok(Json::Null),
+            "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+                return Ok(Json::Bool(true))
+            }
+            "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+                return Ok(Json::Bool(false))
+            }
+            ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
+            | ".nan" | ".NaN" | ".NAN" => {
+                return Err(format!("{text} has no JSON form"));
+            }
+            _ => {}
         }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Ok(Json::Bool(false))
-        }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
-        | ".nan" | ".NaN" | ".NAN" => {
-            return Err(format!("{text} has no JSON form"));
-        }
-        _ => {}
     }
     match text.as_bytes()[0] {
         b'.' => Ok(float(&text).unwrap_or_else(|| Json::String(text.into_owned()))),
-        b'0'..=b'9' | b'+' | b'-' => {
+        b'0'..=b'9' | b'+' | b'-' if number_bytes(&text) => {
             let digits: Cow<str> = if text.contains('_') {
                 Cow::Owned(text.replace('_', ""))
             } else {
@@ -269,6 +279,14 @@ fn plain(text: Cow<str>) -> Result<Json, String> {
         }
         _ => Ok(Json::String(text.into_owned())),
     }
+}
+
+/// Whether `text` has only bytes that `integer` and `float` take (or
+/// `plain` removes): most scalars that start like a number (`0s`,
+/// `4h0m0s`, `-v=2`) are known to be strings without parsing them.
+fn number_bytes(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_hexdigit() || matches!(b, b'x' | b'X' | b'o' | b'O' | b'_' | b'.' | b'+' | b'-'))
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)`, then `ParseUint`: an optional sign,

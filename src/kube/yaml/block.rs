@@ -2,8 +2,9 @@
 //! with (kubeadm's static pod manifests, a KubeletConfiguration, an audit
 //! policy): indented block mappings and sequences of one-line scalars, plain
 //! or quoted without escapes, full-line comments, `{}`, `[]` and one-line
-//! flow sequences of scalars. For such a document it yields the events
-//! saphyr-parser yields, several times faster; a document it does not read
+//! flow sequences of scalars. For such a document it reports to a `Sink`
+//! the events saphyr-parser yields, several times faster (`values` builds
+//! the JSON value as they come); a document it does not read
 //! entirely (block scalars, anchors, aliases, tags, flow mappings,
 //! multi-line scalars, escapes, comments after a value, tabs, non-ASCII
 //! text, anything malformed) it declines as a whole, and `yaml::to_json`
@@ -13,94 +14,94 @@
 //! Declining is always safe, accepting is not: every rule below declines
 //! when in doubt.
 
+use super::lines::{Line, Lines};
 use super::MAX_DEPTH;
-use saphyr_parser::{Event, ScalarStyle};
+#[cfg(test)]
+use saphyr_parser::Event;
+use saphyr_parser::ScalarStyle;
 use std::borrow::Cow;
 
-/// The events of the first document of `text`, ending with `DocumentEnd`
-/// (only `StreamEnd` when the text has no content), or `None` when this
-/// reader does not read `text`.
-pub(super) fn events(text: &str) -> Option<Vec<Event<'_>>> {
-    // Printable ASCII and line feeds only: no tab, CR, BOM or control.
-    if !text.bytes().all(|b| b == b'\n' || (b' '..=b'~').contains(&b)) {
-        return None;
-    }
-    // Sized for the text at once (here and for the events below): growing
-    // them an element at a time copied them over and over.
-    let mut lines = Vec::with_capacity(text.len() / 16 + 1);
-    let mut explicit_start = false;
-    for raw in text.split('\n') {
-        let content = raw.trim_start_matches(' ');
-        if content.is_empty() || content.starts_with('#') {
-            continue;
-        }
-        let indent = raw.len() - content.len();
-        let content = content.trim_end_matches(' ');
-        if indent == 0 && is_marker(content) {
-            // An explicit start of the first document is all this reader
-            // takes of the document markers.
-            if content == "---" && lines.is_empty() && !explicit_start {
-                explicit_start = true;
-                continue;
-            }
-            return None;
-        }
-        // A comment after content (`a: b # c`), or a `#` that a quoted
-        // scalar would hold: both declined.
-        if has_pair(content, b' ', b'#') {
-            return None;
-        }
-        lines.push(Line { indent, text: content });
-    }
-    // Most lines make two events (a key and its value); the rest grows.
-    let events = Vec::with_capacity(2 * lines.len() + 4);
-    let mut reader = Reader { lines, at: 0, pending: None, events };
+/// What the reader reports of a document, in order: the events
+/// saphyr-parser yields for it between the document's start and end,
+/// without building them.
+pub(super) trait Sink<'t> {
+    fn mapping_start(&mut self);
+    fn mapping_end(&mut self);
+    fn sequence_start(&mut self);
+    fn sequence_end(&mut self);
+    /// A block mapping's key: a plain scalar.
+    fn key(&mut self, text: &'t str);
+    fn scalar(&mut self, text: Cow<'t, str>, style: ScalarStyle);
+}
+
+/// Reads the first document of `text` into `sink`, which hears nothing
+/// when the text has no content; `None` when this reader does not read
+/// `text` (what `sink` heard then means nothing).
+pub(super) fn read<'t>(text: &'t str, sink: &mut impl Sink<'t>) -> Option<()> {
+    let mut reader = Reader { lines: Lines::new(text), sink };
     let Some(first) = reader.peek() else {
         // An explicit document holds an empty scalar, a stream of only
         // comments no document.
-        return Some(if explicit_start { vec![empty(), Event::DocumentEnd] } else { vec![Event::StreamEnd] });
+        if reader.lines.explicit_start() {
+            empty(reader.sink);
+        }
+        return (!reader.lines.declined()).then_some(());
     };
     reader.node(first.indent, None, 0)?;
-    // Whatever is left is indented where no node can be.
-    if reader.peek().is_some() {
-        return None;
+    // Whatever is left is indented where no node can be; and a line that
+    // ended the document early may be one that is declined.
+    (reader.peek().is_none() && !reader.lines.declined()).then_some(())
+}
+
+/// The events of the first document of `text` as saphyr-parser yields
+/// them, ending with `DocumentEnd` (only `StreamEnd` when the text has no
+/// content), or `None` when this reader does not read `text`: what the
+/// tests hold against saphyr-parser's own.
+#[cfg(test)]
+pub(super) fn events(text: &str) -> Option<Vec<Event<'_>>> {
+    let mut events = Vec::new();
+    read(text, &mut events)?;
+    if events.is_empty() {
+        return Some(vec![Event::StreamEnd]);
     }
-    reader.events.push(Event::DocumentEnd);
-    Some(reader.events)
+    events.push(Event::DocumentEnd);
+    Some(events)
 }
 
-/// `---` or `...` at the start of a line.
-fn is_marker(content: &str) -> bool {
-    (content.starts_with("---") || content.starts_with("..."))
-        && content.as_bytes().get(3).is_none_or(|&b| b == b' ')
+#[cfg(test)]
+impl<'t> Sink<'t> for Vec<Event<'t>> {
+    fn mapping_start(&mut self) {
+        self.push(Event::MappingStart(0, None));
+    }
+    fn mapping_end(&mut self) {
+        self.push(Event::MappingEnd);
+    }
+    fn sequence_start(&mut self) {
+        self.push(Event::SequenceStart(0, None));
+    }
+    fn sequence_end(&mut self) {
+        self.push(Event::SequenceEnd);
+    }
+    fn key(&mut self, text: &'t str) {
+        self.scalar(Cow::Borrowed(text), ScalarStyle::Plain);
+    }
+    fn scalar(&mut self, text: Cow<'t, str>, style: ScalarStyle) {
+        self.push(Event::Scalar(text, style, 0, None));
+    }
 }
 
-/// A line with content: its indentation, and its text without the
-/// indentation and trailing spaces.
-#[derive(Clone, Copy)]
-struct Line<'t> {
-    indent: usize,
-    text: &'t str,
+struct Reader<'t, 's, S> {
+    lines: Lines<'t>,
+    sink: &'s mut S,
 }
 
-struct Reader<'t> {
-    lines: Vec<Line<'t>>,
-    at: usize,
-    /// What follows `- ` on a sequence item's line, read as a line of its
-    /// own indented to where it starts (a compact nested node).
-    pending: Option<Line<'t>>,
-    events: Vec<Event<'t>>,
-}
-
-impl<'t> Reader<'t> {
+impl<'t, S: Sink<'t>> Reader<'t, '_, S> {
     fn peek(&self) -> Option<Line<'t>> {
-        self.pending.or_else(|| self.lines.get(self.at).copied())
+        self.lines.peek()
     }
 
     fn advance(&mut self) {
-        if self.pending.take().is_none() {
-            self.at += 1;
-        }
+        self.lines.advance();
     }
 
     /// The node whose first line is the next one, indented `indent`, inside
@@ -113,11 +114,11 @@ impl<'t> Reader<'t> {
         if is_item(line.text) {
             return self.sequence(indent, depth);
         }
-        if entry(line.text).is_some() {
+        if entry(line).is_some() {
             return self.mapping(indent, depth);
         }
         self.advance();
-        self.value(line.text)?;
+        self.value(line.text, line.colon.is_some())?;
         // A more indented line would continue a multi-line plain scalar.
         match (self.peek(), parent) {
             (Some(next), Some(parent)) if next.indent > parent => None,
@@ -128,7 +129,7 @@ impl<'t> Reader<'t> {
 
     /// A block sequence whose `-` are indented `indent`.
     fn sequence(&mut self, indent: usize, depth: usize) -> Option<()> {
-        self.events.push(Event::SequenceStart(0, None));
+        self.sink.sequence_start();
         while let Some(line) = self.peek() {
             if line.indent > indent {
                 return None;
@@ -136,27 +137,29 @@ impl<'t> Reader<'t> {
             if line.indent < indent || !is_item(line.text) {
                 break;
             }
-            self.advance();
             let rest = &line.text[1..];
-            let item = rest.trim_start_matches(' ');
+            let item = skip_spaces(rest);
             if item.is_empty() {
+                self.advance();
                 match self.peek() {
                     Some(next) if next.indent > indent => self.node(next.indent, Some(indent), depth + 1)?,
-                    _ => self.events.push(empty()),
+                    _ => empty(self.sink),
                 }
             } else {
+                // What follows `- ` is read as a line of its own, indented
+                // to where it starts (a compact nested node).
                 let column = indent + 1 + (rest.len() - item.len());
-                self.pending = Some(Line { indent: column, text: item });
+                self.lines.replace(line.from(line.text.len() - item.len(), column));
                 self.node(column, Some(indent), depth + 1)?;
             }
         }
-        self.events.push(Event::SequenceEnd);
+        self.sink.sequence_end();
         Some(())
     }
 
     /// A block mapping whose keys are indented `indent`.
     fn mapping(&mut self, indent: usize, depth: usize) -> Option<()> {
-        self.events.push(Event::MappingStart(0, None));
+        self.sink.mapping_start();
         while let Some(line) = self.peek() {
             if line.indent > indent {
                 return None;
@@ -164,41 +167,48 @@ impl<'t> Reader<'t> {
             if line.indent < indent {
                 break;
             }
-            let (key, value) = entry(line.text)?;
+            let (key, value) = entry(line)?;
             self.advance();
-            self.events.push(Event::Scalar(Cow::Borrowed(key), ScalarStyle::Plain, 0, None));
+            self.sink.key(key);
             if !value.is_empty() {
-                self.value(value)?;
+                self.value(value, line.colons_after)?;
                 continue;
             }
             match self.peek() {
                 Some(next) if next.indent > indent => self.node(next.indent, Some(indent), depth + 1)?,
                 // A sequence may stand at its key's indentation.
                 Some(next) if next.indent == indent && is_item(next.text) => self.sequence(indent, depth + 1)?,
-                _ => self.events.push(empty()),
+                _ => empty(self.sink),
             }
         }
-        self.events.push(Event::MappingEnd);
+        self.sink.mapping_end();
         Some(())
     }
 
-    /// A value written on its key's or its item's line.
-    fn value(&mut self, text: &'t str) -> Option<()> {
+    /// A value written on its key's or its item's line; `colon` tells
+    /// whether it holds a colon that ends a key.
+    fn value(&mut self, text: &'t str, colon: bool) -> Option<()> {
         match text {
-            "{}" => self.events.extend([Event::MappingStart(0, None), Event::MappingEnd]),
-            "[]" => self.events.extend([Event::SequenceStart(0, None), Event::SequenceEnd]),
+            "{}" => {
+                self.sink.mapping_start();
+                self.sink.mapping_end();
+            }
+            "[]" => {
+                self.sink.sequence_start();
+                self.sink.sequence_end();
+            }
             _ if text.starts_with('[') => {
                 let items = text.strip_suffix(']')?[1..].split(',');
-                self.events.push(Event::SequenceStart(0, None));
+                self.sink.sequence_start();
                 for item in items {
-                    let event = flow_scalar(item.trim_matches(' '))?;
-                    self.events.push(event);
+                    let (text, style) = flow_scalar(item.trim_matches(' '))?;
+                    self.sink.scalar(text, style);
                 }
-                self.events.push(Event::SequenceEnd);
+                self.sink.sequence_end();
             }
             _ => {
-                let event = scalar(text)?;
-                self.events.push(event);
+                let (text, style) = scalar(text, colon)?;
+                self.sink.scalar(text, style);
             }
         }
         Some(())
@@ -206,15 +216,18 @@ impl<'t> Reader<'t> {
 }
 
 /// The scalar an empty value or item is.
-fn empty<'t>() -> Event<'t> {
-    Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None)
+fn empty<'t>(sink: &mut impl Sink<'t>) {
+    sink.scalar(Cow::Borrowed(""), ScalarStyle::Plain);
 }
 
-/// Whether `first` is directly followed by `second` somewhere in `text`.
-/// What `str::contains` with a two-byte pattern answers, without the cost
-/// of setting up its substring search for every short line.
-fn has_pair(text: &str, first: u8, second: u8) -> bool {
-    text.as_bytes().windows(2).any(|pair| pair == [first, second])
+/// A scalar's text (without quotes) and style.
+type Scalar<'t> = (Cow<'t, str>, ScalarStyle);
+
+/// `text` without its leading spaces (what `trim_start_matches(' ')`
+/// gives, without setting up a pattern search for every line).
+fn skip_spaces(text: &str) -> &str {
+    let spaces = text.bytes().take_while(|&b| b == b' ').count();
+    &text[spaces..]
 }
 
 fn is_item(text: &str) -> bool {
@@ -223,53 +236,52 @@ fn is_item(text: &str) -> bool {
 
 /// A `key: value` or `key:` line: its plain key and its value (empty when
 /// the value is on the lines below).
-fn entry(text: &str) -> Option<(&str, &str)> {
-    let colon = text.match_indices(':').map(|(at, _)| at).find(|&at| {
-        text.as_bytes().get(at + 1).is_none_or(|&b| b == b' ')
-    })?;
+fn entry(line: Line<'_>) -> Option<(&str, &str)> {
+    let (text, colon) = (line.text, line.colon?);
     let key = &text[..colon];
     // A merge key, or a key too long for a YAML implicit key, is left to
     // saphyr-parser; so is a key with spaces before its colon.
     let plain = plain_start(key) && !key.ends_with(' ') && key != "<<" && key.len() <= 1000;
-    plain.then(|| (key, text[colon + 1..].trim_start_matches(' ')))
+    plain.then(|| (key, skip_spaces(&text[colon + 1..])))
 }
 
-/// A one-line scalar in block context: quoted without escapes, or plain.
-fn scalar(text: &str) -> Option<Event<'_>> {
+/// A one-line scalar in block context: quoted without escapes, or plain;
+/// `colon` tells whether `text` holds a colon that ends a key (`: ` or a
+/// final `:`), which would start a mapping where none may be.
+fn scalar(text: &str, colon: bool) -> Option<Scalar<'_>> {
     if let Some(quoted) = quoted(text) {
         return quoted;
     }
-    // `: ` or a final `:` would start a mapping where none may be.
-    let plain = plain_start(text) && !has_pair(text, b':', b' ') && !text.ends_with(':');
-    plain.then_some(Event::Scalar(Cow::Borrowed(text), ScalarStyle::Plain, 0, None))
+    let plain = plain_start(text) && !colon;
+    plain.then_some((Cow::Borrowed(text), ScalarStyle::Plain))
 }
 
 /// An item of a one-line flow sequence: quoted without escapes or commas,
 /// or plain without any flow indicator or colon.
-fn flow_scalar(text: &str) -> Option<Event<'_>> {
+fn flow_scalar(text: &str) -> Option<Scalar<'_>> {
     if let Some(quoted) = quoted(text) {
         return quoted;
     }
     let plain = plain_start(text) && !text.contains(['[', ']', '{', '}', ':', '?']);
-    plain.then_some(Event::Scalar(Cow::Borrowed(text), ScalarStyle::Plain, 0, None))
+    plain.then_some((Cow::Borrowed(text), ScalarStyle::Plain))
 }
 
 /// `Some` when `text` starts with a quote: the scalar, or `None` (declined)
 /// when it is not one whole quoted scalar this reader reads.
-fn quoted(text: &str) -> Option<Option<Event<'_>>> {
+fn quoted(text: &str) -> Option<Option<Scalar<'_>>> {
     let quote = text.bytes().next().filter(|&b| b == b'\'' || b == b'"')?;
     let inner = text.get(1..text.len() - 1).filter(|_| text.len() >= 2 && text.ends_with(quote as char));
     Some(inner.and_then(|inner| {
         if quote == b'"' {
             let plain = !inner.contains(['"', '\\']);
-            plain.then_some(Event::Scalar(Cow::Borrowed(inner), ScalarStyle::DoubleQuoted, 0, None))
+            plain.then_some((Cow::Borrowed(inner), ScalarStyle::DoubleQuoted))
         } else if inner.contains('\'') {
             // `''` is a quote; a lone one would end the scalar early.
             let unquoted = inner.replace("''", "'");
             let whole = unquoted.matches('\'').count() * 2 == inner.matches('\'').count();
-            whole.then_some(Event::Scalar(Cow::Owned(unquoted), ScalarStyle::SingleQuoted, 0, None))
+            whole.then_some((Cow::Owned(unquoted), ScalarStyle::SingleQuoted))
         } else {
-            Some(Event::Scalar(Cow::Borrowed(inner), ScalarStyle::SingleQuoted, 0, None))
+            Some((Cow::Borrowed(inner), ScalarStyle::SingleQuoted))
         }
     }))
 }
@@ -280,7 +292,11 @@ fn plain_start(text: &str) -> bool {
     match text.as_bytes() {
         [] => false,
         [b'-'] | [b'-', b' ', ..] => false,
-        [first, ..] => !b"?:,[]{}#&*!|>'\"%@`".contains(first),
+        // A `match`, not a search of a list: this runs for every scalar.
+        [first, ..] => !matches!(
+            first,
+            b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`'
+        ),
     }
 }
 
