@@ -22,6 +22,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 mod block;
+#[cfg(test)]
+mod generated;
 mod lines;
 mod values;
 

@@ -302,6 +302,7 @@ fn plain_start(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::generated::{render, tree};
     use super::*;
     use proptest::prelude::*;
     use saphyr_parser::Parser;
@@ -422,74 +423,17 @@ mod tests {
         assert!(total > 50 && read * 2 > total, "{read} of {total} fixture documents read");
     }
 
-    /// A configuration-like tree.
-    #[derive(Clone, Debug)]
-    enum Node {
-        Scalar(&'static str),
-        Map(Vec<(&'static str, Node)>),
-        Seq(Vec<Node>),
-    }
-
     const WORDS: &[&str] = &[
         "a", "key", "--flag=x:y", "0644", "yes", "~", "'q''s'", "\"d\"", "{}", "[]", "[x, 'y', \"z\"]", "a b", "-1",
         "x#y", "''", "\"\"", "1.5", "/etc/kubernetes", "https://h:1/p", "[a,b]", "[ ]", "[x,]", "a,b",
     ];
-
-    fn tree() -> impl Strategy<Value = Node> {
-        let leaf = prop::sample::select(WORDS).prop_map(Node::Scalar);
-        leaf.prop_recursive(4, 24, 4, |inner| {
-            let key = prop::sample::select(&["a", "b", "key", "x.y/z", "0644", "yes", "-k", "k-"][..]);
-            prop_oneof![
-                prop::collection::vec((key, inner.clone()), 1..4).prop_map(Node::Map),
-                prop::collection::vec(inner, 1..4).prop_map(Node::Seq),
-            ]
-        })
-    }
-
-    /// `node` as block YAML at `indent`, in the layouts people and tools
-    /// use (`style` picks them): sequences at their key's indentation or
-    /// deeper, compact nested nodes after `- `, and so on.
-    fn render(node: &Node, indent: usize, style: &mut impl Iterator<Item = bool>, out: &mut String) {
-        let pad = " ".repeat(indent);
-        match node {
-            Node::Scalar(word) => out.push_str(&format!("{pad}{word}\n")),
-            Node::Map(entries) => {
-                for (key, value) in entries {
-                    match value {
-                        Node::Scalar(word) => out.push_str(&format!("{pad}{key}: {word}\n")),
-                        Node::Seq(_) if style.next().unwrap_or(false) => {
-                            out.push_str(&format!("{pad}{key}:\n"));
-                            render(value, indent, style, out);
-                        }
-                        _ => {
-                            out.push_str(&format!("{pad}{key}:\n"));
-                            render(value, indent + 2, style, out);
-                        }
-                    }
-                }
-            }
-            Node::Seq(items) => {
-                for item in items {
-                    if style.next().unwrap_or(false) {
-                        // `- ` then the item's first line on the same line.
-                        let mut nested = String::new();
-                        let spaces = if style.next().unwrap_or(false) { 3 } else { 1 };
-                        render(item, indent + 1 + spaces, style, &mut nested);
-                        out.push_str(&format!("{pad}-{}{}", " ".repeat(spaces), &nested[indent + 1 + spaces..]));
-                    } else {
-                        out.push_str(&format!("{pad}-\n"));
-                        render(item, indent + 2, style, out);
-                    }
-                }
-            }
-        }
-    }
+    const KEYS: &[&str] = &["a", "b", "key", "x.y/z", "0644", "yes", "-k", "k-"];
 
     /// A document, and the same with one byte changed, so that the reader
     /// also meets what is almost what it reads.
     fn document() -> impl Strategy<Value = String> {
         let edit = prop::sample::select(&[" ", "-", ":", "#", "'", "\"", "[", "\n", "  ", "---\n", "# c\n", ""][..]);
-        (tree(), prop::collection::vec(any::<bool>(), 64), any::<prop::sample::Index>(), edit, any::<bool>())
+        (tree(WORDS.to_vec(), KEYS, 24, 4), prop::collection::vec(any::<bool>(), 64), any::<prop::sample::Index>(), edit, any::<bool>())
             .prop_map(|(node, style, at, edit, mutate)| {
                 let mut text = String::new();
                 render(&node, 0, &mut style.into_iter(), &mut text);

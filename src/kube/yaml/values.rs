@@ -141,6 +141,7 @@ impl<'t> block::Sink<'t> for Values {
 #[cfg(test)]
 mod tests {
     use super::super::decode_events;
+    use super::super::generated::{render, tree};
     use super::*;
     use proptest::prelude::*;
 
@@ -293,68 +294,17 @@ mod tests {
         assert!(texts.len() > 200 && read > 150, "{read} of {} documents read", texts.len());
     }
 
-    /// A configuration-like tree, and the block YAML that writes it in the
-    /// layouts people and tools use.
-    #[derive(Clone, Debug)]
-    enum Node {
-        Scalar(&'static str),
-        Map(Vec<(&'static str, Node)>),
-        Seq(Vec<Node>),
-    }
-
-    fn tree() -> impl Strategy<Value = Node> {
-        let words: Vec<&'static str> = SCALARS.iter().chain(VALUES).copied().collect();
-        let leaf = prop::sample::select(words).prop_map(Node::Scalar);
-        leaf.prop_recursive(4, 40, 8, |inner| {
-            let keys = prop::sample::select(&["a", "b", "yes", "true", "0644", "420", "~", "k.io/x", "-k", "z"][..]);
-            prop_oneof![
-                prop::collection::vec((keys, inner.clone()), 1..8).prop_map(Node::Map),
-                prop::collection::vec(inner, 1..4).prop_map(Node::Seq),
-            ]
-        })
-    }
-
-    fn render(node: &Node, indent: usize, compact: &mut impl Iterator<Item = bool>, out: &mut String) {
-        let pad = " ".repeat(indent);
-        match node {
-            Node::Scalar(word) => out.push_str(&format!("{pad}{word}\n")),
-            Node::Map(entries) => {
-                for (key, value) in entries {
-                    match value {
-                        Node::Scalar(word) => out.push_str(&format!("{pad}{key}: {word}\n")),
-                        _ => {
-                            out.push_str(&format!("{pad}{key}:\n"));
-                            // A sequence may stand at its key's indentation.
-                            let at = if matches!(value, Node::Seq(_)) && compact.next().unwrap_or(false) { 0 } else { 2 };
-                            render(value, indent + at, compact, out);
-                        }
-                    }
-                }
-            }
-            Node::Seq(items) => {
-                for item in items {
-                    if compact.next().unwrap_or(false) {
-                        let mut nested = String::new();
-                        render(item, indent + 2, compact, &mut nested);
-                        out.push_str(&format!("{pad}- {}", &nested[indent + 2..]));
-                    } else {
-                        out.push_str(&format!("{pad}-\n"));
-                        render(item, indent + 2, compact, out);
-                    }
-                }
-            }
-        }
-    }
+    const KEYS: &[&str] = &["a", "b", "yes", "true", "0644", "420", "~", "k.io/x", "-k", "z"];
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
         fn generated_documents_decode_as_from_saphyr_events(
-            node in tree(),
-            compact in prop::collection::vec(any::<bool>(), 64),
+            node in tree(SCALARS.iter().chain(VALUES).copied().collect(), KEYS, 40, 8),
+            style in prop::collection::vec(any::<bool>(), 64),
         ) {
             let mut text = String::new();
-            render(&node, 0, &mut compact.into_iter(), &mut text);
+            render(&node, 0, &mut style.into_iter(), &mut text);
             same(&text);
         }
     }
