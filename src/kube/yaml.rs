@@ -22,9 +22,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 mod block;
-#[cfg(test)]
-mod generated;
 mod lines;
+#[cfg(test)]
+mod test_documents;
 mod values;
 
 /// How many nodes a document may expand to, aliases included. Far above

@@ -3,7 +3,7 @@
 //! same scalar rules, node budget and errors, without building the events.
 //! `block` reads no anchor, alias, tag or merge key, so none is handled here.
 
-use super::{block, key_text, over_budget, plain, surely_string};
+use super::{block, key_text, over_budget, plain};
 use saphyr_parser::ScalarStyle;
 use serde_json::{Map, Value as Json};
 use std::borrow::Cow;
@@ -110,10 +110,6 @@ impl<'t> block::Sink<'t> for Values {
     /// spells it.
     fn key(&mut self, text: &'t str) {
         self.count();
-        if surely_string(text) {
-            self.keys.push(text.to_owned());
-            return;
-        }
         let key = match plain(Cow::Borrowed(text)).and_then(key_text) {
             Ok(key) => key,
             Err(e) => {
@@ -141,7 +137,7 @@ impl<'t> block::Sink<'t> for Values {
 #[cfg(test)]
 mod tests {
     use super::super::decode_events;
-    use super::super::generated::{render, tree};
+    use super::super::test_documents::{fixture_documents, render, tree};
     use super::*;
     use proptest::prelude::*;
 
@@ -266,20 +262,8 @@ mod tests {
     /// files, and text that is no YAML at all).
     #[test]
     fn fixture_and_lab_documents_decode_as_from_saphyr_events() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-        let mut texts = Vec::new();
-        for dir in std::fs::read_dir(root.join("fixtures")).unwrap() {
-            let dir = dir.unwrap().path();
-            if !dir.is_dir() {
-                continue;
-            }
-            for file in std::fs::read_dir(dir).unwrap() {
-                let saved: Json = serde_json::from_slice(&std::fs::read(file.unwrap().path()).unwrap()).unwrap();
-                let Some(documents) = saved.pointer("/facts/documents").and_then(Json::as_object) else { continue };
-                texts.extend(documents.values().filter_map(|d| Some(d.get("content")?.as_str()?.to_string())));
-            }
-        }
-        let mut dirs = vec![root.join("lab/profiles")];
+        let mut texts = fixture_documents();
+        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/profiles")];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();

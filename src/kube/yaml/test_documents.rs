@@ -1,7 +1,7 @@
-//! Block YAML documents generated for property tests: a
-//! configuration-like tree of words, and block YAML that writes it in the
-//! layouts people and tools use. Shared by the tests of the readers that
-//! must read those documents as saphyr-parser does (`block`, `values`).
+//! Documents for the tests of the readers that must read them as
+//! saphyr-parser does (`block`, `values`): those the fixtures hold, and
+//! block YAML generated for property tests (a configuration-like tree of
+//! words, written in the layouts people and tools use).
 
 use proptest::prelude::*;
 
@@ -63,4 +63,22 @@ pub fn render(node: &Node, indent: usize, style: &mut impl Iterator<Item = bool>
             }
         }
     }
+}
+
+/// The text of every document the fixtures' saved facts hold.
+pub fn fixture_documents() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut texts = Vec::new();
+    for dir in std::fs::read_dir(root).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(dir).unwrap() {
+            let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(file.unwrap().path()).unwrap()).unwrap();
+            let Some(documents) = saved.pointer("/facts/documents").and_then(|d| d.as_object()) else { continue };
+            texts.extend(documents.values().filter_map(|d| Some(d.get("content")?.as_str()?.to_string())));
+        }
+    }
+    texts
 }
