@@ -15,8 +15,9 @@
 //! with each server; ECDSA; PEM files; encrypted keys, which ssh.rs refuses)
 //! keeps libssh2's own path and is read for every host as before.
 //!
-//! A key stays parsed for the life of the process: a run reads each
-//! identity file once, so a file changed during a run is read as it was.
+//! A key stays parsed for as long as the transport that read it
+//! (`Identities`, one per run): a run reads each identity file once, so a
+//! file changed during a run is read as it was.
 
 use ed25519_dalek::SigningKey;
 use ssh_key::private::KeypairData;
@@ -43,34 +44,48 @@ pub(super) struct Ed25519Identity {
 
 /// What an identity file holds, for authentication.
 pub(super) enum Identity {
-    /// An unencrypted OpenSSH ed25519 key, parsed once per process.
+    /// An unencrypted OpenSSH ed25519 key, parsed once per run.
     Ed25519(Arc<Ed25519Identity>),
     /// Any other file, as read now: libssh2 reads it.
     Other(Vec<u8>),
 }
 
-/// The ed25519 identities parsed so far, by path. A run names one or a few
-/// identity files, so a list is all the index they need.
-static PARSED: Mutex<Vec<(PathBuf, Arc<Ed25519Identity>)>> = Mutex::new(Vec::new());
+/// The ed25519 identities a run parsed so far, by path, for every host and
+/// jump host it authenticates to. A run names one or a few identity files,
+/// so a list is all the index they need.
+#[derive(Default)]
+pub(super) struct Identities {
+    parsed: Mutex<Vec<(PathBuf, Arc<Ed25519Identity>)>>,
+}
 
-/// The identity at `path`: parsed once per process if it is an unencrypted
-/// OpenSSH ed25519 key, else read again for this host.
-pub(super) fn load(path: &Path) -> io::Result<Identity> {
-    // Nothing panics while holding the lock, and the list stays valid if
-    // something did.
-    let mut parsed = PARSED.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((_, identity)) = parsed.iter().find(|(p, _)| p == path) {
-        return Ok(Identity::Ed25519(Arc::clone(identity)));
+impl std::fmt::Debug for Identities {
+    /// The paths, never a key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parsed = self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
+        f.debug_list().entries(parsed.iter().map(|(path, _)| path)).finish()
     }
-    // Read under the lock, so that hosts starting together read it once.
-    let bytes = std::fs::read(path)?;
-    match Ed25519Identity::parse(&bytes) {
-        Some(identity) => {
-            let identity = Arc::new(identity);
-            parsed.push((path.to_path_buf(), Arc::clone(&identity)));
-            Ok(Identity::Ed25519(identity))
+}
+
+impl Identities {
+    /// The identity at `path`: parsed once per run if it is an unencrypted
+    /// OpenSSH ed25519 key, else read again for this host.
+    pub(super) fn load(&self, path: &Path) -> io::Result<Identity> {
+        // Nothing panics while holding the lock, and the list stays valid if
+        // something did.
+        let mut parsed = self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, identity)) = parsed.iter().find(|(p, _)| p == path) {
+            return Ok(Identity::Ed25519(Arc::clone(identity)));
         }
-        None => Ok(Identity::Other(bytes)),
+        // Read under the lock, so that hosts starting together read it once.
+        let bytes = std::fs::read(path)?;
+        match Ed25519Identity::parse(&bytes) {
+            Some(identity) => {
+                let identity = Arc::new(identity);
+                parsed.push((path.to_path_buf(), Arc::clone(&identity)));
+                Ok(Identity::Ed25519(identity))
+            }
+            None => Ok(Identity::Other(bytes)),
+        }
     }
 }
 
@@ -281,24 +296,26 @@ mod tests {
             let path = keygen_into(dir.path(), name, args);
             let bytes = std::fs::read(&path).unwrap();
             assert!(Ed25519Identity::parse(&bytes).is_none(), "{name}");
-            match load(&path).unwrap() {
+            match Identities::default().load(&path).unwrap() {
                 Identity::Other(read) => assert_eq!(read, bytes, "{name}"),
                 Identity::Ed25519(_) => panic!("{name} was parsed as an ed25519 identity"),
             }
         }
         assert!(Ed25519Identity::parse(b"not a key").is_none());
-        assert!(load(&dir.path().join("missing")).is_err());
+        assert!(Identities::default().load(&dir.path().join("missing")).is_err());
     }
 
-    /// An ed25519 key file is read once: after it is gone, the parsed key
-    /// still answers for its path.
+    /// An ed25519 key file is read once per run: after it is gone, the
+    /// parsed key still answers for its path, and another run reads afresh.
     #[test]
-    fn an_ed25519_key_file_is_read_once_per_process() {
+    fn an_ed25519_key_file_is_read_once_per_run() {
         let dir = tempfile::tempdir().unwrap();
         let path = keygen_into(dir.path(), "id_ed25519", &["-t", "ed25519", "-N", ""]);
-        let Identity::Ed25519(first) = load(&path).unwrap() else { panic!("not parsed") };
+        let run = Identities::default();
+        let Identity::Ed25519(first) = run.load(&path).unwrap() else { panic!("not parsed") };
         std::fs::remove_file(&path).unwrap();
-        let Identity::Ed25519(again) = load(&path).unwrap() else { panic!("not parsed") };
+        let Identity::Ed25519(again) = run.load(&path).unwrap() else { panic!("not parsed") };
         assert!(Arc::ptr_eq(&first, &again));
+        assert!(Identities::default().load(&path).is_err(), "another run reads the file itself");
     }
 }

@@ -16,13 +16,12 @@
 
 use super::known_hosts_files::KnownHostsFiles;
 use super::relay::{OpenError, Relay};
-use super::ssh::{self, establish, label};
+use super::ssh::{self, establish, label, Credentials};
 use super::{HostError, HostErrorKind};
 use crate::inventory::{Become, Host, HostKeyPolicy, JumpChain, JumpHost};
 use std::collections::HashMap;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
-use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -65,11 +64,11 @@ impl Jumps {
         &self,
         host: &Host,
         chain: &JumpChain,
-        agent_socket: Option<&Path>,
+        credentials: &Credentials,
         deadline: Instant,
     ) -> Result<(OwnedFd, Relayed), HostError> {
         let last = chain.hops.last().expect("a chain has a hop");
-        let relay = self.relay(host, &chain.hops, agent_socket, deadline).map_err(|failure| {
+        let relay = self.relay(host, &chain.hops, credentials, deadline).map_err(|failure| {
             HostError::new(
                 failure.kind,
                 format!("cannot reach {} through jump host {}: {}", label(host), failure.at, failure.message),
@@ -88,7 +87,7 @@ impl Jumps {
         &self,
         host: &Host,
         hops: &[JumpHost],
-        agent_socket: Option<&Path>,
+        credentials: &Credentials,
         deadline: Instant,
     ) -> Result<Arc<Relay>, Failure> {
         let key: Key = (hops.to_vec(), host.host_key_policy);
@@ -116,7 +115,7 @@ impl Jumps {
         }
         slots.insert(key.clone(), Slot::Connecting);
         drop(slots);
-        let made = self.make(host, hops, agent_socket, deadline);
+        let made = self.make(host, hops, credentials, deadline);
         let mut slots = self.lock();
         let result = match made {
             Ok(relay) => {
@@ -139,7 +138,7 @@ impl Jumps {
 
     /// Connects to the last of `hops`: directly when it is the first,
     /// else over a channel of the one before it.
-    fn make(&self, host: &Host, hops: &[JumpHost], agent_socket: Option<&Path>, deadline: Instant) -> Result<Relay, Made> {
+    fn make(&self, host: &Host, hops: &[JumpHost], credentials: &Credentials, deadline: Instant) -> Result<Relay, Made> {
         let (hop, before) = hops.split_last().expect("a chain prefix has a hop");
         let jump = as_host(hop, host);
         let known = ssh::load_known_hosts(&jump, &self.known_hosts).map_err(Made::Here)?;
@@ -149,14 +148,14 @@ impl Jumps {
                 ssh::connect(&jump, &addrs, deadline).map_err(Made::Here)?.into()
             }
             Some(previous) => {
-                let relay = self.relay(host, before, agent_socket, deadline).map_err(Made::Before)?;
+                let relay = self.relay(host, before, credentials, deadline).map_err(Made::Before)?;
                 let stream = relay
                     .open(&hop.address, hop.port, deadline)
                     .map_err(|e| Made::Here(open_failed(&jump, &format!("jump host {}", hop_label(previous)), &e)))?;
                 stream.into()
             }
         };
-        let established = establish(&jump, socket, &known, agent_socket, deadline).map_err(Made::Here)?;
+        let established = establish(&jump, socket, &known, credentials, deadline).map_err(Made::Here)?;
         // The jump session outlives this deadline; the relay never blocks
         // in libssh2, so it needs no watchdog.
         drop(established.watchdog);
@@ -306,7 +305,7 @@ mod tests {
         for name in ["cp-1", "cp-2", "cp-3"] {
             let (host, chain) = target(name, port);
             let deadline = Instant::now() + host.connect_timeout;
-            let error = jumps.connect(&host, &chain, None, deadline).unwrap_err();
+            let error = jumps.connect(&host, &chain, &Credentials::default(), deadline).unwrap_err();
             assert_eq!(error.kind, HostErrorKind::Handshake, "{error}");
             let expected = format!(
                 "cannot reach {name} (10.0.0.1:22) through jump host jump (127.0.0.1:{port}) as audit: \
@@ -330,7 +329,7 @@ mod tests {
         second.address = "10.1.0.1".to_string();
         chain.hops.push(second);
         let jumps = Jumps::default();
-        let error = jumps.connect(&host, &chain, None, Instant::now() + Duration::from_secs(5)).unwrap_err();
+        let error = jumps.connect(&host, &chain, &Credentials::default(), Instant::now() + Duration::from_secs(5)).unwrap_err();
         assert_eq!(error.kind, HostErrorKind::Connect, "{error}");
         assert!(
             error.message.starts_with(&format!(

@@ -30,7 +30,7 @@
 //! Nothing here ever prompts: no passwords, no passphrases, `sudo -n`.
 
 use super::banner::{self, BannerError};
-use super::identity::{self, Identity};
+use super::identity::{Identities, Identity};
 use super::jump::Jumps;
 use super::known_hosts::{self, KnownHosts, Recorded, Verdict};
 use super::known_hosts_files::KnownHostsFiles;
@@ -75,7 +75,7 @@ const LIBSSH2_ERROR_EAGAIN: i32 = -37;
 /// and the run's jump-host connections (jump.rs), shared by its hosts.
 #[derive(Clone, Debug, Default)]
 pub struct SshTransport {
-    agent_socket: Option<PathBuf>,
+    credentials: Arc<Credentials>,
     /// Read once per run while unchanged, for every host and jump host.
     known_hosts: Arc<KnownHostsFiles>,
     jumps: Arc<Jumps>,
@@ -94,8 +94,17 @@ impl SshTransport {
     pub fn with_agent(agent_socket: Option<PathBuf>) -> SshTransport {
         let known_hosts = Arc::<KnownHostsFiles>::default();
         let jumps = Arc::new(Jumps::reading(Arc::clone(&known_hosts)));
-        SshTransport { agent_socket, known_hosts, jumps }
+        let credentials = Arc::new(Credentials { agent_socket, identities: Identities::default() });
+        SshTransport { credentials, known_hosts, jumps }
     }
+}
+
+/// What the client authenticates with, to every host and jump host of a
+/// run: the ssh-agent, if any, and the identity files read so far.
+#[derive(Debug, Default)]
+pub(super) struct Credentials {
+    agent_socket: Option<PathBuf>,
+    identities: Identities,
 }
 
 impl Transport for SshTransport {
@@ -105,12 +114,12 @@ impl Transport for SshTransport {
         let (socket, relayed): (OwnedFd, _) = match &host.proxy_jump {
             None => (connect(host, &resolve(host, deadline)?, deadline)?.into(), None),
             Some(chain) => {
-                let (socket, relayed) = self.jumps.connect(host, chain, self.agent_socket.as_deref(), deadline)?;
+                let (socket, relayed) = self.jumps.connect(host, chain, &self.credentials, deadline)?;
                 (socket, Some(relayed))
             }
         };
         let mut key = None;
-        establish(host, socket, &known, self.agent_socket.as_deref(), deadline)
+        establish(host, socket, &known, &self.credentials, deadline)
             .and_then(|established| {
                 key = Some(established.host_key.clone());
                 gather_on(host, established, script, args)
@@ -155,7 +164,7 @@ pub(super) fn establish(
     host: &Host,
     socket: OwnedFd,
     known: &KnownHosts,
-    agent_socket: Option<&Path>,
+    credentials: &Credentials,
     deadline: Instant,
 ) -> Result<Established, HostError> {
     let fd = socket.as_raw_fd();
@@ -169,7 +178,7 @@ pub(super) fn establish(
     await_identification(host, socket.as_fd(), deadline)?;
     let session = handshake(host, socket, known, deadline)?;
     let host_key = verify_host_key(host, &session, known)?;
-    authenticate(host, &session, agent_socket, deadline).map_err(|e| noting_recorded(host, Some(&host_key), e))?;
+    authenticate(host, &session, credentials, deadline).map_err(|e| noting_recorded(host, Some(&host_key), e))?;
     Ok(Established { session, fd, watchdog, host_key })
 }
 
@@ -513,13 +522,14 @@ fn ssh_string(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 fn authenticate(
     host: &Host,
     session: &Session,
-    agent_socket: Option<&Path>,
+    credentials: &Credentials,
     deadline: Instant,
 ) -> Result<(), HostError> {
+    let agent_socket = credentials.agent_socket.as_deref();
     let mut tried: Vec<String> = Vec::new();
     let mut encrypted: Option<&Path> = None;
     if let Some(path) = &host.identity_file {
-        match identity::load(path) {
+        match credentials.identities.load(path) {
             Err(e) => {
                 if let Some(local) = bastion(host, &e, "cannot read the identity file") {
                     return Err(local);
