@@ -12,7 +12,7 @@ mod inherit;
 mod raw;
 mod validate;
 
-pub use predicate::{mode_text, Operator, Predicate};
+pub use predicate::{mode_text, Operator, Predicate, Regexes};
 
 use crate::names::named_enum;
 use crate::component::{Component, Role};

@@ -1340,7 +1340,7 @@ mod tests {
 
     #[track_caller]
     fn file_case(op: Operator, operand: &str, stat: FileStat, expected: bool) {
-        let predicate = Predicate::compile(op, None, operand).unwrap();
+        let predicate = Predicate::compile(op, None, operand, &crate::benchmark::Regexes::default()).unwrap();
         assert_eq!(
             test_file(&predicate, &stat),
             expected,

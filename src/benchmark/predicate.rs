@@ -6,8 +6,8 @@
 use crate::names::named_enum;
 use crate::value::{self, Value, ValueKind};
 use regex::Regex;
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, PoisonError};
 
 named_enum! {
     /// An operator, named as a check's `op` spells it.
@@ -100,29 +100,35 @@ pub enum Predicate {
     Exists,
 }
 
-/// `pattern` compiled, once per process: every benchmark derived from
-/// cis-1.12 has its `matches` tests, and compiling a regex costs more than
-/// validating the rest of a benchmark's checks. A copy shares the compiled
-/// program. Patterns that do not compile are not kept.
-fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
-    static COMPILED: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Mutex::default);
-    let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(regex) = compiled.get(pattern) {
-        return Ok(regex.clone());
+/// The regexes of `matches` tests, compiled once for the benchmarks loaded
+/// together (`validate::Reads`): every benchmark derived from cis-1.12 has
+/// its `matches` tests, and compiling a regex costs more than validating
+/// the rest of a benchmark's checks. A copy shares the compiled program.
+/// Patterns that do not compile are not kept.
+#[derive(Default)]
+pub struct Regexes(RefCell<HashMap<String, Regex>>);
+
+impl Regexes {
+    fn compiled(&self, pattern: &str) -> Result<Regex, regex::Error> {
+        if let Some(regex) = self.0.borrow().get(pattern) {
+            return Ok(regex.clone());
+        }
+        let regex = Regex::new(pattern)?;
+        self.0.borrow_mut().insert(pattern.to_string(), regex.clone());
+        Ok(regex)
     }
-    let regex = Regex::new(pattern)?;
-    compiled.insert(pattern.to_string(), regex.clone());
-    Ok(regex)
 }
 
 impl Predicate {
     /// Compiles an operator and its operand text. `kind` is the setting's
     /// kind, or `None` for a file test. The caller has checked that the
     /// operator applies and that a value is present exactly when needed.
+    /// A regex comes from `regexes`.
     pub fn compile(
         op: Operator,
         kind: Option<ValueKind>,
         operand: &str,
+        regexes: &Regexes,
     ) -> Result<Predicate, String> {
         let typed = || match kind {
             Some(kind) => Value::parse(kind, operand).map_err(|e| format!("value {operand:?} {e}")),
@@ -159,7 +165,7 @@ impl Predicate {
                 }
                 Predicate::SubsetOf(elements)
             }
-            Operator::Matches => Predicate::Matches(compiled(operand).map_err(|e| format!("invalid regex: {e}"))?),
+            Operator::Matches => Predicate::Matches(regexes.compiled(operand).map_err(|e| format!("invalid regex: {e}"))?),
             Operator::ModeAtMost => {
                 let valid = !operand.is_empty()
                     && operand.len() <= 4
@@ -292,7 +298,7 @@ mod tests {
     use super::*;
 
     fn compile(op: &str, kind: ValueKind, operand: &str) -> Predicate {
-        Predicate::compile(Operator::from_name(op).unwrap(), Some(kind), operand).unwrap()
+        Predicate::compile(Operator::from_name(op).unwrap(), Some(kind), operand, &Regexes::default()).unwrap()
     }
 
     #[track_caller]
@@ -414,7 +420,7 @@ mod tests {
     #[test]
     fn bad_operands() {
         let bad = |op: Operator, kind: Option<ValueKind>, operand: &str| {
-            Predicate::compile(op, kind, operand).is_err()
+            Predicate::compile(op, kind, operand, &Regexes::default()).is_err()
         };
         assert!(bad(Operator::Gte, Some(ValueKind::Int), "Pikachu"));
         assert!(bad(Operator::Eq, Some(ValueKind::Bool), "yes"));
@@ -428,15 +434,17 @@ mod tests {
     }
 
     /// A pattern compiled before is taken again, and judges as compiled;
-    /// one that does not compile is refused every time.
+    /// one that does not compile is refused every time, and not kept.
     #[test]
     fn each_pattern_is_compiled_once_and_a_bad_one_refused_every_time() {
+        let regexes = Regexes::default();
         for _ in 0..2 {
-            let regex = compiled("^(127\\.[0-9.]+|localhost):[0-9]+$").unwrap();
+            let regex = regexes.compiled("^(127\\.[0-9.]+|localhost):[0-9]+$").unwrap();
             assert!(regex.is_match("127.0.0.1:2379") && !regex.is_match("10.0.0.1:2379"));
             assert_eq!(regex.as_str(), "^(127\\.[0-9.]+|localhost):[0-9]+$");
-            let error = Predicate::compile(Operator::Matches, Some(ValueKind::String), "(").unwrap_err();
+            let error = Predicate::compile(Operator::Matches, Some(ValueKind::String), "(", &regexes).unwrap_err();
             assert!(error.starts_with("invalid regex: regex parse error"), "{error}");
+            assert_eq!(regexes.0.borrow().len(), 1, "one pattern compiled, the bad one not kept");
         }
     }
 
@@ -450,9 +458,9 @@ mod tests {
             compile("gte", ValueKind::Int, "30").expected("--audit-log-maxage"),
             "--audit-log-maxage >= 30"
         );
-        let mode = Predicate::compile(Operator::ModeAtMost, None, "600").unwrap();
+        let mode = Predicate::compile(Operator::ModeAtMost, None, "600", &Regexes::default()).unwrap();
         assert_eq!(mode.expected("file"), "permissions 600 or more restrictive");
-        let owner = Predicate::compile(Operator::Owner, None, "root:root").unwrap();
+        let owner = Predicate::compile(Operator::Owner, None, "root:root", &Regexes::default()).unwrap();
         assert_eq!(owner.expected("file"), "owner root:root");
         assert_eq!(mode_text(0o1600), "1600");
         assert_eq!(mode_text(0o644), "644");

@@ -5,6 +5,7 @@
 //! together, each with its file, line, column and key path.
 
 use super::inherit::{self, Merged, Origin};
+use super::predicate::Regexes;
 use super::raw::{self, RawCheck, RawDefinitions, RawSetting, RawSubject, RawTest};
 use super::{Benchmark, Check, DefaultValue, Level, LoadErrors, Operator, Predicate, Setting, SettingId, Test};
 use crate::component::{Component, Role};
@@ -43,15 +44,19 @@ pub struct Files {
 /// directory of one's own is read afresh whatever its path), and only one
 /// without problems, whose layering cannot depend on what extends it.
 #[derive(Default)]
-pub struct Reads(RefCell<HashMap<String, Layer>>);
+pub struct Reads {
+    layers: RefCell<HashMap<String, Layer>>,
+    /// The regexes of their `matches` tests.
+    regexes: Regexes,
+}
 
 impl Reads {
     /// The built-in benchmark `id` as layered before, unless the
     /// benchmarks being loaded (`chain`) are among those it extends: then
     /// it makes a cycle that must be reported.
     fn get(&self, id: &str, chain: &[String]) -> Option<Layer> {
-        let reads = self.0.borrow();
-        let layer = reads.get(id)?;
+        let layers = self.layers.borrow();
+        let layer = layers.get(id)?;
         layer.extends.iter().all(|name| !chain.contains(name)).then(|| layer.clone())
     }
 
@@ -60,7 +65,7 @@ impl Reads {
     /// changed the result (only a cycle through it could).
     fn remember(&self, id: &str, chain: &[String], layer: &Layer) {
         if layer.extends.iter().all(|name| !chain.contains(name)) {
-            self.0.borrow_mut().insert(id.to_string(), layer.clone());
+            self.layers.borrow_mut().insert(id.to_string(), layer.clone());
         }
     }
 }
@@ -123,7 +128,7 @@ pub fn load(
     let (settings, by_name) = validate_settings(&merged.settings, &mut problems);
     let mut checks = Vec::with_capacity(merged.checks.len());
     for (raw, origin) in &merged.checks {
-        if let Some(check) = validate_check(raw, origin, &settings, &by_name, &mut problems) {
+        if let Some(check) = validate_check(raw, origin, &settings, &by_name, &reads.regexes, &mut problems) {
             checks.push(check);
         }
     }
@@ -484,6 +489,7 @@ fn validate_check(
     origin: &Origin,
     settings: &[Setting],
     by_name: &BTreeMap<String, SettingId>,
+    regexes: &Regexes,
     problems: &mut Vec<Problem>,
 ) -> Option<Check> {
     let mut complete = true;
@@ -550,7 +556,7 @@ fn validate_check(
     let test = r
         .test
         .as_ref()
-        .and_then(|t| validate_test(t, settings, by_name, problems));
+        .and_then(|t| validate_test(t, settings, by_name, regexes, problems));
     if let (Some(automated), None) = (&r.automated, &test) {
         if automated.value && problems.len() == before {
             problems.push(Problem::at(&r.loc, "an automated check needs a `test`"));
@@ -598,6 +604,7 @@ fn validate_test(
     t: &RawTest,
     settings: &[Setting],
     by_name: &BTreeMap<String, SettingId>,
+    regexes: &Regexes,
     problems: &mut Vec<Problem>,
 ) -> Option<Test> {
     let resolve = |name: &L<String>, problems: &mut Vec<Problem>| -> Option<SettingId> {
@@ -654,12 +661,12 @@ fn validate_test(
         problems,
     );
     match &t.subject {
-        RawSubject::All(items) => collect(items, settings, by_name, problems).map(Test::All),
-        RawSubject::Any(items) => collect(items, settings, by_name, problems).map(Test::Any),
+        RawSubject::All(items) => collect(items, settings, by_name, regexes, problems).map(Test::All),
+        RawSubject::Any(items) => collect(items, settings, by_name, regexes, problems).map(Test::Any),
         RawSubject::Setting(name) => {
             let id = resolve(name, problems);
             let kind = id.map(|id| settings[id.0].kind);
-            let predicate = predicate(&t.op, &t.value, kind, false, problems);
+            let predicate = predicate(&t.op, &t.value, kind, false, regexes, problems);
             Some(Test::Setting {
                 setting: id?,
                 predicate: predicate?,
@@ -668,7 +675,7 @@ fn validate_test(
         }
         RawSubject::FileFrom(name) => {
             let id = resolve(name, problems);
-            let predicate = predicate(&t.op, &t.value, None, is_file, problems);
+            let predicate = predicate(&t.op, &t.value, None, is_file, regexes, problems);
             Some(Test::FileFrom {
                 setting: id?,
                 predicate: predicate?,
@@ -691,7 +698,7 @@ fn validate_test(
                     ));
                 }
             }
-            let predicate = predicate(&t.op, &t.value, None, is_file, problems);
+            let predicate = predicate(&t.op, &t.value, None, is_file, regexes, problems);
             Some(Test::Tree {
                 dir: dir.value.clone(),
                 suffix: t.suffix.as_ref().map(|l| l.value.clone()),
@@ -736,7 +743,7 @@ fn validate_test(
                     ));
                 }
             }
-            let predicate = predicate(&t.op, &t.value, None, is_file, problems);
+            let predicate = predicate(&t.op, &t.value, None, is_file, regexes, problems);
             Some(Test::File {
                 paths: paths.value.clone(),
                 predicate: predicate?,
@@ -750,12 +757,13 @@ fn collect(
     items: &[RawTest],
     settings: &[Setting],
     by_name: &BTreeMap<String, SettingId>,
+    regexes: &Regexes,
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<Test>> {
     let count = items.len();
     let tests: Vec<Test> = items
         .iter()
-        .filter_map(|t| validate_test(t, settings, by_name, problems))
+        .filter_map(|t| validate_test(t, settings, by_name, regexes, problems))
         .collect();
     (tests.len() == count).then_some(tests)
 }
@@ -765,6 +773,7 @@ fn predicate(
     value: &Option<L<String>>,
     kind: Option<ValueKind>,
     file: bool,
+    regexes: &Regexes,
     problems: &mut Vec<Problem>,
 ) -> Option<Predicate> {
     let op_l = op.as_ref()?;
@@ -817,8 +826,8 @@ fn predicate(
             ));
             None
         }
-        (false, None) => Predicate::compile(operator, kind, "").ok(),
-        (true, Some(v)) => match Predicate::compile(operator, kind, &v.value) {
+        (false, None) => Predicate::compile(operator, kind, "", regexes).ok(),
+        (true, Some(v)) => match Predicate::compile(operator, kind, &v.value, regexes) {
             Ok(p) => Some(p),
             Err(e) => {
                 problems.push(Problem::at(&v.loc, e));
@@ -1198,7 +1207,7 @@ reference = "older docs"
         assert_eq!(&*c.remediation, "Set --profiling=false", "a key not given is inherited");
         assert_eq!(c.level, Level::One);
         let Some(Test::Setting { setting, predicate, .. }) = &c.test else { panic!("{:?}", c.test) };
-        assert_eq!(format!("{predicate:?}"), format!("{:?}", Predicate::compile(Operator::Eq, Some(ValueKind::Bool), "true").unwrap()));
+        assert_eq!(format!("{predicate:?}"), format!("{:?}", Predicate::compile(Operator::Eq, Some(ValueKind::Bool), "true", &Regexes::default()).unwrap()));
         let setting = b.setting(*setting);
         assert_eq!(setting.kind, ValueKind::Bool, "the type is inherited");
         assert_eq!(setting.default.as_ref().map(|d| d.reference.as_str()), Some("older docs"));
