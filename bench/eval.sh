@@ -33,8 +33,6 @@ hosts=1000
 rounds=5
 baseline=
 reference=
-# The build the target was set on, and its control-plane figure that day
-# (README.md at that commit: 1,236 and 1,220 host-audits/s).
 
 while (($#)); do
     case $1 in

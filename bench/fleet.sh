@@ -268,12 +268,7 @@ replay "$work/facts" "$work/eval" lab
 # four static pod manifests, about three times the checks and flags, and a
 # JSON report three times the size. Reported for information; the target is
 # stated for the fleet above.
-mkdir "$work/facts-cp"
-for ((i = 1; i <= eval_hosts; i++)); do
-    sed -e "0,/\"host\": \"[^\"]*\"/s//\"host\": \"cp-replica-$i\"/" \
-        -e "s/\"content\": \"/\"content\": \"# replica $i\\\\n/" \
-        "$repo/tests/fixtures/kubeadm/cp-good.json" >"$work/facts-cp/cp-replica-$i.json"
-done
+copies "$repo/tests/fixtures/kubeadm/cp-good.json" "$work/facts-cp" "$eval_hosts" cp
 index_set "$work/facts-cp"
 replay "$work/facts-cp" "$work/eval-cp" control-plane
 if [[ -n $reference ]]; then

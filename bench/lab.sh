@@ -73,18 +73,25 @@ bench_reference() {
         die "the reference build $reference_rev failed"
 }
 
-# reference_set SET DIR K: K copies of the reference commit's SET-good.json
-# fixture (SET: worker or cp) in DIR, made as its bench/fleet.sh made them:
-# sed over the fixture, one file per host, no index (its saved-facts format).
-reference_set() {
-    local set=$1 dir=$2 k=$3 i
-    local fixture=$repo/target/bench-reference/$reference_rev/src/tests/fixtures/kubeadm/$set-good.json
+# copies FIXTURE DIR K NAME: K copies of the saved facts FIXTURE in DIR,
+# NAME-replica-1.json and on, each with its own host name and a leading YAML
+# comment in every document, so that no copy reuses another's parse; no
+# index (fleet.sh adds one for this build).
+copies() {
+    local fixture=$1 dir=$2 k=$3 name=$4 i
     mkdir "$dir"
     for ((i = 1; i <= k; i++)); do
-        sed -e "0,/\"host\": \"[^\"]*\"/s//\"host\": \"$set-replica-$i\"/" \
+        sed -e "0,/\"host\": \"[^\"]*\"/s//\"host\": \"$name-replica-$i\"/" \
             -e "s/\"content\": \"/\"content\": \"# replica $i\\\\n/" \
-            "$fixture" >"$dir/$set-replica-$i.json"
+            "$fixture" >"$dir/$name-replica-$i.json"
     done
+}
+
+# reference_set SET DIR K: K copies of the reference commit's SET-good.json
+# fixture (SET: worker or cp) in DIR, as its bench/fleet.sh made them (its
+# saved-facts format has no index).
+reference_set() {
+    copies "$repo/target/bench-reference/$reference_rev/src/tests/fixtures/kubeadm/$1-good.json" "$2" "$3" "$1"
 }
 
 # reference_lines CP_RATE WORKER_RATE: the reference build's control-plane
