@@ -3,7 +3,7 @@
 //! same scalar rules, node budget and errors, without building the events.
 //! `block` reads no anchor, alias, tag or merge key, so none is handled here.
 
-use super::{block, key_text, over_budget, plain};
+use super::{block, key_text, over_budget, plain, surely_string};
 use saphyr_parser::ScalarStyle;
 use serde_json::{Map, Value as Json};
 use std::borrow::Cow;
@@ -110,6 +110,12 @@ impl<'t> block::Sink<'t> for Values {
     /// spells it.
     fn key(&mut self, text: &'t str) {
         self.count();
+        // What `plain` then `key_text` give a surely-string key, without
+        // making it a JSON value and taking it back out: most keys are.
+        if surely_string(text) {
+            self.keys.push(text.to_owned());
+            return;
+        }
         let key = match plain(Cow::Borrowed(text)).and_then(key_text) {
             Ok(key) => key,
             Err(e) => {
